@@ -1,0 +1,78 @@
+import type { DbExecutor } from "../db/index.js";
+import { wonRace } from "../db/index.js";
+import type { Keyring } from "../lib/crypto.js";
+import { randomToken } from "../lib/crypto.js";
+import { HOUR } from "../lib/clock.js";
+import { accountErrors } from "./errors.js";
+
+export type LinkPurpose = "verify_email" | "reset_password" | "change_email";
+
+export const LINK_LIFETIME: Record<LinkPurpose, number> = {
+  verify_email: 24 * HOUR,
+  reset_password: 1 * HOUR,
+  change_email: 24 * HOUR,
+};
+
+/**
+ * Issues a signed, single-use, expiring link token. The signature (purpose-bound) rejects forged or
+ * cross-purpose tokens before any database work; the row makes it single-use and revocable.
+ */
+export async function issueLinkToken(
+  db: DbExecutor,
+  keys: Keyring,
+  now: number,
+  userId: string,
+  purpose: LinkPurpose,
+  email: string,
+): Promise<string> {
+  const id = randomToken(24);
+  await db
+    .insertInto("email_tokens")
+    .values({ id, user_id: userId, purpose, email, created_at: now, expires_at: now + LINK_LIFETIME[purpose], used_at: null })
+    .execute();
+  return keys.seal(`link:${purpose}`, id);
+}
+
+export interface LinkTokenRow {
+  id: string;
+  userId: string;
+  email: string;
+}
+
+/** Checks a token without spending it (to show the confirmation page). */
+export async function peekLinkToken(db: DbExecutor, keys: Keyring, now: number, purpose: LinkPurpose, token: string): Promise<LinkTokenRow> {
+  const id = keys.unseal(`link:${purpose}`, token);
+  if (!id) throw accountErrors.LINK_INVALID();
+  const row = await db.selectFrom("email_tokens").selectAll().where("id", "=", id).where("purpose", "=", purpose).executeTakeFirst();
+  if (!row) throw accountErrors.LINK_INVALID();
+  if (row.used_at !== null) throw accountErrors.LINK_USED();
+  if (row.expires_at <= now) throw accountErrors.LINK_EXPIRED();
+  return { id: row.id, userId: row.user_id, email: row.email };
+}
+
+/**
+ * Spends a token with a compare-and-swap, so two racing requests cannot both use one link. Call it in
+ * the transaction that makes the change the link authorises.
+ */
+export async function spendLinkToken(db: DbExecutor, keys: Keyring, now: number, purpose: LinkPurpose, token: string): Promise<LinkTokenRow> {
+  const row = await peekLinkToken(db, keys, now, purpose, token);
+  const result = await db
+    .updateTable("email_tokens")
+    .set({ used_at: now })
+    .where("id", "=", row.id)
+    .where("used_at", "is", null)
+    .executeTakeFirst();
+  if (!wonRace(result)) throw accountErrors.LINK_USED();
+  return row;
+}
+
+/** A newer link of the same purpose voids the older ones (e.g. the second reset request wins). */
+export async function voidLinkTokens(db: DbExecutor, now: number, userId: string, purpose: LinkPurpose): Promise<void> {
+  await db
+    .updateTable("email_tokens")
+    .set({ used_at: now })
+    .where("user_id", "=", userId)
+    .where("purpose", "=", purpose)
+    .where("used_at", "is", null)
+    .execute();
+}

@@ -1,0 +1,74 @@
+import { transaction } from "../db/index.js";
+import { recordEvent } from "../events/index.js";
+import { canonicalEmail, canonicalUsername } from "./usernames.js";
+import { type AccountDeps, type RequestContext, sessionPolicy } from "./context.js";
+import { accountErrors } from "./errors.js";
+import { burnPasswordCheck, verifyPassword } from "./passwords.js";
+import { type Session, createSession, enterSudo, revokeSessionByCookie } from "./sessions.js";
+import { type User, findForLogin, getPasswordHash } from "./users.js";
+
+export interface LoginResult {
+  user: User;
+  cookie: string;
+  session: Session;
+}
+
+/**
+ * Password login. Both the account and the IP have a budget (10 per 5 minutes) shared across
+ * instances through Redis; the generic failure message does not say whether the account exists.
+ * A previous session cookie on this browser is revoked: the id always changes at login (fixation).
+ */
+export async function loginWithPassword(
+  deps: AccountDeps,
+  ctx: RequestContext,
+  login: string,
+  password: string,
+  previousCookie?: string,
+): Promise<LoginResult> {
+  const key = login.includes("@") ? canonicalEmail(login) : canonicalUsername(login);
+  await deps.limits.consume("loginIp", ctx.ip);
+  await deps.limits.consume("loginUser", key);
+  const candidate = await findForLogin(deps.db, login);
+  const now = deps.clock.now();
+  if (!candidate) {
+    await burnPasswordCheck(password);
+    throw accountErrors.LOGIN_FAILED();
+  }
+  if (!(await verifyPassword(candidate.passwordHash, password))) {
+    await recordEvent(deps.db, now, ctx, { type: "login.failure", userId: candidate.id, data: { reason: "password" } });
+    throw accountErrors.LOGIN_FAILED();
+  }
+  if (candidate.isFrozen) {
+    await recordEvent(deps.db, now, ctx, { type: "login.failure", userId: candidate.id, data: { reason: "frozen" } });
+    throw accountErrors.ACCOUNT_FROZEN();
+  }
+  const { passwordHash: _, ...user } = candidate;
+  return transaction(deps.db, async (tx) => {
+    if (previousCookie) await revokeSessionByCookie(tx, now, previousCookie);
+    const { cookie, session } = await createSession(tx, now, sessionPolicy(deps), user.id, ctx, { sudo: true });
+    await recordEvent(tx, now, ctx, { type: "login.success", userId: user.id, data: { method: "password" } });
+    return { user, cookie, session };
+  });
+}
+
+export async function logout(deps: AccountDeps, ctx: RequestContext, userId: string, cookie: string): Promise<void> {
+  const now = deps.clock.now();
+  await transaction(deps.db, async (tx) => {
+    await revokeSessionByCookie(tx, now, cookie);
+    await recordEvent(tx, now, ctx, { type: "logout", userId });
+  });
+}
+
+/** Re-authentication for sensitive actions: the password again opens a 15-minute sudo window. */
+export async function confirmSudo(deps: AccountDeps, ctx: RequestContext, session: Session, password: string): Promise<void> {
+  await deps.limits.consume("sudoUser", session.userId);
+  const now = deps.clock.now();
+  if (!(await verifyPassword(await getPasswordHash(deps.db, session.userId), password))) {
+    await recordEvent(deps.db, now, ctx, { type: "login.failure", userId: session.userId, data: { reason: "sudo" } });
+    throw accountErrors.LOGIN_FAILED("The password is not correct.");
+  }
+  await transaction(deps.db, async (tx) => {
+    await enterSudo(tx, now, session);
+    await recordEvent(tx, now, ctx, { type: "sudo.entered", userId: session.userId });
+  });
+}

@@ -1,0 +1,86 @@
+import { transaction } from "../db/index.js";
+import { recordEvent } from "../events/index.js";
+import { type AccountDeps, type RequestContext, link, sendAfterCommit } from "./context.js";
+import { issueLinkToken, peekLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
+import { accountErrors } from "./errors.js";
+import { passwordChangedMail, resetPasswordMail } from "./mail.js";
+import { checkPasswordPolicy, hashPassword, verifyPassword } from "./passwords.js";
+import { type Session, revokeAllSessions } from "./sessions.js";
+import { type User, findForLogin, getPasswordHash, getUser } from "./users.js";
+import { canonicalEmail, canonicalUsername } from "./usernames.js";
+
+/** Changes the password of a signed-in user, who must know the current one; other sessions end. */
+export async function changePassword(
+  deps: AccountDeps,
+  ctx: RequestContext,
+  user: User,
+  session: Session,
+  currentPassword: string,
+  newPassword: string,
+): Promise<void> {
+  if (!(await verifyPassword(await getPasswordHash(deps.db, user.id), currentPassword))) throw accountErrors.PASSWORD_WRONG();
+  try {
+    checkPasswordPolicy(newPassword, user);
+  } catch (e) {
+    throw Object.assign(e as Error, { field: "new_password" });
+  }
+  const now = deps.clock.now();
+  const hash = await hashPassword(newPassword);
+  await transaction(deps.db, async (tx) => {
+    await tx.updateTable("users").set({ password_hash: hash, password_changed_at: now }).where("id", "=", user.id).execute();
+    const ended = await revokeAllSessions(tx, now, user.id, session.idHash);
+    await recordEvent(tx, now, ctx, { type: "password.changed", userId: user.id, data: { sessionsEnded: ended } });
+  });
+  await sendAfterCommit(deps, passwordChangedMail(deps.config, user.email, user.username, "changed"));
+}
+
+/**
+ * Always answers the same way whether or not the account exists (no enumeration). Limited per IP and
+ * per account so the form cannot flood someone's mailbox.
+ */
+export async function requestPasswordReset(deps: AccountDeps, ctx: RequestContext, login: string): Promise<void> {
+  await deps.limits.consume("resetIp", ctx.ip);
+  const key = login.includes("@") ? canonicalEmail(login) : canonicalUsername(login);
+  await deps.limits.consume("resetUser", key);
+  const user = await findForLogin(deps.db, login);
+  if (!user || user.isFrozen) return;
+  const now = deps.clock.now();
+  const token = await transaction(deps.db, async (tx) => {
+    await voidLinkTokens(tx, now, user.id, "reset_password");
+    await recordEvent(tx, now, ctx, { type: "password.reset_requested", userId: user.id });
+    return issueLinkToken(tx, deps.keys, now, user.id, "reset_password", user.email);
+  });
+  await sendAfterCommit(deps, resetPasswordMail(deps.config, user.email, user.username, link(deps, "/account/reset-password", token)));
+}
+
+/** The user the reset link belongs to, for the reset form (does not spend the link). */
+export async function checkResetToken(deps: AccountDeps, token: string): Promise<User> {
+  const row = await peekLinkToken(deps.db, deps.keys, deps.clock.now(), "reset_password", token);
+  const user = await getUser(deps.db, row.userId);
+  if (!user) throw accountErrors.LINK_INVALID();
+  return user;
+}
+
+/**
+ * Spends the link and sets the password; every session ends, since whoever held the old password may
+ * still be signed in. The link proves control of the address, so an unverified address becomes verified.
+ */
+export async function resetPassword(deps: AccountDeps, ctx: RequestContext, token: string, newPassword: string): Promise<User> {
+  const user = await checkResetToken(deps, token);
+  checkPasswordPolicy(newPassword, user);
+  const hash = await hashPassword(newPassword);
+  const now = deps.clock.now();
+  await transaction(deps.db, async (tx) => {
+    const row = await spendLinkToken(tx, deps.keys, now, "reset_password", token);
+    const verified = row.email === user.email ? now : undefined;
+    await tx
+      .updateTable("users")
+      .set({ password_hash: hash, password_changed_at: now, ...(verified && !user.emailVerified ? { email_verified_at: verified } : {}) })
+      .where("id", "=", user.id)
+      .execute();
+    const ended = await revokeAllSessions(tx, now, user.id);
+    await recordEvent(tx, now, ctx, { type: "password.reset", userId: user.id, data: { sessionsEnded: ended } });
+  });
+  await sendAfterCommit(deps, passwordChangedMail(deps.config, user.email, user.username, "reset"));
+  return user;
+}

@@ -1,0 +1,54 @@
+import { transaction } from "../db/index.js";
+import { recordEvent } from "../events/index.js";
+import { type AccountDeps, type RequestContext, link, sendAfterCommit } from "./context.js";
+import { issueLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
+import { accountErrors } from "./errors.js";
+import { verifyEmailMail } from "./mail.js";
+import { type NewUser, type User, getUser, insertUser } from "./users.js";
+
+/** Creates an account (web registration or the operator CLI) and mails the verification link. */
+export async function registerUser(
+  deps: AccountDeps,
+  ctx: RequestContext,
+  input: NewUser,
+  opts: { viaOperator?: boolean } = {},
+): Promise<User> {
+  if (!opts.viaOperator) {
+    if (deps.config.registration === "closed") throw accountErrors.REGISTRATION_CLOSED();
+    await deps.limits.consume("registerIp", ctx.ip);
+  }
+  const now = deps.clock.now();
+  const { user, token } = await transaction(deps.db, async (tx) => {
+    const user = await insertUser(tx, now, input);
+    await recordEvent(tx, now, ctx, { type: "account.created", userId: user.id, data: { by: opts.viaOperator ? "operator" : "self" } });
+    const token = user.emailVerified ? null : await issueLinkToken(tx, deps.keys, now, user.id, "verify_email", user.email);
+    return { user, token };
+  });
+  if (token) await sendAfterCommit(deps, verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)));
+  return user;
+}
+
+export async function resendVerification(deps: AccountDeps, ctx: RequestContext, user: User): Promise<void> {
+  if (user.emailVerified) return;
+  await deps.limits.consume("verifyResendUser", user.id);
+  const now = deps.clock.now();
+  const token = await transaction(deps.db, async (tx) => {
+    await voidLinkTokens(tx, now, user.id, "verify_email");
+    return issueLinkToken(tx, deps.keys, now, user.id, "verify_email", user.email);
+  });
+  void ctx;
+  await sendAfterCommit(deps, verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)));
+}
+
+/** Spends the link and marks the address verified — only if it is still the account's address. */
+export async function verifyEmail(deps: AccountDeps, ctx: RequestContext, token: string): Promise<User> {
+  const now = deps.clock.now();
+  return transaction(deps.db, async (tx) => {
+    const row = await spendLinkToken(tx, deps.keys, now, "verify_email", token);
+    const user = await getUser(tx, row.userId);
+    if (!user || user.email !== row.email) throw accountErrors.LINK_INVALID();
+    await tx.updateTable("users").set({ email_verified_at: now }).where("id", "=", user.id).execute();
+    await recordEvent(tx, now, ctx, { type: "email.verified", userId: user.id, data: { email: user.email } });
+    return { ...user, emailVerified: true };
+  });
+}

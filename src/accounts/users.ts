@@ -1,0 +1,147 @@
+import type { DbExecutor } from "../db/index.js";
+import { isUniqueViolation } from "../db/index.js";
+import { newId } from "../lib/ids.js";
+import { accountErrors } from "./errors.js";
+import { checkPasswordPolicy, hashPassword } from "./passwords.js";
+import { canonicalEmail, canonicalUsername, validateEmail, validateUsername } from "./usernames.js";
+
+export interface User {
+  id: string;
+  username: string;
+  email: string;
+  emailVerified: boolean;
+  isAdmin: boolean;
+  isFrozen: boolean;
+  createdAt: number;
+  passwordChangedAt: number;
+}
+
+type Row = {
+  id: string;
+  username: string;
+  email: string;
+  email_verified_at: number | null;
+  is_admin: number;
+  is_frozen: number;
+  created_at: number;
+  password_changed_at: number;
+};
+
+export function toUser(r: Row): User {
+  return {
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    emailVerified: r.email_verified_at !== null,
+    isAdmin: r.is_admin === 1,
+    isFrozen: r.is_frozen === 1,
+    createdAt: r.created_at,
+    passwordChangedAt: r.password_changed_at,
+  };
+}
+
+export interface NewUser {
+  username: string;
+  email: string;
+  password: string;
+  verified?: boolean;
+  admin?: boolean;
+}
+
+/**
+ * Validates and inserts a user. Uniqueness is checked up front for a clear message and enforced by the
+ * unique indexes, so a race between two registrations still cannot create look-alike twins.
+ */
+export async function insertUser(db: DbExecutor, now: number, input: NewUser): Promise<User> {
+  const username = validateUsername(input.username);
+  const email = validateEmail(input.email);
+  checkPasswordPolicy(input.password, { username, email });
+  await assertAvailable(db, username, email);
+  const row = {
+    id: newId(now),
+    username,
+    username_canonical: canonicalUsername(username),
+    email,
+    email_canonical: canonicalEmail(email),
+    email_verified_at: input.verified ? now : null,
+    password_hash: await hashPassword(input.password),
+    password_changed_at: now,
+    is_admin: input.admin ? 1 : 0,
+    is_frozen: 0,
+    created_at: now,
+  };
+  try {
+    await db.insertInto("users").values(row).execute();
+  } catch (e) {
+    if (isUniqueViolation(e)) {
+      await assertAvailable(db, username, email);
+      throw accountErrors.USERNAME_TAKEN();
+    }
+    throw e;
+  }
+  return toUser(row);
+}
+
+async function assertAvailable(db: DbExecutor, username: string, email: string): Promise<void> {
+  const taken = await db
+    .selectFrom("users")
+    .select(["username_canonical", "email_canonical"])
+    .where((eb) =>
+      eb.or([eb("username_canonical", "=", canonicalUsername(username)), eb("email_canonical", "=", canonicalEmail(email))]),
+    )
+    .execute();
+  if (taken.some((t) => t.username_canonical === canonicalUsername(username))) throw accountErrors.USERNAME_TAKEN();
+  if (taken.length > 0) throw accountErrors.EMAIL_TAKEN();
+}
+
+const PUBLIC_COLUMNS = [
+  "id",
+  "username",
+  "email",
+  "email_verified_at",
+  "is_admin",
+  "is_frozen",
+  "created_at",
+  "password_changed_at",
+] as const;
+
+export async function getUser(db: DbExecutor, id: string): Promise<User | null> {
+  const r = await db.selectFrom("users").select(PUBLIC_COLUMNS).where("id", "=", id).executeTakeFirst();
+  return r ? toUser(r) : null;
+}
+
+export async function getUserByUsername(db: DbExecutor, username: string): Promise<User | null> {
+  const r = await db
+    .selectFrom("users")
+    .select(PUBLIC_COLUMNS)
+    .where("username_canonical", "=", canonicalUsername(username))
+    .executeTakeFirst();
+  return r ? toUser(r) : null;
+}
+
+/** Looks up by username or email (both canonical), returning the hash for password checks. */
+export async function findForLogin(db: DbExecutor, login: string): Promise<(User & { passwordHash: string }) | null> {
+  const key = login.trim();
+  if (!key || key.length > 254) return null;
+  const r = await db
+    .selectFrom("users")
+    .select([...PUBLIC_COLUMNS, "password_hash"])
+    .where(key.includes("@") ? "email_canonical" : "username_canonical", "=", key.includes("@") ? canonicalEmail(key) : canonicalUsername(key))
+    .executeTakeFirst();
+  return r ? { ...toUser(r), passwordHash: r.password_hash } : null;
+}
+
+export async function getPasswordHash(db: DbExecutor, userId: string): Promise<string> {
+  const r = await db.selectFrom("users").select("password_hash").where("id", "=", userId).executeTakeFirstOrThrow();
+  return r.password_hash;
+}
+
+export async function listUsers(db: DbExecutor): Promise<User[]> {
+  const rows = await db.selectFrom("users").select(PUBLIC_COLUMNS).orderBy("created_at").execute();
+  return rows.map(toUser);
+}
+
+export async function countUsers(db: DbExecutor): Promise<number> {
+  const r = await db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

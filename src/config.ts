@@ -1,0 +1,227 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { randomToken } from "./lib/crypto.js";
+
+/**
+ * Every setting, its environment variable and flag. The README's settings table is written from this
+ * list; `wharf config check` prints it with secrets redacted.
+ */
+export const SETTINGS = {
+  dataDir: { env: "WHARF_DATA_DIR", help: "Folder for the SQLite file, blobs, mail outbox and generated secret key", def: "./data" },
+  host: { env: "WHARF_HOST", help: "Address to bind", def: "127.0.0.1" },
+  port: { env: "WHARF_PORT", help: "Port to bind", def: "8080" },
+  origin: { env: "WHARF_ORIGIN", help: "Public origin users reach (links in mail, cookies' Secure flag, WebAuthn RP ID)", def: "http://localhost:<port>" },
+  siteName: { env: "WHARF_SITE_NAME", help: "Name shown in pages, mail and authenticator apps", def: "Wharf" },
+  registration: { env: "WHARF_REGISTRATION", help: "open: anyone may register; closed: only operators create accounts", def: "open" },
+  databaseUrl: { env: "WHARF_DATABASE_URL", help: "sqlite:PATH, or postgres://user:pass@host:port/db", def: "sqlite:<dataDir>/wharf.db" },
+  redisUrl: { env: "WHARF_REDIS_URL", help: "Redis for state shared between instances (rate limits); in-process when unset", def: "" },
+  redisPrefix: { env: "WHARF_REDIS_PREFIX", help: "Prefix for every Redis key this instance writes", def: "wharf:" },
+  smtpUrl: { env: "WHARF_SMTP_URL", help: "smtp://user:pass@host:port or smtps://...; mail goes to <dataDir>/outbox when unset", def: "" },
+  mailFrom: { env: "WHARF_MAIL_FROM", help: "From address of outgoing mail", def: "Wharf <noreply@localhost>" },
+  s3Bucket: { env: "WHARF_S3_BUCKET", help: "S3 bucket for blobs; the filesystem under <dataDir>/blobs when unset", def: "" },
+  s3Endpoint: { env: "WHARF_S3_ENDPOINT", help: "Endpoint of an S3-compatible store (MinIO, R2, ...); AWS when unset", def: "" },
+  s3Region: { env: "WHARF_S3_REGION", help: "S3 region", def: "us-east-1" },
+  s3AccessKeyId: { env: "WHARF_S3_ACCESS_KEY_ID", help: "S3 access key id (else the AWS default chain)", def: "" },
+  s3SecretAccessKey: { env: "WHARF_S3_SECRET_ACCESS_KEY", help: "S3 secret access key", def: "" },
+  s3ForcePathStyle: { env: "WHARF_S3_FORCE_PATH_STYLE", help: "Path-style bucket addressing (true for most self-hosted stores)", def: "false" },
+  s3Prefix: { env: "WHARF_S3_PREFIX", help: "Key prefix inside the bucket", def: "" },
+  secretKey: { env: "WHARF_SECRET_KEY", help: "Secret for signing and encryption (≥ 32 chars); generated into <dataDir>/secret.key when unset", def: "" },
+  sessionIdleMinutes: { env: "WHARF_SESSION_IDLE_MINUTES", help: "A session unused this long ends", def: "720" },
+  sessionMaxDays: { env: "WHARF_SESSION_MAX_DAYS", help: "A session ends this long after login, used or not", def: "14" },
+  trustProxy: { env: "WHARF_TRUST_PROXY", help: "Trust X-Forwarded-For from a reverse proxy (for per-IP limits)", def: "false" },
+  logLevel: { env: "WHARF_LOG_LEVEL", help: "fatal | error | warn | info | debug | trace | silent", def: "info" },
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+const SECRET_SETTINGS: SettingName[] = ["secretKey", "s3SecretAccessKey"];
+const URL_SETTINGS: SettingName[] = ["databaseUrl", "redisUrl", "smtpUrl"];
+
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v));
+const optional = z.string().transform((v) => (v === "" ? undefined : v));
+
+const schema = z.object({
+  dataDir: z.string().min(1),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  origin: z.url({ protocol: /^https?$/ }).optional(),
+  siteName: z.string().min(1).max(64),
+  registration: z.enum(["open", "closed"]),
+  databaseUrl: optional.pipe(
+    z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, "must start with sqlite: or postgres://").optional(),
+  ),
+  redisUrl: optional.pipe(z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional()),
+  redisPrefix: z.string(),
+  smtpUrl: optional.pipe(z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional()),
+  mailFrom: z.string().min(3),
+  s3Bucket: optional,
+  s3Endpoint: optional.pipe(z.url().optional()),
+  s3Region: z.string().min(1),
+  s3AccessKeyId: optional,
+  s3SecretAccessKey: optional,
+  s3ForcePathStyle: bool,
+  s3Prefix: z.string(),
+  secretKey: optional.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  sessionIdleMinutes: z.coerce.number().int().min(5).max(60 * 24 * 30),
+  sessionMaxDays: z.coerce.number().int().min(1).max(365),
+  trustProxy: bool,
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+});
+
+export interface Config {
+  dataDir: string;
+  host: string;
+  port: number;
+  origin: string;
+  secureCookies: boolean;
+  siteName: string;
+  registration: "open" | "closed";
+  databaseUrl: string;
+  redisUrl?: string;
+  redisPrefix: string;
+  smtpUrl?: string;
+  mailFrom: string;
+  s3?: {
+    bucket: string;
+    endpoint?: string;
+    region: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    forcePathStyle: boolean;
+    prefix: string;
+  };
+  /** Set by resolveSecretKey before the server starts. */
+  secretKey?: string;
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  trustProxy: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+function flagName(setting: string): string {
+  return `--${setting.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** Flags win over environment variables, which win over defaults. */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string | undefined> = {}): Config {
+  const raw: Record<string, string> = {};
+  for (const [name, s] of Object.entries(SETTINGS)) {
+    const value = flags[name] ?? env[s.env];
+    if (value !== undefined) raw[name] = value;
+    else if (!s.def.includes("<")) raw[name] = s.def;
+    else raw[name] = "";
+  }
+  if (raw.origin === "") delete raw.origin;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]) as SettingName;
+      const s = SETTINGS[key];
+      return `  ${s ? `${s.env} (${flagName(key)})` : key}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const c = parsed.data;
+  const dataDir = resolve(c.dataDir);
+  const origin = (c.origin ?? `http://localhost:${c.port}`).replace(/\/+$/, "");
+  if (c.s3Bucket === undefined && (c.s3Endpoint || c.s3AccessKeyId)) {
+    throw new ConfigError("Invalid configuration:\n  WHARF_S3_BUCKET (--s3-bucket): required when other WHARF_S3_* settings are given");
+  }
+  return {
+    dataDir,
+    host: c.host,
+    port: c.port,
+    origin,
+    secureCookies: origin.startsWith("https://"),
+    siteName: c.siteName,
+    registration: c.registration,
+    databaseUrl: c.databaseUrl ?? `sqlite:${join(dataDir, "wharf.db")}`,
+    redisUrl: c.redisUrl,
+    redisPrefix: c.redisPrefix,
+    smtpUrl: c.smtpUrl,
+    mailFrom: c.mailFrom,
+    s3: c.s3Bucket
+      ? {
+          bucket: c.s3Bucket,
+          endpoint: c.s3Endpoint,
+          region: c.s3Region,
+          accessKeyId: c.s3AccessKeyId,
+          secretAccessKey: c.s3SecretAccessKey,
+          forcePathStyle: c.s3ForcePathStyle,
+          prefix: c.s3Prefix,
+        }
+      : undefined,
+    secretKey: c.secretKey,
+    sessionIdleMs: c.sessionIdleMinutes * 60_000,
+    sessionMaxMs: c.sessionMaxDays * 86_400_000,
+    trustProxy: c.trustProxy,
+    logLevel: c.logLevel,
+  };
+}
+
+/**
+ * The secret key signs cookies and links and encrypts TOTP secrets. When the operator gives none, one
+ * is generated once into the data dir (mode 0600) so restarts keep sessions and secrets readable.
+ */
+export function resolveSecretKey(config: Config, log: (msg: string) => void): string {
+  if (config.secretKey) return config.secretKey;
+  const file = join(config.dataDir, "secret.key");
+  if (existsSync(file)) {
+    config.secretKey = readFileSync(file, "utf8").trim();
+  } else {
+    mkdirSync(config.dataDir, { recursive: true });
+    config.secretKey = randomToken(48);
+    writeFileSync(file, `${config.secretKey}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    log(`Generated a new secret key in ${file} (mode 0600). Back it up, or set WHARF_SECRET_KEY.`);
+  }
+  return config.secretKey;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "REDACTED";
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** The effective settings as `wharf config check` prints them, secrets redacted. */
+export function describeConfig(config: Config): Array<[string, string]> {
+  const values: Record<SettingName, string | undefined> = {
+    dataDir: config.dataDir,
+    host: config.host,
+    port: String(config.port),
+    origin: config.origin,
+    siteName: config.siteName,
+    registration: config.registration,
+    databaseUrl: config.databaseUrl,
+    redisUrl: config.redisUrl,
+    redisPrefix: config.redisPrefix,
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    s3Bucket: config.s3?.bucket,
+    s3Endpoint: config.s3?.endpoint,
+    s3Region: config.s3?.region,
+    s3AccessKeyId: config.s3?.accessKeyId,
+    s3SecretAccessKey: config.s3?.secretAccessKey,
+    s3ForcePathStyle: config.s3 ? String(config.s3.forcePathStyle) : undefined,
+    s3Prefix: config.s3?.prefix,
+    secretKey: config.secretKey,
+    sessionIdleMinutes: String(config.sessionIdleMs / 60_000),
+    sessionMaxDays: String(config.sessionMaxMs / 86_400_000),
+    trustProxy: String(config.trustProxy),
+    logLevel: config.logLevel,
+  };
+  return (Object.keys(SETTINGS) as SettingName[]).map((name) => {
+    let v = values[name];
+    if (v && SECRET_SETTINGS.includes(name)) v = "(set, redacted)";
+    else if (v && URL_SETTINGS.includes(name)) v = redactUrl(v);
+    if (name === "secretKey" && !v) v = `(generated in ${join(config.dataDir, "secret.key")} at first start)`;
+    return [SETTINGS[name].env, v ?? "(unset)"];
+  });
+}

@@ -1,0 +1,79 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SQLite from "better-sqlite3";
+import { type Transaction, Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { migrations } from "./migrations/index.js";
+import type { Database } from "./schema.js";
+
+export type { Database } from "./schema.js";
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+export type DbExecutor = Db | Tx;
+
+export interface DatabaseHandle {
+  db: Db;
+  dialect: "sqlite" | "postgres";
+  close(): Promise<void>;
+}
+
+// pg returns BIGINT (int8) as a string to avoid precision loss; our BIGINTs are epoch milliseconds and
+// counters, well inside 2^53, so numbers keep both dialects identical for the code above.
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * `sqlite:PATH` (or `sqlite::memory:`) or `postgres://...`. A `?schema=NAME` on a PostgreSQL URL sets the
+ * search_path, which the tests use to give each run its own schema.
+ */
+export function openDatabase(url: string): DatabaseHandle {
+  if (url.startsWith("sqlite:")) {
+    const path = url.slice("sqlite:".length);
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new SQLite(path);
+    // WAL lets readers proceed while one writer commits; foreign keys are off by default in SQLite.
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("foreign_keys = ON");
+    sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma("synchronous = NORMAL");
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, dialect: "sqlite", close: () => db.destroy() };
+  }
+  const u = new URL(url);
+  const schema = u.searchParams.get("schema");
+  u.searchParams.delete("schema");
+  const pool = new pg.Pool({
+    connectionString: u.toString(),
+    max: 10,
+    types: pgTypes,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: "postgres", close: () => db.destroy() };
+}
+
+/** Runs every pending migration; the same set on both dialects. Returns the names applied. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** The one transaction helper: everything in `fn` commits together or not at all. */
+export function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction().execute(fn);
+}
+
+/** True when a compare-and-swap UPDATE changed exactly one row (the caller won the race). */
+export function wonRace(result: { numUpdatedRows: bigint } | { numUpdatedRows: bigint }[]): boolean {
+  const r = Array.isArray(result) ? result[0] : result;
+  return r !== undefined && r.numUpdatedRows === 1n;
+}
+
+export function isUniqueViolation(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err?.code === "23505" || err?.code === "SQLITE_CONSTRAINT_UNIQUE" || /UNIQUE constraint/.test(err?.message ?? "");
+}

@@ -1,0 +1,7 @@
+import type { Migration } from "kysely";
+import * as m001 from "./001_accounts.js";
+
+/** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
+export const migrations: Record<string, Migration> = {
+  "001_accounts": m001,
+};

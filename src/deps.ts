@@ -1,0 +1,26 @@
+import type { Redis } from "ioredis";
+import type { FastifyBaseLogger } from "fastify";
+import type { Config } from "./config.js";
+import type { Db } from "./db/index.js";
+import type { Clock } from "./lib/clock.js";
+import type { Keyring } from "./lib/crypto.js";
+import type { Mailer } from "./mail/index.js";
+import type { RateLimiters } from "./ratelimit/index.js";
+import type { BlobStore } from "./storage/index.js";
+
+/**
+ * Everything a domain function may need, built once in app.ts (no DI container). Domain modules take
+ * `Deps` or the narrow `Pick<Deps, ...>` they use, which keeps them testable with a temp database.
+ */
+export interface Deps {
+  config: Config & { secretKey: string };
+  db: Db;
+  dialect: "sqlite" | "postgres";
+  blobs: BlobStore;
+  mailer: Mailer;
+  clock: Clock;
+  keys: Keyring;
+  limits: RateLimiters;
+  redis?: Redis;
+  log: FastifyBaseLogger;
+}

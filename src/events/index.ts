@@ -1,0 +1,83 @@
+import type { DbExecutor } from "../db/index.js";
+import { newId } from "../lib/ids.js";
+
+/** Every kind of security event. Adding a type here is how a feature joins the history page. */
+export const EVENT_TYPES = {
+  "account.created": "Account created",
+  "login.success": "Signed in",
+  "login.failure": "Failed sign-in attempt",
+  "logout": "Signed out",
+  "password.changed": "Password changed",
+  "password.reset_requested": "Password reset requested",
+  "password.reset": "Password reset by email link",
+  "email.verified": "Email address verified",
+  "email.change_requested": "Email change requested",
+  "email.changed": "Email address changed",
+  "session.revoked": "Session signed out remotely",
+  "sudo.entered": "Confirmed password for a sensitive action",
+} as const;
+
+export type EventType = keyof typeof EVENT_TYPES;
+
+export interface EventContext {
+  ip?: string;
+  userAgent?: string;
+}
+
+export interface NewEvent {
+  type: EventType;
+  userId?: string | null;
+  projectId?: string | null;
+  data?: Record<string, unknown>;
+}
+
+export interface SecurityEvent {
+  id: string;
+  type: EventType;
+  label: string;
+  createdAt: number;
+  ip: string | null;
+  userAgent: string | null;
+  data: Record<string, unknown>;
+}
+
+/**
+ * The one way to write to the append-only event log. Pass the transaction that made the change, so
+ * the event commits with it or not at all.
+ */
+export async function recordEvent(db: DbExecutor, now: number, ctx: EventContext, event: NewEvent): Promise<void> {
+  await db
+    .insertInto("events")
+    .values({
+      id: newId(now),
+      user_id: event.userId ?? null,
+      project_id: event.projectId ?? null,
+      type: event.type,
+      created_at: now,
+      ip: ctx.ip ?? null,
+      user_agent: ctx.userAgent?.slice(0, 400) ?? null,
+      data: JSON.stringify(event.data ?? {}),
+    })
+    .execute();
+}
+
+/** A user's history since `since` (the security-history page shows 90 days), newest first. */
+export async function listUserEvents(db: DbExecutor, userId: string, since: number, limit = 500): Promise<SecurityEvent[]> {
+  const rows = await db
+    .selectFrom("events")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("created_at", ">=", since)
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type as EventType,
+    label: EVENT_TYPES[r.type as EventType] ?? r.type,
+    createdAt: r.created_at,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    data: JSON.parse(r.data) as Record<string, unknown>,
+  }));
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { createTransport } from "nodemailer";
+import { composeOptions } from "./compose.js";
+import { findLinks } from "./links.js";
+import { parseMessage } from "./mime.js";
+import type { Mailer, MailLogger, OutboxMessage } from "./types.js";
+
+const EXTENSION = ".eml";
+
+// Breaks ties between messages written in the same millisecond by this process, so "oldest first"
+// holds for bursts (e.g. a notification fan-out) and not only across milliseconds.
+let sequence = 0;
+
+/** `2026-11-25T12-00-00.123Z-000042-1a2b3c4d.eml`: lexical order is time order; colons upset Windows. */
+function outboxFileName(now: Date): string {
+  const stamp = now.toISOString().replace(/:/g, "-");
+  sequence = (sequence + 1) % 1_000_000;
+  return `${stamp}-${String(sequence).padStart(6, "0")}-${randomBytes(4).toString("hex")}${EXTENSION}`;
+}
+
+/**
+ * The default mailer: a folder of .eml files that any mail client opens. Lets a laptop install and the
+ * test suite run without an SMTP server while still producing real RFC 5322 messages.
+ */
+export function createOutboxMailer(opts: { outboxDir: string; from: string; logger: MailLogger }): Mailer {
+  const dir = resolve(opts.outboxDir);
+  // Buffer + unix newlines: the whole message in memory, with line endings a text editor shows cleanly.
+  const transport = createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  return {
+    kind: "outbox",
+    async send(message) {
+      const info = await transport.sendMail(composeOptions(opts.from, message));
+      if (!Buffer.isBuffer(info.message)) throw new Error("nodemailer stream transport did not buffer");
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, outboxFileName(new Date()));
+      // Readers skip dot-files and non-.eml names, so nobody ever parses a half-written message.
+      const temp = join(dir, `.${randomBytes(8).toString("hex")}.tmp`);
+      try {
+        await writeFile(temp, info.message, { flag: "wx", mode: 0o600 });
+        await rename(temp, file);
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+      // The links are the point of this line: without SMTP, the operator copies them from the log.
+      opts.logger.info(
+        { to: message.to, subject: message.subject, file, links: findLinks(message.text) },
+        "mail written to outbox",
+      );
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+/** Test/operator helper: every message in the outbox, oldest first. */
+export async function readOutbox(outboxDir: string): Promise<OutboxMessage[]> {
+  const dir = resolve(outboxDir);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    // No mail sent yet means no folder yet; that is an empty outbox, not an error.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  const files = names.filter((n) => n.endsWith(EXTENSION) && !n.startsWith(".")).sort();
+  return Promise.all(
+    files.map(async (name) => {
+      const file = join(dir, name);
+      const { headers, text } = parseMessage(await readFile(file));
+      return {
+        file,
+        to: headers.get("to") ?? "",
+        subject: headers.get("subject") ?? "",
+        text,
+        date: new Date(headers.get("date") ?? Number.NaN),
+      };
+    }),
+  );
+}

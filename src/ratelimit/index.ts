@@ -1,0 +1,69 @@
+import type { Redis } from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { AppError } from "../lib/errors.js";
+
+/**
+ * Named limits, in one place so the README and tests can cite them. Login numbers follow PyPI
+ * (10 per 5 minutes per account and per IP); reset requests 5 a day per account (PyPI) so the reset
+ * form cannot be used to flood someone's inbox.
+ */
+export const LIMITS = {
+  loginUser: { points: 10, duration: 5 * 60 },
+  loginIp: { points: 10, duration: 5 * 60 },
+  resetUser: { points: 5, duration: 24 * 60 * 60 },
+  resetIp: { points: 20, duration: 60 * 60 },
+  registerIp: { points: 10, duration: 60 * 60 },
+  sudoUser: { points: 10, duration: 5 * 60 },
+  verifyResendUser: { points: 5, duration: 60 * 60 },
+} as const;
+
+export type LimitName = keyof typeof LIMITS;
+
+export interface RateLimiters {
+  /** Spends one point of `name` for `key`; throws 429 with Retry-After once the budget is spent. */
+  consume(name: LimitName, key: string): Promise<void>;
+  /** Forgets `key`'s count, e.g. after the real user proved themselves. */
+  reset(name: LimitName, key: string): Promise<void>;
+}
+
+/**
+ * In-process limits by default; with Redis, every instance behind the load balancer shares one count,
+ * so an attacker cannot multiply their budget by the number of instances.
+ */
+export function createRateLimiters(opts: { redis?: Redis; prefix: string }): RateLimiters {
+  const limiters = new Map<LimitName, RateLimiterMemory | RateLimiterRedis>();
+  for (const [name, limit] of Object.entries(LIMITS) as [LimitName, (typeof LIMITS)[LimitName]][]) {
+    const keyPrefix = `${opts.prefix}rl:${name}`;
+    limiters.set(
+      name,
+      opts.redis
+        ? new RateLimiterRedis({ storeClient: opts.redis, keyPrefix, ...limit, rejectIfRedisNotReady: true })
+        : new RateLimiterMemory({ keyPrefix, ...limit }),
+    );
+  }
+  return {
+    async consume(name, key) {
+      try {
+        await limiters.get(name)!.consume(key.toLowerCase());
+      } catch (e) {
+        if (e instanceof RateLimiterRes) {
+          const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
+          throw new AppError(429, "RATE_LIMITED", `Too many attempts. Try again in ${formatWait(retryAfter)}.`, undefined, {
+            "retry-after": String(retryAfter),
+          });
+        }
+        // Fail closed: if the shared store is down we cannot count, so we do not let the attempt through.
+        throw new AppError(503, "RATE_LIMIT_UNAVAILABLE", "Sign-in is temporarily unavailable. Try again shortly.");
+      }
+    },
+    async reset(name, key) {
+      await limiters.get(name)!.delete(key.toLowerCase());
+    },
+  };
+}
+
+function formatWait(seconds: number): string {
+  if (seconds < 90) return `${seconds} seconds`;
+  if (seconds < 5400) return `${Math.ceil(seconds / 60)} minutes`;
+  return `${Math.ceil(seconds / 3600)} hours`;
+}

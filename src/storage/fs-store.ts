@@ -1,0 +1,110 @@
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { access, constants, mkdir, open, rename, rm, stat, unlink } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { BlobStore, StagedBlob } from "./index.js";
+import { BlobNotFoundError, byteCounter, TEMP_SEGMENT, validateKey, validateRange } from "./keys.js";
+
+function isErrno(e: unknown, ...codes: string[]): boolean {
+  return e instanceof Error && codes.includes((e as NodeJS.ErrnoException).code ?? "");
+}
+
+/**
+ * Blobs as plain files under `root`. Temp files live in `root/.tmp` rather than os.tmpdir() because
+ * rename(2) is only atomic within one filesystem: a reader sees either no file or the whole file.
+ */
+export function createFsBlobStore(root: string): BlobStore {
+  const base = resolve(root);
+  const tmpDir = join(base, TEMP_SEGMENT);
+
+  function pathOf(key: string): string {
+    const full = resolve(base, validateKey(key));
+    // Defence in depth behind validateKey: whatever slips through must still land under the root.
+    if (!full.startsWith(base + sep))
+      throw new Error(`Invalid blob key ${JSON.stringify(key)}: escapes the root`);
+    return full;
+  }
+
+  return {
+    kind: "fs",
+
+    async stage(body: Readable): Promise<StagedBlob> {
+      await mkdir(tmpDir, { recursive: true });
+      const tmpPath = join(tmpDir, randomUUID());
+      const counter = byteCounter();
+      try {
+        // "wx": a name collision must fail rather than let two uploads share one temp file.
+        await pipeline(body, counter.stage, createWriteStream(tmpPath, { flags: "wx" }));
+      } catch (e) {
+        await rm(tmpPath, { force: true });
+        throw e;
+      }
+      let committed = false;
+      return {
+        size: counter.count(),
+        async commit(key: string): Promise<void> {
+          const dest = pathOf(key);
+          if (committed) throw new Error("Staged blob already committed");
+          await mkdir(dirname(dest), { recursive: true });
+          await rename(tmpPath, dest);
+          committed = true;
+        },
+        async discard(): Promise<void> {
+          await rm(tmpPath, { force: true });
+        },
+      };
+    },
+
+    async get(key: string, range?: { start: number; end?: number }): Promise<Readable> {
+      const path = pathOf(key);
+      validateRange(range);
+      // Open first and stat the handle, so a concurrent delete cannot slip between the check and the read.
+      const handle = await open(path, "r").catch((e: unknown) => {
+        throw isErrno(e, "ENOENT", "ENOTDIR") ? new BlobNotFoundError(`Blob not found: ${key}`) : e;
+      });
+      try {
+        const info = await handle.stat();
+        if (!info.isFile()) throw new BlobNotFoundError(`Blob not found: ${key}`);
+        if (!range) return handle.createReadStream();
+        // HTTP Range semantics (RFC 9110 §14.1.2): an end past the last byte is clamped; a start past it is
+        // unsatisfiable.
+        if (range.start >= info.size) {
+          throw new RangeError(`Range start ${range.start} is beyond the blob's ${info.size} bytes`);
+        }
+        const end = Math.min(range.end ?? info.size - 1, info.size - 1);
+        return handle.createReadStream({ start: range.start, end });
+      } catch (e) {
+        await handle.close();
+        throw e;
+      }
+    },
+
+    async stat(key: string): Promise<{ size: number } | null> {
+      const path = pathOf(key);
+      try {
+        const info = await stat(path);
+        return info.isFile() ? { size: info.size } : null;
+      } catch (e) {
+        if (isErrno(e, "ENOENT", "ENOTDIR")) return null;
+        throw e;
+      }
+    },
+
+    async delete(key: string): Promise<void> {
+      const path = pathOf(key);
+      try {
+        await unlink(path);
+      } catch (e) {
+        if (!isErrno(e, "ENOENT", "ENOTDIR")) throw e;
+      }
+    },
+
+    async ping(): Promise<void> {
+      // A read-only or missing volume is the failure /readyz must catch; creating the dir doubles as a probe.
+      await mkdir(tmpDir, { recursive: true });
+      await access(tmpDir, constants.R_OK | constants.W_OK);
+    },
+  };
+}

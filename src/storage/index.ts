@@ -1,0 +1,81 @@
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import type { Config } from "../config.js";
+import { createFsBlobStore } from "./fs-store.js";
+import { validateKey } from "./keys.js";
+import { createS3BlobStore } from "./s3-store.js";
+
+export { BlobNotFoundError } from "./keys.js";
+
+export interface StagedBlob {
+  /** Bytes written. */
+  readonly size: number;
+  /**
+   * Make the staged bytes visible under `key` (fs: rename within the same filesystem; S3: CopyObject then
+   * delete the temp). Overwrites an existing key.
+   */
+  commit(key: string): Promise<void>;
+  /** Remove the staged temp object (idempotent, never throws for missing). */
+  discard(): Promise<void>;
+}
+
+export interface BlobStore {
+  readonly kind: "fs" | "s3";
+  /**
+   * Stream `body` into a temporary object; nothing is visible under a final key yet, and the body is never
+   * held in memory whole. If the body stream errors, the temp is removed and the promise rejects.
+   */
+  stage(body: Readable): Promise<StagedBlob>;
+  /**
+   * Stream the object, optionally only bytes start..end inclusive (HTTP Range semantics: an end past the
+   * last byte is clamped). Rejects with BlobNotFoundError when missing, RangeError when start is past the
+   * end (HTTP 416).
+   */
+  get(key: string, range?: { start: number; end?: number }): Promise<Readable>;
+  stat(key: string): Promise<{ size: number } | null>;
+  /** Idempotent. */
+  delete(key: string): Promise<void>;
+  /** Throws when the store is unreachable (used by /readyz). */
+  ping(): Promise<void>;
+}
+
+/** The filesystem under `<dataDir>/blobs` unless S3 is configured. */
+export function createBlobStore(config: Pick<Config, "dataDir" | "s3">): BlobStore {
+  return config.s3 ? createS3BlobStore(config.s3) : createFsBlobStore(join(config.dataDir, "blobs"));
+}
+
+/**
+ * Stage `body`, run `work(staged, commitBlob)` (typically a DB transaction that inserts the row and calls
+ * commitBlob() just before returning); on any failure the staged temp and any committed object are removed,
+ * so a blob is only ever visible with its committed row.
+ *
+ * One exception to the removal: when the key already held an object before commitBlob (another row's
+ * file, e.g. the same content-addressed key uploaded twice), it is left alone, because deleting it would
+ * strand that other row. Keys that embed the content hash make the overwritten bytes identical anyway.
+ */
+export async function putWithRow<T>(
+  store: BlobStore,
+  body: Readable,
+  key: string,
+  work: (staged: StagedBlob, commitBlob: () => Promise<void>) => Promise<T>,
+): Promise<T> {
+  // Refuse a hostile key before spending a write on its body.
+  validateKey(key);
+  const staged = await store.stage(body);
+  let wroteNewObject = false;
+  const commitBlob = async (): Promise<void> => {
+    const existed = (await store.stat(key)) !== null;
+    // Set before the commit: a commit that fails half-way (S3 copy done, temp delete failed) has still
+    // made the object visible and must be rolled back too.
+    wroteNewObject = !existed;
+    await staged.commit(key);
+  };
+  try {
+    return await work(staged, commitBlob);
+  } catch (e) {
+    // Best effort: the caller needs the original error, not a cleanup failure.
+    await staged.discard().catch(() => {});
+    if (wroteNewObject) await store.delete(key).catch(() => {});
+    throw e;
+  }
+}

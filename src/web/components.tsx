@@ -1,0 +1,78 @@
+import type { ComponentChildren } from "preact";
+
+/** Form building blocks. Every state-changing form carries the CSRF token; errors sit beside fields. */
+export function Form(props: { action: string; csrf: string; children: ComponentChildren; class?: string; label?: string }) {
+  return (
+    <form method="post" action={props.action} class={props.class ?? "form"} aria-label={props.label} novalidate>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      {props.children}
+    </form>
+  );
+}
+
+export interface FieldProps {
+  name: string;
+  label: string;
+  type?: string;
+  value?: string;
+  error?: string;
+  hint?: string;
+  autocomplete?: string;
+  required?: boolean;
+  autofocus?: boolean;
+  maxlength?: number;
+}
+
+export function Field(p: FieldProps) {
+  const describedBy = [p.hint ? `${p.name}-hint` : "", p.error ? `${p.name}-error` : ""].filter(Boolean).join(" ");
+  return (
+    <div class={p.error ? "field has-error" : "field"}>
+      <label for={p.name}>{p.label}</label>
+      {p.hint && (
+        <p class="hint" id={`${p.name}-hint`}>
+          {p.hint}
+        </p>
+      )}
+      <input
+        id={p.name}
+        name={p.name}
+        type={p.type ?? "text"}
+        value={p.type === "password" ? undefined : p.value}
+        autocomplete={p.autocomplete}
+        required={p.required ?? true}
+        autofocus={p.autofocus}
+        maxlength={p.maxlength}
+        aria-invalid={p.error ? "true" : undefined}
+        aria-describedby={describedBy || undefined}
+      />
+      {p.error && (
+        <p class="field-error" id={`${p.name}-error`} role="alert">
+          {p.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function Submit(props: { children: ComponentChildren; kind?: "primary" | "danger" | "secondary" }) {
+  return (
+    <button type="submit" class={`button ${props.kind ?? "primary"}`}>
+      {props.children}
+    </button>
+  );
+}
+
+/** An error that belongs to no single field (expired link, rate limit). */
+export function FormError(props: { message?: string }) {
+  if (!props.message) return null;
+  return (
+    <div class="alert error" role="alert">
+      {props.message}
+    </div>
+  );
+}
+
+export function Time(props: { ms: number }) {
+  const iso = new Date(props.ms).toISOString();
+  return <time datetime={iso}>{iso.slice(0, 16).replace("T", " ")} UTC</time>;
+}

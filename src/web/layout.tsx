@@ -1,0 +1,85 @@
+import type { ComponentChildren } from "preact";
+import type { User } from "../accounts/index.js";
+
+export interface Flash {
+  kind: "success" | "info" | "error";
+  message: string;
+}
+
+export interface LayoutProps {
+  siteName: string;
+  title: string;
+  user: User | null;
+  csrf: string;
+  flash?: Flash | null;
+  children: ComponentChildren;
+}
+
+/** The one page layout: header with the account menu, flash messages, main content, footer. */
+export function Layout(p: LayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${p.title} · ${p.siteName}`}</title>
+        <link rel="stylesheet" href="/static/wharf.css" />
+      </head>
+      <body>
+        <a class="skip" href="#main">
+          Skip to content
+        </a>
+        <header class="site-header">
+          <div class="wrap">
+            <a class="brand" href="/">
+              <span aria-hidden="true">⚓</span> {p.siteName}
+            </a>
+            <nav aria-label="Account">
+              {p.user ? (
+                <>
+                  <a href="/account/">{p.user.username}</a>
+                  <a href="/account/security-history">Security</a>
+                  <form method="post" action="/account/logout" class="inline">
+                    <input type="hidden" name="_csrf" value={p.csrf} />
+                    <button type="submit" class="link">
+                      Sign out
+                    </button>
+                  </form>
+                </>
+              ) : (
+                <>
+                  <a href="/account/login">Sign in</a>
+                  <a href="/account/register" class="button small">
+                    Register
+                  </a>
+                </>
+              )}
+            </nav>
+          </div>
+        </header>
+        {p.user && !p.user.emailVerified && (
+          <div class="banner warn" role="note">
+            <div class="wrap">
+              Your email address is not verified yet: you cannot publish until it is.{" "}
+              <a href="/account/#email">Resend the link</a>
+            </div>
+          </div>
+        )}
+        <main id="main" class="wrap">
+          {p.flash && (
+            <div class={`alert ${p.flash.kind}`} role="status">
+              {p.flash.message}
+            </div>
+          )}
+          {p.children}
+        </main>
+        <footer class="site-footer">
+          <div class="wrap">
+            {p.siteName} — a package registry for PyPI and npm clients, with multi-factor authentication for
+            every maintainer.
+          </div>
+        </footer>
+      </body>
+    </html>
+  );
+}

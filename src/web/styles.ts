@@ -1,0 +1,48 @@
+/** The site stylesheet, kept in a module so the build needs no asset copying; served at /static/wharf.css. */
+export const STYLESHEET = `
+:root{--ink:#17212b;--muted:#5a6776;--line:#d9dee5;--bg:#f6f8fa;--card:#fff;--accent:#0b5cad;--accent-ink:#fff;
+--danger:#b42318;--ok:#137333;--warn-bg:#fff4d6;--warn-line:#f0c35a;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+*{box-sizing:border-box}
+body{margin:0;color:var(--ink);background:var(--bg);line-height:1.5;font-size:16px}
+.wrap{max-width:960px;margin:0 auto;padding:0 20px}
+.skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:6px;z-index:9}
+.site-header{background:#0f2740;color:#fff}
+.site-header .wrap{display:flex;align-items:center;justify-content:space-between;height:56px}
+.brand{color:#fff;font-weight:700;font-size:1.2rem;text-decoration:none}
+nav{display:flex;gap:16px;align-items:center}
+nav a,nav button.link{color:#dbe7f3;text-decoration:none;font:inherit}
+nav a:hover,nav button.link:hover{color:#fff;text-decoration:underline}
+main{padding:28px 20px 48px}
+h1{font-size:1.7rem;margin:0 0 16px}h2{font-size:1.25rem;margin:28px 0 12px}
+a{color:var(--accent)}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:24px;margin-bottom:20px}
+.narrow{max-width:440px;margin:0 auto}
+.form .field{margin-bottom:16px}
+label{display:block;font-weight:600;margin-bottom:4px}
+input[type=text],input[type=email],input[type=password],input[type=search]{width:100%;padding:9px 11px;border:1px solid #b9c2cc;border-radius:6px;font:inherit;background:#fff}
+input:focus{outline:3px solid #9cc3ef;border-color:var(--accent)}
+.has-error input{border-color:var(--danger)}
+.field-error{color:var(--danger);margin:4px 0 0;font-size:.92rem}
+.hint{color:var(--muted);margin:0 0 4px;font-size:.9rem}
+.button{display:inline-block;border:0;border-radius:6px;padding:9px 16px;font:inherit;font-weight:600;cursor:pointer;text-decoration:none}
+.button.primary{background:var(--accent);color:var(--accent-ink)}
+.button.secondary{background:#e8edf3;color:var(--ink)}
+.button.danger{background:var(--danger);color:#fff}
+.button.small{padding:5px 12px;background:#fff;color:#0f2740}
+button.link{background:none;border:0;padding:0;cursor:pointer}
+form.inline{display:inline}
+.alert{padding:12px 14px;border-radius:8px;margin-bottom:18px;border:1px solid}
+.alert.success{background:#e7f5ec;border-color:#9fd3b0;color:var(--ok)}
+.alert.info{background:#e8f1fb;border-color:#a9c8ec}
+.alert.error{background:#fdecea;border-color:#f1aaa3;color:var(--danger)}
+.banner.warn{background:var(--warn-bg);border-bottom:1px solid var(--warn-line);padding:8px 0}
+table{width:100%;border-collapse:collapse;background:#fff}
+th,td{text-align:left;padding:9px 10px;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-size:.85rem;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
+.muted{color:var(--muted)}.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:.8rem;background:#e8edf3}
+.badge.ok{background:#e7f5ec;color:var(--ok)}.badge.warn{background:var(--warn-bg)}
+.hero{padding:24px 0}.hero p{font-size:1.1rem;color:var(--muted);max-width:640px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:16px}
+code{background:#eef1f5;padding:1px 5px;border-radius:4px}
+.site-footer{border-top:1px solid var(--line);color:var(--muted);font-size:.9rem;padding:20px 0}
+`;
