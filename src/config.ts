@@ -8,51 +8,142 @@ import { randomToken } from "./lib/crypto.js";
  * list; `wharf config check` prints it with secrets redacted.
  */
 export const SETTINGS = {
-  dataDir: { env: "WHARF_DATA_DIR", help: "Folder for the SQLite file, blobs, mail outbox and generated secret key", def: "./data" },
+  dataDir: {
+    env: "WHARF_DATA_DIR",
+    help: "Folder for the SQLite file, blobs, mail outbox and generated secret key",
+    def: "./data",
+  },
   host: { env: "WHARF_HOST", help: "Address to bind", def: "127.0.0.1" },
   port: { env: "WHARF_PORT", help: "Port to bind", def: "8080" },
-  origin: { env: "WHARF_ORIGIN", help: "Public origin users reach (links in mail, cookies' Secure flag, WebAuthn RP ID)", def: "http://localhost:<port>" },
-  siteName: { env: "WHARF_SITE_NAME", help: "Name shown in pages, mail and authenticator apps", def: "Wharf" },
-  registration: { env: "WHARF_REGISTRATION", help: "open: anyone may register; closed: only operators create accounts", def: "open" },
-  databaseUrl: { env: "WHARF_DATABASE_URL", help: "sqlite:PATH, or postgres://user:pass@host:port/db", def: "sqlite:<dataDir>/wharf.db" },
-  redisUrl: { env: "WHARF_REDIS_URL", help: "Redis for state shared between instances (rate limits); in-process when unset", def: "" },
-  redisPrefix: { env: "WHARF_REDIS_PREFIX", help: "Prefix for every Redis key this instance writes", def: "wharf:" },
-  smtpUrl: { env: "WHARF_SMTP_URL", help: "smtp://user:pass@host:port or smtps://...; mail goes to <dataDir>/outbox when unset", def: "" },
-  mailFrom: { env: "WHARF_MAIL_FROM", help: "From address of outgoing mail", def: "Wharf <noreply@localhost>" },
-  s3Bucket: { env: "WHARF_S3_BUCKET", help: "S3 bucket for blobs; the filesystem under <dataDir>/blobs when unset", def: "" },
-  s3Endpoint: { env: "WHARF_S3_ENDPOINT", help: "Endpoint of an S3-compatible store (MinIO, R2, ...); AWS when unset", def: "" },
+  origin: {
+    env: "WHARF_ORIGIN",
+    help: "Public origin users reach (links in mail, cookies' Secure flag, WebAuthn RP ID)",
+    def: "http://localhost:<port>",
+  },
+  siteName: {
+    env: "WHARF_SITE_NAME",
+    help: "Name shown in pages, mail and authenticator apps",
+    def: "Wharf",
+  },
+  registration: {
+    env: "WHARF_REGISTRATION",
+    help: "open: anyone may register; closed: only operators create accounts",
+    def: "open",
+  },
+  databaseUrl: {
+    env: "WHARF_DATABASE_URL",
+    help: "sqlite:PATH, or postgres://user:pass@host:port/db",
+    def: "sqlite:<dataDir>/wharf.db",
+  },
+  redisUrl: {
+    env: "WHARF_REDIS_URL",
+    help: "Redis for state shared between instances (rate limits); in-process when unset",
+    def: "",
+  },
+  redisPrefix: {
+    env: "WHARF_REDIS_PREFIX",
+    help: "Prefix for every Redis key this instance writes",
+    def: "wharf:",
+  },
+  smtpUrl: {
+    env: "WHARF_SMTP_URL",
+    help: "smtp://user:pass@host:port or smtps://...; mail goes to <dataDir>/outbox when unset",
+    def: "",
+  },
+  mailFrom: {
+    env: "WHARF_MAIL_FROM",
+    help: "From address of outgoing mail",
+    def: "Wharf <noreply@localhost>",
+  },
+  s3Bucket: {
+    env: "WHARF_S3_BUCKET",
+    help: "S3 bucket for blobs; the filesystem under <dataDir>/blobs when unset",
+    def: "",
+  },
+  s3Endpoint: {
+    env: "WHARF_S3_ENDPOINT",
+    help: "Endpoint of an S3-compatible store (MinIO, R2, ...); AWS when unset",
+    def: "",
+  },
   s3Region: { env: "WHARF_S3_REGION", help: "S3 region", def: "us-east-1" },
-  s3AccessKeyId: { env: "WHARF_S3_ACCESS_KEY_ID", help: "S3 access key id (else the AWS default chain)", def: "" },
+  s3AccessKeyId: {
+    env: "WHARF_S3_ACCESS_KEY_ID",
+    help: "S3 access key id (else the AWS default chain)",
+    def: "",
+  },
   s3SecretAccessKey: { env: "WHARF_S3_SECRET_ACCESS_KEY", help: "S3 secret access key", def: "" },
-  s3ForcePathStyle: { env: "WHARF_S3_FORCE_PATH_STYLE", help: "Path-style bucket addressing (true for most self-hosted stores)", def: "false" },
+  s3ForcePathStyle: {
+    env: "WHARF_S3_FORCE_PATH_STYLE",
+    help: "Path-style bucket addressing (true for most self-hosted stores)",
+    def: "false",
+  },
   s3Prefix: { env: "WHARF_S3_PREFIX", help: "Key prefix inside the bucket", def: "" },
-  secretKey: { env: "WHARF_SECRET_KEY", help: "Secret for signing and encryption (≥ 32 chars); generated into <dataDir>/secret.key when unset", def: "" },
-  sessionIdleMinutes: { env: "WHARF_SESSION_IDLE_MINUTES", help: "A session unused this long ends", def: "720" },
-  sessionMaxDays: { env: "WHARF_SESSION_MAX_DAYS", help: "A session ends this long after login, used or not", def: "14" },
-  trustProxy: { env: "WHARF_TRUST_PROXY", help: "Trust X-Forwarded-For from a reverse proxy (for per-IP limits)", def: "false" },
-  logLevel: { env: "WHARF_LOG_LEVEL", help: "fatal | error | warn | info | debug | trace | silent", def: "info" },
+  secretKey: {
+    env: "WHARF_SECRET_KEY",
+    help: "Secret for signing and encryption (≥ 32 chars); generated into <dataDir>/secret.key when unset",
+    def: "",
+  },
+  sessionIdleMinutes: {
+    env: "WHARF_SESSION_IDLE_MINUTES",
+    help: "A session unused this long ends",
+    def: "720",
+  },
+  sessionMaxDays: {
+    env: "WHARF_SESSION_MAX_DAYS",
+    help: "A session ends this long after login, used or not",
+    def: "14",
+  },
+  trustProxy: {
+    env: "WHARF_TRUST_PROXY",
+    help: "Trust X-Forwarded-For from a reverse proxy (for per-IP limits)",
+    def: "false",
+  },
+  logLevel: {
+    env: "WHARF_LOG_LEVEL",
+    help: "fatal | error | warn | info | debug | trace | silent",
+    def: "info",
+  },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
 const SECRET_SETTINGS: SettingName[] = ["secretKey", "s3SecretAccessKey"];
 const URL_SETTINGS: SettingName[] = ["databaseUrl", "redisUrl", "smtpUrl"];
 
-const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => ["true", "1", "yes"].includes(v));
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => ["true", "1", "yes"].includes(v));
 const optional = z.string().transform((v) => (v === "" ? undefined : v));
 
 const schema = z.object({
   dataDir: z.string().min(1),
   host: z.string().min(1),
-  port: z.coerce.number().int().min(0).max(65535),
+  port: z
+    .string()
+    .regex(/^\d{1,5}$/, "must be a port number, 0-65535")
+    .transform(Number)
+    .pipe(z.number().max(65535, "must be a port number, 0-65535")),
   origin: z.url({ protocol: /^https?$/ }).optional(),
   siteName: z.string().min(1).max(64),
   registration: z.enum(["open", "closed"]),
   databaseUrl: optional.pipe(
-    z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, "must start with sqlite: or postgres://").optional(),
+    z
+      .string()
+      .regex(/^(sqlite:|postgres(ql)?:\/\/)/, "must start with sqlite: or postgres://")
+      .optional(),
   ),
-  redisUrl: optional.pipe(z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://").optional()),
+  redisUrl: optional.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, "must start with redis:// or rediss://")
+      .optional(),
+  ),
   redisPrefix: z.string(),
-  smtpUrl: optional.pipe(z.string().regex(/^smtps?:\/\//, "must start with smtp:// or smtps://").optional()),
+  smtpUrl: optional.pipe(
+    z
+      .string()
+      .regex(/^smtps?:\/\//, "must start with smtp:// or smtps://")
+      .optional(),
+  ),
   mailFrom: z.string().min(3),
   s3Bucket: optional,
   s3Endpoint: optional.pipe(z.url().optional()),
@@ -62,8 +153,21 @@ const schema = z.object({
   s3ForcePathStyle: bool,
   s3Prefix: z.string(),
   secretKey: optional.pipe(z.string().min(32, "must be at least 32 characters").optional()),
-  sessionIdleMinutes: z.coerce.number().int().min(5).max(60 * 24 * 30),
-  sessionMaxDays: z.coerce.number().int().min(1).max(365),
+  sessionIdleMinutes: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of minutes")
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(5)
+        .max(60 * 24 * 30),
+    ),
+  sessionMaxDays: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of days")
+    .transform(Number)
+    .pipe(z.number().min(1).max(365)),
   trustProxy: bool,
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
 });
@@ -110,7 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
   for (const [name, s] of Object.entries(SETTINGS)) {
     const value = flags[name] ?? env[s.env];
     if (value !== undefined) raw[name] = value;
-    else if (!s.def.includes("<")) raw[name] = s.def;
+    else if (!/<(port|dataDir)>/.test(s.def)) raw[name] = s.def;
     else raw[name] = "";
   }
   if (raw.origin === "") delete raw.origin;
@@ -127,7 +231,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
   const dataDir = resolve(c.dataDir);
   const origin = (c.origin ?? `http://localhost:${c.port}`).replace(/\/+$/, "");
   if (c.s3Bucket === undefined && (c.s3Endpoint || c.s3AccessKeyId)) {
-    throw new ConfigError("Invalid configuration:\n  WHARF_S3_BUCKET (--s3-bucket): required when other WHARF_S3_* settings are given");
+    throw new ConfigError(
+      "Invalid configuration:\n  WHARF_S3_BUCKET (--s3-bucket): required when other WHARF_S3_* settings are given",
+    );
   }
   return {
     dataDir,

@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import type { FastifyBaseLogger } from "fastify";
+import type { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import type { Db } from "./db/index.js";
 import type { Clock } from "./lib/clock.js";

@@ -1,12 +1,12 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { type AccountDeps, type RequestContext, link, sendAfterCommit } from "./context.js";
+import { type AccountDeps, link, type RequestContext, sendAfterCommit } from "./context.js";
 import { issueLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
 import { changeEmailMail, emailChangeNoticeMail } from "./mail.js";
-import { type Session, inSudo } from "./sessions.js";
-import { type User, getUser } from "./users.js";
+import { inSudo, type Session } from "./sessions.js";
 import { canonicalEmail, validateEmail } from "./usernames.js";
+import { getUser, type User } from "./users.js";
 
 /**
  * Starts an email change: the new address must be confirmed by a link sent to it, and the old address
@@ -23,8 +23,13 @@ export async function requestEmailChange(
   // Fail closed: the route asks for sudo first, and the domain refuses if it somehow did not.
   if (!inSudo(session, deps.clock.now())) throw accountErrors.SUDO_REQUIRED();
   const email = validateEmail(rawEmail);
-  if (canonicalEmail(email) === canonicalEmail(user.email)) throw accountErrors.EMAIL_INVALID("This is already your email address.");
-  const taken = await deps.db.selectFrom("users").select("id").where("email_canonical", "=", canonicalEmail(email)).executeTakeFirst();
+  if (canonicalEmail(email) === canonicalEmail(user.email))
+    throw accountErrors.EMAIL_INVALID("This is already your email address.");
+  const taken = await deps.db
+    .selectFrom("users")
+    .select("id")
+    .where("email_canonical", "=", canonicalEmail(email))
+    .executeTakeFirst();
   if (taken) throw accountErrors.EMAIL_TAKEN();
   const now = deps.clock.now();
   const token = await transaction(deps.db, async (tx) => {
@@ -32,28 +37,52 @@ export async function requestEmailChange(
     await recordEvent(tx, now, ctx, { type: "email.change_requested", userId: user.id, data: { to: email } });
     return issueLinkToken(tx, deps.keys, now, user.id, "change_email", email);
   });
-  await sendAfterCommit(deps, changeEmailMail(deps.config, email, user.username, link(deps, "/account/confirm-email", token)));
-  await sendAfterCommit(deps, emailChangeNoticeMail(deps.config, user.email, user.username, email, "requested"));
+  await sendAfterCommit(
+    deps,
+    changeEmailMail(deps.config, email, user.username, link(deps, "/account/confirm-email", token)),
+  );
+  await sendAfterCommit(
+    deps,
+    emailChangeNoticeMail(deps.config, user.email, user.username, email, "requested"),
+  );
 }
 
-export async function confirmEmailChange(deps: AccountDeps, ctx: RequestContext, token: string): Promise<User> {
+export async function confirmEmailChange(
+  deps: AccountDeps,
+  ctx: RequestContext,
+  token: string,
+): Promise<User> {
   const now = deps.clock.now();
   const { before, after } = await transaction(deps.db, async (tx) => {
     const row = await spendLinkToken(tx, deps.keys, now, "change_email", token);
     const before = await getUser(tx, row.userId);
     if (!before) throw accountErrors.LINK_INVALID();
-    const taken = await tx.selectFrom("users").select("id").where("email_canonical", "=", canonicalEmail(row.email)).executeTakeFirst();
+    const taken = await tx
+      .selectFrom("users")
+      .select("id")
+      .where("email_canonical", "=", canonicalEmail(row.email))
+      .executeTakeFirst();
     if (taken) throw accountErrors.EMAIL_TAKEN();
     await tx
       .updateTable("users")
       .set({ email: row.email, email_canonical: canonicalEmail(row.email), email_verified_at: now })
       .where("id", "=", before.id)
       .execute();
-    await recordEvent(tx, now, ctx, { type: "email.changed", userId: before.id, data: { from: before.email, to: row.email } });
+    await recordEvent(tx, now, ctx, {
+      type: "email.changed",
+      userId: before.id,
+      data: { from: before.email, to: row.email },
+    });
     return { before, after: { ...before, email: row.email, emailVerified: true } };
   });
   // Both addresses hear of it: the old one is where the real owner would notice a takeover.
-  await sendAfterCommit(deps, emailChangeNoticeMail(deps.config, before.email, before.username, after.email, "changed"));
-  await sendAfterCommit(deps, emailChangeNoticeMail(deps.config, after.email, after.username, after.email, "changed"));
+  await sendAfterCommit(
+    deps,
+    emailChangeNoticeMail(deps.config, before.email, before.username, after.email, "changed"),
+  );
+  await sendAfterCommit(
+    deps,
+    emailChangeNoticeMail(deps.config, after.email, after.username, after.email, "changed"),
+  );
   return after;
 }

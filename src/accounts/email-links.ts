@@ -1,8 +1,8 @@
 import type { DbExecutor } from "../db/index.js";
 import { wonRace } from "../db/index.js";
+import { HOUR } from "../lib/clock.js";
 import type { Keyring } from "../lib/crypto.js";
 import { randomToken } from "../lib/crypto.js";
-import { HOUR } from "../lib/clock.js";
 import { accountErrors } from "./errors.js";
 
 export type LinkPurpose = "verify_email" | "reset_password" | "change_email";
@@ -28,7 +28,15 @@ export async function issueLinkToken(
   const id = randomToken(24);
   await db
     .insertInto("email_tokens")
-    .values({ id, user_id: userId, purpose, email, created_at: now, expires_at: now + LINK_LIFETIME[purpose], used_at: null })
+    .values({
+      id,
+      user_id: userId,
+      purpose,
+      email,
+      created_at: now,
+      expires_at: now + LINK_LIFETIME[purpose],
+      used_at: null,
+    })
     .execute();
   return keys.seal(`link:${purpose}`, id);
 }
@@ -40,10 +48,21 @@ export interface LinkTokenRow {
 }
 
 /** Checks a token without spending it (to show the confirmation page). */
-export async function peekLinkToken(db: DbExecutor, keys: Keyring, now: number, purpose: LinkPurpose, token: string): Promise<LinkTokenRow> {
+export async function peekLinkToken(
+  db: DbExecutor,
+  keys: Keyring,
+  now: number,
+  purpose: LinkPurpose,
+  token: string,
+): Promise<LinkTokenRow> {
   const id = keys.unseal(`link:${purpose}`, token);
   if (!id) throw accountErrors.LINK_INVALID();
-  const row = await db.selectFrom("email_tokens").selectAll().where("id", "=", id).where("purpose", "=", purpose).executeTakeFirst();
+  const row = await db
+    .selectFrom("email_tokens")
+    .selectAll()
+    .where("id", "=", id)
+    .where("purpose", "=", purpose)
+    .executeTakeFirst();
   if (!row) throw accountErrors.LINK_INVALID();
   if (row.used_at !== null) throw accountErrors.LINK_USED();
   if (row.expires_at <= now) throw accountErrors.LINK_EXPIRED();
@@ -54,7 +73,13 @@ export async function peekLinkToken(db: DbExecutor, keys: Keyring, now: number, 
  * Spends a token with a compare-and-swap, so two racing requests cannot both use one link. Call it in
  * the transaction that makes the change the link authorises.
  */
-export async function spendLinkToken(db: DbExecutor, keys: Keyring, now: number, purpose: LinkPurpose, token: string): Promise<LinkTokenRow> {
+export async function spendLinkToken(
+  db: DbExecutor,
+  keys: Keyring,
+  now: number,
+  purpose: LinkPurpose,
+  token: string,
+): Promise<LinkTokenRow> {
   const row = await peekLinkToken(db, keys, now, purpose, token);
   const result = await db
     .updateTable("email_tokens")
@@ -67,7 +92,12 @@ export async function spendLinkToken(db: DbExecutor, keys: Keyring, now: number,
 }
 
 /** A newer link of the same purpose voids the older ones (e.g. the second reset request wins). */
-export async function voidLinkTokens(db: DbExecutor, now: number, userId: string, purpose: LinkPurpose): Promise<void> {
+export async function voidLinkTokens(
+  db: DbExecutor,
+  now: number,
+  userId: string,
+  purpose: LinkPurpose,
+): Promise<void> {
   await db
     .updateTable("email_tokens")
     .set({ used_at: now })

@@ -1,11 +1,11 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { canonicalEmail, canonicalUsername } from "./usernames.js";
 import { type AccountDeps, type RequestContext, sessionPolicy } from "./context.js";
 import { accountErrors } from "./errors.js";
 import { burnPasswordCheck, verifyPassword } from "./passwords.js";
-import { type Session, createSession, enterSudo, revokeSessionByCookie } from "./sessions.js";
-import { type User, findForLogin, getPasswordHash } from "./users.js";
+import { createSession, enterSudo, revokeSessionByCookie, type Session } from "./sessions.js";
+import { canonicalEmail, canonicalUsername } from "./usernames.js";
+import { findForLogin, getPasswordHash, type User } from "./users.js";
 
 export interface LoginResult {
   user: User;
@@ -35,23 +35,38 @@ export async function loginWithPassword(
     throw accountErrors.LOGIN_FAILED();
   }
   if (!(await verifyPassword(candidate.passwordHash, password))) {
-    await recordEvent(deps.db, now, ctx, { type: "login.failure", userId: candidate.id, data: { reason: "password" } });
+    await recordEvent(deps.db, now, ctx, {
+      type: "login.failure",
+      userId: candidate.id,
+      data: { reason: "password" },
+    });
     throw accountErrors.LOGIN_FAILED();
   }
   if (candidate.isFrozen) {
-    await recordEvent(deps.db, now, ctx, { type: "login.failure", userId: candidate.id, data: { reason: "frozen" } });
+    await recordEvent(deps.db, now, ctx, {
+      type: "login.failure",
+      userId: candidate.id,
+      data: { reason: "frozen" },
+    });
     throw accountErrors.ACCOUNT_FROZEN();
   }
   const { passwordHash: _, ...user } = candidate;
   return transaction(deps.db, async (tx) => {
     if (previousCookie) await revokeSessionByCookie(tx, now, previousCookie);
-    const { cookie, session } = await createSession(tx, now, sessionPolicy(deps), user.id, ctx, { sudo: true });
+    const { cookie, session } = await createSession(tx, now, sessionPolicy(deps), user.id, ctx, {
+      sudo: true,
+    });
     await recordEvent(tx, now, ctx, { type: "login.success", userId: user.id, data: { method: "password" } });
     return { user, cookie, session };
   });
 }
 
-export async function logout(deps: AccountDeps, ctx: RequestContext, userId: string, cookie: string): Promise<void> {
+export async function logout(
+  deps: AccountDeps,
+  ctx: RequestContext,
+  userId: string,
+  cookie: string,
+): Promise<void> {
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
     await revokeSessionByCookie(tx, now, cookie);
@@ -60,11 +75,20 @@ export async function logout(deps: AccountDeps, ctx: RequestContext, userId: str
 }
 
 /** Re-authentication for sensitive actions: the password again opens a 15-minute sudo window. */
-export async function confirmSudo(deps: AccountDeps, ctx: RequestContext, session: Session, password: string): Promise<void> {
+export async function confirmSudo(
+  deps: AccountDeps,
+  ctx: RequestContext,
+  session: Session,
+  password: string,
+): Promise<void> {
   await deps.limits.consume("sudoUser", session.userId);
   const now = deps.clock.now();
   if (!(await verifyPassword(await getPasswordHash(deps.db, session.userId), password))) {
-    await recordEvent(deps.db, now, ctx, { type: "login.failure", userId: session.userId, data: { reason: "sudo" } });
+    await recordEvent(deps.db, now, ctx, {
+      type: "login.failure",
+      userId: session.userId,
+      data: { reason: "sudo" },
+    });
     throw accountErrors.LOGIN_FAILED("The password is not correct.");
   }
   await transaction(deps.db, async (tx) => {

@@ -25,7 +25,12 @@ export function resetPasswordMail(s: Site, to: string, username: string, link: s
   };
 }
 
-export function passwordChangedMail(s: Site, to: string, username: string, how: "changed" | "reset"): MailMessage {
+export function passwordChangedMail(
+  s: Site,
+  to: string,
+  username: string,
+  how: "changed" | "reset",
+): MailMessage {
   return {
     to,
     subject: `[${s.siteName}] Your password was ${how}`,
@@ -41,7 +46,13 @@ export function changeEmailMail(s: Site, to: string, username: string, link: str
   };
 }
 
-export function emailChangeNoticeMail(s: Site, to: string, username: string, newEmail: string, stage: "requested" | "changed"): MailMessage {
+export function emailChangeNoticeMail(
+  s: Site,
+  to: string,
+  username: string,
+  newEmail: string,
+  stage: "requested" | "changed",
+): MailMessage {
   return {
     to,
     subject: `[${s.siteName}] Your account's email address ${stage === "changed" ? "was changed" : "is being changed"}`,

@@ -1,13 +1,13 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { type AccountDeps, type RequestContext, link, sendAfterCommit } from "./context.js";
+import { type AccountDeps, link, type RequestContext, sendAfterCommit } from "./context.js";
 import { issueLinkToken, peekLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
 import { passwordChangedMail, resetPasswordMail } from "./mail.js";
 import { checkPasswordPolicy, hashPassword, verifyPassword } from "./passwords.js";
-import { type Session, revokeAllSessions } from "./sessions.js";
-import { type User, findForLogin, getPasswordHash, getUser } from "./users.js";
+import { revokeAllSessions, type Session } from "./sessions.js";
 import { canonicalEmail, canonicalUsername } from "./usernames.js";
+import { findForLogin, getPasswordHash, getUser, type User } from "./users.js";
 
 /** Changes the password of a signed-in user, who must know the current one; other sessions end. */
 export async function changePassword(
@@ -18,7 +18,8 @@ export async function changePassword(
   currentPassword: string,
   newPassword: string,
 ): Promise<void> {
-  if (!(await verifyPassword(await getPasswordHash(deps.db, user.id), currentPassword))) throw accountErrors.PASSWORD_WRONG();
+  if (!(await verifyPassword(await getPasswordHash(deps.db, user.id), currentPassword)))
+    throw accountErrors.PASSWORD_WRONG();
   try {
     checkPasswordPolicy(newPassword, user);
   } catch (e) {
@@ -27,9 +28,17 @@ export async function changePassword(
   const now = deps.clock.now();
   const hash = await hashPassword(newPassword);
   await transaction(deps.db, async (tx) => {
-    await tx.updateTable("users").set({ password_hash: hash, password_changed_at: now }).where("id", "=", user.id).execute();
+    await tx
+      .updateTable("users")
+      .set({ password_hash: hash, password_changed_at: now })
+      .where("id", "=", user.id)
+      .execute();
     const ended = await revokeAllSessions(tx, now, user.id, session.idHash);
-    await recordEvent(tx, now, ctx, { type: "password.changed", userId: user.id, data: { sessionsEnded: ended } });
+    await recordEvent(tx, now, ctx, {
+      type: "password.changed",
+      userId: user.id,
+      data: { sessionsEnded: ended },
+    });
   });
   await sendAfterCommit(deps, passwordChangedMail(deps.config, user.email, user.username, "changed"));
 }
@@ -38,7 +47,11 @@ export async function changePassword(
  * Always answers the same way whether or not the account exists (no enumeration). Limited per IP and
  * per account so the form cannot flood someone's mailbox.
  */
-export async function requestPasswordReset(deps: AccountDeps, ctx: RequestContext, login: string): Promise<void> {
+export async function requestPasswordReset(
+  deps: AccountDeps,
+  ctx: RequestContext,
+  login: string,
+): Promise<void> {
   await deps.limits.consume("resetIp", ctx.ip);
   const key = login.includes("@") ? canonicalEmail(login) : canonicalUsername(login);
   await deps.limits.consume("resetUser", key);
@@ -50,7 +63,10 @@ export async function requestPasswordReset(deps: AccountDeps, ctx: RequestContex
     await recordEvent(tx, now, ctx, { type: "password.reset_requested", userId: user.id });
     return issueLinkToken(tx, deps.keys, now, user.id, "reset_password", user.email);
   });
-  await sendAfterCommit(deps, resetPasswordMail(deps.config, user.email, user.username, link(deps, "/account/reset-password", token)));
+  await sendAfterCommit(
+    deps,
+    resetPasswordMail(deps.config, user.email, user.username, link(deps, "/account/reset-password", token)),
+  );
 }
 
 /** The user the reset link belongs to, for the reset form (does not spend the link). */
@@ -65,7 +81,12 @@ export async function checkResetToken(deps: AccountDeps, token: string): Promise
  * Spends the link and sets the password; every session ends, since whoever held the old password may
  * still be signed in. The link proves control of the address, so an unverified address becomes verified.
  */
-export async function resetPassword(deps: AccountDeps, ctx: RequestContext, token: string, newPassword: string): Promise<User> {
+export async function resetPassword(
+  deps: AccountDeps,
+  ctx: RequestContext,
+  token: string,
+  newPassword: string,
+): Promise<User> {
   const user = await checkResetToken(deps, token);
   checkPasswordPolicy(newPassword, user);
   const hash = await hashPassword(newPassword);
@@ -75,11 +96,19 @@ export async function resetPassword(deps: AccountDeps, ctx: RequestContext, toke
     const verified = row.email === user.email ? now : undefined;
     await tx
       .updateTable("users")
-      .set({ password_hash: hash, password_changed_at: now, ...(verified && !user.emailVerified ? { email_verified_at: verified } : {}) })
+      .set({
+        password_hash: hash,
+        password_changed_at: now,
+        ...(verified && !user.emailVerified ? { email_verified_at: verified } : {}),
+      })
       .where("id", "=", user.id)
       .execute();
     const ended = await revokeAllSessions(tx, now, user.id);
-    await recordEvent(tx, now, ctx, { type: "password.reset", userId: user.id, data: { sessionsEnded: ended } });
+    await recordEvent(tx, now, ctx, {
+      type: "password.reset",
+      userId: user.id,
+      data: { sessionsEnded: ended },
+    });
   });
   await sendAfterCommit(deps, passwordChangedMail(deps.config, user.email, user.username, "reset"));
   return user;

@@ -24,7 +24,10 @@ export function commonPasswords(): Set<string> {
   return common;
 }
 
-export function checkPasswordPolicy(password: string, context: { username?: string; email?: string } = {}): void {
+export function checkPasswordPolicy(
+  password: string,
+  context: { username?: string; email?: string } = {},
+): void {
   const length = [...password].length;
   if (length < PASSWORD_MIN) throw accountErrors.PASSWORD_TOO_SHORT();
   if (length > PASSWORD_MAX) throw accountErrors.PASSWORD_TOO_LONG();

@@ -1,10 +1,10 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { type AccountDeps, type RequestContext, link, sendAfterCommit } from "./context.js";
+import { type AccountDeps, link, type RequestContext, sendAfterCommit } from "./context.js";
 import { issueLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
 import { verifyEmailMail } from "./mail.js";
-import { type NewUser, type User, getUser, insertUser } from "./users.js";
+import { getUser, insertUser, type NewUser, type User } from "./users.js";
 
 /** Creates an account (web registration or the operator CLI) and mails the verification link. */
 export async function registerUser(
@@ -20,11 +20,21 @@ export async function registerUser(
   const now = deps.clock.now();
   const { user, token } = await transaction(deps.db, async (tx) => {
     const user = await insertUser(tx, now, input);
-    await recordEvent(tx, now, ctx, { type: "account.created", userId: user.id, data: { by: opts.viaOperator ? "operator" : "self" } });
-    const token = user.emailVerified ? null : await issueLinkToken(tx, deps.keys, now, user.id, "verify_email", user.email);
+    await recordEvent(tx, now, ctx, {
+      type: "account.created",
+      userId: user.id,
+      data: { by: opts.viaOperator ? "operator" : "self" },
+    });
+    const token = user.emailVerified
+      ? null
+      : await issueLinkToken(tx, deps.keys, now, user.id, "verify_email", user.email);
     return { user, token };
   });
-  if (token) await sendAfterCommit(deps, verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)));
+  if (token)
+    await sendAfterCommit(
+      deps,
+      verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)),
+    );
   return user;
 }
 
@@ -37,7 +47,10 @@ export async function resendVerification(deps: AccountDeps, ctx: RequestContext,
     return issueLinkToken(tx, deps.keys, now, user.id, "verify_email", user.email);
   });
   void ctx;
-  await sendAfterCommit(deps, verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)));
+  await sendAfterCommit(
+    deps,
+    verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)),
+  );
 }
 
 /** Spends the link and marks the address verified — only if it is still the account's address. */

@@ -1,7 +1,7 @@
 import type { DbExecutor } from "../db/index.js";
-import { randomToken, sha256Hex } from "../lib/crypto.js";
-import { MINUTE } from "../lib/clock.js";
 import type { EventContext } from "../events/index.js";
+import { MINUTE } from "../lib/clock.js";
+import { randomToken, sha256Hex } from "../lib/crypto.js";
 
 /** Sudo mode lasts this long after re-authentication (the MFA issue adds a second factor to it). */
 export const SUDO_WINDOW = 15 * MINUTE;
@@ -76,12 +76,20 @@ export async function createSession(
     ip: ctx.ip ?? "",
     user_agent: (ctx.userAgent ?? "").slice(0, 400),
   };
-  await db.insertInto("sessions").values({ ...row, revoked_at: null }).execute();
+  await db
+    .insertInto("sessions")
+    .values({ ...row, revoked_at: null })
+    .execute();
   return { cookie, session: toSession(row) };
 }
 
 /** The live session for a cookie, or null if unknown, revoked, idle too long or past its absolute end. */
-export async function findSession(db: DbExecutor, now: number, policy: SessionPolicy, cookie: string): Promise<Session | null> {
+export async function findSession(
+  db: DbExecutor,
+  now: number,
+  policy: SessionPolicy,
+  cookie: string,
+): Promise<Session | null> {
   if (!cookie || cookie.length > 100) return null;
   const row = await db
     .selectFrom("sessions")
@@ -97,7 +105,12 @@ export async function findSession(db: DbExecutor, now: number, policy: SessionPo
   return toSession(row);
 }
 
-export async function listSessions(db: DbExecutor, now: number, policy: SessionPolicy, userId: string): Promise<Session[]> {
+export async function listSessions(
+  db: DbExecutor,
+  now: number,
+  policy: SessionPolicy,
+  userId: string,
+): Promise<Session[]> {
   const rows = await db
     .selectFrom("sessions")
     .selectAll()
@@ -111,7 +124,12 @@ export async function listSessions(db: DbExecutor, now: number, policy: SessionP
 }
 
 /** Revokes one of the user's sessions by its public id; false when there was none to revoke. */
-export async function revokeSession(db: DbExecutor, now: number, userId: string, publicId: string): Promise<boolean> {
+export async function revokeSession(
+  db: DbExecutor,
+  now: number,
+  userId: string,
+  publicId: string,
+): Promise<boolean> {
   const r = await db
     .updateTable("sessions")
     .set({ revoked_at: now })
@@ -123,12 +141,25 @@ export async function revokeSession(db: DbExecutor, now: number, userId: string,
 }
 
 export async function revokeSessionByCookie(db: DbExecutor, now: number, cookie: string): Promise<void> {
-  await db.updateTable("sessions").set({ revoked_at: now }).where("id_hash", "=", sha256Hex(cookie)).execute();
+  await db
+    .updateTable("sessions")
+    .set({ revoked_at: now })
+    .where("id_hash", "=", sha256Hex(cookie))
+    .execute();
 }
 
 /** Ends every session of the user except `keepIdHash` (after a password change or reset). */
-export async function revokeAllSessions(db: DbExecutor, now: number, userId: string, keepIdHash?: string): Promise<number> {
-  let q = db.updateTable("sessions").set({ revoked_at: now }).where("user_id", "=", userId).where("revoked_at", "is", null);
+export async function revokeAllSessions(
+  db: DbExecutor,
+  now: number,
+  userId: string,
+  keepIdHash?: string,
+): Promise<number> {
+  let q = db
+    .updateTable("sessions")
+    .set({ revoked_at: now })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null);
   if (keepIdHash) q = q.where("id_hash", "!=", keepIdHash);
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows);
@@ -139,6 +170,10 @@ export function inSudo(session: Session, now: number): boolean {
 }
 
 export async function enterSudo(db: DbExecutor, now: number, session: Session): Promise<void> {
-  await db.updateTable("sessions").set({ sudo_until: now + SUDO_WINDOW }).where("id_hash", "=", session.idHash).execute();
+  await db
+    .updateTable("sessions")
+    .set({ sudo_until: now + SUDO_WINDOW })
+    .where("id_hash", "=", session.idHash)
+    .execute();
   session.sudoUntil = now + SUDO_WINDOW;
 }

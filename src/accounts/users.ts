@@ -87,10 +87,14 @@ async function assertAvailable(db: DbExecutor, username: string, email: string):
     .selectFrom("users")
     .select(["username_canonical", "email_canonical"])
     .where((eb) =>
-      eb.or([eb("username_canonical", "=", canonicalUsername(username)), eb("email_canonical", "=", canonicalEmail(email))]),
+      eb.or([
+        eb("username_canonical", "=", canonicalUsername(username)),
+        eb("email_canonical", "=", canonicalEmail(email)),
+      ]),
     )
     .execute();
-  if (taken.some((t) => t.username_canonical === canonicalUsername(username))) throw accountErrors.USERNAME_TAKEN();
+  if (taken.some((t) => t.username_canonical === canonicalUsername(username)))
+    throw accountErrors.USERNAME_TAKEN();
   if (taken.length > 0) throw accountErrors.EMAIL_TAKEN();
 }
 
@@ -120,19 +124,30 @@ export async function getUserByUsername(db: DbExecutor, username: string): Promi
 }
 
 /** Looks up by username or email (both canonical), returning the hash for password checks. */
-export async function findForLogin(db: DbExecutor, login: string): Promise<(User & { passwordHash: string }) | null> {
+export async function findForLogin(
+  db: DbExecutor,
+  login: string,
+): Promise<(User & { passwordHash: string }) | null> {
   const key = login.trim();
   if (!key || key.length > 254) return null;
   const r = await db
     .selectFrom("users")
     .select([...PUBLIC_COLUMNS, "password_hash"])
-    .where(key.includes("@") ? "email_canonical" : "username_canonical", "=", key.includes("@") ? canonicalEmail(key) : canonicalUsername(key))
+    .where(
+      key.includes("@") ? "email_canonical" : "username_canonical",
+      "=",
+      key.includes("@") ? canonicalEmail(key) : canonicalUsername(key),
+    )
     .executeTakeFirst();
   return r ? { ...toUser(r), passwordHash: r.password_hash } : null;
 }
 
 export async function getPasswordHash(db: DbExecutor, userId: string): Promise<string> {
-  const r = await db.selectFrom("users").select("password_hash").where("id", "=", userId).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom("users")
+    .select("password_hash")
+    .where("id", "=", userId)
+    .executeTakeFirstOrThrow();
   return r.password_hash;
 }
 
@@ -142,6 +157,9 @@ export async function listUsers(db: DbExecutor): Promise<User[]> {
 }
 
 export async function countUsers(db: DbExecutor): Promise<number> {
-  const r = await db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom("users")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { type Transaction, Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from "kysely";
 import pg from "pg";
 import { migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -21,7 +21,9 @@ export interface DatabaseHandle {
 // counters, well inside 2^53, so numbers keep both dialects identical for the code above.
 const pgTypes = {
   getTypeParser: ((oid: number, format?: string) =>
-    oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+    oid === 20
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
 };
 
 /**
@@ -75,5 +77,9 @@ export function wonRace(result: { numUpdatedRows: bigint } | { numUpdatedRows: b
 
 export function isUniqueViolation(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
-  return err?.code === "23505" || err?.code === "SQLITE_CONSTRAINT_UNIQUE" || /UNIQUE constraint/.test(err?.message ?? "");
+  return (
+    err?.code === "23505" ||
+    err?.code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    /UNIQUE constraint/.test(err?.message ?? "")
+  );
 }

@@ -6,7 +6,7 @@ export const EVENT_TYPES = {
   "account.created": "Account created",
   "login.success": "Signed in",
   "login.failure": "Failed sign-in attempt",
-  "logout": "Signed out",
+  logout: "Signed out",
   "password.changed": "Password changed",
   "password.reset_requested": "Password reset requested",
   "password.reset": "Password reset by email link",
@@ -45,7 +45,12 @@ export interface SecurityEvent {
  * The one way to write to the append-only event log. Pass the transaction that made the change, so
  * the event commits with it or not at all.
  */
-export async function recordEvent(db: DbExecutor, now: number, ctx: EventContext, event: NewEvent): Promise<void> {
+export async function recordEvent(
+  db: DbExecutor,
+  now: number,
+  ctx: EventContext,
+  event: NewEvent,
+): Promise<void> {
   await db
     .insertInto("events")
     .values({
@@ -62,7 +67,12 @@ export async function recordEvent(db: DbExecutor, now: number, ctx: EventContext
 }
 
 /** A user's history since `since` (the security-history page shows 90 days), newest first. */
-export async function listUserEvents(db: DbExecutor, userId: string, since: number, limit = 500): Promise<SecurityEvent[]> {
+export async function listUserEvents(
+  db: DbExecutor,
+  userId: string,
+  since: number,
+  limit = 500,
+): Promise<SecurityEvent[]> {
   const rows = await db
     .selectFrom("events")
     .selectAll()

@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 
 /** URL-safe random token with `bytes` bytes of entropy. */
 export function randomToken(bytes = 32): string {
@@ -34,7 +41,9 @@ export class Keyring {
   }
 
   sign(purpose: string, payload: string): string {
-    return createHmac("sha256", this.subkey(`sign:${purpose}`)).update(payload).digest("base64url");
+    return createHmac("sha256", this.subkey(`sign:${purpose}`))
+      .update(payload)
+      .digest("base64url");
   }
 
   /** `payload.signature`, for cookies and links. */
@@ -72,6 +81,8 @@ export class Keyring {
     const decipher = createDecipheriv("aes-256-gcm", this.subkey("aead"), Buffer.from(ivText, "base64url"));
     decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(body.subarray(body.length - 16));
-    return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString("utf8");
+    return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString(
+      "utf8",
+    );
   }
 }

@@ -21,7 +21,9 @@ export class AppError extends Error {
 export type ErrorCatalogue = Record<string, { status: number; message: string; field?: string }>;
 
 /** Builds a throwing helper from a catalogue so call sites read `throw err.USERNAME_TAKEN()`. */
-export function catalogue<C extends ErrorCatalogue>(entries: C): { [K in keyof C]: (message?: string) => AppError } {
+export function catalogue<C extends ErrorCatalogue>(
+  entries: C,
+): { [K in keyof C]: (message?: string) => AppError } {
   const out = {} as { [K in keyof C]: (message?: string) => AppError };
   for (const code of Object.keys(entries) as (keyof C & string)[]) {
     const entry = entries[code]!;

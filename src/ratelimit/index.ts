@@ -48,12 +48,22 @@ export function createRateLimiters(opts: { redis?: Redis; prefix: string }): Rat
       } catch (e) {
         if (e instanceof RateLimiterRes) {
           const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
-          throw new AppError(429, "RATE_LIMITED", `Too many attempts. Try again in ${formatWait(retryAfter)}.`, undefined, {
-            "retry-after": String(retryAfter),
-          });
+          throw new AppError(
+            429,
+            "RATE_LIMITED",
+            `Too many attempts. Try again in ${formatWait(retryAfter)}.`,
+            undefined,
+            {
+              "retry-after": String(retryAfter),
+            },
+          );
         }
         // Fail closed: if the shared store is down we cannot count, so we do not let the attempt through.
-        throw new AppError(503, "RATE_LIMIT_UNAVAILABLE", "Sign-in is temporarily unavailable. Try again shortly.");
+        throw new AppError(
+          503,
+          "RATE_LIMIT_UNAVAILABLE",
+          "Sign-in is temporarily unavailable. Try again shortly.",
+        );
       }
     },
     async reset(name, key) {

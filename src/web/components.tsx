@@ -1,9 +1,21 @@
 import type { ComponentChildren } from "preact";
 
 /** Form building blocks. Every state-changing form carries the CSRF token; errors sit beside fields. */
-export function Form(props: { action: string; csrf: string; children: ComponentChildren; class?: string; label?: string }) {
+export function Form(props: {
+  action: string;
+  csrf: string;
+  children: ComponentChildren;
+  class?: string;
+  label?: string;
+}) {
   return (
-    <form method="post" action={props.action} class={props.class ?? "form"} aria-label={props.label} novalidate>
+    <form
+      method="post"
+      action={props.action}
+      class={props.class ?? "form"}
+      aria-label={props.label}
+      novalidate
+    >
       <input type="hidden" name="_csrf" value={props.csrf} />
       {props.children}
     </form>
@@ -24,7 +36,9 @@ export interface FieldProps {
 }
 
 export function Field(p: FieldProps) {
-  const describedBy = [p.hint ? `${p.name}-hint` : "", p.error ? `${p.name}-error` : ""].filter(Boolean).join(" ");
+  const describedBy = [p.hint ? `${p.name}-hint` : "", p.error ? `${p.name}-error` : ""]
+    .filter(Boolean)
+    .join(" ");
   return (
     <div class={p.error ? "field has-error" : "field"}>
       <label for={p.name}>{p.label}</label>
@@ -36,7 +50,7 @@ export function Field(p: FieldProps) {
       <input
         id={p.name}
         name={p.name}
-        type={p.type ?? "text"}
+        type={(p.type ?? "text") as "text"}
         value={p.type === "password" ? undefined : p.value}
         autocomplete={p.autocomplete}
         required={p.required ?? true}

@@ -1,7 +1,8 @@
+import type {} from "@fastify/cookie";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { render } from "preact-render-to-string";
 import type { JSX } from "preact";
-import { type Session, type User, findSession, getUser } from "../accounts/index.js";
+import { render } from "preact-render-to-string";
+import { findSession, getUser, type Session, type User } from "../accounts/index.js";
 import type { Deps } from "../deps.js";
 import { randomToken, safeEqual } from "../lib/crypto.js";
 import { AppError } from "../lib/errors.js";
@@ -61,7 +62,11 @@ export function csrfToken(deps: Deps, req: FastifyRequest, reply: FastifyReply):
   if (req.auth) return deps.keys.sign("csrf", `s:${req.auth.session.publicId}`);
   if (!req.anonId) {
     req.anonId = randomToken(18);
-    reply.setCookie(cookieNames(deps.config.secureCookies).anon, req.anonId, cookieOptions(deps, 60 * 60 * 24 * 30));
+    reply.setCookie(
+      cookieNames(deps.config.secureCookies).anon,
+      req.anonId,
+      cookieOptions(deps, 60 * 60 * 24 * 30),
+    );
   }
   return deps.keys.sign("csrf", `a:${req.anonId}`);
 }
@@ -76,7 +81,11 @@ export function checkCsrf(deps: Deps, req: FastifyRequest): void {
     throw new AppError(403, "CSRF_ORIGIN", "This form was sent from another site and was refused.");
   }
   if (!subject || !sent || !safeEqual(sent, deps.keys.sign("csrf", subject))) {
-    throw new AppError(403, "CSRF_INVALID", "Your form expired or was sent from another site. Reload the page and try again.");
+    throw new AppError(
+      403,
+      "CSRF_INVALID",
+      "Your form expired or was sent from another site. Reload the page and try again.",
+    );
   }
 }
 
@@ -116,7 +125,13 @@ export function sendPage(
   const csrf = csrfToken(deps, req, reply);
   const ctx = { csrf, user: req.auth?.user ?? null };
   const html = render(
-    <Layout siteName={deps.config.siteName} title={title} user={ctx.user} csrf={csrf} flash={takeFlash(deps, req, reply)}>
+    <Layout
+      siteName={deps.config.siteName}
+      title={title}
+      user={ctx.user}
+      csrf={csrf}
+      flash={takeFlash(deps, req, reply)}
+    >
       {body(ctx)}
     </Layout>,
   );

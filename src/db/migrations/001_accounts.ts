@@ -42,7 +42,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("expires_at", "bigint", (c) => c.notNull())
     .addColumn("used_at", "bigint")
     .execute();
-  await db.schema.createIndex("email_tokens_user").on("email_tokens").columns(["user_id", "purpose"]).execute();
+  await db.schema
+    .createIndex("email_tokens_user")
+    .on("email_tokens")
+    .columns(["user_id", "purpose"])
+    .execute();
 
   // Append-only: the application never updates or deletes rows here.
   await db.schema
@@ -57,7 +61,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("data", "text", (c) => c.notNull())
     .execute();
   await db.schema.createIndex("events_user_time").on("events").columns(["user_id", "created_at"]).execute();
-  await db.schema.createIndex("events_project_time").on("events").columns(["project_id", "created_at"]).execute();
+  await db.schema
+    .createIndex("events_project_time")
+    .on("events")
+    .columns(["project_id", "created_at"])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

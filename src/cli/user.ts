@@ -1,0 +1,101 @@
+import { join } from "node:path";
+import pino from "pino";
+import { type AccountDeps, listUsers, registerUser } from "../accounts/index.js";
+import type { Config } from "../config.js";
+import { migrateToLatest, openDatabase } from "../db/index.js";
+import { systemClock } from "../lib/clock.js";
+import { Keyring } from "../lib/crypto.js";
+import { isAppError } from "../lib/errors.js";
+import { createMailer } from "../mail/index.js";
+import { createRateLimiters } from "../ratelimit/index.js";
+import { UsageError } from "./args.js";
+import { promptHidden, readStdin } from "./password-prompt.js";
+
+async function withAccountDeps<T>(
+  config: Config & { secretKey: string },
+  fn: (deps: AccountDeps) => Promise<T>,
+): Promise<T> {
+  const { db, close } = openDatabase(config.databaseUrl);
+  await migrateToLatest(db);
+  const log = pino({ level: config.logLevel }, pino.destination(2));
+  const mailer = createMailer({
+    outboxDir: join(config.dataDir, "outbox"),
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    logger: log,
+  });
+  try {
+    return await fn({
+      db,
+      clock: systemClock,
+      keys: new Keyring(config.secretKey),
+      mailer,
+      limits: createRateLimiters({ prefix: "cli:" }),
+      log,
+      config,
+    });
+  } finally {
+    await mailer.close();
+    await close();
+  }
+}
+
+export async function userCreate(
+  config: Config & { secretKey: string },
+  opts: { username?: string; email?: string; passwordStdin: boolean; verified: boolean; admin: boolean },
+): Promise<void> {
+  if (!opts.username || !opts.email) throw new UsageError("--username and --email are required");
+  let password: string;
+  if (opts.passwordStdin) password = await readStdin();
+  else if (process.stdin.isTTY) {
+    password = await promptHidden("Password: ");
+    if ((await promptHidden("Repeat password: ")) !== password)
+      throw new UsageError("The passwords do not match.");
+  } else throw new UsageError("No terminal to ask for the password: pipe it in with --password-stdin.");
+  await withAccountDeps(config, async (deps) => {
+    try {
+      const user = await registerUser(
+        deps,
+        { ip: "cli", userAgent: "wharf user create" },
+        {
+          username: opts.username!,
+          email: opts.email!,
+          password,
+          verified: opts.verified,
+          admin: opts.admin,
+        },
+        { viaOperator: true },
+      );
+      process.stdout.write(
+        `Created ${user.isAdmin ? "admin " : ""}user ${user.username} <${user.email}>${user.emailVerified ? " (email verified)" : " (verification link sent)"}\n`,
+      );
+    } catch (e) {
+      if (isAppError(e)) throw new UsageError(e.message);
+      throw e;
+    }
+  });
+}
+
+export async function userList(config: Config & { secretKey: string }): Promise<void> {
+  await withAccountDeps(config, async (deps) => {
+    const users = await listUsers(deps.db);
+    const rows = users.map((u) => [
+      u.username,
+      u.email,
+      u.emailVerified ? "yes" : "no",
+      u.isAdmin ? "yes" : "",
+      u.isFrozen ? "frozen" : "",
+      new Date(u.createdAt).toISOString().slice(0, 10),
+    ]);
+    const header = ["USERNAME", "EMAIL", "VERIFIED", "ADMIN", "STATE", "CREATED"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    for (const r of [header, ...rows])
+      process.stdout.write(
+        `${r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join("  ")
+          .trimEnd()}\n`,
+      );
+    if (users.length === 0) process.stdout.write("(no users yet)\n");
+  });
+}

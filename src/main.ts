@@ -1,0 +1,139 @@
+import { countUsers } from "./accounts/index.js";
+import { buildApp } from "./app.js";
+import { type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./cli/args.js";
+import { userCreate, userList } from "./cli/user.js";
+import { type Config, ConfigError, describeConfig, loadConfig, resolveSecretKey } from "./config.js";
+import { migrateToLatest, openDatabase } from "./db/index.js";
+
+const HELP: Record<string, string> = {
+  main: `Usage: wharf <command> [options]
+
+Commands:
+  serve          Run the registry (migrates the database first)
+  migrate        Apply pending database migrations
+  config check   Print the effective settings, secrets redacted
+  user create    Create an account: --username U --email E [--password-stdin] [--verified] [--admin]
+  user list      List accounts
+
+Run 'wharf <command> --help' for a command's options.`,
+  serve: `Usage: wharf serve [settings]\n\nServes the registry on --host/--port. SIGTERM or SIGINT stops it gracefully.\n\n${SETTINGS_HELP}`,
+  migrate: `Usage: wharf migrate [settings]\n\nApplies pending migrations to WHARF_DATABASE_URL and prints their names.\n\n${SETTINGS_HELP}`,
+  "config check": `Usage: wharf config check [settings]\n\nValidates the settings and prints the effective values with secrets redacted.\nExits 2 on an invalid value.\n\n${SETTINGS_HELP}`,
+  "user create": `Usage: wharf user create --username U --email E [--password-stdin] [--verified] [--admin] [settings]
+
+  --username U        ASCII letters, digits, '-', '_' and '.', 1-50 characters
+  --email E           The account's email address
+  --password-stdin    Read the password from standard input (else prompt on the terminal)
+  --verified          Mark the email address as verified (no link is sent)
+  --admin             Make the account an operator (admin)
+
+${SETTINGS_HELP}`,
+  "user list": `Usage: wharf user list [settings]\n\nLists every account.\n\n${SETTINGS_HELP}`,
+};
+
+function configFrom(values: Record<string, unknown>): Config {
+  return loadConfig(process.env, settingFlags(values));
+}
+
+async function serve(config: Config): Promise<void> {
+  const secretKey = resolveSecretKey(config, (m) => console.error(m));
+  const { app, deps } = await buildApp({ ...config, secretKey });
+  if ((await countUsers(deps.db)) === 0) {
+    app.log.info(
+      `No accounts yet. Create the first admin with:  npx wharf user create --username admin --email you@example.com --admin --verified`,
+    );
+    console.error(
+      `\nWharf has no accounts yet. Create the first admin account with:\n\n  npx wharf user create --username admin --email you@example.com --admin --verified\n\n(add the same --data-dir / WHARF_* settings you started the server with)\n`,
+    );
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, "shutting down: finishing open requests");
+    const timer = setTimeout(() => process.exit(1), 10_000);
+    await app.close();
+    clearTimeout(timer);
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  await app.listen({ host: config.host, port: config.port });
+  app.log.info(`Wharf is serving ${config.origin} (bound to ${config.host}:${config.port})`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, second] = argv;
+  const command = first === "config" || first === "user" ? `${first} ${second ?? ""}`.trim() : (first ?? "");
+  const rest = argv.slice(command.split(" ").length);
+  if (!first || first === "--help" || first === "-h" || first === "help") {
+    console.log(HELP.main);
+    return first ? 0 : 2;
+  }
+  if (!(command in HELP) || command === "main") {
+    console.error(`Unknown command: wharf ${command}\n\n${HELP.main}`);
+    return 2;
+  }
+  const extra: Options =
+    command === "user create"
+      ? {
+          username: { type: "string" as const },
+          email: { type: "string" as const },
+          "password-stdin": { type: "boolean" as const },
+          verified: { type: "boolean" as const },
+          admin: { type: "boolean" as const },
+        }
+      : {};
+  const { values } = parse(rest, extra);
+  if (values.help) {
+    console.log(HELP[command]);
+    return 0;
+  }
+  const config = configFrom(values);
+  switch (command) {
+    case "serve":
+      await serve(config);
+      return -1; // keep running
+    case "migrate": {
+      const { db, close } = openDatabase(config.databaseUrl);
+      const applied = await migrateToLatest(db).finally(close);
+      console.log(applied.length ? `Applied: ${applied.join(", ")}` : "The database is up to date.");
+      return 0;
+    }
+    case "config check":
+      for (const [k, v] of describeConfig(config)) console.log(`${k.padEnd(28)} ${v}`);
+      console.log("\nConfiguration is valid.");
+      return 0;
+    case "user create":
+      await userCreate(
+        { ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) },
+        {
+          username: values.username as string | undefined,
+          email: values.email as string | undefined,
+          passwordStdin: Boolean(values["password-stdin"]),
+          verified: Boolean(values.verified),
+          admin: Boolean(values.admin),
+        },
+      );
+      return 0;
+    case "user list":
+      await userList({ ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) });
+      return 0;
+  }
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof ConfigError || e instanceof UsageError) {
+      console.error(`wharf: ${e.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(e);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from "fastify";
+import { sql } from "kysely";
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { Deps } from "../deps.js";
+
+/**
+ * /healthz (the process is up), /readyz (it can serve: database and blob store answer) and /metrics
+ * (Prometheus). Each app has its own registry so several in one process (tests) do not collide.
+ */
+export function registerOps(app: FastifyInstance, deps: Deps): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "wharf_" });
+  const requests = new Counter({
+    name: "wharf_http_requests_total",
+    help: "HTTP requests by route pattern, method and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "wharf_http_request_duration_seconds",
+    help: "HTTP request latency by route pattern",
+    labelNames: ["method", "route"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  app.addHook("onResponse", async (req, reply) => {
+    // The route pattern, not the URL: /simple/<name>/ must not create one series per project.
+    const route = req.routeOptions.url ?? "unmatched";
+    requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => {
+    const checks: Record<string, string> = {};
+    await sql`select 1`.execute(deps.db).then(
+      () => (checks.database = "ok"),
+      (e: Error) => (checks.database = e.message),
+    );
+    await deps.blobs.ping().then(
+      () => (checks.blobs = "ok"),
+      (e: Error) => (checks.blobs = e.message),
+    );
+    const ready = Object.values(checks).every((v) => v === "ok");
+    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
+  });
+  app.get("/metrics", async (_req, reply) =>
+    reply.header("content-type", registry.contentType).send(await registry.metrics()),
+  );
+  return registry;
+}

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from "fastify";
+import type { Deps } from "../deps.js";
+import { checkCsrf, registerWebContext, sendPage } from "./context.js";
+import { HomePage } from "./pages/home.js";
+import { registerAccountRoutes } from "./routes/account.js";
+import { registerAuthRoutes } from "./routes/auth.js";
+import { STYLESHEET } from "./styles.js";
+
+export { sendPage } from "./context.js";
+export { ErrorPage } from "./pages/home.js";
+
+/** The server-rendered website. Every POST here must carry a valid CSRF token. */
+export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<void> {
+  await app.register(async (web) => {
+    registerWebContext(web, deps);
+    web.addHook("preHandler", async (req) => {
+      if (req.method === "POST") checkCsrf(deps, req);
+    });
+    web.get("/", (req, reply) => sendPage(deps, req, reply, "Home", (c) => HomePage(c, deps.config)));
+    web.get("/static/wharf.css", (_req, reply) =>
+      reply
+        .header("content-type", "text/css; charset=utf-8")
+        .header("cache-control", "public, max-age=3600")
+        .send(STYLESHEET),
+    );
+    registerAuthRoutes(web, deps);
+    registerAccountRoutes(web, deps);
+  });
+}

@@ -1,0 +1,187 @@
+import type { Session, User } from "../../accounts/index.js";
+import type { SecurityEvent } from "../../events/index.js";
+import { Field, Form, FormError, Submit, Time } from "../components.js";
+import type { PageContext } from "../context.js";
+import type { FormState } from "./auth.js";
+
+export function SettingsPage(ctx: PageContext, s: { user: User; email?: FormState; password?: FormState }) {
+  const { user } = s;
+  return (
+    <>
+      <h1>Account settings</h1>
+      <section class="card" id="email" aria-labelledby="email-h">
+        <h2 id="email-h">Email address</h2>
+        <p>
+          <strong>{user.email}</strong>{" "}
+          {user.emailVerified ? (
+            <span class="badge ok">verified</span>
+          ) : (
+            <span class="badge warn">not verified</span>
+          )}
+        </p>
+        {!user.emailVerified && (
+          <Form action="/account/resend-verification" csrf={ctx.csrf} label="Resend verification">
+            <Submit kind="secondary">Resend the verification link</Submit>
+          </Form>
+        )}
+        <Form action="/account/email" csrf={ctx.csrf} label="Change email address">
+          <FormError message={s.email?.error} />
+          <Field
+            name="email"
+            label="New email address"
+            type="email"
+            autocomplete="email"
+            value={s.email?.values?.email}
+            error={s.email?.errors?.email}
+            hint="We send a link to the new address; the change happens when you open it. Your current address is told too."
+          />
+          <Submit>Change email</Submit>
+        </Form>
+      </section>
+      <section class="card" id="password" aria-labelledby="password-h">
+        <h2 id="password-h">Password</h2>
+        <Form action="/account/password" csrf={ctx.csrf} label="Change password">
+          <FormError message={s.password?.error} />
+          <Field
+            name="current_password"
+            label="Current password"
+            type="password"
+            autocomplete="current-password"
+            error={s.password?.errors?.current_password}
+          />
+          <Field
+            name="new_password"
+            label="New password"
+            type="password"
+            autocomplete="new-password"
+            error={s.password?.errors?.new_password}
+            hint="At least 8 characters; common passwords are refused. Your other sessions will be signed out."
+          />
+          <Submit>Change password</Submit>
+        </Form>
+      </section>
+      <section class="card">
+        <h2>Security</h2>
+        <ul>
+          <li>
+            <a href="/account/sessions">Sessions</a> — where you are signed in
+          </li>
+          <li>
+            <a href="/account/security-history">Security history</a> — sign-ins and changes of the last 90
+            days
+          </li>
+        </ul>
+      </section>
+    </>
+  );
+}
+
+export function SessionsPage(ctx: PageContext, s: { sessions: Session[]; currentId: string }) {
+  return (
+    <>
+      <h1>Sessions</h1>
+      <p>Browsers signed in to your account. Sign out any you do not recognise, then change your password.</p>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Browser</th>
+            <th scope="col">IP address</th>
+            <th scope="col">Signed in</th>
+            <th scope="col">Last active</th>
+            <th scope="col">
+              <span class="muted">Action</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {s.sessions.map((x) => (
+            <tr key={x.publicId}>
+              <td>
+                {x.userAgent || "Unknown"}{" "}
+                {x.publicId === s.currentId && <span class="badge ok">this browser</span>}
+              </td>
+              <td>{x.ip}</td>
+              <td>
+                <Time ms={x.createdAt} />
+              </td>
+              <td>
+                <Time ms={x.lastSeenAt} />
+              </td>
+              <td>
+                {x.publicId !== s.currentId && (
+                  <Form
+                    action="/account/sessions/revoke"
+                    csrf={ctx.csrf}
+                    class="inline"
+                    label="Sign out session"
+                  >
+                    <input type="hidden" name="session" value={x.publicId} />
+                    <Submit kind="secondary">Sign out</Submit>
+                  </Form>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {s.sessions.length > 1 && (
+        <p>
+          <Form
+            action="/account/sessions/revoke-others"
+            csrf={ctx.csrf}
+            class="inline"
+            label="Sign out everywhere else"
+          >
+            <Submit kind="danger">Sign out all other sessions</Submit>
+          </Form>
+        </p>
+      )}
+    </>
+  );
+}
+
+function describe(e: SecurityEvent): string {
+  const d = e.data;
+  if (e.type === "login.failure" && d.reason) return `reason: ${String(d.reason)}`;
+  if (e.type === "email.changed") return `${String(d.from)} → ${String(d.to)}`;
+  if (e.type === "email.change_requested") return `to ${String(d.to)}`;
+  if (e.type === "email.verified") return String(d.email);
+  if (typeof d.sessionsEnded === "number" && d.sessionsEnded > 0)
+    return `${d.sessionsEnded} other session(s) signed out`;
+  return "";
+}
+
+export function HistoryPage(_ctx: PageContext, s: { events: SecurityEvent[] }) {
+  return (
+    <>
+      <h1>Security history</h1>
+      <p>Sign-ins and security changes on your account over the last 90 days, newest first.</p>
+      {s.events.length === 0 ? (
+        <p class="muted">Nothing yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Event</th>
+              <th scope="col">Details</th>
+              <th scope="col">IP address</th>
+            </tr>
+          </thead>
+          <tbody>
+            {s.events.map((e) => (
+              <tr key={e.id} data-event={e.type}>
+                <td>
+                  <Time ms={e.createdAt} />
+                </td>
+                <td>{e.label}</td>
+                <td>{describe(e)}</td>
+                <td>{e.ip ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

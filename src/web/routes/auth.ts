@@ -1,0 +1,221 @@
+import type { FastifyInstance } from "fastify";
+import {
+  checkResetToken,
+  confirmEmailChange,
+  confirmSudo,
+  loginWithPassword,
+  logout,
+  registerUser,
+  requestPasswordReset,
+  resetPassword,
+  verifyEmail,
+} from "../../accounts/index.js";
+import type { Deps } from "../../deps.js";
+import { isAppError } from "../../lib/errors.js";
+import { cookieNames, cookieOptions, safeNext, sendPage, setFlash } from "../context.js";
+import { formFailure, readForm, requestContext } from "../forms.js";
+import {
+  ConfirmLinkPage,
+  ForgotPasswordPage,
+  LoginPage,
+  RegisterPage,
+  ResetPasswordPage,
+  SudoPage,
+} from "../pages/auth.js";
+
+/** Signed-out pages: register, sign in/out, verify email, forgot/reset password, sudo. */
+export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
+  const names = cookieNames(deps.config.secureCookies);
+  const closed = deps.config.registration === "closed";
+  const startSession = (reply: import("fastify").FastifyReply, cookie: string) =>
+    reply.setCookie(names.session, cookie, cookieOptions(deps, Math.floor(deps.config.sessionMaxMs / 1000)));
+
+  app.get("/account/register", (req, reply) =>
+    sendPage(deps, req, reply, "Create an account", (c) => RegisterPage(c, { closed })),
+  );
+  app.post("/account/register", async (req, reply) => {
+    const form = readForm(req, ["username", "email", "password"]);
+    const ctx = requestContext(req);
+    try {
+      const user = await registerUser(deps, ctx, form);
+      const { cookie } = await loginWithPassword(deps, ctx, user.username, form.password, req.auth?.cookie);
+      startSession(reply, cookie);
+      setFlash(deps, reply, {
+        kind: "success",
+        message: `Welcome, ${user.username}. We sent a verification link to ${user.email}.`,
+      });
+      return reply.redirect("/account/", 303);
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, form);
+      return sendPage(
+        deps,
+        req,
+        reply,
+        "Create an account",
+        (c) => RegisterPage(c, { ...state, closed }),
+        status,
+      );
+    }
+  });
+
+  app.get("/account/login", (req, reply) => {
+    const next = safeNext((req.query as Record<string, unknown>).next);
+    if (req.auth) return reply.redirect(next, 303);
+    return sendPage(deps, req, reply, "Sign in", (c) => LoginPage(c, { next }));
+  });
+  app.post("/account/login", async (req, reply) => {
+    const next = safeNext((req.query as Record<string, unknown>).next);
+    const form = readForm(req, ["username", "password"]);
+    try {
+      const { cookie } = await loginWithPassword(
+        deps,
+        requestContext(req),
+        form.username,
+        form.password,
+        req.auth?.cookie,
+      );
+      startSession(reply, cookie);
+      return reply.redirect(next, 303);
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, form);
+      return sendPage(deps, req, reply, "Sign in", (c) => LoginPage(c, { ...state, next }), status);
+    }
+  });
+
+  app.post("/account/logout", async (req, reply) => {
+    if (req.auth) await logout(deps, requestContext(req), req.auth.user.id, req.auth.cookie);
+    reply.clearCookie(names.session, { path: "/" });
+    setFlash(deps, reply, { kind: "info", message: "You are signed out." });
+    return reply.redirect("/", 303);
+  });
+
+  app.get("/account/forgot-password", (req, reply) =>
+    sendPage(deps, req, reply, "Reset your password", (c) => ForgotPasswordPage(c, {})),
+  );
+  app.post("/account/forgot-password", async (req, reply) => {
+    const form = readForm(req, ["login"]);
+    try {
+      if (!form.login.trim())
+        return sendPage(
+          deps,
+          req,
+          reply,
+          "Reset your password",
+          (c) => ForgotPasswordPage(c, { errors: { login: "Enter your username or email address." } }),
+          400,
+        );
+      await requestPasswordReset(deps, requestContext(req), form.login);
+      return sendPage(deps, req, reply, "Reset your password", (c) => ForgotPasswordPage(c, { sent: true }));
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, form);
+      return sendPage(deps, req, reply, "Reset your password", (c) => ForgotPasswordPage(c, state), status);
+    }
+  });
+
+  app.get("/account/reset-password", async (req, reply) => {
+    const token = String((req.query as Record<string, unknown>).token ?? "");
+    try {
+      const user = await checkResetToken(deps, token);
+      return sendPage(deps, req, reply, "Choose a new password", (c) =>
+        ResetPasswordPage(c, { token, username: user.username }),
+      );
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, {});
+      return sendPage(
+        deps,
+        req,
+        reply,
+        "Choose a new password",
+        (c) => ResetPasswordPage(c, { ...state, token }),
+        status,
+      );
+    }
+  });
+  app.post("/account/reset-password", async (req, reply) => {
+    const form = readForm(req, ["token", "password"]);
+    try {
+      await resetPassword(deps, requestContext(req), form.token, form.password);
+      reply.clearCookie(names.session, { path: "/" });
+      setFlash(deps, reply, {
+        kind: "success",
+        message: "Your password was reset. Sign in with the new one.",
+      });
+      return reply.redirect("/account/login", 303);
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, form);
+      const username = state.errors
+        ? (await checkResetToken(deps, form.token).catch(() => null))?.username
+        : undefined;
+      return sendPage(
+        deps,
+        req,
+        reply,
+        "Choose a new password",
+        (c) => ResetPasswordPage(c, { ...state, token: form.token, username }),
+        status,
+      );
+    }
+  });
+
+  // Email links: GET shows a confirmation button, POST spends the token (see ConfirmLinkPage).
+  const linkPages = [
+    {
+      path: "/account/verify-email",
+      title: "Verify your email address",
+      button: "Verify email address",
+      text: "Confirm that this email address belongs to you.",
+      act: verifyEmail,
+      done: "Your email address is verified.",
+    },
+    {
+      path: "/account/confirm-email",
+      title: "Confirm your new email address",
+      button: "Use this address",
+      text: "Make this the email address of your account.",
+      act: confirmEmailChange,
+      done: "Your email address was changed.",
+    },
+  ];
+  for (const p of linkPages) {
+    app.get(p.path, (req, reply) => {
+      const token = String((req.query as Record<string, unknown>).token ?? "");
+      return sendPage(deps, req, reply, p.title, (c) => ConfirmLinkPage(c, { ...p, action: p.path, token }));
+    });
+    app.post(p.path, async (req, reply) => {
+      const form = readForm(req, ["token"]);
+      try {
+        await p.act(deps, requestContext(req), form.token);
+        setFlash(deps, reply, { kind: "success", message: p.done });
+        return reply.redirect(req.auth ? "/account/" : "/account/login", 303);
+      } catch (e) {
+        if (!isAppError(e)) throw e;
+        return sendPage(
+          deps,
+          req,
+          reply,
+          p.title,
+          (c) => ConfirmLinkPage(c, { ...p, action: p.path, token: "", error: e.message }),
+          e.status,
+        );
+      }
+    });
+  }
+
+  app.get("/account/sudo", (req, reply) => {
+    const next = safeNext((req.query as Record<string, unknown>).next);
+    if (!req.auth) return reply.redirect(`/account/login?next=${encodeURIComponent(next)}`, 303);
+    return sendPage(deps, req, reply, "Confirm it is you", (c) => SudoPage(c, { next }));
+  });
+  app.post("/account/sudo", async (req, reply) => {
+    const next = safeNext((req.query as Record<string, unknown>).next);
+    if (!req.auth) return reply.redirect(`/account/login?next=${encodeURIComponent(next)}`, 303);
+    const form = readForm(req, ["password"]);
+    try {
+      await confirmSudo(deps, requestContext(req), req.auth.session, form.password);
+      return reply.redirect(next, 303);
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, form);
+      return sendPage(deps, req, reply, "Confirm it is you", (c) => SudoPage(c, { ...state, next }), status);
+    }
+  });
+}
