@@ -42,8 +42,9 @@ export async function buildApp(
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
   });
-  const { db, dialect, close: closeDb } = openDatabase(config.databaseUrl);
-  await migrateToLatest(db);
+  const handle = openDatabase(config.databaseUrl);
+  const { db, dialect, close: closeDb } = handle;
+  await migrateToLatest(handle);
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false })
     : undefined;

@@ -95,8 +95,8 @@ export async function main(argv: string[]): Promise<number> {
       await serve(config);
       return -1; // keep running
     case "migrate": {
-      const { db, close } = openDatabase(config.databaseUrl);
-      const applied = await migrateToLatest(db).finally(close);
+      const handle = openDatabase(config.databaseUrl);
+      const applied = await migrateToLatest(handle).finally(handle.close);
       console.log(applied.length ? `Applied: ${applied.join(", ")}` : "The database is up to date.");
       return 0;
     }

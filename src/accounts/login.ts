@@ -51,12 +51,27 @@ export async function loginWithPassword(
     throw accountErrors.ACCOUNT_FROZEN();
   }
   const { passwordHash: _, ...user } = candidate;
+  return startSession(deps, ctx, user, "password", previousCookie);
+}
+
+/**
+ * Opens a session for a user who just proved who they are (a password now; a second factor or passkey
+ * once the MFA feature adds them; or registration a moment ago). The id always changes here: fixation.
+ */
+export async function startSession(
+  deps: AccountDeps,
+  ctx: RequestContext,
+  user: User,
+  method: "password" | "registration",
+  previousCookie?: string,
+): Promise<LoginResult> {
+  const now = deps.clock.now();
   return transaction(deps.db, async (tx) => {
     if (previousCookie) await revokeSessionByCookie(tx, now, previousCookie);
     const { cookie, session } = await createSession(tx, now, sessionPolicy(deps), user.id, ctx, {
       sudo: true,
     });
-    await recordEvent(tx, now, ctx, { type: "login.success", userId: user.id, data: { method: "password" } });
+    await recordEvent(tx, now, ctx, { type: "login.success", userId: user.id, data: { method } });
     return { user, cookie, session };
   });
 }

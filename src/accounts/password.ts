@@ -1,5 +1,6 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
+import { AppError, isAppError } from "../lib/errors.js";
 import { type AccountDeps, link, type RequestContext, sendAfterCommit } from "./context.js";
 import { issueLinkToken, peekLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
@@ -23,7 +24,8 @@ export async function changePassword(
   try {
     checkPasswordPolicy(newPassword, user);
   } catch (e) {
-    throw Object.assign(e as Error, { field: "new_password" });
+    // Same rule, but on this form the new password's field is called new_password.
+    throw isAppError(e) ? new AppError(e.status, e.code, e.message, "new_password") : e;
   }
   const now = deps.clock.now();
   const hash = await hashPassword(newPassword);

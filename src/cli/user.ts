@@ -15,8 +15,9 @@ async function withAccountDeps<T>(
   config: Config & { secretKey: string },
   fn: (deps: AccountDeps) => Promise<T>,
 ): Promise<T> {
-  const { db, close } = openDatabase(config.databaseUrl);
-  await migrateToLatest(db);
+  const handle = openDatabase(config.databaseUrl);
+  const { db, close } = handle;
+  await migrateToLatest(handle);
   const log = pino({ level: config.logLevel }, pino.destination(2));
   const mailer = createMailer({
     outboxDir: join(config.dataDir, "outbox"),

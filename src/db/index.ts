@@ -14,6 +14,8 @@ export type DbExecutor = Db | Tx;
 export interface DatabaseHandle {
   db: Db;
   dialect: "sqlite" | "postgres";
+  /** The PostgreSQL schema named by `?schema=`, if any. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -53,12 +55,18 @@ export function openDatabase(url: string): DatabaseHandle {
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: "postgres", close: () => db.destroy() };
+  return { db, dialect: "postgres", schema: schema ?? undefined, close: () => db.destroy() };
 }
 
 /** Runs every pending migration; the same set on both dialects. Returns the names applied. */
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+export async function migrateToLatest(handle: Pick<DatabaseHandle, "db" | "schema">): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables across every schema unless told which one: with several
+  // Wharf schemas in one database (tests, or tenants) it must be pinned to ours.
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: { getMigrations: async () => migrations },
+    ...(handle.schema ? { migrationTableSchema: handle.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);

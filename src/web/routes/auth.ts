@@ -8,6 +8,7 @@ import {
   registerUser,
   requestPasswordReset,
   resetPassword,
+  startSession,
   verifyEmail,
 } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
@@ -27,7 +28,7 @@ import {
 export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
   const names = cookieNames(deps.config.secureCookies);
   const closed = deps.config.registration === "closed";
-  const startSession = (reply: import("fastify").FastifyReply, cookie: string) =>
+  const setSessionCookie = (reply: import("fastify").FastifyReply, cookie: string) =>
     reply.setCookie(names.session, cookie, cookieOptions(deps, Math.floor(deps.config.sessionMaxMs / 1000)));
 
   app.get("/account/register", (req, reply) =>
@@ -38,8 +39,8 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
     const ctx = requestContext(req);
     try {
       const user = await registerUser(deps, ctx, form);
-      const { cookie } = await loginWithPassword(deps, ctx, user.username, form.password, req.auth?.cookie);
-      startSession(reply, cookie);
+      const { cookie } = await startSession(deps, ctx, user, "registration", req.auth?.cookie);
+      setSessionCookie(reply, cookie);
       setFlash(deps, reply, {
         kind: "success",
         message: `Welcome, ${user.username}. We sent a verification link to ${user.email}.`,
@@ -74,7 +75,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
         form.password,
         req.auth?.cookie,
       );
-      startSession(reply, cookie);
+      setSessionCookie(reply, cookie);
       return reply.redirect(next, 303);
     } catch (e) {
       const { state, status } = formFailure(e, reply, form);

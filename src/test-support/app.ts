@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type App, buildApp } from "../app.js";
+import { type Config, loadConfig } from "../config.js";
+import { ManualClock } from "../lib/clock.js";
+import { type OutboxMessage, readOutbox } from "../mail/index.js";
+import { createPgSchema, type DbKind } from "./databases.js";
+
+export interface TestApp extends App {
+  clock: ManualClock;
+  dataDir: string;
+  outbox(): Promise<OutboxMessage[]>;
+  close(): Promise<void>;
+}
+
+/** A whole Wharf on a temp data dir and a fresh database (SQLite file or PostgreSQL schema). */
+export async function createTestApp(
+  kind: DbKind = "sqlite",
+  overrides: Partial<Config> = {},
+): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), "wharf-test-"));
+  const pgSchema = kind === "postgres" ? await createPgSchema() : undefined;
+  const config = {
+    ...loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: "silent" }),
+    ...(pgSchema ? { databaseUrl: pgSchema.url } : {}),
+    ...overrides,
+    secretKey: "test-secret-key-0123456789-abcdefghijklmnop",
+  };
+  const clock = new ManualClock(Date.now());
+  const built = await buildApp(config, { clock, logger: { level: "silent" } });
+  return {
+    ...built,
+    clock,
+    dataDir,
+    outbox: () => readOutbox(join(dataDir, "outbox")),
+    close: async () => {
+      await built.app.close();
+      await pgSchema?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
