@@ -1,0 +1,73 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// The CLI as an operator runs it: the built dist/main.js in a child process (npm test builds first).
+const MAIN = join(import.meta.dirname, "../../dist/main.js");
+
+describe("wharf CLI", () => {
+  let dataDir: string;
+  const run = (args: string[], input?: string) => {
+    const r = spawnSync(process.execPath, [MAIN, ...args], {
+      input,
+      encoding: "utf8",
+      env: { ...process.env, WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: "warn", WHARF_DATABASE_URL: "", CI: "" },
+      timeout: 30_000,
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+
+  beforeAll(() => {
+    if (!existsSync(MAIN)) execFileSync("npm", ["run", "build"], { stdio: "ignore" });
+    dataDir = mkdtempSync(join(tmpdir(), "wharf-cli-"));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("prints help for the program and for each command", () => {
+    const main = run(["--help"]);
+    expect(main.code).toBe(0);
+    expect(main.out).toContain("user create");
+    for (const cmd of [["serve"], ["migrate"], ["config", "check"], ["user", "create"], ["user", "list"]]) {
+      const r = run([...cmd, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`Usage: wharf ${cmd.join(" ")}`);
+    }
+  });
+
+  it("exits 2 with a clear message on an unknown command or flag", () => {
+    expect(run(["frobnicate"]).code).toBe(2);
+    const r = run(["migrate", "--no-such-flag"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("no-such-flag");
+  });
+
+  it("validates settings in config check and exits 2 on a bad value", () => {
+    const ok = run(["config", "check"]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain("WHARF_DATA_DIR");
+    const bad = run(["config", "check", "--port", "http"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("WHARF_PORT (--port): must be a port number");
+  });
+
+  it("migrates, creates an admin from a piped password and lists accounts", () => {
+    expect(run(["migrate"]).out).toMatch(/Applied: 001_accounts|up to date/);
+    const created = run(["user", "create", "--username", "root-admin", "--email", "ops@example.com", "--password-stdin", "--verified", "--admin"], "a long operator passphrase\n");
+    expect(created.code).toBe(0);
+    expect(created.out).toContain("Created admin user root-admin <ops@example.com> (email verified)");
+    const list = run(["user", "list"]);
+    expect(list.out).toMatch(/root-admin\s+ops@example.com\s+yes\s+yes/);
+  });
+
+  it("refuses to create an account without a password source, or with a bad username, creating nothing", () => {
+    const noTty = run(["user", "create", "--username", "x1", "--email", "x1@example.com"], "");
+    expect(noTty.code).toBe(2);
+    expect(noTty.err).toContain("--password-stdin");
+    const bad = run(["user", "create", "--username", "bad name", "--email", "y@example.com", "--password-stdin"], "a long operator passphrase");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("Usernames are 1–50 characters");
+    expect(run(["user", "list"]).out).not.toMatch(/x1|bad name/);
+  });
+});

@@ -1,0 +1,48 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type TestApp, createTestApp, testDatabases } from "../test-support/index.js";
+
+describe.each(testDatabases())("operations endpoints on %s", (kind) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await createTestApp(kind);
+  });
+  afterEach(() => t.close());
+
+  it("answers /healthz and /readyz with the database and blob store checked", async () => {
+    expect((await t.app.inject("/healthz")).json()).toEqual({ status: "ok" });
+    const ready = await t.app.inject("/readyz");
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: "ready", checks: { database: "ok", blobs: "ok" } });
+  });
+
+  it("reports not ready when the blob store is unreachable", async () => {
+    t.deps.blobs.ping = async () => {
+      throw new Error("bucket unreachable");
+    };
+    const ready = await t.app.inject("/readyz");
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks.blobs).toBe("bucket unreachable");
+  });
+
+  it("counts requests by route pattern and status on /metrics", async () => {
+    await t.app.inject("/account/login");
+    await t.app.inject("/no/such/page");
+    const text = (await t.app.inject("/metrics")).body;
+    expect(text).toMatch(/wharf_http_requests_total\{method="GET",route="\/account\/login",status="200"\} 1/);
+    expect(text).toMatch(/wharf_http_requests_total\{method="GET",route="unmatched",status="404"\} 1/);
+    expect(text).toContain("wharf_http_request_duration_seconds_bucket");
+  });
+
+  it("echoes a request id and sets protective headers on pages", async () => {
+    const res = await t.app.inject({ url: "/", headers: { "x-request-id": "lb-123" } });
+    expect(res.headers["x-request-id"]).toBe("lb-123");
+    expect(res.headers["x-frame-options"]).toBe("DENY");
+    expect(res.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+  });
+
+  it("shows a helpful HTML 404 page", async () => {
+    const res = await t.app.inject("/nope");
+    expect(res.statusCode).toBe(404);
+    expect(res.body).toContain("Page not found");
+  });
+});
