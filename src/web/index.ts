@@ -11,8 +11,12 @@ export { ErrorPage } from "./pages/home.js";
 
 /** The server-rendered website. Every POST here must carry a valid CSRF token. */
 export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<void> {
+  // The signed-in user and the anonymous CSRF cookie are read for every request, not only for web
+  // routes: error pages (404s included) render the same layout and must not mint a new anon cookie,
+  // which would void the forms open in the browser's other tabs.
+  registerWebContext(app, deps);
+  app.get("/favicon.ico", (_req, reply) => reply.status(204).header("cache-control", "public, max-age=86400").send());
   await app.register(async (web) => {
-    registerWebContext(web, deps);
     web.addHook("preHandler", async (req) => {
       if (req.method === "POST") checkCsrf(deps, req);
     });
