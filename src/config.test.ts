@@ -8,7 +8,12 @@ describe("configuration", () => {
   it("has laptop defaults: ./data, 127.0.0.1:8080, localhost origin, open registration, SQLite in the data dir", () => {
     const c = loadConfig({});
     expect(c.dataDir).toBe(join(process.cwd(), "data"));
-    expect([c.host, c.port, c.origin, c.registration]).toEqual(["127.0.0.1", 8080, "http://localhost:8080", "open"]);
+    expect([c.host, c.port, c.origin, c.registration]).toEqual([
+      "127.0.0.1",
+      8080,
+      "http://localhost:8080",
+      "open",
+    ]);
     expect(c.databaseUrl).toBe(`sqlite:${join(process.cwd(), "data", "wharf.db")}`);
     expect(c.secureCookies).toBe(false);
   });
@@ -22,7 +27,10 @@ describe("configuration", () => {
     [{ WHARF_PORT: "eighty" }, "WHARF_PORT (--port): must be a port number"],
     [{ WHARF_PORT: "70000" }, "WHARF_PORT (--port)"],
     [{ WHARF_REGISTRATION: "maybe" }, "WHARF_REGISTRATION (--registration)"],
-    [{ WHARF_DATABASE_URL: "mysql://x" }, "WHARF_DATABASE_URL (--database-url): must start with sqlite: or postgres://"],
+    [
+      { WHARF_DATABASE_URL: "mysql://x" },
+      "WHARF_DATABASE_URL (--database-url): must start with sqlite: or postgres://",
+    ],
     [{ WHARF_SECRET_KEY: "short" }, "WHARF_SECRET_KEY (--secret-key): must be at least 32 characters"],
     [{ WHARF_ORIGIN: "ftp://x" }, "WHARF_ORIGIN (--origin)"],
     [{ WHARF_S3_ENDPOINT: "http://127.0.0.1:9000" }, "WHARF_S3_BUCKET (--s3-bucket): required"],
@@ -56,8 +64,11 @@ describe("configuration", () => {
       WHARF_S3_BUCKET: "b",
       WHARF_S3_SECRET_ACCESS_KEY: "AKIAsecret",
     });
-    const text = describeConfig(c).map(([k, v]) => `${k}=${v}`).join("\n");
-    for (const secret of ["s".repeat(40), "hunter2hunter2", "dbpassword", "AKIAsecret"]) expect(text).not.toContain(secret);
+    const text = describeConfig(c)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n");
+    for (const secret of ["s".repeat(40), "hunter2hunter2", "dbpassword", "AKIAsecret"])
+      expect(text).not.toContain(secret);
     expect(text).toContain("WHARF_SMTP_URL=smtp://mailer:REDACTED@mail.example:587");
   });
 });

@@ -138,6 +138,31 @@ describe.each(testDatabases())("account security on %s", (kind) => {
     expect(res.body).toContain("Too many attempts");
   });
 
+  it("counts username and email attempts against one account budget, and never charges a success", async () => {
+    await web.post("/account/register", good);
+    for (let i = 0; i < 12; i++) {
+      const c = new FormClient(t.app, `10.7.0.${i + 1}`);
+      await c.get("/account/login");
+      expect(
+        (await c.post("/account/login", { username: "alice", password: "correct horse battery" })).statusCode,
+      ).toBe(303);
+    }
+    for (let i = 0; i < 10; i++) {
+      const c = new FormClient(t.app, `10.8.0.${i + 1}`);
+      await c.get("/account/login");
+      await c.post("/account/login", {
+        username: i % 2 ? "alice" : "ALICE@example.com",
+        password: "wrong password",
+      });
+    }
+    const c = new FormClient(t.app, "10.8.1.1");
+    await c.get("/account/login");
+    expect(
+      (await c.post("/account/login", { username: "alice@example.com", password: "wrong password" }))
+        .statusCode,
+    ).toBe(429);
+  });
+
   it("limits sign-in attempts per IP to 10 in 5 minutes across accounts", async () => {
     const c = new FormClient(t.app, "10.9.9.9");
     await c.get("/account/login");

@@ -14,8 +14,8 @@ export interface LoginResult {
 }
 
 /**
- * Password login. Both the account and the IP have a budget (10 per 5 minutes) shared across
- * instances through Redis; the generic failure message does not say whether the account exists.
+ * Password login. Both the account and the IP have a budget of 10 failures per 5 minutes, shared
+ * across instances through Redis; the generic failure message does not say whether the account exists.
  * A previous session cookie on this browser is revoked: the id always changes at login (fixation).
  */
 export async function loginWithPassword(
@@ -25,29 +25,32 @@ export async function loginWithPassword(
   password: string,
   previousCookie?: string,
 ): Promise<LoginResult> {
-  const key = login.includes("@") ? canonicalEmail(login) : canonicalUsername(login);
-  await deps.limits.consume("loginIp", ctx.ip);
-  await deps.limits.consume("loginUser", key);
   const candidate = await findForLogin(deps.db, login);
+  // The account budget is keyed by the account, not by what was typed, so "alice" and her email
+  // share one budget; unknown names get a budget of their own so probing them costs the same.
+  const accountKey =
+    candidate?.id ?? (login.includes("@") ? canonicalEmail(login) : canonicalUsername(login));
+  await deps.limits.check("loginIp", ctx.ip);
+  await deps.limits.check("loginUser", accountKey);
   const now = deps.clock.now();
+  const fail = async (reason: string) => {
+    // Only failures are counted: the real owner signing in is never charged for it.
+    await deps.limits.penalize("loginIp", ctx.ip);
+    await deps.limits.penalize("loginUser", accountKey);
+    if (candidate)
+      await recordEvent(deps.db, now, ctx, { type: "login.failure", userId: candidate.id, data: { reason } });
+  };
   if (!candidate) {
     await burnPasswordCheck(password);
+    await fail("unknown");
     throw accountErrors.LOGIN_FAILED();
   }
   if (!(await verifyPassword(candidate.passwordHash, password))) {
-    await recordEvent(deps.db, now, ctx, {
-      type: "login.failure",
-      userId: candidate.id,
-      data: { reason: "password" },
-    });
+    await fail("password");
     throw accountErrors.LOGIN_FAILED();
   }
   if (candidate.isFrozen) {
-    await recordEvent(deps.db, now, ctx, {
-      type: "login.failure",
-      userId: candidate.id,
-      data: { reason: "frozen" },
-    });
+    await fail("frozen");
     throw accountErrors.ACCOUNT_FROZEN();
   }
   const { passwordHash: _, ...user } = candidate;

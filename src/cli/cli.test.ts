@@ -13,7 +13,13 @@ describe("wharf CLI", () => {
     const r = spawnSync(process.execPath, [MAIN, ...args], {
       input,
       encoding: "utf8",
-      env: { ...process.env, WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: "warn", WHARF_DATABASE_URL: "", CI: "" },
+      env: {
+        ...process.env,
+        WHARF_DATA_DIR: dataDir,
+        WHARF_LOG_LEVEL: "warn",
+        WHARF_DATABASE_URL: "",
+        CI: "",
+      },
       timeout: 30_000,
     });
     return { code: r.status, out: r.stdout, err: r.stderr };
@@ -54,7 +60,20 @@ describe("wharf CLI", () => {
 
   it("migrates, creates an admin from a piped password and lists accounts", () => {
     expect(run(["migrate"]).out).toMatch(/Applied: 001_accounts|up to date/);
-    const created = run(["user", "create", "--username", "root-admin", "--email", "ops@example.com", "--password-stdin", "--verified", "--admin"], "a long operator passphrase\n");
+    const created = run(
+      [
+        "user",
+        "create",
+        "--username",
+        "root-admin",
+        "--email",
+        "ops@example.com",
+        "--password-stdin",
+        "--verified",
+        "--admin",
+      ],
+      "a long operator passphrase\n",
+    );
     expect(created.code).toBe(0);
     expect(created.out).toContain("Created admin user root-admin <ops@example.com> (email verified)");
     const list = run(["user", "list"]);
@@ -65,7 +84,10 @@ describe("wharf CLI", () => {
     const noTty = run(["user", "create", "--username", "x1", "--email", "x1@example.com"], "");
     expect(noTty.code).toBe(2);
     expect(noTty.err).toContain("--password-stdin");
-    const bad = run(["user", "create", "--username", "bad name", "--email", "y@example.com", "--password-stdin"], "a long operator passphrase");
+    const bad = run(
+      ["user", "create", "--username", "bad name", "--email", "y@example.com", "--password-stdin"],
+      "a long operator passphrase",
+    );
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("Usernames are 1–50 characters");
     expect(run(["user", "list"]).out).not.toMatch(/x1|bad name/);

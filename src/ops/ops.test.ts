@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type TestApp, createTestApp, testDatabases } from "../test-support/index.js";
+import { createTestApp, type TestApp, testDatabases } from "../test-support/index.js";
 
 describe.each(testDatabases())("operations endpoints on %s", (kind) => {
   let t: TestApp;

@@ -22,6 +22,13 @@ export type LimitName = keyof typeof LIMITS;
 export interface RateLimiters {
   /** Spends one point of `name` for `key`; throws 429 with Retry-After once the budget is spent. */
   consume(name: LimitName, key: string): Promise<void>;
+  /**
+   * Throws 429 if `key` has already spent its budget, without spending anything. With `penalize`,
+   * this counts failures only: a user who types the right password is never charged for it.
+   */
+  check(name: LimitName, key: string): Promise<void>;
+  /** Spends one point without throwing (a failure is recorded even on the attempt that hits the cap). */
+  penalize(name: LimitName, key: string): Promise<void>;
   /** Forgets `key`'s count, e.g. after the real user proved themselves. */
   reset(name: LimitName, key: string): Promise<void>;
 }
@@ -46,30 +53,47 @@ export function createRateLimiters(opts: { redis?: Redis; prefix: string }): Rat
       try {
         await limiters.get(name)!.consume(key.toLowerCase());
       } catch (e) {
-        if (e instanceof RateLimiterRes) {
-          const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
-          throw new AppError(
-            429,
-            "RATE_LIMITED",
-            `Too many attempts. Try again in ${formatWait(retryAfter)}.`,
-            undefined,
-            {
-              "retry-after": String(retryAfter),
-            },
-          );
-        }
-        // Fail closed: if the shared store is down we cannot count, so we do not let the attempt through.
-        throw new AppError(
-          503,
-          "RATE_LIMIT_UNAVAILABLE",
-          "Sign-in is temporarily unavailable. Try again shortly.",
-        );
+        throw e instanceof RateLimiterRes ? limited(e) : unavailable();
+      }
+    },
+    async check(name, key) {
+      let res: RateLimiterRes | null;
+      try {
+        res = await limiters.get(name)!.get(key.toLowerCase());
+      } catch {
+        throw unavailable();
+      }
+      if (res && res.consumedPoints >= LIMITS[name].points) throw limited(res);
+    },
+    async penalize(name, key) {
+      try {
+        await limiters.get(name)!.penalty(key.toLowerCase(), 1);
+      } catch (e) {
+        if (!(e instanceof RateLimiterRes)) throw unavailable();
       }
     },
     async reset(name, key) {
       await limiters.get(name)!.delete(key.toLowerCase());
     },
   };
+}
+
+function limited(res: RateLimiterRes): AppError {
+  const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  return new AppError(
+    429,
+    "RATE_LIMITED",
+    `Too many attempts. Try again in ${formatWait(retryAfter)}.`,
+    undefined,
+    {
+      "retry-after": String(retryAfter),
+    },
+  );
+}
+
+// Fail closed: if the shared store is down we cannot count, so we do not let the attempt through.
+function unavailable(): AppError {
+  return new AppError(503, "RATE_LIMIT_UNAVAILABLE", "This is temporarily unavailable. Try again shortly.");
 }
 
 function formatWait(seconds: number): string {

@@ -28,7 +28,14 @@ export async function createTestApp(
     secretKey: "test-secret-key-0123456789-abcdefghijklmnop",
   };
   const clock = new ManualClock(Date.now());
-  const built = await buildApp(config, { clock, logger: { level: "silent" } });
+  let built: App;
+  try {
+    built = await buildApp(config, { clock, logger: { level: "silent" } });
+  } catch (e) {
+    await pgSchema?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     ...built,
     clock,

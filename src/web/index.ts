@@ -15,7 +15,9 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
   // routes: error pages (404s included) render the same layout and must not mint a new anon cookie,
   // which would void the forms open in the browser's other tabs.
   registerWebContext(app, deps);
-  app.get("/favicon.ico", (_req, reply) => reply.status(204).header("cache-control", "public, max-age=86400").send());
+  app.get("/favicon.ico", (_req, reply) =>
+    reply.status(204).header("cache-control", "public, max-age=86400").send(),
+  );
   await app.register(async (web) => {
     web.addHook("preHandler", async (req) => {
       if (req.method === "POST") checkCsrf(deps, req);
