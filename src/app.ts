@@ -12,8 +12,11 @@ import { type Clock, systemClock } from "./lib/clock.js";
 import { Keyring } from "./lib/crypto.js";
 import { createMailer } from "./mail/index.js";
 import { registerOps } from "./ops/index.js";
+import { ChangeFeed, DownloadCounter } from "./packages/index.js";
+import { registerPypi } from "./protocols/pypi/index.js";
 import { createRateLimiters } from "./ratelimit/index.js";
 import { createBlobStore } from "./storage/index.js";
+import { TokenUsage } from "./tokens/index.js";
 import { registerWeb } from "./web/index.js";
 
 export interface BuildOptions {
@@ -66,7 +69,12 @@ export async function buildApp(
     limits: createRateLimiters({ redis, prefix: config.redisPrefix }),
     redis,
     log: app.log,
+    changes: new ChangeFeed(redis, config.redisPrefix),
+    downloads: new DownloadCounter(db),
+    tokenUsage: new TokenUsage(db),
   };
+  deps.downloads.start();
+  deps.tokenUsage.start();
 
   app.addHook("onSend", async (req, reply) => {
     reply.header("x-request-id", req.id);
@@ -81,6 +89,10 @@ export async function buildApp(
     }
   });
   app.addHook("onClose", async () => {
+    // Flush batched counters before the database goes away (graceful shutdown keeps every download).
+    await deps.downloads.stop();
+    await deps.tokenUsage.stop();
+    deps.changes.close();
     await deps.mailer.close();
     redis?.disconnect();
     await closeDb();
@@ -90,6 +102,7 @@ export async function buildApp(
   await app.register(formbody, { bodyLimit: 256 * 1024 });
   registerErrorHandling(app, deps);
   registerOps(app, deps);
+  await registerPypi(app, deps);
   await registerWeb(app, deps);
   return { app, deps };
 }

@@ -83,6 +83,11 @@ export const SETTINGS = {
     help: "Secret for signing and encryption (≥ 32 chars); generated into <dataDir>/secret.key when unset",
     def: "",
   },
+  uploadLimitMb: {
+    env: "WHARF_UPLOAD_LIMIT_MB",
+    help: "Largest file a project may upload unless an operator raises its own limit",
+    def: "100",
+  },
   sessionIdleMinutes: {
     env: "WHARF_SESSION_IDLE_MINUTES",
     help: "A session unused this long ends",
@@ -153,6 +158,11 @@ const schema = z.object({
   s3ForcePathStyle: bool,
   s3Prefix: z.string(),
   secretKey: optional.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  uploadLimitMb: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of megabytes")
+    .transform(Number)
+    .pipe(z.number().min(1).max(100_000)),
   sessionIdleMinutes: z
     .string()
     .regex(/^\d+$/, "must be a whole number of minutes")
@@ -196,6 +206,7 @@ export interface Config {
   };
   /** Set by resolveSecretKey before the server starts. */
   secretKey?: string;
+  uploadLimitBytes: number;
   sessionIdleMs: number;
   sessionMaxMs: number;
   trustProxy: boolean;
@@ -260,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
         }
       : undefined,
     secretKey: c.secretKey,
+    uploadLimitBytes: c.uploadLimitMb * 1024 * 1024,
     sessionIdleMs: c.sessionIdleMinutes * 60_000,
     sessionMaxMs: c.sessionMaxDays * 86_400_000,
     trustProxy: c.trustProxy,
@@ -318,6 +330,7 @@ export function describeConfig(config: Config): Array<[string, string]> {
     s3ForcePathStyle: config.s3 ? String(config.s3.forcePathStyle) : undefined,
     s3Prefix: config.s3?.prefix,
     secretKey: config.secretKey,
+    uploadLimitMb: String(config.uploadLimitBytes / 1024 / 1024),
     sessionIdleMinutes: String(config.sessionIdleMs / 60_000),
     sessionMaxDays: String(config.sessionMaxMs / 86_400_000),
     trustProxy: String(config.trustProxy),

@@ -5,8 +5,10 @@ import type { Db } from "./db/index.js";
 import type { Clock } from "./lib/clock.js";
 import type { Keyring } from "./lib/crypto.js";
 import type { Mailer } from "./mail/index.js";
+import type { ChangeFeed, DownloadCounter } from "./packages/index.js";
 import type { RateLimiters } from "./ratelimit/index.js";
 import type { BlobStore } from "./storage/index.js";
+import type { TokenUsage } from "./tokens/index.js";
 
 /**
  * Everything a domain function may need, built once in app.ts (no DI container). Domain modules take
@@ -22,5 +24,9 @@ export interface Deps {
   keys: Keyring;
   limits: RateLimiters;
   redis?: Redis;
+  /** Cross-instance "project changed" notices for index caches. */
+  changes: ChangeFeed;
+  downloads: DownloadCounter;
+  tokenUsage: TokenUsage;
   log: FastifyBaseLogger;
 }

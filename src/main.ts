@@ -1,6 +1,7 @@
 import { countUsers } from "./accounts/index.js";
 import { buildApp } from "./app.js";
 import { type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./cli/args.js";
+import { tokenCreate } from "./cli/token.js";
 import { userCreate, userList } from "./cli/user.js";
 import { type Config, ConfigError, describeConfig, loadConfig, resolveSecretKey } from "./config.js";
 import { migrateToLatest, openDatabase } from "./db/index.js";
@@ -14,6 +15,7 @@ Commands:
   config check   Print the effective settings, secrets redacted
   user create    Create an account: --username U --email E [--password-stdin] [--verified] [--admin]
   user list      List accounts
+  token create   Issue an API token for a user: --user U [--project NAME]... [--expires DAYS]
 
 Run 'wharf <command> --help' for a command's options.`,
   serve: `Usage: wharf serve [settings]\n\nServes the registry on --host/--port. SIGTERM or SIGINT stops it gracefully.\n\n${SETTINGS_HELP}`,
@@ -29,6 +31,15 @@ Run 'wharf <command> --help' for a command's options.`,
 
 ${SETTINGS_HELP}`,
   "user list": `Usage: wharf user list [settings]\n\nLists every account.\n\n${SETTINGS_HELP}`,
+  "token create": `Usage: wharf token create --user U [--project NAME]... [--expires DAYS] [settings]
+
+Issues an API token for automation and prints only the token. Recorded as admin-issued; the user is told by email.
+
+  --user U            The account the token acts for
+  --project NAME      Scope the token to this project (repeatable); the whole account when omitted
+  --expires DAYS      Expire after this many days (default: never)
+
+${SETTINGS_HELP}`,
 };
 
 function configFrom(values: Record<string, unknown>): Config {
@@ -64,7 +75,10 @@ async function serve(config: Config): Promise<void> {
 
 export async function main(argv: string[]): Promise<number> {
   const [first, second] = argv;
-  const command = first === "config" || first === "user" ? `${first} ${second ?? ""}`.trim() : (first ?? "");
+  const command =
+    first === "config" || first === "user" || first === "token"
+      ? `${first} ${second ?? ""}`.trim()
+      : (first ?? "");
   const rest = argv.slice(command.split(" ").length);
   if (!first || first === "--help" || first === "-h" || first === "help") {
     console.log(HELP.main);
@@ -83,7 +97,13 @@ export async function main(argv: string[]): Promise<number> {
           verified: { type: "boolean" as const },
           admin: { type: "boolean" as const },
         }
-      : {};
+      : command === "token create"
+        ? {
+            user: { type: "string" as const },
+            project: { type: "string" as const, multiple: true },
+            expires: { type: "string" as const },
+          }
+        : {};
   const { values } = parse(rest, extra);
   if (values.help) {
     console.log(HELP[command]);
@@ -113,6 +133,16 @@ export async function main(argv: string[]): Promise<number> {
           passwordStdin: Boolean(values["password-stdin"]),
           verified: Boolean(values.verified),
           admin: Boolean(values.admin),
+        },
+      );
+      return 0;
+    case "token create":
+      await tokenCreate(
+        { ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) },
+        {
+          user: values.user as string | undefined,
+          projects: (values.project as unknown as string[] | undefined) ?? [],
+          expires: values.expires as string | undefined,
         },
       );
       return 0;

@@ -16,7 +16,7 @@ export class UsageError extends Error {}
 export function parse(
   argv: string[],
   options: Options,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+): { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] } {
   try {
     return parseArgs({
       args: argv,

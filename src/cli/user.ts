@@ -11,7 +11,7 @@ import { createRateLimiters } from "../ratelimit/index.js";
 import { UsageError } from "./args.js";
 import { promptHidden, readStdin } from "./password-prompt.js";
 
-async function withAccountDeps<T>(
+export async function withAccountDeps<T>(
   config: Config & { secretKey: string },
   fn: (deps: AccountDeps) => Promise<T>,
 ): Promise<T> {

@@ -53,7 +53,115 @@ export interface EventsTable {
   data: string;
 }
 
+export interface ProjectsTable {
+  id: string;
+  ecosystem: string;
+  name: string;
+  normalized_name: string;
+  ultranormalized_name: string;
+  created_at: number;
+  upload_limit_bytes: number | null;
+  serial: number;
+}
+
+export interface RolesTable {
+  project_id: string;
+  user_id: string;
+  role: string;
+  created_at: number;
+}
+
+export interface RoleInvitationsTable {
+  id: string;
+  project_id: string;
+  user_id: string;
+  role: string;
+  invited_by: string;
+  created_at: number;
+  expires_at: number;
+  closed_at: number | null;
+}
+
+export interface ReleasesTable {
+  id: string;
+  project_id: string;
+  version: string;
+  canonical_version: string;
+  created_at: number;
+  yanked_at: number | null;
+  yanked_reason: string | null;
+  requires_python: string | null;
+  summary: string | null;
+  description: string | null;
+  description_content_type: string | null;
+  /** JSON: ecosystem-specific metadata (classifiers, requires_dist, project_urls, ...). */
+  metadata: string;
+}
+
+export interface FilesTable {
+  id: string;
+  project_id: string;
+  release_id: string;
+  filename: string;
+  packagetype: string;
+  python_version: string | null;
+  requires_python: string | null;
+  size: number;
+  sha256: string;
+  blake2b_256: string;
+  md5: string;
+  blob_key: string;
+  metadata_sha256: string | null;
+  metadata_blob_key: string | null;
+  uploaded_at: number;
+  uploaded_by: string | null;
+}
+
+export interface FilenameJournalTable {
+  filename: string;
+  project_id: string;
+  created_at: number;
+}
+
+export interface DownloadCountsTable {
+  project_id: string;
+  /** Days since the Unix epoch (UTC). */
+  day: number;
+  count: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  lookup: string;
+  token_hash: string;
+  display_prefix: string;
+  /** "account" or "projects" (the projects are in api_token_projects). */
+  scope: string;
+  /** "user" or "admin". */
+  issued_by: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ApiTokenProjectsTable {
+  token_id: string;
+  project_id: string;
+}
+
 export interface Database {
+  projects: ProjectsTable;
+  roles: RolesTable;
+  role_invitations: RoleInvitationsTable;
+  releases: ReleasesTable;
+  files: FilesTable;
+  filename_journal: FilenameJournalTable;
+  download_counts: DownloadCountsTable;
+  api_tokens: ApiTokensTable;
+  api_token_projects: ApiTokenProjectsTable;
   users: UsersTable;
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;

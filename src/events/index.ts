@@ -15,6 +15,19 @@ export const EVENT_TYPES = {
   "email.changed": "Email address changed",
   "session.revoked": "Session signed out remotely",
   "sudo.entered": "Confirmed password for a sensitive action",
+  "token.created": "API token created",
+  "token.revoked": "API token revoked",
+  "project.created": "Project created",
+  "role.invited": "Invited to a project",
+  "role.added": "Joined a project",
+  "role.declined": "Declined a project invitation",
+  "role.removed": "Removed from a project",
+  "release.created": "Release published",
+  "file.uploaded": "File uploaded",
+  "release.yanked": "Release yanked",
+  "release.unyanked": "Release un-yanked",
+  "release.deleted": "Release deleted",
+  "file.deleted": "File deleted",
 } as const;
 
 export type EventType = keyof typeof EVENT_TYPES;
@@ -66,6 +79,41 @@ export async function recordEvent(
     .execute();
 }
 
+/** A project's history, newest first. */
+export async function listProjectEvents(
+  db: DbExecutor,
+  projectId: string,
+  limit = 200,
+): Promise<SecurityEvent[]> {
+  const rows = await db
+    .selectFrom("events")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map(toEvent);
+}
+
+function toEvent(r: {
+  id: string;
+  type: string;
+  created_at: number;
+  ip: string | null;
+  user_agent: string | null;
+  data: string;
+}): SecurityEvent {
+  return {
+    id: r.id,
+    type: r.type as EventType,
+    label: EVENT_TYPES[r.type as EventType] ?? r.type,
+    createdAt: r.created_at,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    data: JSON.parse(r.data) as Record<string, unknown>,
+  };
+}
+
 /** A user's history since `since` (the security-history page shows 90 days), newest first. */
 export async function listUserEvents(
   db: DbExecutor,
@@ -81,13 +129,5 @@ export async function listUserEvents(
     .orderBy("id", "desc")
     .limit(limit)
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    type: r.type as EventType,
-    label: EVENT_TYPES[r.type as EventType] ?? r.type,
-    createdAt: r.created_at,
-    ip: r.ip,
-    userAgent: r.user_agent,
-    data: JSON.parse(r.data) as Record<string, unknown>,
-  }));
+  return rows.map(toEvent);
 }

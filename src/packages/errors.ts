@@ -1,0 +1,21 @@
+import { catalogue } from "../lib/errors.js";
+
+export const packageErrors = catalogue({
+  PROJECT_NOT_FOUND: { status: 404, message: "No such project." },
+  RELEASE_NOT_FOUND: { status: 404, message: "No such release." },
+  FILE_NOT_FOUND: { status: 404, message: "No such file." },
+  NOT_A_MAINTAINER: { status: 403, message: "You are not an owner or maintainer of this project." },
+  NOT_AN_OWNER: { status: 403, message: "Only owners of this project can do that." },
+  LAST_OWNER: { status: 400, message: "A project must keep at least one owner. Add another owner first." },
+  USER_NOT_FOUND: { status: 404, field: "username", message: "No user with that name." },
+  ALREADY_A_MEMBER: {
+    status: 409,
+    field: "username",
+    message: "That user already has a role on this project.",
+  },
+  ALREADY_INVITED: { status: 409, field: "username", message: "That user already has a pending invitation." },
+  INVITATION_NOT_FOUND: { status: 404, message: "That invitation does not exist or has expired." },
+  ROLE_INVALID: { status: 400, field: "role", message: "The role must be Owner or Maintainer." },
+  YANK_REASON_TOO_LONG: { status: 400, field: "reason", message: "Keep the reason under 500 characters." },
+  LOOKALIKE: { status: 403, message: "This project name is too similar to an existing project." },
+});

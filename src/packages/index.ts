@@ -1,0 +1,47 @@
+/** Ecosystem-neutral projects, releases, files, roles and download counts (PyPI now, npm next). */
+export { ChangeFeed } from "./changes.js";
+export { DownloadCounter, dayOf, downloadsSince } from "./downloads.js";
+export { packageErrors } from "./errors.js";
+export { recordProjectEvent } from "./events.js";
+export { removeFile, removeRelease, yankRelease } from "./manage.js";
+export { acceptInvitation, declineInvitation, inviteMember, removeMember } from "./people.js";
+export {
+  bumpSerial,
+  type Ecosystem,
+  findLookalike,
+  findProject,
+  findProjectsByNames,
+  getProjectById,
+  insertProject,
+  listProjects,
+  type Project,
+  searchProjects,
+  setUploadLimit,
+} from "./projects.js";
+export { blobKeyFor, type PublishInput, type PublishResult, publishFile } from "./publish.js";
+export {
+  deleteFile,
+  deleteRelease,
+  type FileRecord,
+  filenameEverUsed,
+  findFileByName,
+  findRelease,
+  insertFile,
+  insertRelease,
+  listReleases,
+  type NewFile,
+  type Release,
+  setYanked,
+} from "./releases.js";
+export {
+  addRole,
+  getRole,
+  type Invitation,
+  listMembers,
+  type Member,
+  openInvitationsForProject,
+  openInvitationsForUser,
+  parseRole,
+  projectsOfUser,
+  type Role,
+} from "./roles.js";

@@ -1,0 +1,139 @@
+import type { User } from "../accounts/index.js";
+import { getUserByUsername } from "../accounts/index.js";
+import { transaction } from "../db/index.js";
+import type { Deps } from "../deps.js";
+import type { EventContext } from "../events/index.js";
+import { AppError } from "../lib/errors.js";
+import { decide } from "../policy/index.js";
+import { packageErrors } from "./errors.js";
+import { recordProjectEvent } from "./events.js";
+import type { Project } from "./projects.js";
+import { addRole, closeInvitation, insertInvitation, type Role, removeRole } from "./roles.js";
+
+type PeopleDeps = Pick<Deps, "db" | "clock" | "mailer" | "log" | "changes"> & {
+  config: Pick<Deps["config"], "siteName" | "origin">;
+};
+
+async function mail(deps: PeopleDeps, to: string, subject: string, text: string): Promise<void> {
+  try {
+    await deps.mailer.send({
+      to,
+      subject: `[${deps.config.siteName}] ${subject}`,
+      text: `${text}\n\n— ${deps.config.siteName}`,
+    });
+  } catch (e) {
+    deps.log.error({ err: e }, "project mail could not be sent");
+  }
+}
+
+/** Invites a user; they become a member only when they accept (nobody is added to a project unasked). */
+async function mustOwn(deps: PeopleDeps, actor: User, project: Project): Promise<void> {
+  const d = await decide(
+    deps.db,
+    deps.config.origin,
+    { userId: actor.id, emailVerified: actor.emailVerified },
+    "manage-people",
+    project,
+    deps.clock.now(),
+  );
+  if (!d.allow) throw new AppError(d.status, d.code, d.reason);
+}
+
+export async function inviteMember(
+  deps: PeopleDeps,
+  ctx: EventContext,
+  actor: User,
+  project: Project,
+  username: string,
+  role: Role,
+): Promise<void> {
+  await mustOwn(deps, actor, project);
+  const invitee = await getUserByUsername(deps.db, username.trim());
+  if (!invitee) throw packageErrors.USER_NOT_FOUND();
+  const now = deps.clock.now();
+  await transaction(deps.db, async (tx) => {
+    await insertInvitation(tx, now, { projectId: project.id, userId: invitee.id, role, invitedBy: actor.id });
+    await recordProjectEvent(tx, now, ctx, {
+      type: "role.invited",
+      projectId: project.id,
+      projectName: project.name,
+      actorId: actor.id,
+      people: [invitee.id],
+      data: { username: invitee.username, role },
+    });
+  });
+  await mail(
+    deps,
+    invitee.email,
+    `Invitation to ${project.name}`,
+    `Hello ${invitee.username},\n\n${actor.username} invited you to be ${role === "owner" ? "an owner" : "a maintainer"} of ${project.name}. Accept or decline at ${deps.config.origin}/account/projects (the invitation expires in 14 days).`,
+  );
+}
+
+export async function acceptInvitation(
+  deps: PeopleDeps,
+  ctx: EventContext,
+  user: User,
+  invitationId: string,
+): Promise<string> {
+  const now = deps.clock.now();
+  const inv = await transaction(deps.db, async (tx) => {
+    const inv = await closeInvitation(tx, now, invitationId, user.id);
+    await addRole(tx, now, inv.projectId, user.id, inv.role);
+    await recordProjectEvent(tx, now, ctx, {
+      type: "role.added",
+      projectId: inv.projectId,
+      projectName: inv.projectName,
+      actorId: user.id,
+      people: [inv.invitedBy],
+      data: { username: user.username, role: inv.role },
+    });
+    return inv;
+  });
+  await deps.changes.publish(inv.projectId);
+  return inv.projectName;
+}
+
+export async function declineInvitation(
+  deps: PeopleDeps,
+  ctx: EventContext,
+  user: User,
+  invitationId: string,
+): Promise<void> {
+  const now = deps.clock.now();
+  await transaction(deps.db, async (tx) => {
+    const inv = await closeInvitation(tx, now, invitationId, user.id);
+    await recordProjectEvent(tx, now, ctx, {
+      type: "role.declined",
+      projectId: inv.projectId,
+      projectName: inv.projectName,
+      actorId: user.id,
+      people: [inv.invitedBy],
+      data: { username: user.username },
+    });
+  });
+}
+
+/** Owners remove people (or anyone leaves); the last owner cannot go. */
+export async function removeMember(
+  deps: PeopleDeps,
+  ctx: EventContext,
+  actor: User,
+  project: Project,
+  userId: string,
+): Promise<void> {
+  if (userId !== actor.id) await mustOwn(deps, actor, project);
+  const now = deps.clock.now();
+  await transaction(deps.db, async (tx) => {
+    const role = await removeRole(tx, project.id, userId);
+    await recordProjectEvent(tx, now, ctx, {
+      type: "role.removed",
+      projectId: project.id,
+      projectName: project.name,
+      actorId: actor.id,
+      people: [userId],
+      data: { role },
+    });
+  });
+  await deps.changes.publish(project.id);
+}

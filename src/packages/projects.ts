@@ -1,0 +1,170 @@
+import type { DbExecutor } from "../db/index.js";
+import { newId } from "../lib/ids.js";
+
+export type Ecosystem = "pypi" | "npm";
+
+export interface Project {
+  id: string;
+  ecosystem: Ecosystem;
+  name: string;
+  normalizedName: string;
+  createdAt: number;
+  uploadLimitBytes: number | null;
+  serial: number;
+}
+
+type Row = {
+  id: string;
+  ecosystem: string;
+  name: string;
+  normalized_name: string;
+  created_at: number;
+  upload_limit_bytes: number | null;
+  serial: number;
+};
+
+const toProject = (r: Row): Project => ({
+  id: r.id,
+  ecosystem: r.ecosystem as Ecosystem,
+  name: r.name,
+  normalizedName: r.normalized_name,
+  createdAt: r.created_at,
+  uploadLimitBytes: r.upload_limit_bytes,
+  serial: r.serial,
+});
+
+const COLUMNS = [
+  "id",
+  "ecosystem",
+  "name",
+  "normalized_name",
+  "created_at",
+  "upload_limit_bytes",
+  "serial",
+] as const;
+
+export async function findProject(
+  db: DbExecutor,
+  ecosystem: Ecosystem,
+  normalizedName: string,
+): Promise<Project | null> {
+  const r = await db
+    .selectFrom("projects")
+    .select(COLUMNS)
+    .where("ecosystem", "=", ecosystem)
+    .where("normalized_name", "=", normalizedName)
+    .executeTakeFirst();
+  return r ? toProject(r) : null;
+}
+
+export async function getProjectById(db: DbExecutor, id: string): Promise<Project | null> {
+  const r = await db.selectFrom("projects").select(COLUMNS).where("id", "=", id).executeTakeFirst();
+  return r ? toProject(r) : null;
+}
+
+/** Projects by normalized name (for scoping tokens by name); unknown names are simply absent. */
+export async function findProjectsByNames(
+  db: DbExecutor,
+  ecosystem: Ecosystem,
+  normalizedNames: string[],
+): Promise<Project[]> {
+  if (normalizedNames.length === 0) return [];
+  const rows = await db
+    .selectFrom("projects")
+    .select(COLUMNS)
+    .where("ecosystem", "=", ecosystem)
+    .where("normalized_name", "in", normalizedNames)
+    .execute();
+  return rows.map(toProject);
+}
+
+/**
+ * A project whose ultranormalized name equals `ultra` and on which `userId` has no role: creating
+ * ours would be a look-alike of someone else's (typosquatting: "reqeusts" vs "requests" is not caught
+ * here, but "request-s", "Requ3sts"-style separator and l/1, o/0 games are).
+ */
+export async function findLookalike(
+  db: DbExecutor,
+  ecosystem: Ecosystem,
+  ultra: string,
+  userId: string,
+): Promise<Project | null> {
+  const rows = await db
+    .selectFrom("projects")
+    .select(COLUMNS)
+    .where("ecosystem", "=", ecosystem)
+    .where("ultranormalized_name", "=", ultra)
+    .execute();
+  for (const r of rows) {
+    const mine = await db
+      .selectFrom("roles")
+      .select("role")
+      .where("project_id", "=", r.id)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+    if (!mine) return toProject(r);
+  }
+  return null;
+}
+
+export async function insertProject(
+  db: DbExecutor,
+  now: number,
+  p: { ecosystem: Ecosystem; name: string; normalizedName: string; ultranormalizedName: string },
+): Promise<Project> {
+  const row = {
+    id: newId(now),
+    ecosystem: p.ecosystem,
+    name: p.name,
+    normalized_name: p.normalizedName,
+    ultranormalized_name: p.ultranormalizedName,
+    created_at: now,
+    upload_limit_bytes: null,
+    serial: 1,
+  };
+  await db.insertInto("projects").values(row).execute();
+  return toProject(row);
+}
+
+/** Marks the project changed; index caches compare serials (see packages/changes.ts). */
+export async function bumpSerial(db: DbExecutor, projectId: string): Promise<void> {
+  await db
+    .updateTable("projects")
+    .set((eb) => ({ serial: eb("serial", "+", 1) }))
+    .where("id", "=", projectId)
+    .execute();
+}
+
+export async function setUploadLimit(db: DbExecutor, projectId: string, bytes: number | null): Promise<void> {
+  await db.updateTable("projects").set({ upload_limit_bytes: bytes }).where("id", "=", projectId).execute();
+}
+
+export async function listProjects(db: DbExecutor, ecosystem: Ecosystem): Promise<Project[]> {
+  const rows = await db
+    .selectFrom("projects")
+    .select(COLUMNS)
+    .where("ecosystem", "=", ecosystem)
+    .orderBy("normalized_name")
+    .execute();
+  return rows.map(toProject);
+}
+
+/** Name search: prefix matches first, then substring matches. */
+export async function searchProjects(db: DbExecutor, query: string, limit = 50): Promise<Project[]> {
+  const q = query
+    .trim()
+    .toLowerCase()
+    .replace(/[%_\\]/g, "");
+  if (!q) return [];
+  const rows = await db
+    .selectFrom("projects")
+    .select(COLUMNS)
+    .where("normalized_name", "like", `%${q}%`)
+    .orderBy("normalized_name")
+    .limit(500)
+    .execute();
+  return rows
+    .map(toProject)
+    .sort((a, b) => Number(!a.normalizedName.startsWith(q)) - Number(!b.normalizedName.startsWith(q)))
+    .slice(0, limit);
+}

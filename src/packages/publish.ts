@@ -1,0 +1,172 @@
+import type { Readable } from "node:stream";
+import { isUniqueViolation, transaction } from "../db/index.js";
+import type { Deps } from "../deps.js";
+import type { EventContext } from "../events/index.js";
+import { AppError } from "../lib/errors.js";
+import { type Actor, decide } from "../policy/index.js";
+import { putWithRow } from "../storage/index.js";
+import { recordProjectEvent } from "./events.js";
+import {
+  bumpSerial,
+  type Ecosystem,
+  findLookalike,
+  findProject,
+  insertProject,
+  type Project,
+} from "./projects.js";
+import {
+  type FileRecord,
+  filenameEverUsed,
+  findRelease,
+  insertFile,
+  insertRelease,
+  type NewRelease,
+  type Release,
+} from "./releases.js";
+import { addRole } from "./roles.js";
+
+export interface PublishInput {
+  ecosystem: Ecosystem;
+  project: { name: string; normalizedName: string; ultranormalizedName: string };
+  release: Omit<NewRelease, "projectId">;
+  file: Omit<FileRecord, "id" | "releaseId" | "uploadedAt" | "blobKey" | "metadataBlobKey">;
+  /** A fresh stream of the file's bytes (already hashed and validated by the protocol). */
+  content: () => Readable;
+  /** Core metadata served beside the file (PEP 658), if any. */
+  coreMetadata?: () => Readable;
+  actor: Actor;
+}
+
+export interface PublishResult {
+  project: Project;
+  release: Release;
+  file: FileRecord;
+  createdProject: boolean;
+}
+
+/** Content-addressed, then named: two projects never share a key, and the name is kept for humans. */
+export function blobKeyFor(ecosystem: Ecosystem, sha256: string, filename: string): string {
+  return `${ecosystem}/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}/${filename}`;
+}
+
+const alreadyExists = () =>
+  new AppError(
+    400,
+    "FILE_EXISTS",
+    "File already exists. A file name can only be used once, even after deletion.",
+  );
+
+/**
+ * Publishes one file, ecosystem-neutral: policy decision, project creation with the uploader as owner,
+ * release creation, the file row and its blob(s), events — all in one transaction. The blob becomes
+ * visible under its final key only when that transaction commits (storage/putWithRow).
+ */
+export async function publishFile(
+  deps: Deps,
+  ctx: EventContext,
+  input: PublishInput,
+): Promise<PublishResult> {
+  const now = deps.clock.now();
+  const existing = await findProject(deps.db, input.ecosystem, input.project.normalizedName);
+  if (!existing) {
+    const twin = await findLookalike(
+      deps.db,
+      input.ecosystem,
+      input.project.ultranormalizedName,
+      input.actor.userId,
+    );
+    if (twin) {
+      throw new AppError(
+        403,
+        "LOOKALIKE",
+        `The name '${input.project.name}' is too similar to the existing project '${twin.name}'.`,
+      );
+    }
+  }
+  const decision = await decide(
+    deps.db,
+    deps.config.origin,
+    input.actor,
+    existing ? "upload" : "create-project",
+    existing,
+    now,
+  );
+  if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
+  if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
+
+  const blobKey = blobKeyFor(input.ecosystem, input.file.sha256, input.file.filename);
+  const metadataBlobKey = input.coreMetadata ? `${blobKey}.metadata` : null;
+  try {
+    const result = await putWithRow(deps.blobs, input.content(), blobKey, async (_s, commitFile) => {
+      const work = async (commitMeta?: () => Promise<void>) =>
+        transaction(deps.db, async (tx) => {
+          let project = existing
+            ? await findProject(tx, input.ecosystem, input.project.normalizedName)
+            : null;
+          const createdProject = !project;
+          if (!project) {
+            project = await insertProject(tx, now, { ecosystem: input.ecosystem, ...input.project });
+            await addRole(tx, now, project.id, input.actor.userId, "owner");
+            await recordProjectEvent(tx, now, ctx, {
+              type: "project.created",
+              projectId: project.id,
+              projectName: project.name,
+              actorId: input.actor.userId,
+            });
+          }
+          let release = await findRelease(tx, project.id, input.release.canonicalVersion);
+          if (!release) {
+            release = await insertRelease(tx, now, { ...input.release, projectId: project.id });
+            await recordProjectEvent(tx, now, ctx, {
+              type: "release.created",
+              projectId: project.id,
+              projectName: project.name,
+              actorId: input.actor.userId,
+              data: { version: release.version },
+            });
+          }
+          const file = await insertFile(tx, now, {
+            ...input.file,
+            projectId: project.id,
+            releaseId: release.id,
+            blobKey,
+            metadataBlobKey,
+            uploadedBy: input.actor.userId,
+          });
+          await recordProjectEvent(tx, now, ctx, {
+            type: "file.uploaded",
+            projectId: project.id,
+            projectName: project.name,
+            actorId: input.actor.userId,
+            data: {
+              filename: file.filename,
+              version: release.version,
+              sha256: file.sha256,
+              ...(input.actor.token ? { tokenId: input.actor.token.tokenId } : {}),
+            },
+          });
+          await bumpSerial(tx, project.id);
+          await commitFile();
+          if (commitMeta) await commitMeta();
+          return { project, release: { ...release, files: [...release.files, file] }, file, createdProject };
+        });
+      const metadata = input.coreMetadata;
+      return metadata && metadataBlobKey
+        ? putWithRow(deps.blobs, metadata(), metadataBlobKey, async (_m, commitMeta) => work(commitMeta))
+        : work();
+    });
+    await deps.changes.publish(result.project.id);
+    return result;
+  } catch (e) {
+    // Two uploads of one name racing: the journal's primary key lets exactly one win.
+    if (isUniqueViolation(e)) {
+      if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
+      throw new AppError(
+        409,
+        "CONFLICT",
+        "Another upload to this project changed it at the same moment. Try again.",
+      );
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,257 @@
+import type { DbExecutor } from "../db/index.js";
+import { newId } from "../lib/ids.js";
+
+export interface FileRecord {
+  id: string;
+  releaseId: string;
+  filename: string;
+  packagetype: string;
+  pythonVersion: string | null;
+  requiresPython: string | null;
+  size: number;
+  sha256: string;
+  blake2b256: string;
+  md5: string;
+  blobKey: string;
+  metadataSha256: string | null;
+  metadataBlobKey: string | null;
+  uploadedAt: number;
+}
+
+export interface Release {
+  id: string;
+  projectId: string;
+  version: string;
+  canonicalVersion: string;
+  createdAt: number;
+  yankedAt: number | null;
+  yankedReason: string | null;
+  requiresPython: string | null;
+  summary: string | null;
+  description: string | null;
+  descriptionContentType: string | null;
+  metadata: Record<string, unknown>;
+  files: FileRecord[];
+}
+
+type ReleaseRow = {
+  id: string;
+  project_id: string;
+  version: string;
+  canonical_version: string;
+  created_at: number;
+  yanked_at: number | null;
+  yanked_reason: string | null;
+  requires_python: string | null;
+  summary: string | null;
+  description: string | null;
+  description_content_type: string | null;
+  metadata: string;
+};
+
+type FileRow = {
+  id: string;
+  release_id: string;
+  filename: string;
+  packagetype: string;
+  python_version: string | null;
+  requires_python: string | null;
+  size: number;
+  sha256: string;
+  blake2b_256: string;
+  md5: string;
+  blob_key: string;
+  metadata_sha256: string | null;
+  metadata_blob_key: string | null;
+  uploaded_at: number;
+};
+
+const toFile = (f: FileRow): FileRecord => ({
+  id: f.id,
+  releaseId: f.release_id,
+  filename: f.filename,
+  packagetype: f.packagetype,
+  pythonVersion: f.python_version,
+  requiresPython: f.requires_python,
+  size: f.size,
+  sha256: f.sha256,
+  blake2b256: f.blake2b_256,
+  md5: f.md5,
+  blobKey: f.blob_key,
+  metadataSha256: f.metadata_sha256,
+  metadataBlobKey: f.metadata_blob_key,
+  uploadedAt: f.uploaded_at,
+});
+
+const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
+  id: r.id,
+  projectId: r.project_id,
+  version: r.version,
+  canonicalVersion: r.canonical_version,
+  createdAt: r.created_at,
+  yankedAt: r.yanked_at,
+  yankedReason: r.yanked_reason,
+  requiresPython: r.requires_python,
+  summary: r.summary,
+  description: r.description,
+  descriptionContentType: r.description_content_type,
+  metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+  files,
+});
+
+/** Every release of a project with its files, oldest first (callers sort by version as their ecosystem does). */
+export async function listReleases(db: DbExecutor, projectId: string): Promise<Release[]> {
+  const releases = await db
+    .selectFrom("releases")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .orderBy("created_at")
+    .execute();
+  const files = await db
+    .selectFrom("files")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .orderBy("filename")
+    .execute();
+  return releases.map((r) => toRelease(r, files.filter((f) => f.release_id === r.id).map(toFile)));
+}
+
+export async function findRelease(
+  db: DbExecutor,
+  projectId: string,
+  canonicalVersion: string,
+): Promise<Release | null> {
+  const r = await db
+    .selectFrom("releases")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .where("canonical_version", "=", canonicalVersion)
+    .executeTakeFirst();
+  if (!r) return null;
+  const files = await db
+    .selectFrom("files")
+    .selectAll()
+    .where("release_id", "=", r.id)
+    .orderBy("filename")
+    .execute();
+  return toRelease(r, files.map(toFile));
+}
+
+export interface NewRelease {
+  projectId: string;
+  version: string;
+  canonicalVersion: string;
+  requiresPython: string | null;
+  summary: string | null;
+  description: string | null;
+  descriptionContentType: string | null;
+  metadata: Record<string, unknown>;
+}
+
+export async function insertRelease(db: DbExecutor, now: number, r: NewRelease): Promise<Release> {
+  const row: ReleaseRow = {
+    id: newId(now),
+    project_id: r.projectId,
+    version: r.version,
+    canonical_version: r.canonicalVersion,
+    created_at: now,
+    yanked_at: null,
+    yanked_reason: null,
+    requires_python: r.requiresPython,
+    summary: r.summary,
+    description: r.description,
+    description_content_type: r.descriptionContentType,
+    metadata: JSON.stringify(r.metadata),
+  };
+  await db.insertInto("releases").values(row).execute();
+  return toRelease(row, []);
+}
+
+/** True if this file name was ever used, even if the file was deleted since (names are never reused). */
+export async function filenameEverUsed(db: DbExecutor, filename: string): Promise<boolean> {
+  return Boolean(
+    await db
+      .selectFrom("filename_journal")
+      .select("filename")
+      .where("filename", "=", filename)
+      .executeTakeFirst(),
+  );
+}
+
+export type NewFile = Omit<FileRecord, "id" | "uploadedAt"> & {
+  projectId: string;
+  uploadedBy: string | null;
+};
+
+export async function insertFile(db: DbExecutor, now: number, f: NewFile): Promise<FileRecord> {
+  const row = {
+    id: newId(now),
+    project_id: f.projectId,
+    release_id: f.releaseId,
+    filename: f.filename,
+    packagetype: f.packagetype,
+    python_version: f.pythonVersion,
+    requires_python: f.requiresPython,
+    size: f.size,
+    sha256: f.sha256,
+    blake2b_256: f.blake2b256,
+    md5: f.md5,
+    blob_key: f.blobKey,
+    metadata_sha256: f.metadataSha256,
+    metadata_blob_key: f.metadataBlobKey,
+    uploaded_at: now,
+    uploaded_by: f.uploadedBy,
+  };
+  // The journal's primary key makes a concurrent second upload of the same name fail here.
+  await db
+    .insertInto("filename_journal")
+    .values({ filename: f.filename, project_id: f.projectId, created_at: now })
+    .execute();
+  await db.insertInto("files").values(row).execute();
+  return toFile(row);
+}
+
+export async function findFileByName(
+  db: DbExecutor,
+  filename: string,
+): Promise<(FileRecord & { projectId: string }) | null> {
+  const f = await db.selectFrom("files").selectAll().where("filename", "=", filename).executeTakeFirst();
+  return f ? { ...toFile(f), projectId: f.project_id } : null;
+}
+
+export async function setYanked(
+  db: DbExecutor,
+  now: number,
+  releaseId: string,
+  reason: string | null,
+  yanked: boolean,
+): Promise<void> {
+  await db
+    .updateTable("releases")
+    .set(yanked ? { yanked_at: now, yanked_reason: reason } : { yanked_at: null, yanked_reason: null })
+    .where("id", "=", releaseId)
+    .execute();
+}
+
+/** Deletes a release and its files; returns the blob keys to remove once the transaction commits. */
+export async function deleteRelease(db: DbExecutor, releaseId: string): Promise<string[]> {
+  const files = await db
+    .selectFrom("files")
+    .select(["blob_key", "metadata_blob_key"])
+    .where("release_id", "=", releaseId)
+    .execute();
+  await db.deleteFrom("files").where("release_id", "=", releaseId).execute();
+  await db.deleteFrom("releases").where("id", "=", releaseId).execute();
+  return files.flatMap((f) => [f.blob_key, ...(f.metadata_blob_key ? [f.metadata_blob_key] : [])]);
+}
+
+export async function deleteFile(db: DbExecutor, fileId: string): Promise<string[]> {
+  const f = await db
+    .selectFrom("files")
+    .select(["blob_key", "metadata_blob_key"])
+    .where("id", "=", fileId)
+    .executeTakeFirst();
+  if (!f) return [];
+  await db.deleteFrom("files").where("id", "=", fileId).execute();
+  return [f.blob_key, ...(f.metadata_blob_key ? [f.metadata_blob_key] : [])];
+}

@@ -1,0 +1,129 @@
+import type { FastifyInstance } from "fastify";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../lib/errors.js";
+import type { FileRecord, Release } from "../../packages/index.js";
+import { type RenderCache, rendered, sendRendered } from "./cache.js";
+import { canonicalVersion, isPrerelease, normalizeName } from "./dist/index.js";
+import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
+
+function fileDict(origin: string, r: Release, f: FileRecord) {
+  return {
+    filename: f.filename,
+    url: `${origin}${fileUrl(f)}`,
+    digests: { sha256: f.sha256, blake2b_256: f.blake2b256, md5: f.md5 },
+    md5_digest: f.md5,
+    size: f.size,
+    packagetype: f.packagetype,
+    python_version: f.pythonVersion,
+    requires_python: f.requiresPython,
+    upload_time: new Date(f.uploadedAt).toISOString().slice(0, 19),
+    upload_time_iso_8601: uploadTime(f.uploadedAt),
+    yanked: r.yankedAt !== null,
+    yanked_reason: r.yankedReason,
+    has_sig: false,
+    comment_text: "",
+  };
+}
+
+/** What pip would pick without a pin: the newest non-yanked final release, else the newest release. */
+export function latestRelease(v: ProjectView): Release | undefined {
+  const live = v.releases.filter((r) => r.yankedAt === null);
+  return live.filter((r) => !isPrerelease(r.version)).at(-1) ?? live.at(-1) ?? v.releases.at(-1);
+}
+
+function info(origin: string, v: ProjectView, r: Release) {
+  const m = r.metadata as Record<string, unknown>;
+  const urls = (m.projectUrls as Array<{ label: string; url: string }> | undefined) ?? [];
+  const base = `${origin}/project/${v.project.normalizedName}/`;
+  return {
+    name: v.project.name,
+    version: r.version,
+    summary: r.summary,
+    description: r.description,
+    description_content_type: r.descriptionContentType,
+    author: m.author ?? null,
+    author_email: m.authorEmail ?? null,
+    maintainer: m.maintainer ?? null,
+    maintainer_email: m.maintainerEmail ?? null,
+    license: m.license ?? null,
+    home_page: m.homePage ?? null,
+    keywords: m.keywords ?? null,
+    classifiers: m.classifiers ?? [],
+    requires_dist: (m.requiresDist as string[] | undefined)?.length ? m.requiresDist : null,
+    provides_extra: m.providesExtra ?? null,
+    requires_python: r.requiresPython,
+    project_urls: urls.length ? Object.fromEntries(urls.map((u) => [u.label, u.url])) : null,
+    package_url: base,
+    project_url: base,
+    release_url: `${base}${r.version}/`,
+    yanked: r.yankedAt !== null,
+    yanked_reason: r.yankedReason,
+  };
+}
+
+/** `/pypi/<name>/json` and `/pypi/<name>/<version>/json`: the JSON API tools read for project info. */
+export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderCache): void {
+  const origin = deps.config.origin;
+  app.get<{ Params: { name: string } }>("/pypi/:name/json", async (req, reply) => {
+    const normalized = normalizeName(req.params.name);
+    const r = await cache.forProject(normalized, "json", async () => {
+      const v = await loadProjectView(deps.db, normalized);
+      if (!v || v.releases.length === 0) return null;
+      return {
+        id: v.project.id,
+        render: () => {
+          const latest = latestRelease(v)!;
+          return rendered(
+            JSON.stringify({
+              info: info(origin, v, latest),
+              last_serial: v.project.serial,
+              releases: Object.fromEntries(
+                v.releases.map((rel) => [rel.version, rel.files.map((f) => fileDict(origin, rel, f))]),
+              ),
+              urls: latest.files.map((f) => fileDict(origin, latest, f)),
+              vulnerabilities: [],
+            }),
+            "application/json",
+          );
+        },
+      };
+    });
+    if (!r) throw new AppError(404, "PROJECT_NOT_FOUND", `No project named '${req.params.name}'.`);
+    return sendRendered(req, reply, r);
+  });
+
+  app.get<{ Params: { name: string; version: string } }>("/pypi/:name/:version/json", async (req, reply) => {
+    const normalized = normalizeName(req.params.name);
+    let wanted: string;
+    try {
+      wanted = canonicalVersion(req.params.version);
+    } catch {
+      throw new AppError(404, "RELEASE_NOT_FOUND", `'${req.params.version}' is not a version.`);
+    }
+    const r = await cache.forProject(normalized, `json:${wanted}`, async () => {
+      const v = await loadProjectView(deps.db, normalized);
+      const rel = v?.releases.find((x) => x.canonicalVersion === wanted);
+      if (!v || !rel) return null;
+      return {
+        id: v.project.id,
+        render: () =>
+          rendered(
+            JSON.stringify({
+              info: info(origin, v, rel),
+              last_serial: v.project.serial,
+              urls: rel.files.map((f) => fileDict(origin, rel, f)),
+              vulnerabilities: [],
+            }),
+            "application/json",
+          ),
+      };
+    });
+    if (!r)
+      throw new AppError(
+        404,
+        "RELEASE_NOT_FOUND",
+        `No release ${req.params.version} of '${req.params.name}'.`,
+      );
+    return sendRendered(req, reply, r);
+  });
+}

@@ -1,0 +1,156 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../lib/errors.js";
+import { listProjects } from "../../packages/index.js";
+import { type RenderCache, type Rendered, rendered, sendRendered } from "./cache.js";
+import { normalizeName } from "./dist/index.js";
+import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
+
+const JSON_TYPE = "application/vnd.pypi.simple.v1+json";
+const HTML_TYPE = "application/vnd.pypi.simple.v1+html";
+type Format = "json" | "html" | "text/html";
+
+/**
+ * PEP 691 content negotiation: the best q-value among the types we serve wins; `?format=` overrides;
+ * text/html is the default for browsers and old pips.
+ */
+export function negotiate(req: FastifyRequest): Format {
+  const q = (req.query as Record<string, unknown>).format;
+  if (q === JSON_TYPE) return "json";
+  if (q === HTML_TYPE) return "html";
+  const accept = String(req.headers.accept ?? "");
+  let best: Format = "text/html";
+  let bestQ = -1;
+  for (const part of accept.split(",")) {
+    const [type, ...params] = part.trim().split(";");
+    const qv = Number(
+      params
+        .find((p) => p.trim().startsWith("q="))
+        ?.trim()
+        .slice(2) ?? "1",
+    );
+    const fmt: Format | null =
+      type === JSON_TYPE
+        ? "json"
+        : type === HTML_TYPE
+          ? "html"
+          : type === "text/html" || type === "*/*"
+            ? "text/html"
+            : null;
+    if (fmt && qv > bestQ) {
+      best = fmt;
+      bestQ = qv;
+    }
+  }
+  return best;
+}
+
+const esc = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+function projectJson(v: ProjectView): string {
+  const files = v.releases.flatMap((r) =>
+    r.files.map((f) => ({
+      filename: f.filename,
+      url: fileUrl(f),
+      hashes: { sha256: f.sha256 },
+      "requires-python": f.requiresPython ?? null,
+      yanked: r.yankedAt !== null ? r.yankedReason || true : false,
+      "core-metadata": f.metadataSha256 ? { sha256: f.metadataSha256 } : false,
+      // The PEP 658 name, still read by pip releases before PEP 714.
+      "dist-info-metadata": f.metadataSha256 ? { sha256: f.metadataSha256 } : false,
+      size: f.size,
+      "upload-time": uploadTime(f.uploadedAt),
+    })),
+  );
+  return JSON.stringify({
+    meta: { "api-version": "1.1" },
+    name: v.project.normalizedName,
+    versions: v.releases.map((r) => r.version),
+    files,
+  });
+}
+
+function projectHtml(v: ProjectView): string {
+  const links = v.releases.flatMap((r) =>
+    r.files.map((f) => {
+      const attrs = [
+        `href="${esc(fileUrl(f))}#sha256=${f.sha256}"`,
+        f.requiresPython ? `data-requires-python="${esc(f.requiresPython)}"` : "",
+        r.yankedAt !== null ? `data-yanked="${esc(r.yankedReason ?? "")}"` : "",
+        f.metadataSha256
+          ? `data-core-metadata="sha256=${f.metadataSha256}" data-dist-info-metadata="sha256=${f.metadataSha256}"`
+          : "",
+      ].filter(Boolean);
+      return `    <a ${attrs.join(" ")}>${esc(f.filename)}</a><br />`;
+    }),
+  );
+  const name = esc(v.project.normalizedName);
+  return `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.1">\n    <title>Links for ${name}</title>\n  </head>\n  <body>\n    <h1>Links for ${name}</h1>\n${links.join("\n")}\n  </body>\n</html>\n`;
+}
+
+function contentType(fmt: Format): string {
+  return fmt === "json" ? JSON_TYPE : fmt === "html" ? HTML_TYPE : "text/html; charset=utf-8";
+}
+
+export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCache): void {
+  app.get("/simple/", async (req, reply) => {
+    const fmt = negotiate(req);
+    const r = await cache.get("__root__", fmt, async () => {
+      const projects = await listProjects(deps.db, "pypi");
+      if (fmt === "json") {
+        return rendered(
+          JSON.stringify({
+            meta: { "api-version": "1.1" },
+            projects: projects.map((p) => ({ name: p.name })),
+          }),
+          JSON_TYPE,
+        );
+      }
+      const links = projects
+        .map((p) => `    <a href="/simple/${esc(p.normalizedName)}/">${esc(p.name)}</a><br />`)
+        .join("\n");
+      return rendered(
+        `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.1">\n    <title>Simple index</title>\n  </head>\n  <body>\n${links}\n  </body>\n</html>\n`,
+        contentType(fmt),
+      );
+    });
+    return sendRendered(req, reply, r!);
+  });
+  app.get("/simple", (_req, reply) => reply.redirect("/simple/", 301));
+
+  const projectPage = async (
+    req: FastifyRequest<{ Params: { name: string } }>,
+    reply: FastifyReply,
+    slash: boolean,
+  ) => {
+    const raw = req.params.name;
+    const normalized = normalizeName(raw);
+    // PEP 503: the normalized URL is canonical; anything else redirects to it.
+    if (normalized !== raw || !slash)
+      return reply.redirect(`/simple/${encodeURIComponent(normalized)}/`, 301);
+    const fmt = negotiate(req);
+    const view = await loadProjectViewCached(deps, cache, normalized, fmt);
+    if (!view) throw new AppError(404, "PROJECT_NOT_FOUND", `No project named '${raw}'.`);
+    return sendRendered(req, reply, view);
+  };
+  app.get<{ Params: { name: string } }>("/simple/:name/", (req, reply) => projectPage(req, reply, true));
+  app.get<{ Params: { name: string } }>("/simple/:name", (req, reply) => projectPage(req, reply, false));
+}
+
+async function loadProjectViewCached(
+  deps: Deps,
+  cache: RenderCache,
+  normalized: string,
+  fmt: Format,
+): Promise<Rendered | null> {
+  return cache.forProject(normalized, `simple:${fmt}`, async () => {
+    const v = await loadProjectView(deps.db, normalized);
+    return v
+      ? {
+          id: v.project.id,
+          render: () => rendered(fmt === "json" ? projectJson(v) : projectHtml(v), contentType(fmt)),
+        }
+      : null;
+  });
+}

@@ -1,0 +1,75 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { blake2b } from "@noble/hashes/blake2.js";
+import { randomToken } from "../../lib/crypto.js";
+import { AppError } from "../../lib/errors.js";
+
+export interface Spooled {
+  path: string;
+  size: number;
+  sha256: string;
+  blake2b256: string;
+  md5: string;
+  remove(): Promise<void>;
+}
+
+/** Where uploads wait while they are checked. Emptied at start-up: whatever is there was interrupted. */
+export function spoolDir(dataDir: string): string {
+  return join(dataDir, "tmp", "uploads");
+}
+
+export async function clearSpool(dataDir: string): Promise<void> {
+  await rm(spoolDir(dataDir), { recursive: true, force: true });
+  await mkdir(spoolDir(dataDir), { recursive: true });
+}
+
+/**
+ * Streams an upload to a temporary file, hashing it on the way (sha256, blake2b-256, md5) and
+ * stopping at `limit` bytes, so the whole file is never held in memory and an oversize upload is
+ * cut off as soon as it crosses the limit.
+ */
+export async function spoolUpload(
+  dataDir: string,
+  body: Readable,
+  limit: number,
+  limitMessage: string,
+): Promise<Spooled> {
+  await mkdir(spoolDir(dataDir), { recursive: true });
+  const path = join(spoolDir(dataDir), `${randomToken(12)}.part`);
+  const sha256 = createHash("sha256");
+  const md5 = createHash("md5");
+  const b2 = blake2b.create({ dkLen: 32 });
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > limit) return done(new AppError(413, "FILE_TOO_LARGE", limitMessage));
+      sha256.update(chunk);
+      md5.update(chunk);
+      b2.update(chunk);
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(body, meter, createWriteStream(path, { mode: 0o600 }));
+    // busboy marks a file cut off by its own limit instead of erroring.
+    if ((body as Readable & { truncated?: boolean }).truncated)
+      throw new AppError(413, "FILE_TOO_LARGE", limitMessage);
+  } catch (e) {
+    await rm(path, { force: true });
+    throw e;
+  }
+  return {
+    path,
+    size,
+    sha256: sha256.digest("hex"),
+    blake2b256: Buffer.from(b2.digest()).toString("hex"),
+    md5: md5.digest("hex"),
+    remove: () => rm(path, { force: true }),
+  };
+}

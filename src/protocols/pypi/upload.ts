@@ -1,0 +1,190 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../lib/errors.js";
+import { findProject, publishFile } from "../../packages/index.js";
+import { tokenFromBasicAuth } from "./auth.js";
+import {
+  assertValidProjectName,
+  type CoreMetadata,
+  canonicalVersion,
+  checkMetadataAgainstForm,
+  filenameMatches,
+  inspectSdist,
+  inspectWheel,
+  normalizeName,
+  type ParsedDistFilename,
+  parseDistFilename,
+  ultranormalizeName,
+  validateRequiresPython,
+} from "./dist/index.js";
+import { type Spooled, spoolUpload } from "./spool.js";
+
+const bad = (message: string) => new AppError(400, "UPLOAD_INVALID", message);
+type Form = Map<string, string[]>;
+const one = (form: Form, key: string): string | undefined => form.get(key)?.[0];
+const MB = 1024 * 1024;
+
+function required(form: Form, key: string): string {
+  const v = one(form, key)?.trim();
+  if (!v) throw bad(`Missing required field '${key}'.`);
+  return v;
+}
+
+/** Checks everything that can be checked before a byte of the file is read. */
+function checkForm(form: Form, filename: string): ParsedDistFilename {
+  if (one(form, ":action") !== "file_upload")
+    throw bad("Unsupported ':action': only file_upload is supported.");
+  if (one(form, "protocol_version") && one(form, "protocol_version") !== "1")
+    throw bad("Unsupported protocol_version: only 1 is supported.");
+  required(form, "metadata_version");
+  const name = required(form, "name");
+  const version = required(form, "version");
+  const filetype = required(form, "filetype");
+  assertValidProjectName(name);
+  canonicalVersion(version);
+  const parsed = parseDistFilename(filename);
+  filenameMatches(parsed, name, version);
+  const expected = parsed.kind === "wheel" ? "bdist_wheel" : "sdist";
+  if (filetype !== expected)
+    throw bad(`The filetype '${filetype}' does not match the file '${filename}' (expected ${expected}).`);
+  const rp = one(form, "requires_python");
+  if (rp?.trim()) validateRequiresPython(rp);
+  return parsed;
+}
+
+/** The form's digests, where given, must match the bytes received (catches corruption in transit). */
+function checkDigests(form: Form, spooled: Spooled): void {
+  const given: Array<[string, string]> = [
+    ["sha256_digest", spooled.sha256],
+    ["blake2_256_digest", spooled.blake2b256],
+    ["md5_digest", spooled.md5],
+  ];
+  if (!given.some(([k]) => one(form, k)))
+    throw bad("Missing digest: send sha256_digest or blake2_256_digest.");
+  for (const [key, actual] of given) {
+    const sent = one(form, key)?.trim().toLowerCase();
+    if (sent && sent !== actual)
+      throw bad(`The ${key.replace("_digest", "")} digest does not match the uploaded file.`);
+  }
+}
+
+function releaseFields(meta: CoreMetadata, version: string) {
+  return {
+    version,
+    canonicalVersion: canonicalVersion(version),
+    requiresPython: meta.requiresPython ?? null,
+    summary: meta.summary?.slice(0, 512) ?? null,
+    description: meta.description ?? null,
+    descriptionContentType: meta.descriptionContentType ?? null,
+    metadata: {
+      author: meta.author,
+      authorEmail: meta.authorEmail,
+      maintainer: meta.maintainer,
+      maintainerEmail: meta.maintainerEmail,
+      license: meta.licenseExpression ?? meta.license,
+      homePage: meta.homePage,
+      keywords: meta.keywords,
+      classifiers: meta.classifiers,
+      requiresDist: meta.requiresDist,
+      providesExtra: meta.providesExtra,
+      projectUrls: meta.projectUrls,
+      metadataVersion: meta.metadataVersion,
+    },
+  };
+}
+
+async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true; url: string }> {
+  const auth = await tokenFromBasicAuth(deps, req);
+  const form: Form = new Map();
+  let spooled: Spooled | undefined;
+  let parsed: ParsedDistFilename | undefined;
+  let filename = "";
+  try {
+    for await (const part of req.parts()) {
+      if (part.type === "file") {
+        if (part.fieldname !== "content" || spooled)
+          throw bad("Send exactly one file, in the field 'content'.");
+        filename = part.filename ?? "";
+        parsed = checkForm(form, filename);
+        const project = await findProject(deps.db, "pypi", normalizeName(required(form, "name")));
+        const limit = project?.uploadLimitBytes ?? deps.config.uploadLimitBytes;
+        spooled = await spoolUpload(
+          deps.config.dataDir,
+          part.file,
+          limit,
+          `File too large. The limit for this project is ${Math.floor(limit / MB)} MB.`,
+        );
+      } else {
+        const list = form.get(part.fieldname) ?? [];
+        list.push(String(part.value));
+        form.set(part.fieldname, list);
+      }
+    }
+    if (!spooled || !parsed) throw bad("Missing the file: send it in the field 'content'.");
+    if (spooled.size === 0) throw bad("The uploaded file is empty.");
+    checkDigests(form, spooled);
+    const name = required(form, "name");
+    const version = required(form, "version");
+    const expect = { name: parsed.name, version: parsed.version };
+    const inspected =
+      parsed.kind === "wheel"
+        ? await inspectWheel(spooled.path, { expect })
+        : await inspectSdist(spooled.path, { expect });
+    checkMetadataAgainstForm(inspected.metadata, {
+      name,
+      version,
+      requiresPython: one(form, "requires_python"),
+    });
+    const path = spooled.path;
+    const result = await publishFile(
+      deps,
+      { ip: req.ip, userAgent: String(req.headers["user-agent"] ?? "") },
+      {
+        ecosystem: "pypi",
+        project: {
+          name: inspected.metadata.name,
+          normalizedName: normalizeName(name),
+          ultranormalizedName: ultranormalizeName(name),
+        },
+        release: releaseFields(inspected.metadata, version),
+        file: {
+          filename,
+          packagetype: parsed.kind === "wheel" ? "bdist_wheel" : "sdist",
+          pythonVersion: parsed.kind === "wheel" ? parsed.pythonTag : "source",
+          requiresPython: inspected.metadata.requiresPython ?? null,
+          size: spooled.size,
+          sha256: spooled.sha256,
+          blake2b256: spooled.blake2b256,
+          md5: spooled.md5,
+          // PEP 658: only wheels' METADATA is static; an sdist's PKG-INFO may be dynamic, so not served.
+          metadataSha256:
+            parsed.kind === "wheel"
+              ? createHash("sha256").update(inspected.metadataBytes).digest("hex")
+              : null,
+        },
+        content: () => createReadStream(path),
+        coreMetadata: parsed.kind === "wheel" ? () => Readable.from([inspected.metadataBytes]) : undefined,
+        actor: auth.actor,
+      },
+    );
+    return {
+      ok: true,
+      url: `${deps.config.origin}/project/${result.project.normalizedName}/${result.release.version}/`,
+    };
+  } finally {
+    await spooled?.remove();
+  }
+}
+
+/** `POST /legacy/`: the upload API as twine speaks it (see shared/reference/pypi-protocol.md). */
+export function registerUpload(app: FastifyInstance, deps: Deps): void {
+  const handler = async (req: FastifyRequest) => {
+    if (!req.isMultipart()) throw bad("Uploads must be multipart/form-data, as twine sends them.");
+    return handleUpload(deps, req);
+  };
+  app.post("/legacy/", handler);
+  app.post("/legacy", handler);
+}

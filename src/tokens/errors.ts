@@ -1,0 +1,24 @@
+import { catalogue } from "../lib/errors.js";
+
+// Messages end up in twine's reason phrase and npm's error line: one ASCII sentence that says what to do.
+export const tokenErrors = catalogue({
+  TOKEN_INVALID: { status: 403, message: "Invalid API token: it does not exist or is malformed." },
+  TOKEN_REVOKED: { status: 403, message: "This API token has been revoked. Create a new one." },
+  TOKEN_EXPIRED: { status: 403, message: "This API token has expired. Create a new one." },
+  TOKEN_OUT_OF_SCOPE: { status: 403, message: "This API token is not scoped to this project." },
+  NAME_INVALID: { status: 400, field: "name", message: "Give the token a name of 1 to 100 characters." },
+  NAME_TAKEN: { status: 409, field: "name", message: "You already have an active token with this name." },
+  EXPIRY_INVALID: {
+    status: 400,
+    field: "expires",
+    message: "Expiry must be a whole number of days between 1 and 3650.",
+  },
+  PROJECT_NOT_YOURS: {
+    status: 400,
+    field: "projects",
+    message: "A token can only be scoped to projects you maintain.",
+  },
+  EMAIL_UNVERIFIED: { status: 403, message: "Verify your email address before creating API tokens." },
+  SUDO_REQUIRED: { status: 403, message: "Confirm your password to create or revoke tokens." },
+  NOT_FOUND: { status: 404, message: "That token does not exist." },
+});

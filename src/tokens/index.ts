@@ -1,0 +1,14 @@
+/** Scoped, prefixed, hashed API tokens shared by every protocol (twine today, npm next). */
+export { tokenErrors } from "./errors.js";
+export { TOKEN_PREFIX } from "./format.js";
+export { createUserToken, issueAdminToken, revokeUserToken } from "./service.js";
+export {
+  type ApiToken,
+  authenticateToken,
+  listTokens,
+  revokeAllTokens,
+  type TokenActor,
+  type TokenScope,
+  tokenCovers,
+} from "./store.js";
+export { TokenUsage } from "./usage.js";

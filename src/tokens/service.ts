@@ -1,0 +1,175 @@
+import { getUserByUsername, inSudo, type Session, type User } from "../accounts/index.js";
+import { transaction } from "../db/index.js";
+import type { Deps } from "../deps.js";
+import { type EventContext, recordEvent } from "../events/index.js";
+import { DAY } from "../lib/clock.js";
+import { projectsOfUser } from "../packages/index.js";
+import { tokenErrors } from "./errors.js";
+import { insertToken, markRevoked } from "./store.js";
+
+type TokenDeps = Pick<Deps, "db" | "clock" | "mailer" | "log"> & {
+  config: Pick<Deps["config"], "siteName" | "origin">;
+};
+
+export interface TokenRequest {
+  name: string;
+  /** null = the whole account; otherwise ids of projects the user maintains. */
+  projectIds: string[] | null;
+  expiresInDays: number | null;
+}
+
+function expiry(now: number, days: number | null): number | null {
+  if (days === null) return null;
+  if (!Number.isInteger(days) || days < 1 || days > 3650) throw tokenErrors.EXPIRY_INVALID();
+  return now + days * DAY;
+}
+
+async function checkProjects(
+  deps: TokenDeps,
+  userId: string,
+  projectIds: string[] | null,
+): Promise<string[]> {
+  if (projectIds === null) return [];
+  const mine = await projectsOfUser(deps.db, userId);
+  const names: string[] = [];
+  for (const id of projectIds) {
+    const p = mine.find((m) => m.projectId === id);
+    if (!p) throw tokenErrors.PROJECT_NOT_YOURS();
+    names.push(p.name);
+  }
+  if (names.length === 0)
+    throw tokenErrors.PROJECT_NOT_YOURS("Pick at least one project, or choose the whole account.");
+  return names;
+}
+
+async function notify(deps: TokenDeps, user: User, subject: string, text: string): Promise<void> {
+  try {
+    await deps.mailer.send({
+      to: user.email,
+      subject: `[${deps.config.siteName}] ${subject}`,
+      text: `Hello ${user.username},\n\n${text}\n\nManage your tokens at ${deps.config.origin}/account/tokens\n\n— ${deps.config.siteName}`,
+    });
+  } catch (e) {
+    deps.log.error({ err: e }, "token mail could not be sent");
+  }
+}
+
+/**
+ * Creating a token is creating a credential that bypasses the second factor (twine cannot send one),
+ * so it needs a fresh re-authentication (sudo) and a verified email, and the owner is told by mail.
+ */
+export async function createUserToken(
+  deps: TokenDeps,
+  ctx: EventContext,
+  user: User,
+  session: Session,
+  req: TokenRequest,
+): Promise<string> {
+  const now = deps.clock.now();
+  if (!user.emailVerified) throw tokenErrors.EMAIL_UNVERIFIED();
+  if (!inSudo(session, now)) throw tokenErrors.SUDO_REQUIRED();
+  const names = await checkProjects(deps, user.id, req.projectIds);
+  const expiresAt = expiry(now, req.expiresInDays);
+  const { token, id } = await transaction(deps.db, async (tx) => {
+    const created = await insertToken(tx, now, {
+      userId: user.id,
+      name: req.name,
+      projectIds: req.projectIds,
+      expiresAt,
+      issuedBy: "user",
+    });
+    await recordEvent(tx, now, ctx, {
+      type: "token.created",
+      userId: user.id,
+      data: { name: req.name.trim(), tokenId: created.id, scope: names.length ? names : "account" },
+    });
+    return created;
+  });
+  void id;
+  await notify(
+    deps,
+    user,
+    "An API token was created",
+    `A new API token named "${req.name.trim()}" was created for your account, scoped to ${names.length ? `the project(s) ${names.join(", ")}` : "your whole account"}. If this was not you, revoke it and change your password.`,
+  );
+  return token;
+}
+
+export async function revokeUserToken(
+  deps: TokenDeps,
+  ctx: EventContext,
+  user: User,
+  tokenId: string,
+): Promise<void> {
+  const now = deps.clock.now();
+  const token = await transaction(deps.db, async (tx) => {
+    const t = await markRevoked(tx, now, user.id, tokenId);
+    await recordEvent(tx, now, ctx, {
+      type: "token.revoked",
+      userId: user.id,
+      data: { name: t.name, tokenId },
+    });
+    return t;
+  });
+  await notify(
+    deps,
+    user,
+    "An API token was revoked",
+    `The API token "${token.name}" was revoked. Anything still using it will be refused.`,
+  );
+}
+
+/** `wharf token create`: an operator bootstraps automation; recorded as admin-issued. */
+export async function issueAdminToken(
+  deps: TokenDeps,
+  username: string,
+  projectNames: string[],
+  expiresInDays: number | null,
+): Promise<string> {
+  const now = deps.clock.now();
+  const user = await getUserByUsername(deps.db, username);
+  if (!user) throw tokenErrors.NOT_FOUND(`No user named '${username}'.`);
+  let projectIds: string[] | null = null;
+  if (projectNames.length) {
+    const mine = await projectsOfUser(deps.db, user.id);
+    projectIds = projectNames.map((n) => {
+      const p = mine.find((m) => m.name.toLowerCase() === n.toLowerCase());
+      if (!p) throw tokenErrors.PROJECT_NOT_YOURS(`'${username}' has no role on a project named '${n}'.`);
+      return p.projectId;
+    });
+  }
+  const expiresAt = expiry(now, expiresInDays);
+  const name = `admin-issued ${new Date(now).toISOString().slice(0, 19)}Z`;
+  const { token } = await transaction(deps.db, async (tx) => {
+    const created = await insertToken(tx, now, {
+      userId: user.id,
+      name,
+      projectIds,
+      expiresAt,
+      issuedBy: "admin",
+    });
+    await recordEvent(
+      tx,
+      now,
+      { ip: "cli", userAgent: "wharf token create" },
+      {
+        type: "token.created",
+        userId: user.id,
+        data: {
+          name,
+          tokenId: created.id,
+          by: "operator",
+          scope: projectNames.length ? projectNames : "account",
+        },
+      },
+    );
+    return created;
+  });
+  await notify(
+    deps,
+    user,
+    "An operator created an API token for you",
+    `A registry operator created the API token "${name}" for your account.`,
+  );
+  return token;
+}

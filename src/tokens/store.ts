@@ -1,0 +1,197 @@
+import type { DbExecutor } from "../db/index.js";
+import { newId } from "../lib/ids.js";
+import { tokenErrors } from "./errors.js";
+import { mintToken, tokenLookup, tokenMatches } from "./format.js";
+import type { TokenUsage } from "./usage.js";
+
+export type TokenScope = { kind: "account" } | { kind: "projects"; projectIds: string[] };
+
+export interface ApiToken {
+  id: string;
+  userId: string;
+  name: string;
+  displayPrefix: string;
+  scope: TokenScope;
+  /** Names of the scoped projects, for display. */
+  projectNames: string[];
+  issuedBy: "user" | "admin";
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** Who a presented token speaks for, and what it may touch. */
+export interface TokenActor {
+  tokenId: string;
+  userId: string;
+  scope: TokenScope;
+}
+
+export interface NewToken {
+  userId: string;
+  name: string;
+  projectIds: string[] | null;
+  expiresAt: number | null;
+  issuedBy: "user" | "admin";
+}
+
+export async function insertToken(
+  db: DbExecutor,
+  now: number,
+  input: NewToken,
+): Promise<{ token: string; id: string }> {
+  const name = input.name.trim();
+  if (name.length < 1 || name.length > 100) throw tokenErrors.NAME_INVALID();
+  const clash = await db
+    .selectFrom("api_tokens")
+    .select("id")
+    .where("user_id", "=", input.userId)
+    .where("name", "=", name)
+    .where("revoked_at", "is", null)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+    .executeTakeFirst();
+  if (clash) throw tokenErrors.NAME_TAKEN();
+  const minted = mintToken();
+  const id = newId(now);
+  await db
+    .insertInto("api_tokens")
+    .values({
+      id,
+      user_id: input.userId,
+      name,
+      lookup: minted.lookup,
+      token_hash: minted.hash,
+      display_prefix: minted.displayPrefix,
+      scope: input.projectIds ? "projects" : "account",
+      issued_by: input.issuedBy,
+      created_at: now,
+      expires_at: input.expiresAt,
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .execute();
+  if (input.projectIds?.length) {
+    await db
+      .insertInto("api_token_projects")
+      .values(input.projectIds.map((project_id) => ({ token_id: id, project_id })))
+      .execute();
+  }
+  return { token: minted.token, id };
+}
+
+export async function listTokens(
+  db: DbExecutor,
+  userId: string,
+  opts: { id?: string } = {},
+): Promise<ApiToken[]> {
+  let q = db.selectFrom("api_tokens").selectAll().where("user_id", "=", userId);
+  if (opts.id) q = q.where("id", "=", opts.id);
+  const rows = await q.orderBy("created_at", "desc").execute();
+  if (rows.length === 0) return [];
+  const links = await db
+    .selectFrom("api_token_projects")
+    .innerJoin("projects", "projects.id", "api_token_projects.project_id")
+    .select(["api_token_projects.token_id", "projects.id", "projects.name"])
+    .where(
+      "api_token_projects.token_id",
+      "in",
+      rows.map((r) => r.id),
+    )
+    .execute();
+  return rows.map((r) => {
+    const mine = links.filter((l) => l.token_id === r.id);
+    return {
+      id: r.id,
+      userId: r.user_id,
+      name: r.name,
+      displayPrefix: r.display_prefix,
+      scope:
+        r.scope === "account" ? { kind: "account" } : { kind: "projects", projectIds: mine.map((l) => l.id) },
+      projectNames: mine.map((l) => l.name),
+      issuedBy: r.issued_by === "admin" ? "admin" : "user",
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+      lastUsedAt: r.last_used_at,
+      revokedAt: r.revoked_at,
+    };
+  });
+}
+
+/** Revokes one of the user's tokens; returns it, or throws NOT_FOUND. Idempotent for revoked ones. */
+export async function markRevoked(
+  db: DbExecutor,
+  now: number,
+  userId: string,
+  tokenId: string,
+): Promise<ApiToken> {
+  const [token] = await listTokens(db, userId, { id: tokenId });
+  if (!token) throw tokenErrors.NOT_FOUND();
+  if (token.revokedAt === null) {
+    await db
+      .updateTable("api_tokens")
+      .set({ revoked_at: now })
+      .where("id", "=", tokenId)
+      .where("revoked_at", "is", null)
+      .execute();
+    token.revokedAt = now;
+  }
+  return token;
+}
+
+export async function revokeAllTokens(db: DbExecutor, now: number, userId: string): Promise<number> {
+  const r = await db
+    .updateTable("api_tokens")
+    .set({ revoked_at: now })
+    .where("user_id", "=", userId)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/**
+ * Resolves a presented token. Each refusal says why (expired, revoked, unknown) because the person
+ * reading twine's one-line error needs to know what to fix.
+ */
+export async function authenticateToken(
+  db: DbExecutor,
+  usage: TokenUsage | undefined,
+  now: number,
+  token: string,
+): Promise<TokenActor> {
+  const lookup = tokenLookup(token);
+  if (!lookup) throw tokenErrors.TOKEN_INVALID();
+  const row = await db.selectFrom("api_tokens").selectAll().where("lookup", "=", lookup).executeTakeFirst();
+  if (!row || !tokenMatches(token, row.token_hash)) throw tokenErrors.TOKEN_INVALID();
+  if (row.revoked_at !== null) throw tokenErrors.TOKEN_REVOKED();
+  if (row.expires_at !== null && row.expires_at <= now) {
+    throw tokenErrors.TOKEN_EXPIRED(
+      `This API token expired on ${new Date(row.expires_at).toISOString().slice(0, 10)}. Create a new one.`,
+    );
+  }
+  const user = await db
+    .selectFrom("users")
+    .select(["is_frozen"])
+    .where("id", "=", row.user_id)
+    .executeTakeFirst();
+  if (!user || user.is_frozen === 1)
+    throw tokenErrors.TOKEN_INVALID("This account is frozen. Contact the registry operators.");
+  usage?.touch(row.id, now);
+  if (row.scope === "account") return { tokenId: row.id, userId: row.user_id, scope: { kind: "account" } };
+  const projects = await db
+    .selectFrom("api_token_projects")
+    .select("project_id")
+    .where("token_id", "=", row.id)
+    .execute();
+  return {
+    tokenId: row.id,
+    userId: row.user_id,
+    scope: { kind: "projects", projectIds: projects.map((p) => p.project_id) },
+  };
+}
+
+/** A project-scoped token reaches only its projects; creating a new project needs an account token. */
+export function tokenCovers(actor: TokenActor, projectId: string | null): boolean {
+  if (actor.scope.kind === "account") return true;
+  return projectId !== null && actor.scope.projectIds.includes(projectId);
+}
