@@ -8,7 +8,7 @@ import type { Config } from "./config.js";
 import { migrateToLatest, openDatabase } from "./db/index.js";
 import type { Deps } from "./deps.js";
 import { registerErrorHandling } from "./http/errors.js";
-import { type Clock, systemClock } from "./lib/clock.js";
+import { type Clock, HOUR, systemClock } from "./lib/clock.js";
 import { Keyring } from "./lib/crypto.js";
 import { createMailer } from "./mail/index.js";
 import { registerOps } from "./ops/index.js";
@@ -73,6 +73,10 @@ export async function buildApp(
     downloads: new DownloadCounter(db),
     tokenUsage: new TokenUsage(db),
   };
+  // Leftovers of a crashed upload. A filesystem store belongs to this instance alone (several instances
+  // share S3, not a data dir), so all its temp files are stale; in S3, only give up on old ones.
+  const swept = await deps.blobs.sweepTemp(deps.blobs.kind === "fs" ? 0 : HOUR);
+  if (swept) app.log.info({ swept }, "removed temporary blobs left by an interrupted upload");
   deps.downloads.start();
   deps.tokenUsage.start();
 

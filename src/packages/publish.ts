@@ -93,6 +93,7 @@ export async function publishFile(
   );
   if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
   if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
+  if (!existing) await deps.limits.consume("projectCreateUser", input.actor.userId);
 
   const blobKey = blobKeyFor(input.ecosystem, input.file.sha256, input.file.filename);
   const metadataBlobKey = input.coreMetadata ? `${blobKey}.metadata` : null;
@@ -161,6 +162,7 @@ export async function publishFile(
     // Two uploads of one name racing: the journal's primary key lets exactly one win.
     if (isUniqueViolation(e)) {
       if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
+      if (!existing) await deps.limits.consume("projectCreateUser", input.actor.userId);
       throw new AppError(
         409,
         "CONFLICT",

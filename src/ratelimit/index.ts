@@ -15,6 +15,8 @@ export const LIMITS = {
   registerIp: { points: 10, duration: 60 * 60 },
   sudoUser: { points: 10, duration: 5 * 60 },
   verifyResendUser: { points: 5, duration: 60 * 60 },
+  // PyPI: 20 new projects an hour per user, which stops a compromised token from squatting names in bulk.
+  projectCreateUser: { points: 20, duration: 60 * 60 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { access, constants, mkdir, open, rename, rm, stat, unlink } from "node:fs/promises";
+import { access, constants, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -99,6 +99,20 @@ export function createFsBlobStore(root: string): BlobStore {
       } catch (e) {
         if (!isErrno(e, "ENOENT", "ENOTDIR")) throw e;
       }
+    },
+
+    async sweepTemp(olderThanMs: number): Promise<number> {
+      const cutoff = Date.now() - olderThanMs;
+      let removed = 0;
+      for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+        const path = join(tmpDir, name);
+        const info = await stat(path).catch(() => null);
+        if (info && info.mtimeMs <= cutoff) {
+          await rm(path, { force: true, recursive: true });
+          removed++;
+        }
+      }
+      return removed;
     },
 
     async ping(): Promise<void> {

@@ -37,11 +37,19 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
   /** Throws when the store is unreachable (used by /readyz). */
   ping(): Promise<void>;
+  /**
+   * Removes temporary objects older than `olderThanMs`: what a crashed process (SIGKILL mid-upload)
+   * left behind. Returns how many were removed.
+   */
+  sweepTemp(olderThanMs: number): Promise<number>;
 }
 
 /** The filesystem under `<dataDir>/blobs` unless S3 is configured. */
 export function createBlobStore(config: Pick<Config, "dataDir" | "s3">): BlobStore {
-  return config.s3 ? createS3BlobStore(config.s3) : createFsBlobStore(join(config.dataDir, "blobs"));
+  // S3 bodies spool under the data dir (not os.tmpdir()) so the start-up sweep can find leftovers.
+  return config.s3
+    ? createS3BlobStore(config.s3, { spoolDir: join(config.dataDir, "tmp", "s3-spool") })
+    : createFsBlobStore(join(config.dataDir, "blobs"));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -11,6 +11,7 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -62,6 +63,7 @@ export function createS3BlobStore(config: S3Config, options: S3StoreOptions = {}
     kind: "s3",
 
     async stage(body: Readable): Promise<StagedBlob> {
+      await mkdir(spoolDir, { recursive: true });
       const spoolPath = join(spoolDir, `wharf-blob-${randomUUID()}`);
       const tempKey = `${config.prefix}${TEMP_SEGMENT}/${randomUUID()}`;
       const counter = byteCounter();
@@ -137,6 +139,33 @@ export function createS3BlobStore(config: S3Config, options: S3StoreOptions = {}
 
     async ping(): Promise<void> {
       await client.send(new HeadBucketCommand({ Bucket }));
+    },
+
+    async sweepTemp(olderThanMs: number): Promise<number> {
+      const cutoff = Date.now() - olderThanMs;
+      let removed = 0;
+      // Local spool files first: they belong to this instance's data dir only.
+      for (const name of await readdir(spoolDir).catch(() => [] as string[])) {
+        if (name.startsWith("wharf-blob-")) await rm(join(spoolDir, name), { force: true });
+      }
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({
+            Bucket,
+            Prefix: `${config.prefix}${TEMP_SEGMENT}/`,
+            ContinuationToken: token,
+          }),
+        );
+        for (const o of page.Contents ?? []) {
+          if (o.Key && (o.LastModified?.getTime() ?? 0) <= cutoff) {
+            await deleteObject(o.Key);
+            removed++;
+          }
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return removed;
     },
   };
 }

@@ -328,3 +328,22 @@ describe("ping failures", () => {
     await expect(store.ping()).rejects.toThrow();
   });
 });
+
+describe("temp sweep after a crash", () => {
+  it("removes stale staged temp files of the filesystem store and keeps committed blobs", async () => {
+    const { mkdtempSync, readdirSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { Readable } = await import("node:stream");
+    const { createFsBlobStore } = await import("./fs-store.js");
+    const root = mkdtempSync(join(tmpdir(), "wharf-sweep-"));
+    const store = createFsBlobStore(root);
+    const kept = await store.stage(Readable.from([Buffer.from("kept")]));
+    await kept.commit("a/b/kept");
+    await store.stage(Readable.from([Buffer.from("orphan")])); // never committed: a crash
+    expect(readdirSync(join(root, ".tmp"))).toHaveLength(1);
+    expect(await store.sweepTemp(0)).toBe(1);
+    expect(readdirSync(join(root, ".tmp"))).toHaveLength(0);
+    expect(await store.stat("a/b/kept")).toEqual({ size: 4 });
+  });
+});
