@@ -1,0 +1,24 @@
+/**
+ * Validation of Python distribution files for the PyPI upload endpoint: project names (PEP 503),
+ * versions (PEP 440), file names (PEP 427/491, PEP 625), bounded archive inspection and core
+ * metadata. Pure: no HTTP, no database; every refusal is an AppError from `distErrors`.
+ */
+export type { ArchiveLimits, InspectOptions, InspectResult } from "./archive.js";
+export { LIMITS } from "./archive.js";
+export { inspectSdist } from "./archive-tar.js";
+export { inspectWheel } from "./archive-zip.js";
+export { distErrors } from "./errors.js";
+export type { ParsedDistFilename } from "./filenames.js";
+export { filenameMatches, MAX_FILENAME_LENGTH, parseDistFilename } from "./filenames.js";
+export type { CoreMetadata } from "./metadata.js";
+export { checkMetadataAgainstForm, parseCoreMetadata } from "./metadata.js";
+export {
+  assertValidProjectName,
+  isValidProjectName,
+  MAX_PROJECT_NAME_LENGTH,
+  normalizeName,
+  ultranormalizeName,
+} from "./names.js";
+export { validateRequiresPython } from "./specifiers.js";
+export type { Version } from "./version.js";
+export { canonicalVersion, compareVersions, formatVersion, isPrerelease, parseVersion } from "./version.js";
