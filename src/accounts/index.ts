@@ -2,11 +2,21 @@
 export type { AccountDeps, RequestContext } from "./context.js";
 export { confirmEmailChange, requestEmailChange } from "./email-change.js";
 export { accountErrors } from "./errors.js";
-export { confirmSudo, loginWithPassword, logout, startSession } from "./login.js";
+export {
+  checkPasswordLogin,
+  confirmSudo,
+  type LoginResult,
+  loginWithPassword,
+  logout,
+  startSession,
+  verifyAccountPassword,
+} from "./login.js";
 export { changePassword, checkResetToken, requestPasswordReset, resetPassword } from "./password.js";
 export { commonPasswords, PASSWORD_MAX, PASSWORD_MIN } from "./passwords.js";
 export { registerUser, resendVerification, verifyEmail } from "./registration.js";
 export {
+  type AuthProof,
+  enterSudo,
   findSession,
   inSudo,
   listSessions,

@@ -3,7 +3,7 @@ import { recordEvent } from "../events/index.js";
 import { type AccountDeps, type RequestContext, sessionPolicy } from "./context.js";
 import { accountErrors } from "./errors.js";
 import { burnPasswordCheck, verifyPassword } from "./passwords.js";
-import { createSession, enterSudo, revokeSessionByCookie, type Session } from "./sessions.js";
+import { type AuthProof, createSession, enterSudo, revokeSessionByCookie, type Session } from "./sessions.js";
 import { canonicalEmail, canonicalUsername } from "./usernames.js";
 import { findForLogin, getPasswordHash, type User } from "./users.js";
 
@@ -25,6 +25,20 @@ export async function loginWithPassword(
   password: string,
   previousCookie?: string,
 ): Promise<LoginResult> {
+  const user = await checkPasswordLogin(deps, ctx, login, password);
+  return startSession(deps, ctx, user, "password", previousCookie);
+}
+
+/**
+ * The password step alone: the user if the password is right (rate-limited, failures recorded), for
+ * callers that decide what comes next (the MFA feature's second step).
+ */
+export async function checkPasswordLogin(
+  deps: AccountDeps,
+  ctx: RequestContext,
+  login: string,
+  password: string,
+): Promise<User> {
   const candidate = await findForLogin(deps.db, login);
   // The account budget is keyed by the account, not by what was typed, so "alice" and her email
   // share one budget; unknown names get a budget of their own so probing them costs the same.
@@ -54,7 +68,7 @@ export async function loginWithPassword(
     throw accountErrors.ACCOUNT_FROZEN();
   }
   const { passwordHash: _, ...user } = candidate;
-  return startSession(deps, ctx, user, "password", previousCookie);
+  return user;
 }
 
 /**
@@ -65,16 +79,22 @@ export async function startSession(
   deps: AccountDeps,
   ctx: RequestContext,
   user: User,
-  method: "password" | "registration",
+  method: string | AuthProof,
   previousCookie?: string,
 ): Promise<LoginResult> {
+  const proof: AuthProof = typeof method === "string" ? { method, phishingResistant: false } : method;
   const now = deps.clock.now();
   return transaction(deps.db, async (tx) => {
     if (previousCookie) await revokeSessionByCookie(tx, now, previousCookie);
     const { cookie, session } = await createSession(tx, now, sessionPolicy(deps), user.id, ctx, {
       sudo: true,
+      proof,
     });
-    await recordEvent(tx, now, ctx, { type: "login.success", userId: user.id, data: { method } });
+    await recordEvent(tx, now, ctx, {
+      type: "login.success",
+      userId: user.id,
+      data: { method: proof.method, phishingResistant: proof.phishingResistant },
+    });
     return { user, cookie, session };
   });
 }
@@ -113,4 +133,13 @@ export async function confirmSudo(
     await enterSudo(tx, now, session);
     await recordEvent(tx, now, ctx, { type: "sudo.entered", userId: session.userId });
   });
+}
+
+/** True if `password` is the user's current password (no limits, no events: callers add those). */
+export async function verifyAccountPassword(
+  deps: Pick<AccountDeps, "db">,
+  userId: string,
+  password: string,
+): Promise<boolean> {
+  return verifyPassword(await getPasswordHash(deps.db, userId), password);
 }

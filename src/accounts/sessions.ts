@@ -23,6 +23,15 @@ export interface Session {
   sudoUntil: number | null;
   ip: string;
   userAgent: string;
+  /** How this session was signed in: password, totp, webauthn, passkey, recovery_code, remembered, ... */
+  authMethod: string;
+  phishingResistant: boolean;
+}
+
+/** How a login proved itself; recorded on the session and in the event. */
+export interface AuthProof {
+  method: string;
+  phishingResistant: boolean;
 }
 
 type Row = {
@@ -35,6 +44,8 @@ type Row = {
   sudo_until: number | null;
   ip: string;
   user_agent: string;
+  auth_method: string;
+  phishing_resistant: number;
 };
 
 function toSession(r: Row): Session {
@@ -48,6 +59,8 @@ function toSession(r: Row): Session {
     sudoUntil: r.sudo_until,
     ip: r.ip,
     userAgent: r.user_agent,
+    authMethod: r.auth_method,
+    phishingResistant: r.phishing_resistant === 1,
   };
 }
 
@@ -61,7 +74,7 @@ export async function createSession(
   policy: SessionPolicy,
   userId: string,
   ctx: EventContext,
-  opts: { sudo?: boolean } = {},
+  opts: { sudo?: boolean; proof?: AuthProof } = {},
 ): Promise<{ cookie: string; session: Session }> {
   const cookie = randomToken(32);
   const row: Row = {
@@ -75,6 +88,8 @@ export async function createSession(
     sudo_until: opts.sudo ? now + SUDO_WINDOW : null,
     ip: ctx.ip ?? "",
     user_agent: (ctx.userAgent ?? "").slice(0, 400),
+    auth_method: opts.proof?.method ?? "password",
+    phishing_resistant: opts.proof?.phishingResistant ? 1 : 0,
   };
   await db
     .insertInto("sessions")

@@ -69,6 +69,8 @@ export async function insertUser(db: DbExecutor, now: number, input: NewUser): P
     is_admin: input.admin ? 1 : 0,
     is_frozen: 0,
     created_at: now,
+    mfa_enrolled_at: null,
+    mfa_checkup_at: null,
   };
   try {
     await db.insertInto("users").values(row).execute();

@@ -15,6 +15,8 @@ export interface UsersTable {
   is_admin: number;
   is_frozen: number;
   created_at: number;
+  mfa_enrolled_at: number | null;
+  mfa_checkup_at: number | null;
 }
 
 export interface SessionsTable {
@@ -30,6 +32,9 @@ export interface SessionsTable {
   ip: string;
   user_agent: string;
   revoked_at: number | null;
+  /** password | registration | totp | webauthn | passkey | recovery_code | remembered */
+  auth_method: string;
+  phishing_resistant: number;
 }
 
 export interface EmailTokensTable {
@@ -152,7 +157,65 @@ export interface ApiTokenProjectsTable {
   project_id: string;
 }
 
+export interface TotpCredentialsTable {
+  user_id: string;
+  secret_enc: string;
+  last_step: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface WebauthnCredentialsTable {
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: string;
+  counter: number;
+  transports: string;
+  aaguid: string;
+  backup_eligible: number;
+  backup_state: number;
+  is_passkey: number;
+  label: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface AuthChallengesTable {
+  id: string;
+  user_id: string | null;
+  purpose: string;
+  challenge: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface RememberedBrowsersTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  user_agent: string;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface Database {
+  totp_credentials: TotpCredentialsTable;
+  recovery_codes: RecoveryCodesTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  auth_challenges: AuthChallengesTable;
+  remembered_browsers: RememberedBrowsersTable;
   projects: ProjectsTable;
   roles: RolesTable;
   role_invitations: RoleInvitationsTable;

@@ -16,6 +16,13 @@ export const LIMITS = {
   sudoUser: { points: 10, duration: 5 * 60 },
   verifyResendUser: { points: 5, duration: 60 * 60 },
   // PyPI: 20 new projects an hour per user, which stops a compromised token from squatting names in bulk.
+  // Second-factor guesses (TOTP, recovery codes), PyPI's numbers. Security keys are not counted here:
+  // a guesser must not be able to lock the owner out of their phishing-resistant factor.
+  mfaUser5m: { points: 5, duration: 5 * 60 },
+  mfaUserHour: { points: 20, duration: 60 * 60 },
+  mfaUserDay: { points: 50, duration: 24 * 60 * 60 },
+  mfaIp5m: { points: 10, duration: 5 * 60 },
+  mfaIpHour: { points: 50, duration: 60 * 60 },
   projectCreateUser: { points: 20, duration: 60 * 60 },
 } as const;
 

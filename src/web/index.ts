@@ -4,6 +4,13 @@ import { checkCsrf, registerWebContext, sendPage } from "./context.js";
 import { HomePage } from "./pages/home.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAuthRoutes } from "./routes/auth.js";
+import { registerLoginRoutes } from "./routes/login-mfa.js";
+import { registerManageRoutes } from "./routes/manage.js";
+import { registerProjectRoutes } from "./routes/project.js";
+import { registerYourProjectsRoutes } from "./routes/projects.js";
+import { registerSudoRoutes } from "./routes/sudo.js";
+import { registerTokenRoutes } from "./routes/tokens.js";
+import { registerTwoFactorRoutes } from "./routes/two-factor.js";
 import { STYLESHEET } from "./styles.js";
 
 export { sendPage } from "./context.js";
@@ -30,6 +37,13 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
         .send(STYLESHEET),
     );
     registerAuthRoutes(web, deps);
+    registerLoginRoutes(web, deps);
+    registerSudoRoutes(web, deps);
+    registerTwoFactorRoutes(web, deps);
     registerAccountRoutes(web, deps);
+    registerTokenRoutes(web, deps);
+    registerYourProjectsRoutes(web, deps);
+    registerProjectRoutes(web, deps);
+    registerManageRoutes(web, deps);
   });
 }

@@ -1,5 +1,6 @@
 import type { Session, User } from "../../accounts/index.js";
 import type { SecurityEvent } from "../../events/index.js";
+import type { RememberedBrowser } from "../../mfa/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import type { FormState } from "./auth.js";
@@ -64,7 +65,14 @@ export function SettingsPage(ctx: PageContext, s: { user: User; email?: FormStat
         <h2>Security</h2>
         <ul>
           <li>
+            <a href="/account/two-factor">Two-factor authentication</a> — security keys, passkeys,
+            authenticator app, recovery codes
+          </li>
+          <li>
             <a href="/account/sessions">Sessions</a> — where you are signed in
+          </li>
+          <li>
+            <a href="/account/tokens">API tokens</a> — for twine and npm, scoped to projects
           </li>
           <li>
             <a href="/account/security-history">Security history</a> — sign-ins and changes of the last 90
@@ -76,7 +84,10 @@ export function SettingsPage(ctx: PageContext, s: { user: User; email?: FormStat
   );
 }
 
-export function SessionsPage(ctx: PageContext, s: { sessions: Session[]; currentId: string }) {
+export function SessionsPage(
+  ctx: PageContext,
+  s: { sessions: Session[]; currentId: string; remembered: RememberedBrowser[] },
+) {
   return (
     <>
       <h1>Sessions</h1>
@@ -99,6 +110,11 @@ export function SessionsPage(ctx: PageContext, s: { sessions: Session[]; current
               <td>
                 {x.userAgent || "Unknown"}{" "}
                 {x.publicId === s.currentId && <span class="badge ok">this browser</span>}
+                <br />
+                <span class="muted">
+                  signed in with {x.authMethod.replace(/_/g, " ")}
+                  {x.phishingResistant ? " (phishing-resistant)" : ""}
+                </span>
               </td>
               <td>{x.ip}</td>
               <td>
@@ -136,6 +152,37 @@ export function SessionsPage(ctx: PageContext, s: { sessions: Session[]; current
           </Form>
         </p>
       )}
+      <h2>Remembered browsers</h2>
+      <p>
+        These browsers skip the second factor when signing in, for 30 days after you chose "Remember this
+        browser".
+      </p>
+      {s.remembered.length === 0 ? (
+        <p class="muted">None.</p>
+      ) : (
+        <table>
+          <tbody>
+            {s.remembered.map((r) => (
+              <tr key={r.id}>
+                <td>{r.userAgent || "Unknown"}</td>
+                <td>
+                  remembered until <Time ms={r.expiresAt} />
+                </td>
+                <td>
+                  <Form
+                    action={`/account/remembered/${r.id}/forget`}
+                    csrf={ctx.csrf}
+                    class="inline"
+                    label="Forget browser"
+                  >
+                    <Submit kind="secondary">Forget</Submit>
+                  </Form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </>
   );
 }
@@ -143,6 +190,10 @@ export function SessionsPage(ctx: PageContext, s: { sessions: Session[]; current
 function describe(e: SecurityEvent): string {
   const d = e.data;
   if (e.type === "login.failure" && d.reason) return `reason: ${String(d.reason)}`;
+  if (e.type === "login.success" && d.method)
+    return `with ${String(d.method).replace(/_/g, " ")}${d.phishingResistant ? " (phishing-resistant)" : ""}`;
+  if (e.type === "mfa.recovery_code_used") return `${String(d.remaining)} code(s) left`;
+  if (e.type.startsWith("mfa.key_") && d.label) return String(d.label);
   if (e.type === "email.changed") return `${String(d.from)} → ${String(d.to)}`;
   if (e.type === "email.change_requested") return `to ${String(d.to)}`;
   if (e.type === "email.verified") return String(d.email);

@@ -170,17 +170,22 @@ export function ConfirmLinkPage(
   );
 }
 
-export function SudoPage(ctx: PageContext, s: FormState & { next: string }) {
+export function SudoPage(
+  ctx: PageContext,
+  s: FormState & { next: string; needsFactor: boolean; hasKey: boolean },
+) {
   return (
     <div class="card narrow">
       <h1>Confirm it is you</h1>
       <p>
-        This is a sensitive action. Enter your password again; you will not be asked again for 15 minutes.
+        This is a sensitive action.{" "}
+        {s.needsFactor ? "Enter your password and a second factor" : "Enter your password again"}; you will
+        not be asked again for 15 minutes.
       </p>
       <Form
         action={`/account/sudo?next=${encodeURIComponent(s.next)}`}
         csrf={ctx.csrf}
-        label="Confirm password"
+        label="Confirm it is you"
       >
         <FormError message={s.error} />
         <Field
@@ -191,8 +196,27 @@ export function SudoPage(ctx: PageContext, s: FormState & { next: string }) {
           error={s.errors?.password}
           autofocus
         />
+        {s.needsFactor && (
+          <Field
+            name="code"
+            label="Authenticator code or recovery code"
+            autocomplete="one-time-code"
+            error={s.errors?.code ?? s.errors?.recovery_code}
+            maxlength={40}
+          />
+        )}
         <Submit>Confirm</Submit>
       </Form>
+      {s.hasKey && (
+        <div id="webauthn-login" data-mode="sudo" data-next={s.next} data-csrf={ctx.csrf}>
+          <p>Or confirm with a passkey alone:</p>
+          <button type="button" class="button secondary" id="webauthn-login-button">
+            Use a passkey
+          </button>
+          <p class="hint" id="webauthn-status" role="status" aria-live="polite" />
+          <script src="/static/wharf-webauthn.js" defer />
+        </div>
+      )}
     </div>
   );
 }

@@ -13,6 +13,7 @@ import { transaction } from "../../db/index.js";
 import type { Deps } from "../../deps.js";
 import { listUserEvents, recordEvent } from "../../events/index.js";
 import { DAY } from "../../lib/clock.js";
+import { forgetBrowsers, listRememberedBrowsers } from "../../mfa/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
 import { HistoryPage, SessionsPage, SettingsPage } from "../pages/account.js";
@@ -85,6 +86,10 @@ export function registerAccountRoutes(app: FastifyInstance, deps: Deps): void {
   app.post("/account/password", async (req, reply) => {
     const auth = signedIn(req, reply);
     if (!auth) return reply;
+    if (!inSudo(auth.session, deps.clock.now())) {
+      setFlash(deps, reply, { kind: "info", message: "Confirm it is you, then change your password." });
+      return reply.redirect(`/account/sudo?next=${encodeURIComponent("/account/#password")}`, 303);
+    }
     const form = readForm(req, ["current_password", "new_password"]);
     try {
       await changePassword(
@@ -117,9 +122,10 @@ export function registerAccountRoutes(app: FastifyInstance, deps: Deps): void {
   app.get("/account/sessions", async (req, reply) => {
     const auth = signedIn(req, reply);
     if (!auth) return reply;
+    const remembered = await listRememberedBrowsers(deps.db, deps.clock.now(), auth.user.id);
     const sessions = await listSessions(deps.db, deps.clock.now(), policy, auth.user.id);
     return sendPage(deps, req, reply, "Sessions", (c) =>
-      SessionsPage(c, { sessions, currentId: auth.session.publicId }),
+      SessionsPage(c, { sessions, currentId: auth.session.publicId, remembered }),
     );
   });
 
@@ -163,6 +169,25 @@ export function registerAccountRoutes(app: FastifyInstance, deps: Deps): void {
       return n;
     });
     setFlash(deps, reply, { kind: "success", message: `${count} other session(s) signed out.` });
+    return reply.redirect("/account/sessions", 303);
+  });
+
+  app.post<{ Params: { id: string } }>("/account/remembered/:id/forget", async (req, reply) => {
+    const auth = signedIn(req, reply);
+    if (!auth) return reply;
+    const now = deps.clock.now();
+    await transaction(deps.db, async (tx) => {
+      if (await forgetBrowsers(tx, now, auth.user.id, req.params.id)) {
+        await recordEvent(tx, now, requestContext(req), {
+          type: "remembered_browser.revoked",
+          userId: auth.user.id,
+        });
+      }
+    });
+    setFlash(deps, reply, {
+      kind: "success",
+      message: "That browser will be asked for a second factor again.",
+    });
     return reply.redirect("/account/sessions", 303);
   });
 

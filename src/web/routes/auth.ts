@@ -2,8 +2,6 @@ import type { FastifyInstance } from "fastify";
 import {
   checkResetToken,
   confirmEmailChange,
-  confirmSudo,
-  loginWithPassword,
   logout,
   registerUser,
   requestPasswordReset,
@@ -21,7 +19,6 @@ import {
   LoginPage,
   RegisterPage,
   ResetPasswordPage,
-  SudoPage,
 } from "../pages/auth.js";
 
 /** Signed-out pages: register, sign in/out, verify email, forgot/reset password, sudo. */
@@ -64,25 +61,6 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
     if (req.auth) return reply.redirect(next, 303);
     return sendPage(deps, req, reply, "Sign in", (c) => LoginPage(c, { next }));
   });
-  app.post("/account/login", async (req, reply) => {
-    const next = safeNext((req.query as Record<string, unknown>).next);
-    const form = readForm(req, ["username", "password"]);
-    try {
-      const { cookie } = await loginWithPassword(
-        deps,
-        requestContext(req),
-        form.username,
-        form.password,
-        req.auth?.cookie,
-      );
-      setSessionCookie(reply, cookie);
-      return reply.redirect(next, 303);
-    } catch (e) {
-      const { state, status } = formFailure(e, reply, form);
-      return sendPage(deps, req, reply, "Sign in", (c) => LoginPage(c, { ...state, next }), status);
-    }
-  });
-
   app.post("/account/logout", async (req, reply) => {
     if (req.auth) await logout(deps, requestContext(req), req.auth.user.id, req.auth.cookie);
     reply.clearCookie(names.session, { path: "/" });
@@ -201,22 +179,4 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
       }
     });
   }
-
-  app.get("/account/sudo", (req, reply) => {
-    const next = safeNext((req.query as Record<string, unknown>).next);
-    if (!req.auth) return reply.redirect(`/account/login?next=${encodeURIComponent(next)}`, 303);
-    return sendPage(deps, req, reply, "Confirm it is you", (c) => SudoPage(c, { next }));
-  });
-  app.post("/account/sudo", async (req, reply) => {
-    const next = safeNext((req.query as Record<string, unknown>).next);
-    if (!req.auth) return reply.redirect(`/account/login?next=${encodeURIComponent(next)}`, 303);
-    const form = readForm(req, ["password"]);
-    try {
-      await confirmSudo(deps, requestContext(req), req.auth.session, form.password);
-      return reply.redirect(next, 303);
-    } catch (e) {
-      const { state, status } = formFailure(e, reply, form);
-      return sendPage(deps, req, reply, "Confirm it is you", (c) => SudoPage(c, { ...state, next }), status);
-    }
-  });
 }

@@ -1,0 +1,43 @@
+import { catalogue } from "../lib/errors.js";
+
+export const mfaErrors = catalogue({
+  CODE_INVALID: { status: 400, field: "code", message: "That code is not correct." },
+  CODE_CLOCK: {
+    status: 400,
+    field: "code",
+    message:
+      "That code is not valid now: your device's clock may be out of sync. Check its time settings and try again.",
+  },
+  CODE_REPLAYED: {
+    status: 400,
+    field: "code",
+    message: "That code was already used. Wait for the next code.",
+  },
+  CODE_FORMAT: { status: 400, field: "code", message: "Enter the 6-digit code from your authenticator app." },
+  RECOVERY_INVALID: {
+    status: 400,
+    field: "recovery_code",
+    message: "That recovery code is not valid or was already used.",
+  },
+  TOTP_EXISTS: {
+    status: 409,
+    message: "You already have an authenticator app. Remove it first to replace it.",
+  },
+  TOTP_MISSING: { status: 404, message: "You have no authenticator app enrolled." },
+  ENROLLMENT_EXPIRED: { status: 400, message: "This enrollment page expired. Start again." },
+  CHALLENGE_INVALID: {
+    status: 400,
+    message: "This sign-in step expired or was already used. Sign in again.",
+  },
+  SUDO_REQUIRED: { status: 403, message: "Confirm it is you to continue." },
+  NO_FACTORS: { status: 400, message: "Enroll a second factor first." },
+  KEY_NOT_FOUND: { status: 404, message: "That security key does not exist." },
+  LABEL_INVALID: { status: 400, field: "label", message: "Give the key a name of 1 to 64 characters." },
+  LABEL_TAKEN: { status: 409, field: "label", message: "You already have a key with that name." },
+  WEBAUTHN_FAILED: { status: 400, message: "The security key could not be verified. Try again." },
+  COUNTER_REGRESSED: {
+    status: 400,
+    message:
+      "This security key reported a signature counter that went backwards: it may have been cloned. Sign-in refused.",
+  },
+});

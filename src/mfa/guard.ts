@@ -1,0 +1,83 @@
+import type { User } from "../accounts/index.js";
+import type { EventContext } from "../events/index.js";
+import { AppError } from "../lib/errors.js";
+import type { LimitName } from "../ratelimit/index.js";
+import { mfaErrors } from "./errors.js";
+import { type MfaDeps, mfaEvent, mfaMail } from "./notify.js";
+import { remainingRecoveryCodes, spendRecoveryCode } from "./recovery-codes.js";
+import { verifyTotp } from "./totp.js";
+
+const USER_LIMITS: LimitName[] = ["mfaUser5m", "mfaUserHour", "mfaUserDay"];
+const IP_LIMITS: LimitName[] = ["mfaIp5m", "mfaIpHour"];
+
+export type GuessableFactor = { kind: "totp"; code: string } | { kind: "recovery"; code: string };
+
+/**
+ * Checks a TOTP or recovery code under the second-factor limits (5/5 min, 20/h, 50/day per user;
+ * 10/5 min, 50/h per IP). Only failures are counted, and security keys never pass through here,
+ * so someone guessing codes cannot lock the owner out of their key.
+ */
+export async function checkGuessable(
+  deps: MfaDeps,
+  ctx: EventContext & { ip: string },
+  user: User,
+  factor: GuessableFactor,
+): Promise<{ method: string }> {
+  for (const l of USER_LIMITS) await deps.limits.check(l, user.id);
+  for (const l of IP_LIMITS) await deps.limits.check(l, ctx.ip);
+  const now = deps.clock.now();
+  try {
+    if (factor.kind === "totp") {
+      await verifyTotp(deps.db, deps.keys, now, user.id, factor.code);
+      return { method: "totp" };
+    }
+    if (!(await spendRecoveryCode(deps.db, now, user.id, factor.code))) throw mfaErrors.RECOVERY_INVALID();
+    const left = await remainingRecoveryCodes(deps.db, user.id);
+    await mfaEvent(deps.db, now, ctx, user, "mfa.recovery_code_used", { remaining: left });
+    await mfaMail(
+      deps,
+      user,
+      "A recovery code was used",
+      `A recovery code was used to sign in to your account. ${left} unused code(s) remain.${left <= 2 ? ` That is few: generate new codes at ${deps.config.origin}/account/two-factor/recovery-codes before you run out.` : ""}`,
+    );
+    return { method: "recovery_code" };
+  } catch (e) {
+    if (e instanceof AppError && e.status === 400) await recordFailure(deps, ctx, user, factor, e);
+    throw e;
+  }
+}
+
+async function recordFailure(
+  deps: MfaDeps,
+  ctx: EventContext & { ip: string },
+  user: User,
+  factor: GuessableFactor,
+  e: AppError,
+): Promise<void> {
+  const now = deps.clock.now();
+  for (const l of USER_LIMITS) await deps.limits.penalize(l, user.id);
+  for (const l of IP_LIMITS) await deps.limits.penalize(l, ctx.ip);
+  if (e.code === "CODE_REPLAYED") {
+    await mfaEvent(deps.db, now, ctx, user, "mfa.totp_replay");
+    await mfaMail(
+      deps,
+      user,
+      "A reused authenticator code was refused",
+      "Someone entered an authenticator code that had already been used. If you did not just sign in twice, someone may have seen your code and your password.",
+    );
+  } else {
+    await mfaEvent(deps.db, now, ctx, user, "mfa.failure", { factor: factor.kind });
+  }
+  // The attempt that exhausts the 5-minute budget is a burst: tell the owner once, while it happens.
+  try {
+    await deps.limits.check("mfaUser5m", user.id);
+  } catch {
+    await mfaEvent(deps.db, now, ctx, user, "mfa.failures_burst");
+    await mfaMail(
+      deps,
+      user,
+      "Many failed two-factor attempts",
+      "There were several failed attempts to pass the second step of signing in to your account. Your password may be known to someone else: change it.",
+    );
+  }
+}

@@ -1,0 +1,37 @@
+/** Multi-factor authentication: TOTP, WebAuthn keys and passkeys, recovery codes, second step, sudo. */
+export { type Challenge, createChallenge, peekChallenge, spendChallenge } from "./challenges.js";
+export {
+  beginTotpEnrollment,
+  completeCheckup,
+  confirmTotpEnrollment,
+  onFactorAdded,
+  regenerateRecoveryCodes,
+  removeKey,
+  removeTotp,
+  requireSudo,
+  resumeTotpEnrollment,
+  type TotpEnrollment,
+} from "./enroll.js";
+export { mfaErrors } from "./errors.js";
+export { type FactorSummary, factorSummary, type KeyInfo, listKeys } from "./factors.js";
+export { checkGuessable, type GuessableFactor } from "./guard.js";
+export {
+  afterPassword,
+  CHECKUP_AFTER,
+  completeSecondStep,
+  type PasswordOutcome,
+  type PendingLogin,
+  pendingLogin,
+  SECOND_STEP_TTL,
+} from "./login.js";
+export { type MfaDeps, mfaEvent, mfaMail } from "./notify.js";
+export { mfaStatus, resetMfa } from "./operator.js";
+export { RECOVERY_CODE_COUNT, remainingRecoveryCodes } from "./recovery-codes.js";
+export {
+  forgetBrowsers,
+  listRememberedBrowsers,
+  REMEMBER_FOR,
+  type RememberedBrowser,
+} from "./remembered.js";
+export { confirmSudoMfa } from "./sudo.js";
+export { otpauthUri, PERIOD_MS } from "./totp.js";

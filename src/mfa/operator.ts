@@ -1,0 +1,54 @@
+import { getUserByUsername, revokeAllSessions } from "../accounts/index.js";
+import { transaction } from "../db/index.js";
+import { recordEvent } from "../events/index.js";
+import { type FactorSummary, factorSummary } from "./factors.js";
+import { type MfaDeps, mfaMail } from "./notify.js";
+import { forgetBrowsers } from "./remembered.js";
+
+export async function mfaStatus(
+  deps: MfaDeps,
+  username: string,
+): Promise<{ username: string; factors: FactorSummary } | null> {
+  const user = await getUserByUsername(deps.db, username);
+  return user ? { username: user.username, factors: await factorSummary(deps.db, user.id) } : null;
+}
+
+/**
+ * `wharf user reset-mfa`: an operator wipes every factor (after verifying the person out of band, or
+ * at the end of a recovery). All sessions and remembered browsers end; the reason is recorded.
+ */
+export async function resetMfa(
+  deps: MfaDeps,
+  username: string,
+  reason: string,
+  actor = "operator",
+): Promise<boolean> {
+  const user = await getUserByUsername(deps.db, username);
+  if (!user) return false;
+  const now = deps.clock.now();
+  await transaction(deps.db, async (tx) => {
+    await tx.deleteFrom("totp_credentials").where("user_id", "=", user.id).execute();
+    await tx.deleteFrom("webauthn_credentials").where("user_id", "=", user.id).execute();
+    await tx.deleteFrom("recovery_codes").where("user_id", "=", user.id).execute();
+    await tx
+      .updateTable("users")
+      .set({ mfa_enrolled_at: null, mfa_checkup_at: null })
+      .where("id", "=", user.id)
+      .execute();
+    await forgetBrowsers(tx, now, user.id);
+    const ended = await revokeAllSessions(tx, now, user.id);
+    await recordEvent(
+      tx,
+      now,
+      { ip: actor },
+      { type: "mfa.reset", userId: user.id, data: { reason, by: actor, sessionsEnded: ended } },
+    );
+  });
+  await mfaMail(
+    deps,
+    user,
+    "Your two-factor authentication was reset",
+    `A registry operator removed every second factor from your account (reason: ${reason}). All your sessions were signed out. Sign in and enroll a new factor right away.`,
+  );
+  return true;
+}

@@ -1,0 +1,222 @@
+import type { FactorSummary, TotpEnrollment } from "../../mfa/index.js";
+import { Field, Form, FormError, Submit, Time } from "../components.js";
+import type { PageContext } from "../context.js";
+import type { FormState } from "./auth.js";
+
+const Strength = (p: { resistant: boolean }) =>
+  p.resistant ? <span class="badge ok">phishing-resistant</span> : <span class="badge">phishable</span>;
+
+const LastUsed = (p: { ms: number | null }) => (p.ms ? <Time ms={p.ms} /> : <span class="muted">never</span>);
+
+export function TwoFactorPage(ctx: PageContext, s: { f: FactorSummary; error?: string }) {
+  const { f } = s;
+  const last = (f.totp ? 1 : 0) + f.keys.length === 1;
+  return (
+    <>
+      <h1>Two-factor authentication</h1>
+      <FormError message={s.error} />
+      {!f.enrolled && (
+        <div class="alert info">
+          Protect your account with a second factor. Security keys and passkeys resist phishing; an
+          authenticator app is free and works everywhere. Enroll two keys, or a key and an app, so losing one
+          never locks you out.
+        </div>
+      )}
+      {last && (
+        <div class="alert info" role="note">
+          You have only one second factor. Add another (a second security key is best) so a lost device does
+          not lock you out. Removing it turns two-factor authentication off.
+        </div>
+      )}
+      <section class="card" aria-labelledby="keys-h">
+        <h2 id="keys-h">Security keys and passkeys</h2>
+        {f.keys.length === 0 ? (
+          <p class="muted">None yet.</p>
+        ) : (
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Added</th>
+                <th scope="col">Last used</th>
+                <th scope="col">
+                  <span class="muted">Action</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {f.keys.map((k) => (
+                <tr key={k.id} data-key={k.label}>
+                  <td>{k.label}</td>
+                  <td>
+                    {k.isPasskey ? "Passkey" : "Security key"} <Strength resistant />
+                  </td>
+                  <td>
+                    <Time ms={k.createdAt} />
+                  </td>
+                  <td>
+                    <LastUsed ms={k.lastUsedAt} />
+                  </td>
+                  <td>
+                    <Form
+                      action={`/account/two-factor/keys/${k.id}/remove`}
+                      csrf={ctx.csrf}
+                      class="inline"
+                      label={`Remove ${k.label}`}
+                    >
+                      <Submit kind="danger">Remove</Submit>
+                    </Form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p>
+          <a class="button primary" href="/account/two-factor/keys">
+            Add a security key or passkey
+          </a>
+        </p>
+      </section>
+      <section class="card" aria-labelledby="totp-h">
+        <h2 id="totp-h">Authenticator app</h2>
+        {f.totp ? (
+          <>
+            <p>
+              Enabled <Strength resistant={false} /> — added <Time ms={f.totp.createdAt} />, last used{" "}
+              <LastUsed ms={f.totp.lastUsedAt} />.
+            </p>
+            <Form action="/account/two-factor/totp/remove" csrf={ctx.csrf} label="Remove authenticator app">
+              <Submit kind="danger">Remove authenticator app</Submit>
+            </Form>
+          </>
+        ) : (
+          <p>
+            <a class="button secondary" href="/account/two-factor/totp">
+              Set up an authenticator app
+            </a>
+          </p>
+        )}
+      </section>
+      <section class="card" aria-labelledby="codes-h">
+        <h2 id="codes-h">Recovery codes</h2>
+        {f.enrolled ? (
+          <>
+            <p>
+              <strong id="codes-left">{f.recoveryCodesRemaining}</strong> unused recovery code(s).{" "}
+              {f.recoveryCodesRemaining <= 2 && <strong>Generate new ones before you run out.</strong>}
+            </p>
+            <Form
+              action="/account/two-factor/recovery-codes"
+              csrf={ctx.csrf}
+              label="Generate new recovery codes"
+            >
+              <Submit kind="secondary">Generate new recovery codes</Submit>
+            </Form>
+          </>
+        ) : (
+          <p class="muted">Generated when you enroll your first factor.</p>
+        )}
+      </section>
+    </>
+  );
+}
+
+export function TotpEnrollPage(ctx: PageContext, s: FormState & { e: TotpEnrollment }) {
+  return (
+    <div class="card">
+      <h1>Set up an authenticator app</h1>
+      <ol>
+        <li>Scan this QR code with your authenticator app (or enter the key by hand).</li>
+        <li>Enter the 6-digit code it shows to finish.</li>
+      </ol>
+      <div
+        class="qr"
+        role="img"
+        aria-label="QR code for your authenticator app"
+        dangerouslySetInnerHTML={{ __html: s.e.qrSvg }}
+      />
+      <p>
+        Key: <code id="totp-secret">{s.e.secret}</code>
+      </p>
+      <details>
+        <summary>Setup URI</summary>
+        <code id="totp-uri">{s.e.uri}</code>
+      </details>
+      <Form action="/account/two-factor/totp" csrf={ctx.csrf} label="Confirm authenticator app">
+        <FormError message={s.error} />
+        <input type="hidden" name="sealed" value={s.e.sealed} />
+        <Field
+          name="code"
+          label="Code from the app"
+          autocomplete="one-time-code"
+          error={s.errors?.code}
+          maxlength={12}
+          autofocus
+        />
+        <Submit>Enable</Submit>
+      </Form>
+    </div>
+  );
+}
+
+export function RecoveryCodesPage(
+  _ctx: PageContext,
+  s: { codes: string[]; siteName: string; username: string },
+) {
+  const text = `${s.siteName} recovery codes for ${s.username}\nEach code works once. Keep them somewhere safe and offline.\n\n${s.codes.join("\n")}\n`;
+  return (
+    <div class="card narrow">
+      <h1>Your recovery codes</h1>
+      <p>
+        <strong>This is the only time they are shown.</strong> Each works once, in place of your second
+        factor. Save them in a password manager or print them.
+      </p>
+      <ul class="codes" id="recovery-codes">
+        {s.codes.map((c) => (
+          <li key={c}>
+            <code>{c}</code>
+          </li>
+        ))}
+      </ul>
+      <p>
+        <a
+          class="button secondary"
+          download="recovery-codes.txt"
+          href={`data:text/plain;charset=utf-8,${encodeURIComponent(text)}`}
+        >
+          Download as .txt
+        </a>{" "}
+        <a class="button primary" href="/account/two-factor">
+          I have saved them
+        </a>
+      </p>
+    </div>
+  );
+}
+
+export function CheckupPage(ctx: PageContext, s: { f: FactorSummary; next: string }) {
+  return (
+    <div class="card narrow">
+      <h1>Two-factor checkup</h1>
+      <p>
+        You set up two-factor authentication a while ago. If you lost your device today, could you still sign
+        in? You have {s.f.recoveryCodesRemaining} unused recovery code(s), {s.f.keys.length} security key(s)
+        {s.f.totp ? " and an authenticator app" : ""}.
+      </p>
+      <Form
+        action={`/account/two-factor/checkup?next=${encodeURIComponent(s.next)}`}
+        csrf={ctx.csrf}
+        label="Checkup"
+      >
+        <button type="submit" name="answer" value="ok" class="button primary">
+          Yes, I still have my recovery codes
+        </button>{" "}
+        <button type="submit" name="answer" value="regenerate" class="button secondary">
+          Generate new recovery codes
+        </button>
+      </Form>
+    </div>
+  );
+}
