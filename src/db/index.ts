@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import { migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
@@ -58,18 +58,28 @@ export function openDatabase(url: string): DatabaseHandle {
   return { db, dialect: "postgres", schema: schema ?? undefined, close: () => db.destroy() };
 }
 
-/** Runs every pending migration; the same set on both dialects. Returns the names applied. */
-export async function migrateToLatest(handle: Pick<DatabaseHandle, "db" | "schema">): Promise<string[]> {
-  // Kysely looks for its bookkeeping tables across every schema unless told which one: with several
-  // Wharf schemas in one database (tests, or tenants) it must be pinned to ours.
-  const migrator = new Migrator({
-    db: handle.db,
-    provider: { getMigrations: async () => migrations },
-    ...(handle.schema ? { migrationTableSchema: handle.schema } : {}),
+/**
+ * Runs every pending migration, in order, in one transaction; the same set on both dialects. On
+ * PostgreSQL an advisory lock serialises instances starting together. (Kysely's own Migrator scans
+ * every schema of the database to find its tables, which breaks when other schemas come and go.)
+ */
+export async function migrateToLatest(handle: Pick<DatabaseHandle, "db" | "dialect">): Promise<string[]> {
+  return handle.db.transaction().execute(async (tx) => {
+    if (handle.dialect === "postgres") await sql`select pg_advisory_xact_lock(727001)`.execute(tx);
+    await sql`create table if not exists wharf_migrations (name text primary key, applied_at bigint not null)`.execute(
+      tx,
+    );
+    const rows = await sql<{ name: string }>`select name from wharf_migrations`.execute(tx);
+    const done = new Set(rows.rows.map((r) => r.name));
+    const applied: string[] = [];
+    for (const [name, migration] of Object.entries(migrations)) {
+      if (done.has(name)) continue;
+      await migration.up(tx as unknown as Kysely<unknown>);
+      await sql`insert into wharf_migrations (name, applied_at) values (${name}, ${Date.now()})`.execute(tx);
+      applied.push(name);
+    }
+    return applied;
   });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
 }
 
 /** The one transaction helper: everything in `fn` commits together or not at all. */

@@ -229,5 +229,5 @@ export interface Database {
   sessions: SessionsTable;
   email_tokens: EmailTokensTable;
   events: EventsTable;
-  kysely_migration: { name: string; timestamp: string };
+  wharf_migrations: { name: string; applied_at: number };
 }

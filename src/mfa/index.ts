@@ -35,3 +35,20 @@ export {
 } from "./remembered.js";
 export { confirmSudoMfa } from "./sudo.js";
 export { otpauthUri, PERIOD_MS } from "./totp.js";
+export {
+  type AddedKey,
+  finishKeyRegistration,
+  type KeyRegistration,
+  keyRegistrationOptions,
+  renameKey,
+} from "./webauthn.js";
+export { type CeremonyOptions, KEY_KINDS, type KeyKind, LABEL_MAX, relyingParty } from "./webauthn-common.js";
+export {
+  type Assertion,
+  completeSecondStepWithKey,
+  confirmSudoWithPasskey,
+  passkeyOptions,
+  secondStepKeyOptions,
+  signInWithPasskey,
+  sudoPasskeyOptions,
+} from "./webauthn-login.js";

@@ -24,6 +24,9 @@ export const LIMITS = {
   mfaIp5m: { points: 10, duration: 5 * 60 },
   mfaIpHour: { points: 50, duration: 60 * 60 },
   projectCreateUser: { points: 20, duration: 60 * 60 },
+  // Passkey sign-in is unauthenticated and stores a challenge per request: generous (a person needs 2
+  // requests per sign-in; an office behind one NAT needs more), but a cap on filling the challenge table.
+  webauthnIp: { points: 30, duration: 5 * 60 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
@@ -72,7 +75,8 @@ export function createRateLimiters(opts: { redis?: Redis; prefix: string }): Rat
       } catch {
         throw unavailable();
       }
-      if (res && res.consumedPoints >= LIMITS[name].points) throw limited(res);
+      // An expired window can still be in memory until its timer fires; it no longer counts.
+      if (res && res.msBeforeNext > 0 && res.consumedPoints >= LIMITS[name].points) throw limited(res);
     },
     async penalize(name, key) {
       try {

@@ -1,4 +1,10 @@
-import type { Migration } from "kysely";
+import type { Kysely } from "kysely";
+
+export interface Migration {
+  up(db: Kysely<unknown>): Promise<void>;
+  down?(db: Kysely<unknown>): Promise<void>;
+}
+
 import * as m001 from "./001_accounts.js";
 import * as m002 from "./002_packages_tokens.js";
 import * as m003 from "./003_mfa.js";

@@ -13,6 +13,7 @@ import type { Deps } from "../../deps.js";
 import { isAppError } from "../../lib/errors.js";
 import { cookieNames, cookieOptions, safeNext, sendPage, setFlash } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
+import { markSeen } from "../login-state.js";
 import {
   ConfirmLinkPage,
   ForgotPasswordPage,
@@ -38,6 +39,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
       const user = await registerUser(deps, ctx, form);
       const { cookie } = await startSession(deps, ctx, user, "registration", req.auth?.cookie);
       setSessionCookie(reply, cookie);
+      markSeen(deps, req, reply, user.id);
       setFlash(deps, reply, {
         kind: "success",
         message: `Welcome, ${user.username}. We sent a verification link to ${user.email}.`,
