@@ -1,6 +1,7 @@
 import { countUsers } from "./accounts/index.js";
 import { buildApp } from "./app.js";
 import { type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./cli/args.js";
+import { userMfaStatus, userResetMfa } from "./cli/mfa.js";
 import { tokenCreate } from "./cli/token.js";
 import { userCreate, userList } from "./cli/user.js";
 import { type Config, ConfigError, describeConfig, loadConfig, resolveSecretKey } from "./config.js";
@@ -15,6 +16,8 @@ Commands:
   config check   Print the effective settings, secrets redacted
   user create    Create an account: --username U --email E [--password-stdin] [--verified] [--admin]
   user list      List accounts
+  user mfa-status U            Show a user's second factors
+  user reset-mfa U --reason R  Remove every second factor (recorded, emailed, sessions ended)
   token create   Issue an API token for a user: --user U [--project NAME]... [--expires DAYS]
 
 Run 'wharf <command> --help' for a command's options.`,
@@ -31,6 +34,8 @@ Run 'wharf <command> --help' for a command's options.`,
 
 ${SETTINGS_HELP}`,
   "user list": `Usage: wharf user list [settings]\n\nLists every account.\n\n${SETTINGS_HELP}`,
+  "user mfa-status": `Usage: wharf user mfa-status USERNAME [settings]\n\nShows the user's second factors: authenticator app, security keys and passkeys, recovery codes left.\n\n${SETTINGS_HELP}`,
+  "user reset-mfa": `Usage: wharf user reset-mfa USERNAME --reason TEXT [settings]\n\nRemoves every second factor and recovery code, ends all sessions and remembered browsers, records the\nreason in the user's security history and emails the user. Verify who is asking before you run it.\n\n${SETTINGS_HELP}`,
   "token create": `Usage: wharf token create --user U [--project NAME]... [--expires DAYS] [settings]
 
 Issues an API token for automation and prints only the token. Recorded as admin-issued; the user is told by email.
@@ -97,14 +102,16 @@ export async function main(argv: string[]): Promise<number> {
           verified: { type: "boolean" as const },
           admin: { type: "boolean" as const },
         }
-      : command === "token create"
-        ? {
-            user: { type: "string" as const },
-            project: { type: "string" as const, multiple: true },
-            expires: { type: "string" as const },
-          }
-        : {};
-  const { values } = parse(rest, extra);
+      : command === "user reset-mfa"
+        ? { reason: { type: "string" as const } }
+        : command === "token create"
+          ? {
+              user: { type: "string" as const },
+              project: { type: "string" as const, multiple: true },
+              expires: { type: "string" as const },
+            }
+          : {};
+  const { values, positionals } = parse(rest, extra);
   if (values.help) {
     console.log(HELP[command]);
     return 0;
@@ -144,6 +151,19 @@ export async function main(argv: string[]): Promise<number> {
           projects: (values.project as unknown as string[] | undefined) ?? [],
           expires: values.expires as string | undefined,
         },
+      );
+      return 0;
+    case "user mfa-status":
+      await userMfaStatus(
+        { ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) },
+        positionals[0],
+      );
+      return 0;
+    case "user reset-mfa":
+      await userResetMfa(
+        { ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) },
+        positionals[0],
+        values.reason as string | undefined,
       );
       return 0;
     case "user list":

@@ -92,4 +92,31 @@ describe("wharf CLI", () => {
     expect(bad.err).toContain("Usernames are 1–50 characters");
     expect(run(["user", "list"]).out).not.toMatch(/x1|bad name/);
   });
+
+  it("shows a user's second factors and resets them only with a reason", () => {
+    run(
+      [
+        "user",
+        "create",
+        "--username",
+        "mfa-user",
+        "--email",
+        "mfa@example.com",
+        "--password-stdin",
+        "--verified",
+      ],
+      "a long operator passphrase",
+    );
+    const status = run(["user", "mfa-status", "mfa-user"]);
+    expect(status.code).toBe(0);
+    expect(status.out).toContain("mfa: not enrolled");
+    expect(status.out).toContain("recovery codes left: 0");
+    const noReason = run(["user", "reset-mfa", "mfa-user"]);
+    expect(noReason.code).toBe(2);
+    expect(noReason.err).toContain("--reason is required");
+    const reset = run(["user", "reset-mfa", "mfa-user", "--reason", "lost phone, verified by video call"]);
+    expect(reset.code).toBe(0);
+    expect(reset.out).toContain("Reset two-factor authentication for mfa-user");
+    expect(run(["user", "mfa-status", "nobody"]).code).toBe(2);
+  });
 });
