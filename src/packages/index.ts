@@ -19,6 +19,7 @@ export {
   setUploadLimit,
 } from "./projects.js";
 export { blobKeyFor, type PublishInput, type PublishResult, publishFile } from "./publish.js";
+export { listReleaseSummaries, type ReleaseSummary } from "./queries.js";
 export {
   deleteFile,
   deleteRelease,

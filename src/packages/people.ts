@@ -49,7 +49,7 @@ export async function inviteMember(
 ): Promise<void> {
   await mustOwn(deps, actor, project);
   const invitee = await getUserByUsername(deps.db, username.trim());
-  if (!invitee) throw packageErrors.USER_NOT_FOUND();
+  if (!invitee || invitee.isFrozen) throw packageErrors.USER_NOT_FOUND();
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
     await insertInvitation(tx, now, { projectId: project.id, userId: invitee.id, role, invitedBy: actor.id });

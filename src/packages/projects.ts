@@ -151,10 +151,12 @@ export async function listProjects(db: DbExecutor, ecosystem: Ecosystem): Promis
 
 /** Name search: prefix matches first, then substring matches. */
 export async function searchProjects(db: DbExecutor, query: string, limit = 50): Promise<Project[]> {
+  // Normalize like names are (runs of -_. become -), then drop LIKE's wildcard characters.
   const q = query
     .trim()
     .toLowerCase()
-    .replace(/[%_\\]/g, "");
+    .replace(/[-_.]+/g, "-")
+    .replace(/[%\\]/g, "");
   if (!q) return [];
   const rows = await db
     .selectFrom("projects")

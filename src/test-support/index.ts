@@ -2,4 +2,4 @@ export { createTestApp, type TestApp } from "./app.js";
 export { FormClient, textOf } from "./browser.js";
 export { createPgSchema, type DbKind, testDatabases } from "./databases.js";
 export { basicAuth, maintainer, tokenFor, twineForm } from "./pypi.js";
-export { missing, requirement } from "./requirements.js";
+export { missing, requirement, wheelBuildPython } from "./requirements.js";

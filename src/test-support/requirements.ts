@@ -23,6 +23,17 @@ const REQUIREMENTS = {
   twine: { check: () => onPath("twine"), install: "apt-get install -y twine" },
   pip: { check: () => onPath("pip") || onPath("pip3"), install: "apt-get install -y python3-pip" },
   npm: { check: () => onPath("npm"), install: "apt-get install -y npm" },
+  // A fresh virtual environment with its own pip, for installing from Wharf in isolation.
+  venv: {
+    check: () => runs("python3", ["-c", "import venv, ensurepip"]),
+    install: "apt-get install -y python3-venv",
+  },
+  // Real wheels and sdists built by setuptools' PEP 517 backend (no network: no build isolation).
+  "wheel-build": {
+    check: () => wheelBuildPython() !== undefined,
+    install: "apt-get install -y python3-setuptools python3-wheel",
+  },
+  wrk: { check: () => onPath("wrk"), install: "apt-get install -y wrk" },
 } as const;
 
 export type RequirementName = keyof typeof REQUIREMENTS;
@@ -34,6 +45,32 @@ function onPath(cmd: string): boolean {
   } catch {
     return false;
   }
+}
+
+function runs(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: "ignore", timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let buildPython: string | null | undefined;
+
+/**
+ * A Python that can build distributions offline: setuptools ≥ 61 (PEP 621 metadata in pyproject.toml)
+ * and the `wheel` package. A pyenv or venv python3 often lacks `wheel`; Debian's /usr/bin/python3 has
+ * both with python3-setuptools and python3-wheel. WHARF_TEST_BUILD_PYTHON overrides.
+ */
+export function wheelBuildPython(): string | undefined {
+  if (buildPython === undefined) {
+    const probe =
+      "import setuptools, setuptools.build_meta, wheel; assert int(setuptools.__version__.split('.')[0]) >= 61";
+    const candidates = [process.env.WHARF_TEST_BUILD_PYTHON, "python3", "/usr/bin/python3"];
+    buildPython = candidates.find((py) => py && runs(py, ["-c", probe])) ?? null;
+  }
+  return buildPython ?? undefined;
 }
 
 const announced = new Set<string>();

@@ -19,6 +19,6 @@ export const tokenErrors = catalogue({
     message: "A token can only be scoped to projects you maintain.",
   },
   EMAIL_UNVERIFIED: { status: 403, message: "Verify your email address before creating API tokens." },
-  SUDO_REQUIRED: { status: 403, message: "Confirm your password to create or revoke tokens." },
+  SUDO_REQUIRED: { status: 403, message: "Confirm it is you to create tokens." },
   NOT_FOUND: { status: 404, message: "That token does not exist." },
 });

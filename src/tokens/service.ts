@@ -5,7 +5,7 @@ import { type EventContext, recordEvent } from "../events/index.js";
 import { DAY } from "../lib/clock.js";
 import { projectsOfUser } from "../packages/index.js";
 import { tokenErrors } from "./errors.js";
-import { insertToken, markRevoked } from "./store.js";
+import { insertToken, listTokens, markRevoked } from "./store.js";
 
 type TokenDeps = Pick<Deps, "db" | "clock" | "mailer" | "log"> & {
   config: Pick<Deps["config"], "siteName" | "origin">;

@@ -11,6 +11,8 @@ import { registerYourProjectsRoutes } from "./routes/projects.js";
 import { registerSudoRoutes } from "./routes/sudo.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
 import { registerTwoFactorRoutes } from "./routes/two-factor.js";
+import { registerWebAuthnRoutes } from "./routes/webauthn.js";
+import { registerStaticScripts } from "./static-scripts.js";
 import { STYLESHEET } from "./styles.js";
 
 export { sendPage } from "./context.js";
@@ -36,10 +38,12 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
         .header("cache-control", "public, max-age=3600")
         .send(STYLESHEET),
     );
+    registerStaticScripts(web);
     registerAuthRoutes(web, deps);
     registerLoginRoutes(web, deps);
     registerSudoRoutes(web, deps);
     registerTwoFactorRoutes(web, deps);
+    registerWebAuthnRoutes(web, deps);
     registerAccountRoutes(web, deps);
     registerTokenRoutes(web, deps);
     registerYourProjectsRoutes(web, deps);

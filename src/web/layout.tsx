@@ -34,9 +34,28 @@ export function Layout(p: LayoutProps) {
             <a class="brand" href="/">
               <span aria-hidden="true">⚓</span> {p.siteName}
             </a>
+            <search class="site-search">
+              <form method="get" action="/search">
+                <label for="site-search-q" class="visually-hidden">
+                  Search projects
+                </label>
+                <input
+                  type="search"
+                  id="site-search-q"
+                  name="q"
+                  placeholder="Search projects"
+                  maxlength={100}
+                />
+                <button type="submit" class="button small">
+                  Search
+                </button>
+              </form>
+            </search>
             <nav aria-label="Account">
               {p.user ? (
                 <>
+                  <a href="/account/projects">Your projects</a>
+                  <a href="/account/tokens">API tokens</a>
                   <a href="/account/">{p.user.username}</a>
                   <a href="/account/security-history">Security</a>
                   <form method="post" action="/account/logout" class="inline">

@@ -7,7 +7,7 @@ body{margin:0;color:var(--ink);background:var(--bg);line-height:1.5;font-size:16
 .wrap{max-width:960px;margin:0 auto;padding:0 20px}
 .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:6px;z-index:9}
 .site-header{background:#0f2740;color:#fff}
-.site-header .wrap{display:flex;align-items:center;justify-content:space-between;height:56px}
+.site-header .wrap{display:flex;flex-wrap:wrap;gap:8px;align-items:center;justify-content:space-between;min-height:56px;padding-top:8px;padding-bottom:8px}
 .brand{color:#fff;font-weight:700;font-size:1.2rem;text-decoration:none}
 nav{display:flex;gap:16px;align-items:center}
 nav a,nav button.link{color:#dbe7f3;text-decoration:none;font:inherit}
@@ -44,5 +44,34 @@ th{font-size:.85rem;color:var(--muted);text-transform:uppercase;letter-spacing:.
 .hero{padding:24px 0}.hero p{font-size:1.1rem;color:var(--muted);max-width:640px}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:16px}
 code{background:#eef1f5;padding:1px 5px;border-radius:4px}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.site-search{flex:1;max-width:340px;margin:0 20px}.site-search form{display:flex;gap:6px}
+.site-search input{padding:5px 9px;border-radius:6px;border:0;font:inherit;width:100%}
+input[type=number],select{padding:9px 11px;border:1px solid #b9c2cc;border-radius:6px;font:inherit;background:#fff}
+fieldset{border:1px solid var(--line);border-radius:8px;padding:12px 16px}legend{font-weight:600;padding:0 4px}
+.choice{display:flex;gap:8px;align-items:baseline}.choice label{font-weight:400;margin:0}
+.checklist{list-style:none;margin:4px 0 0 24px;padding:0}
+ul.plain,ol.plain{list-style:none;padding:0;margin:0}
+h3{font-size:1.05rem;margin:20px 0 8px}
+pre{background:#eef1f5;padding:12px;border-radius:6px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+pre code{background:none;padding:0}
+code.secret{display:inline-block;font-size:1.05rem;padding:8px 10px;word-break:break-all;border:1px dashed var(--accent)}
+.project-head .summary{font-size:1.15rem;color:var(--muted)}.version{color:var(--muted);font-weight:400}
+.project-layout{display:grid;grid-template-columns:260px 1fr;gap:28px}
+@media (max-width:760px){.project-layout{grid-template-columns:1fr}}
+.sidebar h2{font-size:1rem;margin:18px 0 6px}.sidebar section:first-child h2{margin-top:0}
+.meta dt{font-weight:600}.meta dd{margin:0 0 8px}
+.description{background:#fff;border:1px solid var(--line);border-radius:10px;padding:8px 20px;overflow-wrap:anywhere}
+.description img{max-width:100%}
+.description-text{white-space:pre-wrap;word-break:normal}
+code.hash{font-size:.8rem;word-break:break-all}td.hashes{max-width:320px}
+.releases li{margin-bottom:6px}.releases .yanked>a{text-decoration:line-through}
+.yank-reason{color:var(--danger)}
+.release{list-style:none}.release details{margin-top:14px}
+.card>h2:first-child,.card>h3:first-child{margin-top:0}
+ol.releases{list-style:none;padding:0}
+.subnav{margin-bottom:16px}.subnav a{color:var(--accent)}
+.search-form .row{display:flex;gap:8px}
+.results .result h2{margin:16px 0 4px;font-size:1.15rem}
 .site-footer{border-top:1px solid var(--line);color:var(--muted);font-size:.9rem;padding:20px 0}
 `;

@@ -83,6 +83,14 @@ export function LoginPage(ctx: PageContext, s: FormState & { next: string }) {
           <a href="/account/register">Create an account</a>
         </p>
       </Form>
+      <div id="webauthn-login" data-mode="passkey" data-next={s.next} data-csrf={ctx.csrf}>
+        <p class="muted">Or, without a password:</p>
+        <button type="button" class="button secondary" id="webauthn-login-button">
+          Sign in with a passkey
+        </button>
+        <p class="hint" id="webauthn-status" role="status" aria-live="polite" />
+        <script src="/static/wharf-webauthn.js" defer />
+      </div>
     </div>
   );
 }

@@ -1,0 +1,200 @@
+import type { SecurityEvent } from "../../events/index.js";
+import type { Invitation, Member, Project, Release } from "../../packages/index.js";
+import { Field, Form, FormError, Submit, Time } from "../components.js";
+import type { PageContext } from "../context.js";
+import { roleLabel } from "../format.js";
+import type { FormState } from "./auth.js";
+import { type ReleaseFormState, ReleasesSection } from "./manage-releases.js";
+
+export interface ManageState {
+  project: Project;
+  /** Owners manage; maintainers see the same page read-only. */
+  canManage: boolean;
+  viewerId: string;
+  members: Member[];
+  invitations: Invitation[];
+  releases: Release[];
+  events: SecurityEvent[];
+  /** Usernames of the people named in events (actors), by user id. */
+  usernames: Map<string, string>;
+  invite?: FormState;
+  forms?: ReleaseFormState;
+}
+
+function People(p: { ctx: PageContext; s: ManageState; base: string }) {
+  const { s } = p;
+  return (
+    <section aria-labelledby="people-h" id="people">
+      <h2 id="people-h">People</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Role</th>
+            <th scope="col">Since</th>
+            <th scope="col">
+              <span class="muted">Action</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {s.members.map((m) => (
+            <tr key={m.userId} data-member={m.username}>
+              <td>
+                <a href={`/user/${encodeURIComponent(m.username)}/`}>{m.username}</a>
+                {m.userId === s.viewerId && <span class="muted"> (you)</span>}
+              </td>
+              <td>{roleLabel(m.role)}</td>
+              <td>
+                <Time ms={m.since} />
+              </td>
+              <td>
+                {(s.canManage || m.userId === s.viewerId) && (
+                  <Form
+                    action={`${p.base}people/remove`}
+                    csrf={p.ctx.csrf}
+                    class="inline"
+                    label={m.userId === s.viewerId ? "Leave the project" : `Remove ${m.username}`}
+                  >
+                    <input type="hidden" name="user_id" value={m.userId} />
+                    <Submit kind="danger">{m.userId === s.viewerId ? "Leave project" : "Remove"}</Submit>
+                  </Form>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {s.invitations.length > 0 && (
+        <>
+          <h3>Pending invitations</h3>
+          <ul>
+            {s.invitations.map((i) => (
+              <li key={i.id} data-invitation={i.username}>
+                {i.username} as {roleLabel(i.role)} — expires <Time ms={i.expiresAt} />
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {s.canManage && (
+        <div class="card">
+          <h3>Invite someone</h3>
+          <Form action={`${p.base}invite`} csrf={p.ctx.csrf} label="Invite a collaborator">
+            <FormError message={s.invite?.error} />
+            <Field
+              name="username"
+              label="Username"
+              value={s.invite?.values?.username}
+              error={s.invite?.errors?.username}
+              hint="They get an email and join the project when they accept."
+              autocomplete="off"
+              maxlength={50}
+            />
+            <div class={s.invite?.errors?.role ? "field has-error" : "field"}>
+              <label for="role">Role</label>
+              <select
+                id="role"
+                name="role"
+                aria-describedby={s.invite?.errors?.role ? "role-hint role-error" : "role-hint"}
+                aria-invalid={s.invite?.errors?.role ? "true" : undefined}
+              >
+                <option value="maintainer" selected={s.invite?.values?.role !== "owner"}>
+                  Maintainer
+                </option>
+                <option value="owner" selected={s.invite?.values?.role === "owner"}>
+                  Owner
+                </option>
+              </select>
+              <p class="hint" id="role-hint">
+                Maintainers upload releases. Owners also manage people and releases.
+              </p>
+              {s.invite?.errors?.role && (
+                <p class="field-error" id="role-error" role="alert">
+                  {s.invite.errors.role}
+                </p>
+              )}
+            </div>
+            <Submit>Send invitation</Submit>
+          </Form>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function describe(e: SecurityEvent): string {
+  const d = e.data;
+  const parts: string[] = [];
+  if (typeof d.version === "string") parts.push(`version ${d.version}`);
+  if (typeof d.filename === "string") parts.push(d.filename);
+  if (typeof d.username === "string") parts.push(`user ${d.username}`);
+  if (typeof d.role === "string") parts.push(`as ${roleLabel(d.role)}`);
+  if (typeof d.reason === "string") parts.push(`reason: ${d.reason}`);
+  return parts.join(", ");
+}
+
+function History(p: { s: ManageState }) {
+  return (
+    <section aria-labelledby="project-history-h" id="security-history">
+      <h2 id="project-history-h">Security history</h2>
+      {p.s.events.length === 0 ? (
+        <p class="muted">Nothing yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Event</th>
+              <th scope="col">By</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.s.events.map((e) => (
+              <tr key={e.id} data-event={e.type}>
+                <td>
+                  <Time ms={e.createdAt} />
+                </td>
+                <td>{e.label}</td>
+                <td>{typeof e.data.actor === "string" ? (p.s.usernames.get(e.data.actor) ?? "") : ""}</td>
+                <td>{describe(e)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+export function ManagePage(ctx: PageContext, s: ManageState) {
+  const base = `/manage/project/${s.project.normalizedName}/`;
+  return (
+    <>
+      <h1>Manage {s.project.name}</h1>
+      <p>
+        <a href={`/project/${s.project.normalizedName}/`}>View the project page</a>
+      </p>
+      <nav class="subnav" aria-label="Sections">
+        <a href="#people">People</a> <a href="#releases">Releases</a>{" "}
+        <a href="#security-history">Security history</a>
+      </nav>
+      {!s.canManage && (
+        <div class="alert info" role="note" id="read-only">
+          Only owners can manage {s.project.name}. As a maintainer you can upload releases; ask an owner to
+          change people or releases.
+        </div>
+      )}
+      <People ctx={ctx} s={s} base={base} />
+      <ReleasesSection
+        ctx={ctx}
+        base={base}
+        releases={s.releases}
+        canManage={s.canManage}
+        forms={s.forms ?? {}}
+      />
+      <History s={s} />
+    </>
+  );
+}

@@ -1,0 +1,211 @@
+import type { FileRecord, Member, Release } from "../../packages/index.js";
+import { isPrerelease } from "../../protocols/pypi/dist/index.js";
+import { fileUrl } from "../../protocols/pypi/view.js";
+import { Time } from "../components.js";
+import { humanSize } from "../format.js";
+import { httpUrl, type RenderedDescription } from "../markdown.js";
+
+/** The uploader's description: Markdown as sanitised HTML, anything else verbatim in a <pre>. */
+export function Description(p: { rendered: RenderedDescription }) {
+  if (!p.rendered) return <p class="muted">The author of this package has not provided a description.</p>;
+  if (p.rendered.kind === "text") return <pre class="description-text">{p.rendered.text}</pre>;
+  return (
+    <div
+      class="description"
+      // Safe by construction: markdown-it with html:false and a scheme allow-list (web/markdown.ts,
+      // markdown.security.test.ts). The only raw HTML on any page.
+      dangerouslySetInnerHTML={{ __html: p.rendered.html }}
+    />
+  );
+}
+
+function projectLinks(release: Release | undefined): Array<{ label: string; url: string }> {
+  if (!release) return [];
+  const m = release.metadata;
+  const out: Array<{ label: string; url: string }> = [];
+  const home = httpUrl(m.homePage);
+  if (home) out.push({ label: "Homepage", url: home });
+  const urls = Array.isArray(m.projectUrls)
+    ? (m.projectUrls as Array<{ label?: unknown; url?: unknown }>)
+    : [];
+  for (const u of urls) {
+    const url = httpUrl(u.url);
+    if (url && typeof u.label === "string") out.push({ label: u.label, url });
+  }
+  return out;
+}
+
+export function Sidebar(p: {
+  origin: string;
+  name: string;
+  release: Release | undefined;
+  pinned: boolean;
+  members: Member[];
+}) {
+  const license = typeof p.release?.metadata.license === "string" ? p.release.metadata.license.trim() : "";
+  const links = projectLinks(p.release);
+  const spec = p.pinned && p.release ? `${p.name}==${p.release.version}` : p.name;
+  return (
+    <aside class="sidebar" aria-label="Project information">
+      <section>
+        <h2>Install</h2>
+        <pre class="install">
+          <code id="install-command">{`pip install --index-url ${p.origin}/simple/ ${spec}`}</code>
+        </pre>
+      </section>
+      <section>
+        <h2>Maintainers</h2>
+        <ul class="plain">
+          {p.members.map((m) => (
+            <li key={m.userId}>
+              <a href={`/user/${encodeURIComponent(m.username)}/`}>{m.username}</a>
+            </li>
+          ))}
+        </ul>
+      </section>
+      {links.length > 0 && (
+        <section>
+          <h2>Project links</h2>
+          <ul class="plain">
+            {links.map((l) => (
+              <li key={l.url}>
+                <a href={l.url} rel="nofollow ugc noopener noreferrer">
+                  {l.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {p.release && (
+        <section>
+          <h2>Meta</h2>
+          <dl class="meta">
+            {p.release.requiresPython && (
+              <>
+                <dt>Requires Python</dt>
+                <dd>
+                  <code>{p.release.requiresPython}</code>
+                </dd>
+              </>
+            )}
+            {license && (
+              <>
+                <dt>License</dt>
+                <dd>
+                  {license.length > 80 || license.includes("\n") ? (
+                    <details>
+                      <summary>{license.split("\n")[0]!.slice(0, 60)}…</summary>
+                      <pre>{license}</pre>
+                    </details>
+                  ) : (
+                    license
+                  )}
+                </dd>
+              </>
+            )}
+            <dt>Released</dt>
+            <dd>
+              <Time ms={p.release.createdAt} />
+            </dd>
+          </dl>
+        </section>
+      )}
+    </aside>
+  );
+}
+
+export function ReleaseHistory(p: {
+  projectPath: string;
+  releases: Release[];
+  shown: Release | undefined;
+  latest: Release | undefined;
+}) {
+  const newestFirst = [...p.releases].reverse();
+  return (
+    <section aria-labelledby="history-h" id="history">
+      <h2 id="history-h">Release history</h2>
+      <ol class="releases">
+        {newestFirst.map((r) => (
+          <li key={r.id} class={r.yankedAt !== null ? "yanked" : undefined}>
+            <a
+              href={`${p.projectPath}${encodeURIComponent(r.version)}/`}
+              aria-current={r === p.shown ? "page" : undefined}
+            >
+              {r.version}
+            </a>{" "}
+            <Time ms={r.createdAt} /> {r === p.latest && <span class="badge ok">latest</span>}{" "}
+            {isPrerelease(r.version) && <span class="badge">pre-release</span>}{" "}
+            {r.yankedAt !== null && (
+              <>
+                <span class="badge warn">yanked</span>
+                {r.yankedReason && <span class="yank-reason"> Reason: {r.yankedReason}</span>}
+              </>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function fileType(f: FileRecord): string {
+  return f.packagetype === "bdist_wheel" ? "Wheel" : f.packagetype === "sdist" ? "Source" : f.packagetype;
+}
+
+export function FileList(p: { release: Release }) {
+  return (
+    <section aria-labelledby="files-h" id="files">
+      <h2 id="files-h">Files for {p.release.version}</h2>
+      {p.release.files.length === 0 ? (
+        <p class="muted">This release has no files.</p>
+      ) : (
+        <table class="files">
+          <thead>
+            <tr>
+              <th scope="col">File</th>
+              <th scope="col">Type</th>
+              <th scope="col">Size</th>
+              <th scope="col">Uploaded</th>
+              <th scope="col">Hashes</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.release.files.map((f) => (
+              <tr key={f.id}>
+                <td>
+                  <a href={fileUrl(f)} download>
+                    {f.filename}
+                  </a>
+                </td>
+                <td>{fileType(f)}</td>
+                <td>
+                  <span title={`${f.size} bytes`}>{humanSize(f.size)}</span>
+                </td>
+                <td>
+                  <Time ms={f.uploadedAt} />
+                </td>
+                <td class="hashes">
+                  SHA256 <code class="hash">{f.sha256}</code>
+                  <details>
+                    <summary>More hashes</summary>
+                    <dl>
+                      <dt>BLAKE2b-256</dt>
+                      <dd>
+                        <code class="hash">{f.blake2b256}</code>
+                      </dd>
+                      <dt>MD5</dt>
+                      <dd>
+                        <code class="hash">{f.md5}</code>
+                      </dd>
+                    </dl>
+                  </details>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

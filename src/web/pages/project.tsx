@@ -1,0 +1,77 @@
+import type { Member, Project, Release } from "../../packages/index.js";
+import type { PageContext } from "../context.js";
+import type { RenderedDescription } from "../markdown.js";
+import { Description, FileList, ReleaseHistory, Sidebar } from "./project-parts.js";
+
+export interface ProjectPageState {
+  origin: string;
+  project: Project;
+  /** Oldest to newest (PEP 440). */
+  releases: Release[];
+  /** The release on display: the one in the URL, else the latest. */
+  shown: Release | undefined;
+  latest: Release | undefined;
+  /** True on /project/<name>/<version>/. */
+  pinned: boolean;
+  members: Member[];
+  description: RenderedDescription;
+  /** The signed-in visitor's role, to offer the manage link. */
+  viewerRole: string | null;
+}
+
+export function ProjectPage(_ctx: PageContext, s: ProjectPageState) {
+  const { project, shown, latest } = s;
+  const path = `/project/${project.normalizedName}/`;
+  return (
+    <>
+      <header class="project-head">
+        <h1>
+          {project.name} {shown && <span class="version">{shown.version}</span>}
+        </h1>
+        {shown?.summary && <p class="summary">{shown.summary}</p>}
+        {s.viewerRole && (
+          <p>
+            <a href={`/manage/project/${project.normalizedName}/`}>
+              {s.viewerRole === "owner" ? "Manage project" : "Project settings"}
+            </a>
+          </p>
+        )}
+      </header>
+      {shown && latest && shown !== latest && (
+        <div class="alert info" role="note">
+          You are viewing {project.name} {shown.version}. The latest version is{" "}
+          <a href={`${path}${encodeURIComponent(latest.version)}/`}>{latest.version}</a>.
+        </div>
+      )}
+      {shown && shown.yankedAt !== null && (
+        <div class="alert error" role="note" id="yanked-notice">
+          This release has been yanked: pip installs it only when its version is pinned exactly.
+          {shown.yankedReason && <> Reason: {shown.yankedReason}</>}
+        </div>
+      )}
+      <div class="project-layout">
+        <Sidebar
+          origin={s.origin}
+          name={project.normalizedName}
+          release={shown}
+          pinned={s.pinned}
+          members={s.members}
+        />
+        <div class="project-main">
+          {shown ? (
+            <>
+              <section aria-labelledby="description-h" id="description">
+                <h2 id="description-h">Description</h2>
+                <Description rendered={s.description} />
+              </section>
+              <FileList release={shown} />
+              <ReleaseHistory projectPath={path} releases={s.releases} shown={shown} latest={latest} />
+            </>
+          ) : (
+            <p class="muted">This project has no releases.</p>
+          )}
+        </div>
+      </div>
+    </>
+  );
+}

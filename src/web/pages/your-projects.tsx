@@ -1,0 +1,99 @@
+import type { Invitation, Role } from "../../packages/index.js";
+import { normalizeName } from "../../protocols/pypi/dist/index.js";
+import { Form, Submit, Time } from "../components.js";
+import type { PageContext } from "../context.js";
+import { roleLabel, roleWithArticle } from "../format.js";
+
+export interface YourProjectsState {
+  projects: Array<{ projectId: string; name: string; ecosystem: string; role: Role }>;
+  invitations: Array<Invitation & { inviterName: string | null }>;
+}
+
+/** Public project page of a project, when it has one (npm projects get theirs later). */
+export function projectHref(p: { name: string; ecosystem: string }): string | null {
+  return p.ecosystem === "pypi" ? `/project/${normalizeName(p.name)}/` : null;
+}
+
+export function manageHref(name: string): string {
+  return `/manage/project/${normalizeName(name)}/`;
+}
+
+function Invitations(p: { ctx: PageContext; invitations: YourProjectsState["invitations"] }) {
+  return (
+    <section class="card" aria-labelledby="invitations-h" id="invitations">
+      <h2 id="invitations-h">Pending invitations</h2>
+      <ul class="plain">
+        {p.invitations.map((inv) => (
+          <li key={inv.id} data-invitation={inv.id}>
+            <p>
+              {inv.inviterName ? <strong>{inv.inviterName}</strong> : "An owner"} invited you to be{" "}
+              {roleWithArticle(inv.role)} of <strong>{inv.projectName}</strong>. The invitation expires on{" "}
+              <Time ms={inv.expiresAt} />.
+            </p>
+            <Form
+              action={`/account/invitations/${encodeURIComponent(inv.id)}/accept`}
+              csrf={p.ctx.csrf}
+              class="inline"
+              label={`Accept the invitation to ${inv.projectName}`}
+            >
+              <Submit>Accept</Submit>
+            </Form>{" "}
+            <Form
+              action={`/account/invitations/${encodeURIComponent(inv.id)}/decline`}
+              csrf={p.ctx.csrf}
+              class="inline"
+              label={`Decline the invitation to ${inv.projectName}`}
+            >
+              <Submit kind="secondary">Decline</Submit>
+            </Form>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function YourProjectsPage(ctx: PageContext, s: YourProjectsState) {
+  return (
+    <>
+      <h1>Your projects</h1>
+      {s.invitations.length > 0 && <Invitations ctx={ctx} invitations={s.invitations} />}
+      {s.projects.length === 0 ? (
+        <p class="muted">
+          You have no projects yet. Upload a first release with an <a href="/account/tokens">API token</a>, or
+          accept an invitation from a project's owner.
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Project</th>
+              <th scope="col">Ecosystem</th>
+              <th scope="col">Your role</th>
+              <th scope="col">
+                <span class="muted">Action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {s.projects.map((p) => {
+              const href = projectHref(p);
+              return (
+                <tr key={p.projectId}>
+                  <td>{href ? <a href={href}>{p.name}</a> : p.name}</td>
+                  <td>{p.ecosystem}</td>
+                  <td>{roleLabel(p.role)}</td>
+                  <td>
+                    {p.ecosystem === "pypi" && (
+                      <a href={manageHref(p.name)}>{p.role === "owner" ? "Manage" : "View settings"}</a>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

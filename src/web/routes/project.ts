@@ -1,0 +1,141 @@
+import type { FastifyInstance } from "fastify";
+import { getUserByUsername } from "../../accounts/index.js";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../lib/errors.js";
+import {
+  getRole,
+  listMembers,
+  listReleaseSummaries,
+  projectsOfUser,
+  type ReleaseSummary,
+  searchProjects,
+} from "../../packages/index.js";
+import {
+  canonicalVersion,
+  compareVersions,
+  isPrerelease,
+  isValidProjectName,
+  normalizeName,
+} from "../../protocols/pypi/dist/index.js";
+import { latestRelease } from "../../protocols/pypi/json-api.js";
+import { loadProjectView } from "../../protocols/pypi/view.js";
+import { sendPage } from "../context.js";
+import { renderDescription } from "../markdown.js";
+import { ProfilePage, SearchPage, type SearchResult } from "../pages/profile.js";
+import { ProjectPage } from "../pages/project.js";
+import { projectHref } from "../pages/your-projects.js";
+import { queryParam } from "./guards.js";
+
+const noProject = (name: string) =>
+  new AppError(404, "PROJECT_NOT_FOUND", `There is no project named '${name}'.`);
+
+/** What pip would pick, from summaries (same rule as latestRelease in the JSON API). */
+function latestSummary(rows: ReleaseSummary[]): ReleaseSummary | undefined {
+  const sorted = [...rows].sort((a, b) => compareVersions(a.version, b.version));
+  const live = sorted.filter((r) => !r.yanked);
+  return live.filter((r) => !isPrerelease(r.version)).at(-1) ?? live.at(-1) ?? sorted.at(-1);
+}
+
+/** Public pages: project (and release) pages, user profiles, search. */
+export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
+  // Without the trailing slash, or with a non-normalized name: one canonical URL per page (PEP 503 names).
+  app.get<{ Params: { name: string } }>("/project/:name", (req, reply) =>
+    reply.redirect(`/project/${encodeURIComponent(normalizeName(req.params.name))}/`, 301),
+  );
+  app.get<{ Params: { name: string; version: string } }>("/project/:name/:version", (req, reply) =>
+    reply.redirect(
+      `/project/${encodeURIComponent(normalizeName(req.params.name))}/${encodeURIComponent(req.params.version)}/`,
+      301,
+    ),
+  );
+
+  async function projectPage(
+    req: import("fastify").FastifyRequest,
+    reply: import("fastify").FastifyReply,
+    name: string,
+    version: string | null,
+  ) {
+    if (!isValidProjectName(name)) throw noProject(name);
+    const normalized = normalizeName(name);
+    if (normalized !== name) {
+      const tail = version === null ? "" : `${encodeURIComponent(version)}/`;
+      return reply.redirect(`/project/${normalized}/${tail}`, 301);
+    }
+    const view = await loadProjectView(deps.db, normalized);
+    if (!view) throw noProject(name);
+    let shown = latestRelease(view);
+    if (version !== null) {
+      let wanted: string;
+      try {
+        wanted = canonicalVersion(version);
+      } catch {
+        throw new AppError(404, "RELEASE_NOT_FOUND", `'${version}' is not a version.`);
+      }
+      shown = view.releases.find((r) => r.canonicalVersion === wanted);
+      if (!shown)
+        throw new AppError(404, "RELEASE_NOT_FOUND", `${view.project.name} has no release ${version}.`);
+    }
+    const members = await listMembers(deps.db, view.project.id);
+    const viewerRole = req.auth ? await getRole(deps.db, view.project.id, req.auth.user.id) : null;
+    const title = shown ? `${view.project.name} ${shown.version}` : view.project.name;
+    return sendPage(deps, req, reply, title, (c) =>
+      ProjectPage(c, {
+        origin: deps.config.origin,
+        project: view.project,
+        releases: view.releases,
+        shown,
+        latest: latestRelease(view),
+        pinned: version !== null,
+        members,
+        description: renderDescription(shown?.description, shown?.descriptionContentType),
+        viewerRole,
+      }),
+    );
+  }
+
+  app.get<{ Params: { name: string } }>("/project/:name/", (req, reply) =>
+    projectPage(req, reply, req.params.name, null),
+  );
+  app.get<{ Params: { name: string; version: string } }>("/project/:name/:version/", (req, reply) =>
+    projectPage(req, reply, req.params.name, req.params.version),
+  );
+
+  app.get<{ Params: { username: string } }>("/user/:username", (req, reply) =>
+    reply.redirect(`/user/${encodeURIComponent(req.params.username)}/`, 301),
+  );
+  app.get<{ Params: { username: string } }>("/user/:username/", async (req, reply) => {
+    const user = await getUserByUsername(deps.db, req.params.username);
+    if (!user) throw new AppError(404, "USER_NOT_FOUND", `There is no user named '${req.params.username}'.`);
+    if (user.username !== req.params.username)
+      return reply.redirect(`/user/${encodeURIComponent(user.username)}/`, 301);
+    const projects = await projectsOfUser(deps.db, user.id);
+    return sendPage(deps, req, reply, user.username, (c) =>
+      ProfilePage(c, { username: user.username, memberSince: user.createdAt, projects }),
+    );
+  });
+
+  app.get("/search", async (req, reply) => {
+    const query = queryParam(req, "q").trim().slice(0, 100);
+    // PEP 503-normalise first: the domain search drops "_" (a LIKE wildcard) instead of mapping it to
+    // "-", so "demo_pkg" would otherwise find nothing (packages/projects.ts searchProjects).
+    const projects = query ? await searchProjects(deps.db, normalizeName(query)) : [];
+    const summaries = await listReleaseSummaries(
+      deps.db,
+      projects.filter((p) => p.ecosystem === "pypi").map((p) => p.id),
+    );
+    const results: SearchResult[] = projects.map((p) => {
+      const latest = latestSummary(summaries.filter((s) => s.projectId === p.id));
+      return {
+        projectId: p.id,
+        name: p.name,
+        ecosystem: p.ecosystem,
+        href: projectHref(p),
+        version: latest?.version ?? null,
+        summary: latest?.summary ?? null,
+      };
+    });
+    return sendPage(deps, req, reply, query ? `Search: ${query}` : "Search", (c) =>
+      SearchPage(c, { query, results }),
+    );
+  });
+}
