@@ -121,7 +121,7 @@ export async function confirmTotpEnrollment(
 }
 
 /** Removing the last factor also voids the recovery codes (they only back up a factor). */
-async function afterFactorRemoved(deps: MfaDeps, tx: DbExecutor, userId: string): Promise<void> {
+async function afterFactorRemoved(tx: DbExecutor, userId: string): Promise<void> {
   if ((await factorSummary(tx, userId)).enrolled) return;
   await tx.deleteFrom("recovery_codes").where("user_id", "=", userId).execute();
   await tx
@@ -143,7 +143,7 @@ export async function removeTotp(
     const r = await tx.deleteFrom("totp_credentials").where("user_id", "=", user.id).executeTakeFirst();
     if (r.numDeletedRows !== 1n) throw mfaErrors.TOTP_MISSING();
     await mfaEvent(tx, now, ctx, user, "mfa.totp_removed");
-    await afterFactorRemoved(deps, tx, user.id);
+    await afterFactorRemoved(tx, user.id);
   });
   await mfaMail(
     deps,
@@ -172,7 +172,7 @@ export async function removeKey(
     if (!key) throw mfaErrors.KEY_NOT_FOUND();
     await tx.deleteFrom("webauthn_credentials").where("id", "=", keyId).execute();
     await mfaEvent(tx, now, ctx, user, "mfa.key_removed", { label: key.label });
-    await afterFactorRemoved(deps, tx, user.id);
+    await afterFactorRemoved(tx, user.id);
     return key.label;
   });
   await mfaMail(

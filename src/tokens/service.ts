@@ -103,7 +103,10 @@ export async function revokeUserToken(
 ): Promise<void> {
   const now = deps.clock.now();
   const token = await transaction(deps.db, async (tx) => {
+    const before = (await listTokens(tx, user.id, { id: tokenId }))[0];
     const t = await markRevoked(tx, now, user.id, tokenId);
+    // Revoking an already revoked token is a no-op: no second event, no second email.
+    if (before && before.revokedAt !== null) return null;
     await recordEvent(tx, now, ctx, {
       type: "token.revoked",
       userId: user.id,
@@ -111,6 +114,7 @@ export async function revokeUserToken(
     });
     return t;
   });
+  if (!token) return;
   await notify(
     deps,
     user,
