@@ -13,6 +13,8 @@ import { Keyring } from "./lib/crypto.js";
 import { createMailer } from "./mail/index.js";
 import { registerOps } from "./ops/index.js";
 import { ChangeFeed, DownloadCounter } from "./packages/index.js";
+import { startNoticeJob } from "./policy/index.js";
+import { registerNpm } from "./protocols/npm/index.js";
 import { registerPypi } from "./protocols/pypi/index.js";
 import { createRateLimiters } from "./ratelimit/index.js";
 import { createBlobStore } from "./storage/index.js";
@@ -78,6 +80,7 @@ export async function buildApp(
   const swept = await deps.blobs.sweepTemp(deps.blobs.kind === "fs" ? 0 : HOUR);
   if (swept) app.log.info({ swept }, "removed temporary blobs left by an interrupted upload");
   deps.downloads.start();
+  const stopNotices = startNoticeJob(deps);
   deps.tokenUsage.start();
 
   app.addHook("onSend", async (req, reply) => {
@@ -93,6 +96,7 @@ export async function buildApp(
     }
   });
   app.addHook("onClose", async () => {
+    stopNotices();
     // Flush batched counters before the database goes away (graceful shutdown keeps every download).
     await deps.downloads.stop();
     await deps.tokenUsage.stop();
@@ -108,5 +112,6 @@ export async function buildApp(
   registerOps(app, deps);
   await registerPypi(app, deps);
   await registerWeb(app, deps);
+  await registerNpm(app, deps);
   return { app, deps };
 }

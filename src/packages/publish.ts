@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { isUniqueViolation, transaction } from "../db/index.js";
+import { isUniqueViolation, type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
@@ -35,6 +35,8 @@ export interface PublishInput {
   /** Core metadata served beside the file (PEP 658), if any. */
   coreMetadata?: () => Readable;
   actor: Actor;
+  /** More rows that must commit with the file or not at all (npm: the dist-tag naming the version). */
+  alsoInTransaction?: (tx: Tx, r: { project: Project; release: Release }) => Promise<void>;
 }
 
 export interface PublishResult {
@@ -42,6 +44,9 @@ export interface PublishResult {
   release: Release;
   file: FileRecord;
   createdProject: boolean;
+  /** A mandate in its warn phase: publishing works, the publisher must hear about it. */
+  warning?: string;
+  warnMandates?: string[];
 }
 
 /** Content-addressed, then named: two projects never share a key, and the name is kept for humans. */
@@ -90,6 +95,7 @@ export async function publishFile(
     existing ? "upload" : "create-project",
     existing,
     now,
+    { ecosystem: input.ecosystem },
   );
   if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
   if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
@@ -146,6 +152,7 @@ export async function publishFile(
               ...(input.actor.token ? { tokenId: input.actor.token.tokenId } : {}),
             },
           });
+          if (input.alsoInTransaction) await input.alsoInTransaction(tx, { project, release });
           await bumpSerial(tx, project.id);
           await commitFile();
           if (commitMeta) await commitMeta();
@@ -157,7 +164,9 @@ export async function publishFile(
         : work();
     });
     await deps.changes.publish(result.project.id);
-    return result;
+    return decision.warning
+      ? { ...result, warning: decision.warning, warnMandates: decision.warnMandates }
+      : result;
   } catch (e) {
     // Two uploads of one name racing: the journal's primary key lets exactly one win.
     if (isUniqueViolation(e)) {

@@ -3,7 +3,9 @@ import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
 import { DAY } from "../lib/clock.js";
-import { projectsOfUser } from "../packages/index.js";
+import { AppError } from "../lib/errors.js";
+import { getProjectById, projectsOfUser } from "../packages/index.js";
+import { decide } from "../policy/index.js";
 import { tokenErrors } from "./errors.js";
 import { insertToken, listTokens, markRevoked } from "./store.js";
 
@@ -42,6 +44,28 @@ async function checkProjects(
   return names;
 }
 
+/**
+ * Under an enforced mandate, a maintainer without the required factor cannot mint credentials for the
+ * covered projects; an account-wide token would cover all of them, so every project of the user counts.
+ */
+async function checkMandates(deps: TokenDeps, user: User, projectIds: string[] | null): Promise<void> {
+  const mine = await projectsOfUser(deps.db, user.id);
+  for (const p of mine) {
+    if (projectIds && !projectIds.includes(p.projectId)) continue;
+    const project = await getProjectById(deps.db, p.projectId);
+    if (!project) continue;
+    const d = await decide(
+      deps.db,
+      deps.config.origin,
+      { userId: user.id, emailVerified: user.emailVerified },
+      "create-token",
+      project,
+      deps.clock.now(),
+    );
+    if (!d.allow) throw new AppError(d.status, d.code, d.reason);
+  }
+}
+
 async function notify(deps: TokenDeps, user: User, subject: string, text: string): Promise<void> {
   try {
     await deps.mailer.send({
@@ -69,6 +93,7 @@ export async function createUserToken(
   if (!user.emailVerified) throw tokenErrors.EMAIL_UNVERIFIED();
   if (!inSudo(session, now)) throw tokenErrors.SUDO_REQUIRED();
   const names = await checkProjects(deps, user.id, req.projectIds);
+  await checkMandates(deps, user, req.projectIds);
   const expiresAt = expiry(now, req.expiresInDays);
   const { token, id } = await transaction(deps.db, async (tx) => {
     const created = await insertToken(tx, now, {

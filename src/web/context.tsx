@@ -6,6 +6,7 @@ import { findSession, getUser, type Session, type User } from "../accounts/index
 import type { Deps } from "../deps.js";
 import { randomToken, safeEqual } from "../lib/crypto.js";
 import { AppError } from "../lib/errors.js";
+import { type Banner, bannersFor } from "../policy/index.js";
 import { type Flash, Layout } from "./layout.js";
 
 export interface WebAuth {
@@ -18,6 +19,8 @@ declare module "fastify" {
   interface FastifyRequest {
     auth: WebAuth | null;
     anonId: string | null;
+    /** MFA mandate banners for the signed-in maintainer (policy/notices.ts). */
+    banners: Banner[];
   }
 }
 
@@ -43,6 +46,7 @@ export function registerWebContext(app: FastifyInstance, deps: Deps): void {
   const policy = { idleMs: deps.config.sessionIdleMs, maxMs: deps.config.sessionMaxMs };
   app.decorateRequest("auth", null);
   app.decorateRequest("anonId", null);
+  app.decorateRequest("banners");
   app.addHook("onRequest", async (req) => {
     const cookie = req.cookies[names.session];
     if (cookie) {
@@ -51,6 +55,11 @@ export function registerWebContext(app: FastifyInstance, deps: Deps): void {
       if (session && user && !user.isFrozen) req.auth = { user, session, cookie };
     }
     req.anonId = req.cookies[names.anon] ?? null;
+    // Pages only (not API or protocol routes): mandate banners for the signed-in maintainer.
+    req.banners =
+      req.auth && !/^\/(npm|simple|files|legacy|pypi|api|static|metrics|healthz|readyz)\b/.test(req.url)
+        ? await bannersFor(deps, req.auth.user.id)
+        : [];
   });
 }
 
@@ -132,6 +141,7 @@ export function sendPage(
   const ctx = { csrf, user: req.auth?.user ?? null };
   const html = render(
     <Layout
+      banners={req.banners ?? []}
       siteName={deps.config.siteName}
       title={title}
       user={ctx.user}

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import type { User } from "../accounts/index.js";
+import type { Banner } from "../policy/index.js";
 
 export interface Flash {
   kind: "success" | "info" | "error";
@@ -12,6 +13,7 @@ export interface LayoutProps {
   user: User | null;
   csrf: string;
   flash?: Flash | null;
+  banners?: Banner[];
   children: ComponentChildren;
 }
 
@@ -76,6 +78,18 @@ export function Layout(p: LayoutProps) {
             </nav>
           </div>
         </header>
+        {(p.banners ?? []).map((b) => (
+          <div
+            class={`banner mandate ${b.phase}`}
+            role={b.phase === "notice" ? "note" : "alert"}
+            data-phase={b.phase}
+            key={b.text}
+          >
+            <div class="wrap">
+              {b.text} <a href="/account/two-factor">Set up two-factor authentication</a>
+            </div>
+          </div>
+        ))}
         {p.user && !p.user.emailVerified && (
           <div class="banner warn" role="note">
             <div class="wrap">

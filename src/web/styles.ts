@@ -35,6 +35,7 @@ form.inline{display:inline}
 .alert.success{background:#e7f5ec;border-color:#9fd3b0;color:var(--ok)}
 .alert.info{background:#e8f1fb;border-color:#a9c8ec}
 .alert.error{background:#fdecea;border-color:#f1aaa3;color:var(--danger)}
+.banner.mandate{padding:8px 0;border-bottom:1px solid}.banner.mandate.notice{background:#e8f1fb;border-color:#a9c8ec}.banner.mandate.warn{background:var(--warn-bg);border-color:var(--warn-line)}.banner.mandate.enforce{background:#fdecea;border-color:#f1aaa3}
 .banner.warn{background:var(--warn-bg);border-bottom:1px solid var(--warn-line);padding:8px 0}
 table{width:100%;border-collapse:collapse;background:#fff}
 th,td{text-align:left;padding:9px 10px;border-bottom:1px solid var(--line);vertical-align:top}

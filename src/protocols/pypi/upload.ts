@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
 import { findProject, publishFile } from "../../packages/index.js";
+import { remindAfterUpload } from "../../policy/index.js";
 import { tokenFromBasicAuth } from "./auth.js";
 import {
   assertValidProjectName,
@@ -170,6 +171,8 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
         actor: auth.actor,
       },
     );
+    if (result.warnMandates?.length)
+      await remindAfterUpload(deps, auth.user, result.warnMandates, result.project.name);
     return {
       ok: true,
       url: `${deps.config.origin}/project/${result.project.normalizedName}/${result.release.version}/`,

@@ -1,0 +1,187 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startSession } from "../accounts/index.js";
+import { DAY } from "../lib/clock.js";
+import { findProject, inviteMember } from "../packages/index.js";
+import { buildWheel } from "../protocols/pypi/dist/test-fixtures.js";
+import {
+  basicAuth,
+  createTestApp,
+  FormClient,
+  maintainer,
+  type TestApp,
+  testDatabases,
+  twineForm,
+} from "../test-support/index.js";
+import { createMandate, sendMandateNotices } from "./index.js";
+
+describe.each(testDatabases())("an MFA mandate from notice to enforcement on %s", (kind) => {
+  let t: TestApp;
+  let dir: string;
+  beforeEach(async () => {
+    t = await createTestApp(kind);
+    dir = mkdtempSync(join(tmpdir(), "wharf-mandate-"));
+  });
+  afterEach(async () => {
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function upload(token: string, version: string) {
+    const form = await twineForm(await buildWheel(dir, { name: "crit-pkg", version }), {
+      name: "crit-pkg",
+      version,
+    });
+    return t.app.inject({
+      method: "POST",
+      url: "/legacy/",
+      payload: form.payload,
+      headers: { ...form.headers, authorization: basicAuth("__token__", token) },
+    });
+  }
+  const mails = async (subject: string) => (await t.outbox()).filter((m) => m.subject.includes(subject));
+  async function pageFor(userId: string) {
+    const user = await t.deps.db
+      .selectFrom("users")
+      .select(["id", "username", "email"])
+      .where("id", "=", userId)
+      .executeTakeFirstOrThrow();
+    const { getUser } = await import("../accounts/index.js");
+    const login = await startSession(
+      t.deps,
+      { ip: "127.0.0.1" },
+      (await getUser(t.deps.db, user.id))!,
+      "password",
+    );
+    const web = new FormClient(t.app);
+    web.cookies.set("wharf_session", login.cookie);
+    return (await web.get("/account/")).body;
+  }
+  async function giveTotp(userId: string) {
+    await t.deps.db
+      .insertInto("totp_credentials")
+      .values({
+        user_id: userId,
+        secret_enc: t.deps.keys.encrypt("JBSWY3DPEHPK3PXP", `totp:${userId}`),
+        last_step: 0,
+        created_at: t.clock.now(),
+        last_used_at: null,
+      })
+      .execute();
+  }
+  async function giveKey(userId: string) {
+    await t.deps.db
+      .insertInto("webauthn_credentials")
+      .values({
+        id: `k-${userId}`,
+        user_id: userId,
+        credential_id: `cred-${userId}`,
+        public_key: "x",
+        counter: 0,
+        transports: "[]",
+        aaguid: "",
+        backup_eligible: 0,
+        backup_state: 0,
+        is_passkey: 0,
+        label: "key",
+        created_at: t.clock.now(),
+        last_used_at: null,
+      })
+      .execute();
+  }
+
+  it("notices once, warns on every page and by mail after uploads, then refuses until compliant", async () => {
+    const alice = await maintainer(t, "alice");
+    expect((await upload(alice.token, "1.0")).statusCode).toBe(200);
+    await t.deps.db.updateTable("projects").set({ critical_since: t.clock.now() }).execute();
+    const start = t.clock.now();
+    await createMandate(t.deps.db, start, "ops", {
+      name: "Critical projects",
+      ecosystem: "pypi",
+      cohort: "critical",
+      strength: "any",
+      noticeAt: start + DAY,
+      warnAt: start + 10 * DAY,
+      enforceAt: start + 20 * DAY,
+    });
+
+    expect(await sendMandateNotices(t.deps)).toBe(0);
+    expect(await pageFor(alice.user.id)).not.toContain('data-phase="notice"');
+
+    t.clock.advance(DAY);
+    expect(await sendMandateNotices(t.deps)).toBe(1);
+    expect(await sendMandateNotices(t.deps)).toBe(0);
+    expect(await mails("Two-factor authentication will be required")).toHaveLength(1);
+    const noticePage = await pageFor(alice.user.id);
+    expect(noticePage).toContain('data-phase="notice"');
+    expect(noticePage).toContain("will require two-factor authentication (Critical projects)");
+
+    t.clock.advance(9 * DAY);
+    expect((await upload(alice.token, "1.1")).statusCode).toBe(200);
+    expect((await upload(alice.token, "1.2")).statusCode).toBe(200);
+    expect(await mails("Your upload to crit-pkg worked")).toHaveLength(1);
+    expect(await pageFor(alice.user.id)).toContain('data-phase="warn"');
+
+    t.clock.advance(10 * DAY);
+    const refused = await upload(alice.token, "2.0");
+    expect(refused.statusCode).toBe(403);
+    expect(refused.statusMessage).toContain(
+      "Two-factor authentication is required to publish to 'crit-pkg' (Critical projects). Set it up at http://localhost:8080/account/two-factor",
+    );
+    expect(await pageFor(alice.user.id)).toContain('data-phase="enforce"');
+    const project = (await findProject(t.deps.db, "pypi", "crit-pkg"))!;
+    const aliceUser = (await (await import("../accounts/index.js")).getUser(t.deps.db, alice.user.id))!;
+    await expect(
+      inviteMember(t.deps, { ip: "127.0.0.1" }, aliceUser, project, "nobody", "maintainer"),
+    ).rejects.toMatchObject({ code: "MFA_REQUIRED" });
+
+    await giveTotp(alice.user.id);
+    expect((await upload(alice.token, "2.0")).statusCode).toBe(200);
+    expect(await pageFor(alice.user.id)).not.toContain("data-phase=");
+  });
+
+  it("refuses a TOTP-only maintainer under a phishing-resistant mandate and admits one with a security key", async () => {
+    const bob = await maintainer(t, "bob");
+    expect((await upload(bob.token, "1.0")).statusCode).toBe(200);
+    await giveTotp(bob.user.id);
+    const now = t.clock.now();
+    await createMandate(t.deps.db, now, "ops", {
+      name: "Keys for crit-pkg",
+      cohort: "projects",
+      projects: ["crit-pkg"],
+      strength: "phishing-resistant",
+      noticeAt: now,
+      warnAt: now,
+      enforceAt: now,
+    });
+    const refused = await upload(bob.token, "1.1");
+    expect(refused.statusCode).toBe(403);
+    expect(refused.statusMessage).toContain("A security key or passkey is required");
+    await giveKey(bob.user.id);
+    expect((await upload(bob.token, "1.1")).statusCode).toBe(200);
+  });
+
+  it("applies the owners' own requirement to every publisher", async () => {
+    const carol = await maintainer(t, "carol");
+    expect((await upload(carol.token, "1.0")).statusCode).toBe(200);
+    await t.deps.db.updateTable("projects").set({ mfa_requirement: "any" }).execute();
+    const refused = await upload(carol.token, "1.1");
+    expect(refused.statusCode).toBe(403);
+    expect(refused.statusMessage).toContain("The owners of 'crit-pkg' require two-factor authentication");
+  });
+
+  it("rejects a mandate whose phases are out of order", async () => {
+    const now = t.clock.now();
+    await expect(
+      createMandate(t.deps.db, now, "ops", {
+        name: "bad",
+        cohort: "all-users",
+        noticeAt: now + 2,
+        warnAt: now + 1,
+        enforceAt: now,
+      }),
+    ).rejects.toMatchObject({ code: "MANDATE_INVALID" });
+  });
+});
