@@ -78,3 +78,12 @@ export async function spendChallenge(
   if (r.numUpdatedRows !== 1n) throw mfaErrors.CHALLENGE_INVALID();
   return c;
 }
+
+/** Housekeeping: used and expired challenges are of no further use (the passkey endpoints make many). */
+export async function purgeChallenges(db: DbExecutor, now: number): Promise<number> {
+  const r = await db
+    .deleteFrom("auth_challenges")
+    .where("expires_at", "<", now - 60 * 60_000)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -6,6 +6,7 @@ import { factorSummary } from "./factors.js";
 import { type MfaDeps, mfaEvent, mfaMail } from "./notify.js";
 import { generateRecoveryCodes } from "./recovery-codes.js";
 import { getTotp, matchStep, newTotpSecret, otpauthUri, storeTotp } from "./totp.js";
+import { lockUser } from "./webauthn-common.js";
 
 export interface TotpEnrollment {
   secret: string;
@@ -103,9 +104,11 @@ export async function confirmTotpEnrollment(
   requireSudo(deps, session);
   const { secret } = unsealEnrollment(deps, user, sealed);
   const step = matchStep(secret, code, deps.clock.now());
-  const wasEnrolled = (await factorSummary(deps.db, user.id)).enrolled;
   const now = deps.clock.now();
   const codes = await transaction(deps.db, async (tx) => {
+    // Serialise with a key enrolled at the same moment: only one of them is the "first" factor.
+    await lockUser(tx, user.id);
+    const wasEnrolled = (await factorSummary(tx, user.id)).enrolled;
     if (await getTotp(tx, user.id)) throw mfaErrors.TOTP_EXISTS();
     await storeTotp(tx, deps.keys, now, user.id, secret, step);
     await mfaEvent(tx, now, ctx, user, "mfa.totp_added");
@@ -121,7 +124,7 @@ export async function confirmTotpEnrollment(
 }
 
 /** Removing the last factor also voids the recovery codes (they only back up a factor). */
-async function afterFactorRemoved(tx: DbExecutor, userId: string): Promise<void> {
+export async function afterFactorRemoved(tx: DbExecutor, userId: string): Promise<void> {
   if ((await factorSummary(tx, userId)).enrolled) return;
   await tx.deleteFrom("recovery_codes").where("user_id", "=", userId).execute();
   await tx
@@ -162,10 +165,10 @@ export async function removeKey(
 ): Promise<void> {
   requireSudo(deps, session);
   const now = deps.clock.now();
-  const label = await transaction(deps.db, async (tx) => {
+  const { label, kind } = await transaction(deps.db, async (tx) => {
     const key = await tx
       .selectFrom("webauthn_credentials")
-      .select("label")
+      .select(["label", "is_passkey"])
       .where("id", "=", keyId)
       .where("user_id", "=", user.id)
       .executeTakeFirst();
@@ -173,13 +176,13 @@ export async function removeKey(
     await tx.deleteFrom("webauthn_credentials").where("id", "=", keyId).execute();
     await mfaEvent(tx, now, ctx, user, "mfa.key_removed", { label: key.label });
     await afterFactorRemoved(tx, user.id);
-    return key.label;
+    return { label: key.label, kind: key.is_passkey === 1 ? "passkey" : "security key" };
   });
   await mfaMail(
     deps,
     user,
-    "Security key removed",
-    `The security key "${label}" was removed from your account.`,
+    `${kind === "passkey" ? "Passkey" : "Security key"} removed`,
+    `The ${kind} "${label}" was removed from your account.`,
   );
 }
 

@@ -1,5 +1,18 @@
 /** Multi-factor authentication: TOTP, WebAuthn keys and passkeys, recovery codes, second step, sudo. */
-export { type Challenge, createChallenge, peekChallenge, spendChallenge } from "./challenges.js";
+export {
+  type Challenge,
+  createChallenge,
+  peekChallenge,
+  purgeChallenges,
+  spendChallenge,
+} from "./challenges.js";
+export {
+  beginCliTotpEnrollment,
+  cancelCliTotpEnrollment,
+  confirmCliTotpEnrollment,
+  hasPendingTotp,
+  removeTotpReauthenticated,
+} from "./cli-enroll.js";
 export {
   beginTotpEnrollment,
   completeCheckup,

@@ -127,7 +127,7 @@ export async function completeSecondStep(
 }
 
 /** GitHub's 28-day checkup: once, after the first factor has been enrolled for 28 days. */
-async function checkupDue(deps: MfaDeps, userId: string): Promise<boolean> {
+export async function checkupDue(deps: Pick<MfaDeps, "db" | "clock">, userId: string): Promise<boolean> {
   const u = await deps.db
     .selectFrom("users")
     .select(["mfa_enrolled_at", "mfa_checkup_at"])

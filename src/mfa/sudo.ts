@@ -15,7 +15,8 @@ import type { MfaDeps } from "./notify.js";
 /**
  * Sudo mode (15 minutes) needs the password and, when the user has a second factor, that factor too —
  * or a passkey alone (it is both something you have and, with user verification, something you know
- * or are). Required before changing factors, email, password, tokens, roles or releases.
+ * or are). `{ passkey }` is for callers that have just verified a user-verified passkey assertion
+ * (webauthn-login.ts); it is not a check in itself. Required before changing factors, email, password, tokens, roles or releases.
  */
 export async function confirmSudoMfa(
   deps: MfaDeps,

@@ -7,7 +7,7 @@ import {
   startSession,
   type User,
 } from "../accounts/index.js";
-import { CHECKUP_AFTER, completeSecondStep, pendingLogin, type SecondStepResult } from "./login.js";
+import { checkupDue, completeSecondStep, pendingLogin, type SecondStepResult } from "./login.js";
 import type { MfaDeps } from "./notify.js";
 import { confirmSudoMfa } from "./sudo.js";
 import { assertionOptions, verifyAssertion } from "./webauthn-assert.js";
@@ -82,7 +82,7 @@ export async function signInWithPasskey(
     requirePasskey: true,
   });
   const login = await startSession(deps, ctx, user, PASSKEY_PROOF, previousCookie);
-  return { login, checkupDue: await checkupDue(deps, user) };
+  return { login, checkupDue: await checkupDue(deps, user.id) };
 }
 
 /** (c) Sudo mode with a passkey alone (user verification required), for the signed-in account. */
@@ -105,16 +105,4 @@ export async function confirmSudoWithPasskey(
     requirePasskey: true,
   });
   await confirmSudoMfa(deps, ctx, user, session, { passkey: PASSKEY_PROOF });
-}
-
-/** The same rule as login.ts (GitHub's 28-day checkup), which keeps its helper private. */
-async function checkupDue(deps: MfaDeps, user: User): Promise<boolean> {
-  const u = await deps.db
-    .selectFrom("users")
-    .select(["mfa_enrolled_at", "mfa_checkup_at"])
-    .where("id", "=", user.id)
-    .executeTakeFirst();
-  return Boolean(
-    u?.mfa_enrolled_at && u.mfa_checkup_at === null && deps.clock.now() - u.mfa_enrolled_at >= CHECKUP_AFTER,
-  );
 }

@@ -28,7 +28,7 @@ function simpleWebAuthnBundle(): string {
  *   this is the first factor, exist only in that response).
  * JSON posts carry the CSRF token in `x-csrf-token`; errors come back as `{ error }` and are shown.
  */
-const WEBAUTHN_CLIENT = String.raw`
+const WEBAUTHN_CLIENT = `
 (function () {
   "use strict";
   var W = window.SimpleWebAuthnBrowser;

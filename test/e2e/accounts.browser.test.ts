@@ -60,7 +60,7 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
     await page.goto(at("/account/login"));
     await page.fill("#username", login);
     await page.fill("#password", password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
   }
 
   async function signOut(page: Page): Promise<void> {
@@ -177,7 +177,7 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
     await page.fill("#password", "wrong password entirely");
     const [response] = await Promise.all([
       page.waitForResponse((r) => r.request().method() === "POST"),
-      page.getByRole("button", { name: "Sign in" }).click(),
+      page.getByRole("button", { name: "Sign in", exact: true }).click(),
     ]);
     expect(response.status()).toBe(401);
     await expect(page.locator("#password-error").textContent()).resolves.toContain("not correct");

@@ -1,0 +1,97 @@
+import { loadConfig, resolveSecretKey } from "../config.js";
+import { isAppError } from "../lib/errors.js";
+import { activeMandates, archiveMandate, createMandate, type Mandate, phaseOf, updateMandate } from "../policy/index.js";
+import { parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
+import { withAccountDeps } from "./user.js";
+
+export const MANDATE_HELP = `Usage: wharf policy mandate <create|update|list|archive> [options] [settings]
+
+  create  --name N --cohort critical|all-projects|threshold|projects|all-users
+          [--ecosystem pypi|npm] [--strength any|phishing-resistant] [--threshold N] [--window 180d]
+          [--project NAME]... --notice DATE --warn DATE --enforce DATE
+  update  ID  (same options as create; all of them)
+  list    [--json]
+  archive ID
+
+Dates are ISO 8601 (2027-01-15 or 2027-01-15T12:00:00Z). Phases: notice (one email, a banner),
+warn (banner on every page, a warning with every publish), enforce (refused until compliant).
+
+${SETTINGS_HELP}`;
+
+function date(flag: string, v: unknown): number {
+  const ms = typeof v === "string" ? Date.parse(v) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`--${flag} must be a date such as 2027-01-15`);
+  return ms;
+}
+
+function window(v: unknown): number {
+  if (v === undefined) return 180;
+  const m = /^(\d+)d?$/.exec(String(v));
+  if (!m) throw new UsageError("--window must be a number of days such as 180d");
+  return Number(m[1]);
+}
+
+function describe(m: Mandate, now: number): string {
+  const d = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const cohort = m.cohort === "threshold" ? `threshold ≥ ${m.threshold} downloads/${m.windowDays}d` : m.cohort === "projects" ? `projects ${m.projects.join(", ")}` : m.cohort;
+  return `${m.id}  ${m.name}  [${phaseOf(m, now)}]  ${m.ecosystem ?? "all ecosystems"}  ${cohort}  ${m.strength}  notice ${d(m.noticeAt)}  warn ${d(m.warnAt)}  enforce ${d(m.enforceAt)}`;
+}
+
+/** `wharf policy mandate ...`: operators define and change rollouts from the shell or scripts. */
+export async function mandateCli(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parse(rest, {
+    name: { type: "string" },
+    cohort: { type: "string" },
+    ecosystem: { type: "string" },
+    strength: { type: "string" },
+    threshold: { type: "string" },
+    window: { type: "string" },
+    project: { type: "string", multiple: true },
+    notice: { type: "string" },
+    warn: { type: "string" },
+    enforce: { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (values.help || !sub || !["create", "update", "list", "archive"].includes(sub)) {
+    console.log(MANDATE_HELP);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig(process.env, settingFlags(values));
+  const secretKey = resolveSecretKey(config, (m) => console.error(m));
+  const input = () => ({
+    name: values.name,
+    cohort: values.cohort,
+    ecosystem: (values.ecosystem as string | undefined) ?? null,
+    strength: values.strength ?? "any",
+    threshold: values.threshold === undefined ? null : Number(values.threshold),
+    projects: (values.project as string[] | undefined) ?? [],
+    windowDays: window(values.window),
+    noticeAt: date("notice", values.notice),
+    warnAt: date("warn", values.warn),
+    enforceAt: date("enforce", values.enforce),
+  });
+  return withAccountDeps({ ...config, secretKey }, async (deps) => {
+    const now = Date.now();
+    try {
+      if (sub === "list") {
+        const all = await activeMandates(deps.db);
+        if (values.json) console.log(JSON.stringify(all.map((m) => ({ ...m, phase: phaseOf(m, now) })), null, 2));
+        else console.log(all.length ? all.map((m) => describe(m, now)).join("\n") : "(no mandates)");
+      } else if (sub === "create") {
+        console.log(describe(await createMandate(deps.db, now, "cli", input()), now));
+      } else if (sub === "update") {
+        if (!positionals[0]) throw new UsageError("Give the mandate id: wharf policy mandate update ID ...");
+        console.log(describe(await updateMandate(deps.db, positionals[0], input()), now));
+      } else {
+        if (!positionals[0]) throw new UsageError("Give the mandate id: wharf policy mandate archive ID");
+        await archiveMandate(deps.db, now, positionals[0]);
+        console.log(`Archived ${positionals[0]}`);
+      }
+      return 0;
+    } catch (e) {
+      if (isAppError(e)) throw new UsageError(e.message);
+      throw e;
+    }
+  });
+}
