@@ -13,7 +13,7 @@ import { Keyring } from "./lib/crypto.js";
 import { createMailer } from "./mail/index.js";
 import { registerOps } from "./ops/index.js";
 import { ChangeFeed, DownloadCounter } from "./packages/index.js";
-import { startNoticeJob } from "./policy/index.js";
+import { registerPostureApi, startNoticeJob } from "./policy/index.js";
 import { registerNpm } from "./protocols/npm/index.js";
 import { registerPypi } from "./protocols/pypi/index.js";
 import { createRateLimiters } from "./ratelimit/index.js";
@@ -111,6 +111,7 @@ export async function buildApp(
   registerErrorHandling(app, deps);
   registerOps(app, deps);
   await registerPypi(app, deps);
+  registerPostureApi(app, deps);
   await registerWeb(app, deps);
   await registerNpm(app, deps);
   return { app, deps };

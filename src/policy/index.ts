@@ -28,6 +28,8 @@ export {
   sendMandateNotices,
   WARN_MAIL_EVERY,
 } from "./notices.js";
+export { type SecurityPosture, securityPosture } from "./posture.js";
+export { registerPostureApi } from "./posture-api.js";
 export { type ActorStrength, actorStrength, meets } from "./strength.js";
 
 /**

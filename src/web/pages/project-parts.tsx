@@ -1,4 +1,5 @@
 import type { FileRecord, Member, Release } from "../../packages/index.js";
+import type { SecurityPosture } from "../../policy/index.js";
 import { isPrerelease } from "../../protocols/pypi/dist/index.js";
 import { fileUrl } from "../../protocols/pypi/view.js";
 import { Time } from "../components.js";
@@ -35,12 +36,58 @@ function projectLinks(release: Release | undefined): Array<{ label: string; url:
   return out;
 }
 
+/** Account security at a glance: counts only, from /api/projects/<eco>/<name>/security. */
+function SecurityBox(p: { posture: SecurityPosture; name: string }) {
+  const s = p.posture;
+  return (
+    <section aria-labelledby="security-h" id="security">
+      <h2 id="security-h">Account security</h2>
+      <ul class="plain">
+        {s.critical && (
+          <li>
+            <span class="badge warn">critical project</span>
+          </li>
+        )}
+        <li>
+          {s.maintainers_with_mfa} of {s.maintainers} maintainer(s) use two-factor authentication
+          {s.maintainers_with_phishing_resistant_mfa > 0 &&
+            `, ${s.maintainers_with_phishing_resistant_mfa} with a security key or passkey`}
+        </li>
+        {s.requirement !== "none" && (
+          <li>
+            Publishing requires{" "}
+            {s.requirement === "phishing-resistant"
+              ? "a security key or passkey"
+              : "two-factor authentication"}
+          </li>
+        )}
+        {s.mandates.map((m) => (
+          <li key={m.name}>
+            {m.name}:{" "}
+            {m.phase === "enforce"
+              ? "enforced"
+              : `${m.phase} phase, enforced from ${m.enforce_at.slice(0, 10)}`}
+          </li>
+        ))}
+        <li>
+          {s.fully_protected ? (
+            <span class="badge ok">fully protected</span>
+          ) : (
+            <span class="badge">not fully protected</span>
+          )}
+        </li>
+      </ul>
+    </section>
+  );
+}
+
 export function Sidebar(p: {
   origin: string;
   name: string;
   release: Release | undefined;
   pinned: boolean;
   members: Member[];
+  posture: SecurityPosture;
 }) {
   const license = typeof p.release?.metadata.license === "string" ? p.release.metadata.license.trim() : "";
   const links = projectLinks(p.release);
@@ -53,6 +100,7 @@ export function Sidebar(p: {
           <code id="install-command">{`pip install --index-url ${p.origin}/simple/ ${spec}`}</code>
         </pre>
       </section>
+      <SecurityBox posture={p.posture} name={p.name} />
       <section>
         <h2>Maintainers</h2>
         <ul class="plain">

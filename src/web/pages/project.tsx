@@ -1,4 +1,5 @@
 import type { Member, Project, Release } from "../../packages/index.js";
+import type { SecurityPosture } from "../../policy/index.js";
 import type { PageContext } from "../context.js";
 import type { RenderedDescription } from "../markdown.js";
 import { Description, FileList, ReleaseHistory, Sidebar } from "./project-parts.js";
@@ -17,6 +18,7 @@ export interface ProjectPageState {
   description: RenderedDescription;
   /** The signed-in visitor's role, to offer the manage link. */
   viewerRole: string | null;
+  posture: SecurityPosture;
 }
 
 export function ProjectPage(_ctx: PageContext, s: ProjectPageState) {
@@ -56,6 +58,7 @@ export function ProjectPage(_ctx: PageContext, s: ProjectPageState) {
           release={shown}
           pinned={s.pinned}
           members={s.members}
+          posture={s.posture}
         />
         <div class="project-main">
           {shown ? (

@@ -10,6 +10,7 @@ import {
   type ReleaseSummary,
   searchProjects,
 } from "../../packages/index.js";
+import { securityPosture } from "../../policy/index.js";
 import {
   canonicalVersion,
   compareVersions,
@@ -77,6 +78,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
     }
     const members = await listMembers(deps.db, view.project.id);
     const viewerRole = req.auth ? await getRole(deps.db, view.project.id, req.auth.user.id) : null;
+    const posture = await securityPosture(deps.db, view.project, deps.clock.now());
     const title = shown ? `${view.project.name} ${shown.version}` : view.project.name;
     return sendPage(deps, req, reply, title, (c) =>
       ProjectPage(c, {
@@ -89,6 +91,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
         members,
         description: renderDescription(shown?.description, shown?.descriptionContentType),
         viewerRole,
+        posture,
       }),
     );
   }
