@@ -1,8 +1,9 @@
 import { countUsers } from "./accounts/index.js";
 import { buildApp } from "./app.js";
 import { type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./cli/args.js";
-import { userMfaStatus, userResetMfa } from "./cli/mfa.js";
+import { giveawayCli } from "./cli/giveaway.js";
 import { mandateCli } from "./cli/mandates.js";
+import { userMfaStatus, userResetMfa } from "./cli/mfa.js";
 import { tokenCreate } from "./cli/token.js";
 import { userCreate, userList } from "./cli/user.js";
 import { type Config, ConfigError, describeConfig, loadConfig, resolveSecretKey } from "./config.js";
@@ -19,6 +20,7 @@ Commands:
   user list      List accounts
   user mfa-status U            Show a user's second factors
   user reset-mfa U --reason R  Remove every second factor (recorded, emailed, sessions ended)
+  giveaway       Security-key promo codes: load FILE | status
   policy mandate Define MFA mandates: create | update | list | archive (see --help)
   token create   Issue an API token for a user: --user U [--project NAME]... [--expires DAYS]
 
@@ -83,6 +85,7 @@ async function serve(config: Config): Promise<void> {
 export async function main(argv: string[]): Promise<number> {
   const [first, second] = argv;
   if (first === "policy" && second === "mandate") return mandateCli(argv.slice(2));
+  if (first === "giveaway") return giveawayCli(argv.slice(1));
   const command =
     first === "config" || first === "user" || first === "token"
       ? `${first} ${second ?? ""}`.trim()

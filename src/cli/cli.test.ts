@@ -119,4 +119,55 @@ describe("wharf CLI", () => {
     expect(reset.out).toContain("Reset two-factor authentication for mfa-user");
     expect(run(["user", "mfa-status", "nobody"]).code).toBe(2);
   });
+
+  it("creates and lists MFA mandates, refusing phases out of order", () => {
+    const created = run([
+      "policy",
+      "mandate",
+      "create",
+      "--name",
+      "Critical PyPI",
+      "--cohort",
+      "critical",
+      "--ecosystem",
+      "pypi",
+      "--notice",
+      "2027-01-01",
+      "--warn",
+      "2027-02-01",
+      "--enforce",
+      "2027-03-01",
+    ]);
+    expect(created.code).toBe(0);
+    expect(created.out).toContain("Critical PyPI  [scheduled]  pypi  critical  any");
+    const bad = run([
+      "policy",
+      "mandate",
+      "create",
+      "--name",
+      "x",
+      "--cohort",
+      "all-users",
+      "--notice",
+      "2027-03-01",
+      "--warn",
+      "2027-02-01",
+      "--enforce",
+      "2027-01-01",
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("Phases must be in order");
+    const list = JSON.parse(run(["policy", "mandate", "list", "--json"]).out);
+    expect(list).toHaveLength(1);
+    expect(list[0].phase).toBe("scheduled");
+  });
+
+  it("loads giveaway codes once and reports the inventory", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const file = join(dataDir, "codes.csv");
+    writeFileSync(file, "code\nYK-1\nYK-2\nYK-1\n");
+    expect(run(["giveaway", "load", file]).out).toContain("Loaded 2 code(s); 1 skipped");
+    expect(run(["giveaway", "load", file]).out).toContain("Loaded 0 code(s); 3 skipped");
+    expect(run(["giveaway", "status"]).out).toContain("codes: 2  claimed: 0  available: 2");
+  });
 });

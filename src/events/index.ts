@@ -29,6 +29,7 @@ export const EVENT_TYPES = {
   "mfa.checkup": "Confirmed recovery options (checkup)",
   "mfa.reset": "Two-factor authentication reset by an operator",
   "remembered_browser.revoked": "Remembered browser forgotten",
+  "giveaway.claimed": "Claimed a security-key promo code",
   "token.created": "API token created",
   "token.revoked": "API token revoked",
   "project.created": "Project created",
@@ -42,6 +43,14 @@ export const EVENT_TYPES = {
   "release.unyanked": "Release un-yanked",
   "release.deleted": "Release deleted",
   "file.deleted": "File deleted",
+  // npm (protocols/npm): deprecations, dist-tags, the per-package 2FA rule and the CLI's 2FA mode.
+  "release.deprecated": "Release deprecated",
+  "release.undeprecated": "Release un-deprecated",
+  "dist_tag.set": "Dist-tag set",
+  "dist_tag.removed": "Dist-tag removed",
+  "project.mfa_requirement_changed": "Two-factor requirement for publishing changed",
+  "mfa.npm_mode_changed": "npm two-factor mode changed",
+  "cli.web_auth_confirmed": "Command-line request confirmed in the browser",
 } as const;
 
 export type EventType = keyof typeof EVENT_TYPES;

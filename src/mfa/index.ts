@@ -55,7 +55,14 @@ export {
   keyRegistrationOptions,
   renameKey,
 } from "./webauthn.js";
-export { type CeremonyOptions, KEY_KINDS, type KeyKind, LABEL_MAX, relyingParty } from "./webauthn-common.js";
+export {
+  type CeremonyOptions,
+  KEY_KINDS,
+  type KeyKind,
+  LABEL_MAX,
+  lockUser,
+  relyingParty,
+} from "./webauthn-common.js";
 export {
   type Assertion,
   completeSecondStepWithKey,

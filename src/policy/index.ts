@@ -8,6 +8,15 @@ import { type ActorStrength, actorStrength, describeStrength, meets } from "./st
 export { type PolicyProject, policyProject, projectInCohort } from "./cohorts.js";
 export * from "./criticality-index.js";
 export {
+  CODES_PER_USER,
+  claimCode,
+  type Eligibility,
+  giveawayEligibility,
+  giveawayInventory,
+  type Inventory,
+  loadCodes,
+} from "./giveaway.js";
+export {
   activeMandates,
   archiveMandate,
   type Cohort,

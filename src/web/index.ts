@@ -4,6 +4,7 @@ import { checkCsrf, registerWebContext, sendPage } from "./context.js";
 import { HomePage } from "./pages/home.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAuthRoutes } from "./routes/auth.js";
+import { registerGiveawayRoutes } from "./routes/giveaway.js";
 import { registerLoginRoutes } from "./routes/login-mfa.js";
 import { registerManageRoutes } from "./routes/manage.js";
 import { registerProjectRoutes } from "./routes/project.js";
@@ -45,6 +46,7 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerTwoFactorRoutes(web, deps);
     registerWebAuthnRoutes(web, deps);
     registerAccountRoutes(web, deps);
+    registerGiveawayRoutes(web, deps);
     registerTokenRoutes(web, deps);
     registerYourProjectsRoutes(web, deps);
     registerProjectRoutes(web, deps);
