@@ -29,6 +29,7 @@ export const EVENT_TYPES = {
   "mfa.checkup": "Confirmed recovery options (checkup)",
   "mfa.reset": "Two-factor authentication reset by an operator",
   "remembered_browser.revoked": "Remembered browser forgotten",
+  "project.mfa_requirement": "Project two-factor requirement changed",
   "giveaway.claimed": "Claimed a security-key promo code",
   "token.created": "API token created",
   "token.revoked": "API token revoked",

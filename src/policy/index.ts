@@ -39,6 +39,7 @@ export {
 } from "./notices.js";
 export { type SecurityPosture, securityPosture } from "./posture.js";
 export { registerPostureApi } from "./posture-api.js";
+export { getMfaRequirement, type Requirement, setMfaRequirement } from "./requirement.js";
 export { type ActorStrength, actorStrength, meets } from "./strength.js";
 
 /**

@@ -166,7 +166,22 @@ describe.each(testDatabases())("an MFA mandate from notice to enforcement on %s"
   it("applies the owners' own requirement to every publisher", async () => {
     const carol = await maintainer(t, "carol");
     expect((await upload(carol.token, "1.0")).statusCode).toBe(200);
-    await t.deps.db.updateTable("projects").set({ mfa_requirement: "any" }).execute();
+    const { getUser } = await import("../accounts/index.js");
+    const login = await startSession(
+      t.deps,
+      { ip: "127.0.0.1" },
+      (await getUser(t.deps.db, carol.user.id))!,
+      "password",
+    );
+    const web = new FormClient(t.app);
+    web.cookies.set("wharf_session", login.cookie);
+    const page = await web.get("/manage/project/crit-pkg/");
+    expect(page.body).toContain("Publishing security");
+    const saved = await web.post("/manage/project/crit-pkg/settings", { requirement: "any" });
+    expect(saved.statusCode).toBe(303);
+    expect((await t.app.inject({ url: "/api/projects/pypi/crit-pkg/security" })).json().requirement).toBe(
+      "any",
+    );
     const refused = await upload(carol.token, "1.1");
     expect(refused.statusCode).toBe(403);
     expect(refused.statusMessage).toContain("The owners of 'crit-pkg' require two-factor authentication");

@@ -1,10 +1,12 @@
 import type { SecurityEvent } from "../../events/index.js";
 import type { Invitation, Member, Project, Release } from "../../packages/index.js";
+import type { Requirement } from "../../policy/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { roleLabel } from "../format.js";
 import type { FormState } from "./auth.js";
 import { type ReleaseFormState, ReleasesSection } from "./manage-releases.js";
+import { SettingsSection } from "./manage-settings.js";
 
 export interface ManageState {
   project: Project;
@@ -19,6 +21,8 @@ export interface ManageState {
   usernames: Map<string, string>;
   invite?: FormState;
   forms?: ReleaseFormState;
+  requirement: Requirement;
+  settingsError?: string;
 }
 
 function People(p: { ctx: PageContext; s: ManageState; base: string }) {
@@ -177,8 +181,8 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
         <a href={`/project/${s.project.normalizedName}/`}>View the project page</a>
       </p>
       <nav class="subnav" aria-label="Sections">
-        <a href="#people">People</a> <a href="#releases">Releases</a>{" "}
-        <a href="#security-history">Security history</a>
+        <a href="#people">People</a> <a href="#settings">Publishing security</a>{" "}
+        <a href="#releases">Releases</a> <a href="#security-history">Security history</a>
       </nav>
       {!s.canManage && (
         <div class="alert info" role="note" id="read-only">
@@ -187,6 +191,13 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
         </div>
       )}
       <People ctx={ctx} s={s} base={base} />
+      <SettingsSection
+        ctx={ctx}
+        base={base}
+        requirement={s.requirement}
+        canManage={s.canManage}
+        error={s.settingsError}
+      />
       <ReleasesSection
         ctx={ctx}
         base={base}

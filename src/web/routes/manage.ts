@@ -14,7 +14,7 @@ import {
   removeRelease,
   yankRelease,
 } from "../../packages/index.js";
-import { decide } from "../../policy/index.js";
+import { decide, getMfaRequirement, setMfaRequirement } from "../../policy/index.js";
 import { canonicalVersion, normalizeName } from "../../protocols/pypi/dist/index.js";
 import { loadProjectView, type ProjectView } from "../../protocols/pypi/view.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
@@ -61,11 +61,12 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
     reply: FastifyReply,
     auth: WebAuth,
     view: ProjectView,
-    forms: { invite?: FormState; forms?: ReleaseFormState } = {},
+    forms: { invite?: FormState; forms?: ReleaseFormState; settingsError?: string } = {},
     status = 200,
   ) {
     const canManage = await access(auth, view);
     const now = deps.clock.now();
+    const requirement = await getMfaRequirement(deps, view.project.id);
     const [members, invitations, events] = await Promise.all([
       listMembers(deps.db, view.project.id),
       openInvitationsForProject(deps.db, now, view.project.id),
@@ -86,6 +87,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
       `Manage ${view.project.name}`,
       (c) =>
         ManagePage(c, {
+          requirement,
           project: view.project,
           canManage,
           viewerId: auth.user.id,
@@ -156,6 +158,38 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
     } catch (e) {
       const { state, status } = formFailure(e, reply, form);
       return render(req, reply, auth, view, { invite: state }, status);
+    }
+  });
+
+  app.post<{ Params: { name: string } }>("/manage/project/:name/settings", async (req, reply) => {
+    const ok = await prologue(req, reply);
+    if (!ok) return reply;
+    const { auth, view } = ok;
+    if (
+      !requireSudo(
+        deps,
+        auth,
+        reply,
+        `${base(view)}#settings`,
+        "Confirm it is you, then save the setting again.",
+      )
+    )
+      return reply;
+    const form = readForm(req, ["requirement"]);
+    try {
+      await setMfaRequirement(deps, requestContext(req), auth.user, view.project, form.requirement);
+      setFlash(deps, reply, { kind: "success", message: "Saved. It applies to the next publish." });
+      return reply.redirect(`${base(view)}#settings`, 303);
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, form);
+      return render(
+        req,
+        reply,
+        auth,
+        view,
+        { settingsError: state.errors?.requirement ?? state.error },
+        status,
+      );
     }
   });
 
