@@ -66,11 +66,7 @@ const alreadyExists = () =>
  * release creation, the file row and its blob(s), events — all in one transaction. The blob becomes
  * visible under its final key only when that transaction commits (storage/putWithRow).
  */
-export async function publishFile(
-  deps: Deps,
-  ctx: EventContext,
-  input: PublishInput,
-): Promise<PublishResult> {
+async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): Promise<PublishResult> {
   const now = deps.clock.now();
   const existing = await findProject(deps.db, input.ecosystem, input.project.normalizedName);
   if (!existing) {
@@ -169,15 +165,33 @@ export async function publishFile(
       : result;
   } catch (e) {
     // Two uploads of one name racing: the journal's primary key lets exactly one win.
-    if (isUniqueViolation(e)) {
-      if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
-      if (!existing) await deps.limits.consume("projectCreateUser", input.actor.userId);
-      throw new AppError(
-        409,
-        "CONFLICT",
-        "Another upload to this project changed it at the same moment. Try again.",
-      );
-    }
+    if (isUniqueViolation(e) && (await filenameEverUsed(deps.db, input.file.filename))) throw alreadyExists();
     throw e;
+  }
+}
+
+/**
+ * Publishes with a retry when a concurrent upload created the same project or release first (a CI
+ * matrix uploading wheels in parallel does this). A 409 here would be wrong: `twine --skip-existing`
+ * treats 409 as "already uploaded" and would silently drop the file. The retry runs every check again,
+ * decide() included, since the other upload may have been someone else's.
+ */
+export async function publishFile(
+  deps: Deps,
+  ctx: EventContext,
+  input: PublishInput,
+): Promise<PublishResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await publishOnce(deps, ctx, input);
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      if (attempt >= 4)
+        throw new AppError(
+          503,
+          "BUSY",
+          "The registry is busy with concurrent uploads to this project. Try again.",
+        );
+    }
   }
 }

@@ -15,6 +15,8 @@ function isErrno(e: unknown, ...codes: string[]): boolean {
  * Blobs as plain files under `root`. Temp files live in `root/.tmp` rather than os.tmpdir() because
  * rename(2) is only atomic within one filesystem: a reader sees either no file or the whole file.
  */
+const READ_CHUNK = 1024 * 1024;
+
 export function createFsBlobStore(root: string): BlobStore {
   const base = resolve(root);
   const tmpDir = join(base, TEMP_SEGMENT);
@@ -67,14 +69,15 @@ export function createFsBlobStore(root: string): BlobStore {
       try {
         const info = await handle.stat();
         if (!info.isFile()) throw new BlobNotFoundError(`Blob not found: ${key}`);
-        if (!range) return handle.createReadStream();
+        // 1 MiB reads: the default 64 KiB costs a syscall and an event-loop turn per chunk (bench/pypi.mjs).
+        if (!range) return handle.createReadStream({ highWaterMark: READ_CHUNK });
         // HTTP Range semantics (RFC 9110 §14.1.2): an end past the last byte is clamped; a start past it is
         // unsatisfiable.
         if (range.start >= info.size) {
           throw new RangeError(`Range start ${range.start} is beyond the blob's ${info.size} bytes`);
         }
         const end = Math.min(range.end ?? info.size - 1, info.size - 1);
-        return handle.createReadStream({ start: range.start, end });
+        return handle.createReadStream({ start: range.start, end, highWaterMark: READ_CHUNK });
       } catch (e) {
         await handle.close();
         throw e;

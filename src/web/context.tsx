@@ -47,20 +47,23 @@ export function registerWebContext(app: FastifyInstance, deps: Deps): void {
   app.decorateRequest("auth", null);
   app.decorateRequest("anonId", null);
   app.decorateRequest("banners");
-  app.addHook("onRequest", async (req) => {
-    const cookie = req.cookies[names.session];
-    if (cookie) {
-      const session = await findSession(deps.db, deps.clock.now(), policy, cookie);
-      const user = session ? await getUser(deps.db, session.userId) : null;
-      if (session && user && !user.isFrozen) req.auth = { user, session, cookie };
-    }
+  app.addHook("onRequest", (req, _reply, done) => {
     req.anonId = req.cookies[names.anon] ?? null;
-    // Pages only (not API or protocol routes): mandate banners for the signed-in maintainer.
-    req.banners =
-      req.auth && !/^\/(npm|simple|files|legacy|pypi|api|static|metrics|healthz|readyz)\b/.test(req.url)
-        ? await bannersFor(deps, req.auth.user.id)
-        : [];
+    req.banners = [];
+    const cookie = req.cookies[names.session];
+    // Most protocol traffic (pip, npm installs) carries no cookie: stay synchronous for it.
+    if (!cookie) return done();
+    loadAuth(req, cookie).then(() => done(), done);
   });
+  async function loadAuth(req: FastifyRequest, cookie: string): Promise<void> {
+    const session = await findSession(deps.db, deps.clock.now(), policy, cookie);
+    const user = session ? await getUser(deps.db, session.userId) : null;
+    if (session && user && !user.isFrozen) req.auth = { user, session, cookie };
+    // Pages only (not API or protocol routes): mandate banners for the signed-in maintainer.
+    if (req.auth && !/^\/(npm|simple|files|legacy|pypi|api|static|metrics|healthz|readyz)\b/.test(req.url)) {
+      req.banners = await bannersFor(deps, req.auth.user.id);
+    }
+  }
 }
 
 /**

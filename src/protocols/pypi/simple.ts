@@ -14,11 +14,24 @@ type Format = "json" | "html" | "text/html";
  * PEP 691 content negotiation: the best q-value among the types we serve wins; `?format=` overrides;
  * text/html is the default for browsers and old pips.
  */
+const negotiated = new Map<string, Format>();
+
 export function negotiate(req: FastifyRequest): Format {
   const q = (req.query as Record<string, unknown>).format;
   if (q === JSON_TYPE) return "json";
   if (q === HTML_TYPE) return "html";
   const accept = String(req.headers.accept ?? "");
+  // Clients send the same few Accept headers over and over (pip's is fixed): parse each once.
+  let known = negotiated.get(accept);
+  if (!known) {
+    known = parseAccept(accept);
+    if (negotiated.size > 1000) negotiated.clear();
+    negotiated.set(accept, known);
+  }
+  return known;
+}
+
+function parseAccept(accept: string): Format {
   let best: Format = "text/html";
   let bestQ = -1;
   for (const part of accept.split(",")) {

@@ -101,6 +101,15 @@ describe.each(testDatabases())("PyPI upload and simple API on %s", (kind) => {
     expect(res.headers.location).toBe("/simple/demo-pkg/");
   });
 
+  it("stores both of two parallel uploads that create the same project and release", async () => {
+    const { token } = await maintainer(t, "alice");
+    const wheel = await buildWheel(dir, { name: "demo-pkg", version: "1.0.0" });
+    const sdist = await buildSdist(dir, { name: "demo-pkg", version: "1.0.0" });
+    const [a, b] = await Promise.all([upload(wheel, token), upload(sdist, token)]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    expect(await rows()).toEqual({ files: 2, projects: 1 });
+  });
+
   it("answers a second upload of the same file with 400 File already exists", async () => {
     const { token } = await maintainer(t, "alice");
     const wheel = await buildWheel(dir, { name: "demo-pkg", version: "1.0.0" });

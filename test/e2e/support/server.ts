@@ -37,6 +37,19 @@ function exited(child: ChildProcess): Promise<Exit> {
   return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 }
 
+/** One line of the access log (msg "request", src/ops/access-log.ts), kept when the server logs at info level. */
+export interface LoggedRequest {
+  method: string;
+  url: string;
+}
+
+export interface StartOptions {
+  /** Reuse a data dir (a restart after stop/kill); by default a fresh temp dir. */
+  dataDir?: string;
+  /** Reuse a port (a restart keeps URLs, and so WHARF_ORIGIN, stable); by default a free one. */
+  port?: number;
+}
+
 export interface WharfServer {
   port: number;
   /** The configured origin (http://localhost:PORT), for browsers: cookies, CSRF Origin check, WebAuthn. */
@@ -45,37 +58,75 @@ export interface WharfServer {
   url: string;
   dataDir: string;
   outboxDir: string;
+  /** The WHARF_* settings it runs with (data dir, port, origin, secret key, ...), for the CLI and restarts. */
+  env: Record<string, string>;
+  /** Every request in the access log so far (needs WHARF_LOG_LEVEL=info), never truncated. */
+  requests(): LoggedRequest[];
   /** What the process printed (stdout and stderr, last 64 KiB), for failure messages. */
   output(): string;
   /** SIGTERM, then the exit status; SIGKILL after 15 s (then `signal` is SIGKILL). Idempotent. */
   stop(): Promise<Exit>;
+  /** SIGKILL now (a crash: no graceful shutdown, no cleanup), then the exit status. */
+  kill(): Promise<Exit>;
   /** Removes the data dir (call after stop). */
   cleanup(): void;
 }
 
-/** Runs `wharf serve` (dist/main.js) on a free port and a fresh data dir, and waits for /readyz. */
-export async function startWharf(env: Record<string, string> = {}): Promise<WharfServer> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), "wharf-e2e-"));
+/** Collects access-log lines (msg "request") from pino's JSON output, across chunk boundaries. */
+function accessLog(): { feed(b: Buffer): void; requests: LoggedRequest[] } {
+  const requests: LoggedRequest[] = [];
+  let partial = "";
+  return {
+    requests,
+    feed(b) {
+      const lines = (partial + b.toString("utf8")).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        if (!line.includes('"msg":"request"')) continue;
+        try {
+          const { req } = JSON.parse(line) as { req?: { method?: string; url?: string } };
+          if (req?.method && req.url) requests.push({ method: req.method, url: req.url });
+        } catch {
+          // Not a JSON log line (e.g. a start-up message on stderr).
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Runs `wharf serve` (dist/main.js) on a free port and a fresh data dir, and waits for /readyz. With
+ * `opts.dataDir`/`opts.port` it restarts a server that was stopped or killed, on the same data.
+ */
+export async function startWharf(
+  env: Record<string, string> = {},
+  opts: StartOptions = {},
+): Promise<WharfServer> {
+  const port = opts.port ?? (await freePort());
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "wharf-e2e-"));
   const origin = `http://localhost:${port}`;
+  const settings: Record<string, string> = {
+    WHARF_DATA_DIR: dataDir,
+    WHARF_PORT: String(port),
+    WHARF_ORIGIN: origin,
+    WHARF_SECRET_KEY: "e2e-secret-key-0123456789-abcdefghijklmnopqrstuv",
+    WHARF_LOG_LEVEL: "warn",
+    ...env,
+  };
   const child = spawn(process.execPath, [WHARF_MAIN, "serve"], {
     cwd: ROOT,
-    env: {
-      ...baseEnv(),
-      WHARF_DATA_DIR: dataDir,
-      WHARF_PORT: String(port),
-      WHARF_ORIGIN: origin,
-      WHARF_SECRET_KEY: "e2e-secret-key-0123456789-abcdefghijklmnopqrstuv",
-      WHARF_LOG_LEVEL: "warn",
-      ...env,
-    },
+    env: { ...baseEnv(), ...settings },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
+  const log = accessLog();
   const keep = (b: Buffer) => {
     out = (out + b.toString("utf8")).slice(-MAX_OUTPUT);
   };
-  child.stdout?.on("data", keep);
+  child.stdout?.on("data", (b: Buffer) => {
+    keep(b);
+    log.feed(b);
+  });
   child.stderr?.on("data", keep);
   const exit = exited(child);
   let stopping: Promise<Exit> | undefined;
@@ -85,6 +136,8 @@ export async function startWharf(env: Record<string, string> = {}): Promise<Whar
     url: `http://127.0.0.1:${port}`,
     dataDir,
     outboxDir: join(dataDir, "outbox"),
+    env: settings,
+    requests: () => [...log.requests],
     output: () => out,
     stop() {
       stopping ??= (async () => {
@@ -96,13 +149,18 @@ export async function startWharf(env: Record<string, string> = {}): Promise<Whar
       })();
       return stopping;
     },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      return exit;
+    },
     cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
   };
   try {
     await waitReady(server, exit);
   } catch (e) {
     await server.stop();
-    server.cleanup();
+    // A restart leaves the data dir to its owner (who may want to look at it).
+    if (!opts.dataDir) server.cleanup();
     throw e;
   }
   return server;
