@@ -39,7 +39,7 @@ export async function confirmSudoMfa(
     }
     method = "password";
     if ((await factorSummary(deps.db, user.id)).enrolled) {
-      if (!input.factor || !input.factor.code.trim()) {
+      if (!input.factor?.code.trim()) {
         throw accountErrors.LOGIN_FAILED(
           "Also enter a code from your authenticator app or a recovery code, or use your security key.",
         );

@@ -34,10 +34,16 @@ export function registerOps(app: FastifyInstance, deps: Deps): Registry {
     const key = `${req.method} ${route}`;
     const ckey = `${key} ${reply.statusCode}`;
     let c = counters.get(ckey);
-    if (!c) counters.set(ckey, (c = requests.labels(req.method, route, String(reply.statusCode))));
+    if (!c) {
+      c = requests.labels(req.method, route, String(reply.statusCode));
+      counters.set(ckey, c);
+    }
     c.inc();
     let t = timers.get(key);
-    if (!t) timers.set(key, (t = latency.labels(req.method, route)));
+    if (!t) {
+      t = latency.labels(req.method, route);
+      timers.set(key, t);
+    }
     t.observe(reply.elapsedTime / 1000);
     done();
   });

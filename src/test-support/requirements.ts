@@ -23,6 +23,8 @@ const REQUIREMENTS = {
   twine: { check: () => onPath("twine"), install: "apt-get install -y twine" },
   pip: { check: () => onPath("pip") || onPath("pip3"), install: "apt-get install -y python3-pip" },
   npm: { check: () => onPath("npm"), install: "apt-get install -y npm" },
+  // A pseudo-terminal for npm's prompts (OTP, web login): util-linux `script`.
+  script: { check: () => onPath("script"), install: "apt-get install -y util-linux" },
   // A fresh virtual environment with its own pip, for installing from Wharf in isolation.
   venv: {
     check: () => runs("python3", ["-c", "import venv, ensurepip"]),
@@ -33,7 +35,6 @@ const REQUIREMENTS = {
     check: () => wheelBuildPython() !== undefined,
     install: "apt-get install -y python3-setuptools python3-wheel",
   },
-  wrk: { check: () => onPath("wrk"), install: "apt-get install -y wrk" },
 } as const;
 
 export type RequirementName = keyof typeof REQUIREMENTS;

@@ -95,7 +95,7 @@ export function sendRendered(
     .header("cache-control", cacheControl)
     .header("content-type", r.contentType);
   const inm = req.headers["if-none-match"];
-  if (inm && inm.split(",").some((t) => t.trim() === r.etag)) return reply.status(304).send();
+  if (inm?.split(",").some((t) => t.trim() === r.etag)) return reply.status(304).send();
   if (/\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
     return reply.header("content-encoding", "gzip").send(r.gzip);
   }
