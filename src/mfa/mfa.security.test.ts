@@ -184,4 +184,17 @@ describe.each(testDatabases())("second-step threats on %s", (kind) => {
       expect(dump).not.toContain(needle);
     expect(textOf((await web.get("/account/two-factor")).body, "codes-left")).toBe("10");
   });
+
+  it("offers to end other sessions after a factor change, and ends them", async () => {
+    const web = await signedUp(t, "alice");
+    const other = new FormClient(t.app, "10.6.0.1");
+    await other.get("/account/login");
+    await other.post("/account/login", { username: "alice", password: "correct horse battery" });
+    await enrollTotp(t, web);
+    const page = await web.get("/account/two-factor");
+    expect(page.body).toContain('id="other-sessions"');
+    await web.post("/account/sessions/revoke-others", {});
+    expect((await other.get("/account/")).statusCode).toBe(303);
+    expect((await web.get("/account/two-factor")).body).not.toContain('id="other-sessions"');
+  });
 });

@@ -8,7 +8,10 @@ const Strength = (p: { resistant: boolean }) =>
 
 const LastUsed = (p: { ms: number | null }) => (p.ms ? <Time ms={p.ms} /> : <span class="muted">never</span>);
 
-export function TwoFactorPage(ctx: PageContext, s: { f: FactorSummary; error?: string }) {
+export function TwoFactorPage(
+  ctx: PageContext,
+  s: { f: FactorSummary; error?: string; otherSessions?: number },
+) {
   const { f } = s;
   const last = (f.totp ? 1 : 0) + f.keys.length === 1;
   return (
@@ -26,6 +29,21 @@ export function TwoFactorPage(ctx: PageContext, s: { f: FactorSummary; error?: s
         <div class="alert info" role="note">
           You have only one second factor. Add another (a second security key is best) so a lost device does
           not lock you out. Removing it turns two-factor authentication off.
+        </div>
+      )}
+      {(s.otherSessions ?? 0) > 0 && (
+        <div class="alert info" role="note" id="other-sessions">
+          You are signed in on {s.otherSessions} other browser(s). After changing your factors, end those
+          sessions if you did not start them yourself (ASVS: offer to end other sessions after an
+          authentication change).
+          <Form
+            action="/account/sessions/revoke-others"
+            csrf={ctx.csrf}
+            class="inline"
+            label="Sign out other sessions"
+          >
+            <Submit kind="secondary">Sign out all other sessions</Submit>
+          </Form>
         </div>
       )}
       <section class="card" aria-labelledby="keys-h">

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { inSudo } from "../../accounts/index.js";
+import { inSudo, listSessions } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
 import {
   beginTotpEnrollment,
@@ -41,7 +41,16 @@ export function registerTwoFactorRoutes(app: FastifyInstance, deps: Deps): void 
     const auth = gate(req, reply, false);
     if (!auth) return reply;
     const f = await factorSummary(deps.db, auth.user.id);
-    return sendPage(deps, req, reply, "Two-factor authentication", (c) => TwoFactorPage(c, { f }));
+    const sessions = await listSessions(
+      deps.db,
+      deps.clock.now(),
+      { idleMs: deps.config.sessionIdleMs, maxMs: deps.config.sessionMaxMs },
+      auth.user.id,
+    );
+    const otherSessions = sessions.filter((x) => x.publicId !== auth.session.publicId).length;
+    return sendPage(deps, req, reply, "Two-factor authentication", (c) =>
+      TwoFactorPage(c, { f, otherSessions }),
+    );
   });
 
   app.get("/account/two-factor/totp", async (req, reply) => {
