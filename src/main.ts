@@ -4,6 +4,8 @@ import { type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./
 import { giveawayCli } from "./cli/giveaway.js";
 import { mandateCli } from "./cli/mandates.js";
 import { userMfaStatus, userResetMfa } from "./cli/mfa.js";
+import { policyCli } from "./cli/policy.js";
+import { statsCli } from "./cli/stats.js";
 import { tokenCreate } from "./cli/token.js";
 import { userCreate, userList } from "./cli/user.js";
 import { type Config, ConfigError, describeConfig, loadConfig, resolveSecretKey } from "./config.js";
@@ -22,6 +24,9 @@ Commands:
   user reset-mfa U --reason R  Remove every second factor (recorded, emailed, sessions ended)
   giveaway       Security-key promo codes: load FILE | status
   policy mandate Define MFA mandates: create | update | list | archive (see --help)
+  policy compute | rule | critical | simulate
+                 Critical projects: rank by downloads now, the rule, designate by hand, simulate a mandate
+  stats import FILE  Import download statistics: a combined access log or a CSV (see --help)
   token create   Issue an API token for a user: --user U [--project NAME]... [--expires DAYS]
 
 Run 'wharf <command> --help' for a command's options.`,
@@ -85,6 +90,8 @@ async function serve(config: Config): Promise<void> {
 export async function main(argv: string[]): Promise<number> {
   const [first, second] = argv;
   if (first === "policy" && second === "mandate") return mandateCli(argv.slice(2));
+  if (first === "policy") return policyCli(argv.slice(1));
+  if (first === "stats") return statsCli(argv.slice(1));
   if (first === "giveaway") return giveawayCli(argv.slice(1));
   const command =
     first === "config" || first === "user" || first === "token"

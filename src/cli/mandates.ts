@@ -1,6 +1,13 @@
 import { loadConfig, resolveSecretKey } from "../config.js";
 import { isAppError } from "../lib/errors.js";
-import { activeMandates, archiveMandate, createMandate, type Mandate, phaseOf, updateMandate } from "../policy/index.js";
+import {
+  activeMandates,
+  archiveMandate,
+  createMandate,
+  type Mandate,
+  phaseOf,
+  updateMandate,
+} from "../policy/index.js";
 import { parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { withAccountDeps } from "./user.js";
 
@@ -33,7 +40,12 @@ function window(v: unknown): number {
 
 function describe(m: Mandate, now: number): string {
   const d = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  const cohort = m.cohort === "threshold" ? `threshold ≥ ${m.threshold} downloads/${m.windowDays}d` : m.cohort === "projects" ? `projects ${m.projects.join(", ")}` : m.cohort;
+  const cohort =
+    m.cohort === "threshold"
+      ? `threshold ≥ ${m.threshold} downloads/${m.windowDays}d`
+      : m.cohort === "projects"
+        ? `projects ${m.projects.join(", ")}`
+        : m.cohort;
   return `${m.id}  ${m.name}  [${phaseOf(m, now)}]  ${m.ecosystem ?? "all ecosystems"}  ${cohort}  ${m.strength}  notice ${d(m.noticeAt)}  warn ${d(m.warnAt)}  enforce ${d(m.enforceAt)}`;
 }
 
@@ -76,7 +88,14 @@ export async function mandateCli(argv: string[]): Promise<number> {
     try {
       if (sub === "list") {
         const all = await activeMandates(deps.db);
-        if (values.json) console.log(JSON.stringify(all.map((m) => ({ ...m, phase: phaseOf(m, now) })), null, 2));
+        if (values.json)
+          console.log(
+            JSON.stringify(
+              all.map((m) => ({ ...m, phase: phaseOf(m, now) })),
+              null,
+              2,
+            ),
+          );
         else console.log(all.length ? all.map((m) => describe(m, now)).join("\n") : "(no mandates)");
       } else if (sub === "create") {
         console.log(describe(await createMandate(deps.db, now, "cli", input()), now));

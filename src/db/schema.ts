@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /**
  * Table types for Kysely. Times are epoch milliseconds in BIGINT columns and booleans are 0/1 integers
  * so that SQLite and PostgreSQL behave identically (pg's int8 is parsed to number in db/index.ts).
@@ -17,6 +19,10 @@ export interface UsersTable {
   created_at: number;
   mfa_enrolled_at: number | null;
   mfa_checkup_at: number | null;
+  /** 004: 'auth-only' | 'auth-and-writes'; null = auth-and-writes once a factor is enrolled. */
+  npm_tfa_mode: string | null;
+  /** 004: a sealed TOTP enrollment started from the npm CLI, awaiting its first code. */
+  totp_pending: string | null;
 }
 
 export interface SessionsTable {
@@ -67,6 +73,14 @@ export interface ProjectsTable {
   created_at: number;
   upload_limit_bytes: number | null;
   serial: number;
+  /** 004: 'none' | 'publish' | 'automation' (npm access set mfa=...): an OTP on every write. */
+  npm_mfa: Generated<string>;
+  /** 005: set by the daily criticality job or an admin. */
+  critical_since: number | null;
+  critical_manual: Generated<number>;
+  critical_reason: string | null;
+  /** 005: the owners' requirement of everyone who publishes: none | any | phishing-resistant. */
+  mfa_requirement: Generated<string>;
 }
 
 export interface RolesTable {
@@ -150,6 +164,14 @@ export interface ApiTokensTable {
   expires_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** 004: 1 = reads only; authenticateToken refuses it unless the caller only reads. */
+  readonly: Generated<number>;
+  /** 004: JSON array of IPv4 CIDRs the token may be used from; null = anywhere. */
+  cidr_whitelist: string | null;
+  /** 004: 1 = npm writes skip the OTP prompt unless the package requires 2FA to publish. */
+  bypass_2fa: Generated<number>;
+  /** 004: JSON array of npm scopes ("@acme") whose existing packages the token also covers. */
+  npm_scopes: string | null;
 }
 
 export interface ApiTokenProjectsTable {
@@ -210,7 +232,164 @@ export interface RememberedBrowsersTable {
   revoked_at: number | null;
 }
 
+export interface DistTagsTable {
+  project_id: string;
+  tag: string;
+  version: string;
+  updated_at: number;
+}
+
+export interface CliWebAuthTable {
+  id: string;
+  kind: string;
+  user_id: string | null;
+  done_hash: string;
+  description: string;
+  operation: string;
+  ip: string;
+  created_at: number;
+  expires_at: number;
+  confirmed_at: number | null;
+  denied_at: number | null;
+  result_enc: string | null;
+  delivered_at: number | null;
+  otp_hash: string | null;
+  spent_at: number | null;
+}
+
+export interface CriticalityRulesTable {
+  ecosystem: string;
+  mode: string;
+  value: number;
+  window_days: number;
+  sticky: number;
+  updated_at: number;
+}
+
+export interface MandatesTable {
+  id: string;
+  name: string;
+  ecosystem: string | null;
+  cohort: string;
+  cohort_value: string | null;
+  window_days: number;
+  strength: string;
+  notice_at: number;
+  warn_at: number;
+  enforce_at: number;
+  created_at: number;
+  created_by: string;
+  archived_at: number | null;
+}
+
+export interface MandateNoticesTable {
+  mandate_id: string;
+  user_id: string;
+  kind: string;
+  sent_at: number;
+}
+
+export interface JobLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
+export interface GiveawayCodesTable {
+  id: string;
+  code: string;
+  batch: string;
+  loaded_at: number;
+  claimed_by: string | null;
+  claimed_at: number | null;
+}
+
+/** 006: download statistics (src/policy/stats*.ts). A name's id is shared by its rows in every table. */
+export interface StatsNamesTable {
+  id: Generated<number>;
+  ecosystem: string;
+  /** PEP 503 normalized (PyPI) or lower-case (npm): the same key as projects.normalized_name. */
+  name: string;
+}
+
+export interface StatsSourcesTable {
+  id: Generated<number>;
+  name: string;
+}
+
+export interface DownloadStatsTable {
+  ecosystem: string;
+  /** Days since the Unix epoch (UTC). */
+  day: number;
+  name_id: number;
+  source_id: number;
+  count: number;
+}
+
+export interface DownloadWeeksTable {
+  ecosystem: string;
+  name_id: number;
+  /** floor(day / 7). */
+  week: number;
+  count: number;
+}
+
+export interface DownloadMonthsTable {
+  ecosystem: string;
+  name_id: number;
+  /** (year - 1970) * 12 + month (0-11), UTC. */
+  month: number;
+  count: number;
+}
+
+export interface StatsCoverageTable {
+  ecosystem: string;
+  day: number;
+  source_id: number;
+}
+
+export interface StatsImportsTable {
+  id: string;
+  source_id: number;
+  sha256: string;
+  scope: string;
+  format: string;
+  file_name: string;
+  imported_at: number;
+  rows: Generated<number>;
+  downloads: Generated<number>;
+  first_day: number | null;
+  last_day: number | null;
+}
+
+/** 006: criticality notifications waiting to be sent (policy/criticality-queue.ts). */
+export interface PolicyMailTable {
+  id: string;
+  to_addr: string;
+  subject: string;
+  body: string;
+  created_at: number;
+  claimed_by: string | null;
+  claimed_at: number | null;
+  attempts: Generated<number>;
+}
+
 export interface Database {
+  policy_mail: PolicyMailTable;
+  stats_names: StatsNamesTable;
+  stats_sources: StatsSourcesTable;
+  download_stats: DownloadStatsTable;
+  download_weeks: DownloadWeeksTable;
+  download_months: DownloadMonthsTable;
+  stats_coverage: StatsCoverageTable;
+  stats_imports: StatsImportsTable;
+  giveaway_codes: GiveawayCodesTable;
+  criticality_rules: CriticalityRulesTable;
+  mandates: MandatesTable;
+  mandate_notices: MandateNoticesTable;
+  job_leases: JobLeasesTable;
+  dist_tags: DistTagsTable;
+  cli_web_auth: CliWebAuthTable;
   totp_credentials: TotpCredentialsTable;
   recovery_codes: RecoveryCodesTable;
   webauthn_credentials: WebauthnCredentialsTable;

@@ -1,9 +1,12 @@
 /** Ecosystem-neutral projects, releases, files, roles and download counts (PyPI now, npm next). */
 export { ChangeFeed } from "./changes.js";
+// npm (protocols/npm): dist-tags, unpublish, owners from the CLI, per-package 2FA, deprecation, search.
+export { changeDistTag, listDistTags, putDistTag } from "./dist-tags.js";
 export { DownloadCounter, dayOf, downloadsSince } from "./downloads.js";
 export { packageErrors } from "./errors.js";
 export { recordProjectEvent } from "./events.js";
 export { removeFile, removeRelease, yankRelease } from "./manage.js";
+export { changeOwners, type OwnerChange } from "./owners.js";
 export { acceptInvitation, declineInvitation, inviteMember, removeMember } from "./people.js";
 export {
   bumpSerial,
@@ -46,3 +49,6 @@ export {
   projectsOfUser,
   type Role,
 } from "./roles.js";
+export { searchEcosystem } from "./search.js";
+export { type MfaRequirement, mfaRequirementOf, setDeprecations, setMfaRequirement } from "./settings.js";
+export { UNPUBLISH_WINDOW, type UnpublishResult, unpublishVersions } from "./unpublish.js";

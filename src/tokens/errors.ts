@@ -21,4 +21,11 @@ export const tokenErrors = catalogue({
   EMAIL_UNVERIFIED: { status: 403, message: "Verify your email address before creating API tokens." },
   SUDO_REQUIRED: { status: 403, message: "Confirm it is you to create tokens." },
   NOT_FOUND: { status: 404, message: "That token does not exist." },
+  // 004 (npm token options)
+  TOKEN_ADDRESS: { status: 403, message: "This API token may not be used from this address." },
+  CIDR_INVALID: { status: 400, field: "cidr", message: "Invalid CIDR range: use a.b.c.d/n." },
+  TOKEN_READONLY: {
+    status: 403,
+    message: "This API token is read-only: it cannot publish or change anything.",
+  },
 });

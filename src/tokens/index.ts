@@ -1,6 +1,9 @@
 /** Scoped, prefixed, hashed API tokens shared by every protocol (twine today, npm next). */
+
+export { type CliToken, type CliTokenRequest, createCliToken, findUserTokenId, tokenOptions } from "./cli.js";
 export { tokenErrors } from "./errors.js";
 export { TOKEN_PREFIX } from "./format.js";
+export { ipAllowed, normalizeCidrs } from "./restrictions.js";
 export { createUserToken, issueAdminToken, revokeUserToken } from "./service.js";
 export {
   type ApiToken,

@@ -2,6 +2,7 @@ import type { DbExecutor } from "../db/index.js";
 import { newId } from "../lib/ids.js";
 import { tokenErrors } from "./errors.js";
 import { mintToken, tokenLookup, tokenMatches } from "./format.js";
+import { checkTokenAddress, projectsInNpmScopes } from "./restrictions.js";
 import type { TokenUsage } from "./usage.js";
 
 export type TokenScope = { kind: "account" } | { kind: "projects"; projectIds: string[] };
@@ -26,6 +27,10 @@ export interface TokenActor {
   tokenId: string;
   userId: string;
   scope: TokenScope;
+  /** 004: may read but not write (authenticateToken refuses it unless the caller only reads). */
+  readonly?: boolean;
+  /** 004: npm writes skip the OTP prompt unless the package requires 2FA to publish. */
+  bypass2fa?: boolean;
 }
 
 export interface NewToken {
@@ -158,6 +163,11 @@ export async function authenticateToken(
   usage: TokenUsage | undefined,
   now: number,
   token: string,
+  /**
+   * 004: `ip` is checked against the token's CIDR allow-list (without it such tokens fail closed);
+   * read-only tokens are refused unless the caller says the request only reads.
+   */
+  use: { ip?: string; read?: boolean } = {},
 ): Promise<TokenActor> {
   const lookup = tokenLookup(token);
   if (!lookup) throw tokenErrors.TOKEN_INVALID();
@@ -176,17 +186,23 @@ export async function authenticateToken(
     .executeTakeFirst();
   if (!user || user.is_frozen === 1)
     throw tokenErrors.TOKEN_INVALID("This account is frozen. Contact the registry operators.");
+  checkTokenAddress(row.cidr_whitelist, use.ip);
+  if (row.readonly === 1 && !use.read) throw tokenErrors.TOKEN_READONLY();
   usage?.touch(row.id, now);
-  if (row.scope === "account") return { tokenId: row.id, userId: row.user_id, scope: { kind: "account" } };
+  const flags = { readonly: row.readonly === 1, bypass2fa: row.bypass_2fa === 1 };
+  if (row.scope === "account")
+    return { tokenId: row.id, userId: row.user_id, scope: { kind: "account" }, ...flags };
   const projects = await db
     .selectFrom("api_token_projects")
     .select("project_id")
     .where("token_id", "=", row.id)
     .execute();
+  const inScopes = await projectsInNpmScopes(db, row.user_id, row.npm_scopes);
   return {
     tokenId: row.id,
     userId: row.user_id,
-    scope: { kind: "projects", projectIds: projects.map((p) => p.project_id) },
+    scope: { kind: "projects", projectIds: [...projects.map((p) => p.project_id), ...inScopes] },
+    ...flags,
   };
 }
 

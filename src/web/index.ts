@@ -16,7 +16,7 @@ import { registerWebAuthnRoutes } from "./routes/webauthn.js";
 import { registerStaticScripts } from "./static-scripts.js";
 import { STYLESHEET } from "./styles.js";
 
-export { sendPage } from "./context.js";
+export { checkCsrf, sendPage } from "./context.js";
 export { ErrorPage } from "./pages/home.js";
 
 /** The server-rendered website. Every POST here must carry a valid CSRF token. */

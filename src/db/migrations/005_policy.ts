@@ -3,10 +3,16 @@ import type { Kysely } from "kysely";
 export async function up(db: Kysely<unknown>): Promise<void> {
   // Criticality: set by the daily job (auto) or by an admin (manual, with a reason). Sticky by default.
   await db.schema.alterTable("projects").addColumn("critical_since", "bigint").execute();
-  await db.schema.alterTable("projects").addColumn("critical_manual", "integer", (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable("projects")
+    .addColumn("critical_manual", "integer", (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable("projects").addColumn("critical_reason", "text").execute();
   // An owner's own requirement for everyone who publishes: none | any | phishing-resistant.
-  await db.schema.alterTable("projects").addColumn("mfa_requirement", "text", (c) => c.notNull().defaultTo("none")).execute();
+  await db.schema
+    .alterTable("projects")
+    .addColumn("mfa_requirement", "text", (c) => c.notNull().defaultTo("none"))
+    .execute();
 
   await db.schema
     .createTable("criticality_rules")
@@ -60,5 +66,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ["job_leases", "mandate_notices", "mandates", "criticality_rules"]) await db.schema.dropTable(t).execute();
+  for (const t of ["job_leases", "mandate_notices", "mandates", "criticality_rules"])
+    await db.schema.dropTable(t).execute();
 }

@@ -8,10 +8,18 @@ export interface Migration {
 import * as m001 from "./001_accounts.js";
 import * as m002 from "./002_packages_tokens.js";
 import * as m003 from "./003_mfa.js";
+import * as m004 from "./004_npm.js";
+import * as m005 from "./005_policy.js";
+import * as m006 from "./006_stats.js";
+import * as m007 from "./007_giveaway.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
   "001_accounts": m001,
   "002_packages_tokens": m002,
   "003_mfa": m003,
+  "004_npm": m004,
+  "005_policy": m005,
+  "006_stats": m006,
+  "007_giveaway": m007,
 };

@@ -1,0 +1,229 @@
+import { loadConfig } from "../config.js";
+import { isAppError } from "../lib/errors.js";
+import {
+  type ComputeReport,
+  CRITICALITY_LEASE,
+  type CriticalityRule,
+  computeCriticality,
+  deliverPolicyMail,
+  describeRule,
+  designateCritical,
+  getRule,
+  instanceId,
+  parseCount,
+  parsePercent,
+  parseWindow,
+  removeCritical,
+  type SimulationResult,
+  STATS_ECOSYSTEMS,
+  type StatsEcosystem,
+  setRule,
+  simulate,
+  withLease,
+} from "../policy/index.js";
+import { type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
+import { fmt, withPolicyDeps } from "./stats.js";
+
+export const POLICY_HELP = `Usage: wharf policy <command> [options] [settings]
+
+  compute [--ecosystem E]
+      Rank projects by downloads and designate critical ones now (the server also does it daily).
+  rule show
+  rule set --ecosystem E (--top 1% | --top-k N | --threshold N) [--window 180d] [--sticky true|false]
+      The criticality rule (default: top 1% over 180 days, sticky: never removed automatically).
+  critical add NAME --ecosystem E --reason R
+  critical remove NAME --ecosystem E --reason R
+      Designate or undesignate a project by hand; the reason is recorded on the project. A removed
+      project stays out until it is added again.
+  simulate --ecosystem E [--top 1% | --top-k N | --threshold N] [--window 180d]
+           [--strength any|phishing-resistant] [--json]
+      What a mandate over the critical projects would meet: cohort, maintainers, their two-factor
+      readiness and the emails each phase would send. Changes nothing.
+  mandate ...
+      Rollouts: see 'wharf policy mandate --help'.
+
+${SETTINGS_HELP}`;
+
+const OPTIONS: Options = {
+  ecosystem: { type: "string" },
+  top: { type: "string" },
+  "top-k": { type: "string" },
+  threshold: { type: "string" },
+  window: { type: "string" },
+  sticky: { type: "string" },
+  strength: { type: "string" },
+  reason: { type: "string" },
+  json: { type: "boolean" },
+};
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+const str = (v: Values, k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
+
+function ecosystemOf(v: Values, required: boolean): StatsEcosystem | undefined {
+  const e = str(v, "ecosystem");
+  if (e === undefined && !required) return undefined;
+  if (!STATS_ECOSYSTEMS.includes(e as StatsEcosystem))
+    throw new UsageError("--ecosystem must be pypi or npm");
+  return e as StatsEcosystem;
+}
+
+/** Exactly one of --top / --top-k / --threshold (or none when `optional`). */
+function selection(v: Values, optional: boolean): Pick<CriticalityRule, "mode" | "value"> | undefined {
+  const given = (["top", "top-k", "threshold"] as const).filter((k) => str(v, k) !== undefined);
+  if (given.length > 1) throw new UsageError("Give only one of --top, --top-k and --threshold");
+  const [k] = given;
+  if (!k) {
+    if (optional) return undefined;
+    throw new UsageError("Give one of --top 1%, --top-k N or --threshold N");
+  }
+  const text = str(v, k)!;
+  return usage(() =>
+    k === "top"
+      ? { mode: "top-percent" as const, value: parsePercent(text) }
+      : { mode: k === "top-k" ? ("top-k" as const) : ("threshold" as const), value: parseCount(text) },
+  );
+}
+
+function usage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** `wharf policy compute | rule | critical | simulate ...` (mandates live in cli/mandates.ts). */
+export async function policyCli(argv: string[]): Promise<number> {
+  const [sub, ...after] = argv;
+  const twoWord = sub === "rule" || sub === "critical";
+  const action = twoWord ? `${sub} ${after[0] ?? ""}` : (sub ?? "");
+  const { values, positionals } = parse(twoWord ? after.slice(1) : after, OPTIONS);
+  const known = ["compute", "simulate", "rule show", "rule set", "critical add", "critical remove"];
+  if (values.help || !known.includes(action)) {
+    console.log(POLICY_HELP);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig(process.env, settingFlags(values));
+  return withPolicyDeps(config, async (deps) => {
+    try {
+      switch (action) {
+        case "compute": {
+          const holder = instanceId();
+          const ecosystem = ecosystemOf(values, false);
+          const run = await withLease(deps.db, CRITICALITY_LEASE, holder, 15 * 60_000, deps.clock.now(), () =>
+            computeCriticality(deps, { ecosystem }),
+          );
+          if (!run.ran)
+            throw new UsageError(
+              `Another instance is computing criticality (its lease ends ${new Date(run.heldUntil ?? 0).toISOString()}); try again later.`,
+            );
+          for (const r of run.value) console.log(describeCompute(r));
+          const mail = await deliverPolicyMail(deps);
+          if (mail.sent || mail.failed)
+            console.log(
+              `Sent ${fmt(mail.sent)} email(s)${mail.failed ? `; ${fmt(mail.failed)} failed and will be retried by the server` : ""}.`,
+            );
+          return 0;
+        }
+        case "rule show":
+          for (const e of STATS_ECOSYSTEMS) {
+            const r = await getRule(deps.db, e);
+            console.log(`${e}: ${describeRule(r)}${r.sticky ? ", sticky" : ", not sticky"}`);
+          }
+          return 0;
+        case "rule set": {
+          const ecosystem = ecosystemOf(values, true)!;
+          const current = await getRule(deps.db, ecosystem);
+          const sticky = str(values, "sticky");
+          if (sticky !== undefined && sticky !== "true" && sticky !== "false")
+            throw new UsageError("--sticky must be true or false");
+          const rule = await setRule(
+            deps.db,
+            {
+              ...current,
+              ...selection(values, false),
+              windowDays: str(values, "window")
+                ? usage(() => parseWindow(str(values, "window")!))
+                : current.windowDays,
+              sticky: sticky === undefined ? current.sticky : sticky === "true",
+            },
+            deps.clock.now(),
+          );
+          console.log(`${ecosystem}: ${describeRule(rule)}${rule.sticky ? ", sticky" : ", not sticky"}.`);
+          console.log("Run 'wharf policy compute' to apply it now (the server applies it within a day).");
+          return 0;
+        }
+        case "critical add":
+        case "critical remove": {
+          const name = positionals[0];
+          if (!name)
+            throw new UsageError(`Give the project: wharf policy ${action} NAME --ecosystem E --reason R`);
+          const input = {
+            ecosystem: ecosystemOf(values, true)!,
+            name,
+            reason: str(values, "reason") ?? "",
+            actorId: null,
+          };
+          const r =
+            action === "critical add"
+              ? await designateCritical(deps, input)
+              : await removeCritical(deps, input);
+          const done =
+            action === "critical add" ? "designated critical" : "removed from the critical projects";
+          console.log(
+            r.changed
+              ? `${r.project} ${done}; recorded on the project${r.mailed ? `; ${r.mailed} maintainer(s) emailed` : ""}.`
+              : `${r.project} was already ${action === "critical add" ? "designated by an admin" : "excluded"}: nothing changed.`,
+          );
+          return 0;
+        }
+        case "simulate": {
+          const sel = selection(values, true);
+          const result = await usage(() => ({
+            ecosystem: ecosystemOf(values, true)!,
+            ...(sel?.mode === "top-k"
+              ? { topK: sel.value }
+              : sel?.mode === "threshold"
+                ? { threshold: sel.value }
+                : { top: sel?.value ?? 1 }),
+            windowDays: str(values, "window") ? parseWindow(str(values, "window")!) : 180,
+            strength: (str(values, "strength") ?? "any") as "any" | "phishing-resistant",
+          }));
+          if (!["any", "phishing-resistant"].includes(result.strength))
+            throw new UsageError("--strength must be any or phishing-resistant");
+          const sim = await simulate(deps, result);
+          console.log(values.json ? JSON.stringify(sim, null, 2) : describeSimulation(sim));
+          return 0;
+        }
+      }
+    } catch (e) {
+      if (isAppError(e)) throw new UsageError(e.message);
+      throw e;
+    }
+    return 2;
+  });
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function describeCompute(r: ComputeReport): string {
+  return [
+    `${r.ecosystem}: ${r.rule}${r.sticky ? " (sticky)" : ""}`,
+    `  window ${r.window.first}..${r.window.last}; ${fmt(r.population)} projects with downloads; ${fmt(r.selected)} selected${r.cutoffDownloads !== null ? ` (at least ${fmt(r.cutoffDownloads)} downloads)` : ""}${r.unhosted ? `, ${fmt(r.unhosted)} of them not hosted here` : ""}`,
+    `  critical now: ${fmt(r.critical)} (+${fmt(r.added.length)} new, -${fmt(r.removed.length)} removed); ${fmt(r.queued)} email(s) to send`,
+    `  took ${secs(r.timings.plan + r.timings.apply)} (ranking ${secs(r.timings.plan)}, writes ${secs(r.timings.apply)})`,
+  ].join("\n");
+}
+
+function describeSimulation(s: SimulationResult): string {
+  const pct = (n: number) => (s.maintainers ? ` (${((100 * n) / s.maintainers).toFixed(1)}%)` : "");
+  return [
+    `Simulation for ${s.ecosystem}: ${s.rule}${s.sticky ? ", keeping today's designations" : ""} (window ${s.window.first}..${s.window.last})`,
+    `  cohort: ${fmt(s.cohort_size)} projects (${fmt(s.cohort_new)} newly designated; ${fmt(s.cohort_unhosted)} selected projects not hosted here)${s.cutoff_downloads !== null ? `, at least ${fmt(s.cutoff_downloads)} downloads` : ""}`,
+    `  maintainers: ${fmt(s.maintainers)}; with two-factor ${fmt(s.compliant_any)}${pct(s.compliant_any)}; with a security key or passkey ${fmt(s.compliant_phishing_resistant)}${pct(s.compliant_phishing_resistant)}; without a verified email ${fmt(s.without_verified_email)}`,
+    `  required: ${s.strength === "any" ? "any two-factor method" : "a security key or passkey"}; not compliant: ${fmt(s.non_compliant)}${pct(s.non_compliant)}`,
+    `  emails: ${Object.entries(s.emails)
+      .map(([phase, n]) => `${phase} ${fmt(n)}`)
+      .join(", ")}`,
+  ].join("\n");
+}

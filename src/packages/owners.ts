@@ -1,0 +1,94 @@
+import { getUserByUsername } from "../accounts/index.js";
+import { transaction } from "../db/index.js";
+import type { Deps } from "../deps.js";
+import type { EventContext } from "../events/index.js";
+import { AppError } from "../lib/errors.js";
+import { type Actor, decide } from "../policy/index.js";
+import { packageErrors } from "./errors.js";
+import { recordProjectEvent } from "./events.js";
+import { bumpSerial, type Project } from "./projects.js";
+import { addRole, getRole, removeRole } from "./roles.js";
+
+type OwnerDeps = Pick<Deps, "db" | "clock" | "mailer" | "log" | "changes"> & {
+  config: Pick<Deps["config"], "siteName" | "origin">;
+};
+
+async function mustManagePeople(deps: OwnerDeps, actor: Actor, project: Project): Promise<void> {
+  const d = await decide(deps.db, deps.config.origin, actor, "manage-people", project, deps.clock.now());
+  if (!d.allow) throw new AppError(d.status, d.code, d.reason);
+}
+
+async function mail(deps: OwnerDeps, to: string, subject: string, text: string): Promise<void> {
+  try {
+    await deps.mailer.send({
+      to,
+      subject: `[${deps.config.siteName}] ${subject}`,
+      text: `${text}\n\n— ${deps.config.siteName}`,
+    });
+  } catch (e) {
+    deps.log.error({ err: e }, "owner mail could not be sent");
+  }
+}
+
+export interface OwnerChange {
+  add: string[];
+  remove: string[];
+}
+
+/**
+ * `npm owner add/rm`. The web invites and waits for acceptance; the npm CLI has no accept step and
+ * prints "+ user" at once, so an owner added from the CLI becomes an owner directly — and is told by
+ * mail, with the way to leave, so nobody is attached to a package without knowing. All changes of one
+ * request commit together; the last owner cannot be removed.
+ */
+export async function changeOwners(
+  deps: OwnerDeps,
+  ctx: EventContext,
+  actor: Actor & { username: string },
+  project: Project,
+  change: OwnerChange,
+): Promise<void> {
+  await mustManagePeople(deps, actor, project);
+  const now = deps.clock.now();
+  const added: Array<{ username: string; email: string }> = [];
+  await transaction(deps.db, async (tx) => {
+    for (const name of change.add) {
+      const user = await getUserByUsername(tx, name);
+      if (!user) throw packageErrors.USER_NOT_FOUND(`No user named '${name}'.`);
+      if (await getRole(tx, project.id, user.id)) continue;
+      await addRole(tx, now, project.id, user.id, "owner");
+      await recordProjectEvent(tx, now, ctx, {
+        type: "role.added",
+        projectId: project.id,
+        projectName: project.name,
+        actorId: actor.userId,
+        people: [user.id],
+        data: { username: user.username, role: "owner", via: "npm owner add" },
+      });
+      added.push({ username: user.username, email: user.email });
+    }
+    for (const name of change.remove) {
+      const user = await getUserByUsername(tx, name);
+      if (!user) continue;
+      const role = await removeRole(tx, project.id, user.id);
+      await recordProjectEvent(tx, now, ctx, {
+        type: "role.removed",
+        projectId: project.id,
+        projectName: project.name,
+        actorId: actor.userId,
+        people: [user.id],
+        data: { username: user.username, role, via: "npm owner rm" },
+      });
+    }
+    await bumpSerial(tx, project.id);
+  });
+  await deps.changes.publish(project.id);
+  for (const a of added) {
+    await mail(
+      deps,
+      a.email,
+      `You are now an owner of ${project.name}`,
+      `Hello ${a.username},\n\n${actor.username} made you an owner of the package ${project.name} with \`npm owner add\`. You can now publish it. If you do not want this, leave the project at ${deps.config.origin}/account/projects or run: npm owner rm ${a.username} ${project.name}`,
+    );
+  }
+}

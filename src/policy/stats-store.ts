@@ -1,0 +1,211 @@
+import { sql } from "kysely";
+import type { DbExecutor, Tx } from "../db/index.js";
+import { DAY } from "../lib/clock.js";
+
+/**
+ * The write path of the download statistics: every count lands in `download_stats` (daily, per source)
+ * and, in the same transaction, its change is added to `download_weeks`, so the weekly sums always
+ * equal the daily rows they summarize (stats-window.ts relies on it).
+ */
+export type StatsEcosystem = "pypi" | "npm";
+export const STATS_ECOSYSTEMS: readonly StatsEcosystem[] = ["pypi", "npm"];
+
+export const dayOfMs = (ms: number): number => Math.floor(ms / DAY);
+export const weekOf = (day: number): number => Math.floor(day / 7);
+export const isoDay = (day: number): string => new Date(day * DAY).toISOString().slice(0, 10);
+
+/** (year - 1970) * 12 + month index, UTC: the key of download_months. */
+export function monthOf(day: number): number {
+  const d = new Date(day * DAY);
+  return (d.getUTCFullYear() - 1970) * 12 + d.getUTCMonth();
+}
+
+/** The first day of a month key. */
+export function monthStart(month: number): number {
+  return Date.UTC(1970 + Math.floor(month / 12), month % 12, 1) / DAY;
+}
+
+/** Ids of the names (created when missing), in batches small enough for either database's limits. */
+export async function ensureNameIds(
+  db: DbExecutor,
+  ecosystem: string,
+  names: Iterable<string>,
+): Promise<Map<string, number>> {
+  const all = [...new Set(names)];
+  const ids = new Map<string, number>();
+  for (let i = 0; i < all.length; i += 500) {
+    const batch = all.slice(i, i + 500);
+    await db
+      .insertInto("stats_names")
+      .values(batch.map((name) => ({ ecosystem, name })))
+      .onConflict((oc) => oc.columns(["ecosystem", "name"]).doNothing())
+      .execute();
+    const rows = await db
+      .selectFrom("stats_names")
+      .select(["id", "name"])
+      .where("ecosystem", "=", ecosystem)
+      .where("name", "in", batch)
+      .execute();
+    for (const r of rows) ids.set(r.name, r.id);
+  }
+  return ids;
+}
+
+export async function ensureSourceId(db: DbExecutor, name: string): Promise<number> {
+  await db
+    .insertInto("stats_sources")
+    .values({ name })
+    .onConflict((oc) => oc.column("name").doNothing())
+    .execute();
+  const r = await db
+    .selectFrom("stats_sources")
+    .select("id")
+    .where("name", "=", name)
+    .executeTakeFirstOrThrow();
+  return r.id;
+}
+
+export interface CountRow {
+  nameId: number;
+  day: number;
+  count: number;
+}
+
+/**
+ * Writes one source's counts. `replace`: each row is the day's total for that source (a CSV export;
+ * a corrected re-export overwrites). `add`: each row adds downloads (log lines). Returns the net
+ * change in downloads. Call inside the import's transaction.
+ */
+export async function writeCounts(
+  tx: Tx,
+  ecosystem: string,
+  sourceId: number,
+  rows: CountRow[],
+  mode: "replace" | "add",
+): Promise<number> {
+  const weekDelta = new Map<number, Map<number, number>>();
+  const addWeek = (nameId: number, day: number, delta: number) => {
+    if (delta === 0) return;
+    const week = weekOf(day);
+    let m = weekDelta.get(week);
+    if (!m) weekDelta.set(week, (m = new Map()));
+    m.set(nameId, (m.get(nameId) ?? 0) + delta);
+  };
+  const old = mode === "replace" ? await existingCounts(tx, ecosystem, sourceId, rows) : null;
+  let net = 0;
+  const toWrite: CountRow[] = [];
+  for (const r of rows) {
+    const before = old?.get(`${r.day}:${r.nameId}`);
+    if (old && before === undefined && r.count === 0) continue;
+    const delta = old ? r.count - (before ?? 0) : r.count;
+    net += delta;
+    addWeek(r.nameId, r.day, delta);
+    if (delta !== 0 || !old) toWrite.push(r);
+  }
+  for (let i = 0; i < toWrite.length; i += 1000) {
+    const values = toWrite
+      .slice(i, i + 1000)
+      .map((r) => ({ ecosystem, day: r.day, name_id: r.nameId, source_id: sourceId, count: r.count }));
+    await tx
+      .insertInto("download_stats")
+      .values(values)
+      .onConflict((oc) =>
+        oc.columns(["ecosystem", "day", "name_id", "source_id"]).doUpdateSet((eb) => ({
+          count:
+            mode === "replace"
+              ? eb.ref("excluded.count")
+              : eb("download_stats.count", "+", eb.ref("excluded.count")),
+        })),
+      )
+      .execute();
+  }
+  const weeks: { ecosystem: string; name_id: number; week: number; count: number }[] = [];
+  for (const [week, m] of weekDelta) {
+    for (const [nameId, count] of m) if (count !== 0) weeks.push({ ecosystem, name_id: nameId, week, count });
+  }
+  for (let i = 0; i < weeks.length; i += 1000) {
+    await tx
+      .insertInto("download_weeks")
+      .values(weeks.slice(i, i + 1000))
+      .onConflict((oc) =>
+        oc
+          .columns(["ecosystem", "name_id", "week"])
+          .doUpdateSet((eb) => ({ count: eb("download_weeks.count", "+", eb.ref("excluded.count")) })),
+      )
+      .execute();
+  }
+  return net;
+}
+
+async function existingCounts(
+  tx: Tx,
+  ecosystem: string,
+  sourceId: number,
+  rows: CountRow[],
+): Promise<Map<string, number>> {
+  const byDay = new Map<number, number[]>();
+  for (const r of rows) {
+    let ids = byDay.get(r.day);
+    if (!ids) byDay.set(r.day, (ids = []));
+    ids.push(r.nameId);
+  }
+  const old = new Map<string, number>();
+  for (const [day, ids] of byDay) {
+    for (let i = 0; i < ids.length; i += 1000) {
+      const found = await tx
+        .selectFrom("download_stats")
+        .select(["name_id", "count"])
+        .where("ecosystem", "=", ecosystem)
+        .where("day", "=", day)
+        .where("source_id", "=", sourceId)
+        .where("name_id", "in", ids.slice(i, i + 1000))
+        .execute();
+      for (const f of found) old.set(`${day}:${f.name_id}`, Number(f.count));
+    }
+  }
+  return old;
+}
+
+/** Records that `days` of `ecosystem` came from `sourceId`: there, imports replace Wharf's own counts. */
+export async function markCoverage(tx: Tx, ecosystem: string, sourceId: number, days: Iterable<number>) {
+  const rows = [...new Set(days)].map((day) => ({ ecosystem, day, source_id: sourceId }));
+  for (let i = 0; i < rows.length; i += 500) {
+    await tx
+      .insertInto("stats_coverage")
+      .values(rows.slice(i, i + 500))
+      .onConflict((oc) => oc.columns(["ecosystem", "day", "source_id"]).doNothing())
+      .execute();
+  }
+}
+
+/** Serializes statistics writers on PostgreSQL (SQLite has one writer at a time anyway). */
+export async function lockStats(tx: Tx, dialect: "sqlite" | "postgres"): Promise<void> {
+  if (dialect === "postgres") await sql`select pg_advisory_xact_lock(727006)`.execute(tx);
+}
+
+/** Retention margin past the longest window: late imports of the last month still land as days. */
+export const RETENTION_MARGIN_DAYS = 35;
+export const DEFAULT_WINDOW_DAYS = 180;
+
+/** The longest window any rule or active mandate uses (at least the default 180 days). */
+export async function longestWindow(db: DbExecutor): Promise<number> {
+  const rules = await db
+    .selectFrom("criticality_rules")
+    .select((eb) => eb.fn.max("window_days").as("w"))
+    .executeTakeFirst();
+  const mandates = await db
+    .selectFrom("mandates")
+    .select((eb) => eb.fn.max("window_days").as("w"))
+    .where("archived_at", "is", null)
+    .executeTakeFirst();
+  return Math.max(DEFAULT_WINDOW_DAYS, Number(rules?.w ?? 0), Number(mandates?.w ?? 0));
+}
+
+/**
+ * Daily rows before this day are folded into months; it starts a week (day % 7 === 0) so a week is
+ * either wholly kept as days or wholly rolled up, and the weekly sums stay equal to the daily rows.
+ */
+export async function retentionCutoff(db: DbExecutor, today: number): Promise<number> {
+  const keep = (await longestWindow(db)) + RETENTION_MARGIN_DAYS;
+  return weekOf(today - keep) * 7;
+}

@@ -1,0 +1,82 @@
+import type { FastifyRequest } from "fastify";
+import { getUser, type RequestContext, type User } from "../../accounts/index.js";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../lib/errors.js";
+import type { Actor } from "../../policy/index.js";
+import { authenticateToken, type TokenActor } from "../../tokens/index.js";
+import { npmErrors } from "./errors.js";
+
+/** Who a request speaks for: every npm credential is a Wharf API token (`npm login` mints one). */
+export interface NpmAuth {
+  user: User;
+  token: TokenActor;
+  actor: Actor;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    npmAuth?: NpmAuth | null;
+  }
+}
+
+export function requestContext(req: FastifyRequest): RequestContext {
+  return { ip: req.ip, userAgent: String(req.headers["user-agent"] ?? "") };
+}
+
+/** The token in `Authorization: Bearer` (from `//host/:_authToken`), or in Basic's password slot. */
+function presentedToken(req: FastifyRequest): string | null {
+  const header = req.headers.authorization ?? "";
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer) return bearer[1]!;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (basic) {
+    const decoded = Buffer.from(basic[1]!, "base64").toString("utf8");
+    const secret = decoded.slice(decoded.indexOf(":") + 1);
+    if (secret.startsWith("wharf_")) return secret;
+  }
+  return null;
+}
+
+/**
+ * Resolves the request's credential once (memoised on the request). Read-only tokens pass here;
+ * writes check `requireWriter`. A malformed, revoked or expired token is an error, not anonymity: the
+ * user must learn that their .npmrc holds a dead token.
+ */
+export async function authenticate(deps: Deps, req: FastifyRequest): Promise<NpmAuth | null> {
+  if (req.npmAuth !== undefined) return req.npmAuth;
+  const secret = presentedToken(req);
+  if (!secret) {
+    req.npmAuth = null;
+    return null;
+  }
+  const token = await authenticateToken(deps.db, deps.tokenUsage, deps.clock.now(), secret, {
+    ip: req.ip,
+    read: true,
+  }).catch((e: unknown) => {
+    // 401 (not 403) so npm says "log in again" rather than "forbidden".
+    if (e instanceof AppError && e.status === 403 && e.code !== "TOKEN_ADDRESS")
+      throw new AppError(401, e.code, `${e.message} Run npm login again.`);
+    throw e;
+  });
+  const user = await getUser(deps.db, token.userId);
+  if (!user || user.isFrozen)
+    throw new AppError(401, "ACCOUNT_FROZEN", "This account is frozen. Contact the registry operators.");
+  req.npmAuth = { user, token, actor: { userId: user.id, emailVerified: user.emailVerified, token } };
+  return req.npmAuth;
+}
+
+export async function requireAuth(deps: Deps, req: FastifyRequest): Promise<NpmAuth> {
+  const auth = await authenticate(deps, req);
+  if (!auth)
+    throw npmErrors.AUTH_REQUIRED(
+      `Log in first: npm login --registry ${deps.config.origin}/npm/ (or put a token from ${deps.config.origin}/account/tokens in your .npmrc).`,
+    );
+  return auth;
+}
+
+/** Writes need a token that may write. */
+export async function requireWriter(deps: Deps, req: FastifyRequest): Promise<NpmAuth> {
+  const auth = await requireAuth(deps, req);
+  if (auth.token.readonly) throw npmErrors.READONLY_TOKEN();
+  return auth;
+}

@@ -1,0 +1,45 @@
+import { catalogue } from "../../lib/errors.js";
+
+/**
+ * The npm CLI prints `<status> <statusText> - <METHOD> <url> - <body.error>`: every message is one
+ * sentence that says what to do, shown in the user's terminal.
+ */
+export const npmErrors = catalogue({
+  NAME_INVALID: { status: 400, message: "Invalid package name." },
+  VERSION_INVALID: { status: 400, message: "Invalid version." },
+  BODY_INVALID: { status: 400, message: "The request body is not what the npm client sends." },
+  NAME_MISMATCH: { status: 400, message: "The package name in the URL and in the body differ." },
+  ATTACHMENT_INVALID: { status: 400, message: "The package tarball could not be read." },
+  NOT_GZIP: { status: 400, message: "The attachment is not a gzip-compressed tarball." },
+  INTEGRITY_MISMATCH: {
+    status: 400,
+    message: "The tarball's sha512 integrity does not match the bytes received.",
+  },
+  SHASUM_MISMATCH: { status: 400, message: "The tarball's shasum does not match the bytes received." },
+  TOO_LARGE: { status: 413, message: "The package is larger than this registry accepts." },
+  VERSION_EXISTS: { status: 403, message: "You cannot publish over a previously published version." },
+  VERSION_REUSED: { status: 403, message: "This version was published before and unpublished." },
+  NOT_FOUND: { status: 404, message: "Not found." },
+  PACKAGE_NOT_FOUND: { status: 404, message: "No such package." },
+  VERSION_NOT_FOUND: { status: 404, message: "No such version." },
+  REV_CONFLICT: {
+    status: 409,
+    message: "The package changed since you read it. Run the command again.",
+  },
+  AUTH_REQUIRED: { status: 401, message: "Log in first: npm login --registry <this registry>." },
+  READONLY_TOKEN: { status: 403, message: "This token is read-only: it cannot change anything." },
+  TAG_INVALID: { status: 400, message: "Invalid dist-tag." },
+  SCOPE_TAKEN: { status: 403, message: "That scope belongs to other people." },
+  UNPUBLISH_WINDOW: { status: 403, message: "This version can no longer be unpublished." },
+  OTP_REQUIRED: {
+    status: 401,
+    message: "This operation requires a one-time password from your authenticator.",
+  },
+  OTP_INVALID: { status: 401, message: "That one-time password is not valid." },
+  TFA_REQUIRED: {
+    status: 403,
+    message: "This package requires two-factor authentication to publish.",
+  },
+  WEB_AUTH_INVALID: { status: 404, message: "This sign-in link is not valid or has expired." },
+  UNSUPPORTED: { status: 400, message: "This registry does not support that." },
+});

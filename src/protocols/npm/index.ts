@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Deps } from "../../deps.js";
+import { requireWriter } from "./auth.js";
+import { npmErrors } from "./errors.js";
+import { registerLogin } from "./login.js";
+import { parsePackageName } from "./names.js";
+import { registerPackageApi } from "./package-api.js";
+import { registerCliPages } from "./pages.js";
+import { type PackagePath, parsePackagePath } from "./paths.js";
+import { registerProfile } from "./profile.js";
+import { handlePublish, PublishBody } from "./publish.js";
+import { handleRead, registerMisc } from "./read.js";
+import { registerSearch } from "./search.js";
+import { OtpChallenge } from "./second-factor.js";
+import { PackageStates } from "./state.js";
+import { registerTokens } from "./tokens.js";
+import { handleDelete, handleUpdate } from "./writes.js";
+
+const MB = 1024 * 1024;
+
+function packagePath(req: FastifyRequest): PackagePath {
+  const p = parsePackagePath(req.url);
+  if (!p) throw npmErrors.NOT_FOUND(`Nothing lives at ${req.url.split("?")[0]}.`);
+  return p;
+}
+
+/**
+ * The npm registry at /npm/ (`registry=http://host/npm/`), plus the browser pages of its hand-offs
+ * (/npm-cli/...). Protocol facts: shared/reference/npm-protocol.md; the domain work happens in
+ * packages/, tokens/, mfa/ and policy/ like every other surface.
+ */
+export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<void> {
+  const states = new PackageStates(deps);
+  // base64 inflates by 4/3; the manifest and readme ride along in the same JSON document.
+  const publishLimit = Math.ceil((deps.config.uploadLimitBytes * 4) / 3) + 8 * MB;
+
+  await app.register(async (npm) => {
+    npm.setErrorHandler((err, _req, reply) => {
+      if (err instanceof OtpChallenge) {
+        for (const [k, v] of Object.entries(err.headers ?? {})) reply.header(k, v);
+        return reply.status(401).send({ error: err.message, code: err.code, ...err.extra });
+      }
+      if ((err as { code?: string }).code === "FST_ERR_CTP_BODY_TOO_LARGE")
+        throw npmErrors.TOO_LARGE(
+          `The request is larger than this registry accepts (packages up to ${Math.floor(deps.config.uploadLimitBytes / MB)} MB).`,
+        );
+      throw err;
+    });
+
+    registerMisc(npm, deps);
+    registerSearch(npm, deps, states);
+    registerLogin(npm, deps);
+    registerTokens(npm, deps);
+    registerProfile(npm, deps);
+    registerPackageApi(npm, deps, states);
+
+    npm.get("/npm/*", (req, reply) => handleRead(deps, states, req, reply, packagePath(req)));
+    npm.put(
+      "/npm/*",
+      {
+        bodyLimit: publishLimit,
+        // Refuse a missing, read-only or dead token before reading a body that may be a 100 MB tarball.
+        preParsing: async (req) => {
+          await requireWriter(deps, req);
+        },
+      },
+      async (req: FastifyRequest, reply: FastifyReply) => {
+        const p = packagePath(req);
+        const auth = await requireWriter(deps, req);
+        if (p.kind !== "package" && p.kind !== "rev") throw npmErrors.NOT_FOUND();
+        const name = parsePackageName(p.name);
+        const body = req.body as Record<string, unknown> | undefined;
+        if (!body || typeof body !== "object" || Array.isArray(body))
+          throw npmErrors.BODY_INVALID("Send a JSON object, as npm does.");
+        const attachments = body._attachments as Record<string, unknown> | undefined;
+        if (p.kind === "package" && attachments && Object.keys(attachments).length > 0) {
+          const parsed = PublishBody.safeParse(body);
+          if (!parsed.success)
+            throw npmErrors.BODY_INVALID("The publish request is not what npm publish sends.");
+          return handlePublish(deps, req, reply, name, parsed.data, auth);
+        }
+        return handleUpdate(deps, states, req, reply, name.name, body, p.kind === "rev" ? p.rev : null, auth);
+      },
+    );
+    npm.delete("/npm/*", async (req, reply) => {
+      const p = packagePath(req);
+      const auth = await requireWriter(deps, req);
+      if (p.kind === "rev") return handleDelete(deps, states, req, reply, p.name, p.rev, null, auth);
+      if (p.kind === "tarball-rev")
+        return handleDelete(deps, states, req, reply, p.name, p.rev, p.file, auth);
+      throw npmErrors.NOT_FOUND();
+    });
+  });
+  await app.register(async (pages) => registerCliPages(pages, deps));
+}

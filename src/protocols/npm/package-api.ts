@@ -1,0 +1,130 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { getUserByUsername } from "../../accounts/index.js";
+import type { Deps } from "../../deps.js";
+import { factorSummary } from "../../mfa/index.js";
+import {
+  changeDistTag,
+  type MfaRequirement,
+  mfaRequirementOf,
+  projectsOfUser,
+  searchEcosystem,
+  setMfaRequirement,
+} from "../../packages/index.js";
+import { requestContext, requireAuth, requireWriter } from "./auth.js";
+import { npmErrors } from "./errors.js";
+import { checkDistTag } from "./rules.js";
+import { requireSecondFactor } from "./second-factor.js";
+import { cleanVersion } from "./semver.js";
+import type { PackageStates } from "./state.js";
+import { allow } from "./writes.js";
+
+/** `/npm/-/package/<name>/<rest...>`, where the name is `@scope%2fname` or `@scope/name` or plain. */
+function parse(url: string): { name: string; rest: string[] } {
+  const segs = url.split("?")[0]!.slice("/npm/-/package/".length).split("/").map(decodeURIComponent);
+  let name = segs.shift() ?? "";
+  if (name.startsWith("@") && !name.includes("/")) name = `${name}/${segs.shift() ?? ""}`;
+  return { name, rest: segs };
+}
+
+const AccessBody = z.union([
+  z.object({ publish_requires_tfa: z.boolean(), automation_token_overrides_tfa: z.boolean().optional() }),
+  z.object({ access: z.string() }),
+]);
+
+/** dist-tags, access/MFA settings and collaborators: the `npm dist-tag` and `npm access` commands. */
+export function registerPackageApi(app: FastifyInstance, deps: Deps, states: PackageStates): void {
+  const project = async (name: string) => (await states.view(name)).project;
+
+  app.get("/npm/-/package/*", async (req) => {
+    const { name, rest } = parse(req.url);
+    const v = await states.view(name);
+    if (rest.join("/") === "dist-tags") return v.tags;
+    if (rest.join("/") === "visibility") return { public: true };
+    if (rest.join("/") === "collaborators")
+      return Object.fromEntries(v.members.map((m) => [m.username, "read-write"]));
+    if (rest.join("/") === "access") {
+      const level = await mfaRequirementOf(deps.db, v.project.id);
+      return {
+        publish_requires_tfa: level !== "none",
+        automation_token_overrides_tfa: level === "automation",
+      };
+    }
+    throw npmErrors.NOT_FOUND();
+  });
+
+  const tagWrite = async (req: FastifyRequest, reply: FastifyReply) => {
+    const { name, rest } = parse(req.url);
+    if (rest.length !== 2 || rest[0] !== "dist-tags") throw npmErrors.NOT_FOUND();
+    const tag = checkDistTag(rest[1]!);
+    const auth = await requireWriter(deps, req);
+    const p = await project(name);
+    const version = req.method === "DELETE" ? null : cleanVersion(req.body);
+    await allow(deps, auth, "upload", p);
+    await requireSecondFactor(deps, req, auth.user, auth.token, {
+      kind: "write",
+      description: version ? `tag ${name}@${version} as ${tag}` : `remove the dist-tag ${tag} of ${name}`,
+      project: p,
+    });
+    await changeDistTag(deps, requestContext(req), auth.actor, p, tag, version);
+    return reply.send({ ok: true });
+  };
+  app.put("/npm/-/package/*", tagWrite);
+  app.delete("/npm/-/package/*", tagWrite);
+
+  app.post("/npm/-/package/*", async (req, reply) => {
+    const { name, rest } = parse(req.url);
+    if (rest.join("/") !== "access") throw npmErrors.NOT_FOUND();
+    const parsed = AccessBody.safeParse(req.body);
+    if (!parsed.success)
+      throw npmErrors.BODY_INVALID(
+        "Send {publish_requires_tfa, automation_token_overrides_tfa} or {access}.",
+      );
+    const auth = await requireWriter(deps, req);
+    const p = await project(name);
+    if ("access" in parsed.data) {
+      if (parsed.data.access === "public") return reply.send({ ok: true });
+      throw npmErrors.UNSUPPORTED(
+        "Every package on this registry is readable by everyone who can reach it; private packages are not supported.",
+      );
+    }
+    const level: MfaRequirement = !parsed.data.publish_requires_tfa
+      ? "none"
+      : parsed.data.automation_token_overrides_tfa
+        ? "automation"
+        : "publish";
+    await allow(deps, auth, "manage-settings", p);
+    // Requiring 2FA you do not have would lock you out of your own package.
+    if (level !== "none" && !(await factorSummary(deps.db, auth.user.id)).enrolled)
+      throw npmErrors.TFA_REQUIRED(
+        `Enable two-factor authentication yourself before requiring it (npm profile enable-2fa, or ${deps.config.origin}/account/two-factor).`,
+      );
+    await requireSecondFactor(deps, req, auth.user, auth.token, {
+      kind: "write",
+      description: `set mfa=${level} on ${name}`,
+      project: p,
+    });
+    await setMfaRequirement(deps, requestContext(req), auth.actor, p, level);
+    return reply.send({ ok: true });
+  });
+
+  // npm access list packages [user|scope]
+  app.get<{ Params: { who: string } }>("/npm/-/user/:who/package", async (req) => {
+    await requireAuth(deps, req);
+    const user = await getUserByUsername(deps.db, req.params.who);
+    if (!user) throw npmErrors.NOT_FOUND(`No user named '${req.params.who}'.`);
+    const mine = await projectsOfUser(deps.db, user.id);
+    return Object.fromEntries(mine.filter((p) => p.ecosystem === "npm").map((p) => [p.name, "read-write"]));
+  });
+  app.get<{ Params: { scope: string } }>("/npm/-/org/:scope/package", async (req) => {
+    await requireAuth(deps, req);
+    const { projects } = await searchEcosystem(
+      deps.db,
+      "npm",
+      `@${req.params.scope.replace(/^@/, "")}/`,
+      1000,
+      0,
+    );
+    return Object.fromEntries(projects.map((p) => [p.name, "read-write"]));
+  });
+}

@@ -1,0 +1,209 @@
+import { createHash } from "node:crypto";
+import type { Db } from "../../db/index.js";
+import {
+  findProject,
+  listDistTags,
+  listMembers,
+  listReleases,
+  type Member,
+  type Project,
+  type Release,
+} from "../../packages/index.js";
+import { type Rendered, rendered } from "./cache.js";
+import { type PackageName, parsePackageName, tarballBasename, tarballUrl } from "./names.js";
+
+export const FULL_TYPE = "application/json";
+export const ABBREVIATED_TYPE = "application/vnd.npm.install-v1+json";
+
+export interface PackageView {
+  project: Project;
+  name: PackageName;
+  /** Oldest first (publish order, as npm lists them). */
+  releases: Release[];
+  tags: Record<string, string>;
+  members: Member[];
+}
+
+export async function loadPackageView(db: Db, name: string): Promise<PackageView | null> {
+  const project = await findProject(db, "npm", name);
+  if (!project) return null;
+  const [releases, tags, members] = await Promise.all([
+    listReleases(db, project.id),
+    listDistTags(db, project.id),
+    listMembers(db, project.id),
+  ]);
+  return { project, name: parsePackageName(project.name), releases, tags, members };
+}
+
+/** CouchDB-style revision: changes whenever the project's serial does (optimistic concurrency for writes). */
+export function revOf(project: Project): string {
+  const h = createHash("sha256").update(`${project.id}:${project.serial}`).digest("hex").slice(0, 16);
+  return `${project.serial}-${h}`;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Maintainer entries. Emails are left empty on purpose: harvested packument emails fed the 2025 npm phishing wave. */
+const maintainers = (v: PackageView) => v.members.map((m) => ({ name: m.username, email: "" }));
+
+/** One version's manifest as clients expect it: stored fields plus computed id and tarball URL. */
+function manifest(origin: string, v: PackageView, r: Release): Record<string, unknown> {
+  const m = r.metadata;
+  const dist = (m.dist ?? {}) as Record<string, unknown>;
+  return {
+    ...m,
+    name: v.project.name,
+    version: r.version,
+    _id: `${v.project.name}@${r.version}`,
+    maintainers: maintainers(v),
+    dist: { ...dist, tarball: tarballUrl(origin, v.name, r.version) },
+  };
+}
+
+function latestOf(v: PackageView): Release | undefined {
+  return v.releases.find((r) => r.version === v.tags.latest) ?? v.releases.at(-1);
+}
+
+function modified(v: PackageView): number {
+  return Math.max(v.project.createdAt, ...v.releases.map((r) => r.createdAt));
+}
+
+export function renderFull(origin: string, v: PackageView): Rendered {
+  const latest = latestOf(v);
+  const lm = latest?.metadata ?? {};
+  const time: Record<string, string> = { created: iso(v.project.createdAt), modified: iso(modified(v)) };
+  const versions: Record<string, unknown> = {};
+  for (const r of v.releases) {
+    versions[r.version] = manifest(origin, v, r);
+    time[r.version] = iso(r.createdAt);
+  }
+  const top: Record<string, unknown> = {
+    _id: v.project.name,
+    _rev: revOf(v.project),
+    name: v.project.name,
+    description: latest?.summary ?? "",
+    "dist-tags": v.tags,
+    versions,
+    time,
+    maintainers: maintainers(v),
+    readme: latest?.description ?? "",
+    readmeFilename: latest?.description ? "README.md" : "",
+  };
+  for (const k of ["homepage", "repository", "bugs", "license", "keywords", "author"]) {
+    if (lm[k] !== undefined) top[k] = lm[k];
+  }
+  return rendered(JSON.stringify(top), "application/json");
+}
+
+// What npm's registry keeps in the abbreviated ("corgi") document: what an install needs, nothing more.
+const ABBREVIATED_FIELDS = [
+  "name",
+  "version",
+  "dependencies",
+  "optionalDependencies",
+  "devDependencies",
+  "bundleDependencies",
+  "bundledDependencies",
+  "peerDependencies",
+  "peerDependenciesMeta",
+  "acceptDependencies",
+  "bin",
+  "directories",
+  "dist",
+  "engines",
+  "cpu",
+  "os",
+  "libc",
+  "funding",
+  "deprecated",
+  "_hasShrinkwrap",
+] as const;
+
+function hasInstallScript(m: Record<string, unknown>): boolean {
+  const s = (m.scripts ?? {}) as Record<string, unknown>;
+  return Boolean(s.preinstall || s.install || s.postinstall);
+}
+
+export function renderAbbreviated(origin: string, v: PackageView): Rendered {
+  const versions: Record<string, unknown> = {};
+  for (const r of v.releases) {
+    const full = manifest(origin, v, r);
+    const small: Record<string, unknown> = {};
+    for (const k of ABBREVIATED_FIELDS) if (full[k] !== undefined) small[k] = full[k];
+    if (hasInstallScript(full)) small.hasInstallScript = true;
+    versions[r.version] = small;
+  }
+  const doc = {
+    name: v.project.name,
+    modified: iso(modified(v)),
+    "dist-tags": v.tags,
+    versions,
+  };
+  return rendered(JSON.stringify(doc), ABBREVIATED_TYPE);
+}
+
+/** Tarball base name → what serving it needs. */
+export interface TarballEntry {
+  projectId: string;
+  version: string;
+  blobKey: string;
+  size: number;
+  sha256: string;
+}
+
+export function tarballIndex(v: PackageView): Map<string, TarballEntry> {
+  const out = new Map<string, TarballEntry>();
+  for (const r of v.releases) {
+    const f = r.files[0];
+    if (!f) continue;
+    out.set(tarballBasename(v.name, r.version), {
+      projectId: v.project.id,
+      version: r.version,
+      blobKey: f.blobKey,
+      size: f.size,
+      sha256: f.sha256,
+    });
+  }
+  return out;
+}
+
+/** Everything served about one package, rendered once per change. */
+export interface PackageState {
+  projectId: string;
+  project: Project;
+  /** Null when every version was unpublished (the name stays with its owners). */
+  full: Rendered | null;
+  abbreviated: Rendered | null;
+  tarballs: Map<string, TarballEntry>;
+  /** For search results: the latest version's headline fields. */
+  latest: { version: string; description: string; keywords: unknown[]; date: string } | null;
+  bytes: number;
+}
+
+function latestInfo(v: PackageView): PackageState["latest"] {
+  const r = latestOf(v);
+  if (!r) return null;
+  const k = r.metadata.keywords;
+  return {
+    version: r.version,
+    description: r.summary ?? "",
+    keywords: Array.isArray(k) ? k : [],
+    date: iso(r.createdAt),
+  };
+}
+
+export function renderState(origin: string, v: PackageView): PackageState {
+  const empty = v.releases.length === 0;
+  const full = empty ? null : renderFull(origin, v);
+  const abbreviated = empty ? null : renderAbbreviated(origin, v);
+  const size = (r: Rendered | null) => (r ? r.body.length + r.gzip.length : 0);
+  return {
+    projectId: v.project.id,
+    project: v.project,
+    full,
+    abbreviated,
+    tarballs: tarballIndex(v),
+    latest: latestInfo(v),
+    bytes: size(full) + size(abbreviated) + v.releases.length * 200,
+  };
+}

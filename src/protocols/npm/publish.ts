@@ -1,0 +1,204 @@
+import { Readable } from "node:stream";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import type { Deps } from "../../deps.js";
+import { AppError } from "../../lib/errors.js";
+import { filenameEverUsed, findProject, findRelease, publishFile, putDistTag } from "../../packages/index.js";
+import { decide } from "../../policy/index.js";
+import { type NpmAuth, requestContext } from "./auth.js";
+import { npmErrors } from "./errors.js";
+import { journalFilename, type PackageName, ultranormalizePackageName } from "./names.js";
+import { revOf } from "./packument.js";
+import { checkDistTag, checkScopeClaim } from "./rules.js";
+import { ascii, requireSecondFactor } from "./second-factor.js";
+import { cleanVersion } from "./semver.js";
+import { checkIntegrity, digests, inspectTarball } from "./tarball.js";
+
+const Attachment = z.object({
+  content_type: z.string().optional(),
+  data: z.string(),
+  length: z.number().int().nonnegative().optional(),
+});
+export const PublishBody = z.looseObject({
+  _id: z.string().optional(),
+  name: z.string(),
+  description: z.string().nullish(),
+  "dist-tags": z.record(z.string(), z.string()),
+  versions: z.record(z.string(), z.record(z.string(), z.unknown())),
+  access: z.string().nullish(),
+  _attachments: z.record(z.string(), Attachment),
+});
+type Publish = z.infer<typeof PublishBody>;
+
+const MB = 1024 * 1024;
+// Fields a client or an old registry may leave in a manifest that describe *its* install, not the package.
+const DROPPED =
+  /^_(?!(nodeVersion|npmVersion|hasShrinkwrap|npmOperationalInternal)$)|^(readme|readmeFilename|maintainers|deprecated)$/;
+
+/** The version manifest as stored: the client's package.json fields minus install-local and computed ones. */
+function storedManifest(m: Record<string, unknown>, publisher: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(m)) if (!DROPPED.test(k)) out[k] = v;
+  const dist = (m.dist ?? {}) as Record<string, unknown>;
+  const { tarball: _t, ...keep } = dist;
+  out.dist = keep;
+  out._npmUser = { name: publisher, email: "" };
+  return out;
+}
+
+function decodeAttachment(deps: Deps, body: Publish, limit: number) {
+  const tarballs = Object.entries(body._attachments).filter(([k]) => k.endsWith(".tgz"));
+  if (tarballs.length !== 1) throw npmErrors.BODY_INVALID("Attach exactly one package tarball (.tgz).");
+  const [, att] = tarballs[0]!;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(att.data) || att.data.length % 4 !== 0)
+    throw npmErrors.ATTACHMENT_INVALID("The tarball attachment is not valid base64.");
+  const bytes = Buffer.from(att.data, "base64");
+  if (att.length !== undefined && att.length !== bytes.length)
+    throw npmErrors.ATTACHMENT_INVALID(
+      `The attachment says it is ${att.length} bytes but holds ${bytes.length}.`,
+    );
+  if (bytes.length === 0) throw npmErrors.ATTACHMENT_INVALID("The tarball attachment is empty.");
+  if (bytes.length > limit)
+    throw npmErrors.TOO_LARGE(
+      `The package tarball is ${(bytes.length / MB).toFixed(1)} MB; the limit here is ${Math.floor(limit / MB)} MB.`,
+    );
+  void deps;
+  return bytes;
+}
+
+/**
+ * `PUT /npm/<name>` with `_attachments`: one version, checked end to end before anything is stored —
+ * names, version, integrity and shasum against the decoded bytes, the tarball itself (gzip, tar,
+ * package.json naming the same name@version), never-reused version numbers, permission, then the
+ * second factor. The file, release, dist-tag and events commit together (packages.publishFile).
+ */
+export async function handlePublish(
+  deps: Deps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  name: PackageName,
+  body: Publish,
+  auth: NpmAuth,
+): Promise<unknown> {
+  if (body.name !== name.name || (body._id !== undefined && body._id !== name.name))
+    throw npmErrors.NAME_MISMATCH(
+      `The package name in the URL ('${name.name}') and in the body ('${body.name}') differ.`,
+    );
+  const entries = Object.entries(body.versions);
+  if (entries.length !== 1) throw npmErrors.BODY_INVALID("Publish exactly one version at a time.");
+  const [key, manifest] = entries[0]!;
+  const version = cleanVersion(manifest.version);
+  if (key !== version && cleanVersion(key) !== version)
+    throw npmErrors.BODY_INVALID(`The version key '${key}' and the manifest's version '${version}' differ.`);
+  if (manifest.name !== name.name)
+    throw npmErrors.NAME_MISMATCH(`The manifest names '${String(manifest.name)}', not '${name.name}'.`);
+  const tags = Object.entries(body["dist-tags"]);
+  for (const [tag, v] of tags) {
+    checkDistTag(tag);
+    if (v !== version)
+      throw npmErrors.BODY_INVALID(`The dist-tag '${tag}' must name the version being published.`);
+  }
+  const existing = await findProject(deps.db, "npm", name.name);
+  const bytes = decodeAttachment(deps, body, existing?.uploadLimitBytes ?? deps.config.uploadLimitBytes);
+  const d = digests(bytes);
+  const dist = (manifest.dist ?? {}) as Record<string, unknown>;
+  checkIntegrity(dist.integrity, dist.shasum, d);
+  const inspected = await inspectTarball(bytes);
+  const inner = inspected.packageJson;
+  if (
+    inner.name !== name.name ||
+    typeof inner.version !== "string" ||
+    cleanVersion(inner.version) !== version
+  )
+    throw npmErrors.ATTACHMENT_INVALID(
+      `The tarball's package.json is ${String(inner.name)}@${String(inner.version)}, but this publishes ${name.name}@${version}.`,
+    );
+  const filename = journalFilename(name.name, version);
+  if (existing && (await findRelease(deps.db, existing.id, version)))
+    throw npmErrors.VERSION_EXISTS(
+      `You cannot publish over the previously published version ${version} of ${name.name}.`,
+    );
+  if (await filenameEverUsed(deps.db, filename))
+    throw npmErrors.VERSION_REUSED(
+      `${name.name}@${version} was published before and unpublished; version numbers are never reused. Publish a new version.`,
+    );
+  if (!existing) await checkScopeClaim(deps, name, auth.user);
+  const now = deps.clock.now();
+  const decision = await decide(
+    deps.db,
+    deps.config.origin,
+    auth.actor,
+    existing ? "upload" : "create-project",
+    existing,
+    now,
+    { ecosystem: "npm" },
+  );
+  if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
+  await requireSecondFactor(deps, req, auth.user, auth.token, {
+    kind: "write",
+    description: `publish ${name.name}@${version}`,
+    project: existing,
+  });
+  const stored = storedManifest(manifest, auth.user.username);
+  stored.dist = {
+    ...(stored.dist as object),
+    fileCount: inspected.fileCount,
+    unpackedSize: inspected.unpackedSize,
+  };
+  const readme = typeof manifest.readme === "string" ? manifest.readme.slice(0, MB) : null;
+  const result = await publishFile(deps, requestContext(req), {
+    ecosystem: "npm",
+    project: {
+      name: name.name,
+      normalizedName: name.name,
+      ultranormalizedName: ultranormalizePackageName(name),
+    },
+    release: {
+      version,
+      canonicalVersion: version,
+      requiresPython: null,
+      summary: typeof manifest.description === "string" ? manifest.description.slice(0, 512) : null,
+      description: readme,
+      descriptionContentType: readme ? "text/markdown" : null,
+      metadata: stored,
+    },
+    file: {
+      filename,
+      packagetype: "npm",
+      pythonVersion: null,
+      requiresPython: null,
+      size: bytes.length,
+      sha256: d.sha256,
+      blake2b256: d.blake2b256,
+      md5: d.md5,
+      metadataSha256: null,
+    },
+    content: () => Readable.from([bytes]),
+    actor: auth.actor,
+    alsoInTransaction: async (tx, { project }) => {
+      const at = deps.clock.now();
+      for (const [tag] of tags) await putDistTag(tx, at, project.id, tag, version);
+      // `latest` must exist: a first publish with --tag next also becomes latest (npm's registry does the same).
+      const hasLatest =
+        tags.some(([t]) => t === "latest") ||
+        (await tx
+          .selectFrom("dist_tags")
+          .select("tag")
+          .where("project_id", "=", project.id)
+          .where("tag", "=", "latest")
+          .executeTakeFirst());
+      if (!hasLatest) await putDistTag(tx, at, project.id, "latest", version);
+    },
+  });
+  const notices: string[] = [];
+  if (body.access === "restricted")
+    notices.push(
+      "Every package on this registry can be read by everyone who can reach it; 'restricted' has no effect.",
+    );
+  const warning = (decision as { warning?: string }).warning;
+  if (warning) notices.push(warning);
+  if (notices.length) reply.header("npm-notice", ascii(notices.join(" ")));
+  return reply
+    .status(201)
+    .send({ ok: true, id: name.name, rev: revOf({ ...result.project, serial: result.project.serial + 1 }) });
+}

@@ -1,0 +1,91 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Deps } from "../../deps.js";
+import { BlobNotFoundError } from "../../storage/index.js";
+import { authenticate, requireAuth } from "./auth.js";
+import { sendRendered } from "./cache.js";
+import { npmErrors } from "./errors.js";
+import { renderFull } from "./packument.js";
+import type { PackagePath } from "./paths.js";
+import { type PackageStates, wantsAbbreviated } from "./state.js";
+import { TarballCache } from "./tarball-cache.js";
+
+const notFound = (name: string) =>
+  npmErrors.PACKAGE_NOT_FOUND(`No package named '${name}' on this registry.`);
+
+/** GET of a package path: packument (full or abbreviated), one version's manifest, or a tarball. */
+export async function handleRead(
+  deps: Deps,
+  states: PackageStates,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  p: PackagePath,
+): Promise<FastifyReply> {
+  // A dead token in .npmrc is reported even on reads, so the user learns to log in again.
+  await authenticate(deps, req);
+  if (p.kind === "package" && (req.query as Record<string, unknown>).write === "true") {
+    // Read-modify-write clients (unpublish, owner, deprecate) need the current _rev, not a cached one.
+    await requireAuth(deps, req);
+    const v = await states.view(p.name);
+    return sendRendered(req, reply, renderFull(deps.config.origin, v));
+  }
+  const state = await states.get(p.name);
+  if (!state) throw notFound(p.name);
+  if (p.kind === "package") {
+    const doc = wantsAbbreviated(req) ? state.abbreviated : state.full;
+    if (!doc) throw npmErrors.PACKAGE_NOT_FOUND(`Every version of ${p.name} was unpublished.`);
+    return sendRendered(req, reply, doc);
+  }
+  if (p.kind === "version") {
+    if (!state.full) throw notFound(p.name);
+    const doc = JSON.parse(state.full.body.toString("utf8")) as {
+      versions: Record<string, unknown>;
+      "dist-tags": Record<string, string>;
+    };
+    const version = doc["dist-tags"][p.spec] ?? p.spec;
+    const m = doc.versions[version];
+    if (!m) throw npmErrors.VERSION_NOT_FOUND(`${p.name} has no version or dist-tag '${p.spec}'.`);
+    return reply.header("cache-control", "public, max-age=0, must-revalidate").send(m);
+  }
+  if (p.kind === "tarball") return sendTarball(deps, req, reply, state.tarballs.get(p.file), p.file);
+  throw npmErrors.NOT_FOUND();
+}
+
+const tarballs = new TarballCache();
+
+async function sendTarball(
+  deps: Deps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  entry: { projectId: string; blobKey: string; size: number; sha256: string } | undefined,
+  file: string,
+): Promise<FastifyReply> {
+  if (!entry) throw npmErrors.NOT_FOUND(`No tarball named '${file}'.`);
+  const etag = `"${entry.sha256}"`;
+  reply
+    .header("etag", etag)
+    // Versions are immutable and never reused, so a tarball URL always means the same bytes.
+    .header("cache-control", "public, max-age=31536000, immutable")
+    .header("content-type", "application/octet-stream")
+    .header("content-length", entry.size);
+  if (req.headers["if-none-match"]?.split(",").some((t) => t.trim() === etag))
+    return reply.status(304).send();
+  try {
+    if (req.method === "GET") deps.downloads.count(entry.projectId, deps.clock.now());
+    const hot = tarballs.get(entry.blobKey);
+    if (hot) return reply.send(hot);
+    const stream = await deps.blobs.get(entry.blobKey);
+    if (entry.size <= tarballs.maxEntryBytes) return reply.send(await tarballs.fill(entry.blobKey, stream));
+    return reply.send(stream);
+  } catch (e) {
+    if (e instanceof BlobNotFoundError) throw npmErrors.NOT_FOUND(`No tarball named '${file}'.`);
+    throw e;
+  }
+}
+
+export function registerMisc(app: FastifyInstance, deps: Deps): void {
+  app.get("/npm/-/ping", async () => ({}));
+  app.get("/npm/-/whoami", async (req) => {
+    const auth = await requireAuth(deps, req);
+    return { username: auth.user.username };
+  });
+}

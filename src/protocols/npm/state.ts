@@ -1,0 +1,34 @@
+import type { FastifyRequest } from "fastify";
+import type { Deps } from "../../deps.js";
+import { PackageCache } from "./cache.js";
+import { npmErrors } from "./errors.js";
+import { loadPackageView, type PackageState, type PackageView, renderState } from "./packument.js";
+
+/** The per-package read model: cached renderings for readers, fresh views for writers. */
+export class PackageStates {
+  private readonly cache: PackageCache<PackageState>;
+
+  constructor(private readonly deps: Deps) {
+    this.cache = new PackageCache(deps.changes);
+  }
+
+  /** Rendered state for serving (cached until the package changes). */
+  get(name: string): Promise<PackageState | null> {
+    return this.cache.get(name, async () => {
+      const v = await loadPackageView(this.deps.db, name);
+      return v ? renderState(this.deps.config.origin, v) : null;
+    });
+  }
+
+  /** A fresh read from the database, for writes (never a cached copy: revs must be current). */
+  async view(name: string): Promise<PackageView> {
+    const v = await loadPackageView(this.deps.db, name);
+    if (!v) throw npmErrors.PACKAGE_NOT_FOUND(`No package named '${name}' on this registry.`);
+    return v;
+  }
+}
+
+/** npm asks for the abbreviated document with this Accept type (q-values are not worth parsing here). */
+export function wantsAbbreviated(req: FastifyRequest): boolean {
+  return String(req.headers.accept ?? "").includes("application/vnd.npm.install-v1+json");
+}
