@@ -15,7 +15,12 @@ import { createMailer } from "./mail/index.js";
 import { AccessLog } from "./ops/access-log.js";
 import { registerOps } from "./ops/index.js";
 import { ChangeFeed, DownloadCounter } from "./packages/index.js";
-import { registerPostureApi, startCriticalityJob, startNoticeJob } from "./policy/index.js";
+import {
+  registerPolicyApi,
+  registerPostureApi,
+  startCriticalityJob,
+  startNoticeJob,
+} from "./policy/index.js";
 import { registerNpm } from "./protocols/npm/index.js";
 import { registerPypi } from "./protocols/pypi/index.js";
 import { createRateLimiters } from "./ratelimit/index.js";
@@ -128,6 +133,7 @@ export async function buildApp(
   registerOps(app, deps);
   await registerPypi(app, deps);
   registerPostureApi(app, deps);
+  registerPolicyApi(app, deps);
   await registerWeb(app, deps);
   await registerNpm(app, deps);
   return { app, deps };

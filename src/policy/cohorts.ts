@@ -1,6 +1,6 @@
 import type { DbExecutor } from "../db/index.js";
-import { DAY } from "../lib/clock.js";
 import type { Mandate } from "./mandates.js";
+import { projectDownloads } from "./stats-window.js";
 
 export interface PolicyProject {
   id: string;
@@ -37,21 +37,19 @@ function strictest(web: string, npm: string): PolicyProject["requireMfa"] {
   return "none";
 }
 
-/** Downloads of a project over the last `days` (Wharf's own counts; imports add theirs via the stats feature). */
-export async function downloadsOver(
+/** Downloads of a project over the last `days`: Wharf's own counts and imported statistics. */
+export function downloadsOver(
   db: DbExecutor,
-  projectId: string,
+  project: PolicyProject,
   days: number,
   now: number,
 ): Promise<number> {
-  const since = Math.floor(now / DAY) - days;
-  const r = await db
-    .selectFrom("download_counts")
-    .select((eb) => eb.fn.sum<number>("count").as("n"))
-    .where("project_id", "=", projectId)
-    .where("day", ">", since)
-    .executeTakeFirst();
-  return Number(r?.n ?? 0);
+  return projectDownloads(
+    db,
+    { id: project.id, ecosystem: project.ecosystem, normalizedName: project.normalizedName },
+    days,
+    now,
+  );
 }
 
 /** Whether a mandate covers a project. The all-users cohort covers every project of every user. */
@@ -71,6 +69,6 @@ export async function projectInCohort(
     case "projects":
       return m.projects.includes(p.normalizedName);
     case "threshold":
-      return (await downloadsOver(db, p.id, m.windowDays, now)) >= (m.threshold ?? Number.POSITIVE_INFINITY);
+      return (await downloadsOver(db, p, m.windowDays, now)) >= (m.threshold ?? Number.POSITIVE_INFINITY);
   }
 }

@@ -7,7 +7,7 @@ import { MANUAL } from "./criticality-plan.js";
 import { deliverPolicyMail, enqueueMail } from "./criticality-queue.js";
 import { getRule } from "./criticality-rules.js";
 import { normalizeProjectName } from "./stats-parse.js";
-import type { StatsEcosystem } from "./stats-store.js";
+import { lockStats, type StatsEcosystem } from "./stats-store.js";
 
 export interface ManualInput {
   ecosystem: StatsEcosystem;
@@ -56,6 +56,7 @@ async function manual(
   const normalized = normalizeProjectName(input.ecosystem, input.name);
   const now = deps.clock.now();
   const outcome = await transaction(deps.db, async (tx) => {
+    await lockStats(tx, deps.dialect);
     const p = await tx
       .selectFrom("projects")
       .select(["id", "name", "critical_since", "critical_manual"])

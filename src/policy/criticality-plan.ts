@@ -103,7 +103,9 @@ export async function rank(
   let k = Number.POSITIVE_INFINITY;
   if (rule.mode === "threshold") floor = rule.value;
   else {
-    k = rule.mode === "top-k" ? rule.value : Math.ceil((population * rule.value) / 100 - 1e-9);
+    // Rank r is in the top p% when r <= p% of the population: 1% of 699,998 is 6,999 projects, and a
+    // registry with fewer than 100 projects with downloads has no top 1% (use top-k or a threshold).
+    k = rule.mode === "top-k" ? rule.value : Math.floor((population * rule.value) / 100 + 1e-9);
     k = Math.min(k, population);
     if (k <= 0) return { population, picked, cutoff: null };
     const values = new Float64Array(population);

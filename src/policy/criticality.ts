@@ -7,7 +7,7 @@ import { criticalDeadline, criticalMail, notCriticalMail } from "./criticality-m
 import { type CriticalityPlan, type HostedProject, MANUAL, planCriticality } from "./criticality-plan.js";
 import { enqueueMail } from "./criticality-queue.js";
 import { describeRule, getRule } from "./criticality-rules.js";
-import { STATS_ECOSYSTEMS, type StatsEcosystem } from "./stats-store.js";
+import { lockStats, STATS_ECOSYSTEMS, type StatsEcosystem } from "./stats-store.js";
 
 export type CriticalityDeps = Pick<Deps, "db" | "dialect" | "clock" | "mailer" | "log"> & {
   config: Pick<Deps["config"], "origin" | "siteName">;
@@ -58,7 +58,9 @@ export async function computeCriticality(
       unhosted: plan.unhosted,
       added: added.map((p) => p.name),
       removed: removed.map((p) => p.name),
-      critical: plan.critical.length - (plan.add.length - added.length),
+      // The plan, less what an admin changed meanwhile (compare-and-swap losses).
+      critical:
+        plan.critical.length - (plan.add.length - added.length) + (plan.remove.length - removed.length),
       queued,
       timings: { plan: t1 - t0, apply: performance.now() - t1 },
     });
@@ -70,6 +72,7 @@ async function applyPlan(deps: CriticalityDeps, plan: CriticalityPlan, now: numb
   const eco = plan.rule.ecosystem;
   const why = describeRule(plan.rule);
   return transaction(deps.db, async (tx) => {
+    await lockStats(tx, deps.dialect);
     // Re-checked inside the transaction: an admin may have acted since the plan was made.
     const added = await claim(tx, plan.add, "designate", {
       critical_since: now,

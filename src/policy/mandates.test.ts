@@ -187,6 +187,28 @@ describe.each(testDatabases())("an MFA mandate from notice to enforcement on %s"
     expect(refused.statusMessage).toContain("The owners of 'crit-pkg' require two-factor authentication");
   });
 
+  it("covers a project once its downloads over the window reach a threshold cohort's bar", async () => {
+    const dan = await maintainer(t, "dan");
+    expect((await upload(dan.token, "1.0")).statusCode).toBe(200);
+    const now = t.clock.now();
+    await createMandate(t.deps.db, now, "ops", {
+      name: "Popular",
+      cohort: "threshold",
+      threshold: 10,
+      windowDays: 30,
+      noticeAt: now,
+      warnAt: now,
+      enforceAt: now,
+    });
+    expect((await upload(dan.token, "1.1")).statusCode).toBe(200);
+    const project = (await findProject(t.deps.db, "pypi", "crit-pkg"))!;
+    for (let i = 0; i < 10; i++) t.deps.downloads.count(project.id, t.clock.now());
+    await t.deps.downloads.flush();
+    const refused = await upload(dan.token, "1.2");
+    expect(refused.statusCode).toBe(403);
+    expect(refused.statusMessage).toContain("(Popular)");
+  });
+
   it("rejects a mandate whose phases are out of order", async () => {
     const now = t.clock.now();
     await expect(

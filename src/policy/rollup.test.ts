@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DAY, HOUR } from "../lib/clock.js";
 import { createTestApp, type TestApp, testDatabases } from "../test-support/index.js";
-import { importCounts, quickProject, statsSnapshot } from "../test-support/stats.js";
+import { importCounts, quickProject, quickUser, statsSnapshot } from "../test-support/stats.js";
+import { designateCritical } from "./criticality-manual.js";
+import { deliverPolicyMail } from "./criticality-queue.js";
 import { setRule } from "./criticality-rules.js";
 import { acquireLease, runCriticalityJob } from "./jobs.js";
 import { rollupStats } from "./stats-rollup.js";
@@ -11,7 +13,7 @@ import { projectDownloads } from "./stats-window.js";
 const NOW = Date.UTC(2026, 3, 15, 12);
 const TODAY = Math.floor(NOW / DAY);
 
-describe.each(testDatabases())("bounded storage and the daily job (%s)", (kind) => {
+describe.each(testDatabases())("bounded storage, the daily job and its mail (%s)", (kind) => {
   let t: TestApp;
   beforeEach(async () => {
     t = await createTestApp(kind);
@@ -78,5 +80,43 @@ describe.each(testDatabases())("bounded storage and the daily job (%s)", (kind) 
     expect((await runCriticalityJob(t.deps, "you")).ran).toBe(true);
     // The lease is released after each run.
     expect(await acquireLease(t.deps.db, "criticality", "third", 60_000, t.clock.now())).toBe(true);
+  });
+
+  it("keeps queued mail through a mailer outage and sends each message once", async () => {
+    const users = [];
+    for (const name of ["ann", "ben", "cid"]) users.push(await quickUser(t.deps.db, NOW, { username: name }));
+    await quickProject(t.deps.db, NOW, "pypi", "shared", users);
+    let down = true;
+    const flaky = {
+      ...t.deps,
+      mailer: {
+        kind: "smtp" as const,
+        send: async (m: Parameters<typeof t.deps.mailer.send>[0]) => {
+          if (down) throw new Error("connection refused");
+          await t.deps.mailer.send(m);
+        },
+        close: async () => {},
+      },
+    };
+    // The designation commits with its three mails queued; sending fails and they stay queued.
+    expect(
+      await designateCritical(flaky, { ecosystem: "pypi", name: "shared", reason: "test" }),
+    ).toMatchObject({
+      changed: true,
+      mailed: 3,
+    });
+    expect(await t.outbox()).toHaveLength(0);
+    down = false;
+    // Claimed by the failed attempt: retried only once that claim is stale (10 minutes).
+    expect(await deliverPolicyMail(flaky)).toEqual({ sent: 0, failed: 0 });
+    t.clock.advance(11 * 60_000);
+    const [a, b] = await Promise.all([deliverPolicyMail(flaky), deliverPolicyMail(flaky)]);
+    expect(a.sent + b.sent).toBe(3);
+    expect((await t.outbox()).map((m) => m.to).sort()).toEqual([
+      "ann@example.com",
+      "ben@example.com",
+      "cid@example.com",
+    ]);
+    expect(await t.deps.db.selectFrom("policy_mail").selectAll().execute()).toHaveLength(0);
   });
 });

@@ -27,6 +27,7 @@ import {
   retentionCutoff,
   STATS_ECOSYSTEMS,
   type StatsEcosystem,
+  upsert,
   writeCounts,
 } from "./stats-store.js";
 
@@ -181,10 +182,8 @@ async function byProject(deps: StatsDeps, acc: Acc, report: ImportReport) {
     else if (day < cutoff) report.skipped.tooOld += count;
     else if (day > today) report.skipped.future += count;
     else {
-      let names = out.get(eco);
-      if (!names) out.set(eco, (names = new Map()));
-      let days = names.get(name);
-      if (!days) names.set(name, (days = new Map()));
+      const names = upsert(out, eco, () => new Map<string, Map<number, number>>());
+      const days = upsert(names, name, () => new Map<number, number>());
       days.set(day, (days.get(day) ?? 0) + count);
     }
   }

@@ -100,7 +100,22 @@ async function foldOwn(tx: Tx, eco: string, cutoff: number): Promise<number> {
   await tx
     .insertInto("stats_names")
     .columns(["ecosystem", "name"])
-    .expression(old.select(["p.ecosystem", "p.normalized_name"]).distinct())
+    .expression(
+      old
+        .select(["p.ecosystem", "p.normalized_name"])
+        .distinct()
+        // Only names not there yet: on PostgreSQL each conflicting row would use up a sequence value.
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("stats_names as s")
+                .select("s.id")
+                .whereRef("s.ecosystem", "=", "p.ecosystem")
+                .whereRef("s.name", "=", "p.normalized_name"),
+            ),
+          ),
+        ),
+    )
     .onConflict((oc) => oc.columns(["ecosystem", "name"]).doNothing())
     .execute();
   for (let m = monthOf(oldest.day); monthStart(m) < cutoff; m++) {

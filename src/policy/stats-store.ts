@@ -11,6 +11,16 @@ export type StatsEcosystem = "pypi" | "npm";
 export const STATS_ECOSYSTEMS: readonly StatsEcosystem[] = ["pypi", "npm"];
 
 export const dayOfMs = (ms: number): number => Math.floor(ms / DAY);
+
+/** The map's value for `key`, created with `make` when missing. */
+export function upsert<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
+}
 export const weekOf = (day: number): number => Math.floor(day / 7);
 export const isoDay = (day: number): string => new Date(day * DAY).toISOString().slice(0, 10);
 
@@ -25,7 +35,11 @@ export function monthStart(month: number): number {
   return Date.UTC(1970 + Math.floor(month / 12), month % 12, 1) / DAY;
 }
 
-/** Ids of the names (created when missing), in batches small enough for either database's limits. */
+/**
+ * Ids of the names (created when missing), in batches small enough for either database's limits.
+ * Existing names are looked up first: on PostgreSQL an INSERT ... ON CONFLICT DO NOTHING would draw a
+ * sequence value for every conflicting row, and ids are array indexes in the ranking.
+ */
 export async function ensureNameIds(
   db: DbExecutor,
   ecosystem: string,
@@ -33,13 +47,7 @@ export async function ensureNameIds(
 ): Promise<Map<string, number>> {
   const all = [...new Set(names)];
   const ids = new Map<string, number>();
-  for (let i = 0; i < all.length; i += 500) {
-    const batch = all.slice(i, i + 500);
-    await db
-      .insertInto("stats_names")
-      .values(batch.map((name) => ({ ecosystem, name })))
-      .onConflict((oc) => oc.columns(["ecosystem", "name"]).doNothing())
-      .execute();
+  const lookup = async (batch: string[]) => {
     const rows = await db
       .selectFrom("stats_names")
       .select(["id", "name"])
@@ -47,22 +55,32 @@ export async function ensureNameIds(
       .where("name", "in", batch)
       .execute();
     for (const r of rows) ids.set(r.name, r.id);
+  };
+  for (let i = 0; i < all.length; i += 500) {
+    const batch = all.slice(i, i + 500);
+    await lookup(batch);
+    const missing = batch.filter((n) => !ids.has(n));
+    if (missing.length === 0) continue;
+    await db
+      .insertInto("stats_names")
+      .values(missing.map((name) => ({ ecosystem, name })))
+      .onConflict((oc) => oc.columns(["ecosystem", "name"]).doNothing())
+      .execute();
+    await lookup(missing);
   }
   return ids;
 }
 
 export async function ensureSourceId(db: DbExecutor, name: string): Promise<number> {
+  const find = () => db.selectFrom("stats_sources").select("id").where("name", "=", name).executeTakeFirst();
+  const found = await find();
+  if (found) return found.id;
   await db
     .insertInto("stats_sources")
     .values({ name })
     .onConflict((oc) => oc.column("name").doNothing())
     .execute();
-  const r = await db
-    .selectFrom("stats_sources")
-    .select("id")
-    .where("name", "=", name)
-    .executeTakeFirstOrThrow();
-  return r.id;
+  return (await find())!.id;
 }
 
 export interface CountRow {
@@ -86,9 +104,7 @@ export async function writeCounts(
   const weekDelta = new Map<number, Map<number, number>>();
   const addWeek = (nameId: number, day: number, delta: number) => {
     if (delta === 0) return;
-    const week = weekOf(day);
-    let m = weekDelta.get(week);
-    if (!m) weekDelta.set(week, (m = new Map()));
+    const m = upsert(weekDelta, weekOf(day), () => new Map<number, number>());
     m.set(nameId, (m.get(nameId) ?? 0) + delta);
   };
   const old = mode === "replace" ? await existingCounts(tx, ecosystem, sourceId, rows) : null;
@@ -145,9 +161,7 @@ async function existingCounts(
 ): Promise<Map<string, number>> {
   const byDay = new Map<number, number[]>();
   for (const r of rows) {
-    let ids = byDay.get(r.day);
-    if (!ids) byDay.set(r.day, (ids = []));
-    ids.push(r.nameId);
+    upsert(byDay, r.day, () => []).push(r.nameId);
   }
   const old = new Map<string, number>();
   for (const [day, ids] of byDay) {
@@ -178,9 +192,19 @@ export async function markCoverage(tx: Tx, ecosystem: string, sourceId: number, 
   }
 }
 
-/** Serializes statistics writers on PostgreSQL (SQLite has one writer at a time anyway). */
+/**
+ * Serializes statistics writers. PostgreSQL: an advisory lock for the transaction. SQLite: a write
+ * first, which takes the database's write lock now (waiting out busy_timeout) rather than at the first
+ * real write, where a transaction that has only read cannot wait and fails with SQLITE_BUSY.
+ */
 export async function lockStats(tx: Tx, dialect: "sqlite" | "postgres"): Promise<void> {
   if (dialect === "postgres") await sql`select pg_advisory_xact_lock(727006)`.execute(tx);
+  else
+    await tx
+      .updateTable("stats_sources")
+      .set((eb) => ({ name: eb.ref("name") }))
+      .where("id", "=", -1)
+      .execute();
 }
 
 /** Retention margin past the longest window: late imports of the last month still land as days. */

@@ -1,0 +1,74 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// The operator's view: the built CLI in a child process on a fresh SQLite data dir (npm test builds first).
+const MAIN = join(import.meta.dirname, "../../dist/main.js");
+
+describe("wharf stats and wharf policy", () => {
+  let dataDir: string;
+  const run = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [MAIN, ...args], {
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        WHARF_DATA_DIR: dataDir,
+        WHARF_LOG_LEVEL: "warn",
+        WHARF_DATABASE_URL: "",
+        CI: "",
+      },
+      timeout: 60_000,
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+
+  beforeAll(() => {
+    if (!existsSync(join(import.meta.dirname, "../../dist/cli/policy.js")))
+      execFileSync("npm", ["run", "build"], { stdio: "ignore" });
+    dataDir = mkdtempSync(join(tmpdir(), "wharf-cli-policy-"));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("imports a CSV once, ranks, designates by hand and simulates", () => {
+    const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+    const csv = join(dataDir, "stats.csv");
+    const rows = Array.from({ length: 50 }, (_, i) => `${day(1)},pypi,proj-${i},${1000 - i}`);
+    writeFileSync(csv, ["date,ecosystem,project,count", ...rows].join("\n"));
+    const first = run("stats", "import", csv, "--source", "cdn");
+    expect(first.err).toContain("progress: 100%");
+    expect(first.out).toContain(
+      'Imported stats.csv (csv, source "cdn"): 51 lines, 48,775 downloads of 50 projects',
+    );
+    const again = run("stats", "import", csv, "--source", "cdn");
+    expect(again.code).toBe(0);
+    expect(again.out).toContain("was already imported");
+
+    const rule = run("policy", "rule", "set", "--ecosystem", "pypi", "--top-k", "3", "--window", "30d");
+    expect(rule.out).toContain("pypi: the 3 most downloaded projects over the last 30 days, sticky.");
+    const compute = run("policy", "compute", "--ecosystem", "pypi");
+    expect(compute.code).toBe(0);
+    // None of the 50 projects is hosted here: ranked, not designated.
+    expect(compute.out).toContain(
+      "50 projects with downloads; 3 selected (at least 998 downloads), 3 of them not hosted here",
+    );
+    expect(run("policy", "critical", "add", "proj-1", "--ecosystem", "pypi", "--reason", "x").err).toContain(
+      "No pypi project named 'proj-1'",
+    );
+    const sim = run("policy", "simulate", "--ecosystem", "pypi", "--top", "10%", "--window", "30d", "--json");
+    expect(JSON.parse(sim.out)).toMatchObject({
+      population: 50,
+      cohort_size: 0,
+      cohort_unhosted: 5,
+      maintainers: 0,
+    });
+
+    expect(run("policy", "simulate", "--ecosystem", "pypi", "--top", "1%", "--top-k", "3").code).toBe(2);
+    expect(run("policy", "rule", "set", "--ecosystem", "maven", "--top", "1%").err).toContain(
+      "--ecosystem must be",
+    );
+    expect(run("stats", "import", join(dataDir, "missing.log")).err).toContain("No such file");
+    expect(run("policy", "--help").out).toContain("simulate --ecosystem E");
+  });
+});
