@@ -16,6 +16,7 @@ import { AccessLog } from "./ops/access-log.js";
 import { registerOps } from "./ops/index.js";
 import { ChangeFeed, DownloadCounter } from "./packages/index.js";
 import {
+  registerMandatesApi,
   registerPolicyApi,
   registerPostureApi,
   startCriticalityJob,
@@ -134,6 +135,7 @@ export async function buildApp(
   await registerPypi(app, deps);
   registerPostureApi(app, deps);
   registerPolicyApi(app, deps);
+  registerMandatesApi(app, deps);
   await registerWeb(app, deps);
   await registerNpm(app, deps);
   return { app, deps };

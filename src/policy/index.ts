@@ -29,6 +29,7 @@ export {
   type Strength,
   updateMandate,
 } from "./mandates.js";
+export { registerMandatesApi } from "./mandates-api.js";
 export { startNoticeJob } from "./notice-job.js";
 export {
   type Banner,

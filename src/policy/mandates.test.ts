@@ -222,3 +222,95 @@ describe.each(testDatabases())("an MFA mandate from notice to enforcement on %s"
     ).rejects.toMatchObject({ code: "MANDATE_INVALID" });
   });
 });
+
+describe("the mandates JSON API", () => {
+  it("lets an admin create, list, update and archive mandates, and nobody else", async () => {
+    const t = await createTestApp("sqlite");
+    try {
+      const { registerUser, getUser } = await import("../accounts/index.js");
+      const ops = await registerUser(
+        t.deps,
+        { ip: "127.0.0.1" },
+        {
+          username: "ops",
+          email: "ops@example.com",
+          password: "correct horse battery",
+          verified: true,
+          admin: true,
+        },
+        { viaOperator: true },
+      );
+      const joe = await registerUser(
+        t.deps,
+        { ip: "127.0.0.1" },
+        { username: "joe", email: "joe@example.com", password: "correct horse battery", verified: true },
+        { viaOperator: true },
+      );
+      const cookie = async (id: string) =>
+        `wharf_session=${(await startSession(t.deps, { ip: "127.0.0.1" }, (await getUser(t.deps.db, id))!, "password")).cookie}`;
+      const admin = await cookie(ops.id);
+      const json = { "content-type": "application/json" };
+      const spec = {
+        name: "All users",
+        cohort: "all-users",
+        strength: "phishing-resistant",
+        noticeAt: "2027-01-01",
+        warnAt: "2027-02-01",
+        enforceAt: "2027-03-01",
+      };
+      const nope = await t.app.inject({
+        method: "POST",
+        url: "/api/policy/mandates",
+        headers: { ...json, cookie: await cookie(joe.id) },
+        payload: spec,
+      });
+      expect(nope.statusCode).toBe(403);
+      expect(nope.json().error.message).toContain("Only administrators");
+      const created = await t.app.inject({
+        method: "POST",
+        url: "/api/policy/mandates",
+        headers: { ...json, cookie: admin },
+        payload: spec,
+      });
+      expect(created.statusCode).toBe(201);
+      const id = created.json().id as string;
+      expect(created.json()).toMatchObject({
+        cohort: "all-users",
+        strength: "phishing-resistant",
+        phase: "scheduled",
+        createdBy: "ops",
+      });
+      const bad = await t.app.inject({
+        method: "PUT",
+        url: `/api/policy/mandates/${id}`,
+        headers: { ...json, cookie: admin },
+        payload: { ...spec, warnAt: "2026-01-01", noticeAt: "2027-01-01" },
+      });
+      expect(bad.statusCode).toBe(400);
+      const moved = await t.app.inject({
+        method: "PUT",
+        url: `/api/policy/mandates/${id}`,
+        headers: { ...json, cookie: admin },
+        payload: { ...spec, enforceAt: "2027-04-01" },
+      });
+      expect(moved.json().enforceAt).toBe(Date.parse("2027-04-01"));
+      expect(
+        (await t.app.inject({ url: "/api/policy/mandates", headers: { cookie: admin } })).json().mandates,
+      ).toHaveLength(1);
+      expect(
+        (
+          await t.app.inject({
+            method: "DELETE",
+            url: `/api/policy/mandates/${id}`,
+            headers: { cookie: admin },
+          })
+        ).statusCode,
+      ).toBe(204);
+      expect(
+        (await t.app.inject({ url: "/api/policy/mandates", headers: { cookie: admin } })).json().mandates,
+      ).toHaveLength(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
