@@ -116,7 +116,7 @@ export function createFsBlobStore(root: string): BlobStore {
       for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
         const path = join(tmpDir, name);
         const info = await stat(path).catch(() => null);
-        if (info && info.mtimeMs <= cutoff) {
+        if (info && (olderThanMs <= 0 || info.mtimeMs <= cutoff)) {
           await rm(path, { force: true, recursive: true });
           removed++;
         }

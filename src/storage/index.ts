@@ -38,8 +38,8 @@ export interface BlobStore {
   /** Throws when the store is unreachable (used by /readyz). */
   ping(): Promise<void>;
   /**
-   * Removes temporary objects older than `olderThanMs`: what a crashed process (SIGKILL mid-upload)
-   * left behind. Returns how many were removed.
+   * Removes temporary objects older than `olderThanMs` (0: all of them, whatever their timestamps say):
+   * what a crashed process (SIGKILL mid-upload) left behind. Returns how many were removed.
    */
   sweepTemp(olderThanMs: number): Promise<number>;
 }

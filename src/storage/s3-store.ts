@@ -158,7 +158,7 @@ export function createS3BlobStore(config: S3Config, options: S3StoreOptions = {}
           }),
         );
         for (const o of page.Contents ?? []) {
-          if (o.Key && (o.LastModified?.getTime() ?? 0) <= cutoff) {
+          if (o.Key && (olderThanMs <= 0 || (o.LastModified?.getTime() ?? 0) <= cutoff)) {
             await deleteObject(o.Key);
             removed++;
           }
