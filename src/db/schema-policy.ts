@@ -1,0 +1,123 @@
+import type { Generated } from "kysely";
+
+/**
+ * Table types of the policy feature: criticality rules, mandates and their notices, job leases, the
+ * security-key giveaway, download statistics (migrations 005-007). Split from schema.ts to keep each
+ * file readable; db/schema.ts assembles the Database type.
+ */
+export interface CriticalityRulesTable {
+  ecosystem: string;
+  mode: string;
+  value: number;
+  window_days: number;
+  sticky: number;
+  updated_at: number;
+}
+
+export interface MandatesTable {
+  id: string;
+  name: string;
+  ecosystem: string | null;
+  cohort: string;
+  cohort_value: string | null;
+  window_days: number;
+  strength: string;
+  notice_at: number;
+  warn_at: number;
+  enforce_at: number;
+  created_at: number;
+  created_by: string;
+  archived_at: number | null;
+}
+
+export interface MandateNoticesTable {
+  mandate_id: string;
+  user_id: string;
+  kind: string;
+  sent_at: number;
+}
+
+export interface JobLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
+export interface GiveawayCodesTable {
+  id: string;
+  code: string;
+  batch: string;
+  loaded_at: number;
+  claimed_by: string | null;
+  claimed_at: number | null;
+}
+
+/** 006: download statistics (src/policy/stats*.ts). A name's id is shared by its rows in every table. */
+export interface StatsNamesTable {
+  id: Generated<number>;
+  ecosystem: string;
+  /** PEP 503 normalized (PyPI) or lower-case (npm): the same key as projects.normalized_name. */
+  name: string;
+}
+
+export interface StatsSourcesTable {
+  id: Generated<number>;
+  name: string;
+}
+
+export interface DownloadStatsTable {
+  ecosystem: string;
+  /** Days since the Unix epoch (UTC). */
+  day: number;
+  name_id: number;
+  source_id: number;
+  count: number;
+}
+
+export interface DownloadWeeksTable {
+  ecosystem: string;
+  name_id: number;
+  /** floor(day / 7). */
+  week: number;
+  count: number;
+}
+
+export interface DownloadMonthsTable {
+  ecosystem: string;
+  name_id: number;
+  /** (year - 1970) * 12 + month (0-11), UTC. */
+  month: number;
+  count: number;
+}
+
+export interface StatsCoverageTable {
+  ecosystem: string;
+  day: number;
+  source_id: number;
+}
+
+export interface StatsImportsTable {
+  id: string;
+  source_id: number;
+  sha256: string;
+  scope: string;
+  format: string;
+  file_name: string;
+  imported_at: number;
+  rows: Generated<number>;
+  downloads: Generated<number>;
+  first_day: number | null;
+  last_day: number | null;
+}
+
+/** 006: criticality notifications waiting to be sent (policy/criticality-queue.ts). */
+export interface PolicyMailTable {
+  id: string;
+  to_addr: string;
+  subject: string;
+  body: string;
+  created_at: number;
+  claimed_by: string | null;
+  claimed_at: number | null;
+  attempts: Generated<number>;
+}
