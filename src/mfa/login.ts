@@ -80,8 +80,8 @@ export async function pendingLogin(deps: MfaDeps, token: string): Promise<Pendin
 export interface SecondStepOptions {
   remember: boolean;
   previousCookie?: string;
-  /** False when this browser has never completed a sign-in to this account. */
-  knownBrowser: boolean;
+  /** Whether this browser has completed a sign-in to the account before (asked once the user is known). */
+  knownBrowser: (userId: string) => boolean;
 }
 
 export interface SecondStepResult {
@@ -113,7 +113,7 @@ export async function completeSecondStep(
   const rememberCookie = opts.remember
     ? await rememberBrowser(deps, user.id, ctx.userAgent ?? "")
     : undefined;
-  if (!proof.phishingResistant && !opts.knownBrowser) {
+  if (!proof.phishingResistant && !opts.knownBrowser(user.id)) {
     // PyPI added this after the 2025 phishing campaign: a phishable factor from a new browser is
     // exactly what a real-time phishing proxy produces, so the owner hears of it at once.
     await mfaMail(

@@ -39,7 +39,7 @@ export async function completeSecondStepWithKey(
   ctx: RequestContext,
   token: string,
   assertion: Assertion,
-  opts: { previousCookie?: string; knownBrowser: boolean },
+  opts: { previousCookie?: string; knownBrowser: (userId: string) => boolean },
 ): Promise<SecondStepResult> {
   const { user } = await pendingLogin(deps, token);
   await verifyAssertion(deps, ctx, {

@@ -1,15 +1,20 @@
 import type { Deps } from "../deps.js";
 import { MINUTE } from "../lib/clock.js";
 import { purgeChallenges } from "../mfa/index.js";
+import { instanceId, withLease } from "./jobs.js";
 import { sendMandateNotices } from "./notices.js";
 
 /**
- * Sends notice-phase emails shortly after a mandate's notice date. Every instance may run it: each
- * (mandate, maintainer) mail is claimed once in the database, so nobody gets two.
+ * Sends notice-phase emails shortly after a mandate's notice date, on one instance at a time (a lease);
+ * each (mandate, maintainer) mail is also claimed in the database, so nobody gets two even if a lease
+ * runs out mid-way.
  */
 export function startNoticeJob(deps: Deps, intervalMs = 5 * MINUTE): () => void {
+  const holder = instanceId();
   const timer = setInterval(() => {
-    sendMandateNotices(deps).catch((e: unknown) => deps.log.error({ err: e }, "mandate notices failed"));
+    withLease(deps.db, "mandate-notices", holder, intervalMs, deps.clock.now(), () =>
+      sendMandateNotices(deps),
+    ).catch((e: unknown) => deps.log.error({ err: e }, "mandate notices failed"));
     purgeChallenges(deps.db, deps.clock.now()).catch((e: unknown) =>
       deps.log.warn({ err: e }, "challenge purge failed"),
     );

@@ -100,29 +100,44 @@ function explain(deps: NoticeDeps, m: Mandate, projects: string[]): string {
 }
 
 /**
- * The notice phase's one email per affected, non-compliant maintainer. Safe to run on every instance
- * and often: each (mandate, user) is claimed once in mandate_notices.
+ * The notice phase's one email per affected, non-compliant maintainer. Safe on every instance and
+ * often: each (mandate, maintainer) mail is claimed once in mandate_notices. Candidates are selected in
+ * SQL — people with a role (or everyone, for the all-users cohort) not yet noticed for this mandate —
+ * so a run after the mails went out reads almost nothing.
  */
 export async function sendMandateNotices(deps: NoticeDeps): Promise<number> {
   const now = deps.clock.now();
+  const strengths = new Map<string, Awaited<ReturnType<typeof actorStrength>>>();
   let sent = 0;
   for (const m of await activeMandates(deps.db)) {
     if (phaseOf(m, now) === "scheduled") continue;
-    const users = await deps.db
+    let q = deps.db
       .selectFrom("users")
-      .select(["id", "email", "username"])
-      .where("is_frozen", "=", 0)
-      .execute();
-    for (const u of users) {
-      if (meets(await actorStrength(deps.db, u.id), m.strength)) continue;
-      if (m.cohort !== "all-users") {
-        const has = await deps.db
-          .selectFrom("roles")
-          .select("user_id")
-          .where("user_id", "=", u.id)
-          .executeTakeFirst();
-        if (!has) continue;
+      .select(["users.id", "users.email", "users.username"])
+      .where("users.is_frozen", "=", 0)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("mandate_notices")
+              .select("mandate_notices.user_id")
+              .whereRef("mandate_notices.user_id", "=", "users.id")
+              .where("mandate_notices.mandate_id", "=", m.id)
+              .where("mandate_notices.kind", "=", "notice"),
+          ),
+        ),
+      );
+    if (m.cohort !== "all-users") {
+      q = q.where(({ exists, selectFrom }) =>
+        exists(selectFrom("roles").select("roles.user_id").whereRef("roles.user_id", "=", "users.id")),
+      );
+    }
+    for (const u of await q.execute()) {
+      let strength = strengths.get(u.id);
+      if (!strength) {
+        strength = await actorStrength(deps.db, u.id);
+        strengths.set(u.id, strength);
       }
+      if (meets(strength, m.strength)) continue;
       const projects = await coveredProjectsOf(deps, m, u.id, now);
       if (projects.length === 0) continue;
       if (!(await claim(deps, m.id, u.id, "notice", now))) continue;

@@ -92,16 +92,15 @@ export function registerLoginRoutes(app: FastifyInstance, deps: Deps): void {
       ? { kind: "recovery" as const, code: form.recovery_code }
       : { kind: "totp" as const, code: form.code };
     try {
-      const pending = await pendingLogin(deps, token);
       const result = await completeSecondStep(deps, requestContext(req), token, factor, {
         remember: form.remember === "1",
         previousCookie: req.auth?.cookie,
-        knownBrowser: seenUsers(deps, req).includes(pending.user.id),
+        knownBrowser: (userId) => seenUsers(deps, req).includes(userId),
       });
       reply.clearCookie(loginCookieNames(deps.config.secureCookies).step, { path: "/" });
       setSession(deps, reply, result.login);
       if (result.rememberCookie) setRemember(deps, reply, result.rememberCookie);
-      markSeen(deps, req, reply, pending.user.id);
+      markSeen(deps, req, reply, result.login.user.id);
       return signedInRedirect(reply, next, result.checkupDue);
     } catch (e) {
       if (isAppError(e) && e.code === "CHALLENGE_INVALID") return restart(reply, e.message);

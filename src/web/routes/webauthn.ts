@@ -9,7 +9,6 @@ import {
   keyRegistrationOptions,
   mfaErrors,
   passkeyOptions,
-  pendingLogin,
   secondStepKeyOptions,
   signInWithPasskey,
   sudoPasskeyOptions,
@@ -79,14 +78,13 @@ export function registerWebAuthnRoutes(app: FastifyInstance, deps: Deps): void {
     json.post("/account/login/webauthn", async (req, reply) => {
       const token = stepToken(req);
       const b = body(assertionBody, req);
-      const pending = await pendingLogin(deps, token);
       const result = await completeSecondStepWithKey(deps, requestContext(req), token, b, {
         previousCookie: req.auth?.cookie,
-        knownBrowser: seenUsers(deps, req).includes(pending.user.id),
+        knownBrowser: (userId) => seenUsers(deps, req).includes(userId),
       });
       reply.clearCookie(loginCookieNames(deps.config.secureCookies).step, { path: "/" });
       setSession(deps, reply, result.login);
-      markSeen(deps, req, reply, pending.user.id);
+      markSeen(deps, req, reply, result.login.user.id);
       return { ok: true, redirect: signedInUrl(safeNext(b.next), result.checkupDue) };
     });
 
