@@ -1,5 +1,6 @@
 export { createTestApp, type TestApp } from "./app.js";
 export { FormClient, textOf } from "./browser.js";
 export { createPgSchema, type DbKind, testDatabases } from "./databases.js";
+export { createTwoInstances, type TwoInstances } from "./instances.js";
 export { basicAuth, maintainer, tokenFor, twineForm } from "./pypi.js";
 export { missing, requirement, wheelBuildPython } from "./requirements.js";

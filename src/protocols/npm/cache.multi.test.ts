@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerUser } from "../../accounts/index.js";
-import { type App, buildApp } from "../../app.js";
-import { loadConfig } from "../../config.js";
-import { createPgSchema, missing } from "../../test-support/index.js";
+import type { App } from "../../app.js";
+import { createTwoInstances, missing, type TwoInstances } from "../../test-support/index.js";
 import { insertToken } from "../../tokens/store.js";
 import { publishBody } from "./test-fixtures.js";
 
@@ -16,30 +12,11 @@ describe.skipIf(missing("npm packument cache across instances", "postgres", "red
   () => {
     let a: App;
     let b: App;
-    let drop: () => Promise<void>;
-    let prefix = "";
+    let instances: TwoInstances | undefined;
     let auth: Record<string, string>;
-    const dirs: string[] = [];
     beforeAll(async () => {
-      const schema = await createPgSchema();
-      drop = schema.drop;
-      prefix = `wharf-npm-test-${process.pid}-${Date.now()}:`;
-      const make = () => {
-        const dataDir = mkdtempSync(join(tmpdir(), "wharf-npm-multi-"));
-        dirs.push(dataDir);
-        return buildApp(
-          {
-            ...loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: "silent" }),
-            databaseUrl: schema.url,
-            redisUrl: process.env.WHARF_TEST_REDIS_URL,
-            redisPrefix: prefix,
-            secretKey: "shared-secret-key-0123456789-abcdefghijkl",
-          },
-          { logger: { level: "silent" } },
-        );
-      };
-      a = await make();
-      b = await make();
+      instances = await createTwoInstances();
+      ({ a, b } = instances);
       const user = await registerUser(
         a.deps,
         { ip: "127.0.0.1" },
@@ -56,12 +33,7 @@ describe.skipIf(missing("npm packument cache across instances", "postgres", "red
       auth = { authorization: `Bearer ${token}` };
     });
     afterAll(async () => {
-      const keys = (await a?.deps.redis?.keys(`${prefix}*`)) ?? [];
-      if (keys.length) await a.deps.redis!.del(...keys);
-      await a?.app.close();
-      await b?.app.close();
-      await drop?.();
-      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      await instances?.close();
     });
 
     const versions = async (app: App, accept = "application/json") =>

@@ -1,11 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerUser } from "../../accounts/index.js";
-import { type App, buildApp } from "../../app.js";
-import { loadConfig } from "../../config.js";
-import { basicAuth, createPgSchema, missing, twineForm } from "../../test-support/index.js";
+import type { App } from "../../app.js";
+import {
+  basicAuth,
+  createTwoInstances,
+  missing,
+  type TwoInstances,
+  twineForm,
+} from "../../test-support/index.js";
 import { insertToken } from "../../tokens/store.js";
 import { buildWheel } from "./dist/test-fixtures.js";
 
@@ -15,37 +17,14 @@ describe.skipIf(missing("index cache across instances", "postgres", "redis"))(
   () => {
     let a: App;
     let b: App;
-    let drop: () => Promise<void>;
-    let prefix = "";
-    const dirs: string[] = [];
+    let dirs: string[] = [];
+    let instances: TwoInstances | undefined;
     beforeAll(async () => {
-      const schema = await createPgSchema();
-      drop = schema.drop;
-      prefix = `wharf-test-${process.pid}-${Date.now()}:`;
-      const make = () => {
-        const dataDir = mkdtempSync(join(tmpdir(), "wharf-multi-"));
-        dirs.push(dataDir);
-        return buildApp(
-          {
-            ...loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: "silent" }),
-            databaseUrl: schema.url,
-            redisUrl: process.env.WHARF_TEST_REDIS_URL,
-            redisPrefix: prefix,
-            secretKey: "shared-secret-key-0123456789-abcdefghijkl",
-          },
-          { logger: { level: "silent" } },
-        );
-      };
-      a = await make();
-      b = await make();
+      instances = await createTwoInstances();
+      ({ a, b, dirs } = instances);
     });
     afterAll(async () => {
-      const keys = (await a?.deps.redis?.keys(`${prefix}*`)) ?? [];
-      if (keys.length) await a.deps.redis!.del(...keys);
-      await a?.app.close();
-      await b?.app.close();
-      await drop?.();
-      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+      await instances?.close();
     });
 
     it("drops instance B's cached /simple/ page when instance A publishes", async () => {
