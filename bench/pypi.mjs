@@ -1,54 +1,25 @@
-// PyPI read-path benchmark: `npm run bench:pypi` (builds dist/ first).
-//
-// Starts Wharf (SQLite, filesystem blobs) on a temp data dir, publishes one project with 300 files
-// (299 tiny wheels and one 1 MiB wheel, one per release) through the real upload API, then measures
-// with wrk the simple index (PEP 691 JSON and PEP 503 HTML, with and without gzip) and a 1 MiB file
-// download. Each row also runs against a bare node:http server that answers every request with the
-// exact bytes and headers Wharf sent (the ceiling for this machine), and Wharf is reported as a
-// percentage of it: absolute numbers drift on shared machines, the ratio much less.
-//
-// Settings (environment): BENCH_DURATION (wrk seconds per run, default 5), BENCH_ROUNDS (alternating
-// Wharf/bare rounds per row, best counts, default 2), BENCH_LOG_LEVEL (Wharf's WHARF_LOG_LEVEL, default
-// "info", the shipped default: Wharf logs every request at info), BENCH_NODE_ARGS (node flags for the
-// Wharf process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_ONLY (run only the rows whose
-// label contains this text, e.g. "gzip").
-import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, request } from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import yazl from "yazl";
+import {
+  BenchError,
+  capture,
+  checkPrerequisites,
+  compareWithCeiling,
+  fail,
+  freePort,
+  LOG_LEVEL,
+  ROUNDS,
+  startWharf,
+  WRK,
+} from "./lib.mjs";
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const MAIN = join(ROOT, "dist", "main.js");
 const PROJECT = "bench-project";
 const FILES = 300;
-const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
-const WRK = ["-t2", "-c32", `-d${DURATION}s`, "--latency", "--timeout", "5s"];
 const PIP_ACCEPT =
   "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.1, text/html;q=0.01";
-
-class BenchError extends Error {}
-
-/** Throws, so that `finally` still stops the server and removes the data dir. */
-function fail(message) {
-  throw new BenchError(message);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A py3-none-any wheel (PEP 427) with METADATA, WHEEL and a correct RECORD, built in memory. */
 function wheel(version, payload) {
@@ -101,121 +72,10 @@ async function upload(base, token, version, file) {
   if (res.status !== 200) fail(`upload of ${file.filename}: ${res.status} ${res.statusText}`);
 }
 
-/** One raw response (no decompression): what the ceiling server will replay. */
-function capture(url, headers) {
-  return new Promise((resolve, reject) => {
-    request(url, { headers }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () =>
-        resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-    })
-      .on("error", reject)
-      .end();
-  });
-}
-
-const HOP_BY_HOP = new Set(["date", "connection", "keep-alive", "transfer-encoding", "content-length"]);
-
-/** A bare node:http server sending `sample`'s status, headers and body to every request. */
-async function ceiling(sample, fromFile) {
-  const headers = Object.fromEntries(Object.entries(sample.headers).filter(([k]) => !HOP_BY_HOP.has(k)));
-  headers["content-length"] = String(sample.body.length);
-  const server = createServer((_req, res) => {
-    res.writeHead(sample.status, headers);
-    // The in-memory ceiling, or (a second reference for file rows) the same file streamed from disk.
-    if (fromFile) createReadStream(fromFile).pipe(res);
-    else res.end(sample.body);
-  });
-  const port = await freePort();
-  await new Promise((r) => server.listen(port, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
-}
-
-function toMs(value) {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(value);
-  if (!m) return Number.NaN;
-  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
-}
-
-function wrk(url, headers, seconds = DURATION) {
-  const args = [...WRK.filter((a) => !a.startsWith("-d")), `-d${seconds}s`];
-  for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}: ${v}`);
-  return new Promise((resolve, reject) => {
-    const child = spawn("wrk", [...args, url], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (b) => (out += b));
-    child.once("error", reject);
-    child.once("close", (code) => {
-      if (code !== 0) return reject(new Error(`wrk exited ${code}:\n${out}`));
-      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-      const p99 = toMs(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? "");
-      const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-      const errors = /Socket errors: (.*)/.exec(out)?.[1];
-      if (bad || errors) return reject(new Error(`wrk saw failures against ${url}:\n${out}`));
-      resolve({ rps, p99 });
-    });
-  });
-}
-
-/** Spawns `wharf serve`; `ready()` waits for /readyz. Its stderr is kept to explain a failure. */
-function startWharf(dataDir, port) {
-  const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WHARF_"))),
-    WHARF_DATA_DIR: dataDir,
-    WHARF_PORT: String(port),
-    WHARF_ORIGIN: `http://localhost:${port}`,
-    WHARF_SECRET_KEY: randomBytes(32).toString("hex"),
-    WHARF_LOG_LEVEL: LOG_LEVEL,
-  };
-  // The JSON request log (stdout) goes to /dev/null, as it would to a fast log shipper.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, MAIN, "serve"], {
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (b) => {
-    stderr = (stderr + b).slice(-8192);
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const ready = async () => {
-    for (let i = 0; i < 200; i++) {
-      if (child.exitCode !== null) fail(`wharf serve exited with ${child.exitCode}:\n${stderr}`);
-      const ok = await fetch(`${base}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    fail(`wharf serve was not ready within 20 s:\n${stderr}`);
-  };
-  const cli = (args, input = "") =>
-    execFileSync(process.execPath, [MAIN, ...args], {
-      env: { ...env, WHARF_LOG_LEVEL: "warn" },
-      input,
-      timeout: 30_000,
-    }).toString();
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once("exit", r));
-  };
-  return { base, ready, cli, stop };
-}
-
 async function main() {
-  if (!existsSync(MAIN)) fail("dist/main.js is missing: run `npm run build` (npm run bench:pypi does)");
-  try {
-    execFileSync("wrk", ["--version"], { stdio: "ignore" });
-  } catch (e) {
-    // wrk --version exits 1 after printing its version; only a missing binary is a problem.
-    if (e.code === "ENOENT") fail("wrk is not installed: apt-get install -y wrk");
-  }
+  checkPrerequisites("bench:pypi");
   const dataDir = mkdtempSync(join(tmpdir(), "wharf-bench-"));
   const wharf = startWharf(dataDir, await freePort());
-  const ceilings = [];
   try {
     await wharf.ready();
     wharf.cli(
@@ -233,7 +93,7 @@ async function main() {
     );
     const token = wharf.cli(["token", "create", "--user", "bench"]).trim();
     const started = Date.now();
-    // The first upload creates the project; concurrent creations would race (409) by design.
+    // The first upload creates the project; the rest go four at a time.
     await upload(wharf.base, token, "1.0.0", await wheel("1.0.0"));
     for (let i = 1; i < FILES; i += 4) {
       await Promise.all(
@@ -268,50 +128,8 @@ async function main() {
         `WHARF_LOG_LEVEL=${LOG_LEVEL}. wrk, not autocannon: ` +
         "autocannon decodes every body in JavaScript and saturates a core before the server does (DESIGN.md).",
     );
-    const results = [];
-    const only = process.env.BENCH_ONLY;
-    for (const [label, url, headers, fromFile] of rows.filter(([l]) => !only || l.includes(only))) {
-      const sample = await capture(url, headers);
-      if (sample.status !== 200) fail(`${label}: ${sample.status}`);
-      if (fromFile && !existsSync(fromFile)) fail(`${fromFile} is missing`);
-      const bare = await ceiling(sample, fromFile);
-      ceilings.push(bare);
-      const path = new URL(url).pathname;
-      const target = { wharf: url, bare: bare.url + path };
-      // Warm-up (JIT, caches, connections), then alternating rounds; the best round of each counts,
-      // since other load on the machine only ever lowers a round.
-      await wrk(target.wharf, headers, 1);
-      await wrk(target.bare, headers, 1);
-      const runs = { wharf: [], bare: [] };
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const side of ["wharf", "bare"]) runs[side].push(await wrk(target[side], headers));
-      }
-      await bare.close();
-      const best = (list) => list.reduce((a, b) => (b.rps > a.rps ? b : a));
-      const [w, c] = [best(runs.wharf), best(runs.bare)];
-      results.push({ label, bytes: sample.body.length, w, c });
-      const each = (list) => list.map((r) => r.rps.toFixed(0)).join(", ");
-      console.log(`  ${label}: Wharf ${each(runs.wharf)} req/s; bare ${each(runs.bare)} req/s`);
-    }
-    const table = [
-      ["endpoint", "bytes", "Wharf req/s", "Wharf p99", "bare node:http req/s", "bare p99", "Wharf / bare"],
-      ...results.map(({ label, bytes, w, c }) => [
-        label,
-        String(bytes),
-        w.rps.toFixed(0),
-        `${w.p99.toFixed(2)} ms`,
-        c.rps.toFixed(0),
-        `${c.p99.toFixed(2)} ms`,
-        `${((100 * w.rps) / c.rps).toFixed(0)}%`,
-      ]),
-    ];
-    const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-    const line = (r) =>
-      `| ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(" | ")} |`;
-    console.log(`\n${line(table[0])}\n| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
-    for (const r of table.slice(1)) console.log(line(r));
+    await compareWithCeiling(rows);
   } finally {
-    for (const c of ceilings) await c.close().catch(() => undefined);
     await wharf.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
