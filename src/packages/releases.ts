@@ -1,4 +1,4 @@
-import type { DbExecutor } from "../db/index.js";
+import type { Database, DbExecutor } from "../db/index.js";
 import { newId } from "../lib/ids.js";
 
 export interface FileRecord {
@@ -34,37 +34,10 @@ export interface Release {
   files: FileRecord[];
 }
 
-type ReleaseRow = {
-  id: string;
-  project_id: string;
-  version: string;
-  canonical_version: string;
-  created_at: number;
-  yanked_at: number | null;
-  yanked_reason: string | null;
-  requires_python: string | null;
-  summary: string | null;
-  description: string | null;
-  description_content_type: string | null;
-  metadata: string;
-};
+/** Rows as the tables hold them (db/schema.ts). */
+type ReleaseRow = Database["releases"];
 
-type FileRow = {
-  id: string;
-  release_id: string;
-  filename: string;
-  packagetype: string;
-  python_version: string | null;
-  requires_python: string | null;
-  size: number;
-  sha256: string;
-  blake2b_256: string;
-  md5: string;
-  blob_key: string;
-  metadata_sha256: string | null;
-  metadata_blob_key: string | null;
-  uploaded_at: number;
-};
+type FileRow = Database["files"];
 
 const toFile = (f: FileRow): FileRecord => ({
   id: f.id,
