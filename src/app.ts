@@ -5,6 +5,7 @@ import formbody from "@fastify/formbody";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import pino from "pino";
+import { registerAdmin } from "./admin/index.js";
 import type { Config } from "./config.js";
 import { migrateToLatest, openDatabase } from "./db/index.js";
 import type { Deps } from "./deps.js";
@@ -137,6 +138,7 @@ export async function buildApp(
   registerPolicyApi(app, deps);
   registerMandatesApi(app, deps);
   await registerWeb(app, deps);
+  await registerAdmin(app, deps);
   await registerNpm(app, deps);
   return { app, deps };
 }

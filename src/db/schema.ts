@@ -14,6 +14,13 @@ import type {
   StatsNamesTable,
   StatsSourcesTable,
 } from "./schema-policy.js";
+import type {
+  AbandonedEmailDomainsTable,
+  AdminAuditTable,
+  MfaSnapshotsTable,
+  ProhibitedNamesTable,
+  RecoveryRequestsTable,
+} from "./schema-recovery.js";
 
 /**
  * Table types for Kysely. Times are epoch milliseconds in BIGINT columns and booleans are 0/1 integers
@@ -38,6 +45,8 @@ export interface UsersTable {
   npm_tfa_mode: string | null;
   /** 004: a sealed TOTP enrollment started from the npm CLI, awaiting its first code. */
   totp_pending: string | null;
+  /** 008: set when account recovery reset the factors: a new factor must be enrolled first. */
+  mfa_required_at: number | null;
 }
 
 export interface SessionsTable {
@@ -273,6 +282,11 @@ export interface CliWebAuthTable {
 }
 
 export interface Database {
+  recovery_requests: RecoveryRequestsTable;
+  abandoned_email_domains: AbandonedEmailDomainsTable;
+  prohibited_names: ProhibitedNamesTable;
+  admin_audit: AdminAuditTable;
+  mfa_snapshots: MfaSnapshotsTable;
   policy_mail: PolicyMailTable;
   stats_names: StatsNamesTable;
   stats_sources: StatsSourcesTable;

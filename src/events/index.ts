@@ -55,6 +55,19 @@ export const EVENT_TYPES = {
   // Criticality (policy/criticality.ts): designations by the daily job or an admin, with the reason.
   "project.critical": "Project designated critical",
   "project.not_critical": "Project no longer critical",
+  // Account recovery (src/recovery): the account's history shows every step, also to the real owner.
+  "recovery.requested": "Account recovery requested (email confirmed)",
+  "recovery.refused": "Account recovery refused",
+  "recovery.waiting": "Account recovery waiting period started",
+  "recovery.queued": "Account recovery sent to the operators for review",
+  "recovery.approved": "Account recovery approved by an operator",
+  "recovery.denied": "Account recovery denied by an operator",
+  "recovery.cancelled": "Account recovery cancelled",
+  "recovery.completed": "Account recovered: factors reset, sessions and tokens revoked",
+  // Operator actions on an account (src/admin); the admin audit log has the operator's side.
+  "account.frozen": "Account frozen by an operator",
+  "account.unfrozen": "Account unfrozen by an operator",
+  "account.signed_out_everywhere": "All sessions and API tokens revoked by an operator",
 } as const;
 
 export type EventType = keyof typeof EVENT_TYPES;

@@ -16,8 +16,12 @@ import { registerWebAuthnRoutes } from "./routes/webauthn.js";
 import { registerStaticScripts } from "./static-scripts.js";
 import { STYLESHEET } from "./styles.js";
 
-export { checkCsrf, sendPage } from "./context.js";
+// What other features' pages (the operator console in src/admin) build on.
+export { Field, Form, FormError, Submit, Time } from "./components.js";
+export { checkCsrf, type PageContext, safeNext, sendPage, setFlash, type WebAuth } from "./context.js";
+export { formFailure, readForm, requestContext } from "./forms.js";
 export { ErrorPage } from "./pages/home.js";
+export { flashFailure, queryParam, readList } from "./routes/guards.js";
 
 /** The server-rendered website. Every POST here must carry a valid CSRF token. */
 export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<void> {

@@ -1,0 +1,87 @@
+import type { Db, DbExecutor } from "../db/index.js";
+import { newId } from "../lib/ids.js";
+
+/** Who did an admin action, from where. */
+export interface AuditActor {
+  id: string;
+  name: string;
+  ip: string;
+}
+
+export interface AuditEntry {
+  action: string;
+  /** user | project | recovery | mandate | domain | name | giveaway | ... */
+  targetType: string;
+  /** A human-readable target: username, "pypi/requests", a domain, a request id. */
+  target: string;
+  reason: string;
+  data?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends Required<AuditEntry> {
+  id: string;
+  createdAt: number;
+  actorId: string;
+  actorName: string;
+  ip: string;
+}
+
+/**
+ * The one way to write the admin audit log. Pass the transaction of the change, so the entry commits
+ * with it or not at all. The table is append-only (database triggers, migration 008).
+ */
+export async function recordAudit(db: DbExecutor, now: number, actor: AuditActor, e: AuditEntry): Promise<void> {
+  await db
+    .insertInto("admin_audit")
+    .values({
+      id: newId(now),
+      created_at: now,
+      actor_id: actor.id,
+      actor_name: actor.name,
+      action: e.action,
+      target_type: e.targetType,
+      target: e.target,
+      reason: e.reason,
+      data: JSON.stringify(e.data ?? {}),
+      ip: actor.ip,
+    })
+    .execute();
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  from?: number;
+  to?: number;
+  /** Entries older than this id (the page before). */
+  before?: string;
+  limit?: number;
+}
+
+/** The log, newest first, filtered by actor name, action, target (substring) and time. */
+export async function listAudit(db: Db, f: AuditFilter = {}): Promise<AuditRecord[]> {
+  let q = db.selectFrom("admin_audit").selectAll();
+  if (f.actor) q = q.where("actor_name", "=", f.actor);
+  if (f.action) q = q.where("action", "=", f.action);
+  if (f.target) q = q.where("target", "like", `%${f.target.replace(/[%_\\]/g, "")}%`);
+  if (f.from !== undefined) q = q.where("created_at", ">=", f.from);
+  if (f.to !== undefined) q = q.where("created_at", "<", f.to);
+  if (f.before) q = q.where("id", "<", f.before);
+  const rows = await q
+    .orderBy("id", "desc")
+    .limit(Math.min(f.limit ?? 100, 500))
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    createdAt: r.created_at,
+    actorId: r.actor_id,
+    actorName: r.actor_name,
+    action: r.action,
+    targetType: r.target_type,
+    target: r.target,
+    reason: r.reason,
+    data: JSON.parse(r.data) as Record<string, unknown>,
+    ip: r.ip,
+  }));
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Deps } from "../deps.js";
+import { checkCsrf } from "../web/index.js";
+import type { AuditActor } from "./audit.js";
+import { admitAdmin } from "./guard.js";
+import { registerAuditRoutes } from "./routes/audit.js";
+import { registerCriticalRoutes } from "./routes/critical.js";
+import { registerDashboardRoutes } from "./routes/dashboard.js";
+import { registerDomainRoutes } from "./routes/domains.js";
+import { registerGiveawayAdminRoutes } from "./routes/giveaway.js";
+import { registerMandateRoutes } from "./routes/mandates.js";
+import { registerProjectAdminRoutes } from "./routes/projects.js";
+import { registerRecoveryQueueRoutes } from "./routes/recovery.js";
+import { registerUserAdminRoutes } from "./routes/users.js";
+
+/** The acting admin, as the audit log names them. Only call inside the console scope. */
+export function auditActor(req: FastifyRequest): AuditActor {
+  if (!req.auth?.user.isAdmin) throw new Error("admin route without the console guard");
+  return { id: req.auth.user.id, name: req.auth.user.username, ip: req.ip };
+}
+
+/**
+ * Every /admin/ route sits in this scope: the guard admits only admins signed in with a security key
+ * or passkey, and every POST carries the CSRF token like the rest of the site.
+ */
+export async function registerAdmin(app: FastifyInstance, deps: Deps): Promise<void> {
+  await app.register(async (admin) => {
+    admin.addHook("preHandler", async (req, reply) => {
+      if (!(await admitAdmin(deps, req, reply))) return reply;
+      if (req.method === "POST") checkCsrf(deps, req);
+    });
+    registerDashboardRoutes(admin, deps);
+    registerRecoveryQueueRoutes(admin, deps);
+    registerUserAdminRoutes(admin, deps);
+    registerProjectAdminRoutes(admin, deps);
+    registerCriticalRoutes(admin, deps);
+    registerMandateRoutes(admin, deps);
+    registerGiveawayAdminRoutes(admin, deps);
+    registerDomainRoutes(admin, deps);
+    registerAuditRoutes(admin, deps);
+  });
+}

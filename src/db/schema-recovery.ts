@@ -1,0 +1,65 @@
+/**
+ * Table types of account recovery and the operator console (migration 008). Split from schema.ts to
+ * keep each file readable; db/schema.ts assembles the Database type.
+ */
+export interface RecoveryRequestsTable {
+  id: string;
+  user_id: string;
+  /** proofs | waiting | queued | completed | cancelled | denied | expired */
+  state: string;
+  /** The verified address the confirmation link went to. */
+  email: string;
+  created_at: number;
+  submitted_at: number | null;
+  wait_until: number | null;
+  /** JSON list of machine-checked proofs (src/recovery/proofs.ts). */
+  proofs: string;
+  critical: number;
+  /** The admin who approved a request without machine proofs (it then waits like the others). */
+  approved_by: string | null;
+  decided_at: number | null;
+  /** A user id, or "owner" / "system" / "email-link". */
+  decided_by: string | null;
+  decision_reason: string | null;
+  requester_ip: string;
+  requester_ua: string;
+}
+
+export interface AbandonedEmailDomainsTable {
+  domain: string;
+  reason: string;
+  marked_by: string;
+  created_at: number;
+}
+
+export interface ProhibitedNamesTable {
+  ecosystem: string;
+  normalized_name: string;
+  reason: string;
+  created_by: string;
+  created_at: number;
+}
+
+/** Append-only (database triggers refuse UPDATE and DELETE). */
+export interface AdminAuditTable {
+  id: string;
+  created_at: number;
+  actor_id: string;
+  actor_name: string;
+  action: string;
+  target_type: string;
+  target: string;
+  reason: string;
+  data: string;
+  ip: string;
+}
+
+export interface MfaSnapshotsTable {
+  /** Start of the UTC day, epoch ms. */
+  day: number;
+  /** "all" | "critical" | "mandate:<id>" */
+  cohort: string;
+  total: number;
+  any_mfa: number;
+  phishing_resistant: number;
+}
