@@ -74,5 +74,15 @@ ol.releases{list-style:none;padding:0}
 .subnav{margin-bottom:16px}.subnav a{color:var(--accent)}
 .search-form .row{display:flex;gap:8px}
 .results .result h2{margin:16px 0 4px;font-size:1.15rem}
+.console{display:grid;grid-template-columns:190px 1fr;gap:24px}
+@media (max-width:760px){.console{grid-template-columns:1fr}}
+.console-nav{display:flex;flex-direction:column;gap:2px}.console-nav a{padding:6px 10px;border-radius:6px;color:var(--accent)}
+.console-nav a[aria-current=page]{background:#e3ebf5;font-weight:600}
+.console-main{min-width:0}.console-main table{width:100%}
+.stat-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:12px;margin:12px 0}
+.stat{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 14px}.stat b{display:block;font-size:1.5rem}
+.chart{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px;margin:12px 0}.chart svg{width:100%;height:auto}
+.state{display:inline-block;padding:1px 8px;border-radius:10px;background:#eef1f5;font-size:.85rem}
+.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin-bottom:12px}
 .site-footer{border-top:1px solid var(--line);color:var(--muted);font-size:.9rem;padding:20px 0}
 `;
