@@ -30,7 +30,12 @@ export interface AuditRecord extends Required<AuditEntry> {
  * The one way to write the admin audit log. Pass the transaction of the change, so the entry commits
  * with it or not at all. The table is append-only (database triggers, migration 008).
  */
-export async function recordAudit(db: DbExecutor, now: number, actor: AuditActor, e: AuditEntry): Promise<void> {
+export async function recordAudit(
+  db: DbExecutor,
+  now: number,
+  actor: AuditActor,
+  e: AuditEntry,
+): Promise<void> {
   await db
     .insertInto("admin_audit")
     .values({

@@ -21,12 +21,26 @@ export async function admitAdmin(
   }
   if (!auth.user.isAdmin) {
     // The same 404 as any unknown page: the console's existence is not advertised to everyone.
-    await sendPage(deps, req, reply, "Page not found", (c) => ConsoleRefusedPage(c, { reason: "not-admin" }), 404);
+    await sendPage(
+      deps,
+      req,
+      reply,
+      "Page not found",
+      (c) => ConsoleRefusedPage(c, { reason: "not-admin" }),
+      404,
+    );
     return null;
   }
   const factors = await factorSummary(deps.db, auth.user.id);
   if (!factors.keys.length) {
-    await sendPage(deps, req, reply, "Security key required", (c) => ConsoleRefusedPage(c, { reason: "no-key" }), 403);
+    await sendPage(
+      deps,
+      req,
+      reply,
+      "Security key required",
+      (c) => ConsoleRefusedPage(c, { reason: "no-key" }),
+      403,
+    );
     return null;
   }
   if (!auth.session.phishingResistant) {
