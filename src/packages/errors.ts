@@ -17,5 +17,6 @@ export const packageErrors = catalogue({
   INVITATION_NOT_FOUND: { status: 404, message: "That invitation does not exist or has expired." },
   ROLE_INVALID: { status: 400, field: "role", message: "The role must be Owner or Maintainer." },
   YANK_REASON_TOO_LONG: { status: 400, field: "reason", message: "Keep the reason under 500 characters." },
+  NAME_PROHIBITED: { status: 400, message: "This name is not allowed on this registry." },
   LOOKALIKE: { status: 403, message: "This project name is too similar to an existing project." },
 });

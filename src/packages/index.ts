@@ -16,6 +16,7 @@ export {
   findProjectsByNames,
   getProjectById,
   insertProject,
+  isProhibitedName,
   listProjects,
   type Project,
   searchProjects,

@@ -107,6 +107,24 @@ export async function findLookalike(
   return null;
 }
 
+/**
+ * Whether an operator prohibited this name (typosquats of critical projects, reserved words). Only
+ * creation is refused: a project that already has the name keeps working.
+ */
+export async function isProhibitedName(
+  db: DbExecutor,
+  ecosystem: Ecosystem,
+  normalizedName: string,
+): Promise<boolean> {
+  const r = await db
+    .selectFrom("prohibited_names")
+    .select("normalized_name")
+    .where("ecosystem", "=", ecosystem)
+    .where("normalized_name", "=", normalizedName)
+    .executeTakeFirst();
+  return Boolean(r);
+}
+
 export async function insertProject(
   db: DbExecutor,
   now: number,

@@ -5,6 +5,7 @@ import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
 import { type Actor, decide } from "../policy/index.js";
 import { putWithRow } from "../storage/index.js";
+import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import {
   bumpSerial,
@@ -12,6 +13,7 @@ import {
   findLookalike,
   findProject,
   insertProject,
+  isProhibitedName,
   type Project,
 } from "./projects.js";
 import {
@@ -70,6 +72,11 @@ async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): 
   const now = deps.clock.now();
   const existing = await findProject(deps.db, input.ecosystem, input.project.normalizedName);
   if (!existing) {
+    // Only creation is refused: a project that already had the name before it was prohibited goes on.
+    if (await isProhibitedName(deps.db, input.ecosystem, input.project.normalizedName))
+      throw packageErrors.NAME_PROHIBITED(
+        `The name '${input.project.name}' is not allowed on this registry.`,
+      );
     const twin = await findLookalike(
       deps.db,
       input.ecosystem,
