@@ -26,6 +26,7 @@ import {
 import { registerNpm } from "./protocols/npm/index.js";
 import { registerPypi } from "./protocols/pypi/index.js";
 import { createRateLimiters } from "./ratelimit/index.js";
+import { startRecoveryJob } from "./recovery/index.js";
 import { createBlobStore } from "./storage/index.js";
 import { TokenUsage } from "./tokens/index.js";
 import { registerWeb } from "./web/index.js";
@@ -101,6 +102,8 @@ export async function buildApp(
   // Daily criticality ranking and statistics roll-up: every instance checks, a lease lets one run it.
   const stopCriticality = startCriticalityJob(deps);
   deps.tokenUsage.start();
+  // Account recoveries whose waiting period is over: completed (or lapsed) by one instance at a time.
+  const stopRecoveries = startRecoveryJob(deps);
 
   // Callback-style hooks on the hot path: no promise per request.
   app.addHook("onSend", (req, reply, payload, done) => {
@@ -119,6 +122,7 @@ export async function buildApp(
   app.addHook("onClose", async () => {
     logDestination.flushSync();
     stopNotices();
+    stopRecoveries();
     await stopCriticality();
     // Flush batched counters before the database goes away (graceful shutdown keeps every download).
     await deps.downloads.stop();

@@ -98,6 +98,16 @@ export const SETTINGS = {
     help: "A session ends this long after login, used or not",
     def: "14",
   },
+  recoveryWaitDays: {
+    env: "WHARF_RECOVERY_WAIT_DAYS",
+    help: "Account recovery waits this long (owner and co-maintainers are told) before factors are reset",
+    def: "7",
+  },
+  recoveryCriticalWaitDays: {
+    env: "WHARF_RECOVERY_CRITICAL_WAIT_DAYS",
+    help: "The same wait for maintainers of critical projects",
+    def: "14",
+  },
   trustProxy: {
     env: "WHARF_TRUST_PROXY",
     help: "Trust X-Forwarded-For from a reverse proxy (for per-IP limits)",
@@ -178,6 +188,16 @@ const schema = z.object({
     .regex(/^\d+$/, "must be a whole number of days")
     .transform(Number)
     .pipe(z.number().min(1).max(365)),
+  recoveryWaitDays: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of days")
+    .transform(Number)
+    .pipe(z.number().min(1).max(90)),
+  recoveryCriticalWaitDays: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of days")
+    .transform(Number)
+    .pipe(z.number().min(1).max(180)),
   trustProxy: bool,
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
 });
@@ -209,6 +229,8 @@ export interface Config {
   uploadLimitBytes: number;
   sessionIdleMs: number;
   sessionMaxMs: number;
+  recoveryWaitMs: number;
+  recoveryCriticalWaitMs: number;
   trustProxy: boolean;
   logLevel: string;
 }
@@ -274,6 +296,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     uploadLimitBytes: c.uploadLimitMb * 1024 * 1024,
     sessionIdleMs: c.sessionIdleMinutes * 60_000,
     sessionMaxMs: c.sessionMaxDays * 86_400_000,
+    // A critical project's maintainer never waits less than everyone else.
+    recoveryWaitMs: c.recoveryWaitDays * 86_400_000,
+    recoveryCriticalWaitMs: Math.max(c.recoveryCriticalWaitDays, c.recoveryWaitDays) * 86_400_000,
     trustProxy: c.trustProxy,
     logLevel: c.logLevel,
   };
@@ -333,6 +358,8 @@ export function describeConfig(config: Config): Array<[string, string]> {
     uploadLimitMb: String(config.uploadLimitBytes / 1024 / 1024),
     sessionIdleMinutes: String(config.sessionIdleMs / 60_000),
     sessionMaxDays: String(config.sessionMaxMs / 86_400_000),
+    recoveryWaitDays: String(config.recoveryWaitMs / 86_400_000),
+    recoveryCriticalWaitDays: String(config.recoveryCriticalWaitMs / 86_400_000),
     trustProxy: String(config.trustProxy),
     logLevel: config.logLevel,
   };

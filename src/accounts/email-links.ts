@@ -1,16 +1,18 @@
 import type { DbExecutor } from "../db/index.js";
 import { wonRace } from "../db/index.js";
-import { HOUR } from "../lib/clock.js";
+import { HOUR, MINUTE } from "../lib/clock.js";
 import type { Keyring } from "../lib/crypto.js";
 import { randomToken } from "../lib/crypto.js";
 import { accountErrors } from "./errors.js";
 
-export type LinkPurpose = "verify_email" | "reset_password" | "change_email";
+export type LinkPurpose = "verify_email" | "reset_password" | "change_email" | "recover_account";
 
 export const LINK_LIFETIME: Record<LinkPurpose, number> = {
   verify_email: 24 * HOUR,
   reset_password: 1 * HOUR,
   change_email: 24 * HOUR,
+  // Recovery starts from this link: short-lived, so a mailbox read later (or leaked) does not start one.
+  recover_account: 10 * MINUTE,
 };
 
 /**

@@ -1,6 +1,13 @@
 /** Accounts: users, email verification, passwords, sessions and sudo mode. */
 export type { AccountDeps, RequestContext } from "./context.js";
 export { confirmEmailChange, requestEmailChange } from "./email-change.js";
+export {
+  issueLinkToken,
+  type LinkTokenRow,
+  peekLinkToken,
+  spendLinkToken,
+  voidLinkTokens,
+} from "./email-links.js";
 export { accountErrors } from "./errors.js";
 export {
   checkPasswordLogin,
@@ -25,5 +32,5 @@ export {
   type Session,
   SUDO_WINDOW,
 } from "./sessions.js";
-export { canonicalUsername } from "./usernames.js";
+export { canonicalEmail, canonicalUsername } from "./usernames.js";
 export { countUsers, getUser, getUserByUsername, listUsers, type User } from "./users.js";

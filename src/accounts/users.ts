@@ -14,6 +14,8 @@ export interface User {
   isFrozen: boolean;
   createdAt: number;
   passwordChangedAt: number;
+  /** Set when account recovery reset every factor: a new one must be enrolled before anything else. */
+  mfaRequiredAt: number | null;
 }
 
 type Row = {
@@ -25,6 +27,7 @@ type Row = {
   is_frozen: number;
   created_at: number;
   password_changed_at: number;
+  mfa_required_at: number | null;
 };
 
 export function toUser(r: Row): User {
@@ -37,6 +40,7 @@ export function toUser(r: Row): User {
     isFrozen: r.is_frozen === 1,
     createdAt: r.created_at,
     passwordChangedAt: r.password_changed_at,
+    mfaRequiredAt: r.mfa_required_at,
   };
 }
 
@@ -71,6 +75,7 @@ export async function insertUser(db: DbExecutor, now: number, input: NewUser): P
     created_at: now,
     mfa_enrolled_at: null,
     mfa_checkup_at: null,
+    mfa_required_at: null,
   };
   try {
     await db.insertInto("users").values(row).execute();
@@ -109,6 +114,7 @@ const PUBLIC_COLUMNS = [
   "is_frozen",
   "created_at",
   "password_changed_at",
+  "mfa_required_at",
 ] as const;
 
 export async function getUser(db: DbExecutor, id: string): Promise<User | null> {

@@ -79,9 +79,10 @@ export async function onFactorAdded(
 ): Promise<string[] | null> {
   if (wasEnrolled) return null;
   const now = deps.clock.now();
+  // The first factor also ends the "enroll before anything else" state a completed recovery leaves.
   await tx
     .updateTable("users")
-    .set({ mfa_enrolled_at: now, mfa_checkup_at: null })
+    .set({ mfa_enrolled_at: now, mfa_checkup_at: null, mfa_required_at: null })
     .where("id", "=", user.id)
     .execute();
   const codes = await generateRecoveryCodes(tx, now, user.id);

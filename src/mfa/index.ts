@@ -38,9 +38,10 @@ export {
   SECOND_STEP_TTL,
 } from "./login.js";
 export { type MfaDeps, mfaEvent, mfaMail } from "./notify.js";
-export { mfaStatus, resetMfa } from "./operator.js";
+export { mfaStatus, resetMfa, wipeFactors } from "./operator.js";
 export { RECOVERY_CODE_COUNT, remainingRecoveryCodes } from "./recovery-codes.js";
 export {
+  checkRememberedBrowser,
   forgetBrowsers,
   listRememberedBrowsers,
   REMEMBER_FOR,

@@ -1,5 +1,5 @@
 import { getUserByUsername, revokeAllSessions } from "../accounts/index.js";
-import { transaction } from "../db/index.js";
+import { type DbExecutor, transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { type FactorSummary, factorSummary } from "./factors.js";
 import { type MfaDeps, mfaMail } from "./notify.js";
@@ -27,15 +27,7 @@ export async function resetMfa(
   if (!user) return false;
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
-    await tx.deleteFrom("totp_credentials").where("user_id", "=", user.id).execute();
-    await tx.deleteFrom("webauthn_credentials").where("user_id", "=", user.id).execute();
-    await tx.deleteFrom("recovery_codes").where("user_id", "=", user.id).execute();
-    await tx
-      .updateTable("users")
-      .set({ mfa_enrolled_at: null, mfa_checkup_at: null })
-      .where("id", "=", user.id)
-      .execute();
-    await forgetBrowsers(tx, now, user.id);
+    await wipeFactors(tx, now, user.id);
     const ended = await revokeAllSessions(tx, now, user.id);
     await recordEvent(
       tx,
@@ -51,4 +43,20 @@ export async function resetMfa(
     `A registry operator removed every second factor from your account (reason: ${reason}). All your sessions were signed out. Sign in and enroll a new factor right away.`,
   );
   return true;
+}
+
+/**
+ * Removes every factor (TOTP, keys and passkeys, recovery codes) and every remembered browser. Used by
+ * the operator reset and by a completed account recovery, inside their transaction.
+ */
+export async function wipeFactors(tx: DbExecutor, now: number, userId: string): Promise<void> {
+  await tx.deleteFrom("totp_credentials").where("user_id", "=", userId).execute();
+  await tx.deleteFrom("webauthn_credentials").where("user_id", "=", userId).execute();
+  await tx.deleteFrom("recovery_codes").where("user_id", "=", userId).execute();
+  await tx
+    .updateTable("users")
+    .set({ mfa_enrolled_at: null, mfa_checkup_at: null, totp_pending: null })
+    .where("id", "=", userId)
+    .execute();
+  await forgetBrowsers(tx, now, userId);
 }

@@ -27,6 +27,11 @@ export const LIMITS = {
   // Passkey sign-in is unauthenticated and stores a challenge per request: generous (a person needs 2
   // requests per sign-in; an office behind one NAT needs more), but a cap on filling the challenge table.
   webauthnIp: { points: 30, duration: 5 * 60 },
+  // Account recovery: the email step like password resets (an inbox cannot be flooded), proofs like a
+  // second factor (an API token is not guessable, but each try costs a database lookup).
+  recoveryUser: { points: 3, duration: 24 * 60 * 60 },
+  recoveryIp: { points: 20, duration: 60 * 60 },
+  recoveryProofIp: { points: 20, duration: 60 * 60 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

@@ -1,4 +1,8 @@
 /** Account recovery: requests, machine-checked proofs, waiting periods, the operator queue. */
+export { cancelAsOwner, cancelByLink, requestOfCancelLink } from "./cancel.js";
+export { type CompletionRun, completeDueRecoveries, startRecoveryJob } from "./complete.js";
+export type { RecoveryDeps } from "./context.js";
+export { decideRequest, type OperatorContext, type OperatorDecision } from "./decide.js";
 export {
   type AbandonedDomain,
   accountsAtDomain,
@@ -10,3 +14,18 @@ export {
   unmarkAbandoned,
 } from "./domains.js";
 export { recoveryErrors } from "./errors.js";
+export type { ObservedProofs } from "./proofs.js";
+export { confirmRecovery, peekConfirmation, requestRecovery } from "./start.js";
+export {
+  getRequest,
+  listRequests,
+  OPEN_STATES,
+  openRequestOf,
+  openSummary,
+  PROOF_LABELS,
+  type Proof,
+  type QueueEntry,
+  type RecoveryRequest,
+  type RecoveryState,
+} from "./store.js";
+export { requestForBrowser, submitProofs } from "./submit.js";

@@ -9,9 +9,11 @@ export {
   type ApiToken,
   authenticateToken,
   listTokens,
+  liveTokenOf,
   revokeAllTokens,
   type TokenActor,
   type TokenScope,
   tokenCovers,
+  tokenIsLive,
 } from "./store.js";
 export { TokenUsage } from "./usage.js";

@@ -155,6 +155,39 @@ export async function revokeAllTokens(db: DbExecutor, now: number, userId: strin
 }
 
 /**
+ * The id of a live (unrevoked, unexpired) token if `token` is one of `userId`'s, else null. Account
+ * recovery takes it as proof of possession; nothing is used or touched, and no reason is given, so it
+ * cannot be turned into an oracle about other people's tokens.
+ */
+export async function liveTokenOf(
+  db: DbExecutor,
+  now: number,
+  userId: string,
+  token: string,
+): Promise<{ id: string; name: string } | null> {
+  const lookup = tokenLookup(token.trim());
+  if (!lookup) return null;
+  const row = await db
+    .selectFrom("api_tokens")
+    .select(["id", "name", "token_hash", "user_id", "revoked_at", "expires_at"])
+    .where("lookup", "=", lookup)
+    .executeTakeFirst();
+  if (!row || !tokenMatches(token.trim(), row.token_hash) || row.user_id !== userId) return null;
+  if (row.revoked_at !== null || (row.expires_at !== null && row.expires_at <= now)) return null;
+  return { id: row.id, name: row.name };
+}
+
+/** Whether a token (by id) is still live: a recovery proof must still stand when the wait ends. */
+export async function tokenIsLive(db: DbExecutor, now: number, tokenId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("api_tokens")
+    .select(["revoked_at", "expires_at"])
+    .where("id", "=", tokenId)
+    .executeTakeFirst();
+  return Boolean(row && row.revoked_at === null && (row.expires_at === null || row.expires_at > now));
+}
+
+/**
  * Resolves a presented token. Each refusal says why (expired, revoked, unknown) because the person
  * reading twine's one-line error needs to know what to fix.
  */

@@ -1,0 +1,136 @@
+import { getUser, issueLinkToken, revokeAllSessions, voidLinkTokens } from "../accounts/index.js";
+import { transaction } from "../db/index.js";
+import { recordEvent } from "../events/index.js";
+import { MINUTE } from "../lib/clock.js";
+import { wipeFactors } from "../mfa/index.js";
+import { instanceId, withLease } from "../policy/index.js";
+import { revokeAllTokens } from "../tokens/index.js";
+import { type RecoveryDeps, sendSafely } from "./context.js";
+import { isAbandoned } from "./domains.js";
+import { coMaintainerCompletedMail, completedMail } from "./mail.js";
+import { coMaintainersOf } from "./people.js";
+import { proofStands } from "./proofs.js";
+import { getRequest, type RecoveryRequest, transition } from "./store.js";
+
+/** Stored instead of a password hash: argon2 cannot parse it, so no password matches (fails closed). */
+const NO_PASSWORD = "!reset-by-account-recovery";
+
+export interface CompletionRun {
+  completed: string[];
+  lapsed: string[];
+}
+
+/**
+ * Ends every wait that is over. A request completes only if it still stands: the account is not
+ * frozen, its email is the one confirmed and not on an abandoned domain, and either an operator
+ * approved it or at least one machine proof still holds. Otherwise it lapses, and nothing changes.
+ */
+export async function completeDueRecoveries(deps: RecoveryDeps): Promise<CompletionRun> {
+  const now = deps.clock.now();
+  const due = await deps.db
+    .selectFrom("recovery_requests")
+    .select("id")
+    .where("state", "=", "waiting")
+    .where("wait_until", "<=", now)
+    .orderBy("wait_until")
+    .limit(100)
+    .execute();
+  const run: CompletionRun = { completed: [], lapsed: [] };
+  for (const { id } of due) {
+    const r = await getRequest(deps.db, id);
+    if (!r || r.state !== "waiting") continue;
+    const why = await whyNot(deps, r, now);
+    if (why) {
+      if (await lapse(deps, r, now, why)) run.lapsed.push(r.id);
+    } else if (await complete(deps, r, now)) run.completed.push(r.id);
+  }
+  return run;
+}
+
+async function whyNot(deps: RecoveryDeps, r: RecoveryRequest, now: number): Promise<string | null> {
+  const user = await getUser(deps.db, r.userId);
+  if (!user || user.isFrozen) return "the account is frozen";
+  if (user.email !== r.email) return "the account's email address changed during the wait";
+  if (await isAbandoned(deps.db, r.email)) return "the email domain was marked abandoned";
+  if (r.approvedBy) return null;
+  for (const p of r.proofs) if (await proofStands(deps.db, now, r.userId, p)) return null;
+  return "none of its proofs still stands (the token was revoked or the session signed out)";
+}
+
+async function lapse(deps: RecoveryDeps, r: RecoveryRequest, now: number, why: string): Promise<boolean> {
+  return transaction(deps.db, async (tx) => {
+    const won = await transition(tx, r.id, ["waiting"], {
+      state: "expired",
+      decided_at: now,
+      decided_by: "system",
+      decision_reason: why,
+    });
+    if (won)
+      await recordEvent(
+        tx,
+        now,
+        {},
+        { type: "recovery.cancelled", userId: r.userId, data: { request: r.id, by: "system", why } },
+      );
+    return won;
+  });
+}
+
+/**
+ * The reset itself, all in one transaction: factors and remembered browsers gone, every session and
+ * API token revoked, the password unusable, and a factor required before anything else. The new
+ * password is chosen through a reset link sent to the confirmed address.
+ */
+async function complete(deps: RecoveryDeps, r: RecoveryRequest, now: number): Promise<boolean> {
+  const result = await transaction(deps.db, async (tx) => {
+    const won = await transition(tx, r.id, ["waiting"], {
+      state: "completed",
+      decided_at: now,
+      decided_by: "system",
+    });
+    if (!won) return null;
+    await wipeFactors(tx, now, r.userId);
+    const sessions = await revokeAllSessions(tx, now, r.userId);
+    const tokens = await revokeAllTokens(tx, now, r.userId);
+    await tx
+      .updateTable("users")
+      .set({ password_hash: NO_PASSWORD, password_changed_at: now, mfa_required_at: now })
+      .where("id", "=", r.userId)
+      .execute();
+    await voidLinkTokens(tx, now, r.userId, "recover_account");
+    await voidLinkTokens(tx, now, r.userId, "reset_password");
+    const reset = await issueLinkToken(tx, deps.keys, now, r.userId, "reset_password", r.email);
+    await recordEvent(
+      tx,
+      now,
+      {},
+      {
+        type: "recovery.completed",
+        userId: r.userId,
+        data: { request: r.id, sessionsEnded: sessions, tokensRevoked: tokens },
+      },
+    );
+    return reset;
+  });
+  if (!result) return false;
+  const user = await getUser(deps.db, r.userId);
+  if (user) {
+    const link = `${deps.config.origin}/account/reset-password?token=${encodeURIComponent(result)}`;
+    await sendSafely(deps, completedMail(deps.config, r.email, user.username, link));
+    for (const m of await coMaintainersOf(deps.db, r.userId))
+      await sendSafely(deps, coMaintainerCompletedMail(deps.config, m.email, m.username, user.username));
+  }
+  return true;
+}
+
+/** Checks for finished waits every few minutes, on one instance at a time (a lease). */
+export function startRecoveryJob(deps: RecoveryDeps, intervalMs = 5 * MINUTE): () => void {
+  const holder = instanceId();
+  const timer = setInterval(() => {
+    withLease(deps.db, "account-recovery", holder, intervalMs, deps.clock.now(), () =>
+      completeDueRecoveries(deps),
+    ).catch((e: unknown) => deps.log.error({ err: e }, "account recovery job failed"));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,78 @@
+import { getUser, type RequestContext } from "../accounts/index.js";
+import { type DbExecutor, transaction } from "../db/index.js";
+import { recordEvent } from "../events/index.js";
+import { type RecoveryDeps, sendSafely, waitFor } from "./context.js";
+import { recoveryErrors } from "./errors.js";
+import { cancelledMail, deniedMail } from "./mail.js";
+import { getRequest, OPEN_STATES, type RecoveryRequest, transition } from "./store.js";
+import { announceWait } from "./submit.js";
+
+export type OperatorDecision = "approve" | "deny" | "cancel";
+
+export interface OperatorContext extends RequestContext {
+  adminId: string;
+  adminName: string;
+  reason: string;
+  /** Writes the admin audit entry inside the decision's transaction (src/admin owns that log). */
+  audit: (tx: DbExecutor, r: RecoveryRequest) => Promise<void>;
+}
+
+/**
+ * An operator's decision on a request. Approving a queued request (checked out of band: a call, a
+ * signed commit, an ID) starts the same waiting period with the same notices, so even an operator
+ * fooled by a good story leaves the real owner a week to object. Approving a waiting one means its
+ * machine proofs no longer need to stand at the end.
+ */
+export async function decideRequest(
+  deps: RecoveryDeps,
+  ctx: OperatorContext,
+  requestId: string,
+  decision: OperatorDecision,
+): Promise<RecoveryRequest> {
+  const r = await getRequest(deps.db, requestId);
+  if (!r) throw recoveryErrors.REQUEST_NOT_FOUND();
+  const now = deps.clock.now();
+  const startsWait = decision === "approve" && r.state === "queued";
+  await transaction(deps.db, async (tx) => {
+    let won: boolean;
+    if (decision === "approve") {
+      if (r.state !== "queued" && r.state !== "waiting") throw recoveryErrors.REQUEST_CLOSED();
+      won = await transition(tx, r.id, [r.state], {
+        state: "waiting",
+        approved_by: ctx.adminName,
+        decision_reason: ctx.reason,
+        ...(startsWait ? { wait_until: now + waitFor(deps, r.critical) } : {}),
+      });
+    } else {
+      won = await transition(tx, r.id, OPEN_STATES, {
+        state: decision === "deny" ? "denied" : "cancelled",
+        decided_at: now,
+        decided_by: ctx.adminName,
+        decision_reason: ctx.reason,
+      });
+    }
+    if (!won) throw recoveryErrors.REQUEST_CLOSED();
+    await recordEvent(tx, now, ctx, {
+      type:
+        decision === "approve"
+          ? "recovery.approved"
+          : decision === "deny"
+            ? "recovery.denied"
+            : "recovery.cancelled",
+      userId: r.userId,
+      data: { request: r.id, by: ctx.adminName, reason: ctx.reason },
+    });
+    await ctx.audit(tx, r);
+  });
+  const updated = (await getRequest(deps.db, r.id))!;
+  const user = await getUser(deps.db, r.userId);
+  if (startsWait) await announceWait(deps, updated);
+  else if (user && decision === "deny")
+    await sendSafely(deps, deniedMail(deps.config, r.email, user.username, ctx.reason));
+  else if (user && decision === "cancel")
+    await sendSafely(
+      deps,
+      cancelledMail(deps.config, r.email, user.username, `by the registry operators: ${ctx.reason}`),
+    );
+  return updated;
+}

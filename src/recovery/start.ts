@@ -1,0 +1,122 @@
+import {
+  canonicalEmail,
+  canonicalUsername,
+  getUser,
+  issueLinkToken,
+  peekLinkToken,
+  type RequestContext,
+  spendLinkToken,
+  type User,
+  voidLinkTokens,
+} from "../accounts/index.js";
+import { transaction } from "../db/index.js";
+import { recordEvent } from "../events/index.js";
+import { newId } from "../lib/ids.js";
+import { type RecoveryDeps, sendSafely } from "./context.js";
+import { isAbandoned } from "./domains.js";
+import { recoveryErrors } from "./errors.js";
+import { confirmRecoveryMail } from "./mail.js";
+import { maintainsCritical } from "./people.js";
+import { openRequestOf, transition } from "./store.js";
+
+/**
+ * Step 1, no sign-in needed: mail a 10-minute, single-use link to the account's verified address. The
+ * answer never says whether the account exists, is frozen, or has an abandoned email domain (that
+ * would let anyone probe accounts); the refusals are recorded as events instead.
+ */
+export async function requestRecovery(deps: RecoveryDeps, ctx: RequestContext, login: string): Promise<void> {
+  await deps.limits.consume("recoveryIp", ctx.ip ?? "");
+  const key = login.trim();
+  if (!key || key.length > 254) return;
+  const row = await deps.db
+    .selectFrom("users")
+    .select("id")
+    .where(
+      key.includes("@") ? "email_canonical" : "username_canonical",
+      "=",
+      key.includes("@") ? canonicalEmail(key) : canonicalUsername(key),
+    )
+    .executeTakeFirst();
+  const user = row ? await getUser(deps.db, row.id) : null;
+  if (!user) return;
+  try {
+    await deps.limits.consume("recoveryUser", user.id);
+  } catch {
+    return; // silently: a 429 here would tell a prober the account exists
+  }
+  const now = deps.clock.now();
+  const refuse = (reason: string) =>
+    recordEvent(deps.db, now, ctx, { type: "recovery.refused", userId: user.id, data: { reason } });
+  if (user.isFrozen) return refuse("frozen");
+  if (!user.emailVerified) return refuse("email_unverified");
+  // OpenSSF L2: whoever re-registered a lapsed domain receives this mail; it must not unlock anything.
+  if (await isAbandoned(deps.db, user.email)) return refuse("abandoned_email_domain");
+  const open = await openRequestOf(deps.db, user.id);
+  if (open && open.state !== "proofs") return refuse("already_open");
+  const token = await transaction(deps.db, async (tx) => {
+    await voidLinkTokens(tx, now, user.id, "recover_account");
+    return issueLinkToken(tx, deps.keys, now, user.id, "recover_account", user.email);
+  });
+  const link = `${deps.config.origin}/account/recovery/confirm?token=${encodeURIComponent(token)}`;
+  await sendSafely(deps, confirmRecoveryMail(deps.config, user.email, user.username, link));
+}
+
+/** Who a confirmation link is for, without spending it (the confirmation page). */
+export async function peekConfirmation(deps: RecoveryDeps, token: string): Promise<User> {
+  const row = await peekLinkToken(deps.db, deps.keys, deps.clock.now(), "recover_account", token);
+  const user = await getUser(deps.db, row.userId);
+  if (!user) throw recoveryErrors.REQUEST_NOT_FOUND();
+  return user;
+}
+
+/**
+ * Step 2: the link is spent (compare-and-swap) and the request created, in one transaction. An older
+ * request still collecting proofs is superseded; one already waiting or queued is not replaced (it
+ * would restart the clock an owner may be counting on).
+ */
+export async function confirmRecovery(
+  deps: RecoveryDeps,
+  ctx: RequestContext,
+  token: string,
+): Promise<{ requestId: string; userId: string }> {
+  const now = deps.clock.now();
+  return transaction(deps.db, async (tx) => {
+    const link = await spendLinkToken(tx, deps.keys, now, "recover_account", token);
+    const user = await getUser(tx, link.userId);
+    // The address must still be the account's, and still allowed: both could change within 10 minutes.
+    if (!user || user.isFrozen || user.email !== link.email || (await isAbandoned(tx, user.email)))
+      throw recoveryErrors.REQUEST_NOT_FOUND("This recovery link can no longer be used.");
+    const open = await openRequestOf(tx, user.id);
+    if (open && open.state !== "proofs") throw recoveryErrors.ALREADY_OPEN();
+    if (open)
+      await transition(tx, open.id, ["proofs"], {
+        state: "expired",
+        decided_at: now,
+        decided_by: "system",
+        decision_reason: "superseded by a newer request",
+      });
+    const id = newId(now);
+    await tx
+      .insertInto("recovery_requests")
+      .values({
+        id,
+        user_id: user.id,
+        state: "proofs",
+        email: user.email,
+        created_at: now,
+        submitted_at: null,
+        wait_until: null,
+        proofs: "[]",
+        critical: (await maintainsCritical(tx, user.id)) ? 1 : 0,
+        approved_by: null,
+        decided_at: null,
+        decided_by: null,
+        decision_reason: null,
+        requester_ip: ctx.ip ?? "",
+        requester_ua: (ctx.userAgent ?? "").slice(0, 400),
+      })
+      .execute();
+    await recordEvent(tx, now, ctx, { type: "recovery.requested", userId: user.id, data: { request: id } });
+    return { requestId: id, userId: user.id };
+  });
+}

@@ -1,0 +1,86 @@
+import type { RequestContext } from "../accounts/index.js";
+import { getUser } from "../accounts/index.js";
+import { transaction } from "../db/index.js";
+import { recordEvent } from "../events/index.js";
+import { cancelLink, type RecoveryDeps, sendSafely, waitFor } from "./context.js";
+import { recoveryErrors } from "./errors.js";
+import { coMaintainerMail, queuedMail, waitingMail } from "./mail.js";
+import { coMaintainersOf } from "./people.js";
+import { gatherProofs, type ObservedProofs } from "./proofs.js";
+import { getRequest, PROOF_LABELS, type RecoveryRequest, transition } from "./store.js";
+
+/** The request the browser is finishing; the recovery cookie names it, so others cannot drive it. */
+export async function requestForBrowser(deps: RecoveryDeps, requestId: string): Promise<RecoveryRequest> {
+  const r = await getRequest(deps.db, requestId);
+  if (!r) throw recoveryErrors.REQUEST_NOT_FOUND();
+  return r;
+}
+
+/**
+ * Step 3: with at least one machine proof the waiting period starts (longer for maintainers of critical
+ * projects) and the owner's address and every co-maintainer are told; without one the request goes to
+ * the operators' queue. Either way the owner can cancel until the end.
+ */
+export async function submitProofs(
+  deps: RecoveryDeps,
+  ctx: RequestContext,
+  requestId: string,
+  observed: ObservedProofs,
+  apiToken: string,
+): Promise<RecoveryRequest> {
+  const r = await requestForBrowser(deps, requestId);
+  if (r.state !== "proofs") throw recoveryErrors.REQUEST_CLOSED();
+  const proofs = await gatherProofs(deps, ctx.ip ?? "", r.userId, observed, apiToken);
+  const now = deps.clock.now();
+  const waiting = proofs.length > 0;
+  const waitUntil = now + waitFor(deps, r.critical);
+  await transaction(deps.db, async (tx) => {
+    const won = await transition(tx, r.id, ["proofs"], {
+      state: waiting ? "waiting" : "queued",
+      submitted_at: now,
+      wait_until: waiting ? waitUntil : null,
+      proofs: JSON.stringify(proofs),
+    });
+    if (!won) throw recoveryErrors.REQUEST_CLOSED();
+    await recordEvent(tx, now, ctx, {
+      type: waiting ? "recovery.waiting" : "recovery.queued",
+      userId: r.userId,
+      data: { request: r.id, proofs: proofs.map((p) => p.kind), ...(waiting ? { waitUntil } : {}) },
+    });
+  });
+  const updated = (await getRequest(deps.db, r.id))!;
+  if (waiting) await announceWait(deps, updated);
+  else {
+    const user = await getUser(deps.db, r.userId);
+    if (user)
+      await sendSafely(
+        deps,
+        queuedMail(deps.config, r.email, user.username, {
+          ip: r.requesterIp,
+          cancelLink: cancelLink(deps, r.id),
+        }),
+      );
+  }
+  return updated;
+}
+
+/** The owner's address and every co-maintainer hear of a wait as it starts (submission or approval). */
+export async function announceWait(deps: RecoveryDeps, r: RecoveryRequest): Promise<void> {
+  const user = await getUser(deps.db, r.userId);
+  if (!user || r.waitUntil === null) return;
+  await sendSafely(
+    deps,
+    waitingMail(deps.config, r.email, user.username, {
+      waitUntil: r.waitUntil,
+      ip: r.requesterIp,
+      userAgent: r.requesterUa,
+      proofs: r.proofs
+        .map((p) => PROOF_LABELS[p.kind])
+        .concat(r.approvedBy ? ["approved by an operator"] : []),
+      cancelLink: cancelLink(deps, r.id),
+    }),
+  );
+  for (const m of await coMaintainersOf(deps.db, r.userId)) {
+    await sendSafely(deps, coMaintainerMail(deps.config, m.email, m.username, user.username, r.waitUntil));
+  }
+}
