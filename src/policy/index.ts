@@ -153,8 +153,25 @@ export async function mfaVerdict(
   now: number,
   strength?: ActorStrength,
 ): Promise<MfaVerdict> {
-  const s = strength ?? (await actorStrength(db, userId));
   const remedy = `${origin}/account/two-factor`;
+  // A completed account recovery left the account without factors; nothing is published from it until
+  // a new one is enrolled (it would otherwise be the easiest account on the registry to take over).
+  const recovered = await db
+    .selectFrom("users")
+    .select("mfa_required_at")
+    .where("id", "=", userId)
+    .executeTakeFirst();
+  if (recovered?.mfa_required_at != null) {
+    return {
+      deny: deny(
+        403,
+        "RECOVERY_ENROLL_FIRST",
+        `Your account was recovered: set up two-factor authentication at ${remedy} before publishing.`,
+        remedy,
+      ),
+    };
+  }
+  const s = strength ?? (await actorStrength(db, userId));
   const what = projectName ? `to '${projectName}'` : "new projects";
   if (project && project.requireMfa !== "none" && !meets(s, project.requireMfa)) {
     return {

@@ -38,7 +38,7 @@ export async function completeDueRecoveries(deps: RecoveryDeps): Promise<Complet
   const run: CompletionRun = { completed: [], lapsed: [] };
   for (const { id } of due) {
     const r = await getRequest(deps.db, id);
-    if (!r || r.state !== "waiting") continue;
+    if (r?.state !== "waiting") continue;
     const why = await whyNot(deps, r, now);
     if (why) {
       if (await lapse(deps, r, now, why)) run.lapsed.push(r.id);

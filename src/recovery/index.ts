@@ -14,6 +14,7 @@ export {
   unmarkAbandoned,
 } from "./domains.js";
 export { recoveryErrors } from "./errors.js";
+export { coMaintainersOf } from "./people.js";
 export type { ObservedProofs } from "./proofs.js";
 export { confirmRecovery, peekConfirmation, requestRecovery } from "./start.js";
 export {

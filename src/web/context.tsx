@@ -7,6 +7,7 @@ import type { Deps } from "../deps.js";
 import { randomToken, safeEqual } from "../lib/crypto.js";
 import { AppError } from "../lib/errors.js";
 import { type Banner, bannersFor } from "../policy/index.js";
+import { openRequestOf } from "../recovery/index.js";
 import { type Flash, Layout } from "./layout.js";
 
 export interface WebAuth {
@@ -21,6 +22,8 @@ declare module "fastify" {
     anonId: string | null;
     /** MFA mandate banners for the signed-in maintainer (policy/notices.ts). */
     banners: Banner[];
+    /** An open recovery request on the signed-in account: shown on every page so the owner can stop it. */
+    recoveryOpen: boolean;
   }
 }
 
@@ -47,6 +50,7 @@ export function registerWebContext(app: FastifyInstance, deps: Deps): void {
   app.decorateRequest("auth", null);
   app.decorateRequest("anonId", null);
   app.decorateRequest("banners");
+  app.decorateRequest("recoveryOpen", false);
   app.addHook("onRequest", (req, _reply, done) => {
     req.anonId = req.cookies[names.anon] ?? null;
     req.banners = [];
@@ -62,6 +66,7 @@ export function registerWebContext(app: FastifyInstance, deps: Deps): void {
     // Pages only (not API or protocol routes): mandate banners for the signed-in maintainer.
     if (req.auth && !/^\/(npm|simple|files|legacy|pypi|api|static|metrics|healthz|readyz)\b/.test(req.url)) {
       req.banners = await bannersFor(deps, req.auth.user.id);
+      req.recoveryOpen = (await openRequestOf(deps.db, req.auth.user.id)) !== null;
     }
   }
 }
@@ -145,6 +150,7 @@ export function sendPage(
   const html = render(
     <Layout
       banners={req.banners ?? []}
+      recoveryOpen={req.recoveryOpen}
       siteName={deps.config.siteName}
       title={title}
       user={ctx.user}

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../deps.js";
-import { checkCsrf, registerWebContext, sendPage } from "./context.js";
+import { checkCsrf, registerWebContext, sendPage, setFlash } from "./context.js";
 import { HomePage } from "./pages/home.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAuthRoutes } from "./routes/auth.js";
@@ -9,6 +9,7 @@ import { registerLoginRoutes } from "./routes/login-mfa.js";
 import { registerManageRoutes } from "./routes/manage.js";
 import { registerProjectRoutes } from "./routes/project.js";
 import { registerYourProjectsRoutes } from "./routes/projects.js";
+import { registerRecoveryRoutes } from "./routes/recovery.js";
 import { registerSudoRoutes } from "./routes/sudo.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
 import { registerTwoFactorRoutes } from "./routes/two-factor.js";
@@ -23,6 +24,9 @@ export { formFailure, readForm, requestContext } from "./forms.js";
 export { ErrorPage } from "./pages/home.js";
 export { flashFailure, queryParam, readList } from "./routes/guards.js";
 
+const ENROLL_FIRST_ALLOWED =
+  /^\/(account\/(two-factor|sudo|logout|login|recovery|reset-password)(\/|\?|$)|static\/|favicon\.ico)/;
+
 /** The server-rendered website. Every POST here must carry a valid CSRF token. */
 export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<void> {
   // The signed-in user and the anonymous CSRF cookie are read for every request, not only for web
@@ -33,8 +37,17 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     reply.status(204).header("cache-control", "public, max-age=86400").send(),
   );
   await app.register(async (web) => {
-    web.addHook("preHandler", async (req) => {
+    web.addHook("preHandler", async (req, reply) => {
       if (req.method === "POST") checkCsrf(deps, req);
+      // After a completed account recovery the account has no factor: enrolling one comes before
+      // anything else (tokens, projects, settings), so a recovered account is never left unprotected.
+      if (req.auth?.user.mfaRequiredAt && !ENROLL_FIRST_ALLOWED.test(req.url)) {
+        setFlash(deps, reply, {
+          kind: "info",
+          message: "Your account was recovered. Set up two-factor authentication before anything else.",
+        });
+        return reply.redirect("/account/two-factor", 303);
+      }
     });
     web.get("/", (req, reply) => sendPage(deps, req, reply, "Home", (c) => HomePage(c, deps.config)));
     web.get("/static/wharf.css", (_req, reply) =>
@@ -47,6 +60,7 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerAuthRoutes(web, deps);
     registerLoginRoutes(web, deps);
     registerSudoRoutes(web, deps);
+    registerRecoveryRoutes(web, deps);
     registerTwoFactorRoutes(web, deps);
     registerWebAuthnRoutes(web, deps);
     registerAccountRoutes(web, deps);

@@ -14,6 +14,7 @@ export interface LayoutProps {
   csrf: string;
   flash?: Flash | null;
   banners?: Banner[];
+  recoveryOpen?: boolean;
   children: ComponentChildren;
 }
 
@@ -78,6 +79,14 @@ export function Layout(p: LayoutProps) {
             </nav>
           </div>
         </header>
+        {p.recoveryOpen && (
+          <div class="banner mandate enforce" role="alert" id="recovery-banner">
+            <div class="wrap">
+              A recovery of your account was requested. If it was not you, someone can read your email.{" "}
+              <a href="/account/recovery/open">Review and cancel it</a>
+            </div>
+          </div>
+        )}
         {(p.banners ?? []).map((b) => (
           <div
             class={`banner mandate ${b.phase}`}

@@ -65,7 +65,10 @@ export function SecondStepPage(
         </Form>
       </details>
       <p class="muted">
-        Lost every factor? <a href="/account/recover">Recover your account</a>.
+        Lost every factor?{" "}
+        <a href={`/account/recovery?login=${encodeURIComponent(s.username)}`} id="cant-use-factors">
+          I can't use any of my factors
+        </a>
       </p>
     </div>
   );

@@ -1,0 +1,228 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { getUser } from "../../accounts/index.js";
+import type { Deps } from "../../deps.js";
+import { isAppError } from "../../lib/errors.js";
+import { checkRememberedBrowser } from "../../mfa/index.js";
+import {
+  cancelAsOwner,
+  cancelByLink,
+  confirmRecovery,
+  type ObservedProofs,
+  openRequestOf,
+  peekConfirmation,
+  type RecoveryRequest,
+  requestForBrowser,
+  requestOfCancelLink,
+  requestRecovery,
+  submitProofs,
+} from "../../recovery/index.js";
+import { cookieOptions, sendPage, setFlash } from "../context.js";
+import { formFailure, readForm, requestContext } from "../forms.js";
+import { rememberCookie, seenUsers } from "../login-state.js";
+import { ErrorPage } from "../pages/home.js";
+import {
+  CancelByLinkPage,
+  OpenRecoveryPage,
+  RecoveryConfirmPage,
+  RecoveryProofsPage,
+  RecoveryStartPage,
+} from "../pages/recovery.js";
+import { queryParam, signedIn } from "./guards.js";
+
+const cookieName = (deps: Deps) => `${deps.config.secureCookies ? "__Host-" : ""}wharf_recovery`;
+
+/**
+ * Account recovery pages. The browser that confirmed the email link gets a signed cookie naming its
+ * request: proofs can only be presented from there, and what that browser shows by itself (a session,
+ * a "signed in here before" cookie) is what gets checked.
+ */
+export function registerRecoveryRoutes(app: FastifyInstance, deps: Deps): void {
+  const title = "Recover your account";
+  const failPage = (req: FastifyRequest, reply: FastifyReply, e: unknown) => {
+    if (!isAppError(e)) throw e;
+    return sendPage(
+      deps,
+      req,
+      reply,
+      title,
+      (c) => ErrorPage(c, { status: e.status, message: e.message }),
+      e.status,
+    );
+  };
+
+  app.get("/account/recovery", (req, reply) =>
+    sendPage(deps, req, reply, title, (c) =>
+      RecoveryStartPage(c, { values: { login: queryParam(req, "login") } }),
+    ),
+  );
+  app.post("/account/recovery", async (req, reply) => {
+    const form = readForm(req, ["login"]);
+    if (!form.login.trim())
+      return sendPage(
+        deps,
+        req,
+        reply,
+        title,
+        (c) => RecoveryStartPage(c, { errors: { login: "Enter your username or email address." } }),
+        400,
+      );
+    try {
+      await requestRecovery(deps, requestContext(req), form.login);
+      return sendPage(deps, req, reply, title, (c) => RecoveryStartPage(c, { sent: true }));
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, form);
+      return sendPage(deps, req, reply, title, (c) => RecoveryStartPage(c, state), status);
+    }
+  });
+
+  app.get("/account/recovery/confirm", async (req, reply) => {
+    const token = queryParam(req, "token");
+    try {
+      const user = await peekConfirmation(deps, token);
+      return sendPage(deps, req, reply, title, (c) =>
+        RecoveryConfirmPage(c, { token, username: user.username }),
+      );
+    } catch (e) {
+      return failPage(req, reply, e);
+    }
+  });
+  app.post("/account/recovery/confirm", async (req, reply) => {
+    const form = readForm(req, ["token"]);
+    try {
+      const { requestId } = await confirmRecovery(deps, requestContext(req), form.token);
+      reply.setCookie(
+        cookieName(deps),
+        deps.keys.seal("recovery", requestId),
+        cookieOptions(deps, 60 * 86400),
+      );
+      return reply.redirect("/account/recovery/proofs", 303);
+    } catch (e) {
+      return failPage(req, reply, e);
+    }
+  });
+
+  /** The request this browser confirmed, or a page saying to start over. */
+  const browserRequest = async (req: FastifyRequest): Promise<RecoveryRequest | null> => {
+    const raw = req.cookies[cookieName(deps)];
+    const id = raw ? deps.keys.unseal("recovery", raw) : null;
+    return id ? requestForBrowser(deps, id).catch(() => null) : null;
+  };
+  const observe = async (req: FastifyRequest, userId: string): Promise<ObservedProofs> => {
+    const remember = rememberCookie(deps, req);
+    return {
+      knownBrowser:
+        seenUsers(deps, req).includes(userId) ||
+        Boolean(remember && (await checkRememberedBrowser(deps, userId, remember))),
+      openSessionId: req.auth?.user.id === userId ? req.auth.session.publicId : null,
+    };
+  };
+  const proofsPage = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    r: RecoveryRequest,
+    extra = {},
+    status = 200,
+  ) => {
+    const seen = await observe(req, r.userId);
+    const user = await getUser(deps.db, r.userId);
+    const waitMs = r.critical ? deps.config.recoveryCriticalWaitMs : deps.config.recoveryWaitMs;
+    return sendPage(
+      deps,
+      req,
+      reply,
+      title,
+      (c) =>
+        RecoveryProofsPage(c, {
+          ...extra,
+          request: r,
+          username: user?.username ?? "",
+          knownBrowser: seen.knownBrowser,
+          openSession: seen.openSessionId !== null,
+          waitDays: Math.round(waitMs / 86_400_000),
+        }),
+      status,
+    );
+  };
+  const noRequest = (req: FastifyRequest, reply: FastifyReply) =>
+    sendPage(
+      deps,
+      req,
+      reply,
+      title,
+      (c) =>
+        ErrorPage(c, {
+          status: 403,
+          message:
+            "Open the link from the recovery email in this browser first, or start again at /account/recovery.",
+        }),
+      403,
+    );
+
+  app.get("/account/recovery/proofs", async (req, reply) => {
+    const r = await browserRequest(req);
+    return r ? proofsPage(req, reply, r) : noRequest(req, reply);
+  });
+  app.post("/account/recovery/proofs", async (req, reply) => {
+    const r = await browserRequest(req);
+    if (!r) return noRequest(req, reply);
+    const form = readForm(req, ["api_token"]);
+    try {
+      await submitProofs(deps, requestContext(req), r.id, await observe(req, r.userId), form.api_token);
+      return reply.redirect("/account/recovery/proofs", 303);
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, form);
+      const fresh = (await browserRequest(req)) ?? r;
+      return proofsPage(req, reply, fresh, state, status);
+    }
+  });
+
+  app.get("/account/recovery/cancel", async (req, reply) => {
+    const token = queryParam(req, "token");
+    const request = await requestOfCancelLink(deps, token);
+    return sendPage(deps, req, reply, "Cancel account recovery", (c) =>
+      CancelByLinkPage(c, { token, request }),
+    );
+  });
+  app.post("/account/recovery/cancel", async (req, reply) => {
+    const form = readForm(req, ["token"]);
+    try {
+      await cancelByLink(deps, requestContext(req), form.token);
+      return sendPage(deps, req, reply, "Cancel account recovery", (c) =>
+        CancelByLinkPage(c, { token: "", request: null, done: true }),
+      );
+    } catch (e) {
+      return failPage(req, reply, e);
+    }
+  });
+
+  app.get("/account/recovery/open", async (req, reply) => {
+    const auth = signedIn(req, reply);
+    if (!auth) return reply;
+    const request = await openRequestOf(deps.db, auth.user.id);
+    return sendPage(deps, req, reply, "Account recovery", (c) => OpenRecoveryPage(c, { request }));
+  });
+  app.post("/account/recovery/open/cancel", async (req, reply) => {
+    const auth = signedIn(req, reply);
+    if (!auth) return reply;
+    const form = readForm(req, ["request"]);
+    try {
+      await cancelAsOwner(deps, requestContext(req), form.request, auth.session);
+      setFlash(deps, reply, {
+        kind: "success",
+        message: "The recovery request was cancelled. Change your password now.",
+      });
+      return reply.redirect("/account/", 303);
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      const request = await openRequestOf(deps.db, auth.user.id);
+      return sendPage(
+        deps,
+        req,
+        reply,
+        "Account recovery",
+        (c) => OpenRecoveryPage(c, { request, error: e.message }),
+        e.status,
+      );
+    }
+  });
+}
