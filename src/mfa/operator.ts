@@ -1,5 +1,5 @@
 import { getUserByUsername, revokeAllSessions } from "../accounts/index.js";
-import { type DbExecutor, transaction } from "../db/index.js";
+import { type DbExecutor, type Tx, transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { type FactorSummary, factorSummary } from "./factors.js";
 import { type MfaDeps, mfaMail } from "./notify.js";
@@ -22,6 +22,8 @@ export async function resetMfa(
   username: string,
   reason: string,
   actor = "operator",
+  /** More rows that must commit with the reset or not at all (the console's audit entry). */
+  alsoInTransaction?: (tx: Tx) => Promise<void>,
 ): Promise<boolean> {
   const user = await getUserByUsername(deps.db, username);
   if (!user) return false;
@@ -35,6 +37,7 @@ export async function resetMfa(
       { ip: actor },
       { type: "mfa.reset", userId: user.id, data: { reason, by: actor, sessionsEnded: ended } },
     );
+    if (alsoInTransaction) await alsoInTransaction(tx);
   });
   await mfaMail(
     deps,
