@@ -1,0 +1,82 @@
+import { isUniqueViolation, transaction } from "../db/index.js";
+import type { Deps } from "../deps.js";
+import {
+  type AbandonedDomain,
+  accountsAtDomain,
+  listAbandoned,
+  markAbandoned,
+  normalizeDomain,
+  unmarkAbandoned,
+} from "../recovery/index.js";
+import { type AuditActor, recordAudit } from "./audit.js";
+import { consoleErrors } from "./console-errors.js";
+import { requireReason } from "./errors.js";
+
+export interface AbandonedDomainRow extends AbandonedDomain {
+  /** Accounts with an address at the domain or a subdomain: they can no longer recover by email. */
+  accounts: number;
+}
+
+export async function listAbandonedDomains(deps: Pick<Deps, "db">): Promise<AbandonedDomainRow[]> {
+  const domains = await listAbandoned(deps.db);
+  return Promise.all(
+    domains.map(async (d) => ({ ...d, accounts: await accountsAtDomain(deps.db, d.domain) })),
+  );
+}
+
+/**
+ * Marks a lapsed domain: whoever registers it next receives its mail, so its addresses stop being a way
+ * to recover an account (OpenSSF L2). Returns how many accounts that affects, counted in the same
+ * transaction as the mark.
+ */
+export async function abandonDomain(
+  deps: Deps,
+  actor: AuditActor,
+  rawDomain: string,
+  rawReason: string,
+): Promise<{ domain: string; accounts: number }> {
+  const domain = normalizeDomain(rawDomain);
+  const reason = requireReason(rawReason);
+  const now = deps.clock.now();
+  try {
+    return await transaction(deps.db, async (tx) => {
+      if (!(await markAbandoned(tx, now, domain, reason, actor.name)))
+        throw consoleErrors.DOMAIN_ALREADY_ABANDONED();
+      const accounts = await accountsAtDomain(tx, domain);
+      await recordAudit(tx, now, actor, {
+        action: "domain.abandon",
+        targetType: "domain",
+        target: domain,
+        reason,
+        data: { accounts },
+      });
+      return { domain, accounts };
+    });
+  } catch (e) {
+    // Two admins marking the same domain at once: the primary key lets one win.
+    if (isUniqueViolation(e)) throw consoleErrors.DOMAIN_ALREADY_ABANDONED();
+    throw e;
+  }
+}
+
+/** Lifts the mark (the domain's registration was renewed after all, or it was marked by mistake). */
+export async function restoreDomain(
+  deps: Deps,
+  actor: AuditActor,
+  rawDomain: string,
+  rawReason: string,
+): Promise<{ domain: string }> {
+  const domain = normalizeDomain(rawDomain);
+  const reason = requireReason(rawReason);
+  const now = deps.clock.now();
+  await transaction(deps.db, async (tx) => {
+    if (!(await unmarkAbandoned(tx, domain))) throw consoleErrors.DOMAIN_NOT_ABANDONED();
+    await recordAudit(tx, now, actor, {
+      action: "domain.restore",
+      targetType: "domain",
+      target: domain,
+      reason,
+    });
+  });
+  return { domain };
+}

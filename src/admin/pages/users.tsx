@@ -1,0 +1,230 @@
+import type { PageContext } from "../../web/index.js";
+import { Time } from "../../web/index.js";
+import type { MfaState, UserDetail, UserRow } from "../users.js";
+import { USER_SEARCH_LIMIT } from "../users.js";
+import { type ActionState, FilterForm, FilterInput, userPath } from "./action-form.js";
+import { ConsoleFrame } from "./layout.js";
+import { UserActions } from "./user-actions.js";
+
+const MFA_LABEL: Record<MfaState, string> = {
+  none: "none",
+  totp: "authenticator app",
+  key: "security key",
+};
+
+const yes = (b: boolean) => (b ? "yes" : "no");
+
+export function UsersPage(_ctx: PageContext, s: { q: string; users: UserRow[] }) {
+  return (
+    <ConsoleFrame current="/admin/users">
+      <h1>Users</h1>
+      <FilterForm action="/admin/users" label="Search users">
+        <FilterInput name="q" label="Username or email contains" value={s.q} type="search" />
+      </FilterForm>
+      <p class="muted">
+        {s.q ? `Accounts matching “${s.q}”` : "The newest accounts"}, newest first
+        {s.users.length === USER_SEARCH_LIMIT ? ` (the first ${USER_SEARCH_LIMIT}: narrow the search)` : ""}.
+      </p>
+      {s.users.length === 0 ? (
+        <p>No account matches.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Username</th>
+              <th scope="col">Email</th>
+              <th scope="col">Verified</th>
+              <th scope="col">Admin</th>
+              <th scope="col">State</th>
+              <th scope="col">Two-factor</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {s.users.map((u) => (
+              <tr key={u.id} data-user={u.username}>
+                <td>
+                  <a href={userPath(u.username)}>{u.username}</a>
+                </td>
+                <td>{u.email}</td>
+                <td>{yes(u.emailVerified)}</td>
+                <td>{u.isAdmin ? "admin" : ""}</td>
+                <td>{u.isFrozen ? <span class="state">frozen</span> : "active"}</td>
+                <td data-mfa={u.mfa}>{MFA_LABEL[u.mfa]}</td>
+                <td>
+                  <Time ms={u.createdAt} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </ConsoleFrame>
+  );
+}
+
+export type UserAction = "freeze" | "unfreeze" | "reset-mfa" | "revoke";
+
+export interface UserPageState {
+  detail: UserDetail;
+  /** The signed-in admin is looking at their own account: freeze and reset are for another admin. */
+  self: boolean;
+  forms?: Partial<Record<UserAction, ActionState>>;
+}
+
+function Factors(p: { d: UserDetail }) {
+  const f = p.d.factors;
+  return (
+    <section aria-labelledby="factors-h">
+      <h2 id="factors-h">Two-factor authentication</h2>
+      <ul>
+        <li>
+          Authenticator app:{" "}
+          {f.totp ? (
+            <>
+              since <Time ms={f.totp.createdAt} />
+            </>
+          ) : (
+            "none"
+          )}
+        </li>
+        <li>Recovery codes left: {f.recoveryCodesRemaining}</li>
+        <li>
+          Security keys and passkeys: {f.keys.length === 0 ? "none" : f.keys.length}
+          {f.keys.length > 0 && (
+            <ul>
+              {f.keys.map((k) => (
+                <li key={k.id}>
+                  {k.label} ({k.isPasskey ? "passkey" : "security key"}), added <Time ms={k.createdAt} />
+                  {k.lastUsedAt !== null && (
+                    <>
+                      , last used <Time ms={k.lastUsedAt} />
+                    </>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </li>
+      </ul>
+    </section>
+  );
+}
+
+function Projects(p: { d: UserDetail }) {
+  return (
+    <section aria-labelledby="projects-h">
+      <h2 id="projects-h">Projects and roles</h2>
+      {p.d.projects.length === 0 ? (
+        <p class="muted">No project.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Project</th>
+              <th scope="col">Ecosystem</th>
+              <th scope="col">Role</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.d.projects.map((r) => (
+              <tr key={r.projectId}>
+                <td>
+                  <a href={`/admin/projects/${r.ecosystem}/${encodeURIComponent(r.name)}`}>{r.name}</a>
+                </td>
+                <td>{r.ecosystem}</td>
+                <td>{r.role}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function Events(p: { d: UserDetail }) {
+  return (
+    <section aria-labelledby="events-h">
+      <h2 id="events-h">Recent security events</h2>
+      {p.d.events.length === 0 ? (
+        <p class="muted">No event.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Event</th>
+              <th scope="col">Reason</th>
+              <th scope="col">IP address</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.d.events.map((e) => (
+              <tr key={e.id} data-event={e.type}>
+                <td>
+                  <Time ms={e.createdAt} />
+                </td>
+                <td>{e.label}</td>
+                <td>{typeof e.data.reason === "string" ? e.data.reason : ""}</td>
+                <td>{e.ip ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+export function UserPage(ctx: PageContext, s: UserPageState) {
+  const d = s.detail;
+  const mfa = d.factors.phishingResistant ? "key" : d.factors.enrolled ? "totp" : "none";
+  return (
+    <ConsoleFrame current="/admin/users">
+      <p class="subnav">
+        <a href="/admin/users">Users</a> /
+      </p>
+      <h1>
+        {d.user.username}
+        {d.user.isAdmin && (
+          <>
+            {" "}
+            <span class="badge">admin</span>
+          </>
+        )}
+        {d.user.isFrozen && (
+          <>
+            {" "}
+            <span class="state">frozen</span>
+          </>
+        )}
+      </h1>
+      <dl class="meta">
+        <dt>Email</dt>
+        <dd>
+          {d.user.email} ({d.user.emailVerified ? "verified" : "not verified"})
+        </dd>
+        <dt>Created</dt>
+        <dd>
+          <Time ms={d.user.createdAt} />
+        </dd>
+      </dl>
+      <div class="stat-grid">
+        <div class="stat" id="stat-sessions">
+          <b>{d.openSessions}</b> open sessions
+        </div>
+        <div class="stat" id="stat-tokens">
+          <b>{d.activeTokens}</b> active API tokens
+        </div>
+        <div class="stat" id="stat-mfa">
+          <b>{MFA_LABEL[mfa]}</b> strongest factor
+        </div>
+      </div>
+      <Factors d={d} />
+      <Projects d={d} />
+      <Events d={d} />
+      <UserActions ctx={ctx} s={s} />
+    </ConsoleFrame>
+  );
+}

@@ -1,0 +1,183 @@
+import { transaction } from "../db/index.js";
+import type { Deps } from "../deps.js";
+import { listProjectEvents, type SecurityEvent } from "../events/index.js";
+import { isAppError } from "../lib/errors.js";
+import {
+  type Ecosystem,
+  findProject,
+  isProhibitedName,
+  listMembers,
+  type Member,
+  type Project,
+  searchEcosystem,
+  setUploadLimit,
+} from "../packages/index.js";
+import { parsePackageName } from "../protocols/npm/names.js";
+import { assertValidProjectName, normalizeName } from "../protocols/pypi/dist/index.js";
+import { type AuditActor, recordAudit } from "./audit.js";
+import { consoleErrors } from "./console-errors.js";
+import { adminErrors, requireReason } from "./errors.js";
+
+export const ECOSYSTEMS: readonly Ecosystem[] = ["pypi", "npm"];
+export const PROJECT_SEARCH_LIMIT = 50;
+export const MB = 1024 * 1024;
+/** The PyPI upload's multipart ceiling (protocols/pypi/index.ts): a larger project limit could not work. */
+const PYPI_CEILING_MB = 4096;
+
+export function parseEcosystem(raw: string): Ecosystem {
+  const e = ECOSYSTEMS.find((x) => x === raw);
+  if (!e) throw consoleErrors.ECOSYSTEM_INVALID();
+  return e;
+}
+
+/**
+ * A name as its ecosystem keys projects: PEP 503 for PyPI, lower case for npm (npm refuses upper-case
+ * new names). Names that could never be created are refused, so a prohibition never names nothing.
+ */
+export function normalizeProjectName(ecosystem: Ecosystem, raw: string): string {
+  const name = raw.trim();
+  try {
+    if (ecosystem === "npm") return parsePackageName(name.toLowerCase()).name;
+    assertValidProjectName(name);
+    return normalizeName(name);
+  } catch (e) {
+    if (isAppError(e)) throw consoleErrors.NAME_INVALID(e.message);
+    throw e;
+  }
+}
+
+export interface ProjectRow extends Project {
+  critical: boolean;
+}
+
+const rank = (name: string, q: string) => (name === q ? 0 : name.startsWith(q) ? 1 : 2);
+
+/** Name search in one ecosystem or both: exact match, then prefixes, then substrings; bounded. */
+export async function searchProjectsAdmin(
+  deps: Pick<Deps, "db">,
+  query: string,
+  ecosystem: Ecosystem | null,
+): Promise<ProjectRow[]> {
+  const q = query.trim().toLowerCase().slice(0, 214);
+  const found = await Promise.all(
+    (ecosystem ? [ecosystem] : ECOSYSTEMS).map((e) =>
+      searchEcosystem(deps.db, e, q, PROJECT_SEARCH_LIMIT, 0),
+    ),
+  );
+  const projects = found
+    .flatMap((f) => f.projects)
+    .sort((a, b) => rank(a.normalizedName, q) - rank(b.normalizedName, q))
+    .slice(0, PROJECT_SEARCH_LIMIT);
+  const critical = projects.length
+    ? await deps.db
+        .selectFrom("projects")
+        .select("id")
+        .where(
+          "id",
+          "in",
+          projects.map((p) => p.id),
+        )
+        .where("critical_since", "is not", null)
+        .execute()
+    : [];
+  const ids = new Set(critical.map((c) => c.id));
+  return projects.map((p) => ({ ...p, critical: ids.has(p.id) }));
+}
+
+export interface ProjectDetail {
+  project: Project;
+  critical: { since: number; manual: boolean; reason: string | null } | null;
+  members: Member[];
+  events: SecurityEvent[];
+  prohibited: boolean;
+  defaultLimitMb: number;
+  ceilingMb: number;
+}
+
+/** The project of a console URL, looked up the way its ecosystem normalizes names. */
+export async function findProjectAdmin(
+  deps: Pick<Deps, "db">,
+  ecosystem: string,
+  name: string,
+): Promise<Project> {
+  const eco = ECOSYSTEMS.find((x) => x === ecosystem);
+  const key = eco === "pypi" ? normalizeName(name) : name.toLowerCase();
+  const project = eco && name.length <= 214 ? await findProject(deps.db, eco, key) : null;
+  if (!project) throw adminErrors.PROJECT_NOT_FOUND();
+  return project;
+}
+
+export async function projectDetail(deps: Deps, project: Project): Promise<ProjectDetail> {
+  const [row, members, events, prohibited] = await Promise.all([
+    deps.db
+      .selectFrom("projects")
+      .select(["critical_since", "critical_manual", "critical_reason"])
+      .where("id", "=", project.id)
+      .executeTakeFirstOrThrow(),
+    listMembers(deps.db, project.id),
+    listProjectEvents(deps.db, project.id, 30),
+    isProhibitedName(deps.db, project.ecosystem, project.normalizedName),
+  ]);
+  return {
+    project,
+    critical:
+      row.critical_since === null
+        ? null
+        : { since: row.critical_since, manual: row.critical_manual === 1, reason: row.critical_reason },
+    members,
+    events,
+    prohibited,
+    defaultLimitMb: Math.floor(deps.config.uploadLimitBytes / MB),
+    ceilingMb: uploadCeilingMb(deps, project.ecosystem),
+  };
+}
+
+/**
+ * The largest limit that can take effect. npm publishes arrive as one JSON body whose size cap is
+ * derived from the registry-wide default when the server starts, so an npm project can only be lowered.
+ */
+export function uploadCeilingMb(deps: Pick<Deps, "config">, ecosystem: Ecosystem): number {
+  return ecosystem === "npm" ? Math.max(1, Math.floor(deps.config.uploadLimitBytes / MB)) : PYPI_CEILING_MB;
+}
+
+/** "" is the registry default (null); otherwise whole megabytes from 1 up to the ceiling. */
+export function parseLimitMb(raw: string, ceilingMb: number): number | null {
+  const v = raw.trim();
+  if (v === "") return null;
+  if (!/^\d{1,6}$/.test(v)) throw consoleErrors.LIMIT_INVALID();
+  const mb = Number(v);
+  if (mb < 1 || mb > ceilingMb)
+    throw consoleErrors.LIMIT_INVALID(
+      `Enter 1 to ${ceilingMb} MB, or leave it empty for the registry default.`,
+    );
+  return mb * MB;
+}
+
+export async function setProjectUploadLimit(
+  deps: Deps,
+  actor: AuditActor,
+  project: Project,
+  rawMb: string,
+  rawReason: string,
+): Promise<number | null> {
+  const bytes = parseLimitMb(rawMb, uploadCeilingMb(deps, project.ecosystem));
+  const reason = requireReason(rawReason);
+  const now = deps.clock.now();
+  return transaction(deps.db, async (tx) => {
+    const current = await tx
+      .selectFrom("projects")
+      .select("upload_limit_bytes")
+      .where("id", "=", project.id)
+      .executeTakeFirstOrThrow();
+    if (current.upload_limit_bytes === bytes) throw consoleErrors.LIMIT_UNCHANGED();
+    await setUploadLimit(tx, project.id, bytes);
+    await recordAudit(tx, now, actor, {
+      action: "project.upload_limit",
+      targetType: "project",
+      target: `${project.ecosystem}/${project.name}`,
+      reason,
+      data: { fromBytes: current.upload_limit_bytes, toBytes: bytes },
+    });
+    return bytes;
+  });
+}

@@ -1,0 +1,272 @@
+import { sql } from "kysely";
+import { getUserByUsername, listSessions, revokeAllSessions, type User } from "../accounts/index.js";
+import { type DbExecutor, type Tx, transaction } from "../db/index.js";
+import type { Deps } from "../deps.js";
+import { listUserEvents, recordEvent, type SecurityEvent } from "../events/index.js";
+import { type FactorSummary, factorSummary, forgetBrowsers, resetMfa } from "../mfa/index.js";
+import { projectsOfUser, type Role } from "../packages/index.js";
+import { emailDomain, isAbandoned } from "../recovery/index.js";
+import { revokeAllTokens } from "../tokens/index.js";
+import { type AuditActor, recordAudit } from "./audit.js";
+import { consoleErrors } from "./console-errors.js";
+import { adminErrors, requireReason } from "./errors.js";
+
+export const USER_SEARCH_LIMIT = 50;
+export const USER_EVENTS_SHOWN = 30;
+
+/** The strongest second factor an account has: what a mandate or the console guard would ask about. */
+export type MfaState = "none" | "totp" | "key";
+
+export interface UserRow {
+  id: string;
+  username: string;
+  email: string;
+  emailVerified: boolean;
+  isAdmin: boolean;
+  isFrozen: boolean;
+  createdAt: number;
+  mfa: MfaState;
+}
+
+/** `%`, `_` and `\` match literally: usernames contain `_`, and a search must not become a pattern. */
+function likeContains(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * Accounts whose username or email contains `query` (compared in the canonical forms uniqueness is
+ * decided on), newest first, at most USER_SEARCH_LIMIT. An empty query lists the newest accounts.
+ */
+export async function searchUsers(db: DbExecutor, query: string): Promise<UserRow[]> {
+  const q = query.trim().normalize("NFKC").toLowerCase().slice(0, 254);
+  let select = db
+    .selectFrom("users")
+    .select(["id", "username", "email", "email_verified_at", "is_admin", "is_frozen", "created_at"]);
+  if (q) {
+    const pattern = likeContains(q);
+    select = select.where(
+      (eb) =>
+        sql<boolean>`(${eb.ref("username_canonical")} like ${pattern} escape '\\' or ${eb.ref("email_canonical")} like ${pattern} escape '\\')`,
+    );
+  }
+  const rows = await select
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(USER_SEARCH_LIMIT)
+    .execute();
+  const ids = rows.map((r) => r.id);
+  const [totp, keys] = ids.length
+    ? await Promise.all([
+        db.selectFrom("totp_credentials").select("user_id").where("user_id", "in", ids).execute(),
+        db.selectFrom("webauthn_credentials").select("user_id").where("user_id", "in", ids).execute(),
+      ])
+    : [[], []];
+  const withTotp = new Set(totp.map((r) => r.user_id));
+  const withKey = new Set(keys.map((r) => r.user_id));
+  return rows.map((r) => ({
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    emailVerified: r.email_verified_at !== null,
+    isAdmin: r.is_admin === 1,
+    isFrozen: r.is_frozen === 1,
+    createdAt: r.created_at,
+    mfa: withKey.has(r.id) ? "key" : withTotp.has(r.id) ? "totp" : "none",
+  }));
+}
+
+export interface UserDetail {
+  user: User;
+  factors: FactorSummary;
+  openSessions: number;
+  activeTokens: number;
+  projects: Array<{ projectId: string; name: string; ecosystem: string; role: Role }>;
+  events: SecurityEvent[];
+  domain: string;
+  domainAbandoned: boolean;
+}
+
+export async function findUser(deps: Pick<Deps, "db">, username: string): Promise<User> {
+  const user = username.length <= 100 ? await getUserByUsername(deps.db, username) : null;
+  if (!user) throw adminErrors.USER_NOT_FOUND();
+  return user;
+}
+
+/** Everything the console's account page shows. */
+export async function userDetail(deps: Deps, username: string): Promise<UserDetail> {
+  const user = await findUser(deps, username);
+  const now = deps.clock.now();
+  const policy = { idleMs: deps.config.sessionIdleMs, maxMs: deps.config.sessionMaxMs };
+  const [factors, sessions, tokens, projects, events, domainAbandoned] = await Promise.all([
+    factorSummary(deps.db, user.id),
+    listSessions(deps.db, now, policy, user.id),
+    deps.db
+      .selectFrom("api_tokens")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("user_id", "=", user.id)
+      .where("revoked_at", "is", null)
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+      .executeTakeFirstOrThrow(),
+    projectsOfUser(deps.db, user.id),
+    listUserEvents(deps.db, user.id, 0, USER_EVENTS_SHOWN),
+    isAbandoned(deps.db, user.email),
+  ]);
+  return {
+    user,
+    factors,
+    openSessions: sessions.length,
+    activeTokens: Number(tokens.n),
+    projects,
+    events,
+    domain: emailDomain(user.email),
+    domainAbandoned,
+  };
+}
+
+/** Tells the account's owner through email what an operator did (ASVS 2.2.3: another channel). */
+async function tellUser(deps: Deps, user: User, subject: string, body: string): Promise<void> {
+  try {
+    await deps.mailer.send({
+      to: user.email,
+      subject: `[${deps.config.siteName}] ${subject}`,
+      text: `Hello ${user.username},\n\n${body}\n\n— ${deps.config.siteName}`,
+    });
+  } catch (e) {
+    deps.log.error({ err: e }, "operator action mail could not be sent");
+  }
+}
+
+// The user's security history shows operator actions without the operator's IP address (the audit
+// log keeps it): an operator's network is none of an account holder's business.
+const NO_IP = {};
+
+function notYourself(actor: AuditActor, user: User): void {
+  if (actor.id === user.id) throw adminErrors.NOT_YOURSELF();
+}
+
+/** Frozen accounts cannot sign in or use API tokens; their sessions end now. */
+export async function freezeUser(deps: Deps, actor: AuditActor, username: string, rawReason: string) {
+  const reason = requireReason(rawReason);
+  const user = await findUser(deps, username);
+  notYourself(actor, user);
+  const now = deps.clock.now();
+  const sessionsEnded = await transaction(deps.db, async (tx) => {
+    // Compare-and-swap: of two admins freezing at once, one freezes and the other is told.
+    const r = await tx
+      .updateTable("users")
+      .set({ is_frozen: 1 })
+      .where("id", "=", user.id)
+      .where("is_frozen", "=", 0)
+      .executeTakeFirst();
+    if (r.numUpdatedRows !== 1n) throw consoleErrors.ALREADY_FROZEN();
+    const ended = await revokeAllSessions(tx, now, user.id);
+    const data = { reason, by: actor.name, sessionsEnded: ended };
+    await recordEvent(tx, now, NO_IP, { type: "account.frozen", userId: user.id, data });
+    await recordAudit(tx, now, actor, {
+      action: "user.freeze",
+      targetType: "user",
+      target: user.username,
+      reason,
+      data: { sessionsEnded: ended },
+    });
+    return ended;
+  });
+  await tellUser(
+    deps,
+    user,
+    "Your account was frozen",
+    `The registry operators froze your account (reason: ${reason}). You cannot sign in or publish with API tokens until they unfreeze it; every session was signed out. Reply to the operators if you think this is a mistake.`,
+  );
+  return { sessionsEnded };
+}
+
+export async function unfreezeUser(deps: Deps, actor: AuditActor, username: string, rawReason: string) {
+  const reason = requireReason(rawReason);
+  const user = await findUser(deps, username);
+  const now = deps.clock.now();
+  await transaction(deps.db, async (tx) => {
+    const r = await tx
+      .updateTable("users")
+      .set({ is_frozen: 0 })
+      .where("id", "=", user.id)
+      .where("is_frozen", "=", 1)
+      .executeTakeFirst();
+    if (r.numUpdatedRows !== 1n) throw consoleErrors.NOT_FROZEN();
+    await recordEvent(tx, now, NO_IP, {
+      type: "account.unfrozen",
+      userId: user.id,
+      data: { reason, by: actor.name },
+    });
+    await recordAudit(tx, now, actor, {
+      action: "user.unfreeze",
+      targetType: "user",
+      target: user.username,
+      reason,
+    });
+  });
+  await tellUser(
+    deps,
+    user,
+    "Your account was unfrozen",
+    `The registry operators unfroze your account (reason: ${reason}). You can sign in again.`,
+  );
+}
+
+/** Ends every session, revokes every API token and forgets every remembered browser. */
+export async function revokeCredentials(deps: Deps, actor: AuditActor, username: string, rawReason: string) {
+  const reason = requireReason(rawReason);
+  const user = await findUser(deps, username);
+  const now = deps.clock.now();
+  const counts = await transaction(deps.db, async (tx) => {
+    const sessions = await revokeAllSessions(tx, now, user.id);
+    const tokens = await revokeAllTokens(tx, now, user.id);
+    // A remembered browser skips the second factor: after a suspected compromise it must not.
+    const browsers = await forgetBrowsers(tx, now, user.id);
+    if (sessions + tokens + browsers === 0) throw consoleErrors.NOTHING_TO_REVOKE();
+    const c = { sessions, tokens, browsers };
+    await recordEvent(tx, now, NO_IP, {
+      type: "account.signed_out_everywhere",
+      userId: user.id,
+      data: { reason, by: actor.name, ...c },
+    });
+    await recordAudit(tx, now, actor, {
+      action: "user.revoke_credentials",
+      targetType: "user",
+      target: user.username,
+      reason,
+      data: c,
+    });
+    return c;
+  });
+  await tellUser(
+    deps,
+    user,
+    "You were signed out everywhere",
+    `The registry operators signed you out of every session and revoked your API tokens (reason: ${reason}). Sign in again and create new tokens where you need them.`,
+  );
+  return counts;
+}
+
+/** Removes every factor through the operator reset the CLI uses (sessions end, the user is mailed). */
+export async function resetUserMfa(deps: Deps, actor: AuditActor, username: string, rawReason: string) {
+  const reason = requireReason(rawReason);
+  const user = await findUser(deps, username);
+  notYourself(actor, user);
+  const factors = await factorSummary(deps.db, user.id);
+  if (!factors.enrolled && factors.recoveryCodesRemaining === 0) throw consoleErrors.NO_FACTORS();
+  const removed = {
+    totp: factors.totp !== null,
+    keys: factors.keys.length,
+    recoveryCodes: factors.recoveryCodesRemaining,
+  };
+  const audit = (tx: Tx) =>
+    recordAudit(tx, deps.clock.now(), actor, {
+      action: "user.reset_mfa",
+      targetType: "user",
+      target: user.username,
+      reason,
+      data: removed,
+    });
+  if (!(await resetMfa(deps, user.username, reason, actor.name, audit))) throw adminErrors.USER_NOT_FOUND();
+  return removed;
+}
