@@ -5,7 +5,7 @@ import formbody from "@fastify/formbody";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import pino from "pino";
-import { registerAdmin } from "./admin/index.js";
+import { registerAdmin, startAdoptionSnapshotJob } from "./admin/index.js";
 import type { Config } from "./config.js";
 import { migrateToLatest, openDatabase } from "./db/index.js";
 import type { Deps } from "./deps.js";
@@ -101,6 +101,8 @@ export async function buildApp(
   const stopNotices = startNoticeJob(deps);
   // Daily criticality ranking and statistics roll-up: every instance checks, a lease lets one run it.
   const stopCriticality = startCriticalityJob(deps);
+  // Daily MFA adoption snapshot for the console's charts (a lease lets one instance take it).
+  const stopSnapshots = startAdoptionSnapshotJob(deps);
   deps.tokenUsage.start();
   // Account recoveries whose waiting period is over: completed (or lapsed) by one instance at a time.
   const stopRecoveries = startRecoveryJob(deps);
@@ -124,6 +126,7 @@ export async function buildApp(
     stopNotices();
     stopRecoveries();
     await stopCriticality();
+    await stopSnapshots();
     // Flush batched counters before the database goes away (graceful shutdown keeps every download).
     await deps.downloads.stop();
     await deps.tokenUsage.stop();

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+// The module itself, not admin/index.ts: /metrics must not load the console's routes and pages.
+import { registerOperatorMetrics } from "../admin/metrics.js";
 import type { Deps } from "../deps.js";
 
 /**
@@ -10,6 +12,7 @@ import type { Deps } from "../deps.js";
 export function registerOps(app: FastifyInstance, deps: Deps): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "wharf_" });
+  registerOperatorMetrics(registry, deps);
   const requests = new Counter({
     name: "wharf_http_requests_total",
     help: "HTTP requests by route pattern, method and status",

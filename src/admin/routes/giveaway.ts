@@ -1,5 +1,121 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { sql } from "kysely";
+import { transaction } from "../../db/index.js";
 import type { Deps } from "../../deps.js";
+import { AppError } from "../../lib/errors.js";
+import { giveawayInventory, loadCodes } from "../../policy/index.js";
+import { formFailure, readForm, sendPage, setFlash } from "../../web/index.js";
+import { recordAudit } from "../audit.js";
+import { requireReason } from "../errors.js";
+import { type ClaimRow, GiveawayAdminPage, type GiveawayAdminState, maskCode } from "../pages/giveaway.js";
+import { auditActor } from "../routes.js";
 
-// Placeholder: replaced by the console section's real routes.
-export function registerGiveawayAdminRoutes(_app: FastifyInstance, _deps: Deps): void {}
+const RECENT_CLAIMS = 50;
+
+async function state(deps: Deps): Promise<Omit<GiveawayAdminState, "values" | "errors" | "error">> {
+  const inventory = await giveawayInventory(deps);
+  const batches = await deps.db
+    .selectFrom("giveaway_codes")
+    .select([
+      "batch",
+      (eb) => eb.fn.countAll<number>().as("loaded"),
+      sql<number>`coalesce(sum(case when claimed_by is not null then 1 else 0 end), 0)`.as("claimed"),
+      (eb) => eb.fn.min("loaded_at").as("first"),
+    ])
+    .groupBy("batch")
+    .orderBy("first", "desc")
+    .execute();
+  // The inventory lists claims without their codes; the console shows each masked, newest first.
+  const claims = await deps.db
+    .selectFrom("giveaway_codes")
+    .leftJoin("users", "users.id", "giveaway_codes.claimed_by")
+    .select(["giveaway_codes.code", "giveaway_codes.batch", "giveaway_codes.claimed_at", "users.username"])
+    .where("giveaway_codes.claimed_at", "is not", null)
+    .orderBy("giveaway_codes.claimed_at", "desc")
+    .limit(RECENT_CLAIMS)
+    .execute();
+  return {
+    total: inventory.total,
+    claimed: inventory.claimed,
+    available: inventory.available,
+    batches: batches.map((b) => ({
+      batch: b.batch,
+      loaded: Number(b.loaded),
+      claimed: Number(b.claimed),
+      firstLoadedAt: Number(b.first),
+    })),
+    claims: claims.map(
+      (c): ClaimRow => ({
+        username: c.username ?? "(deleted)",
+        claimedAt: Number(c.claimed_at),
+        batch: c.batch,
+        masked: maskCode(c.code),
+      }),
+    ),
+  };
+}
+
+async function render(
+  deps: Deps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  extra: Partial<GiveawayAdminState> = {},
+  status = 200,
+) {
+  const s = await state(deps);
+  return sendPage(
+    deps,
+    req,
+    reply,
+    "Security-key giveaway",
+    (c) => GiveawayAdminPage(c, { ...s, ...extra }),
+    status,
+  );
+}
+
+/**
+ * Inventory, recent claims and loading codes (the web twin of `wharf giveaway load`). loadCodes commits
+ * its own transaction, so the audit entry follows it with what was added and skipped; codes themselves
+ * never go into the log.
+ */
+export function registerGiveawayAdminRoutes(app: FastifyInstance, deps: Deps): void {
+  app.get("/admin/giveaway", (req, reply) => render(deps, req, reply));
+
+  app.post("/admin/giveaway", async (req, reply) => {
+    let form = { batch: "", codes: "", reason: "" };
+    try {
+      form = readForm(req, ["batch", "codes", "reason"] as const);
+      const batch = form.batch.trim();
+      if (!batch || batch.length > 100)
+        throw new AppError(400, "BATCH_REQUIRED", "Name the batch (up to 100 characters).", "batch");
+      if (!form.codes.trim()) throw new AppError(400, "CODES_REQUIRED", "Paste at least one code.", "codes");
+      const reason = requireReason(form.reason);
+      const actor = auditActor(req);
+      const r = await loadCodes(deps, form.codes, batch);
+      await transaction(deps.db, (tx) =>
+        recordAudit(tx, deps.clock.now(), actor, {
+          action: "giveaway.load",
+          targetType: "giveaway",
+          target: batch,
+          reason,
+          data: { added: r.added, skipped: r.skipped },
+        }),
+      );
+      setFlash(deps, reply, {
+        kind: "success",
+        message: `Loaded ${r.added} code${r.added === 1 ? "" : "s"} into “${batch}”${r.skipped ? ` (${r.skipped} already loaded, skipped)` : ""}.`,
+      });
+      return reply.redirect("/admin/giveaway", 303);
+    } catch (e) {
+      const tooLong = e instanceof AppError && e.code === "FIELD_TOO_LONG" && e.field === "codes";
+      const f = formFailure(
+        tooLong
+          ? new AppError(400, e.code, "Up to 20,000 characters at a time: split the list.", "codes")
+          : e,
+        reply,
+        form,
+      );
+      return render(deps, req, reply, f.state, f.status);
+    }
+  });
+}
