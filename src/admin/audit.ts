@@ -1,5 +1,7 @@
+import { sql } from "kysely";
 import type { Db, DbExecutor } from "../db/index.js";
 import { newId } from "../lib/ids.js";
+import { likeContains } from "./like.js";
 
 /** Who did an admin action, from where. */
 export interface AuditActor {
@@ -69,7 +71,10 @@ export async function listAudit(db: Db, f: AuditFilter = {}): Promise<AuditRecor
   let q = db.selectFrom("admin_audit").selectAll();
   if (f.actor) q = q.where("actor_name", "=", f.actor);
   if (f.action) q = q.where("action", "=", f.action);
-  if (f.target) q = q.where("target", "like", `%${f.target.replace(/[%_\\]/g, "")}%`);
+  if (f.target) {
+    const pattern = likeContains(f.target);
+    q = q.where((eb) => sql<boolean>`${eb.ref("target")} like ${pattern} escape '\\'`);
+  }
   if (f.from !== undefined) q = q.where("created_at", ">=", f.from);
   if (f.to !== undefined) q = q.where("created_at", "<", f.to);
   if (f.before) q = q.where("id", "<", f.before);

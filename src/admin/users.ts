@@ -10,6 +10,7 @@ import { revokeAllTokens } from "../tokens/index.js";
 import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
 import { adminErrors, requireReason } from "./errors.js";
+import { likeContains } from "./like.js";
 
 export const USER_SEARCH_LIMIT = 50;
 export const USER_EVENTS_SHOWN = 30;
@@ -29,9 +30,6 @@ export interface UserRow {
 }
 
 /** `%`, `_` and `\` match literally: usernames contain `_`, and a search must not become a pattern. */
-function likeContains(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /**
  * Accounts whose username or email contains `query` (compared in the canonical forms uniqueness is

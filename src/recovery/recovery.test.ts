@@ -58,6 +58,13 @@ describe.each(testDatabases())("account recovery (%s)", (kind) => {
 
     expect((await factorSummary(t.deps.db, alice.id)).enrolled).toBe(false);
     expect((await listTokens(t.deps.db, alice.id)).every((k) => k.revokedAt !== null)).toBe(true);
+    const live = await t.deps.db
+      .selectFrom("sessions")
+      .select("public_id")
+      .where("user_id", "=", alice.id)
+      .where("revoked_at", "is", null)
+      .execute();
+    expect(live).toEqual([]); // revoked, not merely idle for a week
     const signedOut = await oldBrowser.get("/account/");
     expect(signedOut.statusCode).toBe(303);
     expect(signedOut.headers.location).toContain("/account/login");

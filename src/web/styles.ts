@@ -84,5 +84,8 @@ ol.releases{list-style:none;padding:0}
 .chart{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px;margin:12px 0}.chart svg{width:100%;height:auto}
 .state{display:inline-block;padding:1px 8px;border-radius:10px;background:#eef1f5;font-size:.85rem}
 .filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin-bottom:12px}
+input[type=date]{padding:9px 11px;border:1px solid #b9c2cc;border-radius:6px;font:inherit;background:#fff}
+.filters label{font-weight:600;font-size:.9rem}.filters>div{min-width:160px}
+td .form .field{margin-bottom:6px}
 .site-footer{border-top:1px solid var(--line);color:var(--muted);font-size:.9rem;padding:20px 0}
 `;
