@@ -87,5 +87,7 @@ ol.releases{list-style:none;padding:0}
 input[type=date]{padding:9px 11px;border:1px solid #b9c2cc;border-radius:6px;font:inherit;background:#fff}
 .filters label{font-weight:600;font-size:.9rem}.filters>div{min-width:160px}
 td .form .field{margin-bottom:6px}
+textarea{width:100%;padding:9px 11px;border:1px solid #b9c2cc;border-radius:6px;font:inherit}
+.console-main table{margin-bottom:20px}.stat .muted{display:block;font-size:.85rem}
 .site-footer{border-top:1px solid var(--line);color:var(--muted);font-size:.9rem;padding:20px 0}
 `;
