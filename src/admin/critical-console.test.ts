@@ -67,7 +67,7 @@ describe.each(testDatabases())("critical projects in the console (%s)", (kind) =
     expect(audit.map((a) => [a.action, a.target, a.reason, a.actor_name])).toEqual([
       ["critical.designate", "pypi/Requests_Lib", "Used by the build system", "root"],
     ]);
-    expect(audit[0]!.data).toEqual({ mailed: 3 });
+    expect(audit[0]!.data).toEqual({ maintainers: 3 });
 
     // Again: nothing changes, nothing is audited.
     await web.post("/admin/critical/designate", {

@@ -1,4 +1,4 @@
-import { transaction } from "../db/index.js";
+import { type Tx, transaction } from "../db/index.js";
 import { AppError } from "../lib/errors.js";
 import type { MailMessage } from "../mail/index.js";
 import { type CriticalityDeps, maintainersOf, projectEvents, usersById } from "./criticality.js";
@@ -15,6 +15,8 @@ export interface ManualInput {
   reason: string;
   /** The admin who decided; null from the command line (recorded as "cli"). */
   actorId?: string | null;
+  /** Rows that must commit with the change (the console's audit entry); called only when it changed. */
+  alsoInTransaction?: (tx: Tx, change: { project: string; maintainers: number }) => Promise<void>;
 }
 
 export interface ManualResult {
@@ -81,6 +83,7 @@ async function manual(
       .executeTakeFirst();
     if (r.numUpdatedRows !== 1n) return { p, changed: false, queued: 0 };
     const people = await maintainersOf(tx, [p.id]);
+    await input.alsoInTransaction?.(tx, { project: p.name, maintainers: people.get(p.id)?.length ?? 0 });
     await projectEvents(
       tx,
       now,

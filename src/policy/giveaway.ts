@@ -1,5 +1,5 @@
 import type { User } from "../accounts/index.js";
-import { transaction } from "../db/index.js";
+import { type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
@@ -135,6 +135,8 @@ export async function loadCodes(
   deps: GiveawayDeps,
   text: string,
   batch: string,
+  /** Rows that must commit with the codes (the console's audit entry). */
+  alsoInTransaction?: (tx: Tx, counts: { added: number; skipped: number }) => Promise<void>,
 ): Promise<{ added: number; skipped: number }> {
   const now = deps.clock.now();
   const codes = text
@@ -151,6 +153,7 @@ export async function loadCodes(
         .executeTakeFirst();
       added += Number(r.numInsertedOrUpdatedRows ?? 0n);
     }
+    await alsoInTransaction?.(tx, { added, skipped: codes.length - added });
   });
   return { added, skipped: codes.length - added };
 }

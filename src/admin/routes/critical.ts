@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type RawBuilder, sql } from "kysely";
-import { transaction } from "../../db/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
 import { designateCritical, MANUAL, removeCritical, type StatsEcosystem } from "../../policy/index.js";
@@ -97,8 +96,8 @@ function ecosystemOf(raw: string): StatsEcosystem {
 
 /**
  * Manual designation and removal, each with a reason: criticality-manual.ts records it on the project and
- * its maintainers' histories and mails them; the console adds the admin audit entry. That function commits
- * its own transaction, so the entry is written right after it, and only when something changed.
+ * its maintainers' histories and mails them; the console's audit entry is written in that same transaction,
+ * and only when something changed.
  */
 export function registerCriticalRoutes(app: FastifyInstance, deps: Deps): void {
   app.get("/admin/critical", (req, reply) => render(deps, req, reply));
@@ -115,18 +114,15 @@ export function registerCriticalRoutes(app: FastifyInstance, deps: Deps): void {
         name: form.name.trim(),
         reason,
         actorId: actor.id,
-      });
-      if (r.changed) {
-        await transaction(deps.db, (tx) =>
+        alsoInTransaction: (tx, c) =>
           recordAudit(tx, deps.clock.now(), actor, {
             action: "critical.designate",
             targetType: "project",
-            target: `${ecosystem}/${r.project}`,
+            target: `${ecosystem}/${c.project}`,
             reason,
-            data: { mailed: r.mailed },
+            data: { maintainers: c.maintainers },
           }),
-        );
-      }
+      });
       setFlash(deps, reply, {
         kind: r.changed ? "success" : "info",
         message: r.changed
@@ -146,18 +142,20 @@ export function registerCriticalRoutes(app: FastifyInstance, deps: Deps): void {
       const ecosystem = ecosystemOf(form.ecosystem);
       const reason = requireReason(form.reason);
       const actor = auditActor(req);
-      const r = await removeCritical(deps, { ecosystem, name: form.name, reason, actorId: actor.id });
-      if (r.changed) {
-        await transaction(deps.db, (tx) =>
+      const r = await removeCritical(deps, {
+        ecosystem,
+        name: form.name,
+        reason,
+        actorId: actor.id,
+        alsoInTransaction: (tx, c) =>
           recordAudit(tx, deps.clock.now(), actor, {
             action: "critical.remove",
             targetType: "project",
-            target: `${ecosystem}/${r.project}`,
+            target: `${ecosystem}/${c.project}`,
             reason,
-            data: { mailed: r.mailed },
+            data: { maintainers: c.maintainers },
           }),
-        );
-      }
+      });
       setFlash(deps, reply, {
         kind: r.changed ? "success" : "info",
         message: r.changed

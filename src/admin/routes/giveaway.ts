@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "kysely";
-import { transaction } from "../../db/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
 import { giveawayInventory, loadCodes } from "../../policy/index.js";
@@ -74,9 +73,8 @@ async function render(
 }
 
 /**
- * Inventory, recent claims and loading codes (the web twin of `wharf giveaway load`). loadCodes commits
- * its own transaction, so the audit entry follows it with what was added and skipped; codes themselves
- * never go into the log.
+ * Inventory, recent claims and loading codes (the web twin of `wharf giveaway load`). The audit entry
+ * commits with the codes and records what was added and skipped; codes themselves never go into the log.
  */
 export function registerGiveawayAdminRoutes(app: FastifyInstance, deps: Deps): void {
   app.get("/admin/giveaway", (req, reply) => render(deps, req, reply));
@@ -91,14 +89,13 @@ export function registerGiveawayAdminRoutes(app: FastifyInstance, deps: Deps): v
       if (!form.codes.trim()) throw new AppError(400, "CODES_REQUIRED", "Paste at least one code.", "codes");
       const reason = requireReason(form.reason);
       const actor = auditActor(req);
-      const r = await loadCodes(deps, form.codes, batch);
-      await transaction(deps.db, (tx) =>
+      const r = await loadCodes(deps, form.codes, batch, (tx, counts) =>
         recordAudit(tx, deps.clock.now(), actor, {
           action: "giveaway.load",
           targetType: "giveaway",
           target: batch,
           reason,
-          data: { added: r.added, skipped: r.skipped },
+          data: counts,
         }),
       );
       setFlash(deps, reply, {
