@@ -59,6 +59,7 @@ export function Layout(p: LayoutProps) {
                 <>
                   <a href="/account/projects">Your projects</a>
                   <a href="/account/tokens">API tokens</a>
+                  {p.user.isAdmin && <a href="/admin/">Console</a>}
                   <a href="/account/">{p.user.username}</a>
                   <a href="/account/security-history">Security</a>
                   <form method="post" action="/account/logout" class="inline">
