@@ -124,7 +124,7 @@ export async function buildApp(
   app.addHook("onClose", async () => {
     logDestination.flushSync();
     stopNotices();
-    stopRecoveries();
+    await stopRecoveries();
     await stopCriticality();
     await stopSnapshots();
     // Flush batched counters before the database goes away (graceful shutdown keeps every download).

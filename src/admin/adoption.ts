@@ -7,6 +7,7 @@ import {
   ecosystemTotals,
   instanceId,
   type Mandate,
+  repeatEvery,
   STATS_ECOSYSTEMS,
   withLease,
 } from "../policy/index.js";
@@ -253,25 +254,13 @@ export function startAdoptionSnapshotJob(
   opts: { intervalMs?: number; firstDelayMs?: number } = {},
 ): () => Promise<void> {
   const holder = instanceId();
-  let running: Promise<void> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = runSnapshotJob(deps, holder)
-      .then((took) => {
-        if (took) deps.log.info("MFA adoption snapshot taken");
-      })
-      .catch((e: unknown) => deps.log.error({ err: e }, "MFA adoption snapshot failed"))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const first = setTimeout(tick, opts.firstDelayMs ?? 2 * MINUTE);
-  const timer = setInterval(tick, opts.intervalMs ?? 30 * MINUTE);
-  first.unref();
-  timer.unref();
-  return async () => {
-    clearTimeout(first);
-    clearInterval(timer);
-    await running;
-  };
+  return repeatEvery(
+    () =>
+      runSnapshotJob(deps, holder)
+        .then((took) => {
+          if (took) deps.log.info("MFA adoption snapshot taken");
+        })
+        .catch((e: unknown) => deps.log.error({ err: e }, "MFA adoption snapshot failed")),
+    { intervalMs: opts.intervalMs ?? 30 * MINUTE, firstDelayMs: opts.firstDelayMs ?? 2 * MINUTE },
+  );
 }

@@ -42,18 +42,8 @@ export const COHORTS: Array<[Cohort, string]> = [
   ["all-users", "Every user (anyone who may create a project)"],
 ];
 
-export interface MandateDraft {
-  name: string;
-  ecosystem: "pypi" | "npm" | null;
-  cohort: Cohort;
-  threshold: number | null;
-  projects: string[];
-  windowDays: number;
-  strength: Strength;
-  noticeAt: number;
-  warnAt: number;
-  enforceAt: number;
-}
+/** What the form describes: a mandate before it has an id (the same fields the policy stores). */
+export type MandateDraft = Omit<Mandate, "id" | "createdAt" | "createdBy" | "archivedAt">;
 
 /** 2027-01-15 (midnight UTC, what the date picker sends) or a full ISO 8601 time with its zone. */
 function parseDate(raw: string): number | null {

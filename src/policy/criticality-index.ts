@@ -29,6 +29,7 @@ export {
   instanceId,
   type JobRun,
   releaseLease,
+  repeatEvery,
   runCriticalityJob,
   startCriticalityJob,
   withLease,

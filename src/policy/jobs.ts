@@ -103,6 +103,33 @@ export async function runCriticalityJob(deps: CriticalityDeps, holder: string): 
 }
 
 /**
+ * Runs `task` now and then on this instance: first after `firstDelayMs` (restarts of a deployment do not
+ * pile up work), then every `intervalMs`, never two at once. Timers do not keep the process alive. The
+ * returned stop function waits for a run in progress (graceful shutdown keeps the database open for it).
+ */
+export function repeatEvery(
+  task: () => Promise<void>,
+  opts: { intervalMs: number; firstDelayMs: number },
+): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  const tick = () => {
+    if (running) return;
+    running = task().finally(() => {
+      running = null;
+    });
+  };
+  const first = setTimeout(tick, opts.firstDelayMs);
+  const timer = setInterval(tick, opts.intervalMs);
+  first.unref();
+  timer.unref();
+  return async () => {
+    clearTimeout(first);
+    clearInterval(timer);
+    await running;
+  };
+}
+
+/**
  * Starts the daily criticality job on this instance (every instance may start it; the lease makes one
  * of them run it), then sends the mail it queued. Checks every 30 minutes, the first time a few minutes after start-up so a
  * deployment's restarts do not pile up work. Returns a stop function that waits for a run in progress.
@@ -112,33 +139,21 @@ export function startCriticalityJob(
   opts: { intervalMs?: number; firstDelayMs?: number } = {},
 ): () => Promise<void> {
   const holder = instanceId();
-  let running: Promise<void> | null = null;
-  const tick = () => {
-    if (running) return;
-    running = runCriticalityJob(deps, holder)
-      .then((r) => {
-        if (r.ran)
-          deps.log.info({ reports: r.reports.map(summary), rollup: r.rollup }, "criticality job ran");
-      })
-      // Also retries mail an earlier tick could not send.
-      .then(() => deliverPolicyMail(deps))
-      .then((m) => {
-        if (m.sent || m.failed) deps.log.info(m, "criticality mail delivered");
-      })
-      .catch((e: unknown) => deps.log.error({ err: e }, "criticality job failed"))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const first = setTimeout(tick, opts.firstDelayMs ?? 5 * MINUTE);
-  const timer = setInterval(tick, opts.intervalMs ?? 30 * MINUTE);
-  first.unref();
-  timer.unref();
-  return async () => {
-    clearTimeout(first);
-    clearInterval(timer);
-    await running;
-  };
+  return repeatEvery(
+    () =>
+      runCriticalityJob(deps, holder)
+        .then((r) => {
+          if (r.ran)
+            deps.log.info({ reports: r.reports.map(summary), rollup: r.rollup }, "criticality job ran");
+        })
+        // Also retries mail an earlier tick could not send.
+        .then(() => deliverPolicyMail(deps))
+        .then((m) => {
+          if (m.sent || m.failed) deps.log.info(m, "criticality mail delivered");
+        })
+        .catch((e: unknown) => deps.log.error({ err: e }, "criticality job failed")),
+    { intervalMs: opts.intervalMs ?? 30 * MINUTE, firstDelayMs: opts.firstDelayMs ?? 5 * MINUTE },
+  );
 }
 
 const summary = (r: ComputeReport) => ({

@@ -3,7 +3,7 @@ import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { MINUTE } from "../lib/clock.js";
 import { wipeFactors } from "../mfa/index.js";
-import { instanceId, withLease } from "../policy/index.js";
+import { instanceId, repeatEvery, withLease } from "../policy/index.js";
 import { revokeAllTokens } from "../tokens/index.js";
 import { type RecoveryDeps, sendSafely } from "./context.js";
 import { isAbandoned } from "./domains.js";
@@ -124,13 +124,18 @@ async function complete(deps: RecoveryDeps, r: RecoveryRequest, now: number): Pr
 }
 
 /** Checks for finished waits every few minutes, on one instance at a time (a lease). */
-export function startRecoveryJob(deps: RecoveryDeps, intervalMs = 5 * MINUTE): () => void {
+export function startRecoveryJob(deps: RecoveryDeps, intervalMs = 5 * MINUTE): () => Promise<void> {
   const holder = instanceId();
-  const timer = setInterval(() => {
-    withLease(deps.db, "account-recovery", holder, intervalMs, deps.clock.now(), () =>
-      completeDueRecoveries(deps),
-    ).catch((e: unknown) => deps.log.error({ err: e }, "account recovery job failed"));
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return repeatEvery(
+    () =>
+      withLease(deps.db, "account-recovery", holder, intervalMs, deps.clock.now(), () =>
+        completeDueRecoveries(deps),
+      )
+        .then((r) => {
+          if (r.ran && (r.value.completed.length || r.value.lapsed.length))
+            deps.log.info(r.value, "account recoveries ended");
+        })
+        .catch((e: unknown) => deps.log.error({ err: e }, "account recovery job failed")),
+    { intervalMs, firstDelayMs: MINUTE },
+  );
 }
