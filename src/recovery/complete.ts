@@ -1,7 +1,7 @@
 import { getUser, issueLinkToken, revokeAllSessions, voidLinkTokens } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { MINUTE } from "../lib/clock.js";
+import { DAY, MINUTE } from "../lib/clock.js";
 import { wipeFactors } from "../mfa/index.js";
 import { instanceId, repeatEvery, withLease } from "../policy/index.js";
 import { revokeAllTokens } from "../tokens/index.js";
@@ -11,6 +11,9 @@ import { coMaintainerCompletedMail, completedMail } from "./mail.js";
 import { coMaintainersOf } from "./people.js";
 import { proofStands } from "./proofs.js";
 import { getRequest, type RecoveryRequest, transition } from "./store.js";
+
+/** How long the browser that confirmed the email has to present its proofs. */
+export const PROOFS_FOR = DAY;
 
 /** Stored instead of a password hash: argon2 cannot parse it, so no password matches (fails closed). */
 const NO_PASSWORD = "!reset-by-account-recovery";
@@ -27,6 +30,19 @@ export interface CompletionRun {
  */
 export async function completeDueRecoveries(deps: RecoveryDeps): Promise<CompletionRun> {
   const now = deps.clock.now();
+  // A request whose proofs were never submitted is abandoned after a day (it would otherwise count as
+  // open forever on the dashboard and in the owner's banner).
+  await deps.db
+    .updateTable("recovery_requests")
+    .set({
+      state: "expired",
+      decided_at: now,
+      decided_by: "system",
+      decision_reason: "proofs never submitted",
+    })
+    .where("state", "=", "proofs")
+    .where("created_at", "<=", now - PROOFS_FOR)
+    .execute();
   const due = await deps.db
     .selectFrom("recovery_requests")
     .select("id")

@@ -79,6 +79,15 @@ describe.each(testDatabases())("account recovery threats (%s)", (kind) => {
     expect(replay.statusCode).toBe(410);
   });
 
+  it("a request left without proofs expires after a day instead of staying open", async () => {
+    const web = await confirmedRequest(t, "alice", "alice@example.com");
+    t.clock.advance(DAY + MINUTE);
+    await completeDueRecoveries(t.deps);
+    expect(await openRequestOf(t.deps.db, alice.id)).toBeNull();
+    const late = await web.post("/account/recovery/proofs", { api_token: "" });
+    expect(late.statusCode).toBe(409);
+  });
+
   it("another browser cannot drive a request it did not confirm", async () => {
     await confirmedRequest(t, "alice", "alice@example.com");
     const other = new FormClient(t.app);
