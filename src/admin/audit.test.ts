@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DAY } from "../lib/clock.js";
 import { createTestApp, type TestApp, testDatabases, textOf } from "../test-support/index.js";
-import { recordAudit } from "./audit.js";
+import { listAudit, recordAudit } from "./audit.js";
 import { account, auditRows, signedInAdmin } from "./test-helpers.js";
 
 describe.each(testDatabases())("console: email domains and the audit log on %s", (kind) => {
@@ -130,5 +130,18 @@ describe.each(testDatabases())("console: email domains and the audit log on %s",
     expect(next).toMatch(/^\/admin\/audit\?action=name.prohibit&before=[0-9a-f]+$/);
     const rest = await web.get(next);
     expect(entries(rest.body)).toEqual(Array(10).fill("name.prohibit"));
+  });
+
+  it("filters by target literally: '_' and '%' are not wildcards", async () => {
+    const actor = { id: "a1", name: "root", ip: "127.0.0.1" };
+    for (const target of ["old_timer", "oldXtimer", "100%-sure"])
+      await recordAudit(t.deps.db, t.clock.now(), actor, {
+        action: "user.freeze",
+        targetType: "user",
+        target,
+        reason: "test",
+      });
+    expect((await listAudit(t.deps.db, { target: "old_t" })).map((e) => e.target)).toEqual(["old_timer"]);
+    expect((await listAudit(t.deps.db, { target: "0%" })).map((e) => e.target)).toEqual(["100%-sure"]);
   });
 });
