@@ -8,7 +8,8 @@ export type ChallengePurpose =
   | "webauthn-register"
   | "webauthn-login"
   | "webauthn-passkey"
-  | "webauthn-sudo";
+  | "webauthn-sudo"
+  | "webauthn-recovery-stop";
 
 export interface Challenge {
   id: string;

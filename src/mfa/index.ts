@@ -69,7 +69,9 @@ export {
   completeSecondStepWithKey,
   confirmSudoWithPasskey,
   passkeyOptions,
+  recoveryStopKeyOptions,
   secondStepKeyOptions,
   signInWithPasskey,
   sudoPasskeyOptions,
+  verifyRecoveryStopKey,
 } from "./webauthn-login.js";

@@ -22,7 +22,7 @@ import {
 
 export type AssertionPurpose = Extract<
   ChallengePurpose,
-  "webauthn-login" | "webauthn-passkey" | "webauthn-sudo"
+  "webauthn-login" | "webauthn-passkey" | "webauthn-sudo" | "webauthn-recovery-stop"
 >;
 
 /** Options for navigator.credentials.get(), with a fresh single-use challenge bound to `userId`. */

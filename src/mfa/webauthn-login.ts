@@ -106,3 +106,27 @@ export async function confirmSudoWithPasskey(
   });
   await confirmSudoMfa(deps, ctx, user, session, { passkey: PASSKEY_PROOF });
 }
+
+/**
+ * (d) Proof of a key alone, without the password, for stopping an account recovery: someone who took
+ * over the email may also have reset the password, and the real owner's key must still be able to say no.
+ */
+export function recoveryStopKeyOptions(deps: MfaDeps, userId: string): Promise<Options> {
+  return assertionOptions(deps, "webauthn-recovery-stop", userId, "preferred");
+}
+
+export async function verifyRecoveryStopKey(
+  deps: MfaDeps,
+  ctx: RequestContext,
+  userId: string,
+  assertion: Assertion,
+): Promise<User> {
+  const { user } = await verifyAssertion(deps, ctx, {
+    purpose: "webauthn-recovery-stop",
+    ...assertion,
+    userId,
+    requireUserVerification: false,
+    requirePasskey: false,
+  });
+  return user;
+}

@@ -4,7 +4,7 @@ import { recordEvent } from "../events/index.js";
 import { type RecoveryDeps, sendSafely } from "./context.js";
 import { recoveryErrors } from "./errors.js";
 import { cancelledMail } from "./mail.js";
-import { getRequest, OPEN_STATES, type RecoveryRequest, transition } from "./store.js";
+import { getRequest, OPEN_STATES, openRequestOf, type RecoveryRequest, transition } from "./store.js";
 
 /** Sessions that passed a second factor (or a passkey) when they were signed in. */
 const FACTOR_METHODS = new Set(["totp", "webauthn", "passkey", "recovery_code", "remembered_browser"]);
@@ -75,4 +75,21 @@ export async function cancelByLink(deps: RecoveryDeps, ctx: RequestContext, toke
   const r = await requestOfCancelLink(deps, token);
   if (!r) throw recoveryErrors.REQUEST_NOT_FOUND("This cancel link is not valid.");
   await cancel(deps, ctx, r, "email-link", "cancelled with the link in the recovery email");
+}
+
+/**
+ * The owner proves one factor — a key, an authenticator code or a recovery code — without the
+ * password (someone who took over the email may have reset it) and stops the open request. The
+ * caller has verified the factor. Returns false when nothing was open.
+ */
+export async function stopWithFactor(
+  deps: RecoveryDeps,
+  ctx: RequestContext,
+  userId: string,
+  method: string,
+): Promise<boolean> {
+  const r = await openRequestOf(deps.db, userId);
+  if (!r) return false;
+  await cancel(deps, ctx, r, "owner", `stopped by the account owner with ${method.replace("_", " ")}`);
+  return true;
 }

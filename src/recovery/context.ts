@@ -22,3 +22,8 @@ export function cancelLink(deps: RecoveryDeps, requestId: string): string {
 export function waitFor(deps: RecoveryDeps, critical: boolean): number {
   return critical ? deps.config.recoveryCriticalWaitMs : deps.config.recoveryWaitMs;
 }
+
+/** The page where the owner stops a recovery with any one factor, without the password. */
+export function stopLink(deps: RecoveryDeps, username: string): string {
+  return `${deps.config.origin}/account/recovery/stop?login=${encodeURIComponent(username)}`;
+}

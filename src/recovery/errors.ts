@@ -17,6 +17,12 @@ export const recoveryErrors = catalogue({
     status: 409,
     message: "A recovery request for this account is already open. Follow it from the email we sent.",
   },
+  STOP_CODE_INVALID: {
+    status: 400,
+    field: "code",
+    message:
+      "This code is not valid for the account. Use a current authenticator code or an unused recovery code.",
+  },
   CANCEL_NEEDS_FACTOR: {
     status: 403,
     message:

@@ -1,5 +1,5 @@
 /** Account recovery: requests, machine-checked proofs, waiting periods, the operator queue. */
-export { cancelAsOwner, cancelByLink, requestOfCancelLink } from "./cancel.js";
+export { cancelAsOwner, cancelByLink, requestOfCancelLink, stopWithFactor } from "./cancel.js";
 export { type CompletionRun, completeDueRecoveries, startRecoveryJob } from "./complete.js";
 export type { RecoveryDeps } from "./context.js";
 export { decideRequest, type OperatorContext, type OperatorDecision } from "./decide.js";

@@ -21,12 +21,19 @@ export function waitingMail(
   s: Site,
   to: string,
   username: string,
-  r: { waitUntil: number; ip: string; userAgent: string; proofs: string[]; cancelLink: string },
+  r: {
+    waitUntil: number;
+    ip: string;
+    userAgent: string;
+    proofs: string[];
+    cancelLink: string;
+    stopLink: string;
+  },
 ): MailMessage {
   return {
     to,
     subject: `[${s.siteName}] Account recovery requested: your two-factor methods will be removed on ${day(r.waitUntil).slice(0, 10)}`,
-    text: `Hello ${username},\n\nA recovery of your account was requested after confirming this email address.\n\nFrom: ${r.ip} (${r.userAgent || "unknown browser"})\nProofs checked: ${r.proofs.join("; ") || "none"}\n\nUnless it is cancelled, on ${day(r.waitUntil)} every two-factor method of the account will be removed, all sessions and API tokens revoked, and the password must be reset from this address.\n\nIf this was not you, cancel it now with one click:\n\n${r.cancelLink}\n\nor sign in with any of your two-factor methods: the open request is shown at the top of every page. Then change your password — someone can read your email.${footer(s)}`,
+    text: `Hello ${username},\n\nA recovery of your account was requested after confirming this email address.\n\nFrom: ${r.ip} (${r.userAgent || "unknown browser"})\nProofs checked: ${r.proofs.join("; ") || "none"}\n\nUnless it is cancelled, on ${day(r.waitUntil)} every two-factor method of the account will be removed, all sessions and API tokens revoked, and the password must be reset from this address.\n\nIf this was not you, cancel it now with one click:\n\n${r.cancelLink}\n\nor stop it with any of your two-factor methods (security key, authenticator app or recovery code; no password needed):\n\n${r.stopLink}\n\nThen change your email account's password and your password here — someone can read your email.${footer(s)}`,
   };
 }
 
@@ -34,12 +41,12 @@ export function queuedMail(
   s: Site,
   to: string,
   username: string,
-  r: { ip: string; cancelLink: string },
+  r: { ip: string; cancelLink: string; stopLink: string },
 ): MailMessage {
   return {
     to,
     subject: `[${s.siteName}] Your account recovery request is waiting for review`,
-    text: `Hello ${username},\n\nA recovery of your account was requested from ${r.ip}, without any proof Wharf could check by itself (an API token of the account, a browser that signed in before, or a session still open). The registry operators will review it and may contact you at this address.\n\nIf this was not you, cancel it:\n\n${r.cancelLink}${footer(s)}`,
+    text: `Hello ${username},\n\nA recovery of your account was requested from ${r.ip}, without any proof Wharf could check by itself (an API token of the account, a browser that signed in before, or a session still open). The registry operators will review it and may contact you at this address.\n\nIf this was not you, cancel it:\n\n${r.cancelLink}\n\nor with any of your two-factor methods: ${r.stopLink}${footer(s)}`,
   };
 }
 

@@ -5,12 +5,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getUserByUsername, startSession, type User } from "../accounts/index.js";
 import { DAY, MINUTE } from "../lib/clock.js";
 import { findLink } from "../mail/index.js";
 import { factorSummary } from "../mfa/index.js";
-import { enrollTotp, signedUp } from "../mfa/test-helpers.js";
+import { addKey, postJson, SoftAuthenticator } from "../mfa/test-fixtures.js";
+import { codeAt, enrollTotp, signedUp } from "../mfa/test-helpers.js";
 import { createTestApp, FormClient, type TestApp, testDatabases, tokenFor } from "../test-support/index.js";
 import { revokeUserToken } from "../tokens/index.js";
 import { cookieNames } from "../web/context.js";
@@ -21,10 +23,13 @@ import { confirmedRequest, mailTo, sharedProject, shownState } from "./test-help
 describe.each(testDatabases())("account recovery threats (%s)", (kind) => {
   let t: TestApp;
   let alice: User;
+  let secret: string;
+  let aliceWeb: FormClient;
   beforeEach(async () => {
     t = await createTestApp(kind);
     const web = await signedUp(t, "alice");
-    await enrollTotp(t, web);
+    aliceWeb = web;
+    ({ secret } = await enrollTotp(t, web));
     await t.deps.db.updateTable("users").set({ email_verified_at: t.clock.now() }).execute();
     alice = (await getUserByUsername(t.deps.db, "alice"))!;
   });
@@ -195,5 +200,63 @@ describe.each(testDatabases())("account recovery threats (%s)", (kind) => {
     const res = await publish(t, mkdtempSync(join(tmpdir(), "wharf-rec-")), fresh, "demo-pkg", "1.0");
     expect(res.statusCode).toBe(403);
     expect(res.statusMessage).toContain("Your account was recovered");
+  });
+
+  it("email takeover plus password reset: the owner still stops it with an authenticator code, no password", async () => {
+    const web = await confirmedRequest(t, "alice", "alice@example.com");
+    await web.post("/account/recovery/proofs", { api_token: "" });
+    const mail = await mailTo(t, "alice@example.com", "waiting for review");
+    const stop = new URL(findLink(mail!.text, "/account/recovery/stop")!);
+    const owner = new FormClient(t.app, "192.0.2.50");
+    const page = await owner.get(stop.pathname + stop.search);
+    expect(page.body).toContain('data-mode="recovery-stop"');
+    const wrong = await owner.post("/account/recovery/stop", { login: "alice", code: "000000" });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.body).toContain('id="code-error"');
+    expect((await openRequestOf(t.deps.db, alice.id))!.state).toBe("queued");
+    const unknown = await owner.post("/account/recovery/stop", { login: "nobody", code: "123456" });
+    expect(unknown.statusCode).toBe(400);
+    t.clock.advance(31_000);
+    const ok = await owner.post("/account/recovery/stop", {
+      login: "alice",
+      code: codeAt(secret, t.clock.now()),
+    });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toBe("/account/recovery/stop?done=1");
+    expect(await openRequestOf(t.deps.db, alice.id)).toBeNull();
+  });
+
+  it("the owner stops it with a security key alone; a key of another account does not", async () => {
+    const key = new SoftAuthenticator(t.deps.config.origin);
+    // A second factor: the keys page redirects back to the list (the first one would show recovery codes).
+    expect((await addKey(t, aliceWeb, key, "YubiKey")).statusCode).toBe(303);
+    expect((await factorSummary(t.deps.db, alice.id)).keys).toHaveLength(1);
+    const web = await confirmedRequest(t, "alice", "alice@example.com");
+    await web.post("/account/recovery/proofs", { api_token: "" });
+
+    const owner = new FormClient(t.app, "192.0.2.51");
+    await owner.get("/account/recovery/stop?login=alice");
+    const o = await postJson(t, owner, "/account/recovery/stop/key/options", {});
+    expect(o.statusCode).toBe(200);
+    const { challengeId, options } = o.json() as {
+      challengeId: string;
+      options: PublicKeyCredentialRequestOptionsJSON;
+    };
+    const stranger = new SoftAuthenticator(t.deps.config.origin);
+    const forged = await postJson(t, owner, "/account/recovery/stop/key", {
+      challengeId,
+      response: stranger.assert(options),
+    });
+    expect(forged.statusCode).toBe(400);
+    expect((await openRequestOf(t.deps.db, alice.id))!.state).toBe("queued");
+
+    const again = await postJson(t, owner, "/account/recovery/stop/key/options", {});
+    const fresh = again.json() as { challengeId: string; options: PublicKeyCredentialRequestOptionsJSON };
+    const done = await postJson(t, owner, "/account/recovery/stop/key", {
+      challengeId: fresh.challengeId,
+      response: key.assert(fresh.options),
+    });
+    expect(done.statusCode, done.body).toBe(200);
+    expect(await openRequestOf(t.deps.db, alice.id)).toBeNull();
   });
 });

@@ -2,7 +2,7 @@ import type { RequestContext } from "../accounts/index.js";
 import { getUser } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { cancelLink, type RecoveryDeps, sendSafely, waitFor } from "./context.js";
+import { cancelLink, type RecoveryDeps, sendSafely, stopLink, waitFor } from "./context.js";
 import { recoveryErrors } from "./errors.js";
 import { coMaintainerMail, queuedMail, waitingMail } from "./mail.js";
 import { coMaintainersOf } from "./people.js";
@@ -58,6 +58,7 @@ export async function submitProofs(
         queuedMail(deps.config, r.email, user.username, {
           ip: r.requesterIp,
           cancelLink: cancelLink(deps, r.id),
+          stopLink: stopLink(deps, user.username),
         }),
       );
   }
@@ -78,6 +79,7 @@ export async function announceWait(deps: RecoveryDeps, r: RecoveryRequest): Prom
         .map((p) => PROOF_LABELS[p.kind])
         .concat(r.approvedBy ? ["approved by an operator"] : []),
       cancelLink: cancelLink(deps, r.id),
+      stopLink: stopLink(deps, user.username),
     }),
   );
   for (const m of await coMaintainersOf(deps.db, r.userId)) {

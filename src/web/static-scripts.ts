@@ -21,7 +21,7 @@ function simpleWebAuthnBundle(): string {
 
 /**
  * Runs the WebAuthn ceremonies for the markup the pages render:
- * - `#webauthn-login[data-mode=passkey|second-step|sudo]` with `#webauthn-login-button` and
+ * - `#webauthn-login[data-mode=passkey|second-step|sudo|recovery-stop]` with `#webauthn-login-button` and
  *   `#webauthn-status`: options → navigator.credentials.get() → POST → follow `redirect`.
  * - `form#webauthn-enroll`: options (label checked first) → navigator.credentials.create() → fill the
  *   hidden fields → submit the form, so the server answers with an ordinary page (recovery codes, when
@@ -35,7 +35,8 @@ const WEBAUTHN_CLIENT = `
   var ENDPOINTS = {
     "second-step": "/account/login/webauthn",
     passkey: "/account/login/passkey",
-    sudo: "/account/sudo/passkey"
+    sudo: "/account/sudo/passkey",
+    "recovery-stop": "/account/recovery/stop/key"
   };
 
   function supported() {

@@ -203,3 +203,62 @@ export function CancelByLinkPage(
     </div>
   );
 }
+
+/**
+ * Stop a recovery with any one factor, no password needed: the key button (script), or a code from the
+ * authenticator app or a recovery code.
+ */
+export function StopRecoveryPage(ctx: PageContext, s: FormState & { login: string; done?: boolean }) {
+  if (s.done)
+    return (
+      <div class="card narrow">
+        <h1>Recovery stopped</h1>
+        <p role="status" id="recovery-stopped">
+          The recovery request was cancelled and nothing was changed. Someone can read your email: change your
+          email account's password, then your password here.
+        </p>
+      </div>
+    );
+  return (
+    <div class="card narrow">
+      <h1>Stop a recovery of your account</h1>
+      <FormError message={s.error} />
+      <p>
+        Prove one of your factors — no password needed — and the open recovery request is cancelled at once.
+      </p>
+      {!s.login ? (
+        <form method="get" action="/account/recovery/stop" class="form">
+          <Field name="login" label="Username or email address" autocomplete="username" maxlength={254} />
+          <Submit>Continue</Submit>
+        </form>
+      ) : (
+        <>
+          <section class="factor" aria-labelledby="stop-key-h">
+            <h2 id="stop-key-h">Security key or passkey</h2>
+            <div id="webauthn-login" data-mode="recovery-stop" data-csrf={ctx.csrf}>
+              <button type="button" class="button primary" id="webauthn-login-button">
+                Use your security key
+              </button>
+              <p class="hint" id="webauthn-status" role="status" aria-live="polite" />
+            </div>
+            <script src="/static/wharf-webauthn.js" defer />
+          </section>
+          <section class="factor" aria-labelledby="stop-code-h">
+            <h2 id="stop-code-h">Authenticator app or recovery code</h2>
+            <Form action="/account/recovery/stop" csrf={ctx.csrf} label="Stop with a code">
+              <input type="hidden" name="login" value={s.login} />
+              <Field
+                name="code"
+                label="Code"
+                autocomplete="one-time-code"
+                error={s.errors?.code}
+                maxlength={40}
+              />
+              <Submit kind="danger">Stop the recovery</Submit>
+            </Form>
+          </section>
+        </>
+      )}
+    </div>
+  );
+}

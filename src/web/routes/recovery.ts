@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { getUser } from "../../accounts/index.js";
+import { canonicalEmail, canonicalUsername, getUser } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
 import { isAppError } from "../../lib/errors.js";
-import { checkRememberedBrowser } from "../../mfa/index.js";
+import { checkGuessable, checkRememberedBrowser } from "../../mfa/index.js";
 import {
   cancelAsOwner,
   cancelByLink,
@@ -11,9 +11,11 @@ import {
   openRequestOf,
   peekConfirmation,
   type RecoveryRequest,
+  recoveryErrors,
   requestForBrowser,
   requestOfCancelLink,
   requestRecovery,
+  stopWithFactor,
   submitProofs,
 } from "../../recovery/index.js";
 import { cookieOptions, sendPage, setFlash } from "../context.js";
@@ -26,10 +28,30 @@ import {
   RecoveryConfirmPage,
   RecoveryProofsPage,
   RecoveryStartPage,
+  StopRecoveryPage,
 } from "../pages/recovery.js";
 import { queryParam, signedIn } from "./guards.js";
 
 const cookieName = (deps: Deps) => `${deps.config.secureCookies ? "__Host-" : ""}wharf_recovery`;
+/** Whose recovery the key button on the stop page is for (signed; read by the JSON key routes). */
+export const stopCookieName = (deps: Deps) =>
+  `${deps.config.secureCookies ? "__Host-" : ""}wharf_recovery_stop`;
+
+/** The account a username or email names, or null. */
+async function accountFor(deps: Deps, login: string) {
+  const key = login.trim();
+  if (!key || key.length > 254) return null;
+  const row = await deps.db
+    .selectFrom("users")
+    .select("id")
+    .where(
+      key.includes("@") ? "email_canonical" : "username_canonical",
+      "=",
+      key.includes("@") ? canonicalEmail(key) : canonicalUsername(key),
+    )
+    .executeTakeFirst();
+  return row ? getUser(deps.db, row.id) : null;
+}
 
 /**
  * Account recovery pages. The browser that confirmed the email link gets a signed cookie naming its
@@ -222,6 +244,56 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: Deps): void {
         "Account recovery",
         (c) => OpenRecoveryPage(c, { request, error: e.message }),
         e.status,
+      );
+    }
+  });
+
+  const stopTitle = "Stop a recovery of your account";
+  app.get("/account/recovery/stop", async (req, reply) => {
+    const login = queryParam(req, "login").trim().slice(0, 254);
+    if (queryParam(req, "done") === "1")
+      return sendPage(deps, req, reply, "Recovery stopped", (c) =>
+        StopRecoveryPage(c, { login: "", done: true }),
+      );
+    const user = login ? await accountFor(deps, login) : null;
+    // Unknown accounts get the same page; their key button then simply finds no key.
+    reply.setCookie(
+      stopCookieName(deps),
+      deps.keys.seal("recovery-stop", user?.id ?? "-"),
+      cookieOptions(deps, 900),
+    );
+    return sendPage(deps, req, reply, stopTitle, (c) => StopRecoveryPage(c, { login }));
+  });
+  app.post("/account/recovery/stop", async (req, reply) => {
+    const form = readForm(req, ["login", "code"]);
+    const code = form.code.replace(/\s+/g, "");
+    try {
+      const user = await accountFor(deps, form.login);
+      if (!user || !code) throw recoveryErrors.STOP_CODE_INVALID();
+      const factor = /^\d{6}$/.test(code)
+        ? { kind: "totp" as const, code }
+        : { kind: "recovery" as const, code };
+      const ctx = requestContext(req);
+      const { method } = await checkGuessable(deps, ctx, user, factor).catch((e: unknown) => {
+        // The factor checker names the field it knows; on this page there is one code field.
+        if (isAppError(e) && e.status < 500 && e.status !== 429)
+          throw recoveryErrors.STOP_CODE_INVALID(e.message);
+        throw e;
+      });
+      if (!(await stopWithFactor(deps, ctx, user.id, method)))
+        throw recoveryErrors.REQUEST_CLOSED(
+          "There is no open recovery request for this account: nothing to stop.",
+        );
+      return reply.redirect("/account/recovery/stop?done=1", 303);
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, { login: form.login });
+      return sendPage(
+        deps,
+        req,
+        reply,
+        stopTitle,
+        (c) => StopRecoveryPage(c, { ...state, login: form.login }),
+        status,
       );
     }
   });

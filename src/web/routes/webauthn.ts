@@ -9,13 +9,17 @@ import {
   keyRegistrationOptions,
   mfaErrors,
   passkeyOptions,
+  recoveryStopKeyOptions,
   secondStepKeyOptions,
   signInWithPasskey,
   sudoPasskeyOptions,
+  verifyRecoveryStopKey,
 } from "../../mfa/index.js";
+import { recoveryErrors, stopWithFactor } from "../../recovery/index.js";
 import { safeNext, type WebAuth } from "../context.js";
 import { requestContext } from "../forms.js";
 import { loginCookieNames, loginStep, markSeen, seenUsers, setSession } from "../login-state.js";
+import { stopCookieName } from "./recovery.js";
 import { registerKeyPages } from "./webauthn-keys.js";
 
 const keyOptionsBody = z.object({ kind: z.enum(KEY_KINDS), label: z.string().max(1000) });
@@ -97,6 +101,21 @@ export function registerWebAuthnRoutes(app: FastifyInstance, deps: Deps): void {
       return { ok: true, redirect: signedInUrl(safeNext(b.next), result.checkupDue) };
     });
 
+    // Stopping an account recovery with a key alone (recovery.ts renders the page and sets the cookie).
+    json.post("/account/recovery/stop/key/options", async (req) => {
+      await deps.limits.consume("webauthnIp", req.ip);
+      return recoveryStopKeyOptions(deps, stopUser(req));
+    });
+    json.post("/account/recovery/stop/key", async (req) => {
+      const b = body(assertionBody, req);
+      const ctx = requestContext(req);
+      const user = await verifyRecoveryStopKey(deps, ctx, stopUser(req), b);
+      if (!(await stopWithFactor(deps, ctx, user.id, "security key")))
+        throw recoveryErrors.REQUEST_CLOSED(
+          "There is no open recovery request for this account: nothing to stop.",
+        );
+      return { ok: true, redirect: "/account/recovery/stop?done=1" };
+    });
     json.post("/account/sudo/passkey/options", async (req) => sudoPasskeyOptions(deps, signedIn(req).user));
     json.post("/account/sudo/passkey", async (req) => {
       const auth = signedIn(req);
@@ -105,6 +124,14 @@ export function registerWebAuthnRoutes(app: FastifyInstance, deps: Deps): void {
       return { ok: true, redirect: safeNext(b.next) };
     });
   });
+
+  function stopUser(req: FastifyRequest): string {
+    const raw = req.cookies[stopCookieName(deps)];
+    const id = raw ? deps.keys.unseal("recovery-stop", raw) : null;
+    if (!id)
+      throw new AppError(400, "STOP_EXPIRED", "This page expired. Open it again from the recovery email.");
+    return id;
+  }
 
   function stepToken(req: FastifyRequest): string {
     const token = loginStep(deps, req);
