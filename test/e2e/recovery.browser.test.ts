@@ -201,7 +201,7 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
       expect(told).toHaveLength(1);
     }, 300_000);
 
-    it("the owner cancels with a security key a recovery started by someone who controls only the email, and nothing changes when the wait would have ended", async () => {
+    it("the owner cancels with a security key a recovery started by someone who controls only the email (signed in, then with the key alone after the attacker reset the password), and nothing changes when the wait would have ended", async () => {
       const r = await open();
       const s = suffix();
       const owner = await track(person(`oscar-${s}`, { authenticators: true }));
@@ -321,6 +321,24 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
       expect(await openRequestOf(r.t.deps.db, ownerId)).toBeNull();
       const still = await factorSummary(r.t.deps.db, ownerId);
       expect([still.totp !== null, still.keys.length]).toEqual([true, 1]);
+
+      // The attacker asks again; the owner no longer knows the password, and stops it with the key
+      // alone, from the link in the mail.
+      await ap.goto(r.at("/account/recovery"));
+      await ap.fill("#login", owner.email);
+      await ap.getByRole("button", { name: "Email me a recovery link" }).click();
+      await ap.locator("#recovery-sent").waitFor();
+      await ap.goto(await waitForLink(r.outboxDir, owner.email, "/account/recovery/confirm"));
+      await ap.getByRole("button", { name: "Continue" }).click();
+      await ap.getByRole("button", { name: "Submit the request" }).click();
+      await ap.locator("#recovery-status[data-state=queued]").waitFor();
+      await op.goto(await waitForLink(r.outboxDir, owner.email, "/account/recovery/stop"));
+      await op.getByRole("button", { name: "Use your security key" }).click();
+      await op.waitForURL(r.at("/account/recovery/stop?done=1"));
+      await op.locator("#recovery-stopped").waitFor();
+      expect(await openRequestOf(r.t.deps.db, ownerId)).toBeNull();
+      const stopped = await mailsTo(r, owner.email, "Account recovery cancelled");
+      expect(stopped.at(-1)!.text).toContain("stopped by the account owner with security key");
     }, 300_000);
   });
 });
