@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { listProjectEvents } from "../events/index.js";
 import { addRole, insertProject } from "../packages/index.js";
 import { escaped, npmUser, publishBody, stored } from "../protocols/npm/test-fixtures.js";
 import { createTestApp, maintainer, type TestApp, testDatabases, textOf } from "../test-support/index.js";
@@ -109,6 +110,16 @@ describe.each(testDatabases())("console: projects and prohibited names on %s", (
     expect((await auditRows(t)).map((r) => [r.action, r.target, r.data])).toEqual([
       ["project.upload_limit", "pypi/Big_Data", { fromBytes: null, toBytes: 500 * MB }],
       ["project.upload_limit", "pypi/Big_Data", { fromBytes: 500 * MB, toBytes: null }],
+    ]);
+    // The owners see both changes, with the reason, in the project's history.
+    const history = await listProjectEvents(t.deps.db, p.id);
+    expect(
+      history
+        .filter((e) => e.type === "project.upload_limit_changed")
+        .map((e) => [e.data.toBytes, e.data.reason]),
+    ).toEqual([
+      [null, "back to normal"],
+      [500 * MB, "ships CUDA wheels"],
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
-import { listProjectEvents, type SecurityEvent } from "../events/index.js";
+import { listProjectEvents, recordEvent, type SecurityEvent } from "../events/index.js";
 import { isAppError } from "../lib/errors.js";
 import {
   type Ecosystem,
@@ -171,6 +171,17 @@ export async function setProjectUploadLimit(
       .executeTakeFirstOrThrow();
     if (current.upload_limit_bytes === bytes) throw consoleErrors.LIMIT_UNCHANGED();
     await setUploadLimit(tx, project.id, bytes);
+    // The owners see it in the project's history (the operator's name and IP stay in the audit log).
+    await recordEvent(
+      tx,
+      now,
+      {},
+      {
+        type: "project.upload_limit_changed",
+        projectId: project.id,
+        data: { fromBytes: current.upload_limit_bytes, toBytes: bytes, reason },
+      },
+    );
     await recordAudit(tx, now, actor, {
       action: "project.upload_limit",
       targetType: "project",

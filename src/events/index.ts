@@ -55,6 +55,8 @@ export const EVENT_TYPES = {
   // Criticality (policy/criticality.ts): designations by the daily job or an admin, with the reason.
   "project.critical": "Project designated critical",
   "project.not_critical": "Project no longer critical",
+  // Operator console (src/admin): what the project's owners should see in its history.
+  "project.upload_limit_changed": "Upload size limit changed by an operator",
   // Account recovery (src/recovery): the account's history shows every step, also to the real owner.
   "recovery.requested": "Account recovery requested (email confirmed)",
   "recovery.refused": "Account recovery refused",
