@@ -196,3 +196,21 @@ export async function compareWithCeiling(rows, okStatuses = [200]) {
   for (const r of table.slice(1)) console.log(line(r));
   return results;
 }
+
+/** Creates the verified "bench" account through the CLI and returns an account-wide API token for it. */
+export function benchToken(wharf) {
+  wharf.cli(
+    [
+      "user",
+      "create",
+      "--username",
+      "bench",
+      "--email",
+      "bench@example.test",
+      "--password-stdin",
+      "--verified",
+    ],
+    "bench password for wharf 1\n",
+  );
+  return wharf.cli(["token", "create", "--user", "bench"]).trim();
+}

@@ -6,6 +6,7 @@ import { gzipSync } from "node:zlib";
 import tar from "tar-stream";
 import {
   BenchError,
+  benchToken,
   capture,
   checkPrerequisites,
   compareWithCeiling,
@@ -99,20 +100,7 @@ async function main() {
   const wharf = startWharf(dataDir, await freePort());
   try {
     await wharf.ready();
-    wharf.cli(
-      [
-        "user",
-        "create",
-        "--username",
-        "bench",
-        "--email",
-        "bench@example.test",
-        "--password-stdin",
-        "--verified",
-      ],
-      "bench password for wharf 1\n",
-    );
-    const token = wharf.cli(["token", "create", "--user", "bench"]).trim();
+    const token = benchToken(wharf);
     const started = Date.now();
     await publish(wharf.base, token, "1.0.0");
     for (let i = 1; i < VERSIONS; i += 4) {

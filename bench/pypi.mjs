@@ -5,6 +5,7 @@ import { join } from "node:path";
 import yazl from "yazl";
 import {
   BenchError,
+  benchToken,
   capture,
   checkPrerequisites,
   compareWithCeiling,
@@ -78,20 +79,7 @@ async function main() {
   const wharf = startWharf(dataDir, await freePort());
   try {
     await wharf.ready();
-    wharf.cli(
-      [
-        "user",
-        "create",
-        "--username",
-        "bench",
-        "--email",
-        "bench@example.test",
-        "--password-stdin",
-        "--verified",
-      ],
-      "bench password for wharf 1\n",
-    );
-    const token = wharf.cli(["token", "create", "--user", "bench"]).trim();
+    const token = benchToken(wharf);
     const started = Date.now();
     // The first upload creates the project; the rest go four at a time.
     await upload(wharf.base, token, "1.0.0", await wheel("1.0.0"));

@@ -33,4 +33,4 @@ export {
   SUDO_WINDOW,
 } from "./sessions.js";
 export { canonicalEmail, canonicalUsername } from "./usernames.js";
-export { countUsers, getUser, getUserByUsername, listUsers, type User } from "./users.js";
+export { countUsers, getUser, getUserByLogin, getUserByUsername, listUsers, type User } from "./users.js";

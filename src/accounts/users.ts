@@ -131,23 +131,36 @@ export async function getUserByUsername(db: DbExecutor, username: string): Promi
   return r ? toUser(r) : null;
 }
 
+/** The column and canonical value a typed username or email is looked up by; null for nothing usable. */
+function loginKey(login: string): ["email_canonical" | "username_canonical", string] | null {
+  const key = login.trim();
+  if (!key || key.length > 254) return null;
+  return key.includes("@")
+    ? ["email_canonical", canonicalEmail(key)]
+    : ["username_canonical", canonicalUsername(key)];
+}
+
 /** Looks up by username or email (both canonical), returning the hash for password checks. */
 export async function findForLogin(
   db: DbExecutor,
   login: string,
 ): Promise<(User & { passwordHash: string }) | null> {
-  const key = login.trim();
-  if (!key || key.length > 254) return null;
+  const key = loginKey(login);
+  if (!key) return null;
   const r = await db
     .selectFrom("users")
     .select([...PUBLIC_COLUMNS, "password_hash"])
-    .where(
-      key.includes("@") ? "email_canonical" : "username_canonical",
-      "=",
-      key.includes("@") ? canonicalEmail(key) : canonicalUsername(key),
-    )
+    .where(key[0], "=", key[1])
     .executeTakeFirst();
   return r ? { ...toUser(r), passwordHash: r.password_hash } : null;
+}
+
+/** The account a typed username or email names (account recovery), without the password hash. */
+export async function getUserByLogin(db: DbExecutor, login: string): Promise<User | null> {
+  const key = loginKey(login);
+  if (!key) return null;
+  const r = await db.selectFrom("users").select(PUBLIC_COLUMNS).where(key[0], "=", key[1]).executeTakeFirst();
+  return r ? toUser(r) : null;
 }
 
 export async function getPasswordHash(db: DbExecutor, userId: string): Promise<string> {

@@ -10,7 +10,7 @@ import { isAbandoned } from "./domains.js";
 import { coMaintainerCompletedMail, completedMail } from "./mail.js";
 import { coMaintainersOf } from "./people.js";
 import { proofStands } from "./proofs.js";
-import { getRequest, type RecoveryRequest, transition } from "./store.js";
+import { type RecoveryRequest, toRequest, transition } from "./store.js";
 
 /** How long the browser that confirmed the email has to present its proofs. */
 export const PROOFS_FOR = DAY;
@@ -45,16 +45,16 @@ export async function completeDueRecoveries(deps: RecoveryDeps): Promise<Complet
     .execute();
   const due = await deps.db
     .selectFrom("recovery_requests")
-    .select("id")
+    .selectAll()
     .where("state", "=", "waiting")
     .where("wait_until", "<=", now)
     .orderBy("wait_until")
     .limit(100)
     .execute();
   const run: CompletionRun = { completed: [], lapsed: [] };
-  for (const { id } of due) {
-    const r = await getRequest(deps.db, id);
-    if (r?.state !== "waiting") continue;
+  // Each row is read once; lapse() and complete() move it with a compare-and-swap on "waiting", so an
+  // owner cancelling meanwhile wins and this run skips it.
+  for (const r of due.map(toRequest)) {
     const why = await whyNot(deps, r, now);
     if (why) {
       if (await lapse(deps, r, now, why)) run.lapsed.push(r.id);

@@ -10,7 +10,6 @@ import { announceWait } from "./submit.js";
 export type OperatorDecision = "approve" | "deny" | "cancel";
 
 export interface OperatorContext extends RequestContext {
-  adminId: string;
   adminName: string;
   reason: string;
   /** Writes the admin audit entry inside the decision's transaction (src/admin owns that log). */

@@ -159,7 +159,6 @@ describe.each(testDatabases())("account recovery (%s)", (kind) => {
       t.deps,
       {
         ip: "127.0.0.1",
-        adminId: "x",
         adminName: "operator",
         reason: "verified by video call",
         audit: async () => {},

@@ -1,7 +1,6 @@
 import {
-  canonicalEmail,
-  canonicalUsername,
   getUser,
+  getUserByLogin,
   issueLinkToken,
   peekLinkToken,
   type RequestContext,
@@ -26,18 +25,7 @@ import { openRequestOf, transition } from "./store.js";
  */
 export async function requestRecovery(deps: RecoveryDeps, ctx: RequestContext, login: string): Promise<void> {
   await deps.limits.consume("recoveryIp", ctx.ip ?? "");
-  const key = login.trim();
-  if (!key || key.length > 254) return;
-  const row = await deps.db
-    .selectFrom("users")
-    .select("id")
-    .where(
-      key.includes("@") ? "email_canonical" : "username_canonical",
-      "=",
-      key.includes("@") ? canonicalEmail(key) : canonicalUsername(key),
-    )
-    .executeTakeFirst();
-  const user = row ? await getUser(deps.db, row.id) : null;
+  const user = await getUserByLogin(deps.db, login);
   if (!user) return;
   try {
     await deps.limits.consume("recoveryUser", user.id);

@@ -252,7 +252,6 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
         r.t.deps,
         {
           ip: "127.0.0.1",
-          adminId: "operator",
           adminName: "operator",
           reason: "the caller knew the project's history",
           audit: async () => {},

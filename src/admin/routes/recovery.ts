@@ -15,6 +15,7 @@ import { queryParam, readForm, requestContext, sendPage, setFlash } from "../../
 import { recordAudit } from "../audit.js";
 import { adminErrors, requireReason } from "../errors.js";
 import { RecoveryDetailPage, RecoveryQueuePage } from "../pages/recovery.js";
+import { auditActor } from "../routes.js";
 
 const DECISIONS: OperatorDecision[] = ["approve", "deny", "cancel"];
 
@@ -54,7 +55,7 @@ export function registerRecoveryQueueRoutes(app: FastifyInstance, deps: Deps): v
 
   app.post<{ Params: { id: string } }>("/admin/recovery/:id/decide", async (req, reply) => {
     const form = readForm(req, ["decision", "reason"]);
-    const admin = req.auth!.user;
+    const actor = auditActor(req);
     const back = `/admin/recovery/${encodeURIComponent(req.params.id)}`;
     try {
       const decision = DECISIONS.find((d) => d === form.decision);
@@ -64,23 +65,17 @@ export function registerRecoveryQueueRoutes(app: FastifyInstance, deps: Deps): v
         deps,
         {
           ...requestContext(req),
-          adminId: admin.id,
-          adminName: admin.username,
+          adminName: actor.name,
           reason,
           audit: async (tx, r) => {
             const user = await getUser(tx, r.userId);
-            await recordAudit(
-              tx,
-              deps.clock.now(),
-              { id: admin.id, name: admin.username, ip: req.ip },
-              {
-                action: `recovery.${decision}`,
-                targetType: "recovery",
-                target: user?.username ?? r.userId,
-                reason,
-                data: { request: r.id, state: r.state },
-              },
-            );
+            await recordAudit(tx, deps.clock.now(), actor, {
+              action: `recovery.${decision}`,
+              targetType: "recovery",
+              target: user?.username ?? r.userId,
+              reason,
+              data: { request: r.id, state: r.state },
+            });
           },
         },
         req.params.id,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { canonicalEmail, canonicalUsername, getUser } from "../../accounts/index.js";
+import { getUser, getUserByLogin } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
 import { isAppError } from "../../lib/errors.js";
 import { checkGuessable, checkRememberedBrowser } from "../../mfa/index.js";
@@ -17,6 +17,7 @@ import {
   requestRecovery,
   stopWithFactor,
   submitProofs,
+  waitFor,
 } from "../../recovery/index.js";
 import { cookieOptions, sendPage, setFlash } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
@@ -36,22 +37,6 @@ const cookieName = (deps: Deps) => `${deps.config.secureCookies ? "__Host-" : ""
 /** Whose recovery the key button on the stop page is for (signed; read by the JSON key routes). */
 export const stopCookieName = (deps: Deps) =>
   `${deps.config.secureCookies ? "__Host-" : ""}wharf_recovery_stop`;
-
-/** The account a username or email names, or null. */
-async function accountFor(deps: Deps, login: string) {
-  const key = login.trim();
-  if (!key || key.length > 254) return null;
-  const row = await deps.db
-    .selectFrom("users")
-    .select("id")
-    .where(
-      key.includes("@") ? "email_canonical" : "username_canonical",
-      "=",
-      key.includes("@") ? canonicalEmail(key) : canonicalUsername(key),
-    )
-    .executeTakeFirst();
-  return row ? getUser(deps.db, row.id) : null;
-}
 
 /**
  * Account recovery pages. The browser that confirmed the email link gets a signed cookie naming its
@@ -147,7 +132,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: Deps): void {
   ) => {
     const seen = await observe(req, r.userId);
     const user = await getUser(deps.db, r.userId);
-    const waitMs = r.critical ? deps.config.recoveryCriticalWaitMs : deps.config.recoveryWaitMs;
+    const waitMs = waitFor(deps, r.critical);
     return sendPage(
       deps,
       req,
@@ -255,7 +240,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: Deps): void {
       return sendPage(deps, req, reply, "Recovery stopped", (c) =>
         StopRecoveryPage(c, { login: "", done: true }),
       );
-    const user = login ? await accountFor(deps, login) : null;
+    const user = login ? await getUserByLogin(deps.db, login) : null;
     // Unknown accounts get the same page; their key button then simply finds no key.
     reply.setCookie(
       stopCookieName(deps),
@@ -268,7 +253,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: Deps): void {
     const form = readForm(req, ["login", "code"]);
     const code = form.code.replace(/\s+/g, "");
     try {
-      const user = await accountFor(deps, form.login);
+      const user = await getUserByLogin(deps.db, form.login);
       if (!user || !code) throw recoveryErrors.STOP_CODE_INVALID();
       const factor = /^\d{6}$/.test(code)
         ? { kind: "totp" as const, code }
