@@ -52,6 +52,8 @@ export interface StartOptions {
 
 export interface WharfServer {
   port: number;
+  /** The server's process id, for reading its CPU time and memory from /proc (test/hostile/). */
+  pid: number;
   /** The configured origin (http://localhost:PORT), for browsers: cookies, CSRF Origin check, WebAuthn. */
   origin: string;
   /** http://127.0.0.1:PORT, for fetch: the server binds IPv4 only and `localhost` may resolve to ::1. */
@@ -132,6 +134,7 @@ export async function startWharf(
   let stopping: Promise<Exit> | undefined;
   const server: WharfServer = {
     port,
+    pid: child.pid ?? 0,
     origin,
     url: `http://127.0.0.1:${port}`,
     dataDir,
