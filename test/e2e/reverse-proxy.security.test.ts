@@ -4,6 +4,7 @@ import { registerUser } from "../../src/accounts/index.js";
 import { loadConfig } from "../../src/config.js";
 import { LIMITS } from "../../src/ratelimit/index.js";
 import { createTestApp, missing, type TestApp } from "../../src/test-support/index.js";
+import { createCliToken } from "../../src/tokens/index.js";
 import { ensureBuilt, runWharf } from "./support/index.js";
 import { get, type Nginx, startNginx } from "./support/nginx.js";
 
@@ -86,6 +87,45 @@ describe.skipIf(missing(SUITE, "nginx"))(SUITE, () => {
         .where("type", "=", "login.failure")
         .executeTakeFirstOrThrow();
       expect(failure.ip).toBe(CLIENT);
+    });
+
+    it("lets an address-restricted token work only from its range, not from a claimed address", async () => {
+      const owner = await registerUser(
+        t.deps,
+        { ip: "127.0.0.1" },
+        {
+          username: "ci-bot",
+          email: "ci-bot@example.com",
+          password: "correct horse battery",
+          verified: true,
+        },
+        { viaOperator: true },
+      );
+      const token = async (cidrs: string[]) =>
+        (
+          await createCliToken(t.deps, { ip: "127.0.0.1" }, owner, {
+            projectIds: null,
+            expiresInDays: 30,
+            cidrs,
+            name: `ci ${cidrs.join(" ")}`,
+            via: "test",
+          })
+        ).token;
+      const whoami = (bearer: string) =>
+        get(`${nginx.url}/npm/-/whoami`, {
+          from: CLIENT,
+          headers: { authorization: `Bearer ${bearer}`, "x-forwarded-for": "198.51.100.7" },
+        });
+      const elsewhere = await whoami(await token(["198.51.100.0/24"]));
+      expect(elsewhere.status).toBe(403);
+      expect(JSON.parse(elsewhere.body).error).toContain(`not from ${CLIENT}`);
+      expect((await whoami(await token([`${CLIENT}/32`]))).status).toBe(200);
+    });
+
+    it("does not serve /metrics through the proxy (the proxy's loopback connection is not a local scraper)", async () => {
+      const res = await get(`${nginx.url}/metrics`, { from: CLIENT });
+      expect(res.status).toBe(403);
+      expect(res.body).not.toContain("wharf_critical_maintainers");
     });
 
     it.runIf(setting !== "1")(
