@@ -15,7 +15,7 @@ import { Keyring } from "./lib/crypto.js";
 import { createMailer } from "./mail/index.js";
 import { AccessLog } from "./ops/access-log.js";
 import { registerOps } from "./ops/index.js";
-import { fastifyTrustProxy } from "./ops/trust-proxy.js";
+import { fastifyTrustProxy, hopCountWarning } from "./ops/trust-proxy.js";
 import { ChangeFeed, DownloadCounter } from "./packages/index.js";
 import {
   registerMandatesApi,
@@ -67,6 +67,8 @@ export async function buildApp(
     genReqId: () => randomUUID(),
     logController: new AccessLog(),
   });
+  const proxyWarning = hopCountWarning(config.trustProxy, config.host);
+  if (proxyWarning) app.log.warn(proxyWarning);
   const handle = openDatabase(config.databaseUrl);
   const { db, dialect, close: closeDb } = handle;
   await migrateToLatest(handle);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, describeConfig, loadConfig, resolveSecretKey } from "./config.js";
+import { hopCountWarning } from "./ops/trust-proxy.js";
 
 describe("configuration", () => {
   it("has laptop defaults: ./data, 127.0.0.1:8080, localhost origin, open registration, SQLite in the data dir", () => {
@@ -113,6 +114,13 @@ describe("configuration", () => {
       expect(() => loadConfig({ WHARF_TRUST_PROXY: v })).toThrow(
         `WHARF_TRUST_PROXY (--trust-proxy): ${message}`,
       );
+    });
+
+    it("warns when a hop count is used on a port open beyond this host (a client could bypass the proxy)", () => {
+      expect(hopCountWarning(1, "0.0.0.0")).toContain("make sure only your proxy can reach this port");
+      expect(hopCountWarning(1, "127.0.0.1")).toBeUndefined();
+      expect(hopCountWarning(["10.0.0.0/8"], "0.0.0.0")).toBeUndefined();
+      expect(hopCountWarning(false, "0.0.0.0")).toBeUndefined();
     });
 
     it("prints the effective value in config check", () => {

@@ -69,3 +69,16 @@ export function fastifyTrustProxy(
   if (typeof trust === "number") return (_address, hop) => hop < trust;
   return trust;
 }
+
+/**
+ * A hop count believes whoever connects to Wharf's port. Said once at start-up when that port is open
+ * beyond this host, where a client that bypasses the proxy could write its own X-Forwarded-For.
+ */
+export function hopCountWarning(trust: TrustProxy, host: string): string | undefined {
+  if (typeof trust !== "number") return undefined;
+  if (/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|localhost)$/.test(host)) return undefined;
+  return (
+    `WHARF_TRUST_PROXY=${trust} trusts ${trust} hop(s) from any peer, and Wharf listens on ${host}: make sure only ` +
+    "your proxy can reach this port, or list the proxies' addresses/CIDRs instead."
+  );
+}
