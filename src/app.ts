@@ -15,6 +15,7 @@ import { Keyring } from "./lib/crypto.js";
 import { createMailer } from "./mail/index.js";
 import { AccessLog } from "./ops/access-log.js";
 import { registerOps } from "./ops/index.js";
+import { fastifyTrustProxy, hopCountWarning } from "./ops/trust-proxy.js";
 import { ChangeFeed, DownloadCounter } from "./packages/index.js";
 import {
   registerMandatesApi,
@@ -59,12 +60,15 @@ export async function buildApp(
     // Buffered, asynchronous log writes: a synchronous write(2) per access-log line was a large share of
     // an index request's cost (bench/pypi.mjs). Buffers are flushed at shutdown (onClose below).
     loggerInstance: logger as FastifyBaseLogger,
-    trustProxy: config.trustProxy,
+    // Never `true`: that believes the left-most X-Forwarded-For, which the client writes (ops/trust-proxy.ts).
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     // A request id from the load balancer is kept (for tracing across hops), otherwise we make one.
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     logController: new AccessLog(),
   });
+  const proxyWarning = hopCountWarning(config.trustProxy, config.host);
+  if (proxyWarning) app.log.warn(proxyWarning);
   const handle = openDatabase(config.databaseUrl);
   const { db, dialect, close: closeDb } = handle;
   await migrateToLatest(handle);
@@ -108,8 +112,12 @@ export async function buildApp(
   const stopRecoveries = startRecoveryJob(deps);
 
   // Callback-style hooks on the hot path: no promise per request.
+  const { hsts } = config;
   app.addHook("onSend", (req, reply, payload, done) => {
     reply.header("x-request-id", req.id);
+    // HSTS on every response of an https origin: after one visit a browser never tries plain http again,
+    // so an attacker on the network cannot strip TLS from the sign-in page (RFC 6797).
+    if (hsts) reply.header("strict-transport-security", hsts);
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "same-origin");
     if (String(reply.getHeader("content-type") ?? "").startsWith("text/html")) {

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { randomToken } from "./lib/crypto.js";
+import { parseTrustProxy, type TrustProxy } from "./ops/trust-proxy.js";
 
 /**
  * Every setting, its environment variable and flag. The README's settings table is written from this
@@ -110,8 +111,23 @@ export const SETTINGS = {
   },
   trustProxy: {
     env: "WHARF_TRUST_PROXY",
-    help: "Trust X-Forwarded-For from a reverse proxy (for per-IP limits)",
+    help: "Reverse proxies whose X-Forwarded-For is believed: false, a hop count (1) or their addresses/CIDRs (10.0.0.0/8,127.0.0.1)",
     def: "false",
+  },
+  metricsToken: {
+    env: "WHARF_METRICS_TOKEN",
+    help: "Bearer token /metrics requires (≥ 32 chars); without it and WHARF_METRICS_ADDRESS, loopback clients only",
+    def: "",
+  },
+  metricsAddress: {
+    env: "WHARF_METRICS_ADDRESS",
+    help: "host:port of a listener of its own for /metrics (then the public one does not serve it)",
+    def: "",
+  },
+  hsts: {
+    env: "WHARF_HSTS",
+    help: "Strict-Transport-Security sent when the origin is https; off disables",
+    def: "max-age=31536000; includeSubDomains",
   },
   logLevel: {
     env: "WHARF_LOG_LEVEL",
@@ -121,7 +137,7 @@ export const SETTINGS = {
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
-const SECRET_SETTINGS: SettingName[] = ["secretKey", "s3SecretAccessKey"];
+const SECRET_SETTINGS: SettingName[] = ["secretKey", "s3SecretAccessKey", "metricsToken"];
 const URL_SETTINGS: SettingName[] = ["databaseUrl", "redisUrl", "smtpUrl"];
 
 const bool = z
@@ -198,7 +214,26 @@ const schema = z.object({
     .regex(/^\d+$/, "must be a whole number of days")
     .transform(Number)
     .pipe(z.number().min(1).max(180)),
-  trustProxy: bool,
+  trustProxy: z.string().transform(parseTrustProxy),
+  metricsToken: optional.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  metricsAddress: optional.pipe(
+    z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, "must be host:port, e.g. 127.0.0.1:9464")
+      .refine(
+        (v) => Number(v.slice(v.lastIndexOf(":") + 1)) <= 65535,
+        "must be host:port, e.g. 127.0.0.1:9464",
+      )
+      .optional(),
+  ),
+  hsts: z
+    .string()
+    .trim()
+    .max(200)
+    .regex(
+      /^(off|max-age=\d{1,9}( *; *(includeSubDomains|preload))*)$/,
+      "must be off or max-age=SECONDS[; includeSubDomains][; preload]",
+    ),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
 });
 
@@ -231,11 +266,21 @@ export interface Config {
   sessionMaxMs: number;
   recoveryWaitMs: number;
   recoveryCriticalWaitMs: number;
-  trustProxy: boolean;
+  /** false, a hop count, or proxy addresses/CIDRs (see trust-proxy.ts); never "trust everyone". */
+  trustProxy: TrustProxy;
+  metricsToken?: string;
+  metricsAddress?: { host: string; port: number };
+  /** The Strict-Transport-Security value; undefined when off or the origin is not https. */
+  hsts?: string;
   logLevel: string;
 }
 
 export class ConfigError extends Error {}
+
+function splitHostPort(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(":");
+  return { host: value.slice(0, i).replace(/^\[(.*)\]$/, "$1"), port: Number(value.slice(i + 1)) };
+}
 
 function flagName(setting: string): string {
   return `--${setting.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -300,6 +345,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     recoveryWaitMs: c.recoveryWaitDays * 86_400_000,
     recoveryCriticalWaitMs: Math.max(c.recoveryCriticalWaitDays, c.recoveryWaitDays) * 86_400_000,
     trustProxy: c.trustProxy,
+    metricsToken: c.metricsToken,
+    metricsAddress: c.metricsAddress ? splitHostPort(c.metricsAddress) : undefined,
+    // HSTS over plain http is ignored by browsers (RFC 6797 §8.1) and would only confuse a test setup.
+    hsts: origin.startsWith("https://") && c.hsts !== "off" ? c.hsts : undefined,
     logLevel: c.logLevel,
   };
 }
@@ -360,7 +409,12 @@ export function describeConfig(config: Config): Array<[string, string]> {
     sessionMaxDays: String(config.sessionMaxMs / 86_400_000),
     recoveryWaitDays: String(config.recoveryWaitMs / 86_400_000),
     recoveryCriticalWaitDays: String(config.recoveryCriticalWaitMs / 86_400_000),
-    trustProxy: String(config.trustProxy),
+    trustProxy: Array.isArray(config.trustProxy) ? config.trustProxy.join(",") : String(config.trustProxy),
+    metricsToken: config.metricsToken,
+    metricsAddress: config.metricsAddress
+      ? `${config.metricsAddress.host}:${config.metricsAddress.port}`
+      : undefined,
+    hsts: config.hsts ?? "off",
     logLevel: config.logLevel,
   };
   return (Object.keys(SETTINGS) as SettingName[]).map((name) => {

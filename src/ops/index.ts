@@ -4,10 +4,12 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client
 // The module itself, not admin/index.ts: /metrics must not load the console's routes and pages.
 import { registerOperatorMetrics } from "../admin/metrics.js";
 import type { Deps } from "../deps.js";
+import { type MetricsListener, metricsRefusal, startMetricsListener } from "./metrics-access.js";
 
 /**
  * /healthz (the process is up), /readyz (it can serve: database and blob store answer) and /metrics
  * (Prometheus). Each app has its own registry so several in one process (tests) do not collide.
+ * /metrics is not public: see metrics-access.ts for who may read it.
  */
 export function registerOps(app: FastifyInstance, deps: Deps): Registry {
   const registry = new Registry();
@@ -65,8 +67,20 @@ export function registerOps(app: FastifyInstance, deps: Deps): Registry {
     const ready = Object.values(checks).every((v) => v === "ok");
     return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
   });
-  app.get("/metrics", async (_req, reply) =>
-    reply.header("content-type", registry.contentType).send(await registry.metrics()),
-  );
+  const { metricsAddress, metricsToken } = deps.config;
+  let listener: MetricsListener | undefined;
+  if (metricsAddress) {
+    // Started with the app (a port that cannot be bound stops start-up), never on the public listener.
+    app.addHook("onReady", async () => {
+      listener = await startMetricsListener({ metricsAddress, metricsToken }, registry, app.log);
+    });
+    app.addHook("onClose", async () => listener?.close());
+  } else {
+    app.get("/metrics", async (req, reply) => {
+      const refusal = metricsRefusal({ metricsToken }, req.raw);
+      if (refusal) throw refusal;
+      return reply.header("content-type", registry.contentType).send(await registry.metrics());
+    });
+  }
   return registry;
 }

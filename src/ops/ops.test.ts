@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../config.js";
 import { createTestApp, type TestApp, testDatabases } from "../test-support/index.js";
 
 describe.each(testDatabases())("operations endpoints on %s", (kind) => {
@@ -44,5 +45,36 @@ describe.each(testDatabases())("operations endpoints on %s", (kind) => {
     const res = await t.app.inject("/nope");
     expect(res.statusCode).toBe(404);
     expect(res.body).toContain("Page not found");
+  });
+});
+
+describe("Strict-Transport-Security", () => {
+  const hstsOf = (env: Record<string, string>) => {
+    const { origin, hsts } = loadConfig(env);
+    return { origin, hsts };
+  };
+  let t: TestApp | undefined;
+  afterEach(() => t?.close());
+
+  it("is sent on every response (pages, APIs, errors) when the origin is https", async () => {
+    t = await createTestApp("sqlite", hstsOf({ WHARF_ORIGIN: "https://pkg.example" }));
+    for (const url of ["/", "/healthz", "/simple/", "/npm/nope", "/no/such/page"]) {
+      const res = await t.app.inject(url);
+      expect(res.headers["strict-transport-security"], url).toBe("max-age=31536000; includeSubDomains");
+    }
+  });
+
+  it("follows WHARF_HSTS, and is never sent when it is off or the origin is plain http", async () => {
+    t = await createTestApp(
+      "sqlite",
+      hstsOf({ WHARF_ORIGIN: "https://pkg.example", WHARF_HSTS: "max-age=600; preload" }),
+    );
+    expect((await t.app.inject("/")).headers["strict-transport-security"]).toBe("max-age=600; preload");
+    await t.close();
+    t = await createTestApp("sqlite", hstsOf({ WHARF_ORIGIN: "https://pkg.example", WHARF_HSTS: "off" }));
+    expect((await t.app.inject("/")).headers["strict-transport-security"]).toBeUndefined();
+    await t.close();
+    t = await createTestApp("sqlite", hstsOf({ WHARF_ORIGIN: "http://localhost:8080" }));
+    expect((await t.app.inject("/")).headers["strict-transport-security"]).toBeUndefined();
   });
 });

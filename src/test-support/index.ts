@@ -3,4 +3,4 @@ export { FormClient, textOf } from "./browser.js";
 export { createPgSchema, type DbKind, testDatabases } from "./databases.js";
 export { createTwoInstances, type TwoInstances } from "./instances.js";
 export { basicAuth, maintainer, tokenFor, twineForm } from "./pypi.js";
-export { missing, requirement, wheelBuildPython } from "./requirements.js";
+export { missing, nginxBinary, requirement, wheelBuildPython } from "./requirements.js";

@@ -23,6 +23,8 @@ const REQUIREMENTS = {
   twine: { check: () => onPath("twine"), install: "apt-get install -y twine" },
   pip: { check: () => onPath("pip") || onPath("pip3"), install: "apt-get install -y python3-pip" },
   npm: { check: () => onPath("npm"), install: "apt-get install -y npm" },
+  // A real reverse proxy in front of Wharf (test/e2e/reverse-proxy.security.test.ts).
+  nginx: { check: () => nginxBinary() !== undefined, install: "apt-get install -y nginx-light" },
   // A pseudo-terminal for npm's prompts (OTP, web login): util-linux `script`.
   script: { check: () => onPath("script"), install: "apt-get install -y util-linux" },
   // A fresh virtual environment with its own pip, for installing from Wharf in isolation.
@@ -55,6 +57,12 @@ function runs(cmd: string, args: string[]): boolean {
   } catch {
     return false;
   }
+}
+
+/** nginx is in /usr/sbin, which a non-root PATH often lacks; WHARF_TEST_NGINX overrides. */
+export function nginxBinary(): string | undefined {
+  const candidates = [process.env.WHARF_TEST_NGINX, "/usr/sbin/nginx", "/usr/bin/nginx"];
+  return candidates.find((p) => p && existsSync(p));
 }
 
 let buildPython: string | null | undefined;

@@ -44,7 +44,8 @@ describe.skipIf(missing(SUITE, "postgres", "redis"))(SUITE, () => {
       WHARF_REDIS_URL: process.env.WHARF_TEST_REDIS_URL!,
       WHARF_REDIS_PREFIX: prefix,
       WHARF_SECRET_KEY: SECRET,
-      WHARF_TRUST_PROXY: "true",
+      // The test client (on loopback) plays the reverse proxy: its X-Forwarded-For is believed.
+      WHARF_TRUST_PROXY: "loopback",
     };
     // Both start at once against an empty schema, as a fresh deployment does: both run migrations.
     const started = await Promise.allSettled([startWharf(shared), startWharf(shared)]);
