@@ -122,7 +122,9 @@ export async function checkNewPackageScope(
   }
   const namesake = await getUserByUsername(db, scope);
   if (namesake && namesake.id !== user.id)
-    throw scopeErrors.SCOPE_TAKEN(`The scope @${scope} is reserved for the user ${namesake.username}.`);
+    throw scopeErrors.SCOPE_TAKEN(
+      `The scope @${scope} belongs to the user ${namesake.username}: only they can publish into it first.`,
+    );
   if ((await listScopePackages(db, scope)).some((p) => p.id !== creating))
     throw scopeErrors.SCOPE_TAKEN(`The scope @${scope} has no recorded owners; ask the registry operators.`);
   return "unclaimed";

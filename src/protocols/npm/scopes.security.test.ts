@@ -105,7 +105,7 @@ describe.each(testDatabases())("npm scope takeover on %s", (kind) => {
     const grab = await publish("@dave/x", erin.auth);
     expect([grab.statusCode, grab.json().error]).toEqual([
       403,
-      expect.stringMatching(/reserved for the user dave/),
+      expect.stringMatching(/belongs to the user dave/),
     ]);
     expect((await publish("@dave/x", dave.auth)).statusCode).toBe(201);
     const scope = await getScope(t.deps.db, "dave");
