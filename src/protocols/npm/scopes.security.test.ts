@@ -138,4 +138,27 @@ describe.each(testDatabases())("npm scope takeover on %s", (kind) => {
     expect((await publish("@acme/a", bob.auth, "1.0.1")).statusCode).toBe(201);
     expect((await publish("@acme/new", bob.auth)).statusCode).toBe(403);
   });
+
+  it("two people racing to claim one scope: exactly one owns it, and the other's package is not stored", async () => {
+    const people = await Promise.all(["p1", "p2", "p3", "p4"].map((n) => npmUser(t, n)));
+    const bodies = await Promise.all(people.map((_, i) => publishBody(`@race/pkg${i}`, "1.0.0")));
+    const results = await Promise.all(
+      people.map((p, i) =>
+        t.app.inject({
+          method: "PUT",
+          url: `/npm/${escaped(`@race/pkg${i}`)}`,
+          payload: bodies[i]!,
+          headers: p.auth,
+        }),
+      ),
+    );
+    const codes = results.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 201)).toHaveLength(1);
+    expect(codes.filter((c) => c !== 201).every((c) => c === 403)).toBe(true);
+    const winner = people[codes.indexOf(201)]!;
+    expect((await getScope(t.deps.db, "race"))?.owners.map((o) => o.userId)).toEqual([winner.user.id]);
+    expect((await t.deps.db.selectFrom("projects").select("name").execute()).map((p) => p.name)).toEqual([
+      `@race/pkg${codes.indexOf(201)}`,
+    ]);
+  });
 });
