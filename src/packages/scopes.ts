@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { getUserByUsername } from "../accounts/index.js";
+import { getUser, getUserByUsername } from "../accounts/index.js";
 import { type DbExecutor, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
@@ -157,7 +157,28 @@ export async function claimScopeForNewPackage(
 /** Who changes a scope's owners: one of its owners, or the operator (CLI), who may also reserve a scope. */
 export type ScopeActor = { userId: string; operator?: false } | { userId: null; operator: true };
 
-type ScopeDeps = Pick<Deps, "db" | "clock">;
+type ScopeDeps = Pick<Deps, "db" | "clock" | "mailer" | "log"> & {
+  config: Pick<Deps["config"], "siteName" | "origin">;
+};
+
+/** Being made a scope owner lets someone publish under a name others trust: they hear of it by mail. */
+async function mailNewOwner(
+  deps: ScopeDeps,
+  scope: string,
+  to: { username: string; email: string },
+  by: string,
+) {
+  const page = `${deps.config.origin}/scopes/${scope}/`;
+  try {
+    await deps.mailer.send({
+      to: to.email,
+      subject: `[${deps.config.siteName}] You are now an owner of the npm scope @${scope}`,
+      text: `Hello ${to.username},\n\n${by} made you an owner of the npm scope @${scope}: you can now create new packages in it. If you do not want this, remove yourself at ${page} or run: npm org rm ${scope} ${to.username}\n\n— ${deps.config.siteName}`,
+    });
+  } catch (e) {
+    deps.log.error({ err: e }, "scope owner mail could not be sent");
+  }
+}
 
 async function mustManage(db: DbExecutor, scope: string, actor: ScopeActor): Promise<boolean> {
   const exists = await db
@@ -181,19 +202,22 @@ export async function addScopeOwner(
 ): Promise<Scope> {
   const scope = normalizeScope(raw);
   const now = deps.clock.now();
-  await transaction(deps.db, async (tx) => {
+  const added = await transaction(deps.db, async (tx) => {
     const exists = await mustManage(tx, scope, actor);
     const user = await getUserByUsername(tx, username);
     if (!user) throw scopeErrors.USER_NOT_FOUND(`No user named '${username.slice(0, 100)}'.`);
     if (!exists)
       await tx.insertInto("npm_scopes").values({ name: scope, created_at: now, created_by: null }).execute();
-    if (await isOwner(tx, scope, user.id)) return;
+    if (await isOwner(tx, scope, user.id)) return null;
     await tx
       .insertInto("npm_scope_owners")
       .values({ scope, user_id: user.id, added_at: now, added_by: actor.userId })
       .execute();
     await recordScopeChange(tx, now, ctx, "scope.owner_added", scope, actor, user);
+    const by = actor.operator ? null : await getUser(tx, actor.userId);
+    return { user, by: by?.username ?? "A registry operator" };
   });
+  if (added && added.user.id !== actor.userId) await mailNewOwner(deps, scope, added.user, added.by);
   return (await getScope(deps.db, scope))!;
 }
 

@@ -54,6 +54,11 @@ describe.each(testDatabases())("npm org (scope owners) on %s", (kind) => {
     expect(set.headers["npm-notice"]).toMatch(/one role/);
     expect((await org("GET", carol.auth)).json()).toEqual({ alice: "owner", bob: "owner" });
     expect(await publish("@acme/b", bob.auth)).toBe(201);
+    const mail = (await t.outbox()).find((m) => m.subject.includes("owner of the npm scope @acme"));
+    expect([mail?.to, mail?.text]).toEqual([
+      "bob@example.com",
+      expect.stringContaining("alice made you an owner"),
+    ]);
 
     expect((await org("DELETE", alice.auth, { user: "bob" })).statusCode).toBe(200);
     expect(await publish("@acme/c", bob.auth)).toBe(403);
