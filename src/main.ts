@@ -5,6 +5,7 @@ import { giveawayCli } from "./cli/giveaway.js";
 import { mandateCli } from "./cli/mandates.js";
 import { userMfaStatus, userResetMfa } from "./cli/mfa.js";
 import { policyCli } from "./cli/policy.js";
+import { scopeCli } from "./cli/scopes.js";
 import { statsCli } from "./cli/stats.js";
 import { tokenCreate } from "./cli/token.js";
 import { userCreate, userList } from "./cli/user.js";
@@ -23,6 +24,7 @@ Commands:
   user mfa-status U            Show a user's second factors
   user reset-mfa U --reason R  Remove every second factor (recorded, emailed, sessions ended)
   giveaway       Security-key promo codes: load FILE | status
+  scope          npm scope owners: show @SCOPE | add-owner @SCOPE USER | remove-owner @SCOPE USER
   policy mandate Define MFA mandates: create | update | list | archive (see --help)
   policy compute | rule | critical | simulate
                  Critical projects: rank by downloads now, the rule, designate by hand, simulate a mandate
@@ -93,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
   if (first === "policy") return policyCli(argv.slice(1));
   if (first === "stats") return statsCli(argv.slice(1));
   if (first === "giveaway") return giveawayCli(argv.slice(1));
+  if (first === "scope") return scopeCli(argv.slice(1));
   const command =
     first === "config" || first === "user" || first === "token"
       ? `${first} ${second ?? ""}`.trim()

@@ -3,6 +3,7 @@ import { isUniqueViolation } from "../db/index.js";
 import { newId } from "../lib/ids.js";
 import { accountErrors } from "./errors.js";
 import { checkPasswordPolicy, hashPassword } from "./passwords.js";
+import { assertNotAnNpmScope } from "./scope-names.js";
 import { canonicalEmail, canonicalUsername, validateEmail, validateUsername } from "./usernames.js";
 
 export interface User {
@@ -103,6 +104,7 @@ async function assertAvailable(db: DbExecutor, username: string, email: string):
   if (taken.some((t) => t.username_canonical === canonicalUsername(username)))
     throw accountErrors.USERNAME_TAKEN();
   if (taken.length > 0) throw accountErrors.EMAIL_TAKEN();
+  await assertNotAnNpmScope(db, username);
 }
 
 const PUBLIC_COLUMNS = [

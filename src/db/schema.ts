@@ -21,6 +21,7 @@ import type {
   ProhibitedNamesTable,
   RecoveryRequestsTable,
 } from "./schema-recovery.js";
+import type { NpmScopeOwnersTable, NpmScopesTable } from "./schema-scopes.js";
 
 /**
  * Table types for Kysely. Times are epoch milliseconds in BIGINT columns and booleans are 0/1 integers
@@ -282,6 +283,8 @@ export interface CliWebAuthTable {
 }
 
 export interface Database {
+  npm_scopes: NpmScopesTable;
+  npm_scope_owners: NpmScopeOwnersTable;
   recovery_requests: RecoveryRequestsTable;
   abandoned_email_domains: AbandonedEmailDomainsTable;
   prohibited_names: ProhibitedNamesTable;

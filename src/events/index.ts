@@ -70,6 +70,10 @@ export const EVENT_TYPES = {
   "account.frozen": "Account frozen by an operator",
   "account.unfrozen": "Account unfrozen by an operator",
   "account.signed_out_everywhere": "All sessions and API tokens revoked by an operator",
+  // npm scopes (packages/scopes.ts): who may create packages under @scope.
+  "scope.claimed": "Claimed an npm scope by publishing into it first",
+  "scope.owner_added": "Made an owner of an npm scope",
+  "scope.owner_removed": "Removed as an owner of an npm scope",
 } as const;
 
 export type EventType = keyof typeof EVENT_TYPES;

@@ -50,6 +50,19 @@ export {
   projectsOfUser,
   type Role,
 } from "./roles.js";
+export {
+  addScopeOwner,
+  checkNewPackageScope,
+  claimScopeForNewPackage,
+  getScope,
+  listScopePackages,
+  normalizeScope,
+  removeScopeOwner,
+  type Scope,
+  type ScopeActor,
+  scopeErrors,
+  scopeOfPackage,
+} from "./scopes.js";
 export { searchEcosystem } from "./search.js";
 export { type MfaRequirement, mfaRequirementOf, setDeprecations, setMfaRequirement } from "./settings.js";
 export { UNPUBLISH_WINDOW, type UnpublishResult, unpublishVersions } from "./unpublish.js";

@@ -10,6 +10,7 @@ import { registerManageRoutes } from "./routes/manage.js";
 import { registerProjectRoutes } from "./routes/project.js";
 import { registerYourProjectsRoutes } from "./routes/projects.js";
 import { registerRecoveryRoutes } from "./routes/recovery.js";
+import { registerScopeRoutes } from "./routes/scopes.js";
 import { registerSudoRoutes } from "./routes/sudo.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
 import { registerTwoFactorRoutes } from "./routes/two-factor.js";
@@ -69,5 +70,6 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerYourProjectsRoutes(web, deps);
     registerProjectRoutes(web, deps);
     registerManageRoutes(web, deps);
+    registerScopeRoutes(web, deps);
   });
 }

@@ -4,6 +4,7 @@ import { requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { registerLogin } from "./login.js";
 import { parsePackageName } from "./names.js";
+import { registerOrgs } from "./orgs.js";
 import { registerPackageApi } from "./package-api.js";
 import { registerCliPages } from "./pages.js";
 import { type PackagePath, parsePackagePath } from "./paths.js";
@@ -53,6 +54,7 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
     registerTokens(npm, deps);
     registerProfile(npm, deps);
     registerPackageApi(npm, deps, states);
+    registerOrgs(npm, deps);
 
     npm.get("/npm/*", (req, reply) => handleRead(deps, states, req, reply, packagePath(req)));
     npm.put(

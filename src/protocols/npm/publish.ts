@@ -3,7 +3,14 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
-import { filenameEverUsed, findProject, findRelease, publishFile, putDistTag } from "../../packages/index.js";
+import {
+  claimScopeForNewPackage,
+  filenameEverUsed,
+  findProject,
+  findRelease,
+  publishFile,
+  putDistTag,
+} from "../../packages/index.js";
 import { decide } from "../../policy/index.js";
 import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
@@ -177,6 +184,10 @@ export async function handlePublish(
     actor: auth.actor,
     alsoInTransaction: async (tx, { project }) => {
       const at = deps.clock.now();
+      // A new scoped package claims (or re-checks) its scope in the same transaction: no package
+      // without a scope owner, and no claim without its package.
+      if (!existing && name.scope)
+        await claimScopeForNewPackage(tx, at, requestContext(req), name.scope, auth.user, project.id);
       for (const [tag] of tags) await putDistTag(tx, at, project.id, tag, version);
       // `latest` must exist: a first publish with --tag next also becomes latest (npm's registry does the same).
       const hasLatest =

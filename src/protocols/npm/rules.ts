@@ -1,5 +1,6 @@
-import { getUserByUsername, type User } from "../../accounts/index.js";
+import type { User } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
+import { checkNewPackageScope } from "../../packages/index.js";
 import { npmErrors } from "./errors.js";
 import type { PackageName } from "./names.js";
 
@@ -16,27 +17,12 @@ export function checkDistTag(tag: string): string {
 }
 
 /**
- * Scopes are Wharf's stand-in for npm organisations, with two rules: `@<username>` belongs to that
- * user, and otherwise the first person to publish into a scope claims it — after that, only people
- * with a role on one of its packages may add new ones (an owner brings others in with npm owner add).
+ * Publishing a NEW package into a scope takes being one of the scope's owners (packages/scopes.ts);
+ * an unclaimed scope goes to its first publisher, or to the user of the same name. New versions of a
+ * package that exists are decided by its own roles, not here. This is the early, read-only check (a
+ * clear 403 before the tarball is stored); the claim itself commits with the package (publish.ts).
  */
 export async function checkScopeClaim(deps: Pick<Deps, "db">, name: PackageName, user: User): Promise<void> {
   if (!name.scope) return;
-  const namesake = await getUserByUsername(deps.db, name.scope);
-  if (namesake && namesake.id !== user.id)
-    throw npmErrors.SCOPE_TAKEN(`The scope @${name.scope} belongs to the user ${namesake.username}.`);
-  if (namesake) return;
-  const inScope = await deps.db
-    .selectFrom("projects")
-    .leftJoin("roles", (j) =>
-      j.onRef("roles.project_id", "=", "projects.id").on("roles.user_id", "=", user.id),
-    )
-    .select(["projects.id", "roles.user_id"])
-    .where("projects.ecosystem", "=", "npm")
-    .where("projects.normalized_name", "like", `@${name.scope}/%`)
-    .execute();
-  if (inScope.length > 0 && !inScope.some((r) => r.user_id !== null))
-    throw npmErrors.SCOPE_TAKEN(
-      `Packages in @${name.scope} are published by other people; ask an owner of one of them to add you (npm owner add).`,
-    );
+  await checkNewPackageScope(deps.db, name.scope, user);
 }

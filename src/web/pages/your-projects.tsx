@@ -11,7 +11,10 @@ export interface YourProjectsState {
 
 /** Public project page of a project, when it has one (npm projects get theirs later). */
 export function projectHref(p: { name: string; ecosystem: string }): string | null {
-  return p.ecosystem === "pypi" ? `/project/${normalizeName(p.name)}/` : null;
+  if (p.ecosystem === "pypi") return `/project/${normalizeName(p.name)}/`;
+  // npm packages have no page of their own yet; a scoped one links to its scope (owners, packages).
+  const scope = p.ecosystem === "npm" ? /^@([^/]+)\//.exec(p.name)?.[1] : undefined;
+  return scope ? `/scopes/${encodeURIComponent(scope.toLowerCase())}/` : null;
 }
 
 export function manageHref(name: string): string {
