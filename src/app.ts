@@ -94,7 +94,8 @@ export async function buildApp(
     tokenUsage: new TokenUsage(db),
   };
   // Leftovers of a crashed upload. A filesystem store belongs to this instance alone (several instances
-  // share S3, not a data dir), so all its temp files are stale; in S3, only give up on old ones.
+  // share S3, not a data dir; `wharf serve` holds the data dir's lock, storage/data-dir.ts), so all its
+  // temp files are stale; in S3, only give up on old ones.
   const swept = await deps.blobs.sweepTemp(deps.blobs.kind === "fs" ? 0 : HOUR);
   if (swept) app.log.info({ swept }, "removed temporary blobs left by an interrupted upload");
   deps.downloads.start();
