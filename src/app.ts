@@ -67,7 +67,7 @@ export async function buildApp(
   });
   const handle = openDatabase(config.databaseUrl);
   const { db, dialect, close: closeDb } = handle;
-  await migrateToLatest(handle);
+  await migrateToLatest(handle, { keys: new Keyring(config.secretKey) });
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false })
     : undefined;

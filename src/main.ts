@@ -10,6 +10,7 @@ import { tokenCreate } from "./cli/token.js";
 import { userCreate, userList } from "./cli/user.js";
 import { type Config, ConfigError, describeConfig, loadConfig, resolveSecretKey } from "./config.js";
 import { migrateToLatest, openDatabase } from "./db/index.js";
+import { Keyring } from "./lib/crypto.js";
 import { DataDirLockedError, lockDataDir, prepareDataDir } from "./storage/data-dir.js";
 
 const HELP: Record<string, string> = {
@@ -142,8 +143,9 @@ export async function main(argv: string[]): Promise<number> {
       await serve(config);
       return -1; // keep running
     case "migrate": {
+      const keys = new Keyring(resolveSecretKey(config, (m) => console.error(m)));
       const handle = openDatabase(config.databaseUrl);
-      const applied = await migrateToLatest(handle).finally(handle.close);
+      const applied = await migrateToLatest(handle, { keys }).finally(handle.close);
       console.log(applied.length ? `Applied: ${applied.join(", ")}` : "The database is up to date.");
       return 0;
     }

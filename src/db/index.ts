@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
-import { migrations } from "./migrations/index.js";
+import { type MigrationContext, migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 import { openSqlite } from "./sqlite.js";
 
@@ -53,7 +53,10 @@ export function openDatabase(url: string): DatabaseHandle {
  * PostgreSQL an advisory lock serialises instances starting together. (Kysely's own Migrator scans
  * every schema of the database to find its tables, which breaks when other schemas come and go.)
  */
-export async function migrateToLatest(handle: Pick<DatabaseHandle, "db" | "dialect">): Promise<string[]> {
+export async function migrateToLatest(
+  handle: Pick<DatabaseHandle, "db" | "dialect">,
+  ctx: MigrationContext = {},
+): Promise<string[]> {
   return handle.db.transaction().execute(async (tx) => {
     if (handle.dialect === "postgres") await sql`select pg_advisory_xact_lock(727001)`.execute(tx);
     await sql`create table if not exists wharf_migrations (name text primary key, applied_at bigint not null)`.execute(
@@ -64,7 +67,7 @@ export async function migrateToLatest(handle: Pick<DatabaseHandle, "db" | "diale
     const applied: string[] = [];
     for (const [name, migration] of Object.entries(migrations)) {
       if (done.has(name)) continue;
-      await migration.up(tx as unknown as Kysely<unknown>);
+      await migration.up(tx as unknown as Kysely<unknown>, ctx);
       await sql`insert into wharf_migrations (name, applied_at) values (${name}, ${Date.now()})`.execute(tx);
       applied.push(name);
     }
