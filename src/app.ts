@@ -71,7 +71,7 @@ export async function buildApp(
   if (proxyWarning) app.log.warn(proxyWarning);
   const handle = openDatabase(config.databaseUrl);
   const { db, dialect, close: closeDb } = handle;
-  await migrateToLatest(handle);
+  await migrateToLatest(handle, { keys: new Keyring(config.secretKey) });
   const redis = config.redisUrl
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false })
     : undefined;
@@ -98,7 +98,8 @@ export async function buildApp(
     tokenUsage: new TokenUsage(db),
   };
   // Leftovers of a crashed upload. A filesystem store belongs to this instance alone (several instances
-  // share S3, not a data dir), so all its temp files are stale; in S3, only give up on old ones.
+  // share S3, not a data dir; `wharf serve` holds the data dir's lock, storage/data-dir.ts), so all its
+  // temp files are stale; in S3, only give up on old ones.
   const swept = await deps.blobs.sweepTemp(deps.blobs.kind === "fs" ? 0 : HOUR);
   if (swept) app.log.info({ swept }, "removed temporary blobs left by an interrupted upload");
   deps.downloads.start();

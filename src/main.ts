@@ -11,6 +11,8 @@ import { tokenCreate } from "./cli/token.js";
 import { userCreate, userList } from "./cli/user.js";
 import { type Config, ConfigError, describeConfig, loadConfig, resolveSecretKey } from "./config.js";
 import { migrateToLatest, openDatabase } from "./db/index.js";
+import { Keyring } from "./lib/crypto.js";
+import { DataDirLockedError, lockDataDir, prepareDataDir } from "./storage/data-dir.js";
 
 const HELP: Record<string, string> = {
   main: `Usage: wharf <command> [options]
@@ -63,6 +65,9 @@ function configFrom(values: Record<string, unknown>): Config {
 }
 
 async function serve(config: Config): Promise<void> {
+  // Before anything in the data folder is read, created or swept (the start-up sweep empties the spools).
+  prepareDataDir(config.dataDir, (m) => console.error(`wharf: ${m}`));
+  const lock = lockDataDir(config.dataDir);
   const secretKey = resolveSecretKey(config, (m) => console.error(m));
   const { app, deps } = await buildApp({ ...config, secretKey });
   if ((await countUsers(deps.db)) === 0) {
@@ -80,6 +85,7 @@ async function serve(config: Config): Promise<void> {
     app.log.info({ signal }, "shutting down: finishing open requests");
     const timer = setTimeout(() => process.exit(1), 10_000);
     await app.close();
+    lock.release();
     clearTimeout(timer);
     process.exit(0);
   };
@@ -133,13 +139,16 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = configFrom(values);
+  if (command !== "config check" && command !== "serve")
+    prepareDataDir(config.dataDir, (m) => console.error(`wharf: ${m}`));
   switch (command) {
     case "serve":
       await serve(config);
       return -1; // keep running
     case "migrate": {
+      const keys = new Keyring(resolveSecretKey(config, (m) => console.error(m)));
       const handle = openDatabase(config.databaseUrl);
-      const applied = await migrateToLatest(handle).finally(handle.close);
+      const applied = await migrateToLatest(handle, { keys }).finally(handle.close);
       console.log(applied.length ? `Applied: ${applied.join(", ")}` : "The database is up to date.");
       return 0;
     }
@@ -197,6 +206,9 @@ main(process.argv.slice(2)).then(
     if (e instanceof ConfigError || e instanceof UsageError) {
       console.error(`wharf: ${e.message}`);
       process.exitCode = 2;
+    } else if (e instanceof DataDirLockedError) {
+      console.error(`wharf: ${e.message}`);
+      process.exitCode = 1;
     } else {
       console.error(e);
       process.exitCode = 1;

@@ -60,7 +60,7 @@ describe.each(testDatabases())("security-key giveaway in the console (%s)", (kin
     await t.deps.db
       .updateTable("giveaway_codes")
       .set({ claimed_by: alice, claimed_at: t.clock.now() })
-      .where("code", "=", "SECRET-CODE-0002")
+      .where("code_hint", "=", "••••••••••••0002")
       .execute();
     const html = (await web.get("/admin/giveaway")).body;
     expect(stat(html, "claimed")).toBe("1");

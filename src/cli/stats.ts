@@ -3,6 +3,7 @@ import pino from "pino";
 import { type Config, loadConfig } from "../config.js";
 import { migrateToLatest, openDatabase } from "../db/index.js";
 import { systemClock } from "../lib/clock.js";
+import { Keyring } from "../lib/crypto.js";
 import { createMailer } from "../mail/index.js";
 import {
   type CriticalityDeps,
@@ -40,7 +41,8 @@ export async function withPolicyDeps<T>(
   fn: (deps: CriticalityDeps) => Promise<T>,
 ): Promise<T> {
   const handle = openDatabase(config.databaseUrl);
-  await migrateToLatest(handle);
+  // Without a key, migration 011 refuses (and says so) only if clear giveaway codes wait for it.
+  await migrateToLatest(handle, config.secretKey ? { keys: new Keyring(config.secretKey) } : {});
   const log = pino({ level: config.logLevel }, pino.destination(2));
   const mailer = createMailer({
     outboxDir: join(config.dataDir, "outbox"),

@@ -17,7 +17,7 @@ export async function withAccountDeps<T>(
 ): Promise<T> {
   const handle = openDatabase(config.databaseUrl);
   const { db, close } = handle;
-  await migrateToLatest(handle);
+  await migrateToLatest(handle, { keys: new Keyring(config.secretKey) });
   const log = pino({ level: config.logLevel }, pino.destination(2));
   const mailer = createMailer({
     outboxDir: join(config.dataDir, "outbox"),

@@ -1,10 +1,8 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import SQLite from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
-import { migrations } from "./migrations/index.js";
+import { type MigrationContext, migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
+import { openSqlite } from "./sqlite.js";
 
 export type { Database } from "./schema.js";
 export type Db = Kysely<Database>;
@@ -34,15 +32,7 @@ const pgTypes = {
  */
 export function openDatabase(url: string): DatabaseHandle {
   if (url.startsWith("sqlite:")) {
-    const path = url.slice("sqlite:".length);
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    const sqlite = new SQLite(path);
-    // WAL lets readers proceed while one writer commits; foreign keys are off by default in SQLite.
-    sqlite.pragma("journal_mode = WAL");
-    sqlite.pragma("foreign_keys = ON");
-    sqlite.pragma("busy_timeout = 5000");
-    sqlite.pragma("synchronous = NORMAL");
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: openSqlite(url.slice("sqlite:".length)) });
     return { db, dialect: "sqlite", close: () => db.destroy() };
   }
   const u = new URL(url);
@@ -63,7 +53,10 @@ export function openDatabase(url: string): DatabaseHandle {
  * PostgreSQL an advisory lock serialises instances starting together. (Kysely's own Migrator scans
  * every schema of the database to find its tables, which breaks when other schemas come and go.)
  */
-export async function migrateToLatest(handle: Pick<DatabaseHandle, "db" | "dialect">): Promise<string[]> {
+export async function migrateToLatest(
+  handle: Pick<DatabaseHandle, "db" | "dialect">,
+  ctx: MigrationContext = {},
+): Promise<string[]> {
   return handle.db.transaction().execute(async (tx) => {
     if (handle.dialect === "postgres") await sql`select pg_advisory_xact_lock(727001)`.execute(tx);
     await sql`create table if not exists wharf_migrations (name text primary key, applied_at bigint not null)`.execute(
@@ -74,7 +67,7 @@ export async function migrateToLatest(handle: Pick<DatabaseHandle, "db" | "diale
     const applied: string[] = [];
     for (const [name, migration] of Object.entries(migrations)) {
       if (done.has(name)) continue;
-      await migration.up(tx as unknown as Kysely<unknown>);
+      await migration.up(tx as unknown as Kysely<unknown>, ctx);
       await sql`insert into wharf_migrations (name, applied_at) values (${name}, ${Date.now()})`.execute(tx);
       applied.push(name);
     }
@@ -85,6 +78,18 @@ export async function migrateToLatest(handle: Pick<DatabaseHandle, "db" | "diale
 /** The one transaction helper: everything in `fn` commits together or not at all. */
 export function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().execute(fn);
+}
+
+/**
+ * Serialises transactions that decide on the same `key` (a check that no row conflicts, then an
+ * insert that no UNIQUE index can express), held until the transaction ends. PostgreSQL: a
+ * transaction-scoped advisory lock; under READ COMMITTED the queries after it see what the previous
+ * holder committed. SQLite needs nothing: write transactions begin IMMEDIATE (db/sqlite.ts), so they
+ * already run one at a time across processes.
+ */
+export async function lockKey(tx: Tx, dialect: DatabaseHandle["dialect"], key: string): Promise<void> {
+  if (dialect === "postgres")
+    await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(tx);
 }
 
 /** True when a compare-and-swap UPDATE changed exactly one row (the caller won the race). */

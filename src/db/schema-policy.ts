@@ -45,7 +45,10 @@ export interface JobLeasesTable {
 
 export interface GiveawayCodesTable {
   id: string;
-  code: string;
+  /** 011: HMAC of the code (policy/giveaway-secrets.ts); the code itself is only in `code_sealed`. */
+  code_hash: string;
+  code_sealed: string;
+  code_hint: string;
   batch: string;
   loaded_at: number;
   claimed_by: string | null;

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { isUniqueViolation, type Tx, transaction } from "../db/index.js";
+import { isUniqueViolation, lockKey, type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
@@ -56,6 +56,29 @@ export function blobKeyFor(ecosystem: Ecosystem, sha256: string, filename: strin
   return `${ecosystem}/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}/${filename}`;
 }
 
+/** Thrown inside the creating transaction when the project appeared meanwhile; publishFile retries. */
+class ProjectCreatedMeanwhile extends Error {}
+
+const lookalike = (input: PublishInput, twin: Project) =>
+  new AppError(
+    403,
+    "LOOKALIKE",
+    `The name '${input.project.name}' is too similar to the existing project '${twin.name}'.`,
+  );
+
+/**
+ * The look-alike rule, race-free (issue 11, MEDIUM 9: creating `x-l` and `x-1` at the same moment let
+ * both through, since each checked before the other committed). It cannot be a UNIQUE index: one owner
+ * may hold several look-alike names. So creations of one ultranormalized name take a lock and check
+ * inside the creating transaction.
+ */
+async function refuseLookalikeInTx(deps: Deps, tx: Tx, input: PublishInput): Promise<void> {
+  const ultra = input.project.ultranormalizedName;
+  await lockKey(tx, deps.dialect, `wharf:project-name:${input.ecosystem}:${ultra}`);
+  const twin = await findLookalike(tx, input.ecosystem, ultra, input.actor.userId);
+  if (twin) throw lookalike(input, twin);
+}
+
 const alreadyExists = () =>
   new AppError(
     400,
@@ -77,19 +100,14 @@ async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): 
       throw packageErrors.NAME_PROHIBITED(
         `The name '${input.project.name}' is not allowed on this registry.`,
       );
+    // Early answer before the blob is stored; the binding check runs again inside the transaction.
     const twin = await findLookalike(
       deps.db,
       input.ecosystem,
       input.project.ultranormalizedName,
       input.actor.userId,
     );
-    if (twin) {
-      throw new AppError(
-        403,
-        "LOOKALIKE",
-        `The name '${input.project.name}' is too similar to the existing project '${twin.name}'.`,
-      );
-    }
+    if (twin) throw lookalike(input, twin);
   }
   const decision = await decide(
     deps.db,
@@ -102,7 +120,8 @@ async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): 
   );
   if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
   if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
-  if (!existing) await deps.limits.consume("projectCreateUser", input.actor.userId);
+  // Refuse an exhausted budget before storing the blob; the point itself is spent at commit (below).
+  if (!existing) await deps.limits.check("projectCreateUser", input.actor.userId);
 
   const blobKey = blobKeyFor(input.ecosystem, input.file.sha256, input.file.filename);
   const metadataBlobKey = input.coreMetadata ? `${blobKey}.metadata` : null;
@@ -110,11 +129,12 @@ async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): 
     const result = await putWithRow(deps.blobs, input.content(), blobKey, async (_s, commitFile) => {
       const work = async (commitMeta?: () => Promise<void>) =>
         transaction(deps.db, async (tx) => {
-          let project = existing
-            ? await findProject(tx, input.ecosystem, input.project.normalizedName)
-            : null;
+          let project = await findProject(tx, input.ecosystem, input.project.normalizedName);
+          // Someone created it since decide() ran for "create-project": decide again, as an upload.
+          if (project && !existing) throw new ProjectCreatedMeanwhile();
           const createdProject = !project;
           if (!project) {
+            await refuseLookalikeInTx(deps, tx, input);
             project = await insertProject(tx, now, { ecosystem: input.ecosystem, ...input.project });
             await addRole(tx, now, project.id, input.actor.userId, "owner");
             await recordProjectEvent(tx, now, ctx, {
@@ -157,6 +177,10 @@ async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): 
           });
           if (input.alsoInTransaction) await input.alsoInTransaction(tx, { project, release });
           await bumpSerial(tx, project.id);
+          // The creation budget is spent last, by a creation that is about to commit (issue 11, LOW 19):
+          // a CI matrix racing to create one project spends one point, not one per job. Over budget,
+          // the 429 rolls everything back.
+          if (createdProject) await deps.limits.consume("projectCreateUser", input.actor.userId);
           await commitFile();
           if (commitMeta) await commitMeta();
           return { project, release: { ...release, files: [...release.files, file] }, file, createdProject };
@@ -192,7 +216,7 @@ export async function publishFile(
     try {
       return await publishOnce(deps, ctx, input);
     } catch (e) {
-      if (!isUniqueViolation(e)) throw e;
+      if (!isUniqueViolation(e) && !(e instanceof ProjectCreatedMeanwhile)) throw e;
       if (attempt >= 4)
         throw new AppError(
           503,

@@ -5,12 +5,13 @@ import { type EventContext, recordEvent } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import { lockUser } from "../mfa/index.js";
+import { codeHash, maskCode, openCode, sealCode } from "./giveaway-secrets.js";
 import { actorStrength } from "./strength.js";
 
 /** PyPI gave two free keys to each maintainer of a critical project. */
 export const CODES_PER_USER = 2;
 
-type GiveawayDeps = Pick<Deps, "db" | "clock">;
+type GiveawayDeps = Pick<Deps, "db" | "clock" | "keys">;
 
 export interface Eligibility {
   eligible: boolean;
@@ -31,11 +32,11 @@ export async function giveawayEligibility(
   const claimed = (
     await deps.db
       .selectFrom("giveaway_codes")
-      .select("code")
+      .select(["id", "code_sealed"])
       .where("claimed_by", "=", userId)
       .orderBy("claimed_at")
       .execute()
-  ).map((r) => r.code);
+  ).map((r) => openCode(deps.keys, r.id, r.code_sealed));
   const remaining = CODES_PER_USER - claimed.length;
   const critical = await deps.db
     .selectFrom("roles")
@@ -90,14 +91,14 @@ export async function claimCode(
     const result = await transaction(deps.db, async (tx) => {
       await lockUser(tx, user.id);
       const e = await giveawayEligibility(
-        { db: tx as unknown as Deps["db"], clock: deps.clock },
+        { db: tx as unknown as Deps["db"], clock: deps.clock, keys: deps.keys },
         user.id,
         opts,
       );
       if (!e.eligible) throw new AppError(403, "NOT_ELIGIBLE", e.reason);
       const candidates = await tx
         .selectFrom("giveaway_codes")
-        .select(["id", "code"])
+        .select(["id", "code_sealed"])
         .where("claimed_by", "is", null)
         .orderBy("loaded_at")
         .orderBy("id")
@@ -123,7 +124,7 @@ export async function claimCode(
         userId: user.id,
         data: { batch: "security-key" },
       });
-      return pick.code;
+      return openCode(deps.keys, pick.id, pick.code_sealed);
     });
     if (result) return result;
   }
@@ -146,10 +147,20 @@ export async function loadCodes(
   let added = 0;
   await transaction(deps.db, async (tx) => {
     for (const code of codes) {
+      const id = newId(now);
       const r = await tx
         .insertInto("giveaway_codes")
-        .values({ id: newId(now), code, batch, loaded_at: now, claimed_by: null, claimed_at: null })
-        .onConflict((oc) => oc.column("code").doNothing())
+        .values({
+          id,
+          code_hash: codeHash(deps.keys, code),
+          code_sealed: sealCode(deps.keys, id, code),
+          code_hint: maskCode(code),
+          batch,
+          loaded_at: now,
+          claimed_by: null,
+          claimed_at: null,
+        })
+        .onConflict((oc) => oc.column("code_hash").doNothing())
         .executeTakeFirst();
       added += Number(r.numInsertedOrUpdatedRows ?? 0n);
     }

@@ -16,6 +16,7 @@ export {
   type Inventory,
   loadCodes,
 } from "./giveaway.js";
+export { maskCode } from "./giveaway-secrets.js";
 export {
   activeMandates,
   archiveMandate,

@@ -28,11 +28,8 @@ export interface GiveawayAdminState {
   error?: string;
 }
 
-/** "••••••••7Q2C": codes are bearer secrets worth money; the console never shows one whole. */
-export function maskCode(code: string): string {
-  const shown = code.length > 8 ? 4 : Math.min(2, Math.max(0, code.length - 4));
-  return "•".repeat(Math.max(4, code.length - shown)) + code.slice(code.length - shown);
-}
+/** Codes are bearer secrets worth money: the console shows the hint stored at load time, never the code. */
+export { maskCode } from "../../policy/index.js";
 
 export function GiveawayAdminPage(ctx: PageContext, s: GiveawayAdminState) {
   const v = s.values ?? {};

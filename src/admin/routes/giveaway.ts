@@ -6,7 +6,7 @@ import { giveawayInventory, loadCodes } from "../../policy/index.js";
 import { formFailure, readForm, sendPage, setFlash } from "../../web/index.js";
 import { recordAudit } from "../audit.js";
 import { requireReason } from "../errors.js";
-import { type ClaimRow, GiveawayAdminPage, type GiveawayAdminState, maskCode } from "../pages/giveaway.js";
+import { type ClaimRow, GiveawayAdminPage, type GiveawayAdminState } from "../pages/giveaway.js";
 import { auditActor } from "../routes.js";
 
 const RECENT_CLAIMS = 50;
@@ -24,11 +24,16 @@ async function state(deps: Deps): Promise<Omit<GiveawayAdminState, "values" | "e
     .groupBy("batch")
     .orderBy("first", "desc")
     .execute();
-  // The inventory lists claims without their codes; the console shows each masked, newest first.
+  // The inventory lists claims without their codes; the console shows each one's masked hint, newest first.
   const claims = await deps.db
     .selectFrom("giveaway_codes")
     .leftJoin("users", "users.id", "giveaway_codes.claimed_by")
-    .select(["giveaway_codes.code", "giveaway_codes.batch", "giveaway_codes.claimed_at", "users.username"])
+    .select([
+      "giveaway_codes.code_hint",
+      "giveaway_codes.batch",
+      "giveaway_codes.claimed_at",
+      "users.username",
+    ])
     .where("giveaway_codes.claimed_at", "is not", null)
     .orderBy("giveaway_codes.claimed_at", "desc")
     .limit(RECENT_CLAIMS)
@@ -48,7 +53,7 @@ async function state(deps: Deps): Promise<Omit<GiveawayAdminState, "values" | "e
         username: c.username ?? "(deleted)",
         claimedAt: Number(c.claimed_at),
         batch: c.batch,
-        masked: maskCode(c.code),
+        masked: c.code_hint,
       }),
     ),
   };

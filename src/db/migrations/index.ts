@@ -1,7 +1,13 @@
 import type { Kysely } from "kysely";
+import type { Keyring } from "../../lib/crypto.js";
+
+/** What a migration may need beyond the database: the server key, to encrypt secrets stored in clear. */
+export interface MigrationContext {
+  keys?: Keyring;
+}
 
 export interface Migration {
-  up(db: Kysely<unknown>): Promise<void>;
+  up(db: Kysely<unknown>, ctx?: MigrationContext): Promise<void>;
   down?(db: Kysely<unknown>): Promise<void>;
 }
 
@@ -14,6 +20,7 @@ import * as m006 from "./006_stats.js";
 import * as m007 from "./007_giveaway.js";
 import * as m008 from "./008_recovery_admin.js";
 import * as m009 from "./009_npm_scopes.js";
+import * as m011 from "./011_hardening.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   "007_giveaway": m007,
   "008_recovery_admin": m008,
   "009_npm_scopes": m009,
+  "011_hardening": m011,
 };
