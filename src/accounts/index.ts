@@ -1,5 +1,6 @@
 /** Accounts: users, email verification, passwords, sessions and sudo mode. */
-export type { AccountDeps, RequestContext } from "./context.js";
+export type { AccessPurpose, AccountDeps, RequestContext } from "./context.js";
+export { sendAccessMail } from "./context.js";
 export { confirmEmailChange, requestEmailChange } from "./email-change.js";
 export {
   issueLinkToken,

@@ -1,6 +1,6 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { type AccountDeps, link, type RequestContext, sendAfterCommit } from "./context.js";
+import { type AccountDeps, link, type RequestContext, sendAccessMail } from "./context.js";
 import { issueLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
 import { verifyEmailMail } from "./mail.js";
@@ -31,8 +31,11 @@ export async function registerUser(
     return { user, token };
   });
   if (token)
-    await sendAfterCommit(
+    await sendAccessMail(
       deps,
+      ctx,
+      user.id,
+      "verify_email",
       verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)),
     );
   return user;
@@ -46,9 +49,11 @@ export async function resendVerification(deps: AccountDeps, ctx: RequestContext,
     await voidLinkTokens(tx, now, user.id, "verify_email");
     return issueLinkToken(tx, deps.keys, now, user.id, "verify_email", user.email);
   });
-  void ctx;
-  await sendAfterCommit(
+  await sendAccessMail(
     deps,
+    ctx,
+    user.id,
+    "verify_email",
     verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)),
   );
 }

@@ -13,6 +13,8 @@ export const EVENT_TYPES = {
   "email.verified": "Email address verified",
   "email.change_requested": "Email change requested",
   "email.changed": "Email address changed",
+  // A reset, verification or email-change link was not mailed: the address's domain is abandoned.
+  "mail.refused_abandoned_domain": "Mail with an account link not sent: the email domain was marked abandoned",
   "session.revoked": "Session signed out remotely",
   "sudo.entered": "Confirmed password for a sensitive action",
   "mfa.totp_added": "Authenticator app added",
