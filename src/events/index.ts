@@ -1,6 +1,8 @@
 import type { DbExecutor } from "../db/index.js";
 import { newId } from "../lib/ids.js";
 
+export { COALESCE_WINDOW, claimMailSlot } from "./notify-once.js";
+
 /** Every kind of security event. Adding a type here is how a feature joins the history page. */
 export const EVENT_TYPES = {
   "account.created": "Account created",
@@ -14,7 +16,8 @@ export const EVENT_TYPES = {
   "email.change_requested": "Email change requested",
   "email.changed": "Email address changed",
   // A reset, verification or email-change link was not mailed: the address's domain is abandoned.
-  "mail.refused_abandoned_domain": "Mail with an account link not sent: the email domain was marked abandoned",
+  "mail.refused_abandoned_domain":
+    "Mail with an account link not sent: the email domain was marked abandoned",
   "session.revoked": "Session signed out remotely",
   "sudo.entered": "Confirmed password for a sensitive action",
   "mfa.totp_added": "Authenticator app added",
