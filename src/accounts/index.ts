@@ -22,6 +22,7 @@ export {
 export { changePassword, checkResetToken, requestPasswordReset, resetPassword } from "./password.js";
 export { commonPasswords, PASSWORD_MAX, PASSWORD_MIN } from "./passwords.js";
 export { registerUser, resendVerification, verifyEmail } from "./registration.js";
+export { registerOrTellOwner } from "./registration-taken.js";
 export {
   type AuthProof,
   enterSudo,

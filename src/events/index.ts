@@ -6,6 +6,7 @@ export { COALESCE_WINDOW, claimMailSlot } from "./notify-once.js";
 /** Every kind of security event. Adding a type here is how a feature joins the history page. */
 export const EVENT_TYPES = {
   "account.created": "Account created",
+  "account.registration_attempt": "Someone tried to register a new account with this email address",
   "login.success": "Signed in",
   "login.failure": "Failed sign-in attempt",
   logout: "Signed out",
