@@ -80,6 +80,24 @@ describe.each(testDatabases())("abandoned email domains on %s", (kind) => {
     expect(row.password_changed_at).toBe(t.clock.now());
   });
 
+  it("a verification link mailed before the domain was marked no longer verifies the address", async () => {
+    const web = new FormClient(t.app);
+    await web.get("/account/register");
+    await web.post("/account/register", { username: "eve", email: "eve@lapsed.example", password: PASSWORD });
+    const mail = (await t.outbox()).find((m) => m.to === "eve@lapsed.example");
+    const url = new URL(findLink(mail!.text, "/account/verify-email")!);
+    await mark();
+    await web.get(url.pathname + url.search);
+    const res = await web.post("/account/verify-email", { token: url.searchParams.get("token")! });
+    expect(res.statusCode).toBe(400);
+    const row = await t.deps.db
+      .selectFrom("users")
+      .select("email_verified_at")
+      .where("username", "=", "eve")
+      .executeTakeFirstOrThrow();
+    expect(row.email_verified_at).toBeNull();
+  });
+
   it("registration at an abandoned domain creates the account but mails no verification link", async () => {
     await mark();
     const web = new FormClient(t.app);

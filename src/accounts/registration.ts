@@ -1,5 +1,6 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
+import { isAbandoned } from "../mail/index.js";
 import { type AccountDeps, link, type RequestContext, sendAccessMail } from "./context.js";
 import { issueLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
@@ -64,7 +65,9 @@ export async function verifyEmail(deps: AccountDeps, ctx: RequestContext, token:
   return transaction(deps.db, async (tx) => {
     const row = await spendLinkToken(tx, deps.keys, now, "verify_email", token);
     const user = await getUser(tx, row.userId);
-    if (!user || user.email !== row.email) throw accountErrors.LINK_INVALID();
+    // A link mailed before the domain was marked abandoned may sit in the new domain owner's mailbox.
+    if (!user || user.email !== row.email || (await isAbandoned(tx, row.email)))
+      throw accountErrors.LINK_INVALID();
     await tx.updateTable("users").set({ email_verified_at: now }).where("id", "=", user.id).execute();
     await recordEvent(tx, now, ctx, { type: "email.verified", userId: user.id, data: { email: user.email } });
     return { ...user, emailVerified: true };
