@@ -12,7 +12,7 @@ import type { Deps } from "./deps.js";
 import { registerErrorHandling } from "./http/errors.js";
 import { type Clock, HOUR, systemClock } from "./lib/clock.js";
 import { Keyring } from "./lib/crypto.js";
-import { createMailer } from "./mail/index.js";
+import { createMailer, settleBackground } from "./mail/index.js";
 import { AccessLog } from "./ops/access-log.js";
 import { registerOps } from "./ops/index.js";
 import { fastifyTrustProxy, hopCountWarning } from "./ops/trust-proxy.js";
@@ -132,6 +132,8 @@ export async function buildApp(
   });
   app.addHook("onClose", async () => {
     logDestination.flushSync();
+    // Mail and lookups queued after a response still need the database and the mailer.
+    await settleBackground();
     stopNotices();
     await stopRecoveries();
     await stopCriticality();

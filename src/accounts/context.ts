@@ -1,6 +1,6 @@
 import type { Deps } from "../deps.js";
-import type { EventContext } from "../events/index.js";
-import type { MailMessage } from "../mail/index.js";
+import { type EventContext, recordEvent } from "../events/index.js";
+import { emailDomain, isAbandoned, type MailMessage } from "../mail/index.js";
 
 /** What account operations need from the request: who is asking from where. */
 export type RequestContext = EventContext & { ip: string };
@@ -17,12 +17,43 @@ export function sessionPolicy(deps: AccountDeps) {
  * Mail goes out after the transaction commits (never for a change that rolled back). A mail failure is
  * logged, not thrown: the change stands and the user can ask for the mail again.
  */
-export async function sendAfterCommit(deps: AccountDeps, message: MailMessage): Promise<void> {
+export async function sendAfterCommit(
+  deps: Pick<AccountDeps, "mailer" | "log">,
+  message: MailMessage,
+): Promise<void> {
   try {
     await deps.mailer.send(message);
   } catch (e) {
     deps.log.error({ err: e, to: message.to, subject: message.subject }, "mail could not be sent");
   }
+}
+
+/** What an access-granting link does, recorded with a refusal. */
+export type AccessPurpose = "reset_password" | "verify_email" | "change_email" | "recovery_reset";
+
+/**
+ * For every mail carrying a link that signs in or changes credentials: never to an address on an
+ * abandoned domain (whoever re-registered it would take the account over, issue 11 HIGH 4). The
+ * refusal is an event on the account, never an answer to the requester (that would tell a prober
+ * the account exists). Returns whether the mail went out.
+ */
+export async function sendAccessMail(
+  deps: Pick<AccountDeps, "db" | "clock" | "mailer" | "log">,
+  ctx: EventContext,
+  userId: string,
+  purpose: AccessPurpose,
+  message: MailMessage,
+): Promise<boolean> {
+  if (await isAbandoned(deps.db, message.to)) {
+    await recordEvent(deps.db, deps.clock.now(), ctx, {
+      type: "mail.refused_abandoned_domain",
+      userId,
+      data: { purpose, domain: emailDomain(message.to) },
+    });
+    return false;
+  }
+  await sendAfterCommit(deps, message);
+  return true;
 }
 
 export function link(deps: AccountDeps, path: string, token: string): string {

@@ -1,6 +1,7 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { type AccountDeps, link, type RequestContext, sendAfterCommit } from "./context.js";
+import { isAbandoned } from "../mail/index.js";
+import { type AccountDeps, link, type RequestContext, sendAccessMail, sendAfterCommit } from "./context.js";
 import { issueLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
 import { changeEmailMail, emailChangeNoticeMail } from "./mail.js";
@@ -31,14 +32,20 @@ export async function requestEmailChange(
     .where("email_canonical", "=", canonicalEmail(email))
     .executeTakeFirst();
   if (taken) throw accountErrors.EMAIL_TAKEN();
+  // Whoever holds a lapsed domain would confirm the change and then own the account's resets. Saying
+  // so tells the signed-in user nothing about other accounts.
+  if (await isAbandoned(deps.db, email)) throw accountErrors.EMAIL_DOMAIN_ABANDONED();
   const now = deps.clock.now();
   const token = await transaction(deps.db, async (tx) => {
     await voidLinkTokens(tx, now, user.id, "change_email");
     await recordEvent(tx, now, ctx, { type: "email.change_requested", userId: user.id, data: { to: email } });
     return issueLinkToken(tx, deps.keys, now, user.id, "change_email", email);
   });
-  await sendAfterCommit(
+  await sendAccessMail(
     deps,
+    ctx,
+    user.id,
+    "change_email",
     changeEmailMail(deps.config, email, user.username, link(deps, "/account/confirm-email", token)),
   );
   await sendAfterCommit(
@@ -56,7 +63,7 @@ export async function confirmEmailChange(
   const { before, after } = await transaction(deps.db, async (tx) => {
     const row = await spendLinkToken(tx, deps.keys, now, "change_email", token);
     const before = await getUser(tx, row.userId);
-    if (!before) throw accountErrors.LINK_INVALID();
+    if (!before || (await isAbandoned(tx, row.email))) throw accountErrors.LINK_INVALID();
     const taken = await tx
       .selectFrom("users")
       .select("id")

@@ -18,6 +18,12 @@ export const accountErrors = catalogue({
     field: "email",
     message: "This email address is already used by another account.",
   },
+  EMAIL_DOMAIN_ABANDONED: {
+    status: 400,
+    field: "email",
+    message:
+      "The registry no longer sends account mail to this domain: its registration lapsed. Use an address at another domain.",
+  },
   PASSWORD_TOO_SHORT: {
     status: 400,
     field: "password",

@@ -1,5 +1,6 @@
 /** Accounts: users, email verification, passwords, sessions and sudo mode. */
-export type { AccountDeps, RequestContext } from "./context.js";
+export type { AccessPurpose, AccountDeps, RequestContext } from "./context.js";
+export { sendAccessMail } from "./context.js";
 export { confirmEmailChange, requestEmailChange } from "./email-change.js";
 export {
   issueLinkToken,
@@ -21,6 +22,7 @@ export {
 export { changePassword, checkResetToken, requestPasswordReset, resetPassword } from "./password.js";
 export { commonPasswords, PASSWORD_MAX, PASSWORD_MIN } from "./passwords.js";
 export { registerUser, resendVerification, verifyEmail } from "./registration.js";
+export { registerOrTellOwner } from "./registration-taken.js";
 export {
   type AuthProof,
   enterSudo,

@@ -59,3 +59,11 @@ export function emailChangeNoticeMail(
     text: `Hello ${username},\n\n${stage === "changed" ? `The email address of your account is now ${newEmail}. Mail will no longer come to this address.` : `Someone signed in to your account asked to change its email address to ${newEmail}. The change happens only when that address is confirmed.`}\n\nIf this was not you, reset your password at ${s.origin}/account/forgot-password and contact the registry operators.${footer(s)}`,
   };
 }
+
+export function registrationAttemptMail(s: Site, to: string, username: string): MailMessage {
+  return {
+    to,
+    subject: `[${s.siteName}] Someone tried to create an account with your email address`,
+    text: `Hello ${username},\n\nSomeone tried to create a new account with this email address, which already belongs to your account "${username}". No account was created.\n\nIf it was you, sign in at ${s.origin}/account/login, or reset your password at ${s.origin}/account/forgot-password if you forgot it.\n\nIf it was not you, you need not do anything.${footer(s)}`,
+  };
+}

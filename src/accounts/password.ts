@@ -1,7 +1,8 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { AppError, isAppError } from "../lib/errors.js";
-import { type AccountDeps, link, type RequestContext, sendAfterCommit } from "./context.js";
+import { afterResponse, isAbandoned } from "../mail/index.js";
+import { type AccountDeps, link, type RequestContext, sendAccessMail, sendAfterCommit } from "./context.js";
 import { issueLinkToken, peekLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
 import { passwordChangedMail, resetPasswordMail } from "./mail.js";
@@ -46,7 +47,9 @@ export async function changePassword(
 }
 
 /**
- * Always answers the same way whether or not the account exists (no enumeration). Limited per IP and
+ * Always answers the same way, in the same time, whether or not the account exists (no enumeration):
+ * the rate limits are the only work before the answer (they key on what was typed, never on the
+ * lookup); the lookup, the token and the mail run after it (issue 11 MEDIUM 12). Limited per IP and
  * per account so the form cannot flood someone's mailbox.
  */
 export async function requestPasswordReset(
@@ -57,6 +60,10 @@ export async function requestPasswordReset(
   await deps.limits.consume("resetIp", ctx.ip);
   const key = login.includes("@") ? canonicalEmail(login) : canonicalUsername(login);
   await deps.limits.consume("resetUser", key);
+  afterResponse(deps.log, "password reset mail", () => mailResetLink(deps, ctx, login));
+}
+
+async function mailResetLink(deps: AccountDeps, ctx: RequestContext, login: string): Promise<void> {
   const user = await findForLogin(deps.db, login);
   if (!user || user.isFrozen) return;
   const now = deps.clock.now();
@@ -65,8 +72,11 @@ export async function requestPasswordReset(
     await recordEvent(tx, now, ctx, { type: "password.reset_requested", userId: user.id });
     return issueLinkToken(tx, deps.keys, now, user.id, "reset_password", user.email);
   });
-  await sendAfterCommit(
+  await sendAccessMail(
     deps,
+    ctx,
+    user.id,
+    "reset_password",
     resetPasswordMail(deps.config, user.email, user.username, link(deps, "/account/reset-password", token)),
   );
 }
@@ -75,7 +85,8 @@ export async function requestPasswordReset(
 export async function checkResetToken(deps: AccountDeps, token: string): Promise<User> {
   const row = await peekLinkToken(deps.db, deps.keys, deps.clock.now(), "reset_password", token);
   const user = await getUser(deps.db, row.userId);
-  if (!user) throw accountErrors.LINK_INVALID();
+  // A link mailed before its domain was marked abandoned may sit in the new domain owner's mailbox.
+  if (!user || (await isAbandoned(deps.db, row.email))) throw accountErrors.LINK_INVALID();
   return user;
 }
 

@@ -1,6 +1,7 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { type AccountDeps, link, type RequestContext, sendAfterCommit } from "./context.js";
+import { isAbandoned } from "../mail/index.js";
+import { type AccountDeps, link, type RequestContext, sendAccessMail } from "./context.js";
 import { issueLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
 import { verifyEmailMail } from "./mail.js";
@@ -31,8 +32,11 @@ export async function registerUser(
     return { user, token };
   });
   if (token)
-    await sendAfterCommit(
+    await sendAccessMail(
       deps,
+      ctx,
+      user.id,
+      "verify_email",
       verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)),
     );
   return user;
@@ -46,9 +50,11 @@ export async function resendVerification(deps: AccountDeps, ctx: RequestContext,
     await voidLinkTokens(tx, now, user.id, "verify_email");
     return issueLinkToken(tx, deps.keys, now, user.id, "verify_email", user.email);
   });
-  void ctx;
-  await sendAfterCommit(
+  await sendAccessMail(
     deps,
+    ctx,
+    user.id,
+    "verify_email",
     verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)),
   );
 }
@@ -59,7 +65,9 @@ export async function verifyEmail(deps: AccountDeps, ctx: RequestContext, token:
   return transaction(deps.db, async (tx) => {
     const row = await spendLinkToken(tx, deps.keys, now, "verify_email", token);
     const user = await getUser(tx, row.userId);
-    if (!user || user.email !== row.email) throw accountErrors.LINK_INVALID();
+    // A link mailed before the domain was marked abandoned may sit in the new domain owner's mailbox.
+    if (!user || user.email !== row.email || (await isAbandoned(tx, row.email)))
+      throw accountErrors.LINK_INVALID();
     await tx.updateTable("users").set({ email_verified_at: now }).where("id", "=", user.id).execute();
     await recordEvent(tx, now, ctx, { type: "email.verified", userId: user.id, data: { email: user.email } });
     return { ...user, emailVerified: true };

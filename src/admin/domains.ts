@@ -26,7 +26,8 @@ export async function listAbandonedDomains(deps: Pick<Deps, "db">): Promise<Aban
 
 /**
  * Marks a lapsed domain: whoever registers it next receives its mail, so its addresses stop being a way
- * to recover an account (OpenSSF L2). Returns how many accounts that affects, counted in the same
+ * to recover an account (OpenSSF L2) and receive no mail that grants access (reset, verification and
+ * email-change links: accounts/context.ts sendAccessMail). Returns how many accounts that affects, counted in the same
  * transaction as the mark.
  */
 export async function abandonDomain(

@@ -1,4 +1,5 @@
 import type { Generated } from "kysely";
+import type { MailCoalesceTable } from "./schema-mail.js";
 import type {
   CriticalityRulesTable,
   DownloadMonthsTable,
@@ -285,6 +286,7 @@ export interface CliWebAuthTable {
 export interface Database {
   npm_scopes: NpmScopesTable;
   npm_scope_owners: NpmScopeOwnersTable;
+  mail_coalesce: MailCoalesceTable;
   recovery_requests: RecoveryRequestsTable;
   abandoned_email_domains: AbandonedEmailDomainsTable;
   prohibited_names: ProhibitedNamesTable;

@@ -1,9 +1,12 @@
 import type { DbExecutor } from "../db/index.js";
 import { newId } from "../lib/ids.js";
 
+export { COALESCE_WINDOW, claimMailSlot } from "./notify-once.js";
+
 /** Every kind of security event. Adding a type here is how a feature joins the history page. */
 export const EVENT_TYPES = {
   "account.created": "Account created",
+  "account.registration_attempt": "Someone tried to register a new account with this email address",
   "login.success": "Signed in",
   "login.failure": "Failed sign-in attempt",
   logout: "Signed out",
@@ -13,6 +16,9 @@ export const EVENT_TYPES = {
   "email.verified": "Email address verified",
   "email.change_requested": "Email change requested",
   "email.changed": "Email address changed",
+  // A reset, verification or email-change link was not mailed: the address's domain is abandoned.
+  "mail.refused_abandoned_domain":
+    "Mail with an account link not sent: the email domain was marked abandoned",
   "session.revoked": "Session signed out remotely",
   "sudo.entered": "Confirmed password for a sensitive action",
   "mfa.totp_added": "Authenticator app added",
@@ -65,6 +71,7 @@ export const EVENT_TYPES = {
   "recovery.approved": "Account recovery approved by an operator",
   "recovery.denied": "Account recovery denied by an operator",
   "recovery.cancelled": "Account recovery cancelled",
+  "recovery.stop_refused": "Wrong code entered to stop an account recovery",
   "recovery.completed": "Account recovered: factors reset, sessions and tokens revoked",
   // Operator actions on an account (src/admin); the admin audit log has the operator's side.
   "account.frozen": "Account frozen by an operator",

@@ -6,6 +6,8 @@ import { createOutboxMailer } from "./outbox.js";
 import { createSmtpMailer } from "./smtp.js";
 import type { Mailer, MailLogger } from "./types.js";
 
+export { emailDomain, isAbandoned } from "./abandoned.js";
+export { afterResponse, holdBackground, settleBackground } from "./background.js";
 export { findLink } from "./links.js";
 export { readOutbox } from "./outbox.js";
 export type { Mailer, MailLogger, MailMessage, OutboxMessage } from "./types.js";

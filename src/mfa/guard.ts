@@ -64,6 +64,7 @@ async function recordFailure(
       user,
       "A reused authenticator code was refused",
       "Someone entered an authenticator code that had already been used. If you did not just sign in twice, someone may have seen your code and your password.",
+      { once: "mfa.totp_replay" },
     );
   } else {
     await mfaEvent(deps.db, now, ctx, user, "mfa.failure", { factor: factor.kind });
@@ -78,6 +79,7 @@ async function recordFailure(
       user,
       "Many failed two-factor attempts",
       "There were several failed attempts to pass the second step of signing in to your account. Your password may be known to someone else: change it.",
+      { once: "mfa.failures_burst" },
     );
   }
 }

@@ -39,7 +39,7 @@ export {
 } from "./login.js";
 export { type MfaDeps, mfaEvent, mfaMail } from "./notify.js";
 export { mfaStatus, resetMfa, wipeFactors } from "./operator.js";
-export { RECOVERY_CODE_COUNT, remainingRecoveryCodes } from "./recovery-codes.js";
+export { RECOVERY_CODE_COUNT, remainingRecoveryCodes, spendRecoveryCode } from "./recovery-codes.js";
 export {
   checkRememberedBrowser,
   forgetBrowsers,
@@ -48,7 +48,7 @@ export {
   type RememberedBrowser,
 } from "./remembered.js";
 export { confirmSudoMfa } from "./sudo.js";
-export { otpauthUri, PERIOD_MS } from "./totp.js";
+export { otpauthUri, PERIOD_MS, verifyTotp } from "./totp.js";
 export {
   type AddedKey,
   finishKeyRegistration,

@@ -32,6 +32,10 @@ export const LIMITS = {
   recoveryUser: { points: 3, duration: 24 * 60 * 60 },
   recoveryIp: { points: 20, duration: 60 * 60 },
   recoveryProofIp: { points: 20, duration: 60 * 60 },
+  // Codes typed at /account/recovery/stop (no password there): counted per IP, never in the account's
+  // second-factor lockout, which a stranger could otherwise trip (issue 11 MEDIUM 7). Not per request
+  // either: whoever started a recovery could then spend the owner's budget for stopping it.
+  recoveryStopIp: { points: 10, duration: 60 * 60 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

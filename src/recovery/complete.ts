@@ -1,4 +1,10 @@
-import { getUser, issueLinkToken, revokeAllSessions, voidLinkTokens } from "../accounts/index.js";
+import {
+  getUser,
+  issueLinkToken,
+  revokeAllSessions,
+  sendAccessMail,
+  voidLinkTokens,
+} from "../accounts/index.js";
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { DAY, MINUTE } from "../lib/clock.js";
@@ -132,7 +138,14 @@ async function complete(deps: RecoveryDeps, r: RecoveryRequest, now: number): Pr
   const user = await getUser(deps.db, r.userId);
   if (user) {
     const link = `${deps.config.origin}/account/reset-password?token=${encodeURIComponent(result)}`;
-    await sendSafely(deps, completedMail(deps.config, r.email, user.username, link));
+    // Checked again at sending: the domain may have been marked since whyNot() read it.
+    await sendAccessMail(
+      deps,
+      {},
+      r.userId,
+      "recovery_reset",
+      completedMail(deps.config, r.email, user.username, link),
+    );
     for (const m of await coMaintainersOf(deps.db, r.userId))
       await sendSafely(deps, coMaintainerCompletedMail(deps.config, m.email, m.username, user.username));
   }

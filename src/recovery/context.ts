@@ -23,7 +23,11 @@ export function waitFor(deps: RecoveryDeps, critical: boolean): number {
   return critical ? deps.config.recoveryCriticalWaitMs : deps.config.recoveryWaitMs;
 }
 
-/** The page where the owner stops a recovery with any one factor, without the password. */
-export function stopLink(deps: RecoveryDeps, username: string): string {
-  return `${deps.config.origin}/account/recovery/stop?login=${encodeURIComponent(username)}`;
+/**
+ * The page where the owner stops a recovery with any one factor, without the password. The link names
+ * the request (sealed): the page checks codes only for a request that is open and only in a browser
+ * that received this link or started the recovery, so nobody can type codes there by username alone.
+ */
+export function stopLink(deps: RecoveryDeps, requestId: string): string {
+  return `${deps.config.origin}/account/recovery/stop?token=${encodeURIComponent(deps.keys.seal("recovery-stop-link", requestId))}`;
 }

@@ -1,19 +1,14 @@
 import type { DbExecutor } from "../db/index.js";
 import { recoveryErrors } from "./errors.js";
 
+// One check shared with the account mails (mail/abandoned.ts); re-exported for the recovery callers.
+export { emailDomain, isAbandoned } from "../mail/abandoned.js";
+
 export interface AbandonedDomain {
   domain: string;
   reason: string;
   markedBy: string;
   createdAt: number;
-}
-
-/** The domain part of an address, lower-cased, without a trailing dot (how DNS compares names). */
-export function emailDomain(email: string): string {
-  return email
-    .slice(email.lastIndexOf("@") + 1)
-    .toLowerCase()
-    .replace(/\.$/, "");
 }
 
 const DOMAIN = /^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
@@ -22,22 +17,6 @@ export function normalizeDomain(raw: string): string {
   const d = raw.trim().toLowerCase().replace(/^@/, "").replace(/\.$/, "");
   if (!DOMAIN.test(d)) throw recoveryErrors.DOMAIN_INVALID();
   return d;
-}
-
-/**
- * Whether recovery through this address is barred: its domain, or a parent of it, was marked
- * abandoned (a lapsed domain re-registered by someone else receives the account's mail: OpenSSF L2).
- */
-export async function isAbandoned(db: DbExecutor, email: string): Promise<boolean> {
-  const labels = emailDomain(email).split(".");
-  const candidates = labels.slice(0, -1).map((_, i) => labels.slice(i).join("."));
-  if (!candidates.length) return false;
-  const row = await db
-    .selectFrom("abandoned_email_domains")
-    .select("domain")
-    .where("domain", "in", candidates)
-    .executeTakeFirst();
-  return Boolean(row);
 }
 
 /** Marks a domain; returns false when it already was. Call in the transaction that audits it. */

@@ -23,6 +23,11 @@ export const recoveryErrors = catalogue({
     message:
       "This code is not valid for the account. Use a current authenticator code or an unused recovery code.",
   },
+  STOP_NEEDS_LINK: {
+    status: 403,
+    message:
+      "Open the stop link from the latest recovery email (or continue in the browser that started the recovery) first.",
+  },
   CANCEL_NEEDS_FACTOR: {
     status: 403,
     message:

@@ -17,6 +17,7 @@ export { recoveryErrors } from "./errors.js";
 export { coMaintainersOf } from "./people.js";
 export type { ObservedProofs } from "./proofs.js";
 export { confirmRecovery, peekConfirmation, requestRecovery } from "./start.js";
+export { openRequestOfStopLink, stopWithCode } from "./stop.js";
 export {
   getRequest,
   listRequests,

@@ -11,6 +11,7 @@ import {
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { newId } from "../lib/ids.js";
+import { afterResponse } from "../mail/index.js";
 import { type RecoveryDeps, sendSafely } from "./context.js";
 import { isAbandoned } from "./domains.js";
 import { recoveryErrors } from "./errors.js";
@@ -21,10 +22,16 @@ import { openRequestOf, transition } from "./store.js";
 /**
  * Step 1, no sign-in needed: mail a 10-minute, single-use link to the account's verified address. The
  * answer never says whether the account exists, is frozen, or has an abandoned email domain (that
- * would let anyone probe accounts); the refusals are recorded as events instead.
+ * would let anyone probe accounts); the refusals are recorded as events instead. Only the per-IP limit
+ * runs before the answer: the lookup and everything that depends on it run after it, so real and
+ * unknown accounts answer in the same time (issue 11 MEDIUM 12).
  */
 export async function requestRecovery(deps: RecoveryDeps, ctx: RequestContext, login: string): Promise<void> {
   await deps.limits.consume("recoveryIp", ctx.ip ?? "");
+  afterResponse(deps.log, "account recovery mail", () => mailConfirmation(deps, ctx, login));
+}
+
+async function mailConfirmation(deps: RecoveryDeps, ctx: RequestContext, login: string): Promise<void> {
   const user = await getUserByLogin(deps.db, login);
   if (!user) return;
   try {

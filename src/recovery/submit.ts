@@ -58,7 +58,7 @@ export async function submitProofs(
         queuedMail(deps.config, r.email, user.username, {
           ip: r.requesterIp,
           cancelLink: cancelLink(deps, r.id),
-          stopLink: stopLink(deps, user.username),
+          stopLink: stopLink(deps, r.id),
         }),
       );
   }
@@ -79,7 +79,7 @@ export async function announceWait(deps: RecoveryDeps, r: RecoveryRequest): Prom
         .map((p) => PROOF_LABELS[p.kind])
         .concat(r.approvedBy ? ["approved by an operator"] : []),
       cancelLink: cancelLink(deps, r.id),
-      stopLink: stopLink(deps, user.username),
+      stopLink: stopLink(deps, r.id),
     }),
   );
   for (const m of await coMaintainersOf(deps.db, r.userId)) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type App, buildApp } from "../app.js";
 import { type Config, loadConfig } from "../config.js";
 import { ManualClock } from "../lib/clock.js";
-import { type OutboxMessage, readOutbox } from "../mail/index.js";
+import { type OutboxMessage, readOutbox, settleBackground } from "../mail/index.js";
 import { createPgSchema, type DbKind } from "./databases.js";
 
 export interface TestApp extends App {
@@ -40,7 +40,11 @@ export async function createTestApp(
     ...built,
     clock,
     dataDir,
-    outbox: () => readOutbox(join(dataDir, "outbox")),
+    // Mail queued after a response (mail/background.ts) is part of what a test expects to find.
+    outbox: async () => {
+      await settleBackground();
+      return readOutbox(join(dataDir, "outbox"));
+    },
     close: async () => {
       await built.app.close();
       await pgSchema?.drop();

@@ -20,7 +20,10 @@ function MarkForm(p: { ctx: PageContext; s: DomainsPageState }) {
       <h2 id="mark-h">Mark a domain abandoned</h2>
       <p>
         When a domain's registration lapses, whoever registers it next receives its mail. Addresses at a
-        marked domain, and at its subdomains, can no longer recover an account.
+        marked domain, and at its subdomains, can no longer recover an account, and no mail that grants access
+        goes to them: no password-reset, email-verification or email-change links (each refusal is recorded in
+        the account's security history). Their owners must change their address while signed in, or ask the
+        operators.
       </p>
       {p.s.preview && (
         <p class="alert info" id="preview">

@@ -21,6 +21,7 @@ import * as m007 from "./007_giveaway.js";
 import * as m008 from "./008_recovery_admin.js";
 import * as m009 from "./009_npm_scopes.js";
 import * as m011 from "./011_hardening.js";
+import * as m013 from "./013_mail_coalesce.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   "008_recovery_admin": m008,
   "009_npm_scopes": m009,
   "011_hardening": m011,
+  "013_mail_coalesce": m013,
 };

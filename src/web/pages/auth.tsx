@@ -100,7 +100,7 @@ export function ForgotPasswordPage(ctx: PageContext, s: FormState & { sent?: boo
     <div class="card narrow">
       <h1>Reset your password</h1>
       {s.sent ? (
-        <p role="status">
+        <p role="status" id="reset-sent">
           If an account matches, we have sent a link to its email address. It works for one hour, once.
         </p>
       ) : (

@@ -206,7 +206,8 @@ export function CancelByLinkPage(
 
 /**
  * Stop a recovery with any one factor, no password needed: the key button (script), or a code from the
- * authenticator app or a recovery code.
+ * authenticator app or a recovery code. Shown only for an open request reached through its stop link
+ * (or in the browser that started it); `login` is then the account's username.
  */
 export function StopRecoveryPage(ctx: PageContext, s: FormState & { login: string; done?: boolean }) {
   if (s.done)
@@ -227,10 +228,11 @@ export function StopRecoveryPage(ctx: PageContext, s: FormState & { login: strin
         Prove one of your factors — no password needed — and the open recovery request is cancelled at once.
       </p>
       {!s.login ? (
-        <form method="get" action="/account/recovery/stop" class="form">
-          <Field name="login" label="Username or email address" autocomplete="username" maxlength={254} />
-          <Submit>Continue</Submit>
-        </form>
+        <p id="stop-needs-link">
+          Use the stop link in the latest recovery email about your account: it works while the request is
+          open. Without it, sign in with a factor and cancel from your account page, or contact the registry
+          operators.
+        </p>
       ) : (
         <>
           <section class="factor" aria-labelledby="stop-key-h">
@@ -246,6 +248,9 @@ export function StopRecoveryPage(ctx: PageContext, s: FormState & { login: strin
           <section class="factor" aria-labelledby="stop-code-h">
             <h2 id="stop-code-h">Authenticator app or recovery code</h2>
             <Form action="/account/recovery/stop" csrf={ctx.csrf} label="Stop with a code">
+              <p>
+                Account: <strong>{s.login}</strong>
+              </p>
               <input type="hidden" name="login" value={s.login} />
               <Field
                 name="code"

@@ -3,7 +3,7 @@ import {
   checkResetToken,
   confirmEmailChange,
   logout,
-  registerUser,
+  registerOrTellOwner,
   requestPasswordReset,
   resetPassword,
   startSession,
@@ -36,7 +36,16 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
     const form = readForm(req, ["username", "email", "password"]);
     const ctx = requestContext(req);
     try {
-      const user = await registerUser(deps, ctx, form);
+      const user = await registerOrTellOwner(deps, ctx, form);
+      if (!user) {
+        // The address belongs to someone else, who gets a mail instead; this page must not say so
+        // (issue 11 MEDIUM 12), so it gives the same next step as a new account: check your mail.
+        setFlash(deps, reply, {
+          kind: "success",
+          message: `We sent a message to ${form.email.trim()}. Follow it to continue.`,
+        });
+        return reply.redirect("/account/", 303);
+      }
       const { cookie } = await startSession(deps, ctx, user, "registration", req.auth?.cookie);
       setSessionCookie(reply, cookie);
       markSeen(deps, req, reply, user.id);

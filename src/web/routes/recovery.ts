@@ -1,21 +1,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { getUser, getUserByLogin } from "../../accounts/index.js";
+import { getUser } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
 import { isAppError } from "../../lib/errors.js";
-import { checkGuessable, checkRememberedBrowser } from "../../mfa/index.js";
+import { checkRememberedBrowser } from "../../mfa/index.js";
 import {
   cancelAsOwner,
   cancelByLink,
   confirmRecovery,
   type ObservedProofs,
+  OPEN_STATES,
   openRequestOf,
+  openRequestOfStopLink,
   peekConfirmation,
   type RecoveryRequest,
   recoveryErrors,
   requestForBrowser,
   requestOfCancelLink,
   requestRecovery,
-  stopWithFactor,
+  stopWithCode,
   submitProofs,
   waitFor,
 } from "../../recovery/index.js";
@@ -234,41 +236,43 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: Deps): void {
   });
 
   const stopTitle = "Stop a recovery of your account";
+  /** The open request this browser may stop: from the mailed stop link, or the one it started. */
+  const stopRequest = async (req: FastifyRequest): Promise<RecoveryRequest | null> => {
+    const token = queryParam(req, "token");
+    if (token) return openRequestOfStopLink(deps, token);
+    const r = await browserRequest(req);
+    return r && OPEN_STATES.includes(r.state) ? r : null;
+  };
   app.get("/account/recovery/stop", async (req, reply) => {
-    const login = queryParam(req, "login").trim().slice(0, 254);
     if (queryParam(req, "done") === "1")
       return sendPage(deps, req, reply, "Recovery stopped", (c) =>
         StopRecoveryPage(c, { login: "", done: true }),
       );
-    const user = login ? await getUserByLogin(deps.db, login) : null;
-    // Unknown accounts get the same page; their key button then simply finds no key.
-    reply.setCookie(
-      stopCookieName(deps),
-      deps.keys.seal("recovery-stop", user?.id ?? "-"),
-      cookieOptions(deps, 900),
-    );
-    return sendPage(deps, req, reply, stopTitle, (c) => StopRecoveryPage(c, { login }));
+    const r = await stopRequest(req);
+    const user = r ? await getUser(deps.db, r.userId) : null;
+    if (!r || !user) {
+      reply.clearCookie(stopCookieName(deps), { path: "/" });
+      return sendPage(
+        deps,
+        req,
+        reply,
+        stopTitle,
+        (c) => StopRecoveryPage(c, { login: "", error: recoveryErrors.STOP_NEEDS_LINK().message }),
+        403,
+      );
+    }
+    // The code form and the key button (webauthn.ts) act on the account this cookie names, for 15 min.
+    reply.setCookie(stopCookieName(deps), deps.keys.seal("recovery-stop", user.id), cookieOptions(deps, 900));
+    return sendPage(deps, req, reply, stopTitle, (c) => StopRecoveryPage(c, { login: user.username }));
   });
   app.post("/account/recovery/stop", async (req, reply) => {
     const form = readForm(req, ["login", "code"]);
-    const code = form.code.replace(/\s+/g, "");
+    const raw = req.cookies[stopCookieName(deps)];
+    const userId = raw ? deps.keys.unseal("recovery-stop", raw) : null;
     try {
-      const user = await getUserByLogin(deps.db, form.login);
-      if (!user || !code) throw recoveryErrors.STOP_CODE_INVALID();
-      const factor = /^\d{6}$/.test(code)
-        ? { kind: "totp" as const, code }
-        : { kind: "recovery" as const, code };
-      const ctx = requestContext(req);
-      const { method } = await checkGuessable(deps, ctx, user, factor).catch((e: unknown) => {
-        // The factor checker names the field it knows; on this page there is one code field.
-        if (isAppError(e) && e.status < 500 && e.status !== 429)
-          throw recoveryErrors.STOP_CODE_INVALID(e.message);
-        throw e;
-      });
-      if (!(await stopWithFactor(deps, ctx, user.id, method)))
-        throw recoveryErrors.REQUEST_CLOSED(
-          "There is no open recovery request for this account: nothing to stop.",
-        );
+      // Fail closed: no stop link or recovery cookie in this browser, no code is checked at all.
+      if (!userId || userId === "-") throw recoveryErrors.STOP_NEEDS_LINK();
+      await stopWithCode(deps, requestContext(req), userId, form.code);
       return reply.redirect("/account/recovery/stop?done=1", 303);
     } catch (e) {
       const { state, status } = formFailure(e, reply, { login: form.login });
@@ -277,7 +281,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: Deps): void {
         req,
         reply,
         stopTitle,
-        (c) => StopRecoveryPage(c, { ...state, login: form.login }),
+        (c) => StopRecoveryPage(c, { ...state, login: userId && userId !== "-" ? form.login : "" }),
         status,
       );
     }
