@@ -232,7 +232,7 @@ describe.each(backends())("amplification on %s", (backend) => {
           const res = await fetch(legacy(t), {
             method: "POST",
             headers: { ...headers, authorization: uploadAuth(t) },
-            body: payload,
+            body: new Uint8Array(payload),
           });
           await res.arrayBuffer();
           return res.status;
