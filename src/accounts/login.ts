@@ -39,18 +39,17 @@ export async function checkPasswordLogin(
   login: string,
   password: string,
 ): Promise<User> {
+  // Points are spent before any work (lookup, argon2) and given back on success: a parallel burst
+  // cannot slip past a count that is only raised after each slow failure (issue 11, item 6).
+  const attempt = await deps.limits.attempt([["loginIp", ctx.ip]]);
   const candidate = await findForLogin(deps.db, login);
   // The account budget is keyed by the account, not by what was typed, so "alice" and her email
   // share one budget; unknown names get a budget of their own so probing them costs the same.
   const accountKey =
     candidate?.id ?? (login.includes("@") ? canonicalEmail(login) : canonicalUsername(login));
-  await deps.limits.check("loginIp", ctx.ip);
-  await deps.limits.check("loginUser", accountKey);
+  await attempt.add("loginUser", accountKey);
   const now = deps.clock.now();
   const fail = async (reason: string) => {
-    // Only failures are counted: the real owner signing in is never charged for it.
-    await deps.limits.penalize("loginIp", ctx.ip);
-    await deps.limits.penalize("loginUser", accountKey);
     if (candidate)
       await recordEvent(deps.db, now, ctx, { type: "login.failure", userId: candidate.id, data: { reason } });
   };
@@ -67,6 +66,8 @@ export async function checkPasswordLogin(
     await fail("frozen");
     throw accountErrors.ACCOUNT_FROZEN();
   }
+  // Only failures are counted: the real owner signing in is never charged for it.
+  await attempt.refund();
   const { passwordHash: _, ...user } = candidate;
   return user;
 }

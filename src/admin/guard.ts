@@ -1,60 +1,82 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../deps.js";
+import { AppError } from "../lib/errors.js";
 import { factorSummary } from "../mfa/index.js";
 import { sendPage, type WebAuth } from "../web/index.js";
 import { ConsoleRefusedPage } from "./pages/layout.js";
 
+/** Why a request may not act as an operator; `null` means it may. */
+export type AdminRefusal = "signed-out" | "not-admin" | "no-key" | "weak-session";
+
 /**
- * The console is for admins signed in with a phishing-resistant factor (OpenSSF L3; an operator's
- * account is the most valuable account on the registry, so a phished TOTP code must not open it).
- * Returns the admin, or sends the refusal and returns null. Fails closed: anything unexpected refuses.
+ * The one decision for every operator surface (console pages and the /api/ JSON endpoints alike):
+ * an admin account, with a security key enrolled, in a session signed in with it (OpenSSF L3; an
+ * operator's account is the most valuable account on the registry, so a phished password or relayed
+ * TOTP code must not open it — issue 11, item 8). Fails closed: anything unexpected refuses.
+ */
+export async function adminRefusal(
+  deps: Deps,
+  auth: WebAuth | null | undefined,
+): Promise<AdminRefusal | null> {
+  if (!auth) return "signed-out";
+  if (auth.user.isAdmin !== true) return "not-admin";
+  const factors = await factorSummary(deps.db, auth.user.id);
+  if (!factors.keys.length) return "no-key";
+  if (auth.session.phishingResistant !== true) return "weak-session";
+  return null;
+}
+
+/**
+ * The console's dialect of that decision: returns the admin, or sends the refusal page (or the
+ * sign-in redirect) and returns null.
  */
 export async function admitAdmin(
   deps: Deps,
   req: FastifyRequest,
   reply: FastifyReply,
 ): Promise<WebAuth | null> {
-  const auth = req.auth;
-  if (!auth) {
+  const refusal = await adminRefusal(deps, req.auth);
+  if (refusal === null && req.auth) return req.auth;
+  if (refusal === "signed-out" || !req.auth) {
     await reply.redirect(`/account/login?next=${encodeURIComponent(req.url)}`, 303);
     return null;
   }
-  if (!auth.user.isAdmin) {
-    // The same 404 as any unknown page: the console's existence is not advertised to everyone.
-    await sendPage(
-      deps,
-      req,
-      reply,
-      "Page not found",
-      (c) => ConsoleRefusedPage(c, { reason: "not-admin" }),
-      404,
-    );
-    return null;
-  }
-  const factors = await factorSummary(deps.db, auth.user.id);
-  if (!factors.keys.length) {
-    await sendPage(
-      deps,
-      req,
-      reply,
-      "Security key required",
-      (c) => ConsoleRefusedPage(c, { reason: "no-key" }),
+  // Not an admin: the same 404 as any unknown page, the console's existence is not advertised.
+  const notAdmin = refusal === "not-admin";
+  await sendPage(
+    deps,
+    req,
+    reply,
+    notAdmin ? "Page not found" : "Security key required",
+    (c) => ConsoleRefusedPage(c, { reason: refusal ?? "not-admin" }),
+    notAdmin ? 404 : 403,
+  );
+  return null;
+}
+
+const API_REFUSALS: Record<AdminRefusal, () => AppError> = {
+  "signed-out": () =>
+    new AppError(401, "SIGN_IN_REQUIRED", "Sign in as an administrator with your security key."),
+  "not-admin": () => new AppError(403, "ADMIN_ONLY", "Only administrators can do this."),
+  "no-key": () =>
+    new AppError(
       403,
-    );
-    return null;
-  }
-  if (!auth.session.phishingResistant) {
-    await sendPage(
-      deps,
-      req,
-      reply,
-      "Security key required",
-      (c) => ConsoleRefusedPage(c, { reason: "weak-session" }),
+      "SECURITY_KEY_REQUIRED",
+      "Operator actions need a security key or passkey on your account: add one, then sign in with it.",
+    ),
+  "weak-session": () =>
+    new AppError(
       403,
-    );
-    return null;
-  }
-  return auth;
+      "SECURITY_KEY_SESSION_REQUIRED",
+      "This session was not signed in with a security key or passkey: sign in with your key.",
+    ),
+};
+
+/** The JSON dialect of the same decision, for /api/ operator endpoints: the admin, or a 401/403 error. */
+export async function requireApiAdmin(deps: Deps, req: FastifyRequest): Promise<WebAuth> {
+  const refusal = await adminRefusal(deps, req.auth);
+  if (refusal !== null || !req.auth) throw API_REFUSALS[refusal ?? "signed-out"]();
+  return req.auth;
 }
 
 /** The admin of a console request (set by the scope's preHandler, so handlers never see null). */

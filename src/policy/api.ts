@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { requireApiAdmin } from "../admin/guard.js";
 import type { Deps } from "../deps.js";
 import { AppError } from "../lib/errors.js";
 import { simulate, simulationInput } from "./simulate.js";
@@ -6,13 +7,12 @@ import { simulate, simulationInput } from "./simulate.js";
 /**
  * Wharf's JSON API for operators: `POST /api/policy/simulate` with the simulation's parameters
  * ({ ecosystem, top | topK | threshold, windowDays, strength, sticky, phases }) answers what
- * `wharf policy simulate --json` prints. Admins only (the signed-in session of an admin account).
+ * `wharf policy simulate --json` prints. Operators only, under the console's guard (admin + a session
+ * signed in with a security key): it reads every maintainer's factors. Read-only, so no audit entry.
  */
 export function registerPolicyApi(app: FastifyInstance, deps: Deps): void {
   app.post("/api/policy/simulate", async (req, reply) => {
-    if (!req.auth) throw new AppError(403, "ADMIN_ONLY", "Sign in as an administrator to run simulations.");
-    if (!req.auth.user.isAdmin)
-      throw new AppError(403, "ADMIN_ONLY", "Only administrators can run simulations.");
+    await requireApiAdmin(deps, req);
     // A JSON body cannot be sent cross-site without a CORS preflight, which Wharf never grants: that,
     // not a CSRF token, is what keeps other sites from making a signed-in admin's browser call this.
     if (!String(req.headers["content-type"] ?? "").startsWith("application/json"))

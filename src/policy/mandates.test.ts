@@ -246,8 +246,26 @@ describe("the mandates JSON API", () => {
         { username: "joe", email: "joe@example.com", password: "correct horse battery", verified: true },
         { viaOperator: true },
       );
+      // The operator guard wants a security key on the account and a session signed in with it.
+      await t.deps.db
+        .insertInto("webauthn_credentials")
+        .values({
+          id: "key-ops",
+          user_id: ops.id,
+          credential_id: "cred-ops",
+          public_key: "!",
+          counter: 0,
+          transports: "[]",
+          aaguid: "00000000-0000-0000-0000-000000000000",
+          backup_eligible: 0,
+          backup_state: 0,
+          is_passkey: 0,
+          label: "key",
+          created_at: t.clock.now(),
+        })
+        .execute();
       const cookie = async (id: string) =>
-        `wharf_session=${(await startSession(t.deps, { ip: "127.0.0.1" }, (await getUser(t.deps.db, id))!, "password")).cookie}`;
+        `wharf_session=${(await startSession(t.deps, { ip: "127.0.0.1" }, (await getUser(t.deps.db, id))!, { method: "webauthn", phishingResistant: true })).cookie}`;
       const admin = await cookie(ops.id);
       const json = { "content-type": "application/json" };
       const spec = {
@@ -257,6 +275,7 @@ describe("the mandates JSON API", () => {
         noticeAt: "2027-01-01",
         warnAt: "2027-02-01",
         enforceAt: "2027-03-01",
+        reason: "Roll-out plan approved in ticket OPS-1",
       };
       const nope = await t.app.inject({
         method: "POST",
@@ -301,7 +320,7 @@ describe("the mandates JSON API", () => {
         (
           await t.app.inject({
             method: "DELETE",
-            url: `/api/policy/mandates/${id}`,
+            url: `/api/policy/mandates/${id}?reason=${encodeURIComponent("Superseded by OPS-2")}`,
             headers: { cookie: admin },
           })
         ).statusCode,

@@ -28,7 +28,7 @@ describe.each(testDatabases())("simulation (%s)", (kind) => {
     const both = await quickUser(db, NOW, { username: "both", mfa: "both", verified: false });
     const frozen = await quickUser(db, NOW, { username: "frozen", frozen: true });
     regular = await quickUser(db, NOW, { username: "regular", mfa: "totp" });
-    admin = await quickUser(db, NOW, { username: "root", admin: true });
+    admin = await quickUser(db, NOW, { username: "root", admin: true, mfa: "key" });
     const people: Record<string, string[]> = {
       a: [none, totp],
       b: [key, both],
@@ -88,16 +88,19 @@ describe.each(testDatabases())("simulation (%s)", (kind) => {
 
   it("answers POST /api/policy/simulate for admins only", async () => {
     if (!t.app.hasRoute({ method: "POST", url: "/api/policy/simulate" })) registerPolicyApi(t.app, t.deps);
-    const cookie = async (userId: string) => {
-      const s = await createSession(t.deps.db, NOW, { idleMs: DAY, maxMs: DAY }, userId, {});
+    const cookie = async (userId: string, phishingResistant = false) => {
+      const proof = { method: phishingResistant ? "webauthn" : "password", phishingResistant };
+      const s = await createSession(t.deps.db, NOW, { idleMs: DAY, maxMs: DAY }, userId, {}, { proof });
       return `wharf_session=${s.cookie}`;
     };
     const post = (payload: unknown, headers: Record<string, string> = {}) =>
       t.app.inject({ method: "POST", url: "/api/policy/simulate", payload: payload as object, headers });
     const body = { ecosystem: "pypi", topK: 3, windowDays: 30 };
-    expect((await post(body)).statusCode).toBe(403);
+    expect((await post(body)).statusCode).toBe(401);
     expect((await post(body, { cookie: await cookie(regular) })).statusCode).toBe(403);
-    const adminCookie = await cookie(admin);
+    // The console's guard: an admin's password alone (no security-key session) is not enough.
+    expect((await post(body, { cookie: await cookie(admin) })).statusCode).toBe(403);
+    const adminCookie = await cookie(admin, true);
     const ok = await post(body, { cookie: adminCookie });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ cohort_size: 3, maintainers: 4, compliant_any: 3 });

@@ -44,14 +44,28 @@ export interface RateLimiters {
   /** Spends one point of `name` for `key`; throws 429 with Retry-After once the budget is spent. */
   consume(name: LimitName, key: string): Promise<void>;
   /**
-   * Throws 429 if `key` has already spent its budget, without spending anything. With `penalize`,
-   * this counts failures only: a user who types the right password is never charged for it.
+   * Opens a guess (password, second factor): spends one point of every budget BEFORE the guess is
+   * checked, so a burst sent in parallel cannot all pass a look at the count before the first failure
+   * is recorded (issue 11, item 6: 256 password guesses got through a limit of 10). Throws 429 if a
+   * budget is spent; the caller gives the points back with `refund()` once the guess turns out right.
    */
-  check(name: LimitName, key: string): Promise<void>;
-  /** Spends one point without throwing (a failure is recorded even on the attempt that hits the cap). */
-  penalize(name: LimitName, key: string): Promise<void>;
+  attempt(budgets: readonly Budget[]): Promise<Attempt>;
   /** Forgets `key`'s count, e.g. after the real user proved themselves. */
   reset(name: LimitName, key: string): Promise<void>;
+}
+
+export type Budget = readonly [name: LimitName, key: string];
+
+export interface Attempt {
+  /**
+   * Spends one more budget whose key is only known after a cheap lookup (the account behind a login).
+   * On 429 the points this attempt already spent are given back: nothing was checked.
+   */
+  add(name: LimitName, key: string): Promise<void>;
+  /** The guess was right: only failures count, so the real owner is never charged for signing in. */
+  refund(): Promise<void>;
+  /** Whether this attempt spent the last point of `name`: the one moment to tell the owner of a burst. */
+  exhausted(name: LimitName): boolean;
 }
 
 /**
@@ -77,27 +91,49 @@ export function createRateLimiters(opts: { redis?: Redis; prefix: string }): Rat
         throw e instanceof RateLimiterRes ? limited(e) : unavailable();
       }
     },
-    async check(name, key) {
-      let res: RateLimiterRes | null;
-      try {
-        res = await limiters.get(name)!.get(key.toLowerCase());
-      } catch {
-        throw unavailable();
-      }
-      // An expired window can still be in memory until its timer fires; it no longer counts.
-      if (res && res.msBeforeNext > 0 && res.consumedPoints >= LIMITS[name].points) throw limited(res);
-    },
-    async penalize(name, key) {
-      try {
-        await limiters.get(name)!.penalty(key.toLowerCase(), 1);
-      } catch (e) {
-        if (!(e instanceof RateLimiterRes)) throw unavailable();
-      }
+    async attempt(budgets) {
+      const spent: Spent[] = [];
+      const attempt: Attempt = {
+        async add(name, key) {
+          const k = key.toLowerCase();
+          try {
+            const res = await limiters.get(name)!.consume(k);
+            spent.push({ name, key: k, endsAt: Date.now() + res.msBeforeNext, left: res.remainingPoints });
+          } catch (e) {
+            await giveBack(spent.splice(0));
+            throw e instanceof RateLimiterRes ? limited(e) : unavailable();
+          }
+        },
+        refund: () => giveBack(spent.splice(0)),
+        exhausted: (name) => spent.some((s) => s.name === name && s.left === 0),
+      };
+      for (const [name, key] of budgets) await attempt.add(name, key);
+      return attempt;
     },
     async reset(name, key) {
       await limiters.get(name)!.delete(key.toLowerCase());
     },
   };
+
+  async function giveBack(points: Spent[]): Promise<void> {
+    for (const p of points) {
+      // A point spent in a window that has since ended is gone with it; giving it back now would
+      // start the next window below zero (a bonus guess for whoever times the boundary).
+      if (Date.now() >= p.endsAt) continue;
+      try {
+        await limiters.get(p.name)!.reward(p.key, 1);
+      } catch {
+        // The store is down: the point stays spent, which errs on the side of the limit.
+      }
+    }
+  }
+}
+
+interface Spent {
+  name: LimitName;
+  key: string;
+  endsAt: number;
+  left: number;
 }
 
 function limited(res: RateLimiterRes): AppError {
