@@ -59,7 +59,7 @@ describe.each(testDatabases())("project creation races (%s)", (kind) => {
     // The creation budget is not what this test is about: 200 projects each.
     const deps: Deps = {
       ...t.deps,
-      limits: { ...t.deps.limits, consume: async () => {}, check: async () => {} },
+      limits: { ...t.deps.limits, consume: async () => {}, ensureLeft: async () => {} },
     };
     const results: string[][] = [];
     for (let batch = 0; batch < 200; batch += 25) {

@@ -121,7 +121,7 @@ async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): 
   if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
   if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
   // Refuse an exhausted budget before storing the blob; the point itself is spent at commit (below).
-  if (!existing) await deps.limits.check("projectCreateUser", input.actor.userId);
+  if (!existing) await deps.limits.ensureLeft("projectCreateUser", input.actor.userId);
 
   const blobKey = blobKeyFor(input.ecosystem, input.file.sha256, input.file.filename);
   const metadataBlobKey = input.coreMetadata ? `${blobKey}.metadata` : null;

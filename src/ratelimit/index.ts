@@ -50,6 +50,12 @@ export interface RateLimiters {
    * budget is spent; the caller gives the points back with `refund()` once the guess turns out right.
    */
   attempt(budgets: readonly Budget[]): Promise<Attempt>;
+  /**
+   * Throws 429 if `key` has already spent `name`, spending nothing. Only an early way out before costly
+   * work whose point is then spent atomically with `consume` where it is decided (project creation
+   * spends at commit); never the guard of a guess — that is `attempt`.
+   */
+  ensureLeft(name: LimitName, key: string): Promise<void>;
   /** Forgets `key`'s count, e.g. after the real user proved themselves. */
   reset(name: LimitName, key: string): Promise<void>;
 }
@@ -109,6 +115,16 @@ export function createRateLimiters(opts: { redis?: Redis; prefix: string }): Rat
       };
       for (const [name, key] of budgets) await attempt.add(name, key);
       return attempt;
+    },
+    async ensureLeft(name, key) {
+      let res: RateLimiterRes | null;
+      try {
+        res = await limiters.get(name)!.get(key.toLowerCase());
+      } catch {
+        throw unavailable();
+      }
+      // An expired window can still be in memory until its timer fires; it no longer counts.
+      if (res && res.msBeforeNext > 0 && res.consumedPoints >= LIMITS[name].points) throw limited(res);
     },
     async reset(name, key) {
       await limiters.get(name)!.delete(key.toLowerCase());
