@@ -6,7 +6,7 @@ import { normalizeName } from "./names.js";
 import { canonicalVersion } from "./version.js";
 
 // The bounds are shared with npm publish (one ratio rule for every archive the registry inflates).
-export { type ArchiveLimits, ARCHIVE_LIMITS as LIMITS } from "../../../lib/archive-limits.js";
+export { ARCHIVE_LIMITS as LIMITS, type ArchiveLimits } from "../../../lib/archive-limits.js";
 
 export interface InspectOptions {
   /**
