@@ -124,7 +124,7 @@ export async function handlePublish(
   const dist = (manifest.dist ?? {}) as Record<string, unknown>;
   checkIntegrity(dist.integrity, dist.shasum, d);
   // Inflating and reading the tarball is the costly step: at most a few at a time per user.
-  const inspected = await withInspectionSlot(auth.user.id, inspectTarball, bytes, {});
+  const inspected = await withInspectionSlot(auth.user.id, inspectTarball, bytes);
   const inner = inspected.packageJson;
   if (
     inner.name !== name.name ||
