@@ -99,6 +99,28 @@ describe.skipIf(missing(SUITE, "npm", "script"))(SUITE, () => {
     expect(again.output).toMatch(/cannot publish over the previously published version/);
   }, 120_000);
 
+  it("publishes what npm normalizes (bin string, .bin-prefixed script, a binding.gyp that `files` leaves out) and serves the tarball's install fields", async () => {
+    const dir = packageDir(work, "wharf-e2e-native", "1.0.0", {
+      bin: "./cli.js",
+      scripts: { postinstall: "node_modules/.bin/echo-ok", test: "node index.js" },
+      dependencies: { "wharf-e2e-demo": "^1.0.0" },
+      files: ["index.js", "cli.js"],
+    });
+    writeFileSync(join(dir, "cli.js"), "#!/usr/bin/env node\n");
+    writeFileSync(join(dir, "binding.gyp"), "{}");
+    ok(await alice.run(["publish", "--ignore-scripts"], { cwd: dir }));
+    const res = await fetch(`${server.origin}/npm/wharf-e2e-native`, {
+      headers: { accept: "application/vnd.npm.install-v1+json" },
+    });
+    const v = (await res.json()).versions["1.0.0"];
+    expect(v.bin).toEqual({ "wharf-e2e-native": "cli.js" });
+    expect(v.dependencies).toEqual({ "wharf-e2e-demo": "^1.0.0" });
+    // postinstall from the tarball; no node-gyp install, as binding.gyp is not in the tarball.
+    expect(v.hasInstallScript).toBe(true);
+    const full = await (await fetch(`${server.origin}/npm/wharf-e2e-native`)).json();
+    expect(full.versions["1.0.0"].scripts).toEqual({ postinstall: "echo-ok", test: "node index.js" });
+  }, 120_000);
+
   it("dist-tag add/ls/rm and deprecate", async () => {
     ok(
       await alice.run(["publish", "--tag", "next"], {

@@ -10,6 +10,18 @@ export const npmErrors = catalogue({
   BODY_INVALID: { status: 400, message: "The request body is not what the npm client sends." },
   NAME_MISMATCH: { status: 400, message: "The package name in the URL and in the body differ." },
   ATTACHMENT_INVALID: { status: 400, message: "The package tarball could not be read." },
+  TARBALL_UNSAFE: {
+    status: 400,
+    message: "The tarball holds a member npm pack never writes (an unsafe path, a link or a duplicate).",
+  },
+  TARBALL_TOO_LARGE: {
+    status: 400,
+    message: "The tarball unpacks to more than this registry accepts (possible gzip bomb).",
+  },
+  MANIFEST_MISMATCH: {
+    status: 400,
+    message: "The manifest sent does not match the tarball's package.json; publish with npm publish.",
+  },
   NOT_GZIP: { status: 400, message: "The attachment is not a gzip-compressed tarball." },
   INTEGRITY_MISMATCH: {
     status: 400,

@@ -10,6 +10,7 @@ import {
   type Release,
 } from "../../packages/index.js";
 import { type Rendered, rendered } from "./cache.js";
+import { servedDist } from "./manifest.js";
 import { type PackageName, parsePackageName, tarballBasename, tarballUrl } from "./names.js";
 
 export const FULL_TYPE = "application/json";
@@ -49,14 +50,13 @@ const maintainers = (v: PackageView) => v.members.map((m) => ({ name: m.username
 /** One version's manifest as clients expect it: stored fields plus computed id and tarball URL. */
 function manifest(origin: string, v: PackageView, r: Release): Record<string, unknown> {
   const m = r.metadata;
-  const dist = (m.dist ?? {}) as Record<string, unknown>;
   return {
     ...m,
     name: v.project.name,
     version: r.version,
     _id: `${v.project.name}@${r.version}`,
     maintainers: maintainers(v),
-    dist: { ...dist, tarball: tarballUrl(origin, v.name, r.version) },
+    dist: servedDist(m.dist, tarballUrl(origin, v.name, r.version)),
   };
 }
 
@@ -121,7 +121,7 @@ const ABBREVIATED_FIELDS = [
 
 function hasInstallScript(m: Record<string, unknown>): boolean {
   const s = (m.scripts ?? {}) as Record<string, unknown>;
-  return Boolean(s.preinstall || s.install || s.postinstall);
+  return Boolean(s.preinstall || s.install || s.postinstall) || m.hasInstallScript === true;
 }
 
 export function renderAbbreviated(origin: string, v: PackageView): Rendered {

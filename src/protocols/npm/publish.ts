@@ -10,10 +10,12 @@ import {
   findRelease,
   publishFile,
   putDistTag,
+  withInspectionSlot,
 } from "../../packages/index.js";
 import { decide } from "../../policy/index.js";
 import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
+import { checkManifestMatches, computedDist, INSTALL_FIELDS, installFields } from "./manifest.js";
 import { journalFilename, type PackageName, ultranormalizePackageName } from "./names.js";
 import { revOf } from "./packument.js";
 import { checkDistTag, checkScopeClaim } from "./rules.js";
@@ -42,13 +44,24 @@ const MB = 1024 * 1024;
 const DROPPED =
   /^_(?!(nodeVersion|npmVersion|hasShrinkwrap|npmOperationalInternal)$)|^(readme|readmeFilename|maintainers|deprecated)$/;
 
-/** The version manifest as stored: the client's package.json fields minus install-local and computed ones. */
-function storedManifest(m: Record<string, unknown>, publisher: string): Record<string, unknown> {
+const INSTALL = new Set<string>(INSTALL_FIELDS);
+
+/**
+ * The version manifest as stored: the client's descriptive fields (description, license, repository,
+ * ...) minus install-local ones, the install-relevant fields from the tarball, and only the dist
+ * fields the registry computed — a publisher's `dist.signatures` or `dist.attestations` would be
+ * served as if the registry had signed.
+ */
+function storedManifest(
+  m: Record<string, unknown>,
+  publisher: string,
+  fromTarball: Record<string, unknown>,
+  dist: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(m)) if (!DROPPED.test(k)) out[k] = v;
-  const dist = (m.dist ?? {}) as Record<string, unknown>;
-  const { tarball: _t, ...keep } = dist;
-  out.dist = keep;
+  for (const [k, v] of Object.entries(m)) if (!DROPPED.test(k) && !INSTALL.has(k)) out[k] = v;
+  Object.assign(out, fromTarball);
+  out.dist = dist;
   out._npmUser = { name: publisher, email: "" };
   return out;
 }
@@ -75,8 +88,9 @@ function decodeAttachment(deps: Deps, body: Publish, limit: number) {
 
 /**
  * `PUT /npm/<name>` with `_attachments`: one version, checked end to end before anything is stored —
- * names, version, integrity and shasum against the decoded bytes, the tarball itself (gzip, tar,
- * package.json naming the same name@version), never-reused version numbers, permission, then the
+ * names, version, integrity and shasum against the decoded bytes, the tarball itself (gzip within the
+ * ratio rule, safe and unique member paths, package.json naming the same name@version and declaring
+ * nothing the manifest hides), never-reused version numbers, permission, then the
  * second factor. The file, release, dist-tag and events commit together (packages.publishFile).
  */
 export async function handlePublish(
@@ -110,7 +124,8 @@ export async function handlePublish(
   const d = digests(bytes);
   const dist = (manifest.dist ?? {}) as Record<string, unknown>;
   checkIntegrity(dist.integrity, dist.shasum, d);
-  const inspected = await inspectTarball(bytes);
+  // Inflating and reading the tarball is the costly step: at most a few at a time per user.
+  const inspected = await withInspectionSlot(auth.user.id, inspectTarball, bytes);
   const inner = inspected.packageJson;
   if (
     inner.name !== name.name ||
@@ -120,6 +135,8 @@ export async function handlePublish(
     throw npmErrors.ATTACHMENT_INVALID(
       `The tarball's package.json is ${String(inner.name)}@${String(inner.version)}, but this publishes ${name.name}@${version}.`,
     );
+  const fromTarball = installFields(inspected, name.bare);
+  checkManifestMatches(manifest, fromTarball);
   const filename = journalFilename(name.name, version);
   if (existing && (await findRelease(deps.db, existing.id, version)))
     throw npmErrors.VERSION_EXISTS(
@@ -146,12 +163,7 @@ export async function handlePublish(
     description: `publish ${name.name}@${version}`,
     project: existing,
   });
-  const stored = storedManifest(manifest, auth.user.username);
-  stored.dist = {
-    ...(stored.dist as object),
-    fileCount: inspected.fileCount,
-    unpackedSize: inspected.unpackedSize,
-  };
+  const stored = storedManifest(manifest, auth.user.username, fromTarball, computedDist(d, inspected));
   const readme = typeof manifest.readme === "string" ? manifest.readme.slice(0, MB) : null;
   const result = await publishFile(deps, requestContext(req), {
     ecosystem: "npm",

@@ -1,13 +1,19 @@
 import { createHash } from "node:crypto";
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { blake2b } from "@noble/hashes/blake2.js";
 import tar from "tar-stream";
+import { ARCHIVE_LIMITS, type ArchiveLimits, inflateCap } from "../../lib/archive-limits.js";
+import { isAppError } from "../../lib/errors.js";
 import { npmErrors } from "./errors.js";
+import { Members } from "./tarball-members.js";
 
-/** Decompression bounds: a gzip bomb stops here instead of filling memory or disk. */
-const MAX_UNPACKED = 1024 * 1024 * 1024;
+/**
+ * Members in one tarball. Higher than the PyPI bound (ARCHIVE_LIMITS.maxMembers): real npm packages
+ * ship tens of thousands of small files (icon sets, generated typings). The inflated bytes, not the
+ * member count, bound the work.
+ */
 const MAX_ENTRIES = 100_000;
 const MAX_PACKAGE_JSON = 1024 * 1024;
 
@@ -56,60 +62,101 @@ export interface Inspected {
   packageJson: Record<string, unknown>;
   fileCount: number;
   unpackedSize: number;
+  /** Regular files' paths inside the package ("lib/index.js"), in tarball order. */
+  files: string[];
+}
+
+export interface InspectOptions {
+  limits?: Partial<ArchiveLimits>;
+  /** Counts the bytes gunzip produced, so tests can assert the work done before a refusal. */
+  meter?: { inflated: number };
 }
 
 /**
- * Checks that the bytes are a gzip-compressed tar holding `<dir>/package.json`, reading all of it
- * (so a truncated or corrupt stream fails its CRC here, not on a user's machine) within bounds.
+ * Fails the pipeline as soon as gunzip has produced more than `cap` bytes: a gzip bomb costs at most
+ * the cap in CPU, not its full inflated size (the same ratio rule as PyPI sdists, lib/archive-limits).
  */
-export async function inspectTarball(bytes: Buffer): Promise<Inspected> {
+function inflationCap(compressed: number, limits: ArchiveLimits, meter: { inflated: number }): Transform {
+  const { cap, reason } = inflateCap(compressed, limits);
+  const tooMuch = () =>
+    npmErrors.TARBALL_TOO_LARGE(
+      reason === "ratio"
+        ? `The tarball expands to more than ${limits.maxCompressionRatio} times its size (possible gzip bomb); this registry refuses it.`
+        : `The tarball unpacks to more than ${Math.floor(limits.maxTotalSize / 1024 / 1024)} MB; this registry refuses it.`,
+    );
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      meter.inflated += chunk.length;
+      if (meter.inflated > cap) callback(tooMuch());
+      else callback(null, chunk);
+    },
+  });
+}
+
+async function readPackageJson(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    const b = c as Buffer;
+    size += b.length;
+    if (size > MAX_PACKAGE_JSON)
+      throw npmErrors.ATTACHMENT_INVALID("The tarball's package/package.json is larger than 1 MB.");
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Checks that the bytes are a gzip-compressed tar of `package/...` regular files holding
+ * `package/package.json`, reading all of it (so a truncated or corrupt stream fails its CRC here,
+ * not on a user's machine) within bounds. Every member name is checked (tarball-members.ts).
+ */
+export async function inspectTarball(bytes: Buffer, options: InspectOptions = {}): Promise<Inspected> {
   if (bytes.length < 18 || bytes[0] !== 0x1f || bytes[1] !== 0x8b)
     throw npmErrors.NOT_GZIP(
       "The attachment is not a gzip-compressed tarball (.tgz); publish with npm publish.",
     );
+  const limits = { ...ARCHIVE_LIMITS, ...options.limits };
+  const source = Readable.from([bytes]);
   const extract = tar.extract();
-  let packageJson: Buffer | null = null;
-  let fileCount = 0;
+  const cap = inflationCap(bytes.length, limits, options.meter ?? { inflated: 0 });
+  const done = pipeline(source, createGunzip(), cap, extract);
+  // Failures also reach the iterator below; this keeps the promise from being reported unhandled.
+  done.catch(() => {});
+  const members = new Members();
+  let packageJson: Buffer | undefined;
+  let entries = 0;
   let unpackedSize = 0;
-  extract.on("entry", (header, stream, next) => {
-    fileCount++;
-    unpackedSize += header.size ?? 0;
-    if (fileCount > MAX_ENTRIES || unpackedSize > MAX_UNPACKED) {
-      stream.resume();
-      return next(npmErrors.ATTACHMENT_INVALID("The tarball unpacks to more than this registry accepts."));
-    }
-    const isManifest = /^[^/]+\/package\.json$/.test(header.name) && header.type === "file";
-    if (!isManifest || packageJson) {
-      stream.on("end", () => next());
-      return stream.resume();
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on("data", (c: unknown) => {
-      const b = c as Buffer;
-      size += b.length;
-      if (size <= MAX_PACKAGE_JSON) chunks.push(b);
-    });
-    stream.on("end", () => {
-      packageJson = size <= MAX_PACKAGE_JSON ? Buffer.concat(chunks) : Buffer.alloc(0);
-      next();
-    });
-  });
   try {
-    await pipeline(Readable.from([bytes]), createGunzip(), extract);
+    for await (const entry of extract) {
+      if (++entries > MAX_ENTRIES)
+        throw npmErrors.TARBALL_TOO_LARGE(`The tarball has more than ${MAX_ENTRIES} members.`);
+      const { path, isFile } = members.add(entry.header.name, entry.header.type);
+      if (isFile) unpackedSize += entry.header.size ?? 0;
+      if (path === "package.json" && isFile) packageJson = await readPackageJson(entry);
+      else entry.resume();
+    }
+    await done;
   } catch (e) {
-    if (e instanceof Error && "status" in e) throw e;
+    source.destroy();
+    if (isAppError(e)) throw e;
     throw npmErrors.NOT_GZIP(
       "The attachment is not a valid gzip-compressed tarball (it is corrupt or truncated).",
     );
   }
-  const found = packageJson as Buffer | null;
-  if (!found) throw npmErrors.ATTACHMENT_INVALID("The tarball has no package/package.json.");
+  if (!packageJson) throw npmErrors.ATTACHMENT_INVALID("The tarball has no package/package.json.");
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(found.toString("utf8"));
-    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
-    return { packageJson: parsed as Record<string, unknown>, fileCount, unpackedSize };
+    parsed = JSON.parse(packageJson.toString("utf8"));
   } catch {
     throw npmErrors.ATTACHMENT_INVALID("The tarball's package/package.json is not valid JSON.");
   }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw npmErrors.ATTACHMENT_INVALID("The tarball's package/package.json is not a JSON object.");
+  return {
+    packageJson: parsed as Record<string, unknown>,
+    fileCount: members.files.length,
+    unpackedSize,
+    files: members.files,
+  };
 }

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
-import { findProject, publishFile } from "../../packages/index.js";
+import { findProject, publishFile, withInspectionSlot } from "../../packages/index.js";
 import { remindAfterUpload } from "../../policy/index.js";
 import { tokenFromBasicAuth } from "./auth.js";
 import {
@@ -130,10 +130,8 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
     const name = required(form, "name");
     const version = required(form, "version");
     const expect = { name: parsed.name, version: parsed.version };
-    const inspected =
-      parsed.kind === "wheel"
-        ? await inspectWheel(spooled.path, { expect })
-        : await inspectSdist(spooled.path, { expect });
+    const inspect = parsed.kind === "wheel" ? inspectWheel : inspectSdist;
+    const inspected = await withInspectionSlot(auth.user.id, inspect, spooled.path, { expect });
     checkMetadataAgainstForm(inspected.metadata, {
       name,
       version,

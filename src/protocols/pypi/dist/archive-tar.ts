@@ -4,6 +4,7 @@ import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
+import { inflateCap } from "../../../lib/archive-limits.js";
 import { type AppError, isAppError } from "../../../lib/errors.js";
 import {
   type ArchiveLimits,
@@ -48,10 +49,10 @@ class ByteCap extends Transform {
 
 /** The whole tar stream may expand at most maxCompressionRatio times the .tar.gz (above a floor). */
 function streamCap(compressedSize: number, limits: ArchiveLimits): { cap: number; tooMuch: () => AppError } {
-  const ratioCap = Math.max(limits.compressionRatioMinSize, limits.maxCompressionRatio * compressedSize);
-  if (ratioCap < limits.maxTotalSize) {
+  const { cap, reason } = inflateCap(compressedSize, limits);
+  if (reason === "ratio") {
     return {
-      cap: ratioCap,
+      cap,
       tooMuch: () =>
         distErrors.ARCHIVE_COMPRESSION_RATIO(
           `The sdist expands to more than ${limits.maxCompressionRatio} times its size (possible gzip bomb)`,
@@ -59,7 +60,7 @@ function streamCap(compressedSize: number, limits: ArchiveLimits): { cap: number
     };
   }
   return {
-    cap: limits.maxTotalSize,
+    cap,
     tooMuch: () =>
       distErrors.ARCHIVE_TOO_LARGE(`The sdist is larger than ${limits.maxTotalSize} bytes uncompressed`),
   };

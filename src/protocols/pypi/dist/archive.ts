@@ -1,33 +1,12 @@
+import { type ArchiveLimits, ARCHIVE_LIMITS as LIMITS } from "../../../lib/archive-limits.js";
 import type { AppError } from "../../../lib/errors.js";
 import { distErrors, shown } from "./errors.js";
 import type { CoreMetadata } from "./metadata.js";
 import { normalizeName } from "./names.js";
 import { canonicalVersion } from "./version.js";
 
-const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
-
-/**
- * Bounds for reading an uploaded archive. The registry only reads the metadata file, but it serves
- * the archive to every consumer, whose pip/unzip/tar unpacks all of it: the bounds refuse files
- * that are dangerous or absurd to unpack (zip and gzip bombs, millions of tiny members).
- */
-export const LIMITS = Object.freeze({
-  /** Members (files, directories, links) in one archive. */
-  maxMembers: 10_000,
-  /** Declared uncompressed size of any single member. */
-  maxMemberSize: GiB,
-  /** Sum of declared uncompressed sizes (zip), or of the decompressed tar stream (sdist). */
-  maxTotalSize: 2 * GiB,
-  /** Uncompressed:compressed ratio refused for members (zip) or archives (tar.gz) above ... */
-  maxCompressionRatio: 100,
-  /** ... this uncompressed size; small, highly repetitive files compress far better than 100:1. */
-  compressionRatioMinSize: MiB,
-  /** METADATA / PKG-INFO size, declared and actually streamed. */
-  maxMetadataSize: MiB,
-});
-
-export type ArchiveLimits = { readonly [K in keyof typeof LIMITS]: number };
+// The bounds are shared with npm publish (one ratio rule for every archive the registry inflates).
+export { ARCHIVE_LIMITS as LIMITS, type ArchiveLimits } from "../../../lib/archive-limits.js";
 
 export interface InspectOptions {
   /**

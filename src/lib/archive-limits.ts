@@ -1,0 +1,40 @@
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/**
+ * Bounds for reading an uploaded archive, shared by the PyPI inspector (wheels, sdists) and npm
+ * publish (tarballs). The registry reads little of an archive, but it serves the archive to every
+ * consumer, whose pip/unzip/tar/npm unpacks all of it: the bounds refuse files that are dangerous or
+ * absurd to unpack (zip and gzip bombs, millions of tiny members), and they cap the server's own
+ * inflation work per upload (a 1,000:1 npm tarball cost 5.5 s of CPU before these applied to npm).
+ */
+export const ARCHIVE_LIMITS = Object.freeze({
+  /** Members (files, directories, links) in one archive. */
+  maxMembers: 10_000,
+  /** Declared uncompressed size of any single member. */
+  maxMemberSize: GiB,
+  /** Sum of declared uncompressed sizes (zip), or of the decompressed tar stream (sdist, npm tarball). */
+  maxTotalSize: 2 * GiB,
+  /** Uncompressed:compressed ratio refused for members (zip) or archives (tar.gz) above ... */
+  maxCompressionRatio: 100,
+  /** ... this uncompressed size; small, highly repetitive files compress far better than 100:1. */
+  compressionRatioMinSize: MiB,
+  /** METADATA / PKG-INFO size, declared and actually streamed. */
+  maxMetadataSize: MiB,
+});
+
+export type ArchiveLimits = { readonly [K in keyof typeof ARCHIVE_LIMITS]: number };
+
+/**
+ * How many bytes a gzip stream of `compressedSize` bytes may inflate to before reading stops:
+ * the ratio rule above a floor, never more than the absolute total.
+ */
+export function inflateCap(
+  compressedSize: number,
+  limits: ArchiveLimits,
+): { cap: number; reason: "ratio" | "total" } {
+  const ratioCap = Math.max(limits.compressionRatioMinSize, limits.maxCompressionRatio * compressedSize);
+  return ratioCap < limits.maxTotalSize
+    ? { cap: ratioCap, reason: "ratio" }
+    : { cap: limits.maxTotalSize, reason: "total" };
+}
