@@ -4,7 +4,9 @@ import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
 import { type Actor, decide } from "../policy/index.js";
+import type { DescriptionRender } from "../render/index.js";
 import { putWithRow } from "../storage/index.js";
+import { renderNewRelease } from "./descriptions.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import {
@@ -68,7 +70,12 @@ const alreadyExists = () =>
  * release creation, the file row and its blob(s), events — all in one transaction. The blob becomes
  * visible under its final key only when that transaction commits (storage/putWithRow).
  */
-async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): Promise<PublishResult> {
+async function publishOnce(
+  deps: Deps,
+  ctx: EventContext,
+  input: PublishInput,
+  renderOnce: () => Promise<DescriptionRender | null>,
+): Promise<PublishResult> {
   const now = deps.clock.now();
   const existing = await findProject(deps.db, input.ecosystem, input.project.normalizedName);
   if (!existing) {
@@ -103,6 +110,10 @@ async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): 
   if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
   if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
   if (!existing) await deps.limits.consume("projectCreateUser", input.actor.userId);
+  // Rendered once per release, after authorization and before the transaction (which must not wait
+  // on it): in the render worker, so a hostile description costs at most its time limit here.
+  const newRelease = !existing || !(await findRelease(deps.db, existing.id, input.release.canonicalVersion));
+  const rendered = newRelease ? await renderOnce() : null;
 
   const blobKey = blobKeyFor(input.ecosystem, input.file.sha256, input.file.filename);
   const metadataBlobKey = input.coreMetadata ? `${blobKey}.metadata` : null;
@@ -126,7 +137,7 @@ async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): 
           }
           let release = await findRelease(tx, project.id, input.release.canonicalVersion);
           if (!release) {
-            release = await insertRelease(tx, now, { ...input.release, projectId: project.id });
+            release = await insertRelease(tx, now, { ...input.release, projectId: project.id }, rendered);
             await recordProjectEvent(tx, now, ctx, {
               type: "release.created",
               projectId: project.id,
@@ -188,9 +199,14 @@ export async function publishFile(
   ctx: EventContext,
   input: PublishInput,
 ): Promise<PublishResult> {
+  let rendered: Promise<DescriptionRender | null> | undefined;
+  const renderOnce = () => {
+    rendered ??= renderNewRelease(input.release);
+    return rendered;
+  };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await publishOnce(deps, ctx, input);
+      return await publishOnce(deps, ctx, input, renderOnce);
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
       if (attempt >= 4)

@@ -1,5 +1,6 @@
 import type { Database, DbExecutor } from "../db/index.js";
 import { newId } from "../lib/ids.js";
+import { type DescriptionRender, RENDERER_VERSION } from "../render/index.js";
 
 export interface FileRecord {
   id: string;
@@ -30,6 +31,8 @@ export interface Release {
   summary: string | null;
   description: string | null;
   descriptionContentType: string | null;
+  /** The description as rendered once (src/render), and by which renderer; null = not rendered yet. */
+  descriptionRendered: { render: DescriptionRender; renderer: number } | null;
   metadata: Record<string, unknown>;
   files: FileRecord[];
 }
@@ -56,6 +59,27 @@ const toFile = (f: FileRow): FileRecord => ({
   uploadedAt: f.uploaded_at,
 });
 
+const RENDER_STATUSES = new Set(["text", "too-large", "too-complex"]);
+
+function renderedOf(r: ReleaseRow): Release["descriptionRendered"] {
+  if (r.description_renderer === null) return null;
+  const renderer = r.description_renderer;
+  if (r.description_render === "html" && r.description_html !== null)
+    return { render: { status: "html", html: r.description_html }, renderer };
+  if (RENDER_STATUSES.has(r.description_render ?? ""))
+    return { render: { status: r.description_render } as DescriptionRender, renderer };
+  return null;
+}
+
+/** The columns that store a rendered description (migration 010). */
+function renderColumns(render: DescriptionRender | null) {
+  return {
+    description_render: render?.status ?? null,
+    description_html: render?.status === "html" ? render.html : null,
+    description_renderer: render ? RENDERER_VERSION : null,
+  };
+}
+
 const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
   id: r.id,
   projectId: r.project_id,
@@ -68,6 +92,7 @@ const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
   summary: r.summary,
   description: r.description,
   descriptionContentType: r.description_content_type,
+  descriptionRendered: renderedOf(r),
   metadata: JSON.parse(r.metadata) as Record<string, unknown>,
   files,
 });
@@ -121,7 +146,13 @@ export interface NewRelease {
   metadata: Record<string, unknown>;
 }
 
-export async function insertRelease(db: DbExecutor, now: number, r: NewRelease): Promise<Release> {
+/** `rendered`: the description rendered before the transaction (publish.ts); null = render it lazily. */
+export async function insertRelease(
+  db: DbExecutor,
+  now: number,
+  r: NewRelease,
+  rendered: DescriptionRender | null = null,
+): Promise<Release> {
   const row: ReleaseRow = {
     id: newId(now),
     project_id: r.projectId,
@@ -134,10 +165,20 @@ export async function insertRelease(db: DbExecutor, now: number, r: NewRelease):
     summary: r.summary,
     description: r.description,
     description_content_type: r.descriptionContentType,
+    ...renderColumns(rendered),
     metadata: JSON.stringify(r.metadata),
   };
   await db.insertInto("releases").values(row).execute();
   return toRelease(row, []);
+}
+
+/** Stores a description rendered after the fact (an old release's first page view, a new renderer). */
+export async function saveDescriptionRender(
+  db: DbExecutor,
+  releaseId: string,
+  render: DescriptionRender,
+): Promise<void> {
+  await db.updateTable("releases").set(renderColumns(render)).where("id", "=", releaseId).execute();
 }
 
 /** True if this file name was ever used, even if the file was deleted since (names are never reused). */

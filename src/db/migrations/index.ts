@@ -13,6 +13,7 @@ import * as m005 from "./005_policy.js";
 import * as m006 from "./006_stats.js";
 import * as m007 from "./007_giveaway.js";
 import * as m008 from "./008_recovery_admin.js";
+import * as m010 from "./010_rendered_descriptions.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   "006_stats": m006,
   "007_giveaway": m007,
   "008_recovery_admin": m008,
+  "010_rendered_descriptions": m010,
 };
