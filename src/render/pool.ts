@@ -90,8 +90,6 @@ export class RenderPool {
       // A render that allocates without end dies on its own heap limit, not the server's.
       resourceLimits: { maxOldGenerationSizeMb: 256 },
     });
-    // An idle worker must not keep the process (or a CLI command) alive; a running job's timer does.
-    w.unref();
     this.worker = w;
     this.ready = false;
     this.threadIds.push(w.threadId);
@@ -99,6 +97,9 @@ export class RenderPool {
     w.on("message", (m: "ready" | RenderReply) => {
       if (w !== this.worker) return;
       if (m === "ready") {
+        // An idle worker must not keep the process (or a CLI command) alive; a running job's timer
+        // does. Only from here: on Node 20 an unref() before the worker is online does not hold.
+        w.unref();
         this.ready = true;
         if (this.startTimer) clearTimeout(this.startTimer);
         this.pump();
