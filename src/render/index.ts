@@ -29,7 +29,9 @@ export type RenderOutcome = DescriptionRender | { status: "unavailable" };
 
 export const DEFAULT_RENDER_OPTIONS: PoolOptions = {
   timeoutMs: 2_000,
-  maxQueue: 64,
+  maxQueue: 16,
+  // With the 2 s limit: a publish waits at most ~7 s for its description, however many are hostile.
+  maxWaitMs: 5_000,
   maxHtmlChars: 4 * MAX_MARKDOWN_CHARS,
   startTimeoutMs: 30_000,
 };

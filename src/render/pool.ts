@@ -19,6 +19,8 @@ export interface PoolOptions {
   timeoutMs: number;
   /** Jobs allowed to wait behind the running one; beyond that, "busy" (bounded memory and latency). */
   maxQueue: number;
+  /** Longest a job waits for the worker before giving up as "busy": an upload is never held longer. */
+  maxWaitMs: number;
   /** Longest HTML accepted back; markdown-it's table rule can turn 1.5 KB into 660 KB of cells. */
   maxHtmlChars: number;
   /** A worker that is not ready after this long (broken install) fails its jobs as "unavailable". */
@@ -28,6 +30,7 @@ export interface PoolOptions {
 interface Job {
   text: string;
   done: (o: PoolOutcome) => void;
+  wait?: NodeJS.Timeout;
 }
 
 /**
@@ -59,9 +62,30 @@ export class RenderPool {
   render(text: string): Promise<PoolOutcome> {
     if (this.queue.length >= this.options.maxQueue) return Promise.resolve({ ok: false, reason: "busy" });
     return new Promise((done) => {
-      this.queue.push({ text, done });
+      const job: Job = {
+        text,
+        done: (o) => {
+          if (job.wait) clearTimeout(job.wait);
+          done(o);
+        },
+      };
+      this.queue.push(job);
       this.pump();
+      if (this.ready) this.armWaits();
     });
+  }
+
+  /**
+   * The wait limit runs only while a worker is up: starting one (fast from dist/, seconds under vitest's
+   * TypeScript loader) is bounded by startTimeoutMs instead.
+   */
+  private armWaits(): void {
+    for (const job of this.queue) {
+      job.wait ??= setTimeout(() => {
+        const i = this.queue.indexOf(job);
+        if (i >= 0) this.queue.splice(i, 1)[0]!.done({ ok: false, reason: "busy" });
+      }, this.options.maxWaitMs);
+    }
   }
 
   /** Stops the worker; queued and running jobs end as "unavailable". */
@@ -76,8 +100,10 @@ export class RenderPool {
     if (!this.worker) this.spawn();
     if (!this.ready) return;
     const job = this.queue.shift()!;
+    if (job.wait) clearTimeout(job.wait);
+    this.armWaits();
     const id = this.nextId++;
-    // The limit starts when the job starts, not when it was queued: waiting is bounded by maxQueue.
+    // The limit starts when the job starts, not when it was queued: waiting is bounded by maxWaitMs.
     const timer = setTimeout(() => this.kill("timeout"), this.options.timeoutMs);
     this.running = { job, id, timer };
     this.started++;
@@ -103,6 +129,7 @@ export class RenderPool {
         this.ready = true;
         if (this.startTimer) clearTimeout(this.startTimer);
         this.pump();
+        this.armWaits();
         return;
       }
       if (!this.running || m.id !== this.running.id) return;

@@ -6,6 +6,7 @@ const pool = (o: Partial<ConstructorParameters<typeof RenderPool>[0]> = {}) =>
   new RenderPool({
     timeoutMs: 2_000,
     maxQueue: 8,
+    maxWaitMs: 60_000,
     maxHtmlChars: 2 * 1024 * 1024,
     startTimeoutMs: 60_000,
     ...o,
@@ -60,9 +61,22 @@ describe("the description renderer bounds its work", () => {
     }
   });
 
+  it("gives up on a job as 'busy' when it waited too long for the worker (a publish is never held longer)", async () => {
+    const p = pool({ maxWaitMs: 300 });
+    try {
+      await p.render("warm-up");
+      const running = p.render(slowMarkdown);
+      expect(await p.render("*waits*")).toEqual({ ok: false, reason: "busy" });
+      expect(await running).toEqual({ ok: false, reason: "timeout" });
+      expect(p.started).toBe(2);
+    } finally {
+      await p.close();
+    }
+  });
+
   it("fails jobs as 'unavailable' when the worker cannot start (a broken install), not as the input's fault", async () => {
     const p = new RenderPool(
-      { timeoutMs: 2_000, maxQueue: 8, maxHtmlChars: 1_000, startTimeoutMs: 60_000 },
+      { timeoutMs: 2_000, maxQueue: 8, maxWaitMs: 60_000, maxHtmlChars: 1_000, startTimeoutMs: 60_000 },
       new URL("./no-such-worker.js", import.meta.url),
     );
     expect(await p.render("*x*")).toEqual({ ok: false, reason: "unavailable" });
