@@ -4,7 +4,6 @@ import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
 import { type Actor, decide } from "../policy/index.js";
-import type { DescriptionRender } from "../render/index.js";
 import { putWithRow } from "../storage/index.js";
 import { renderNewRelease } from "./descriptions.js";
 import { packageErrors } from "./errors.js";
@@ -19,6 +18,7 @@ import {
   type Project,
 } from "./projects.js";
 import {
+  type DescriptionColumns,
   type FileRecord,
   filenameEverUsed,
   findRelease,
@@ -74,7 +74,7 @@ async function publishOnce(
   deps: Deps,
   ctx: EventContext,
   input: PublishInput,
-  renderOnce: () => Promise<DescriptionRender | null>,
+  renderOnce: () => Promise<DescriptionColumns>,
 ): Promise<PublishResult> {
   const now = deps.clock.now();
   const existing = await findProject(deps.db, input.ecosystem, input.project.normalizedName);
@@ -113,7 +113,7 @@ async function publishOnce(
   // Rendered once per release, after authorization and before the transaction (which must not wait
   // on it): in the render worker, so a hostile description costs at most its time limit here.
   const newRelease = !existing || !(await findRelease(deps.db, existing.id, input.release.canonicalVersion));
-  const rendered = newRelease ? await renderOnce() : null;
+  const described = newRelease ? await renderOnce() : undefined;
 
   const blobKey = blobKeyFor(input.ecosystem, input.file.sha256, input.file.filename);
   const metadataBlobKey = input.coreMetadata ? `${blobKey}.metadata` : null;
@@ -137,7 +137,7 @@ async function publishOnce(
           }
           let release = await findRelease(tx, project.id, input.release.canonicalVersion);
           if (!release) {
-            release = await insertRelease(tx, now, { ...input.release, projectId: project.id }, rendered);
+            release = await insertRelease(tx, now, { ...input.release, projectId: project.id }, described);
             await recordProjectEvent(tx, now, ctx, {
               type: "release.created",
               projectId: project.id,
@@ -199,7 +199,7 @@ export async function publishFile(
   ctx: EventContext,
   input: PublishInput,
 ): Promise<PublishResult> {
-  let rendered: Promise<DescriptionRender | null> | undefined;
+  let rendered: Promise<DescriptionColumns> | undefined;
   const renderOnce = () => {
     rendered ??= renderNewRelease(input.release);
     return rendered;

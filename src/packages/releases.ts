@@ -1,6 +1,5 @@
 import type { Database, DbExecutor } from "../db/index.js";
 import { newId } from "../lib/ids.js";
-import { type DescriptionRender, RENDERER_VERSION } from "../render/index.js";
 
 export interface FileRecord {
   id: string;
@@ -31,14 +30,37 @@ export interface Release {
   summary: string | null;
   description: string | null;
   descriptionContentType: string | null;
-  /** The description as rendered once (src/render), and by which renderer; null = not rendered yet. */
-  descriptionRendered: { render: DescriptionRender; renderer: number } | null;
   metadata: Record<string, unknown>;
   files: FileRecord[];
 }
 
-/** Rows as the tables hold them (db/schema.ts). */
-type ReleaseRow = Database["releases"];
+/** The rendered description (migration 010): read only for the one release a page shows (descriptions.ts). */
+export type DescriptionColumns = Pick<
+  Database["releases"],
+  "description_render" | "description_html" | "description_renderer"
+>;
+
+/** Rows as the tables hold them (db/schema.ts), without the rendered description. */
+type ReleaseRow = Omit<Database["releases"], keyof DescriptionColumns>;
+
+/**
+ * Listings load every release of a project (the simple API, project pages); each release's rendered
+ * HTML (up to 2 MB) is left out of them so a page reads only the one it shows.
+ */
+const releaseColumns = [
+  "id",
+  "project_id",
+  "version",
+  "canonical_version",
+  "created_at",
+  "yanked_at",
+  "yanked_reason",
+  "requires_python",
+  "summary",
+  "description",
+  "description_content_type",
+  "metadata",
+] as const satisfies ReadonlyArray<keyof ReleaseRow>;
 
 type FileRow = Database["files"];
 
@@ -59,27 +81,6 @@ const toFile = (f: FileRow): FileRecord => ({
   uploadedAt: f.uploaded_at,
 });
 
-const RENDER_STATUSES = new Set(["text", "too-large", "too-complex"]);
-
-function renderedOf(r: ReleaseRow): Release["descriptionRendered"] {
-  if (r.description_renderer === null) return null;
-  const renderer = r.description_renderer;
-  if (r.description_render === "html" && r.description_html !== null)
-    return { render: { status: "html", html: r.description_html }, renderer };
-  if (RENDER_STATUSES.has(r.description_render ?? ""))
-    return { render: { status: r.description_render } as DescriptionRender, renderer };
-  return null;
-}
-
-/** The columns that store a rendered description (migration 010). */
-function renderColumns(render: DescriptionRender | null) {
-  return {
-    description_render: render?.status ?? null,
-    description_html: render?.status === "html" ? render.html : null,
-    description_renderer: render ? RENDERER_VERSION : null,
-  };
-}
-
 const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
   id: r.id,
   projectId: r.project_id,
@@ -92,7 +93,6 @@ const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
   summary: r.summary,
   description: r.description,
   descriptionContentType: r.description_content_type,
-  descriptionRendered: renderedOf(r),
   metadata: JSON.parse(r.metadata) as Record<string, unknown>,
   files,
 });
@@ -101,7 +101,7 @@ const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
 export async function listReleases(db: DbExecutor, projectId: string): Promise<Release[]> {
   const releases = await db
     .selectFrom("releases")
-    .selectAll()
+    .select(releaseColumns)
     .where("project_id", "=", projectId)
     .orderBy("created_at")
     .execute();
@@ -121,7 +121,7 @@ export async function findRelease(
 ): Promise<Release | null> {
   const r = await db
     .selectFrom("releases")
-    .selectAll()
+    .select(releaseColumns)
     .where("project_id", "=", projectId)
     .where("canonical_version", "=", canonicalVersion)
     .executeTakeFirst();
@@ -146,12 +146,12 @@ export interface NewRelease {
   metadata: Record<string, unknown>;
 }
 
-/** `rendered`: the description rendered before the transaction (publish.ts); null = render it lazily. */
+/** `described`: the description rendered before the transaction (descriptions.ts); omitted = lazily. */
 export async function insertRelease(
   db: DbExecutor,
   now: number,
   r: NewRelease,
-  rendered: DescriptionRender | null = null,
+  described?: DescriptionColumns,
 ): Promise<Release> {
   const row: ReleaseRow = {
     id: newId(now),
@@ -165,20 +165,13 @@ export async function insertRelease(
     summary: r.summary,
     description: r.description,
     description_content_type: r.descriptionContentType,
-    ...renderColumns(rendered),
     metadata: JSON.stringify(r.metadata),
   };
-  await db.insertInto("releases").values(row).execute();
+  await db
+    .insertInto("releases")
+    .values({ ...row, ...described })
+    .execute();
   return toRelease(row, []);
-}
-
-/** Stores a description rendered after the fact (an old release's first page view, a new renderer). */
-export async function saveDescriptionRender(
-  db: DbExecutor,
-  releaseId: string,
-  render: DescriptionRender,
-): Promise<void> {
-  await db.updateTable("releases").set(renderColumns(render)).where("id", "=", releaseId).execute();
 }
 
 /** True if this file name was ever used, even if the file was deleted since (names are never reused). */
