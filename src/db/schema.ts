@@ -139,6 +139,10 @@ export interface ReleasesTable {
   summary: string | null;
   description: string | null;
   description_content_type: string | null;
+  /** Migration 010: the description rendered once (html | text | too-large | too-complex), NULL = not yet. */
+  description_render: string | null;
+  description_html: string | null;
+  description_renderer: number | null;
   /** JSON: ecosystem-specific metadata (classifiers, requires_dist, project_urls, ...). */
   metadata: string;
 }

@@ -5,6 +5,7 @@ import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
 import { type Actor, decide } from "../policy/index.js";
 import { putWithRow } from "../storage/index.js";
+import { renderNewRelease } from "./descriptions.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import {
@@ -17,6 +18,7 @@ import {
   type Project,
 } from "./projects.js";
 import {
+  type DescriptionColumns,
   type FileRecord,
   filenameEverUsed,
   findRelease,
@@ -91,7 +93,12 @@ const alreadyExists = () =>
  * release creation, the file row and its blob(s), events — all in one transaction. The blob becomes
  * visible under its final key only when that transaction commits (storage/putWithRow).
  */
-async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): Promise<PublishResult> {
+async function publishOnce(
+  deps: Deps,
+  ctx: EventContext,
+  input: PublishInput,
+  renderOnce: () => Promise<DescriptionColumns>,
+): Promise<PublishResult> {
   const now = deps.clock.now();
   const existing = await findProject(deps.db, input.ecosystem, input.project.normalizedName);
   if (!existing) {
@@ -122,6 +129,10 @@ async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): 
   if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
   // Refuse an exhausted budget before storing the blob; the point itself is spent at commit (below).
   if (!existing) await deps.limits.ensureLeft("projectCreateUser", input.actor.userId);
+  // Rendered once per release, after authorization and before the transaction (which must not wait
+  // on it): in the render worker, so a hostile description costs at most its time limit here.
+  const newRelease = !existing || !(await findRelease(deps.db, existing.id, input.release.canonicalVersion));
+  const described = newRelease ? await renderOnce() : undefined;
 
   const blobKey = blobKeyFor(input.ecosystem, input.file.sha256, input.file.filename);
   const metadataBlobKey = input.coreMetadata ? `${blobKey}.metadata` : null;
@@ -146,7 +157,7 @@ async function publishOnce(deps: Deps, ctx: EventContext, input: PublishInput): 
           }
           let release = await findRelease(tx, project.id, input.release.canonicalVersion);
           if (!release) {
-            release = await insertRelease(tx, now, { ...input.release, projectId: project.id });
+            release = await insertRelease(tx, now, { ...input.release, projectId: project.id }, described);
             await recordProjectEvent(tx, now, ctx, {
               type: "release.created",
               projectId: project.id,
@@ -212,9 +223,14 @@ export async function publishFile(
   ctx: EventContext,
   input: PublishInput,
 ): Promise<PublishResult> {
+  let rendered: Promise<DescriptionColumns> | undefined;
+  const renderOnce = () => {
+    rendered ??= renderNewRelease(input.release);
+    return rendered;
+  };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await publishOnce(deps, ctx, input);
+      return await publishOnce(deps, ctx, input, renderOnce);
     } catch (e) {
       if (!isUniqueViolation(e) && !(e instanceof ProjectCreatedMeanwhile)) throw e;
       if (attempt >= 4)

@@ -34,8 +34,33 @@ export interface Release {
   files: FileRecord[];
 }
 
-/** Rows as the tables hold them (db/schema.ts). */
-type ReleaseRow = Database["releases"];
+/** The rendered description (migration 010): read only for the one release a page shows (descriptions.ts). */
+export type DescriptionColumns = Pick<
+  Database["releases"],
+  "description_render" | "description_html" | "description_renderer"
+>;
+
+/** Rows as the tables hold them (db/schema.ts), without the rendered description. */
+type ReleaseRow = Omit<Database["releases"], keyof DescriptionColumns>;
+
+/**
+ * Listings load every release of a project (the simple API, project pages); each release's rendered
+ * HTML (up to 2 MB) is left out of them so a page reads only the one it shows.
+ */
+const releaseColumns = [
+  "id",
+  "project_id",
+  "version",
+  "canonical_version",
+  "created_at",
+  "yanked_at",
+  "yanked_reason",
+  "requires_python",
+  "summary",
+  "description",
+  "description_content_type",
+  "metadata",
+] as const satisfies ReadonlyArray<keyof ReleaseRow>;
 
 type FileRow = Database["files"];
 
@@ -76,7 +101,7 @@ const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
 export async function listReleases(db: DbExecutor, projectId: string): Promise<Release[]> {
   const releases = await db
     .selectFrom("releases")
-    .selectAll()
+    .select(releaseColumns)
     .where("project_id", "=", projectId)
     .orderBy("created_at")
     .execute();
@@ -96,7 +121,7 @@ export async function findRelease(
 ): Promise<Release | null> {
   const r = await db
     .selectFrom("releases")
-    .selectAll()
+    .select(releaseColumns)
     .where("project_id", "=", projectId)
     .where("canonical_version", "=", canonicalVersion)
     .executeTakeFirst();
@@ -121,7 +146,13 @@ export interface NewRelease {
   metadata: Record<string, unknown>;
 }
 
-export async function insertRelease(db: DbExecutor, now: number, r: NewRelease): Promise<Release> {
+/** `described`: the description rendered before the transaction (descriptions.ts); omitted = lazily. */
+export async function insertRelease(
+  db: DbExecutor,
+  now: number,
+  r: NewRelease,
+  described?: DescriptionColumns,
+): Promise<Release> {
   const row: ReleaseRow = {
     id: newId(now),
     project_id: r.projectId,
@@ -136,7 +167,10 @@ export async function insertRelease(db: DbExecutor, now: number, r: NewRelease):
     description_content_type: r.descriptionContentType,
     metadata: JSON.stringify(r.metadata),
   };
-  await db.insertInto("releases").values(row).execute();
+  await db
+    .insertInto("releases")
+    .values({ ...row, ...described })
+    .execute();
   return toRelease(row, []);
 }
 

@@ -1,27 +1,11 @@
-import MarkdownIt from "markdown-it";
+import type { RenderOutcome } from "../render/index.js";
 
-/**
- * Project descriptions are written by anyone who can upload, and shown on our origin: they are the
- * classic stored-XSS vector of a package index. Markdown is rendered with raw HTML off (tags come out
- * as text) and every link or image target must be http(s), mailto or relative — `javascript:`,
- * `data:`, `vbscript:` and the like never become an href or src. Other formats are shown verbatim.
+/*
+ * Descriptions are rendered once per release, in a worker under a time limit (src/render), and pages
+ * show the stored result; nothing here runs markdown-it. The sanitiser itself (raw HTML off, link
+ * scheme allow-list) lives in render/markdown.ts.
  */
-const SAFE_SCHEMES = new Set(["http", "https", "mailto"]);
-const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
-
-/**
- * markdown-it calls this after decoding entities and percent-encoding control characters and spaces,
- * so `&#106;avascript:` arrives as `javascript:` and `java\tscript:` as the harmless relative
- * `java%09script:`. Anything with a scheme other than the three allowed is refused.
- */
-export function isSafeLink(url: string): boolean {
-  const trimmed = url.trim();
-  // A backslash start is read as "//" by browsers (protocol-relative to another host, scheme kept).
-  if (trimmed.startsWith("\\")) return false;
-  const m = SCHEME.exec(trimmed);
-  if (!m) return true;
-  return SAFE_SCHEMES.has(m[1]!.toLowerCase());
-}
+export { isSafeLink } from "../render/index.js";
 
 /** An http(s) URL from metadata (project URLs, home page), or null: the only kind we link to. */
 export function httpUrl(raw: unknown): string | null {
@@ -34,26 +18,25 @@ export function httpUrl(raw: unknown): string | null {
   }
 }
 
-const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
-md.validateLink = isSafeLink;
+export type RenderedDescription =
+  | { kind: "html"; html: string }
+  /** `note`: why Markdown is shown as its text instead (too large, too slow to render). */
+  | { kind: "text"; text: string; note?: string }
+  | null;
 
-// Links written by uploaders: no referrer leak, no SEO credit (ugc), no window.opener.
-const renderToken = md.renderer.renderToken.bind(md.renderer);
-md.renderer.rules.link_open = (tokens, idx, options) => {
-  const token = tokens[idx]!;
-  token.attrSet("rel", "nofollow ugc noopener noreferrer");
-  return renderToken(tokens, idx, options);
+const NOTES: Record<string, string> = {
+  "too-large": "This description is too large to be formatted; it is shown as written.",
+  "too-complex": "This description took too long to format; it is shown as written.",
+  unavailable: "This description could not be formatted right now; it is shown as written.",
 };
 
-export type RenderedDescription = { kind: "html"; html: string } | { kind: "text"; text: string } | null;
-
-/** Markdown (text/markdown, any variant) becomes safe HTML; reST, plain text and unknown types stay text. */
-export function renderDescription(
+/** What the page shows for a release's description text and its render (stored or just made). */
+export function shownDescription(
   text: string | null | undefined,
-  contentType: string | null | undefined,
+  render: RenderOutcome,
 ): RenderedDescription {
   if (!text?.trim()) return null;
-  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type === "text/markdown") return { kind: "html", html: md.render(text) };
-  return { kind: "text", text };
+  if (render.status === "html") return { kind: "html", html: render.html };
+  const note = NOTES[render.status];
+  return note ? { kind: "text", text, note } : { kind: "text", text };
 }

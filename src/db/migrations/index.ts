@@ -20,6 +20,7 @@ import * as m006 from "./006_stats.js";
 import * as m007 from "./007_giveaway.js";
 import * as m008 from "./008_recovery_admin.js";
 import * as m009 from "./009_npm_scopes.js";
+import * as m010 from "./010_rendered_descriptions.js";
 import * as m011 from "./011_hardening.js";
 import * as m013 from "./013_mail_coalesce.js";
 
@@ -34,6 +35,7 @@ export const migrations: Record<string, Migration> = {
   "007_giveaway": m007,
   "008_recovery_admin": m008,
   "009_npm_scopes": m009,
+  "010_rendered_descriptions": m010,
   "011_hardening": m011,
   "013_mail_coalesce": m013,
 };

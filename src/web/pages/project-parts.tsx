@@ -9,12 +9,18 @@ import { httpUrl, type RenderedDescription } from "../markdown.js";
 /** The uploader's description: Markdown as sanitised HTML, anything else verbatim in a <pre>. */
 export function Description(p: { rendered: RenderedDescription }) {
   if (!p.rendered) return <p class="muted">The author of this package has not provided a description.</p>;
-  if (p.rendered.kind === "text") return <pre class="description-text">{p.rendered.text}</pre>;
+  if (p.rendered.kind === "text")
+    return (
+      <>
+        {p.rendered.note && <p class="muted">{p.rendered.note}</p>}
+        <pre class="description-text">{p.rendered.text}</pre>
+      </>
+    );
   return (
     <div
       class="description"
-      // Safe by construction: markdown-it with html:false and a scheme allow-list (web/markdown.ts,
-      // markdown.security.test.ts). The only raw HTML on any page.
+      // Safe by construction: markdown-it with html:false and a scheme allow-list (render/markdown.ts,
+      // web/markdown.security.test.ts), rendered at publish and stored. The only raw HTML on any page.
       dangerouslySetInnerHTML={{ __html: p.rendered.html }}
     />
   );

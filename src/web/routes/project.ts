@@ -8,6 +8,7 @@ import {
   listReleaseSummaries,
   projectsOfUser,
   type ReleaseSummary,
+  releaseDescription,
   searchProjects,
 } from "../../packages/index.js";
 import { securityPosture } from "../../policy/index.js";
@@ -21,7 +22,7 @@ import {
 import { latestRelease } from "../../protocols/pypi/json-api.js";
 import { loadProjectView } from "../../protocols/pypi/view.js";
 import { sendPage } from "../context.js";
-import { renderDescription } from "../markdown.js";
+import { shownDescription } from "../markdown.js";
 import { ProfilePage, SearchPage, type SearchResult } from "../pages/profile.js";
 import { ProjectPage } from "../pages/project.js";
 import { projectHref } from "../pages/your-projects.js";
@@ -80,6 +81,10 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
     const viewerRole = req.auth ? await getRole(deps.db, view.project.id, req.auth.user.id) : null;
     const posture = await securityPosture(deps.db, view.project, deps.clock.now());
     const title = shown ? `${view.project.name} ${shown.version}` : view.project.name;
+    // Stored at publish; only a release that predates that is rendered here, once (bounded, in the worker).
+    const description = shown
+      ? shownDescription(shown.description, await releaseDescription(deps.db, shown))
+      : null;
     return sendPage(deps, req, reply, title, (c) =>
       ProjectPage(c, {
         origin: deps.config.origin,
@@ -89,7 +94,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
         latest: latestRelease(view),
         pinned: version !== null,
         members,
-        description: renderDescription(shown?.description, shown?.descriptionContentType),
+        description,
         viewerRole,
         posture,
       }),
