@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { renderDescription } from "../render/index.js";
 import { markdownToHtml } from "../render/markdown.js";
 import { createTestApp, type TestApp, testDatabases } from "../test-support/index.js";
-import { httpUrl, isSafeLink, shownDescription } from "./markdown.js";
+import { httpUrl, isSafeLink, SHOWN_TEXT_MAX, shownDescription } from "./markdown.js";
 import { accountToken, publish, signedInUser } from "./test-fixtures.js";
 
 // The sanitiser the render worker runs (render/markdown.ts), called directly to keep these tests fast;
@@ -138,6 +138,15 @@ describe("Markdown descriptions refuse script injection", () => {
       expect(shownDescription(text, r)).toEqual({ kind: "text", text });
     }
     expect(shownDescription("   ", await renderDescription("   ", "text/markdown"))).toBeNull();
+  });
+
+  it("shows at most the first 64 KB of an unformatted description, and says so", () => {
+    const text = "![".repeat(500_000);
+    const shown = shownDescription(text, { status: "too-large" });
+    expect(shown?.kind).toBe("text");
+    if (shown?.kind !== "text") return;
+    expect(shown.text.length).toBe(SHOWN_TEXT_MAX);
+    expect(shown.note).toMatch(/too large.*Only the first 64 KB of 977 KB are shown/);
   });
 
   it("links metadata URLs only when they are http(s)", () => {

@@ -30,6 +30,12 @@ const NOTES: Record<string, string> = {
   unavailable: "This description could not be formatted right now; it is shown as written.",
 };
 
+/**
+ * Unformatted text shown on a page is cut here: a 3 KB upload can carry a 1 MB description (issue 11,
+ * HIGH 5), and sending all of it on every anonymous view costs the server and the reader for nothing.
+ */
+export const SHOWN_TEXT_MAX = 64 * 1024;
+
 /** What the page shows for a release's description text and its render (stored or just made). */
 export function shownDescription(
   text: string | null | undefined,
@@ -37,6 +43,12 @@ export function shownDescription(
 ): RenderedDescription {
   if (!text?.trim()) return null;
   if (render.status === "html") return { kind: "html", html: render.html };
-  const note = NOTES[render.status];
-  return note ? { kind: "text", text, note } : { kind: "text", text };
+  let note = NOTES[render.status];
+  let shown = text;
+  if (text.length > SHOWN_TEXT_MAX) {
+    shown = text.slice(0, SHOWN_TEXT_MAX);
+    const kb = (n: number) => `${Math.round(n / 1024)} KB`;
+    note = `${note ?? ""} Only the first ${kb(SHOWN_TEXT_MAX)} of ${kb(text.length)} are shown.`.trim();
+  }
+  return note ? { kind: "text", text: shown, note } : { kind: "text", text: shown };
 }
