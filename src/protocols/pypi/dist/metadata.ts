@@ -78,13 +78,15 @@ const SINGLE_USE = new Set([
 ]);
 
 /** RFC 5322 field name: printable ASCII except ':'. */
-const HEADER_LINE = /^([\x21-\x39\x3b-\x7e]+):[ \t]*(.*)$/;
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
 /** A spec change of major version means "do not try to read this" (core metadata spec). */
 const METADATA_VERSION = /^(1\.[0-2]|2\.[0-9]+)$/;
 /** Warehouse's limits, so a file accepted here would also be accepted by PyPI. */
 const MAX_SUMMARY_LENGTH = 512;
 const MAX_URL_LABEL_LENGTH = 32;
-const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
+// One host character, then no whitespace: "[^\s/?#]+[^\s]*" would say the same but backtrack
+// quadratically over a long host followed by a space.
+const HTTP_URL = /^https?:\/\/[^\s/?#]\S*$/i;
 
 function invalid(message: string): AppError {
   return distErrors.METADATA_INVALID(message);
@@ -105,6 +107,21 @@ function unfoldDescription(first: string, rest: string[]): string {
   return [first, ...rest.map((line) => (line.trim() === "" ? "" : line.slice(cut)))].join("\n");
 }
 
+/**
+ * "Name: value" split at the first ':', the value without its leading blanks; null if the line is not
+ * a header. Scanned by hand: the regex /^(name+):[ \t]*(.*)$/ backtracks quadratically over a long
+ * blank run followed by U+2028, which '.' does not match. JavaScript's other line terminators
+ * (U+2028, U+2029) stay refused, as they were by that regex.
+ */
+function headerLine(line: string): RawHeader | null {
+  const colon = line.indexOf(":");
+  if (colon <= 0 || !FIELD_NAME.test(line.slice(0, colon))) return null;
+  let start = colon + 1;
+  while (line[start] === " " || line[start] === "\t") start++;
+  const value = line.slice(start);
+  return /[\u2028\u2029]/.test(value) ? null : { name: line.slice(0, colon), lines: [value] };
+}
+
 function splitHeaders(text: string): { headers: RawHeader[]; body: string } {
   const lines = text.split(/\r\n|\n|\r/);
   const headers: RawHeader[] = [];
@@ -121,9 +138,9 @@ function splitHeaders(text: string): { headers: RawHeader[]; body: string } {
       last.lines.push(line);
       continue;
     }
-    const match = HEADER_LINE.exec(line);
-    if (!match) throw invalid(`Line ${i + 1} of the metadata is not a 'Name: value' header`);
-    headers.push({ name: match[1]!, lines: [match[2]!] });
+    const header = headerLine(line);
+    if (!header) throw invalid(`Line ${i + 1} of the metadata is not a 'Name: value' header`);
+    headers.push(header);
   }
   return { headers, body: lines.slice(i).join("\n") };
 }
@@ -200,7 +217,10 @@ export function parseCoreMetadata(text: string): CoreMetadata {
       if (single.has(key)) throw invalid(`The metadata has more than one '${shown(header.name, 40)}' field`);
       single.set(key, value);
     } else if (MULTIPLE_USE.has(key)) {
-      multi.set(key, [...(multi.get(key) ?? []), value]);
+      // Appended in place: copying the list for each header is quadratic in the number of headers.
+      const list = multi.get(key);
+      if (list) list.push(value);
+      else multi.set(key, [value]);
     }
   }
 
