@@ -1,12 +1,16 @@
 /*
  * Timing checks for regular-expression denial of service, robust on a shared, noisy machine: a
- * parser's time on an adversarial input is compared with a linear reference on the same input, never
- * with a wall-clock limit. A linear parser stays within a small multiple of the reference; a
- * quadratic one on ~100 KB is thousands of times slower, so the bound has a wide margin either way.
+ * parser's time on an adversarial input is compared with linear references, never with a wall-clock
+ * limit. A quadratic parser on ~100 KB is thousands of times over both bounds; a linear one is within
+ * at least one of them with a wide margin.
  */
 
-/** The parser may take at most this many times the linear reference. */
+/** Bound on the parser's time over a plain copy of the same input. */
 export const MAX_RATIO = 25;
+/** The small input is this many times shorter: a linear parser's time grows by ~8, a quadratic one's by ~64. */
+const SMALL = 8;
+/** Bound on the growth from the small input to the full one. */
+export const MAX_GROWTH = 3 * SMALL;
 
 function timeOnce(fn: () => void): number {
   const start = process.hrtime.bigint();
@@ -18,30 +22,36 @@ function timeOnce(fn: () => void): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/**
- * The linear reference: copying the input character by character, work every parser must at least
- * be able to afford. The fastest of several runs is the one least disturbed by other load.
- */
-export function referenceMs(input: string): number {
+/** The fastest of several runs is the one least disturbed by other load. */
+function fastest(fn: () => void, runs = 5): number {
   let best = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 5; i++)
-    best = Math.min(
-      best,
-      timeOnce(() => void input.split("").join("")),
-    );
-  return Math.max(best, 0.05);
+  for (let i = 0; i < runs; i++) best = Math.min(best, timeOnce(fn));
+  return best;
 }
 
 /**
- * How many times slower than the reference `parse(input)` is, as the fastest of up to 3 runs. A run
- * that is far over the bound is not noise, so it is not repeated (a quadratic parser would take minutes).
+ * How far `parse` is from linear on `make(n)`: the smaller of (time / MAX_RATIO copies of the input)
+ * and (time / MAX_GROWTH times the same parser on an input SMALL times shorter). Below 1 is linear.
+ * The first reference absorbs parsers that refuse at once, the second parsers with a large constant
+ * factor per line or field. A run far over the bounds is not noise and is not repeated (a quadratic
+ * parser would take minutes).
  */
-export function slowdown(parse: (input: string) => unknown, input: string): number {
-  const reference = referenceMs(input);
+export function excess(parse: (input: string) => unknown, make: (n: number) => string, n = 100_000): number {
+  const big = make(n);
+  const small = make(Math.floor(n / SMALL));
+  const copy = Math.max(
+    fastest(() => void big.split("").join("")),
+    0.05,
+  );
+  const smallMs = Math.max(
+    fastest(() => void parse(small)),
+    copy / SMALL,
+  );
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i < 3; i++) {
-    best = Math.min(best, timeOnce(() => void parse(input)) / reference);
-    if (best <= MAX_RATIO || best > 20 * MAX_RATIO) break;
+    const ms = timeOnce(() => void parse(big));
+    best = Math.min(best, ms / copy / MAX_RATIO, ms / smallMs / MAX_GROWTH);
+    if (best < 1 || best > 20) break;
   }
   return best;
 }

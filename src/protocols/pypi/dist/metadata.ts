@@ -1,8 +1,8 @@
 import { type AppError, isAppError } from "../../../lib/errors.js";
 import { distErrors, shown } from "./errors.js";
 import { assertValidProjectName, normalizeName } from "./names.js";
-import { validateRequiresPython } from "./specifiers.js";
-import { canonicalVersion, parseVersion } from "./version.js";
+import { MAX_REQUIRES_PYTHON_LENGTH, validateRequiresPython } from "./specifiers.js";
+import { canonicalVersion, MAX_VERSION_LENGTH, parseVersion } from "./version.js";
 
 /** The core metadata fields the registry stores and shows (core metadata spec, versions 1.0-2.5). */
 export interface CoreMetadata {
@@ -203,6 +203,8 @@ function parseProjectUrl(value: string): { label: string; url: string } {
  * (which Name counts?) or a Description given both as header and body is refused, not guessed.
  */
 export function parseCoreMetadata(text: string): CoreMetadata {
+  // PostgreSQL cannot store U+0000 in text while SQLite can: refused so both databases agree.
+  if (text.includes("\u0000")) throw invalid("The metadata contains a NUL character (U+0000)");
   const { headers, body } = splitHeaders(text);
   const single = new Map<string, string>();
   const multi = new Map<string, string[]>();
@@ -234,6 +236,9 @@ export function parseCoreMetadata(text: string): CoreMetadata {
   wrap(() => assertValidProjectName(name));
   const version = single.get("version");
   if (!version) throw invalid("The metadata has no Version field");
+  // Capped before parsing, as in the upload form: bounds the parser's work whatever its input.
+  if (version.length > MAX_VERSION_LENGTH)
+    throw invalid(`The Version is longer than ${MAX_VERSION_LENGTH} characters`);
   wrap(() => parseVersion(version));
 
   const metadata: CoreMetadata = {
@@ -267,6 +272,8 @@ export function parseCoreMetadata(text: string): CoreMetadata {
   if (metadata.descriptionContentType) checkContentType(metadata.descriptionContentType);
   if (metadata.homePage) checkUrl("Home-Page", metadata.homePage);
   const requiresPython = present(single.get("requires-python"));
+  if (requiresPython !== undefined && requiresPython.length > MAX_REQUIRES_PYTHON_LENGTH)
+    throw invalid(`The Requires-Python is longer than ${MAX_REQUIRES_PYTHON_LENGTH} characters`);
   if (requiresPython !== undefined)
     metadata.requiresPython = wrap(() => validateRequiresPython(requiresPython));
 

@@ -30,6 +30,9 @@ const VERSION_PATTERN = new RegExp(
   "i",
 );
 
+/** Longest version accepted in an upload (form or METADATA), as Warehouse: bounds all parsing work. */
+export const MAX_VERSION_LENGTH = 128;
+
 const ASCII_WHITESPACE = new Set([" ", "\t", "\n", "\r", "\f", "\v"]);
 
 /**
