@@ -79,7 +79,9 @@ export async function spoolUpload(
       throw new AppError(413, "FILE_TOO_LARGE", limitMessage);
   } catch (e) {
     await rm(path, { force: true });
-    if (e === bodyError && !(e instanceof AppError)) throw bodyFailure(e, limitMessage);
+    // The body may also have failed before this function started listening (it is then `errored`).
+    if ((e === bodyError || e === body.errored) && !(e instanceof AppError))
+      throw bodyFailure(e, limitMessage);
     throw e;
   }
   return {
