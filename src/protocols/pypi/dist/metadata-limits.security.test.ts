@@ -42,4 +42,9 @@ describe("core metadata limits", () => {
       message: "The metadata contains a NUL character (U+0000)",
     });
   });
+
+  it("unfolds a Description of 300,000 indented lines without overflowing the stack", () => {
+    const text = meta(`Description: first\n${"  x\n".repeat(300_000)}`);
+    expect(parseCoreMetadata(text).description?.length).toBe("first".length + 300_000 * 2);
+  });
 });

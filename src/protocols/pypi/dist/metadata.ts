@@ -1,5 +1,6 @@
 import { type AppError, isAppError } from "../../../lib/errors.js";
 import { distErrors, shown } from "./errors.js";
+import { splitHeaders, unfoldDescription } from "./metadata-headers.js";
 import { assertValidProjectName, normalizeName } from "./names.js";
 import { MAX_REQUIRES_PYTHON_LENGTH, validateRequiresPython } from "./specifiers.js";
 import { canonicalVersion, MAX_VERSION_LENGTH, parseVersion } from "./version.js";
@@ -77,8 +78,6 @@ const SINGLE_USE = new Set([
   "requires-python",
 ]);
 
-/** RFC 5322 field name: printable ASCII except ':'. */
-const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
 /** A spec change of major version means "do not try to read this" (core metadata spec). */
 const METADATA_VERSION = /^(1\.[0-2]|2\.[0-9]+)$/;
 /** Warehouse's limits, so a file accepted here would also be accepted by PyPI. */
@@ -90,59 +89,6 @@ const HTTP_URL = /^https?:\/\/[^\s/?#]\S*$/i;
 
 function invalid(message: string): AppError {
   return distErrors.METADATA_INVALID(message);
-}
-
-interface RawHeader {
-  name: string;
-  lines: string[];
-}
-
-/** Continuation lines of a multi-line Description: PEP 345's "       |" prefix or distutils' indent. */
-function unfoldDescription(first: string, rest: string[]): string {
-  if (rest.length > 0 && rest.every((line) => /^ {7}\|/.test(line))) {
-    return [first, ...rest.map((line) => line.slice(8))].join("\n");
-  }
-  const indents = rest.filter((line) => line.trim() !== "").map((line) => /^[ \t]*/.exec(line)![0].length);
-  const cut = indents.length > 0 ? Math.min(...indents) : 0;
-  return [first, ...rest.map((line) => (line.trim() === "" ? "" : line.slice(cut)))].join("\n");
-}
-
-/**
- * "Name: value" split at the first ':', the value without its leading blanks; null if the line is not
- * a header. Scanned by hand: the regex /^(name+):[ \t]*(.*)$/ backtracks quadratically over a long
- * blank run followed by U+2028, which '.' does not match. JavaScript's other line terminators
- * (U+2028, U+2029) stay refused, as they were by that regex.
- */
-function headerLine(line: string): RawHeader | null {
-  const colon = line.indexOf(":");
-  if (colon <= 0 || !FIELD_NAME.test(line.slice(0, colon))) return null;
-  let start = colon + 1;
-  while (line[start] === " " || line[start] === "\t") start++;
-  const value = line.slice(start);
-  return /[\u2028\u2029]/.test(value) ? null : { name: line.slice(0, colon), lines: [value] };
-}
-
-function splitHeaders(text: string): { headers: RawHeader[]; body: string } {
-  const lines = text.split(/\r\n|\n|\r/);
-  const headers: RawHeader[] = [];
-  let i = 0;
-  for (; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === "") {
-      i++;
-      break;
-    }
-    if (line.startsWith(" ") || line.startsWith("\t")) {
-      const last = headers.at(-1);
-      if (!last) throw invalid("The metadata starts with an indented line instead of a header");
-      last.lines.push(line);
-      continue;
-    }
-    const header = headerLine(line);
-    if (!header) throw invalid(`Line ${i + 1} of the metadata is not a 'Name: value' header`);
-    headers.push(header);
-  }
-  return { headers, body: lines.slice(i).join("\n") };
 }
 
 /** distutils wrote "UNKNOWN" for every field it had no value for; that is not a value. */
