@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { RenderCache } from "./cache.js";
 import { registerFiles } from "./files.js";
+import { MULTIPART_FIELD_LIMITS } from "./form.js";
 import { registerJsonApi } from "./json-api.js";
 import { registerSimple } from "./simple.js";
 import { clearSpool } from "./spool.js";
@@ -14,12 +15,10 @@ export async function registerPypi(app: FastifyInstance, deps: Deps): Promise<vo
   await app.register(async (pypi) => {
     await pypi.register(multipart, {
       limits: {
-        fields: 500,
-        fieldSize: 16 * 1024 * 1024,
-        files: 1,
+        // Text fields are bounded to what metadata needs (protocols/pypi/form.ts).
+        ...MULTIPART_FIELD_LIMITS,
         // The hard ceiling; the project's own limit is enforced while spooling (protocols/pypi/spool.ts).
         fileSize: 4 * 1024 * 1024 * 1024,
-        parts: 1000,
       },
     });
     registerUpload(pypi, deps);

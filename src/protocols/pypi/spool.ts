@@ -28,6 +28,17 @@ export async function clearSpool(dataDir: string): Promise<void> {
   await mkdir(spoolDir(dataDir), { recursive: true });
 }
 
+/** The multipart layer's own file-size ceiling (413), or a body that ended in the middle of the file. */
+function bodyFailure(e: unknown, limitMessage: string): AppError {
+  if ((e as { statusCode?: number }).statusCode === 413)
+    return new AppError(413, "FILE_TOO_LARGE", limitMessage);
+  return new AppError(
+    400,
+    "UPLOAD_INVALID",
+    "The upload ended before the file was complete (malformed multipart body).",
+  );
+}
+
 /**
  * Streams an upload to a temporary file, hashing it on the way (sha256, blake2b-256, md5) and
  * stopping at `limit` bytes, so the whole file is never held in memory and an oversize upload is
@@ -45,6 +56,12 @@ export async function spoolUpload(
   const md5 = createHash("md5");
   const b2 = blake2b.create({ dkLen: 32 });
   let size = 0;
+  // An error of the incoming body (a truncated or malformed multipart body) is the client's doing
+  // and answers 400; an error writing the spool file stays a server error.
+  let bodyError: unknown;
+  body.once("error", (e) => {
+    bodyError = e;
+  });
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
@@ -62,6 +79,9 @@ export async function spoolUpload(
       throw new AppError(413, "FILE_TOO_LARGE", limitMessage);
   } catch (e) {
     await rm(path, { force: true });
+    // The body may also have failed before this function started listening (it is then `errored`).
+    if ((e === bodyError || e === body.errored) && !(e instanceof AppError))
+      throw bodyFailure(e, limitMessage);
     throw e;
   }
   return {

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
 import { findProject, publishFile, withInspectionSlot } from "../../packages/index.js";
-import { remindAfterUpload } from "../../policy/index.js";
+import { type Actor, decide, remindAfterUpload } from "../../policy/index.js";
 import { tokenFromBasicAuth } from "./auth.js";
 import {
   assertValidProjectName,
@@ -21,10 +21,10 @@ import {
   ultranormalizeName,
   validateRequiresPython,
 } from "./dist/index.js";
+import { addField, discardRestOfBody, type Form, uploadParts } from "./form.js";
 import { type Spooled, spoolUpload } from "./spool.js";
 
 const bad = (message: string) => new AppError(400, "UPLOAD_INVALID", message);
-type Form = Map<string, string[]>;
 const one = (form: Form, key: string): string | undefined => form.get(key)?.[0];
 const MB = 1024 * 1024;
 
@@ -32,6 +32,24 @@ function required(form: Form, key: string): string {
   const v = one(form, key)?.trim();
   if (!v) throw bad(`Missing required field '${key}'.`);
   return v;
+}
+
+/**
+ * Who may upload is decided before the form's version and file name are parsed and before a byte of
+ * the file is read: a token restricted to other projects, or a user with no role on this project, is
+ * refused without spooling anything. Same decision function as publishFile, which decides again in
+ * full (look-alikes, prohibited names, races) when it publishes.
+ */
+async function authorizeEarly(deps: Deps, actor: Actor, form: Form) {
+  const name = required(form, "name");
+  assertValidProjectName(name);
+  const project = await findProject(deps.db, "pypi", normalizeName(name));
+  const action = project ? "upload" : "create-project";
+  const decision = await decide(deps.db, deps.config.origin, actor, action, project, deps.clock.now(), {
+    ecosystem: "pypi",
+  });
+  if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
+  return project;
 }
 
 /** Checks everything that can be checked before a byte of the file is read. */
@@ -103,14 +121,15 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
   let spooled: Spooled | undefined;
   let parsed: ParsedDistFilename | undefined;
   let filename = "";
+  const used = { bytes: 0 };
   try {
-    for await (const part of req.parts()) {
+    for await (const part of uploadParts(req)) {
       if (part.type === "file") {
         if (part.fieldname !== "content" || spooled)
           throw bad("Send exactly one file, in the field 'content'.");
         filename = part.filename ?? "";
+        const project = await authorizeEarly(deps, auth.actor, form);
         parsed = checkForm(form, filename);
-        const project = await findProject(deps.db, "pypi", normalizeName(required(form, "name")));
         const limit = project?.uploadLimitBytes ?? deps.config.uploadLimitBytes;
         spooled = await spoolUpload(
           deps.config.dataDir,
@@ -119,9 +138,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
           `File too large. The limit for this project is ${Math.floor(limit / MB)} MB.`,
         );
       } else {
-        const list = form.get(part.fieldname) ?? [];
-        list.push(String(part.value));
-        form.set(part.fieldname, list);
+        addField(form, part, used);
       }
     }
     if (!spooled || !parsed) throw bad("Missing the file: send it in the field 'content'.");
@@ -176,6 +193,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
       url: `${deps.config.origin}/project/${result.project.normalizedName}/${result.release.version}/`,
     };
   } finally {
+    discardRestOfBody(req);
     await spooled?.remove();
   }
 }

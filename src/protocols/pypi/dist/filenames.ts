@@ -21,8 +21,8 @@ export const MAX_FILENAME_LENGTH = 255;
 
 /** A PEP 425 tag component; compressed tag sets join alternatives with '.' ("py2.py3"). */
 const TAG = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/;
-/** PEP 427: the optional build tag must start with a digit. */
-const BUILD_TAG = /^[0-9]+[A-Za-z0-9_.]*$/;
+/** PEP 427: the optional build tag must start with a digit (one digit, so nothing can backtrack). */
+const BUILD_TAG = /^[0-9][A-Za-z0-9_.]*$/;
 
 /** Extensions PyPI refused historically, with the reason a maintainer needs to read. */
 const REFUSED_EXTENSIONS: Array<[string, string]> = [

@@ -19,6 +19,13 @@ export {
   normalizeName,
   ultranormalizeName,
 } from "./names.js";
-export { validateRequiresPython } from "./specifiers.js";
+export { MAX_REQUIRES_PYTHON_LENGTH, validateRequiresPython } from "./specifiers.js";
 export type { Version } from "./version.js";
-export { canonicalVersion, compareVersions, formatVersion, isPrerelease, parseVersion } from "./version.js";
+export {
+  canonicalVersion,
+  compareVersions,
+  formatVersion,
+  isPrerelease,
+  MAX_VERSION_LENGTH,
+  parseVersion,
+} from "./version.js";

@@ -1,8 +1,9 @@
 import { type AppError, isAppError } from "../../../lib/errors.js";
 import { distErrors, shown } from "./errors.js";
+import { splitHeaders, unfoldDescription } from "./metadata-headers.js";
 import { assertValidProjectName, normalizeName } from "./names.js";
-import { validateRequiresPython } from "./specifiers.js";
-import { canonicalVersion, parseVersion } from "./version.js";
+import { MAX_REQUIRES_PYTHON_LENGTH, validateRequiresPython } from "./specifiers.js";
+import { canonicalVersion, MAX_VERSION_LENGTH, parseVersion } from "./version.js";
 
 /** The core metadata fields the registry stores and shows (core metadata spec, versions 1.0-2.5). */
 export interface CoreMetadata {
@@ -77,55 +78,17 @@ const SINGLE_USE = new Set([
   "requires-python",
 ]);
 
-/** RFC 5322 field name: printable ASCII except ':'. */
-const HEADER_LINE = /^([\x21-\x39\x3b-\x7e]+):[ \t]*(.*)$/;
 /** A spec change of major version means "do not try to read this" (core metadata spec). */
 const METADATA_VERSION = /^(1\.[0-2]|2\.[0-9]+)$/;
 /** Warehouse's limits, so a file accepted here would also be accepted by PyPI. */
 const MAX_SUMMARY_LENGTH = 512;
 const MAX_URL_LABEL_LENGTH = 32;
-const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
+// One host character, then no whitespace: "[^\s/?#]+[^\s]*" would say the same but backtrack
+// quadratically over a long host followed by a space.
+const HTTP_URL = /^https?:\/\/[^\s/?#]\S*$/i;
 
 function invalid(message: string): AppError {
   return distErrors.METADATA_INVALID(message);
-}
-
-interface RawHeader {
-  name: string;
-  lines: string[];
-}
-
-/** Continuation lines of a multi-line Description: PEP 345's "       |" prefix or distutils' indent. */
-function unfoldDescription(first: string, rest: string[]): string {
-  if (rest.length > 0 && rest.every((line) => /^ {7}\|/.test(line))) {
-    return [first, ...rest.map((line) => line.slice(8))].join("\n");
-  }
-  const indents = rest.filter((line) => line.trim() !== "").map((line) => /^[ \t]*/.exec(line)![0].length);
-  const cut = indents.length > 0 ? Math.min(...indents) : 0;
-  return [first, ...rest.map((line) => (line.trim() === "" ? "" : line.slice(cut)))].join("\n");
-}
-
-function splitHeaders(text: string): { headers: RawHeader[]; body: string } {
-  const lines = text.split(/\r\n|\n|\r/);
-  const headers: RawHeader[] = [];
-  let i = 0;
-  for (; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === "") {
-      i++;
-      break;
-    }
-    if (line.startsWith(" ") || line.startsWith("\t")) {
-      const last = headers.at(-1);
-      if (!last) throw invalid("The metadata starts with an indented line instead of a header");
-      last.lines.push(line);
-      continue;
-    }
-    const match = HEADER_LINE.exec(line);
-    if (!match) throw invalid(`Line ${i + 1} of the metadata is not a 'Name: value' header`);
-    headers.push({ name: match[1]!, lines: [match[2]!] });
-  }
-  return { headers, body: lines.slice(i).join("\n") };
 }
 
 /** distutils wrote "UNKNOWN" for every field it had no value for; that is not a value. */
@@ -186,6 +149,8 @@ function parseProjectUrl(value: string): { label: string; url: string } {
  * (which Name counts?) or a Description given both as header and body is refused, not guessed.
  */
 export function parseCoreMetadata(text: string): CoreMetadata {
+  // PostgreSQL cannot store U+0000 in text while SQLite can: refused so both databases agree.
+  if (text.includes("\u0000")) throw invalid("The metadata contains a NUL character (U+0000)");
   const { headers, body } = splitHeaders(text);
   const single = new Map<string, string>();
   const multi = new Map<string, string[]>();
@@ -200,7 +165,10 @@ export function parseCoreMetadata(text: string): CoreMetadata {
       if (single.has(key)) throw invalid(`The metadata has more than one '${shown(header.name, 40)}' field`);
       single.set(key, value);
     } else if (MULTIPLE_USE.has(key)) {
-      multi.set(key, [...(multi.get(key) ?? []), value]);
+      // Appended in place: copying the list for each header is quadratic in the number of headers.
+      const list = multi.get(key);
+      if (list) list.push(value);
+      else multi.set(key, [value]);
     }
   }
 
@@ -214,6 +182,9 @@ export function parseCoreMetadata(text: string): CoreMetadata {
   wrap(() => assertValidProjectName(name));
   const version = single.get("version");
   if (!version) throw invalid("The metadata has no Version field");
+  // Capped before parsing, as in the upload form: bounds the parser's work whatever its input.
+  if (version.length > MAX_VERSION_LENGTH)
+    throw invalid(`The Version is longer than ${MAX_VERSION_LENGTH} characters`);
   wrap(() => parseVersion(version));
 
   const metadata: CoreMetadata = {
@@ -247,6 +218,8 @@ export function parseCoreMetadata(text: string): CoreMetadata {
   if (metadata.descriptionContentType) checkContentType(metadata.descriptionContentType);
   if (metadata.homePage) checkUrl("Home-Page", metadata.homePage);
   const requiresPython = present(single.get("requires-python"));
+  if (requiresPython !== undefined && requiresPython.length > MAX_REQUIRES_PYTHON_LENGTH)
+    throw invalid(`The Requires-Python is longer than ${MAX_REQUIRES_PYTHON_LENGTH} characters`);
   if (requiresPython !== undefined)
     metadata.requiresPython = wrap(() => validateRequiresPython(requiresPython));
 

@@ -6,6 +6,9 @@ import { parseVersion } from "./version.js";
  * (data-requires-python / "requires-python"); pip >= 22 refuses to consider any file whose specifier
  * it cannot parse, so a bad value uploaded once breaks installs of the project for everyone.
  */
+/** Longest Requires-Python accepted in an upload (form or METADATA); real ones are a few clauses. */
+export const MAX_REQUIRES_PYTHON_LENGTH = 512;
+
 const OPERATOR = /^(===|~=|==|!=|<=|>=|<|>)[ \t]*(.*)$/;
 /** Prefix match ("==3.8.*"): only a release (with optional epoch) may precede ".*". */
 const WILDCARD = /^v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*\.\*$/i;

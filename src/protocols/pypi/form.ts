@@ -1,0 +1,128 @@
+import type { Multipart } from "@fastify/multipart";
+import type { FastifyRequest } from "fastify";
+import { AppError, isAppError } from "../../lib/errors.js";
+import { MAX_PROJECT_NAME_LENGTH, MAX_REQUIRES_PYTHON_LENGTH, MAX_VERSION_LENGTH } from "./dist/index.js";
+
+/**
+ * The text fields of a `/legacy/` upload. They only carry metadata (the archive's own METADATA, at
+ * most 1 MiB, is what gets stored), so they are bounded before anything parses them: one field cannot
+ * make a parser or the process do unbounded work, and all fields together cannot fill memory
+ * (500 fields x 16 MiB once took the server to 3.75 GB).
+ */
+export type Form = Map<string, string[]>;
+
+const MiB = 1024 * 1024;
+
+export const FORM_LIMITS = Object.freeze({
+  /** All text fields together, names included: a generous description plus the rest of the metadata. */
+  totalBytes: 2 * MiB,
+  /** Repeated fields (classifiers, requires_dist, project_urls) of the largest real projects fit. */
+  fields: 1000,
+});
+
+/**
+ * Per-field caps, in characters, checked before any parser sees the value (the same caps apply to
+ * METADATA). Version is capped at 128 as Warehouse does; the others leave ample room over real values.
+ */
+export const FIELD_MAX_LENGTH: Readonly<Record<string, number>> = Object.freeze({
+  ":action": 32,
+  protocol_version: 8,
+  metadata_version: 16,
+  name: MAX_PROJECT_NAME_LENGTH,
+  version: MAX_VERSION_LENGTH,
+  filetype: 32,
+  pyversion: 128,
+  requires_python: MAX_REQUIRES_PYTHON_LENGTH,
+  sha256_digest: 128,
+  blake2_256_digest: 128,
+  md5_digest: 128,
+  summary: 512,
+});
+
+/** Options for @fastify/multipart: busboy itself stops a request long before memory is at stake. */
+export const MULTIPART_FIELD_LIMITS = {
+  fields: FORM_LIMITS.fields,
+  // One byte over the total, so a single oversize field is seen as truncated and refused below.
+  fieldSize: FORM_LIMITS.totalBytes + 1,
+  files: 1,
+  parts: FORM_LIMITS.fields + 1,
+};
+
+const bad = (message: string) => new AppError(400, "UPLOAD_INVALID", message);
+const tooLarge = (message: string) => new AppError(413, "FORM_TOO_LARGE", message);
+
+/** Adds one text field to the form, refusing it if it breaks a cap or carries U+0000. */
+export function addField(
+  form: Form,
+  part: { fieldname: string; value: unknown; valueTruncated?: boolean },
+  used: { bytes: number },
+): void {
+  const name = part.fieldname;
+  const value = String(part.value);
+  used.bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  if (part.valueTruncated || used.bytes > FORM_LIMITS.totalBytes)
+    throw tooLarge(
+      `The form fields are too large: at most ${FORM_LIMITS.totalBytes / MiB} MiB of metadata in total.`,
+    );
+  const max = FIELD_MAX_LENGTH[name];
+  if (max !== undefined && value.length > max)
+    throw bad(`The field '${name}' is too long: at most ${max} characters.`);
+  // PostgreSQL cannot store U+0000 in text; refusing it here treats both databases the same.
+  if (name.includes("\u0000") || value.includes("\u0000"))
+    throw bad(
+      `The field '${name.replace(/[^\x20-\x7e]/g, "?").slice(0, 40)}' contains a NUL character (U+0000).`,
+    );
+  const list = form.get(name);
+  if (list) list.push(value);
+  else form.set(name, [value]);
+}
+
+/** What the multipart layer's own refusals mean for someone running twine. */
+function multipartError(e: unknown): AppError {
+  if (isAppError(e)) return e;
+  const code = (e as { code?: string }).code;
+  if (code === "FST_FIELDS_LIMIT" || code === "FST_PARTS_LIMIT")
+    return tooLarge(`Too many form fields: at most ${FORM_LIMITS.fields}.`);
+  if (code === "FST_FILES_LIMIT") return bad("Send exactly one file, in the field 'content'.");
+  const status = (e as { statusCode?: number }).statusCode;
+  if (status === 413) return new AppError(413, "FILE_TOO_LARGE", "File too large.");
+  // Anything else from the parser is a body that is not the multipart/form-data it claims to be:
+  // a missing or wrong boundary, a truncated body ("Unexpected end of multipart data"), bad headers.
+  const detail = e instanceof Error ? e.message.replace(/[^\x20-\x7e]/g, "?").slice(0, 100) : "unreadable";
+  return bad(`Malformed multipart/form-data body (${detail}). Upload with twine.`);
+}
+
+/**
+ * The request's parts, with the parser's own errors (which are all the client's doing) turned into
+ * 4xx answers. Errors thrown by the caller's loop body are not touched, so a database failure while
+ * handling a part still answers 500.
+ */
+export async function* uploadParts(req: FastifyRequest): AsyncGenerator<Multipart> {
+  let iterator: AsyncIterator<Multipart>;
+  try {
+    iterator = req.parts()[Symbol.asyncIterator]();
+  } catch (e) {
+    throw multipartError(e);
+  }
+  for (;;) {
+    let next: IteratorResult<Multipart>;
+    try {
+      next = await iterator.next();
+    } catch (e) {
+      throw multipartError(e);
+    }
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+/**
+ * After a refusal in the middle of the body, stop parsing what is left: busboy would otherwise go
+ * on collecting fields (up to the limits) for a request that is already answered. The rest is read
+ * and discarded, so the client still receives the answer and its reason.
+ */
+export function discardRestOfBody(req: FastifyRequest): void {
+  if (req.raw.readableEnded) return;
+  req.raw.unpipe();
+  req.raw.resume();
+}
