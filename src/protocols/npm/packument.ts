@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../../db/index.js";
+import { type Rendered, rendered } from "../../http/render-cache.js";
 import {
   findProject,
   listDistTags,
@@ -9,7 +10,6 @@ import {
   type Project,
   type Release,
 } from "../../packages/index.js";
-import { type Rendered, rendered } from "./cache.js";
 import { servedDist } from "./manifest.js";
 import { type PackageName, parsePackageName, tarballBasename, tarballUrl } from "./names.js";
 
