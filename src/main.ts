@@ -210,8 +210,9 @@ main(process.argv.slice(2)).then(
       return;
     }
     // Only a command that already loaded this module can throw its error, so the import is free then.
-    const { DataDirLockedError } = await import("./storage/data-dir.js");
-    if (e instanceof DataDirLockedError) {
+    // If the module itself failed to load (e.g. a broken native binding), print that original error.
+    const dataDir = await import("./storage/data-dir.js").catch(() => null);
+    if (dataDir && e instanceof dataDir.DataDirLockedError) {
       console.error(`wharf: ${e.message}`);
       process.exitCode = 1;
     } else {
