@@ -16,6 +16,7 @@ async function cancel(
   r: RecoveryRequest,
   by: string,
   why: string,
+  extra: Record<string, unknown> = {},
 ): Promise<void> {
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
@@ -29,7 +30,7 @@ async function cancel(
     await recordEvent(tx, now, ctx, {
       type: "recovery.cancelled",
       userId: r.userId,
-      data: { request: r.id, by },
+      data: { request: r.id, by, ...extra },
     });
   });
   const user = await getUser(deps.db, r.userId);
@@ -91,6 +92,8 @@ export async function stopWithFactor(
 ): Promise<boolean> {
   const r = await openRequestOf(deps.db, userId);
   if (!r) return false;
-  await cancel(deps, ctx, r, "owner", "stopped by the account's owner");
+  // The mail goes to the account's address, which whoever asked for the recovery may read: it must not
+  // tell them which factor the owner holds. The factor is kept in the owner's own security history.
+  await cancel(deps, ctx, r, "owner", "stopped by the account's owner", { method });
   return true;
 }
