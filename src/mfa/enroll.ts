@@ -167,7 +167,10 @@ export async function removeKey(
       .executeTakeFirst();
     if (!key) throw mfaErrors.KEY_NOT_FOUND();
     await tx.deleteFrom("webauthn_credentials").where("id", "=", keyId).execute();
-    await mfaEvent(tx, now, ctx, user, "mfa.key_removed", { label: key.label });
+    await mfaEvent(tx, now, ctx, user, "mfa.key_removed", {
+      label: key.label,
+      kind: key.is_passkey === 1 ? "passkey" : "security-key",
+    });
     await afterFactorRemoved(tx, user.id);
     return {
       label: key.label,

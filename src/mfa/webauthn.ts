@@ -178,7 +178,7 @@ export async function renameKey(
     await lockUser(tx, user.id);
     const key = await tx
       .selectFrom("webauthn_credentials")
-      .select("label")
+      .select(["label", "is_passkey"])
       .where("id", "=", keyId)
       .where("user_id", "=", user.id)
       .executeTakeFirst();
@@ -186,6 +186,10 @@ export async function renameKey(
     if (key.label === label) return;
     await assertLabelFree(tx, user.id, label, keyId);
     await tx.updateTable("webauthn_credentials").set({ label }).where("id", "=", keyId).execute();
-    await mfaEvent(tx, now, ctx, user, "mfa.key_renamed", { from: key.label, to: label });
+    await mfaEvent(tx, now, ctx, user, "mfa.key_renamed", {
+      from: key.label,
+      to: label,
+      kind: key.is_passkey === 1 ? "passkey" : "security-key",
+    });
   });
 }

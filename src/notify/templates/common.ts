@@ -7,10 +7,7 @@ export interface Site {
 /** One email: a function of typed vars (Warehouse's one-function-per-email pattern). */
 export type Template<V> = (site: Site, vars: V) => { subject: string; text: string };
 
-/** "1 day", "2 days": never "1 days" nor "day(s)". */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
+export { noun, plural } from "../../lib/plural.js";
 
 /** First letter upper-cased, for a sentence built from a value that may start in lower case. */
 export function cap(s: string): string {

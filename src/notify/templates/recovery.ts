@@ -29,7 +29,7 @@ export function waiting(s: Site, v: WaitingVars) {
     subject: `Account recovery requested: your two-factor methods will be removed on ${day(v.waitUntil).slice(0, 10)}`,
     text: hello(
       v.username,
-      `A recovery of your account was requested after confirming this email address.\n\nFrom: ${v.ip} (${v.userAgent || "unknown browser"})\nProofs checked: ${v.proofs.join("; ") || "none"}\n\nUnless it is cancelled, on ${day(v.waitUntil)} every two-factor method of the account will be removed, all sessions and API tokens revoked, and the password must be reset from this address.\n\nIf this was not you, cancel it now with one click:\n\n${v.cancelLink}\n\nor stop it with any of your two-factor methods (security key, authenticator app or recovery code; no password needed):\n\n${v.stopLink}\n\nThen change your email account's password and your password here — someone can read your email.${signature(s)}`,
+      `A recovery of your account was requested after confirming this email address.\n\nFrom: ${v.ip} (${v.userAgent || "unknown browser"})\nProofs checked: ${v.proofs.join("; ") || "none"}\n\nUnless it is cancelled, on ${day(v.waitUntil)} every two-factor method of the account will be removed, all sessions and API tokens revoked, and the password must be reset from this address.\n\nIf this was not you, cancel it now with one click:\n\n${v.cancelLink}\n\nOr stop it with any of your two-factor methods (security key, authenticator app or recovery code; no password needed):\n\n${v.stopLink}\n\nThen change your email account's password and your password here — someone can read your email.${signature(s)}`,
     ),
   };
 }
@@ -39,7 +39,7 @@ export function queued(s: Site, v: { username: string; ip: string; cancelLink: s
     subject: "Your account recovery request is waiting for review",
     text: hello(
       v.username,
-      `A recovery of your account was requested from ${v.ip}, without any proof Wharf could check by itself (an API token of the account, a browser that signed in before, or a session still open). The registry operators will review it and may contact you at this address.\n\nIf this was not you, cancel it:\n\n${v.cancelLink}\n\nor with any of your two-factor methods: ${v.stopLink}${signature(s)}`,
+      `A recovery of your account was requested from ${v.ip}, without any proof Wharf could check by itself (an API token of the account, a browser that signed in before, or a session still open). The registry operators will review it and may contact you at this address.\n\nIf this was not you, cancel it:\n\n${v.cancelLink}\n\nOr stop it with any of your two-factor methods: ${v.stopLink}${signature(s)}`,
     ),
   };
 }
