@@ -1,6 +1,7 @@
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
-import { emailDomain, isAbandoned, type MailMessage } from "../mail/index.js";
+import { emailDomain, isAbandoned } from "../mail/index.js";
+import { send, type Template } from "../notify/index.js";
 
 /** What account operations need from the request: who is asking from where. */
 export type RequestContext = EventContext & { ip: string };
@@ -13,21 +14,6 @@ export function sessionPolicy(deps: AccountDeps) {
   return { idleMs: deps.config.sessionIdleMs, maxMs: deps.config.sessionMaxMs };
 }
 
-/**
- * Mail goes out after the transaction commits (never for a change that rolled back). A mail failure is
- * logged, not thrown: the change stands and the user can ask for the mail again.
- */
-export async function sendAfterCommit(
-  deps: Pick<AccountDeps, "mailer" | "log">,
-  message: MailMessage,
-): Promise<void> {
-  try {
-    await deps.mailer.send(message);
-  } catch (e) {
-    deps.log.error({ err: e, to: message.to, subject: message.subject }, "mail could not be sent");
-  }
-}
-
 /** What an access-granting link does, recorded with a refusal. */
 export type AccessPurpose = "reset_password" | "verify_email" | "change_email" | "recovery_reset";
 
@@ -37,23 +23,25 @@ export type AccessPurpose = "reset_password" | "verify_email" | "change_email" |
  * refusal is an event on the account, never an answer to the requester (that would tell a prober
  * the account exists). Returns whether the mail went out.
  */
-export async function sendAccessMail(
-  deps: Pick<AccountDeps, "db" | "clock" | "mailer" | "log">,
+export async function sendAccessMail<V>(
+  deps: Pick<AccountDeps, "db" | "clock" | "mailer" | "log" | "config">,
   ctx: EventContext,
   userId: string,
   purpose: AccessPurpose,
-  message: MailMessage,
+  to: string,
+  template: Template<V>,
+  vars: V,
 ): Promise<boolean> {
-  if (await isAbandoned(deps.db, message.to)) {
+  if (await isAbandoned(deps.db, to)) {
     await recordEvent(deps.db, deps.clock.now(), ctx, {
       type: "mail.refused_abandoned_domain",
       userId,
-      data: { purpose, domain: emailDomain(message.to) },
+      data: { purpose, domain: emailDomain(to) },
     });
     return false;
   }
-  await sendAfterCommit(deps, message);
-  return true;
+  // Sent after the caller's transaction committed (never for a change that rolled back).
+  return send(deps, to, template, vars);
 }
 
 export function link(deps: AccountDeps, path: string, token: string): string {

@@ -1,10 +1,11 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { isAbandoned } from "../mail/index.js";
-import { type AccountDeps, link, type RequestContext, sendAccessMail, sendAfterCommit } from "./context.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/accounts.js";
+import { type AccountDeps, link, type RequestContext, sendAccessMail } from "./context.js";
 import { issueLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
-import { changeEmailMail, emailChangeNoticeMail } from "./mail.js";
 import { inSudo, type Session } from "./sessions.js";
 import { canonicalEmail, validateEmail } from "./usernames.js";
 import { getUser, type User } from "./users.js";
@@ -41,17 +42,15 @@ export async function requestEmailChange(
     await recordEvent(tx, now, ctx, { type: "email.change_requested", userId: user.id, data: { to: email } });
     return issueLinkToken(tx, deps.keys, now, user.id, "change_email", email);
   });
-  await sendAccessMail(
-    deps,
-    ctx,
-    user.id,
-    "change_email",
-    changeEmailMail(deps.config, email, user.username, link(deps, "/account/confirm-email", token)),
-  );
-  await sendAfterCommit(
-    deps,
-    emailChangeNoticeMail(deps.config, user.email, user.username, email, "requested"),
-  );
+  await sendAccessMail(deps, ctx, user.id, "change_email", email, mails.changeEmail, {
+    username: user.username,
+    link: link(deps, "/account/confirm-email", token),
+  });
+  await send(deps, user.email, mails.emailChangeNotice, {
+    username: user.username,
+    newEmail: email,
+    stage: "requested",
+  });
 }
 
 export async function confirmEmailChange(
@@ -83,13 +82,15 @@ export async function confirmEmailChange(
     return { before, after: { ...before, email: row.email, emailVerified: true } };
   });
   // Both addresses hear of it: the old one is where the real owner would notice a takeover.
-  await sendAfterCommit(
-    deps,
-    emailChangeNoticeMail(deps.config, before.email, before.username, after.email, "changed"),
-  );
-  await sendAfterCommit(
-    deps,
-    emailChangeNoticeMail(deps.config, after.email, after.username, after.email, "changed"),
-  );
+  await send(deps, before.email, mails.emailChangeNotice, {
+    username: before.username,
+    newEmail: after.email,
+    stage: "changed",
+  });
+  await send(deps, after.email, mails.emailChangeNotice, {
+    username: after.username,
+    newEmail: after.email,
+    stage: "changed",
+  });
   return after;
 }

@@ -2,10 +2,11 @@ import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { AppError, isAppError } from "../lib/errors.js";
 import { afterResponse, isAbandoned } from "../mail/index.js";
-import { type AccountDeps, link, type RequestContext, sendAccessMail, sendAfterCommit } from "./context.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/accounts.js";
+import { type AccountDeps, link, type RequestContext, sendAccessMail } from "./context.js";
 import { issueLinkToken, peekLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
-import { passwordChangedMail, resetPasswordMail } from "./mail.js";
 import { checkPasswordPolicy, hashPassword, verifyPassword } from "./passwords.js";
 import { revokeAllSessions, type Session } from "./sessions.js";
 import { canonicalEmail, canonicalUsername } from "./usernames.js";
@@ -43,7 +44,7 @@ export async function changePassword(
       data: { sessionsEnded: ended },
     });
   });
-  await sendAfterCommit(deps, passwordChangedMail(deps.config, user.email, user.username, "changed"));
+  await send(deps, user.email, mails.passwordChanged, { username: user.username, how: "changed" });
 }
 
 /**
@@ -72,13 +73,10 @@ async function mailResetLink(deps: AccountDeps, ctx: RequestContext, login: stri
     await recordEvent(tx, now, ctx, { type: "password.reset_requested", userId: user.id });
     return issueLinkToken(tx, deps.keys, now, user.id, "reset_password", user.email);
   });
-  await sendAccessMail(
-    deps,
-    ctx,
-    user.id,
-    "reset_password",
-    resetPasswordMail(deps.config, user.email, user.username, link(deps, "/account/reset-password", token)),
-  );
+  await sendAccessMail(deps, ctx, user.id, "reset_password", user.email, mails.resetPassword, {
+    username: user.username,
+    link: link(deps, "/account/reset-password", token),
+  });
 }
 
 /** The user the reset link belongs to, for the reset form (does not spend the link). */
@@ -123,6 +121,6 @@ export async function resetPassword(
       data: { sessionsEnded: ended },
     });
   });
-  await sendAfterCommit(deps, passwordChangedMail(deps.config, user.email, user.username, "reset"));
+  await send(deps, user.email, mails.passwordChanged, { username: user.username, how: "reset" });
   return user;
 }

@@ -1,8 +1,9 @@
-import { claimMailSlot, recordEvent } from "../events/index.js";
+import { recordEvent } from "../events/index.js";
 import { isAppError } from "../lib/errors.js";
 import { afterResponse } from "../mail/index.js";
-import { type AccountDeps, type RequestContext, sendAfterCommit } from "./context.js";
-import { registrationAttemptMail } from "./mail.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/accounts.js";
+import type { AccountDeps, RequestContext } from "./context.js";
 import { hashPassword } from "./passwords.js";
 import { registerUser } from "./registration.js";
 import { getUserByLogin, type NewUser, type User } from "./users.js";
@@ -35,6 +36,11 @@ async function tellOwner(deps: AccountDeps, ctx: RequestContext, email: string):
   const now = deps.clock.now();
   await recordEvent(deps.db, now, ctx, { type: "account.registration_attempt", userId: owner.id });
   // One mail per 15 minutes, so the form cannot be used to flood the owner's mailbox.
-  if (!(await claimMailSlot(deps.db, now, owner.id, "account.registration_attempt"))) return;
-  await sendAfterCommit(deps, registrationAttemptMail(deps.config, owner.email, owner.username));
+  await send(
+    deps,
+    owner.email,
+    mails.registrationAttempt,
+    { username: owner.username },
+    { once: { db: deps.db, now, userId: owner.id, kind: "account.registration_attempt" } },
+  );
 }

@@ -1,10 +1,10 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { isAbandoned } from "../mail/index.js";
+import * as mails from "../notify/templates/accounts.js";
 import { type AccountDeps, link, type RequestContext, sendAccessMail } from "./context.js";
 import { issueLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
-import { verifyEmailMail } from "./mail.js";
 import { getUser, insertUser, type NewUser, type User } from "./users.js";
 
 /** Creates an account (web registration or the operator CLI) and mails the verification link. */
@@ -32,13 +32,10 @@ export async function registerUser(
     return { user, token };
   });
   if (token)
-    await sendAccessMail(
-      deps,
-      ctx,
-      user.id,
-      "verify_email",
-      verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)),
-    );
+    await sendAccessMail(deps, ctx, user.id, "verify_email", user.email, mails.verifyEmail, {
+      username: user.username,
+      link: link(deps, "/account/verify-email", token),
+    });
   return user;
 }
 
@@ -50,13 +47,10 @@ export async function resendVerification(deps: AccountDeps, ctx: RequestContext,
     await voidLinkTokens(tx, now, user.id, "verify_email");
     return issueLinkToken(tx, deps.keys, now, user.id, "verify_email", user.email);
   });
-  await sendAccessMail(
-    deps,
-    ctx,
-    user.id,
-    "verify_email",
-    verifyEmailMail(deps.config, user.email, user.username, link(deps, "/account/verify-email", token)),
-  );
+  await sendAccessMail(deps, ctx, user.id, "verify_email", user.email, mails.verifyEmail, {
+    username: user.username,
+    link: link(deps, "/account/verify-email", token),
+  });
 }
 
 /** Spends the link and marks the address verified — only if it is still the account's address. */

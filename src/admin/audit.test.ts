@@ -21,7 +21,7 @@ describe.each(testDatabases())("console: email domains and the audit log on %s",
     await account(t, "cat", "cat@notlapsed.example");
     const preview = await web.get("/admin/domains?domain=Lapsed.Example.");
     expect(textOf(preview.body, "preview")).toBe(
-      "2 account(s) use an address at lapsed.example or its subdomains.",
+      "2 accounts use an address at lapsed.example or its subdomains.",
     );
     expect(preview.body).toContain('value="Lapsed.Example."');
 
@@ -32,7 +32,7 @@ describe.each(testDatabases())("console: email domains and the audit log on %s",
     expect(res.statusCode).toBe(303);
     const list = await web.get("/admin/domains");
     expect(list.body).toContain(
-      "lapsed.example is marked abandoned: 2 account(s) can no longer be recovered through it.",
+      "lapsed.example is marked abandoned: 2 accounts can no longer be recovered through it.",
     );
     expect(list.body).toMatch(/data-domain="lapsed.example"><td>lapsed.example<\/td><td>2<\/td>/);
     expect((await web.get("/admin/users/ben")).body).toContain("is marked abandoned");

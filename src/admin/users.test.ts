@@ -101,7 +101,7 @@ describe.each(testDatabases())("console: users on %s", (kind) => {
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe("/admin/users/bob");
     const after = await web.get("/admin/users/bob");
-    expect(after.body).toContain("bob is frozen; 1 session(s) ended.");
+    expect(after.body).toContain("bob is frozen; 1 session ended.");
     expect(after.body).toContain('action="/admin/users/bob/unfreeze"');
     expect((await userRow("bob")).is_frozen).toBe(1);
     expect(await openSessions(bob.id)).toBe(0);
@@ -190,7 +190,7 @@ describe.each(testDatabases())("console: users on %s", (kind) => {
     const res = await web.post("/admin/users/bob/revoke", { reason: "laptop stolen" });
     expect(res.statusCode).toBe(303);
     expect((await web.get("/admin/users/bob")).body).toContain(
-      "2 session(s), 1 API token(s) and 0 remembered browser(s)",
+      "2 sessions, 1 API token and 0 remembered browsers",
     );
     expect(await openSessions(bob.id)).toBe(0);
     expect(await tokenWorks(token)).toBe(false);

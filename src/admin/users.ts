@@ -4,6 +4,8 @@ import { type DbExecutor, type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { listUserEvents, recordEvent, type SecurityEvent } from "../events/index.js";
 import { type FactorSummary, factorSummary, forgetBrowsers, resetMfa } from "../mfa/index.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/admin.js";
 import { projectsOfUser, type Role } from "../packages/index.js";
 import { emailDomain, isAbandoned } from "../recovery/index.js";
 import { revokeAllTokens } from "../tokens/index.js";
@@ -121,19 +123,6 @@ export async function userDetail(deps: Deps, username: string): Promise<UserDeta
   };
 }
 
-/** Tells the account's owner through email what an operator did (ASVS 2.2.3: another channel). */
-async function tellUser(deps: Deps, user: User, subject: string, body: string): Promise<void> {
-  try {
-    await deps.mailer.send({
-      to: user.email,
-      subject: `[${deps.config.siteName}] ${subject}`,
-      text: `Hello ${user.username},\n\n${body}\n\n— ${deps.config.siteName}`,
-    });
-  } catch (e) {
-    deps.log.error({ err: e }, "operator action mail could not be sent");
-  }
-}
-
 // The user's security history shows operator actions without the operator's IP address (the audit
 // log keeps it): an operator's network is none of an account holder's business.
 const NO_IP = {};
@@ -169,12 +158,8 @@ export async function freezeUser(deps: Deps, actor: AuditActor, username: string
     });
     return ended;
   });
-  await tellUser(
-    deps,
-    user,
-    "Your account was frozen",
-    `The registry operators froze your account (reason: ${reason}). You cannot sign in or publish with API tokens until they unfreeze it; every session was signed out. Reply to the operators if you think this is a mistake.`,
-  );
+  // The owner hears of it through another channel (ASVS v5 6.3.7).
+  await send(deps, user.email, mails.frozen, { username: user.username, reason });
   return { sessionsEnded };
 }
 
@@ -202,12 +187,8 @@ export async function unfreezeUser(deps: Deps, actor: AuditActor, username: stri
       reason,
     });
   });
-  await tellUser(
-    deps,
-    user,
-    "Your account was unfrozen",
-    `The registry operators unfroze your account (reason: ${reason}). You can sign in again.`,
-  );
+  // The owner hears of it through another channel (ASVS v5 6.3.7).
+  await send(deps, user.email, mails.unfrozen, { username: user.username, reason });
 }
 
 /** Ends every session, revokes every API token and forgets every remembered browser. */
@@ -236,12 +217,8 @@ export async function revokeCredentials(deps: Deps, actor: AuditActor, username:
     });
     return c;
   });
-  await tellUser(
-    deps,
-    user,
-    "You were signed out everywhere",
-    `The registry operators signed you out of every session and revoked your API tokens (reason: ${reason}). Sign in again and create new tokens where you need them.`,
-  );
+  // The owner hears of it through another channel (ASVS v5 6.3.7).
+  await send(deps, user.email, mails.signedOutEverywhere, { username: user.username, reason });
   return counts;
 }
 

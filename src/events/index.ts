@@ -149,6 +149,21 @@ export async function listProjectEvents(
   return rows.map(toEvent);
 }
 
+/**
+ * The key events say "Security key" by type; a passkey is recorded with `kind: "passkey"` and must read
+ * as a passkey (it signs in without the password, which a security key does not).
+ */
+const PASSKEY_LABELS: Partial<Record<EventType, string>> = {
+  "mfa.key_added": "Passkey added",
+  "mfa.key_removed": "Passkey removed",
+  "mfa.key_renamed": "Passkey renamed",
+};
+
+function labelOf(type: EventType, data: Record<string, unknown>): string {
+  if (data.kind === "passkey" && PASSKEY_LABELS[type]) return PASSKEY_LABELS[type];
+  return EVENT_TYPES[type] ?? type;
+}
+
 function toEvent(r: {
   id: string;
   type: string;
@@ -157,14 +172,15 @@ function toEvent(r: {
   user_agent: string | null;
   data: string;
 }): SecurityEvent {
+  const data = JSON.parse(r.data) as Record<string, unknown>;
   return {
     id: r.id,
     type: r.type as EventType,
-    label: EVENT_TYPES[r.type as EventType] ?? r.type,
+    label: labelOf(r.type as EventType, data),
     createdAt: r.created_at,
     ip: r.ip,
     userAgent: r.user_agent,
-    data: JSON.parse(r.data) as Record<string, unknown>,
+    data,
   };
 }
 

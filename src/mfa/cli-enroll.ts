@@ -1,9 +1,11 @@
 import type { RequestContext, User } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/mfa.js";
 import { afterFactorRemoved, onFactorAdded } from "./enroll.js";
 import { mfaErrors } from "./errors.js";
 import { factorSummary } from "./factors.js";
-import { type MfaDeps, mfaEvent, mfaMail } from "./notify.js";
+import { type MfaDeps, mfaEvent } from "./notify.js";
 import { getTotp, matchStep, newTotpSecret, otpauthUri, storeTotp } from "./totp.js";
 
 /**
@@ -70,12 +72,11 @@ export async function confirmCliTotpEnrollment(
     await mfaEvent(tx, now, ctx, user, "mfa.totp_added", { via: "npm profile enable-2fa" });
     return onFactorAdded(deps, tx, user, ctx, wasEnrolled);
   });
-  await mfaMail(
-    deps,
-    user,
-    "Authenticator app added",
-    `An authenticator app was added as a second factor for your account from the npm command line.${codes ? " We generated 10 recovery codes; keep them somewhere safe." : ""}`,
-  );
+  await send(deps, user.email, mails.totpAdded, {
+    username: user.username,
+    codes: Boolean(codes),
+    fromCli: true,
+  });
   return codes;
 }
 
@@ -96,10 +97,5 @@ export async function removeTotpReauthenticated(
     await mfaEvent(tx, now, ctx, user, "mfa.totp_removed", { via: "npm profile disable-2fa" });
     await afterFactorRemoved(tx, user.id);
   });
-  await mfaMail(
-    deps,
-    user,
-    "Authenticator app removed",
-    "The authenticator app was removed from your account's second factors, from the npm command line.",
-  );
+  await send(deps, user.email, mails.totpRemoved, { username: user.username, fromCli: true });
 }

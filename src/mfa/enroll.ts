@@ -1,9 +1,11 @@
 import QRCode from "qrcode";
 import { inSudo, type RequestContext, type Session, type User } from "../accounts/index.js";
 import { type DbExecutor, type Tx, transaction } from "../db/index.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/mfa.js";
 import { mfaErrors } from "./errors.js";
 import { factorSummary } from "./factors.js";
-import { type MfaDeps, mfaEvent, mfaMail } from "./notify.js";
+import { type MfaDeps, mfaEvent } from "./notify.js";
 import { generateRecoveryCodes } from "./recovery-codes.js";
 import { getTotp, matchStep, newTotpSecret, otpauthUri, storeTotp } from "./totp.js";
 import { lockUser } from "./webauthn-common.js";
@@ -115,12 +117,7 @@ export async function confirmTotpEnrollment(
     await mfaEvent(tx, now, ctx, user, "mfa.totp_added");
     return onFactorAdded(deps, tx, user, ctx, wasEnrolled);
   });
-  await mfaMail(
-    deps,
-    user,
-    "Authenticator app added",
-    `An authenticator app was added as a second factor for your account.${codes ? " We generated 10 recovery codes; keep them somewhere safe." : ""}`,
-  );
+  await send(deps, user.email, mails.totpAdded, { username: user.username, codes: Boolean(codes) });
   return codes;
 }
 
@@ -149,12 +146,7 @@ export async function removeTotp(
     await mfaEvent(tx, now, ctx, user, "mfa.totp_removed");
     await afterFactorRemoved(tx, user.id);
   });
-  await mfaMail(
-    deps,
-    user,
-    "Authenticator app removed",
-    "The authenticator app was removed from your account's second factors.",
-  );
+  await send(deps, user.email, mails.totpRemoved, { username: user.username });
 }
 
 export async function removeKey(
@@ -175,16 +167,17 @@ export async function removeKey(
       .executeTakeFirst();
     if (!key) throw mfaErrors.KEY_NOT_FOUND();
     await tx.deleteFrom("webauthn_credentials").where("id", "=", keyId).execute();
-    await mfaEvent(tx, now, ctx, user, "mfa.key_removed", { label: key.label });
+    await mfaEvent(tx, now, ctx, user, "mfa.key_removed", {
+      label: key.label,
+      kind: key.is_passkey === 1 ? "passkey" : "security-key",
+    });
     await afterFactorRemoved(tx, user.id);
-    return { label: key.label, kind: key.is_passkey === 1 ? "passkey" : "security key" };
+    return {
+      label: key.label,
+      kind: key.is_passkey === 1 ? ("passkey" as const) : ("security-key" as const),
+    };
   });
-  await mfaMail(
-    deps,
-    user,
-    `${kind === "passkey" ? "Passkey" : "Security key"} removed`,
-    `The ${kind} "${label}" was removed from your account.`,
-  );
+  await send(deps, user.email, mails.keyRemoved, { username: user.username, kind, label });
 }
 
 export async function regenerateRecoveryCodes(
@@ -202,12 +195,7 @@ export async function regenerateRecoveryCodes(
     await tx.updateTable("users").set({ mfa_checkup_at: now }).where("id", "=", user.id).execute();
     return codes;
   });
-  await mfaMail(
-    deps,
-    user,
-    "New recovery codes",
-    "New recovery codes were generated for your account. The old ones no longer work.",
-  );
+  await send(deps, user.email, mails.recoveryCodesRegenerated, { username: user.username });
   return codes;
 }
 

@@ -1,9 +1,11 @@
 import type { User } from "../accounts/index.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/mfa.js";
 import type { LimitName } from "../ratelimit/index.js";
 import { mfaErrors } from "./errors.js";
-import { type MfaDeps, mfaEvent, mfaMail } from "./notify.js";
+import { type MfaDeps, mfaEvent } from "./notify.js";
 import { remainingRecoveryCodes, spendRecoveryCode } from "./recovery-codes.js";
 import { verifyTotp } from "./totp.js";
 
@@ -41,12 +43,7 @@ export async function checkGuessable(
     await attempt.refund();
     const left = await remainingRecoveryCodes(deps.db, user.id);
     await mfaEvent(deps.db, now, ctx, user, "mfa.recovery_code_used", { remaining: left });
-    await mfaMail(
-      deps,
-      user,
-      "A recovery code was used",
-      `A recovery code was used to sign in to your account. ${left} unused code(s) remain.${left <= 2 ? ` That is few: generate new codes at ${deps.config.origin}/account/two-factor/recovery-codes before you run out.` : ""}`,
-    );
+    await send(deps, user.email, mails.recoveryCodeUsed, { username: user.username, left });
     return { method: "recovery_code" };
   } catch (e) {
     if (e instanceof AppError && e.status === 400)
@@ -66,12 +63,12 @@ async function recordFailure(
   const now = deps.clock.now();
   if (e.code === "CODE_REPLAYED") {
     await mfaEvent(deps.db, now, ctx, user, "mfa.totp_replay");
-    await mfaMail(
+    await send(
       deps,
-      user,
-      "A reused authenticator code was refused",
-      "Someone entered an authenticator code that had already been used. If you did not just sign in twice, someone may have seen your code and your password.",
-      { once: "mfa.totp_replay" },
+      user.email,
+      mails.totpReplayed,
+      { username: user.username },
+      { once: { db: deps.db, now, userId: user.id, kind: "mfa.totp_replay" } },
     );
   } else {
     await mfaEvent(deps.db, now, ctx, user, "mfa.failure", { factor: factor.kind });
@@ -80,12 +77,12 @@ async function recordFailure(
   // while it happens (exactly one attempt per window gets that point, however many run at once).
   if (lastOfBurst) {
     await mfaEvent(deps.db, now, ctx, user, "mfa.failures_burst");
-    await mfaMail(
+    await send(
       deps,
-      user,
-      "Many failed two-factor attempts",
-      "There were several failed attempts to pass the second step of signing in to your account. Your password may be known to someone else: change it.",
-      { once: "mfa.failures_burst" },
+      user.email,
+      mails.failuresBurst,
+      { username: user.username },
+      { once: { db: deps.db, now, userId: user.id, kind: "mfa.failures_burst" } },
     );
   }
 }

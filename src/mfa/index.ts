@@ -37,7 +37,7 @@ export {
   pendingLogin,
   SECOND_STEP_TTL,
 } from "./login.js";
-export { type MfaDeps, mfaEvent, mfaMail } from "./notify.js";
+export { type MfaDeps, mfaEvent } from "./notify.js";
 export { mfaStatus, resetMfa, wipeFactors } from "./operator.js";
 export { RECOVERY_CODE_COUNT, remainingRecoveryCodes, spendRecoveryCode } from "./recovery-codes.js";
 export {

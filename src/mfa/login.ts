@@ -8,11 +8,13 @@ import {
 } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
 import { DAY, MINUTE } from "../lib/clock.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/mfa.js";
 import { createChallenge, peekChallenge, spendChallenge } from "./challenges.js";
 import { mfaErrors } from "./errors.js";
 import { type FactorSummary, factorSummary } from "./factors.js";
 import { checkGuessable, type GuessableFactor } from "./guard.js";
-import { type MfaDeps, mfaMail } from "./notify.js";
+import type { MfaDeps } from "./notify.js";
 import { checkRememberedBrowser, rememberBrowser } from "./remembered.js";
 
 export const SECOND_STEP_TTL = 5 * MINUTE;
@@ -114,12 +116,13 @@ export async function completeSecondStep(
   if (!proof.phishingResistant && !opts.knownBrowser(user.id)) {
     // PyPI added this after the 2025 phishing campaign: a phishable factor from a new browser is
     // exactly what a real-time phishing proxy produces, so the owner hears of it at once.
-    await mfaMail(
-      deps,
-      user,
-      "New sign-in to your account",
-      `Your account was signed in from a browser it had not been used from before, with ${proof.method === "totp" ? "an authenticator app code" : "a recovery code"}.\n\nBrowser: ${ctx.userAgent || "unknown"}\nIP address: ${ctx.ip}\nTime: ${new Date(deps.clock.now()).toISOString()}\n\nIf this was you, nothing to do. If not, change your password and sign out that session at ${deps.config.origin}/account/sessions. Security keys protect against this kind of phishing.`,
-    );
+    await send(deps, user.email, mails.newBrowserSignIn, {
+      username: user.username,
+      method: proof.method,
+      userAgent: ctx.userAgent ?? "",
+      ip: ctx.ip,
+      at: deps.clock.now(),
+    });
   }
   return { login, rememberCookie, checkupDue: await checkupDue(deps, user.id) };
 }

@@ -22,7 +22,7 @@ describe.each(testDatabases())("second-step threats on %s", (kind) => {
     ]);
     expect([ra.statusCode, rb.statusCode].sort()).toEqual([303, 400]);
     const mail = (await t.outbox()).find((m) => m.subject.includes("A recovery code was used"))!;
-    expect(mail.text).toContain("9 unused code(s) remain");
+    expect(mail.text).toContain("9 unused codes remain");
   });
 
   it("refuses a second-step token that expired, was already used, or was tampered with", async () => {

@@ -1,8 +1,10 @@
 import { getUserByUsername, revokeAllSessions } from "../accounts/index.js";
 import { type DbExecutor, type Tx, transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/mfa.js";
 import { type FactorSummary, factorSummary } from "./factors.js";
-import { type MfaDeps, mfaMail } from "./notify.js";
+import type { MfaDeps } from "./notify.js";
 import { forgetBrowsers } from "./remembered.js";
 
 export async function mfaStatus(
@@ -39,12 +41,7 @@ export async function resetMfa(
     );
     if (alsoInTransaction) await alsoInTransaction(tx);
   });
-  await mfaMail(
-    deps,
-    user,
-    "Your two-factor authentication was reset",
-    `A registry operator removed every second factor from your account (reason: ${reason}). All your sessions were signed out. Sign in and enroll a new factor right away.`,
-  );
+  await send(deps, user.email, mails.factorsReset, { username: user.username, reason });
   return true;
 }
 

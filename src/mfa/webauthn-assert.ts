@@ -5,9 +5,11 @@ import {
   verifyAuthenticationResponse,
 } from "@simplewebauthn/server";
 import { accountErrors, getUser, type RequestContext, type User } from "../accounts/index.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/mfa.js";
 import { type ChallengePurpose, createChallenge, spendChallenge } from "./challenges.js";
 import { mfaErrors } from "./errors.js";
-import { type MfaDeps, mfaEvent, mfaMail } from "./notify.js";
+import { type MfaDeps, mfaEvent } from "./notify.js";
 import {
   CEREMONY_TIMEOUT_MS,
   type CeremonyOptions,
@@ -130,12 +132,12 @@ export async function verifyAssertion(
       stored,
       received: next,
     });
-    await mfaMail(
-      deps,
-      user,
-      "Sign-in with a possibly cloned security key refused",
-      `Your security key "${row.label}" reported a signature counter (${next}) that is not above the last one we saw (${stored}). This can mean the key was copied. The sign-in was refused. If you did not just use this key, remove it and change your password.`,
-    );
+    await send(deps, user.email, mails.clonedKeyRefused, {
+      username: user.username,
+      label: row.label,
+      next,
+      stored,
+    });
     throw mfaErrors.COUNTER_REGRESSED();
   }
   return { user, keyId: row.id };

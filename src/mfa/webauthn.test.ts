@@ -114,7 +114,9 @@ describe.each(testDatabases())("security keys and passkeys on %s", (kind) => {
     expect((await web.get("/account/two-factor/keys")).body).toContain("already have a key with that name");
     await web.post(`/account/two-factor/keys/${id}/rename`, { label: "Blue YubiKey" });
     expect((await web.get("/account/two-factor/keys")).body).toContain('data-key="Blue YubiKey"');
-    expect(await events("mfa.key_renamed")).toEqual([{ from: "Blue key", to: "Blue YubiKey" }]);
+    expect(await events("mfa.key_renamed")).toEqual([
+      { from: "Blue key", to: "Blue YubiKey", kind: "security-key" },
+    ]);
 
     t.clock.advance(16 * 60_000);
     const late = await web.post(`/account/two-factor/keys/${id}/rename`, { label: "Too late" });
@@ -153,6 +155,17 @@ describe.each(testDatabases())("security keys and passkeys on %s", (kind) => {
     const stored = await t.deps.db.selectFrom("webauthn_credentials").selectAll().executeTakeFirstOrThrow();
     expect(Number(stored.counter)).toBe(1);
     expect(stored.last_used_at).toBe(t.clock.now());
+  });
+
+  it("names a passkey a passkey in its mail and the security history, never a security key", async () => {
+    const web = await signedUp(t, "alice");
+    await addKey(t, web, key(), "Phone", "passkey");
+    const history = (await web.get("/account/security-history")).body;
+    expect(history).toContain("Passkey added");
+    expect(history).not.toContain("Security key added");
+    const subjects = (await t.outbox()).map((m) => m.subject);
+    expect(subjects.filter((s) => s.includes("Passkey added"))).toHaveLength(1);
+    expect(subjects.filter((s) => s.includes("Security key added"))).toHaveLength(0);
   });
 
   it("signs in with a passkey alone (user verified), honouring next", async () => {

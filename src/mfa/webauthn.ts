@@ -6,11 +6,13 @@ import {
 import type { RequestContext, Session, User } from "../accounts/index.js";
 import { isUniqueViolation, transaction } from "../db/index.js";
 import { newId } from "../lib/ids.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/mfa.js";
 import { createChallenge, spendChallenge } from "./challenges.js";
 import { onFactorAdded, requireSudo } from "./enroll.js";
 import { mfaErrors } from "./errors.js";
 import { factorSummary } from "./factors.js";
-import { type MfaDeps, mfaEvent, mfaMail } from "./notify.js";
+import { type MfaDeps, mfaEvent } from "./notify.js";
 import {
   assertLabelFree,
   CEREMONY_TIMEOUT_MS,
@@ -25,8 +27,6 @@ import {
   userCredentials,
   userHandle,
 } from "./webauthn-common.js";
-
-const kindName = (kind: KeyKind) => (kind === "passkey" ? "Passkey" : "Security key");
 
 /**
  * Step 1 of adding a key (sudo required: NIST 800-63B, authenticate before binding an authenticator).
@@ -153,12 +153,12 @@ export async function finishKeyRegistration(
     if (isUniqueViolation(e)) throw mfaErrors.WEBAUTHN_FAILED("This security key is already registered.");
     throw e;
   }
-  await mfaMail(
-    deps,
-    user,
-    `${kindName(input.kind)} added`,
-    `The ${input.kind === "passkey" ? "passkey" : "security key"} "${label}" was added to your account.${input.kind === "passkey" ? " It can sign in without your password." : ""}${codes ? " We generated 10 recovery codes; keep them somewhere safe." : ""}`,
-  );
+  await send(deps, user.email, mails.keyAdded, {
+    username: user.username,
+    kind: input.kind,
+    label,
+    codes: Boolean(codes),
+  });
   return { id, label, recoveryCodes: codes };
 }
 
@@ -178,7 +178,7 @@ export async function renameKey(
     await lockUser(tx, user.id);
     const key = await tx
       .selectFrom("webauthn_credentials")
-      .select("label")
+      .select(["label", "is_passkey"])
       .where("id", "=", keyId)
       .where("user_id", "=", user.id)
       .executeTakeFirst();
@@ -186,6 +186,10 @@ export async function renameKey(
     if (key.label === label) return;
     await assertLabelFree(tx, user.id, label, keyId);
     await tx.updateTable("webauthn_credentials").set({ label }).where("id", "=", keyId).execute();
-    await mfaEvent(tx, now, ctx, user, "mfa.key_renamed", { from: key.label, to: label });
+    await mfaEvent(tx, now, ctx, user, "mfa.key_renamed", {
+      from: key.label,
+      to: label,
+      kind: key.is_passkey === 1 ? "passkey" : "security-key",
+    });
   });
 }

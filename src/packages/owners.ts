@@ -3,6 +3,8 @@ import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/packages.js";
 import { type Actor, decide } from "../policy/index.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
@@ -16,18 +18,6 @@ type OwnerDeps = Pick<Deps, "db" | "clock" | "mailer" | "log" | "changes"> & {
 async function mustManagePeople(deps: OwnerDeps, actor: Actor, project: Project): Promise<void> {
   const d = await decide(deps.db, deps.config.origin, actor, "manage-people", project, deps.clock.now());
   if (!d.allow) throw new AppError(d.status, d.code, d.reason);
-}
-
-async function mail(deps: OwnerDeps, to: string, subject: string, text: string): Promise<void> {
-  try {
-    await deps.mailer.send({
-      to,
-      subject: `[${deps.config.siteName}] ${subject}`,
-      text: `${text}\n\n— ${deps.config.siteName}`,
-    });
-  } catch (e) {
-    deps.log.error({ err: e }, "owner mail could not be sent");
-  }
 }
 
 export interface OwnerChange {
@@ -84,11 +74,10 @@ export async function changeOwners(
   });
   await deps.changes.publish(project.id);
   for (const a of added) {
-    await mail(
-      deps,
-      a.email,
-      `You are now an owner of ${project.name}`,
-      `Hello ${a.username},\n\n${actor.username} made you an owner of the package ${project.name} with \`npm owner add\`. You can now publish it. If you do not want this, leave the project at ${deps.config.origin}/account/projects or run: npm owner rm ${a.username} ${project.name}`,
-    );
+    await send(deps, a.email, mails.madeOwner, {
+      username: a.username,
+      by: actor.username,
+      project: project.name,
+    });
   }
 }

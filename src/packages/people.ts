@@ -4,6 +4,8 @@ import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/packages.js";
 import { decide } from "../policy/index.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
@@ -13,18 +15,6 @@ import { addRole, closeInvitation, insertInvitation, type Role, removeRole } fro
 type PeopleDeps = Pick<Deps, "db" | "clock" | "mailer" | "log" | "changes"> & {
   config: Pick<Deps["config"], "siteName" | "origin">;
 };
-
-async function mail(deps: PeopleDeps, to: string, subject: string, text: string): Promise<void> {
-  try {
-    await deps.mailer.send({
-      to,
-      subject: `[${deps.config.siteName}] ${subject}`,
-      text: `${text}\n\n— ${deps.config.siteName}`,
-    });
-  } catch (e) {
-    deps.log.error({ err: e }, "project mail could not be sent");
-  }
-}
 
 /** Invites a user; they become a member only when they accept (nobody is added to a project unasked). */
 async function mustOwn(deps: PeopleDeps, actor: User, project: Project): Promise<void> {
@@ -62,12 +52,12 @@ export async function inviteMember(
       data: { username: invitee.username, role },
     });
   });
-  await mail(
-    deps,
-    invitee.email,
-    `Invitation to ${project.name}`,
-    `Hello ${invitee.username},\n\n${actor.username} invited you to be ${role === "owner" ? "an owner" : "a maintainer"} of ${project.name}. Accept or decline at ${deps.config.origin}/account/projects (the invitation expires in 14 days).`,
-  );
+  await send(deps, invitee.email, mails.invitation, {
+    username: invitee.username,
+    by: actor.username,
+    project: project.name,
+    role,
+  });
 }
 
 export async function acceptInvitation(

@@ -4,6 +4,8 @@ import { type DbExecutor, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
 import { catalogue } from "../lib/errors.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/packages.js";
 
 /**
  * npm scopes as Wharf's npm organisations: a scope has explicit owners, and only they create new
@@ -161,25 +163,6 @@ type ScopeDeps = Pick<Deps, "db" | "clock" | "mailer" | "log"> & {
   config: Pick<Deps["config"], "siteName" | "origin">;
 };
 
-/** Being made a scope owner lets someone publish under a name others trust: they hear of it by mail. */
-async function mailNewOwner(
-  deps: ScopeDeps,
-  scope: string,
-  to: { username: string; email: string },
-  by: string,
-) {
-  const page = `${deps.config.origin}/scopes/${scope}/`;
-  try {
-    await deps.mailer.send({
-      to: to.email,
-      subject: `[${deps.config.siteName}] You are now an owner of the npm scope @${scope}`,
-      text: `Hello ${to.username},\n\n${by} made you an owner of the npm scope @${scope}: you can now create new packages in it. If you do not want this, remove yourself at ${page} or run: npm org rm ${scope} ${to.username}\n\n— ${deps.config.siteName}`,
-    });
-  } catch (e) {
-    deps.log.error({ err: e }, "scope owner mail could not be sent");
-  }
-}
-
 async function mustManage(db: DbExecutor, scope: string, actor: ScopeActor): Promise<boolean> {
   const exists = await db
     .selectFrom("npm_scopes")
@@ -217,7 +200,13 @@ export async function addScopeOwner(
     const by = actor.operator ? null : await getUser(tx, actor.userId);
     return { user, by: by?.username ?? "A registry operator" };
   });
-  if (added && added.user.id !== actor.userId) await mailNewOwner(deps, scope, added.user, added.by);
+  // Being made a scope owner lets someone publish under a name others trust: they hear of it by mail.
+  if (added && added.user.id !== actor.userId)
+    await send(deps, added.user.email, mails.madeScopeOwner, {
+      username: added.user.username,
+      by: added.by,
+      scope,
+    });
   return (await getScope(deps.db, scope))!;
 }
 

@@ -3,6 +3,7 @@ import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { HOUR } from "../lib/clock.js";
 import { AppError } from "../lib/errors.js";
+import { plural } from "../lib/plural.js";
 import { type Actor, decide } from "../policy/index.js";
 import { retagAfterRemoval } from "./dist-tags.js";
 import { recordProjectEvent } from "./events.js";
@@ -46,7 +47,7 @@ export async function unpublishVersions(
       throw new AppError(
         403,
         "UNPUBLISH_WINDOW",
-        `${project.name}@${r.version} was published ${days} day(s) ago; versions can only be unpublished within 72 hours of publishing, because others may already depend on them. Deprecate it instead: npm deprecate ${project.name}@${r.version} "<why>"`,
+        `${project.name}@${r.version} was published ${plural(days, "day")} ago; versions can only be unpublished within 72 hours of publishing, because others may already depend on them. Deprecate it instead: npm deprecate ${project.name}@${r.version} "<why>"`,
       );
     }
   }

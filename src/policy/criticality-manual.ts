@@ -118,6 +118,7 @@ async function manual(
           })
         : notCriticalMail({
             siteName: deps.config.siteName,
+            origin: deps.config.origin,
             user,
             ecosystem: input.ecosystem,
             project: p.name,

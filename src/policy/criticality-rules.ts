@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { DbExecutor } from "../db/index.js";
+import { plural } from "../lib/plural.js";
 import { DEFAULT_WINDOW_DAYS, STATS_ECOSYSTEMS, type StatsEcosystem } from "./stats-store.js";
 
 export type RuleMode = "top-percent" | "top-k" | "threshold";
@@ -78,7 +79,7 @@ export function describeRule(r: Pick<CriticalityRule, "mode" | "value" | "window
       : r.mode === "top-k"
         ? `the ${n} most downloaded projects`
         : `projects with at least ${n} downloads`;
-  return `${what} over the last ${r.windowDays} days`;
+  return `${what} over the last ${plural(r.windowDays, "day")}`;
 }
 
 /** "180d", "180" → 180; "26w" → 182. Throws with a message for anything else. */

@@ -1,5 +1,7 @@
 import type { Deps } from "../deps.js";
 import { DAY } from "../lib/clock.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/policy.js";
 import { type PolicyProject, projectInCohort } from "./cohorts.js";
 import { activeMandates, getMandate, type Mandate, type Phase, phaseOf } from "./mandates.js";
 import { actorStrength, describeStrength, meets } from "./strength.js";
@@ -82,23 +84,6 @@ async function claim(
   return r.numUpdatedRows === 1n;
 }
 
-async function mail(deps: NoticeDeps, to: string, subject: string, text: string): Promise<void> {
-  try {
-    await deps.mailer.send({
-      to,
-      subject: `[${deps.config.siteName}] ${subject}`,
-      text: `${text}\n\n— ${deps.config.siteName}`,
-    });
-  } catch (e) {
-    deps.log.error({ err: e }, "policy mail could not be sent");
-  }
-}
-
-function explain(deps: NoticeDeps, m: Mandate, projects: string[]): string {
-  const where = projects[0] === "*" ? "any project" : projects.join(", ");
-  return `${describeStrength(m.strength)} will be required to publish to ${where} from ${day(m.enforceAt)} ("${m.name}"). Until then, publishing works and you will see warnings from ${day(m.warnAt)}.\n\nSet it up at ${deps.config.origin}/account/two-factor — a security key or passkey is the strongest choice; an authenticator app works too${m.strength === "phishing-resistant" ? " for other projects, but this mandate requires a key or passkey" : ""}. Save your recovery codes.`;
-}
-
 /**
  * The notice phase's one email per affected, non-compliant maintainer. Safe on every instance and
  * often: each (mandate, maintainer) mail is claimed once in mandate_notices. Candidates are selected in
@@ -141,12 +126,7 @@ export async function sendMandateNotices(deps: NoticeDeps): Promise<number> {
       const projects = await coveredProjectsOf(deps, m, u.id, now);
       if (projects.length === 0) continue;
       if (!(await claim(deps, m.id, u.id, "notice", now))) continue;
-      await mail(
-        deps,
-        u.email,
-        `Two-factor authentication will be required: ${m.name}`,
-        `Hello ${u.username},\n\n${explain(deps, m, projects)}`,
-      );
+      await send(deps, u.email, mails.mandateNotice, { username: u.username, mandate: m, projects });
       sent++;
     }
   }
@@ -164,12 +144,12 @@ export async function remindAfterUpload(
   for (const id of mandateIds) {
     const m = await getMandate(deps.db, id);
     if (!m || !(await claim(deps, id, user.id, "warn-upload", now, WARN_MAIL_EVERY))) continue;
-    await mail(
-      deps,
-      user.email,
-      `Your upload to ${projectName} worked, but two-factor authentication will be required`,
-      `Hello ${user.username},\n\n${explain(deps, m, [projectName])}`,
-    );
+    await send(deps, user.email, mails.uploadReminder, {
+      username: user.username,
+      mandate: m,
+      projects: [projectName],
+      project: projectName,
+    });
   }
 }
 

@@ -85,7 +85,7 @@ describe.each(testDatabases())("public security posture on %s", (kind) => {
     expect(res.body).not.toContain("alice");
     expect(res.body).not.toContain("bob");
     const page = await t.app.inject({ url: "/project/posture-pkg/" });
-    expect(page.body).toContain("1 of 2 maintainer(s) use two-factor authentication");
+    expect(page.body).toContain("1 of 2 maintainers uses two-factor authentication");
     expect((await t.app.inject({ url: "/api/projects/pypi/nope/security" })).statusCode).toBe(404);
   });
 });

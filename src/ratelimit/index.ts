@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "../lib/errors.js";
+import { plural } from "../lib/plural.js";
 
 /**
  * Named limits, in one place so the README and tests can cite them. Login numbers follow PyPI
@@ -171,7 +172,7 @@ function unavailable(): AppError {
 }
 
 function formatWait(seconds: number): string {
-  if (seconds < 90) return `${seconds} seconds`;
+  if (seconds < 90) return plural(seconds, "second");
   if (seconds < 5400) return `${Math.ceil(seconds / 60)} minutes`;
   return `${Math.ceil(seconds / 3600)} hours`;
 }

@@ -1,9 +1,10 @@
 import { getUser, type RequestContext, type Session } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { type RecoveryDeps, sendSafely } from "./context.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/recovery.js";
+import type { RecoveryDeps } from "./context.js";
 import { recoveryErrors } from "./errors.js";
-import { cancelledMail } from "./mail.js";
 import { getRequest, OPEN_STATES, openRequestOf, type RecoveryRequest, transition } from "./store.js";
 
 /** Sessions that passed a second factor (or a passkey) when they were signed in. */
@@ -15,6 +16,7 @@ async function cancel(
   r: RecoveryRequest,
   by: string,
   why: string,
+  extra: Record<string, unknown> = {},
 ): Promise<void> {
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
@@ -28,11 +30,11 @@ async function cancel(
     await recordEvent(tx, now, ctx, {
       type: "recovery.cancelled",
       userId: r.userId,
-      data: { request: r.id, by },
+      data: { request: r.id, by, ...extra },
     });
   });
   const user = await getUser(deps.db, r.userId);
-  if (user) await sendSafely(deps, cancelledMail(deps.config, user.email, user.username, why));
+  if (user) await send(deps, user.email, mails.cancelled, { username: user.username, why });
 }
 
 /**
@@ -90,6 +92,8 @@ export async function stopWithFactor(
 ): Promise<boolean> {
   const r = await openRequestOf(deps.db, userId);
   if (!r) return false;
-  await cancel(deps, ctx, r, "owner", `stopped by the account owner with ${method.replace("_", " ")}`);
+  // The mail goes to the account's address, which whoever asked for the recovery may read: it must not
+  // tell them which factor the owner holds. The factor is kept in the owner's own security history.
+  await cancel(deps, ctx, r, "owner", "stopped by the account's owner", { method });
   return true;
 }

@@ -9,11 +9,13 @@ import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { DAY, MINUTE } from "../lib/clock.js";
 import { wipeFactors } from "../mfa/index.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/recovery.js";
 import { instanceId, repeatEvery, withLease } from "../policy/index.js";
 import { revokeAllTokens } from "../tokens/index.js";
-import { type RecoveryDeps, sendSafely } from "./context.js";
+import type { RecoveryDeps } from "./context.js";
+
 import { isAbandoned } from "./domains.js";
-import { coMaintainerCompletedMail, completedMail } from "./mail.js";
 import { coMaintainersOf } from "./people.js";
 import { proofStands } from "./proofs.js";
 import { type RecoveryRequest, toRequest, transition } from "./store.js";
@@ -139,15 +141,12 @@ async function complete(deps: RecoveryDeps, r: RecoveryRequest, now: number): Pr
   if (user) {
     const link = `${deps.config.origin}/account/reset-password?token=${encodeURIComponent(result)}`;
     // Checked again at sending: the domain may have been marked since whyNot() read it.
-    await sendAccessMail(
-      deps,
-      {},
-      r.userId,
-      "recovery_reset",
-      completedMail(deps.config, r.email, user.username, link),
-    );
+    await sendAccessMail(deps, {}, r.userId, "recovery_reset", r.email, mails.completed, {
+      username: user.username,
+      link,
+    });
     for (const m of await coMaintainersOf(deps.db, r.userId))
-      await sendSafely(deps, coMaintainerCompletedMail(deps.config, m.email, m.username, user.username));
+      await send(deps, m.email, mails.coMaintainerCompleted, { who: m.username, account: user.username });
   }
   return true;
 }

@@ -2,18 +2,6 @@ import type { Deps } from "../deps.js";
 
 export type RecoveryDeps = Pick<Deps, "db" | "clock" | "keys" | "mailer" | "limits" | "log" | "config">;
 
-/** Sends one email, logging (not throwing) on failure: the state change has already committed. */
-export async function sendSafely(
-  deps: RecoveryDeps,
-  message: Parameters<Deps["mailer"]["send"]>[0],
-): Promise<void> {
-  try {
-    await deps.mailer.send(message);
-  } catch (e) {
-    deps.log.error({ err: e }, "recovery mail could not be sent");
-  }
-}
-
 /** One-click cancel link for the owner's email (signed: only a request id, nothing to guess). */
 export function cancelLink(deps: RecoveryDeps, requestId: string): string {
   return `${deps.config.origin}/account/recovery/cancel?token=${encodeURIComponent(deps.keys.seal("recovery-cancel", requestId))}`;

@@ -1,9 +1,10 @@
 import { getUser, type RequestContext } from "../accounts/index.js";
 import { type DbExecutor, transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { type RecoveryDeps, sendSafely, waitFor } from "./context.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/recovery.js";
+import { type RecoveryDeps, waitFor } from "./context.js";
 import { recoveryErrors } from "./errors.js";
-import { cancelledMail, deniedMail } from "./mail.js";
 import { getRequest, OPEN_STATES, type RecoveryRequest, transition } from "./store.js";
 import { announceWait } from "./submit.js";
 
@@ -67,11 +68,11 @@ export async function decideRequest(
   const user = await getUser(deps.db, r.userId);
   if (startsWait) await announceWait(deps, updated);
   else if (user && decision === "deny")
-    await sendSafely(deps, deniedMail(deps.config, r.email, user.username, ctx.reason));
+    await send(deps, r.email, mails.denied, { username: user.username, reason: ctx.reason });
   else if (user && decision === "cancel")
-    await sendSafely(
-      deps,
-      cancelledMail(deps.config, r.email, user.username, `by the registry operators: ${ctx.reason}`),
-    );
+    await send(deps, r.email, mails.cancelled, {
+      username: user.username,
+      why: `by the registry operators: ${ctx.reason}`,
+    });
   return updated;
 }

@@ -12,10 +12,11 @@ import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { newId } from "../lib/ids.js";
 import { afterResponse } from "../mail/index.js";
-import { type RecoveryDeps, sendSafely } from "./context.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/recovery.js";
+import type { RecoveryDeps } from "./context.js";
 import { isAbandoned } from "./domains.js";
 import { recoveryErrors } from "./errors.js";
-import { confirmRecoveryMail } from "./mail.js";
 import { maintainsCritical } from "./people.js";
 import { openRequestOf, transition } from "./store.js";
 
@@ -53,7 +54,7 @@ async function mailConfirmation(deps: RecoveryDeps, ctx: RequestContext, login: 
     return issueLinkToken(tx, deps.keys, now, user.id, "recover_account", user.email);
   });
   const link = `${deps.config.origin}/account/recovery/confirm?token=${encodeURIComponent(token)}`;
-  await sendSafely(deps, confirmRecoveryMail(deps.config, user.email, user.username, link));
+  await send(deps, user.email, mails.confirmRecovery, { username: user.username, link });
 }
 
 /** Who a confirmation link is for, without spending it (the confirmation page). */

@@ -82,6 +82,11 @@ describe.each(testDatabases())("stopping a recovery with a code on %s", (kind) =
     const ok = await owner.post("/account/recovery/stop", { code: codeAt(secret, t.clock.now()) });
     expect(ok.statusCode).toBe(303);
     expect(await openRequestOf(t.deps.db, alice.id)).toBeNull();
+    // Whoever asked for the recovery may read this mailbox: the mail must not say which factor the
+    // owner holds.
+    const cancelled = await mailTo(t, "alice@example.com", "Account recovery cancelled");
+    expect(cancelled!.text).toContain("stopped by the account's owner");
+    expect(cancelled!.text).not.toMatch(/totp|authenticator|security key|passkey|recovery code/i);
   });
 
   it("a stop link of a request that is closed, or forged, shows no code form", async () => {

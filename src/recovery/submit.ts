@@ -2,9 +2,10 @@ import type { RequestContext } from "../accounts/index.js";
 import { getUser } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { cancelLink, type RecoveryDeps, sendSafely, stopLink, waitFor } from "./context.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/recovery.js";
+import { cancelLink, type RecoveryDeps, stopLink, waitFor } from "./context.js";
 import { recoveryErrors } from "./errors.js";
-import { coMaintainerMail, queuedMail, waitingMail } from "./mail.js";
 import { coMaintainersOf } from "./people.js";
 import { gatherProofs, type ObservedProofs } from "./proofs.js";
 import { getRequest, PROOF_LABELS, type RecoveryRequest, transition } from "./store.js";
@@ -53,14 +54,12 @@ export async function submitProofs(
   else {
     const user = await getUser(deps.db, r.userId);
     if (user)
-      await sendSafely(
-        deps,
-        queuedMail(deps.config, r.email, user.username, {
-          ip: r.requesterIp,
-          cancelLink: cancelLink(deps, r.id),
-          stopLink: stopLink(deps, r.id),
-        }),
-      );
+      await send(deps, r.email, mails.queued, {
+        username: user.username,
+        ip: r.requesterIp,
+        cancelLink: cancelLink(deps, r.id),
+        stopLink: stopLink(deps, r.id),
+      });
   }
   return updated;
 }
@@ -69,20 +68,20 @@ export async function submitProofs(
 export async function announceWait(deps: RecoveryDeps, r: RecoveryRequest): Promise<void> {
   const user = await getUser(deps.db, r.userId);
   if (!user || r.waitUntil === null) return;
-  await sendSafely(
-    deps,
-    waitingMail(deps.config, r.email, user.username, {
-      waitUntil: r.waitUntil,
-      ip: r.requesterIp,
-      userAgent: r.requesterUa,
-      proofs: r.proofs
-        .map((p) => PROOF_LABELS[p.kind])
-        .concat(r.approvedBy ? ["approved by an operator"] : []),
-      cancelLink: cancelLink(deps, r.id),
-      stopLink: stopLink(deps, r.id),
-    }),
-  );
+  await send(deps, r.email, mails.waiting, {
+    username: user.username,
+    waitUntil: r.waitUntil,
+    ip: r.requesterIp,
+    userAgent: r.requesterUa,
+    proofs: r.proofs.map((p) => PROOF_LABELS[p.kind]).concat(r.approvedBy ? ["approved by an operator"] : []),
+    cancelLink: cancelLink(deps, r.id),
+    stopLink: stopLink(deps, r.id),
+  });
   for (const m of await coMaintainersOf(deps.db, r.userId)) {
-    await sendSafely(deps, coMaintainerMail(deps.config, m.email, m.username, user.username, r.waitUntil));
+    await send(deps, m.email, mails.coMaintainer, {
+      who: m.username,
+      account: user.username,
+      waitUntil: r.waitUntil,
+    });
   }
 }

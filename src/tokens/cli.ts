@@ -4,6 +4,8 @@ import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
 import { DAY } from "../lib/clock.js";
 import { AppError } from "../lib/errors.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/tokens.js";
 import { getProjectById, projectsOfUser } from "../packages/index.js";
 import { decide } from "../policy/index.js";
 import { tokenErrors } from "./errors.js";
@@ -102,15 +104,14 @@ export async function createCliToken(
     });
     return created;
   });
-  try {
-    await deps.mailer.send({
-      to: user.email,
-      subject: `[${deps.config.siteName}] An API token was created`,
-      text: `Hello ${user.username},\n\nA new API token named "${req.name.trim()}" was created for your account (${req.via}), scoped to ${scope.length ? scope.join(", ") : "your whole account"}${req.readonly ? ", read-only" : ""}${req.bypass2fa ? ", allowed to publish without a one-time password" : ""}. If this was not you, revoke it and change your password.\n\nManage your tokens at ${deps.config.origin}/account/tokens\n\n— ${deps.config.siteName}`,
-    });
-  } catch (e) {
-    deps.log.error({ err: e }, "token mail could not be sent");
-  }
+  await send(deps, user.email, mails.cliTokenCreated, {
+    username: user.username,
+    name: req.name.trim(),
+    via: req.via,
+    scope,
+    readonly: Boolean(req.readonly),
+    bypass2fa: Boolean(req.bypass2fa),
+  });
   return { token: created.token, id: created.id, createdAt: now, expiresAt };
 }
 

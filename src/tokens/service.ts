@@ -4,6 +4,8 @@ import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
 import { DAY } from "../lib/clock.js";
 import { AppError } from "../lib/errors.js";
+import { send } from "../notify/index.js";
+import * as mails from "../notify/templates/tokens.js";
 import { getProjectById, projectsOfUser } from "../packages/index.js";
 import { decide } from "../policy/index.js";
 import { tokenErrors } from "./errors.js";
@@ -66,18 +68,6 @@ async function checkMandates(deps: TokenDeps, user: User, projectIds: string[] |
   }
 }
 
-async function notify(deps: TokenDeps, user: User, subject: string, text: string): Promise<void> {
-  try {
-    await deps.mailer.send({
-      to: user.email,
-      subject: `[${deps.config.siteName}] ${subject}`,
-      text: `Hello ${user.username},\n\n${text}\n\nManage your tokens at ${deps.config.origin}/account/tokens\n\n— ${deps.config.siteName}`,
-    });
-  } catch (e) {
-    deps.log.error({ err: e }, "token mail could not be sent");
-  }
-}
-
 /**
  * Creating a token is creating a credential that bypasses the second factor (twine cannot send one),
  * so it needs a fresh re-authentication (sudo) and a verified email, and the owner is told by mail.
@@ -111,12 +101,11 @@ export async function createUserToken(
     return created;
   });
   void id;
-  await notify(
-    deps,
-    user,
-    "An API token was created",
-    `A new API token named "${req.name.trim()}" was created for your account, scoped to ${names.length ? `the project(s) ${names.join(", ")}` : "your whole account"}. If this was not you, revoke it and change your password.`,
-  );
+  await send(deps, user.email, mails.tokenCreated, {
+    username: user.username,
+    name: req.name.trim(),
+    projects: names,
+  });
   return token;
 }
 
@@ -140,12 +129,7 @@ export async function revokeUserToken(
     return t;
   });
   if (!token) return;
-  await notify(
-    deps,
-    user,
-    "An API token was revoked",
-    `The API token "${token.name}" was revoked. Anything still using it will be refused.`,
-  );
+  await send(deps, user.email, mails.tokenRevoked, { username: user.username, name: token.name });
 }
 
 /** `wharf token create`: an operator bootstraps automation; recorded as admin-issued. */
@@ -194,11 +178,6 @@ export async function issueAdminToken(
     );
     return created;
   });
-  await notify(
-    deps,
-    user,
-    "An operator created an API token for you",
-    `A registry operator created the API token "${name}" for your account.`,
-  );
+  await send(deps, user.email, mails.operatorToken, { username: user.username, name });
   return token;
 }

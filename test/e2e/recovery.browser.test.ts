@@ -337,7 +337,7 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
       await op.locator("#recovery-stopped").waitFor();
       expect(await openRequestOf(r.t.deps.db, ownerId)).toBeNull();
       const stopped = await mailsTo(r, owner.email, "Account recovery cancelled");
-      expect(stopped.at(-1)!.text).toContain("stopped by the account owner with security key");
+      expect(stopped.at(-1)!.text).toContain("stopped by the account's owner");
     }, 300_000);
   });
 });

@@ -1,3 +1,4 @@
+import { plural } from "../../lib/plural.js";
 import type { Phase } from "../../policy/index.js";
 import type { PageContext } from "../../web/index.js";
 import type { AdoptionPoint, CohortAdoption } from "../adoption.js";
@@ -28,7 +29,7 @@ export function formatAge(ms: number): string {
   if (minutes < 60) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${hours} hour${hours === 1 ? "" : "s"}`;
-  return `${Math.floor(hours / 24)} days`;
+  return plural(Math.floor(hours / 24), "day");
 }
 
 function Stat(p: { id: string; label: string; value: string; detail?: string }) {

@@ -1,3 +1,4 @@
+import { plural } from "../../lib/plural.js";
 import { Form, FormError, type PageContext, Submit, Time } from "../../web/index.js";
 import type { AbandonedDomainRow } from "../domains.js";
 import { type ActionState, ReasonField } from "./action-form.js";
@@ -27,7 +28,8 @@ function MarkForm(p: { ctx: PageContext; s: DomainsPageState }) {
       </p>
       {p.s.preview && (
         <p class="alert info" id="preview">
-          {p.s.preview.accounts} account(s) use an address at {p.s.preview.domain} or its subdomains.
+          {plural(p.s.preview.accounts, "account")} {p.s.preview.accounts === 1 ? "uses" : "use"} an address
+          at {p.s.preview.domain} or its subdomains.
         </p>
       )}
       <Form action="/admin/domains" csrf={p.ctx.csrf} label="Mark a domain abandoned">

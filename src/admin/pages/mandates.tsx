@@ -1,3 +1,4 @@
+import { plural } from "../../lib/plural.js";
 import type { Mandate, Phase } from "../../policy/index.js";
 import { Field, Form, FormError, type PageContext, Submit } from "../../web/index.js";
 import { COHORTS, formatDate, type MandateFormValues, type MandatePreview } from "../mandate-form.js";
@@ -10,7 +11,7 @@ const STRENGTHS = [
 ] as const;
 
 export function describeCohort(m: Pick<Mandate, "cohort" | "threshold" | "windowDays" | "projects">): string {
-  if (m.cohort === "threshold") return `≥ ${m.threshold} downloads over ${m.windowDays} days`;
+  if (m.cohort === "threshold") return `≥ ${m.threshold} downloads over ${plural(m.windowDays, "day")}`;
   if (m.cohort === "projects") return `projects: ${m.projects.join(", ")}`;
   return COHORTS.find(([c]) => c === m.cohort)?.[1] ?? m.cohort;
 }

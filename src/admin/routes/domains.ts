@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { isAppError } from "../../lib/errors.js";
+import { plural } from "../../lib/plural.js";
 import { accountsAtDomain, normalizeDomain } from "../../recovery/index.js";
 import { formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
 import { abandonDomain, listAbandonedDomains, restoreDomain } from "../domains.js";
@@ -40,7 +41,7 @@ export function registerDomainRoutes(app: FastifyInstance, deps: Deps): void {
       const r = await abandonDomain(deps, auditActor(req), form.domain, form.reason);
       setFlash(deps, reply, {
         kind: "success",
-        message: `${r.domain} is marked abandoned: ${r.accounts} account(s) can no longer be recovered through it.`,
+        message: `${r.domain} is marked abandoned: ${plural(r.accounts, "account")} can no longer be recovered through it.`,
       });
       return reply.redirect("/admin/domains", 303);
     } catch (e) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
+import { plural } from "../../lib/plural.js";
 import { formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
 import { userPath } from "../pages/action-form.js";
 import { type UserAction, UserPage, type UserPageState, UsersPage } from "../pages/users.js";
@@ -19,7 +20,7 @@ type UserReq = FastifyRequest<{ Params: { username: string } }>;
 const ACTIONS: Record<UserAction, (deps: Deps, req: UserReq, reason: string) => Promise<string>> = {
   freeze: async (deps, req, reason) => {
     const r = await freezeUser(deps, auditActor(req), req.params.username, reason);
-    return `${req.params.username} is frozen; ${r.sessionsEnded} session(s) ended.`;
+    return `${req.params.username} is frozen; ${plural(r.sessionsEnded, "session")} ended.`;
   },
   unfreeze: async (deps, req, reason) => {
     await unfreezeUser(deps, auditActor(req), req.params.username, reason);
@@ -31,7 +32,7 @@ const ACTIONS: Record<UserAction, (deps: Deps, req: UserReq, reason: string) => 
   },
   revoke: async (deps, req, reason) => {
     const r = await revokeCredentials(deps, auditActor(req), req.params.username, reason);
-    return `${req.params.username} was signed out: ${r.sessions} session(s), ${r.tokens} API token(s) and ${r.browsers} remembered browser(s) revoked.`;
+    return `${req.params.username} was signed out: ${plural(r.sessions, "session")}, ${plural(r.tokens, "API token")} and ${plural(r.browsers, "remembered browser")} revoked.`;
   },
 };
 

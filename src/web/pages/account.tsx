@@ -1,5 +1,6 @@
 import type { Session, User } from "../../accounts/index.js";
 import type { SecurityEvent } from "../../events/index.js";
+import { plural } from "../../lib/plural.js";
 import type { RememberedBrowser } from "../../mfa/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
@@ -192,7 +193,7 @@ function describe(e: SecurityEvent): string {
   if (e.type === "login.failure" && d.reason) return `reason: ${String(d.reason)}`;
   if (e.type === "login.success" && d.method)
     return `with ${String(d.method).replace(/_/g, " ")}${d.phishingResistant ? " (phishing-resistant)" : ""}`;
-  if (e.type === "mfa.recovery_code_used") return `${String(d.remaining)} code(s) left`;
+  if (e.type === "mfa.recovery_code_used") return `${plural(Number(d.remaining), "code")} left`;
   if (e.type.startsWith("mfa.key_") && d.label) return String(d.label);
   if (e.type === "email.changed") return `${String(d.from)} → ${String(d.to)}`;
   if (e.type === "email.change_requested") return `to ${String(d.to)}`;
@@ -200,7 +201,7 @@ function describe(e: SecurityEvent): string {
   // Which browser may now skip the second step: the one thing the owner needs to judge it by.
   if (e.type === "remembered_browser.created") return e.userAgent ? `browser: ${e.userAgent}` : "";
   if (typeof d.sessionsEnded === "number" && d.sessionsEnded > 0)
-    return `${d.sessionsEnded} other session(s) signed out`;
+    return `${plural(d.sessionsEnded, "other session")} signed out`;
   return "";
 }
 

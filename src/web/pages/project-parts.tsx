@@ -1,3 +1,4 @@
+import { plural } from "../../lib/plural.js";
 import type { FileRecord, Member, Release } from "../../packages/index.js";
 import type { SecurityPosture } from "../../policy/index.js";
 import { isPrerelease } from "../../protocols/pypi/dist/index.js";
@@ -55,7 +56,8 @@ function SecurityBox(p: { posture: SecurityPosture; name: string }) {
           </li>
         )}
         <li>
-          {s.maintainers_with_mfa} of {s.maintainers} maintainer(s) use two-factor authentication
+          {s.maintainers_with_mfa} of {plural(s.maintainers, "maintainer")}{" "}
+          {s.maintainers_with_mfa === 1 ? "uses" : "use"} two-factor authentication
           {s.maintainers_with_phishing_resistant_mfa > 0 &&
             `, ${s.maintainers_with_phishing_resistant_mfa} with a security key or passkey`}
         </li>

@@ -1,3 +1,4 @@
+import { plural } from "../../lib/plural.js";
 import type { RecoveryRequest } from "../../recovery/index.js";
 import { PROOF_LABELS } from "../../recovery/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
@@ -114,7 +115,8 @@ export function RecoveryProofsPage(ctx: PageContext, s: FormState & ProofsView) 
             <Submit>Submit the request</Submit>
           </Form>
           <p class="muted">
-            With at least one proof, your factors are reset after a waiting period of {s.waitDays} days
+            With at least one proof, your factors are reset after a waiting period of{" "}
+            {plural(s.waitDays, "day")}
             (critical projects' maintainers wait longer). Without one, the registry operators review the
             request by hand, which takes longer.
           </p>

@@ -1,3 +1,4 @@
+import { noun, plural } from "../../lib/plural.js";
 import type { FactorSummary, TotpEnrollment } from "../../mfa/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
@@ -33,9 +34,9 @@ export function TwoFactorPage(
       )}
       {(s.otherSessions ?? 0) > 0 && (
         <div class="alert info" role="note" id="other-sessions">
-          You are signed in on {s.otherSessions} other browser(s). After changing your factors, end those
-          sessions if you did not start them yourself (ASVS: offer to end other sessions after an
-          authentication change).
+          {/* ASVS v5 7.4.3: offer to end other sessions after an authentication change. */}
+          You are signed in on {plural(s.otherSessions ?? 0, "other browser")}. After changing your factors,
+          end those sessions if you did not start them yourself.
           <Form
             action="/account/sessions/revoke-others"
             csrf={ctx.csrf}
@@ -122,7 +123,8 @@ export function TwoFactorPage(
         {f.enrolled ? (
           <>
             <p>
-              <strong id="codes-left">{f.recoveryCodesRemaining}</strong> unused recovery code(s).{" "}
+              <strong id="codes-left">{f.recoveryCodesRemaining}</strong> unused recovery{" "}
+              {noun(f.recoveryCodesRemaining, "code")}.{" "}
               {f.recoveryCodesRemaining <= 2 && <strong>Generate new ones before you run out.</strong>}
             </p>
             <Form
@@ -220,7 +222,8 @@ export function CheckupPage(ctx: PageContext, s: { f: FactorSummary; next: strin
       <h1>Two-factor checkup</h1>
       <p>
         You set up two-factor authentication a while ago. If you lost your device today, could you still sign
-        in? You have {s.f.recoveryCodesRemaining} unused recovery code(s), {s.f.keys.length} security key(s)
+        in? You have {plural(s.f.recoveryCodesRemaining, "unused recovery code")},{" "}
+        {plural(s.f.keys.length, "security key")}
         {s.f.totp ? " and an authenticator app" : ""}.
       </p>
       <Form

@@ -13,6 +13,7 @@ import { transaction } from "../../db/index.js";
 import type { Deps } from "../../deps.js";
 import { listUserEvents, recordEvent } from "../../events/index.js";
 import { DAY } from "../../lib/clock.js";
+import { plural } from "../../lib/plural.js";
 import { forgetBrowsers, listRememberedBrowsers } from "../../mfa/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
@@ -168,7 +169,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: Deps): void {
         });
       return n;
     });
-    setFlash(deps, reply, { kind: "success", message: `${count} other session(s) signed out.` });
+    setFlash(deps, reply, { kind: "success", message: `${plural(count, "other session")} signed out.` });
     return reply.redirect("/account/sessions", 303);
   });
 

@@ -1,0 +1,206 @@
+import { describe, expect, it } from "vitest";
+import * as accounts from "./templates/accounts.js";
+import * as admin from "./templates/admin.js";
+import type { Site } from "./templates/common.js";
+import * as mfa from "./templates/mfa.js";
+import * as packages from "./templates/packages.js";
+import * as policy from "./templates/policy.js";
+import * as recovery from "./templates/recovery.js";
+import * as tokens from "./templates/tokens.js";
+
+/*
+ * Every mail, rendered the way a new user would read it. Each template needs samples here (the test
+ * fails for one without), with counts of 1 and more so plural mistakes show.
+ */
+
+const site: Site = { siteName: "Wharf", origin: "https://wharf.example" };
+const now = Date.UTC(2026, 0, 1);
+const link = "https://wharf.example/account/x?token=abc";
+const mandate = { name: "2FA for all", strength: "any", warnAt: now, enforceAt: now + 86_400_000 };
+const critical = {
+  username: "alice",
+  ecosystem: "pypi",
+  sticky: false,
+  now,
+  deadline: { name: "keys", strength: "phishing-resistant", enforceAt: now - 1 },
+};
+
+const samples: Record<string, Record<string, unknown[]>> = {
+  accounts: {
+    verifyEmail: [{ username: "alice", link }],
+    resetPassword: [{ username: "alice", link }],
+    passwordChanged: [
+      { username: "alice", how: "changed" },
+      { username: "alice", how: "reset" },
+    ],
+    changeEmail: [{ username: "alice", link }],
+    emailChangeNotice: [
+      { username: "alice", newEmail: "a@new.example", stage: "requested" },
+      { username: "alice", newEmail: "a@new.example", stage: "changed" },
+    ],
+    registrationAttempt: [{ username: "alice" }],
+  },
+  admin: {
+    frozen: [{ username: "alice", reason: "spam" }],
+    unfrozen: [{ username: "alice", reason: "appeal accepted" }],
+    signedOutEverywhere: [{ username: "alice", reason: "leaked token" }],
+  },
+  mfa: {
+    clonedKeyRefused: [{ username: "alice", label: "Blue", next: 3, stored: 5 }],
+    keyAdded: [
+      { username: "alice", kind: "passkey", label: "Phone", codes: true },
+      { username: "alice", kind: "security-key", label: "Blue", codes: false },
+    ],
+    keyRemoved: [
+      { username: "alice", kind: "passkey", label: "Phone" },
+      { username: "alice", kind: "security-key", label: "Blue" },
+    ],
+    recoveryCodeUsed: [0, 1, 2, 9].map((left) => ({ username: "alice", left })),
+    totpReplayed: [{ username: "alice" }],
+    failuresBurst: [{ username: "alice" }],
+    totpAdded: [
+      { username: "alice", codes: true },
+      { username: "alice", codes: false, fromCli: true },
+    ],
+    totpRemoved: [{ username: "alice" }, { username: "alice", fromCli: true }],
+    recoveryCodesRegenerated: [{ username: "alice" }],
+    newBrowserSignIn: [
+      { username: "alice", method: "totp", userAgent: "", ip: "10.0.0.1", at: now },
+      { username: "alice", method: "recovery_code", userAgent: "Firefox", ip: "10.0.0.1", at: now },
+    ],
+    factorsReset: [{ username: "alice", reason: "lost phone, identity checked" }],
+  },
+  packages: {
+    invitation: [
+      { username: "bob", by: "alice", project: "demo", role: "owner" },
+      { username: "bob", by: "alice", project: "demo", role: "maintainer" },
+    ],
+    madeOwner: [{ username: "bob", by: "alice", project: "demo" }],
+    madeScopeOwner: [{ username: "bob", by: "alice", scope: "acme" }],
+  },
+  policy: {
+    critical: [
+      { ...critical, projects: [{ name: "demo", why: "the top 1% of projects by downloads" }] },
+      {
+        ...critical,
+        deadline: null,
+        projects: [
+          { name: "a", why: "x" },
+          { name: "b", why: "y" },
+        ],
+      },
+      { ...critical, deadline: { ...mandate, strength: "any", enforceAt: now + 1 }, projects: [] },
+    ],
+    notCritical: [{ username: "alice", ecosystem: "npm", project: "demo", why: "it is no longer among x." }],
+    mandateNotice: [
+      { username: "alice", mandate, projects: ["*"] },
+      { username: "alice", mandate: { ...mandate, strength: "phishing-resistant" }, projects: ["a", "b"] },
+    ],
+    uploadReminder: [{ username: "alice", mandate, projects: ["demo"], project: "demo" }],
+  },
+  recovery: {
+    confirmRecovery: [{ username: "alice", link }],
+    waiting: [
+      {
+        username: "alice",
+        waitUntil: now,
+        ip: "10.0.0.1",
+        userAgent: "",
+        proofs: [],
+        cancelLink: link,
+        stopLink: link,
+      },
+    ],
+    queued: [{ username: "alice", ip: "10.0.0.1", cancelLink: link, stopLink: link }],
+    coMaintainer: [{ who: "bob", account: "alice", waitUntil: now }],
+    cancelled: [{ username: "alice", why: "stopped by the account's owner" }],
+    denied: [{ username: "alice", reason: "No proof of ownership." }],
+    completed: [{ username: "alice", link }],
+    coMaintainerCompleted: [{ who: "bob", account: "alice" }],
+  },
+  tokens: {
+    tokenCreated: [
+      { username: "alice", name: "ci", projects: [] },
+      { username: "alice", name: "ci", projects: ["demo"] },
+      { username: "alice", name: "ci", projects: ["a", "b"] },
+    ],
+    cliTokenCreated: [
+      { username: "alice", name: "npm", via: "npm login", scope: [], readonly: true, bypass2fa: true },
+    ],
+    tokenRevoked: [{ username: "alice", name: "ci" }],
+    operatorToken: [{ username: "alice", name: "bootstrap" }],
+  },
+};
+
+type AnyTemplate = (s: Site, v: unknown) => { subject: string; text: string };
+const modules: Record<string, Record<string, unknown>> = {
+  accounts,
+  admin,
+  mfa,
+  packages,
+  policy,
+  recovery,
+  tokens,
+};
+
+const rendered = Object.entries(modules).flatMap(([mod, exports]) =>
+  Object.entries(exports)
+    .filter(([, f]) => typeof f === "function")
+    .map(([name, f]) => ({
+      id: `${mod}.${name}`,
+      vars: samples[mod]?.[name],
+      render: (v: unknown) => (f as AnyTemplate)(site, v),
+    })),
+);
+
+/** Paragraph starts that may be lower case: a bare link or a list item. (Subjects may start with a name.) */
+const exempt = (para: string) => /^(https?:\/\/|\s+- )/.test(para);
+
+function copyProblems(subject: string, text: string): string[] {
+  const problems: string[] = [];
+  const all = `${subject}\n${text}`;
+  if (all.includes("(s)")) problems.push('"(s)" plural');
+  const onePlural = all.match(
+    /(?<![\d.])1 (day|hour|minute|second|code|session|project|account|token|key|browser|maintainer)s\b/,
+  );
+  if (onePlural) problems.push(`"${onePlural[0]}"`);
+  const jargon = all.match(/\b(ASVS|NIST|OWASP)\b/);
+  if (jargon) problems.push(`standards jargon "${jargon[0]}"`);
+  if (!text.startsWith("Hello ")) problems.push("no greeting");
+  for (const para of text.split("\n\n").slice(1)) {
+    if (!exempt(para) && /^[a-z]/.test(para))
+      problems.push(`paragraph starts in lower case: ${para.slice(0, 40)}`);
+  }
+  const lowerAfterStop = text.match(/[a-z)][.!?] [a-z]\w*/);
+  if (lowerAfterStop) problems.push(`sentence starts in lower case: "${lowerAfterStop[0]}"`);
+  return problems;
+}
+
+describe("every mail template", () => {
+  it("has sample vars here, so none goes unchecked", () => {
+    expect(rendered.filter((t) => !t.vars?.length).map((t) => t.id)).toEqual([]);
+    expect(rendered.length).toBeGreaterThan(30);
+  });
+
+  it.each(rendered.map((t) => [t.id, t] as const))("%s renders readable copy", (_id, t) => {
+    for (const v of t.vars ?? []) {
+      const { subject, text } = t.render(v);
+      expect(subject.length).toBeGreaterThan(0);
+      expect(text).toContain("— Wharf");
+      expect(copyProblems(subject, text)).toEqual([]);
+    }
+  });
+
+  it("catches the copy mistakes it is meant to catch", () => {
+    expect(copyProblems("X", "Hello a,\n\nyour code. 1 days left")).toHaveLength(2);
+    expect(copyProblems("X", "Hello a,\n\nOk. 2 code(s) remain (ASVS 2.2.3).")).toHaveLength(2);
+  });
+
+  it("names a passkey a passkey, and counts codes properly", () => {
+    expect(mfa.keyAdded(site, { username: "a", kind: "passkey", label: "P", codes: false }).subject).toBe(
+      "Passkey added",
+    );
+    expect(mfa.recoveryCodeUsed(site, { username: "a", left: 1 }).text).toContain("1 unused code remains.");
+    expect(mfa.recoveryCodeUsed(site, { username: "a", left: 3 }).text).toContain("3 unused codes remain.");
+  });
+});
