@@ -12,8 +12,8 @@ import {
   searchEcosystem,
   setUploadLimit,
 } from "../packages/index.js";
-import { parsePackageName } from "../protocols/npm/names.js";
-import { assertValidProjectName, normalizeName } from "../protocols/pypi/dist/index.js";
+import { parsePackageName } from "../ecosystems/npm/names.js";
+import { assertValidProjectName, normalizeName } from "../ecosystems/pypi/index.js";
 import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
 import { adminErrors, requireReason } from "./errors.js";

@@ -15,7 +15,7 @@ import {
   testDatabases,
   twineForm,
 } from "../../test-support/index.js";
-import { buildWheel } from "../pypi/dist/test-fixtures.js";
+import { buildWheel } from "../../packages/archives/test-fixtures.js";
 import { inspectTarball } from "./tarball.js";
 import { escaped, npmUser, publishBody, stored } from "./test-fixtures.js";
 

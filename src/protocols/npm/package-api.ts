@@ -15,7 +15,7 @@ import { requestContext, requireAuth, requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { checkDistTag } from "./rules.js";
 import { requireSecondFactor } from "./second-factor.js";
-import { cleanVersion } from "./semver.js";
+import { cleanVersion } from "../../ecosystems/npm/semver.js";
 import type { PackageStates } from "./state.js";
 import { allow } from "./writes.js";
 

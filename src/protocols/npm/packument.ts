@@ -11,7 +11,8 @@ import {
 } from "../../packages/index.js";
 import { type Rendered, rendered } from "./cache.js";
 import { servedDist } from "./manifest.js";
-import { type PackageName, parsePackageName, tarballBasename, tarballUrl } from "./names.js";
+import { type PackageName, parsePackageName, tarballBasename } from "../../ecosystems/npm/names.js";
+import { tarballUrl } from "./paths.js";
 
 export const FULL_TYPE = "application/json";
 export const ABBREVIATED_TYPE = "application/vnd.npm.install-v1+json";

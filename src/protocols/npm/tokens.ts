@@ -14,7 +14,7 @@ import {
 } from "../../tokens/index.js";
 import { requestContext, requireAuth, requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
-import { parsePackageName } from "./names.js";
+import { parsePackageName } from "../../ecosystems/npm/names.js";
 import { requireSecondFactor } from "./second-factor.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -7,7 +7,7 @@ import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { type PackageView, revOf } from "./packument.js";
 import { requireSecondFactor } from "./second-factor.js";
-import { highestVersion } from "./semver.js";
+import { highestVersion } from "../../ecosystems/npm/semver.js";
 import type { PackageStates } from "./state.js";
 
 /** Permission first, so people who may not act are not asked for a one-time password in vain. */

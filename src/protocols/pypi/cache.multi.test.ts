@@ -9,7 +9,7 @@ import {
   twineForm,
 } from "../../test-support/index.js";
 import { insertToken } from "../../tokens/store.js";
-import { buildWheel } from "./dist/test-fixtures.js";
+import { buildWheel } from "../../packages/archives/test-fixtures.js";
 
 // Two instances share PostgreSQL and Redis: an upload on one must show in the other's cached index.
 describe.skipIf(missing("index cache across instances", "postgres", "redis"))(

@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
 import type { FileRecord, Release } from "../../packages/index.js";
 import { type RenderCache, rendered, sendRendered } from "./cache.js";
-import { canonicalVersion, isPrerelease, normalizeName } from "./dist/index.js";
+import { canonicalVersion, isPrerelease, normalizeName } from "../../ecosystems/pypi/index.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
 function fileDict(origin: string, r: Release, f: FileRecord) {

@@ -3,7 +3,7 @@ import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
 import { listProjects } from "../../packages/index.js";
 import { type RenderCache, type Rendered, rendered, sendRendered } from "./cache.js";
-import { normalizeName } from "./dist/index.js";
+import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
 const JSON_TYPE = "application/vnd.pypi.simple.v1+json";

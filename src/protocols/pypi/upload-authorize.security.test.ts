@@ -14,7 +14,7 @@ import {
   twineForm,
 } from "../../test-support/index.js";
 import { insertToken } from "../../tokens/store.js";
-import { buildWheel, writeZip, zeros } from "./dist/test-fixtures.js";
+import { buildWheel, writeZip, zeros } from "../../packages/archives/test-fixtures.js";
 import * as spool from "./spool.js";
 
 // Counts how often an upload is spooled, so the tests can assert that no byte of a refused file was.

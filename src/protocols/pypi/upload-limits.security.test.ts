@@ -10,7 +10,7 @@ import {
   testDatabases,
   twineForm,
 } from "../../test-support/index.js";
-import { buildWheel } from "./dist/test-fixtures.js";
+import { buildWheel } from "../../packages/archives/test-fixtures.js";
 
 // Bounded work at /legacy/: every text field is capped before a parser sees it, all text fields
 // together are capped (they only carry metadata), U+0000 is refused the same on every database, and a

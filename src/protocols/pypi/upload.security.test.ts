@@ -10,7 +10,7 @@ import {
   testDatabases,
   twineForm,
 } from "../../test-support/index.js";
-import { buildSdist, buildWheel, storedZip, writeZip, zeros } from "./dist/test-fixtures.js";
+import { buildSdist, buildWheel, storedZip, writeZip, zeros } from "../../packages/archives/test-fixtures.js";
 
 // Hostile or broken uploads: each is refused with a reason twine can show, and leaves no row, no blob
 // and no temp file behind.

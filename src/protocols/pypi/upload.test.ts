@@ -11,7 +11,7 @@ import {
   tokenFor,
   twineForm,
 } from "../../test-support/index.js";
-import { buildSdist, buildWheel } from "./dist/test-fixtures.js";
+import { buildSdist, buildWheel } from "../../packages/archives/test-fixtures.js";
 
 describe.each(testDatabases())("PyPI upload and simple API on %s", (kind) => {
   let t: TestApp;

@@ -13,14 +13,13 @@ import {
   canonicalVersion,
   checkMetadataAgainstForm,
   filenameMatches,
-  inspectSdist,
-  inspectWheel,
   normalizeName,
   type ParsedDistFilename,
   parseDistFilename,
   ultranormalizeName,
   validateRequiresPython,
-} from "./dist/index.js";
+} from "../../ecosystems/pypi/index.js";
+import { inspectSdist, inspectWheel } from "../../packages/archives/index.js";
 import { addField, discardRestOfBody, type Form, uploadParts } from "./form.js";
 import { type Spooled, spoolUpload } from "./spool.js";
 

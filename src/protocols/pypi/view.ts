@@ -6,7 +6,7 @@ import {
   type Project,
   type Release,
 } from "../../packages/index.js";
-import { compareVersions } from "./dist/index.js";
+import { compareVersions } from "../../ecosystems/pypi/index.js";
 
 export interface ProjectView {
   project: Project;

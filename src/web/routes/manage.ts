@@ -15,7 +15,7 @@ import {
   yankRelease,
 } from "../../packages/index.js";
 import { decide, getMfaRequirement, setMfaRequirement } from "../../policy/index.js";
-import { canonicalVersion, normalizeName } from "../../protocols/pypi/dist/index.js";
+import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
 import { loadProjectView, type ProjectView } from "../../protocols/pypi/view.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";

@@ -18,7 +18,7 @@ import {
   isPrerelease,
   isValidProjectName,
   normalizeName,
-} from "../../protocols/pypi/dist/index.js";
+} from "../../ecosystems/pypi/index.js";
 import { latestRelease } from "../../protocols/pypi/json-api.js";
 import { loadProjectView } from "../../protocols/pypi/view.js";
 import { sendPage } from "../context.js";

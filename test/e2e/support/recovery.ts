@@ -6,7 +6,7 @@ import { expect } from "vitest";
 import { DAY } from "../../../src/lib/clock.js";
 import { type OutboxMessage, readOutbox } from "../../../src/mail/index.js";
 import { codeAt } from "../../../src/mfa/test-helpers.js";
-import { buildWheel } from "../../../src/protocols/pypi/dist/test-fixtures.js";
+import { buildWheel } from "../../../src/packages/archives/test-fixtures.js";
 import {
   basicAuth,
   createTestApp,

@@ -1,6 +1,6 @@
 import { crc32 } from "node:zlib";
 import yauzl, { type Entry, type ZipFile } from "yauzl";
-import { isAppError } from "../../../lib/errors.js";
+import { isAppError } from "../../lib/errors.js";
 import {
   type ArchiveLimits,
   checkMemberPath,
@@ -14,8 +14,8 @@ import {
   resolveLimits,
   unsafePath,
 } from "./archive.js";
-import { distErrors, shown } from "./errors.js";
-import { parseCoreMetadata } from "./metadata.js";
+import { distErrors, shown } from "../../ecosystems/pypi/errors.js";
+import { parseCoreMetadata } from "../../ecosystems/pypi/metadata.js";
 
 const STORED = 0;
 const DEFLATED = 8;
