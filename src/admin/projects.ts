@@ -1,5 +1,7 @@
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
+import { parsePackageName } from "../ecosystems/npm/names.js";
+import { assertValidProjectName, normalizeName } from "../ecosystems/pypi/index.js";
 import { listProjectEvents, recordEvent, type SecurityEvent } from "../events/index.js";
 import { isAppError } from "../lib/errors.js";
 import {
@@ -12,8 +14,6 @@ import {
   searchEcosystem,
   setUploadLimit,
 } from "../packages/index.js";
-import { parsePackageName } from "../ecosystems/npm/names.js";
-import { assertValidProjectName, normalizeName } from "../ecosystems/pypi/index.js";
 import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
 import { adminErrors, requireReason } from "./errors.js";

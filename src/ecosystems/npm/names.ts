@@ -31,7 +31,8 @@ function partProblem(part: string): string | null {
  * package called `fs` or `http` would shadow the built-in module for anyone who mistypes an import).
  */
 export function parsePackageName(raw: string): PackageName {
-  const bad = (why: string) => npmNameErrors.NAME_INVALID(`Invalid package name '${raw.slice(0, 240)}': ${why}.`);
+  const bad = (why: string) =>
+    npmNameErrors.NAME_INVALID(`Invalid package name '${raw.slice(0, 240)}': ${why}.`);
   if (typeof raw !== "string" || raw.length === 0) throw bad("it is empty");
   if (raw.length > MAX_NAME_LENGTH) throw bad(`names are at most ${MAX_NAME_LENGTH} characters`);
   const m = /^@([^/]+)\/([^/]+)$/.exec(raw);

@@ -3,6 +3,8 @@
  * PEP 625) and core metadata. Pure: no HTTP, no database, no files (the archive readers that open
  * uploads live in `packages/archives/`); every refusal is an AppError from `distErrors`.
  */
+
+export { pypi } from "./ecosystem.js";
 export { distErrors } from "./errors.js";
 export type { ParsedDistFilename } from "./filenames.js";
 export { filenameMatches, MAX_FILENAME_LENGTH, parseDistFilename } from "./filenames.js";

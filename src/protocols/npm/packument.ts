@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../../db/index.js";
+import { type PackageName, parsePackageName, tarballBasename } from "../../ecosystems/npm/names.js";
 import {
   findProject,
   listDistTags,
@@ -11,7 +12,6 @@ import {
 } from "../../packages/index.js";
 import { type Rendered, rendered } from "./cache.js";
 import { servedDist } from "./manifest.js";
-import { type PackageName, parsePackageName, tarballBasename } from "../../ecosystems/npm/names.js";
 import { tarballUrl } from "./paths.js";
 
 export const FULL_TYPE = "application/json";

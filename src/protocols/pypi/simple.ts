@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
+import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { AppError } from "../../lib/errors.js";
 import { listProjects } from "../../packages/index.js";
 import { type RenderCache, type Rendered, rendered, sendRendered } from "./cache.js";
-import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
 const JSON_TYPE = "application/vnd.pypi.simple.v1+json";
