@@ -1,18 +1,8 @@
-import { countUsers } from "./accounts/index.js";
-import { buildApp } from "./app.js";
+// Only what every command needs is imported here: the settings and the argument parser. Each command
+// imports its own modules when it runs (dynamic import), so `wharf --help` or `wharf config check` does
+// not load the web app, the database drivers and every feature (~1 s of CPU before this).
 import { type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./cli/args.js";
-import { giveawayCli } from "./cli/giveaway.js";
-import { mandateCli } from "./cli/mandates.js";
-import { userMfaStatus, userResetMfa } from "./cli/mfa.js";
-import { policyCli } from "./cli/policy.js";
-import { scopeCli } from "./cli/scopes.js";
-import { statsCli } from "./cli/stats.js";
-import { tokenCreate } from "./cli/token.js";
-import { userCreate, userList } from "./cli/user.js";
 import { type Config, ConfigError, describeConfig, loadConfig, resolveSecretKey } from "./config.js";
-import { migrateToLatest, openDatabase } from "./db/index.js";
-import { Keyring } from "./lib/crypto.js";
-import { DataDirLockedError, lockDataDir, prepareDataDir } from "./storage/data-dir.js";
 
 const HELP: Record<string, string> = {
   main: `Usage: wharf <command> [options]
@@ -65,6 +55,9 @@ function configFrom(values: Record<string, unknown>): Config {
 }
 
 async function serve(config: Config): Promise<void> {
+  const { countUsers } = await import("./accounts/index.js");
+  const { buildApp } = await import("./app.js");
+  const { lockDataDir, prepareDataDir } = await import("./storage/data-dir.js");
   // Before anything in the data folder is read, created or swept (the start-up sweep empties the spools).
   prepareDataDir(config.dataDir, (m) => console.error(`wharf: ${m}`));
   const lock = lockDataDir(config.dataDir);
@@ -97,11 +90,12 @@ async function serve(config: Config): Promise<void> {
 
 export async function main(argv: string[]): Promise<number> {
   const [first, second] = argv;
-  if (first === "policy" && second === "mandate") return mandateCli(argv.slice(2));
-  if (first === "policy") return policyCli(argv.slice(1));
-  if (first === "stats") return statsCli(argv.slice(1));
-  if (first === "giveaway") return giveawayCli(argv.slice(1));
-  if (first === "scope") return scopeCli(argv.slice(1));
+  if (first === "policy" && second === "mandate")
+    return (await import("./cli/mandates.js")).mandateCli(argv.slice(2));
+  if (first === "policy") return (await import("./cli/policy.js")).policyCli(argv.slice(1));
+  if (first === "stats") return (await import("./cli/stats.js")).statsCli(argv.slice(1));
+  if (first === "giveaway") return (await import("./cli/giveaway.js")).giveawayCli(argv.slice(1));
+  if (first === "scope") return (await import("./cli/scopes.js")).scopeCli(argv.slice(1));
   const command =
     first === "config" || first === "user" || first === "token"
       ? `${first} ${second ?? ""}`.trim()
@@ -140,12 +134,16 @@ export async function main(argv: string[]): Promise<number> {
   }
   const config = configFrom(values);
   if (command !== "config check" && command !== "serve")
-    prepareDataDir(config.dataDir, (m) => console.error(`wharf: ${m}`));
+    (await import("./storage/data-dir.js")).prepareDataDir(config.dataDir, (m) =>
+      console.error(`wharf: ${m}`),
+    );
   switch (command) {
     case "serve":
       await serve(config);
       return -1; // keep running
     case "migrate": {
+      const { migrateToLatest, openDatabase } = await import("./db/index.js");
+      const { Keyring } = await import("./lib/crypto.js");
       const keys = new Keyring(resolveSecretKey(config, (m) => console.error(m)));
       const handle = openDatabase(config.databaseUrl);
       const applied = await migrateToLatest(handle, { keys }).finally(handle.close);
@@ -157,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log("\nConfiguration is valid.");
       return 0;
     case "user create":
-      await userCreate(
+      await (await import("./cli/user.js")).userCreate(
         { ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) },
         {
           username: values.username as string | undefined,
@@ -169,7 +167,7 @@ export async function main(argv: string[]): Promise<number> {
       );
       return 0;
     case "token create":
-      await tokenCreate(
+      await (await import("./cli/token.js")).tokenCreate(
         { ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) },
         {
           user: values.user as string | undefined,
@@ -179,20 +177,23 @@ export async function main(argv: string[]): Promise<number> {
       );
       return 0;
     case "user mfa-status":
-      await userMfaStatus(
+      await (await import("./cli/mfa.js")).userMfaStatus(
         { ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) },
         positionals[0],
       );
       return 0;
     case "user reset-mfa":
-      await userResetMfa(
+      await (await import("./cli/mfa.js")).userResetMfa(
         { ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) },
         positionals[0],
         values.reason as string | undefined,
       );
       return 0;
     case "user list":
-      await userList({ ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) });
+      await (await import("./cli/user.js")).userList({
+        ...config,
+        secretKey: resolveSecretKey(config, (m) => console.error(m)),
+      });
       return 0;
   }
   return 2;
@@ -202,11 +203,16 @@ main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exitCode = code;
   },
-  (e: unknown) => {
+  async (e: unknown) => {
     if (e instanceof ConfigError || e instanceof UsageError) {
       console.error(`wharf: ${e.message}`);
       process.exitCode = 2;
-    } else if (e instanceof DataDirLockedError) {
+      return;
+    }
+    // Only a command that already loaded this module can throw its error, so the import is free then.
+    // If the module itself failed to load (e.g. a broken native binding), print that original error.
+    const dataDir = await import("./storage/data-dir.js").catch(() => null);
+    if (dataDir && e instanceof dataDir.DataDirLockedError) {
       console.error(`wharf: ${e.message}`);
       process.exitCode = 1;
     } else {

@@ -6,8 +6,9 @@
  */
 import type { KyselyPlugin } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { holdBackground, readOutbox, settleBackground } from "../mail/index.js";
+import { holdBackground, settleBackground } from "../mail/index.js";
 import { createTestApp, FormClient, type TestApp, testDatabases, textOf } from "../test-support/index.js";
+import { readOutbox } from "../test-support/outbox.js";
 import { registerUser } from "./index.js";
 
 const PASSWORD = "correct horse battery";

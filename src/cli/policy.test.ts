@@ -70,5 +70,6 @@ describe("wharf stats and wharf policy", () => {
     );
     expect(run("stats", "import", join(dataDir, "missing.log")).err).toContain("No such file");
     expect(run("policy", "--help").out).toContain("simulate --ecosystem E");
-  });
+    // A dozen CLI processes, each starting Node and opening the database: slow on a loaded 2-core machine.
+  }, 180_000);
 });

@@ -34,6 +34,7 @@ export const EVENT_TYPES = {
   "mfa.counter_regression": "Security key counter went backwards (possible clone)",
   "mfa.checkup": "Confirmed recovery options (checkup)",
   "mfa.reset": "Two-factor authentication reset by an operator",
+  "remembered_browser.created": "Browser remembered: no second factor asked there for 30 days",
   "remembered_browser.revoked": "Remembered browser forgotten",
   "project.mfa_requirement": "Project two-factor requirement changed",
   "giveaway.claimed": "Claimed a security-key promo code",

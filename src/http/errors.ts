@@ -2,16 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Deps } from "../deps.js";
 import { AppError, isAppError } from "../lib/errors.js";
 import { ErrorPage, sendPage } from "../web/index.js";
-
-/** Which client is on the other end decides how an error must be shaped for the user to see it. */
-export type Dialect = "html" | "json" | "npm" | "twine";
-
-export function dialectOf(url: string): Dialect {
-  if (url.startsWith("/legacy")) return "twine";
-  if (url.startsWith("/npm/")) return "npm";
-  if (url.startsWith("/api/") || url.startsWith("/simple/") || url.startsWith("/pypi/")) return "json";
-  return "html";
-}
+import { surfaceOf } from "./surfaces.js";
 
 /** Normalises anything thrown into an AppError; internal errors keep their detail out of responses. */
 function toAppError(e: unknown): AppError {
@@ -35,7 +26,7 @@ function toAppError(e: unknown): AppError {
 
 export function sendError(deps: Deps, req: FastifyRequest, reply: FastifyReply, e: AppError): FastifyReply {
   for (const [k, v] of Object.entries(e.headers ?? {})) reply.header(k, v);
-  switch (dialectOf(req.url)) {
+  switch (surfaceOf(req.url).dialect) {
     case "twine":
       // twine shows only the HTTP reason phrase, so the message must travel there (ASCII, one line).
       reply.raw.statusMessage = e.message.replace(/[^\x20-\x7e]/g, "-").slice(0, 400);

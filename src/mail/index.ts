@@ -9,8 +9,8 @@ import type { Mailer, MailLogger } from "./types.js";
 export { emailDomain, isAbandoned } from "./abandoned.js";
 export { afterResponse, holdBackground, settleBackground } from "./background.js";
 export { findLink } from "./links.js";
-export { readOutbox } from "./outbox.js";
-export type { Mailer, MailLogger, MailMessage, OutboxMessage } from "./types.js";
+export { OUTBOX_EXTENSION } from "./outbox.js";
+export type { Mailer, MailLogger, MailMessage } from "./types.js";
 
 export function createMailer(opts: {
   outboxDir: string;

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SMTPServer, type SMTPServerOptions } from "smtp-server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createMailer, findLink, type MailLogger, readOutbox } from "./index.js";
-import { parseMessage } from "./mime.js";
+import { parseMessage } from "../test-support/mime.js";
+import { readOutbox } from "../test-support/outbox.js";
+import { createMailer, findLink, type MailLogger } from "./index.js";
 
 const FROM = "Wharf <noreply@wharf.test>";
 const VERIFY_PREFIX = "https://wharf.test/account/verify-email?token=";

@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createTransport } from "nodemailer";
 import { composeOptions } from "./compose.js";
 import { findLinks } from "./links.js";
-import { parseMessage } from "./mime.js";
-import type { Mailer, MailLogger, OutboxMessage } from "./types.js";
+import type { Mailer, MailLogger } from "./types.js";
 
-const EXTENSION = ".eml";
+/** Readers (the tests, `src/test-support/outbox.ts`) take only files with this extension. */
+export const OUTBOX_EXTENSION = ".eml";
 
 // Breaks ties between messages written in the same millisecond by this process, so "oldest first"
 // holds for bursts (e.g. a notification fan-out) and not only across milliseconds.
@@ -17,7 +17,7 @@ let sequence = 0;
 function outboxFileName(now: Date): string {
   const stamp = now.toISOString().replace(/:/g, "-");
   sequence = (sequence + 1) % 1_000_000;
-  return `${stamp}-${String(sequence).padStart(6, "0")}-${randomBytes(4).toString("hex")}${EXTENSION}`;
+  return `${stamp}-${String(sequence).padStart(6, "0")}-${randomBytes(4).toString("hex")}${OUTBOX_EXTENSION}`;
 }
 
 /**
@@ -54,31 +54,4 @@ export function createOutboxMailer(opts: { outboxDir: string; from: string; logg
       transport.close();
     },
   };
-}
-
-/** Test/operator helper: every message in the outbox, oldest first. */
-export async function readOutbox(outboxDir: string): Promise<OutboxMessage[]> {
-  const dir = resolve(outboxDir);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    // No mail sent yet means no folder yet; that is an empty outbox, not an error.
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw err;
-  }
-  const files = names.filter((n) => n.endsWith(EXTENSION) && !n.startsWith(".")).sort();
-  return Promise.all(
-    files.map(async (name) => {
-      const file = join(dir, name);
-      const { headers, text } = parseMessage(await readFile(file));
-      return {
-        file,
-        to: headers.get("to") ?? "",
-        subject: headers.get("subject") ?? "",
-        text,
-        date: new Date(headers.get("date") ?? Number.NaN),
-      };
-    }),
-  );
 }

@@ -15,11 +15,3 @@ export interface Mailer {
 export interface MailLogger {
   info(obj: object, msg: string): void;
 }
-
-export interface OutboxMessage {
-  file: string;
-  to: string;
-  subject: string;
-  text: string;
-  date: Date;
-}

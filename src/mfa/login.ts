@@ -110,9 +110,7 @@ export async function completeSecondStep(
       : { method: (await checkGuessable(deps, ctx, user, factor)).method, phishingResistant: false };
   await transaction(deps.db, (tx) => spendChallenge(tx, deps.clock.now(), challengeId, "login", user.id));
   const login = await startSession(deps, ctx, user, proof, opts.previousCookie);
-  const rememberCookie = opts.remember
-    ? await rememberBrowser(deps, user.id, ctx.userAgent ?? "")
-    : undefined;
+  const rememberCookie = opts.remember ? await rememberBrowser(deps, ctx, user.id) : undefined;
   if (!proof.phishingResistant && !opts.knownBrowser(user.id)) {
     // PyPI added this after the 2025 phishing campaign: a phishable factor from a new browser is
     // exactly what a real-time phishing proxy produces, so the owner hears of it at once.

@@ -1,4 +1,6 @@
-import type { DbExecutor } from "../db/index.js";
+import type { RequestContext } from "../accounts/index.js";
+import { type DbExecutor, transaction } from "../db/index.js";
+import { recordEvent } from "../events/index.js";
 import { DAY } from "../lib/clock.js";
 import { randomToken, sha256Hex } from "../lib/crypto.js";
 import { newId } from "../lib/ids.js";
@@ -17,24 +19,35 @@ export interface RememberedBrowser {
 /**
  * "Remember this browser for 30 days": a random token in an HttpOnly cookie, stored hashed, so the
  * user can see and revoke every remembered browser from the sessions page.
+ *
+ * The cookie skips the second factor for 30 days, so it is recorded in the security history (with the
+ * IP and browser) in the same transaction: an owner reading the history must be able to see that
+ * someone who got past the second step once also kept a way to skip it, as they see forgetting one.
  */
-export async function rememberBrowser(deps: MfaDeps, userId: string, userAgent: string): Promise<string> {
+export async function rememberBrowser(deps: MfaDeps, ctx: RequestContext, userId: string): Promise<string> {
   const now = deps.clock.now();
   const token = randomToken(32);
   const id = newId(now);
-  await deps.db
-    .insertInto("remembered_browsers")
-    .values({
-      id,
-      user_id: userId,
-      token_hash: sha256Hex(token),
-      user_agent: userAgent.slice(0, 400),
-      created_at: now,
-      expires_at: now + REMEMBER_FOR,
-      last_used_at: null,
-      revoked_at: null,
-    })
-    .execute();
+  await transaction(deps.db, async (tx) => {
+    await tx
+      .insertInto("remembered_browsers")
+      .values({
+        id,
+        user_id: userId,
+        token_hash: sha256Hex(token),
+        user_agent: (ctx.userAgent ?? "").slice(0, 400),
+        created_at: now,
+        expires_at: now + REMEMBER_FOR,
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .execute();
+    await recordEvent(tx, now, ctx, {
+      type: "remembered_browser.created",
+      userId,
+      data: { expiresAt: now + REMEMBER_FOR },
+    });
+  });
   return deps.keys.seal("remember", `${userId}.${token}`);
 }
 

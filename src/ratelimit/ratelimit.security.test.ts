@@ -47,6 +47,8 @@ describe.each(backends)("parallel guessing bursts ($label)", ({ db, redis }) => 
         }
       : {};
     t = await createTestApp(db, overrides);
+    // Limits fail closed (503) until Redis is connected; a burst sent before that measures nothing.
+    await t.deps.redis?.ping();
     return t;
   };
 

@@ -4,8 +4,9 @@ import { join } from "node:path";
 import { type App, buildApp } from "../app.js";
 import { type Config, loadConfig } from "../config.js";
 import { ManualClock } from "../lib/clock.js";
-import { type OutboxMessage, readOutbox, settleBackground } from "../mail/index.js";
+import { settleBackground } from "../mail/index.js";
 import { createPgSchema, type DbKind } from "./databases.js";
+import { type OutboxMessage, readOutbox } from "./outbox.js";
 
 export interface TestApp extends App {
   clock: ManualClock;

@@ -4,6 +4,7 @@ import type { JSX } from "preact";
 import { render } from "preact-render-to-string";
 import { findSession, getUser, type Session, type User } from "../accounts/index.js";
 import type { Deps } from "../deps.js";
+import { surfaceOf } from "../http/surfaces.js";
 import { randomToken, safeEqual } from "../lib/crypto.js";
 import { AppError } from "../lib/errors.js";
 import { type Banner, bannersFor } from "../policy/index.js";
@@ -63,8 +64,8 @@ export function registerWebContext(app: FastifyInstance, deps: Deps): void {
     const session = await findSession(deps.db, deps.clock.now(), policy, cookie);
     const user = session ? await getUser(deps.db, session.userId) : null;
     if (session && user && !user.isFrozen) req.auth = { user, session, cookie };
-    // Pages only (not API or protocol routes): mandate banners for the signed-in maintainer.
-    if (req.auth && !/^\/(npm|simple|files|legacy|pypi|api|static|metrics|healthz|readyz)\b/.test(req.url)) {
+    // Pages only (not API or protocol routes, see http/surfaces.ts): mandate banners for the signed-in maintainer.
+    if (req.auth && surfaceOf(req.url).page) {
       req.banners = await bannersFor(deps, req.auth.user.id);
       req.recoveryOpen = (await openRequestOf(deps.db, req.auth.user.id)) !== null;
     }

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readOutbox } from "../../src/mail/index.js";
 import { missing } from "../../src/test-support/index.js";
+import { readOutbox } from "../../src/test-support/outbox.js";
 import { Authenticators, openDatabase, toBase64url } from "./support/authenticators.js";
 import {
   type ChromiumSession,

@@ -72,7 +72,7 @@ describe.skipIf(missing(SUITE, "twine", "wheel-build"))(SUITE, () => {
     expect(created).toContain("[warn]");
     const r1 = await upload(1);
     expect(r1.code, shown(r1, "twine")).toBe(0);
-    const { readOutbox } = await import("../../src/mail/index.js");
+    const { readOutbox } = await import("../../src/test-support/outbox.js");
     const mails = await readOutbox(server.outboxDir);
     expect(
       mails.some((m) =>

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../../db/index.js";
 import { type PackageName, parsePackageName, tarballBasename } from "../../ecosystems/npm/names.js";
+import { type Rendered, rendered } from "../../http/render-cache.js";
 import {
   findProject,
   listDistTags,
@@ -10,7 +11,6 @@ import {
   type Project,
   type Release,
 } from "../../packages/index.js";
-import { type Rendered, rendered } from "./cache.js";
 import { servedDist } from "./manifest.js";
 import { tarballUrl } from "./paths.js";
 

@@ -1,13 +1,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
+import { BlobCache } from "../../http/blob-cache.js";
+import { type CachePolicy, sendRendered } from "../../http/send.js";
 import { BlobNotFoundError } from "../../storage/index.js";
 import { authenticate, requireAuth } from "./auth.js";
-import { sendRendered } from "./cache.js";
 import { npmErrors } from "./errors.js";
 import { renderFull } from "./packument.js";
 import type { PackagePath } from "./paths.js";
 import { type PackageStates, wantsAbbreviated } from "./state.js";
-import { TarballCache } from "./tarball-cache.js";
+
+/** Clients revalidate every time (cheap: a 304 from memory); a shared cache may keep it briefly. */
+const NPM_CACHING: CachePolicy = {
+  cacheControl: "public, max-age=0, must-revalidate",
+  vary: "Accept, Accept-Encoding, Authorization",
+};
 
 const notFound = (name: string) =>
   npmErrors.PACKAGE_NOT_FOUND(`No package named '${name}' on this registry.`);
@@ -26,14 +32,14 @@ export async function handleRead(
     // Read-modify-write clients (unpublish, owner, deprecate) need the current _rev, not a cached one.
     await requireAuth(deps, req);
     const v = await states.view(p.name);
-    return sendRendered(req, reply, renderFull(deps.config.origin, v));
+    return sendRendered(req, reply, renderFull(deps.config.origin, v), NPM_CACHING);
   }
   const state = await states.get(p.name);
   if (!state) throw notFound(p.name);
   if (p.kind === "package") {
     const doc = wantsAbbreviated(req) ? state.abbreviated : state.full;
     if (!doc) throw npmErrors.PACKAGE_NOT_FOUND(`Every version of ${p.name} was unpublished.`);
-    return sendRendered(req, reply, doc);
+    return sendRendered(req, reply, doc, NPM_CACHING);
   }
   if (p.kind === "version") {
     if (!state.full) throw notFound(p.name);
@@ -50,7 +56,7 @@ export async function handleRead(
   throw npmErrors.NOT_FOUND();
 }
 
-const tarballs = new TarballCache();
+const tarballs = new BlobCache();
 
 async function sendTarball(
   deps: Deps,

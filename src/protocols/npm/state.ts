@@ -1,22 +1,24 @@
 import type { FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
-import { PackageCache } from "./cache.js";
+import { RenderCache } from "../../http/render-cache.js";
 import { npmErrors } from "./errors.js";
 import { loadPackageView, type PackageState, type PackageView, renderState } from "./packument.js";
 
 /** The per-package read model: cached renderings for readers, fresh views for writers. */
 export class PackageStates {
-  private readonly cache: PackageCache<PackageState>;
+  private readonly cache: RenderCache<PackageState>;
 
   constructor(private readonly deps: Deps) {
-    this.cache = new PackageCache(deps.changes);
+    this.cache = new RenderCache(deps.changes, { maxEntries: 2_000 });
   }
 
   /** Rendered state for serving (cached until the package changes). */
   get(name: string): Promise<PackageState | null> {
     return this.cache.get(name, async () => {
       const v = await loadPackageView(this.deps.db, name);
-      return v ? renderState(this.deps.config.origin, v) : null;
+      if (!v) return null;
+      const s = renderState(this.deps.config.origin, v);
+      return { value: s, group: s.projectId, bytes: s.bytes };
     });
   }
 

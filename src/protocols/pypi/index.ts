@@ -1,7 +1,7 @@
 import multipart from "@fastify/multipart";
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
-import { RenderCache } from "./cache.js";
+import { RenderCache, type Rendered } from "../../http/render-cache.js";
 import { registerFiles } from "./files.js";
 import { MULTIPART_FIELD_LIMITS } from "./form.js";
 import { registerJsonApi } from "./json-api.js";
@@ -22,7 +22,9 @@ export async function registerPypi(app: FastifyInstance, deps: Deps): Promise<vo
       },
     });
     registerUpload(pypi, deps);
-    const cache = new RenderCache(deps.changes);
+    // Up to four renderings per project (three simple formats and the JSON API): room for as many
+    // projects as the old per-project groups held; the byte budget bounds memory.
+    const cache = new RenderCache<Rendered>(deps.changes, { maxEntries: 40_000 });
     registerSimple(pypi, deps, cache);
     registerJsonApi(pypi, deps, cache);
     registerFiles(pypi, deps);

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
+import { type RenderCache, type Rendered, rendered } from "../../http/render-cache.js";
+import { sendRendered } from "../../http/send.js";
 import { AppError } from "../../lib/errors.js";
 import { type FileRecord, latestRelease, type Release } from "../../packages/index.js";
-import { type RenderCache, rendered, sendRendered } from "./cache.js";
+import { kept, PYPI_CACHING } from "./simple.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
 function fileDict(origin: string, r: Release, f: FileRecord) {
@@ -56,34 +58,32 @@ function info(origin: string, v: ProjectView, r: Release) {
 }
 
 /** `/pypi/<name>/json` and `/pypi/<name>/<version>/json`: the JSON API tools read for project info. */
-export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderCache): void {
+export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderCache<Rendered>): void {
   const origin = deps.config.origin;
   app.get<{ Params: { name: string } }>("/pypi/:name/json", async (req, reply) => {
     const normalized = normalizeName(req.params.name);
-    const r = await cache.forProject(normalized, "json", async () => {
+    const r = await cache.get(`${normalized}\0json`, async () => {
       const v = await loadProjectView(deps.db, normalized);
       if (!v || v.releases.length === 0) return null;
-      return {
-        id: v.project.id,
-        render: () => {
-          const latest = latestRelease(v)!;
-          return rendered(
-            JSON.stringify({
-              info: info(origin, v, latest),
-              last_serial: v.project.serial,
-              releases: Object.fromEntries(
-                v.releases.map((rel) => [rel.version, rel.files.map((f) => fileDict(origin, rel, f))]),
-              ),
-              urls: latest.files.map((f) => fileDict(origin, latest, f)),
-              vulnerabilities: [],
-            }),
-            "application/json",
-          );
-        },
-      };
+      const latest = latestRelease(v)!;
+      return kept(
+        rendered(
+          JSON.stringify({
+            info: info(origin, v, latest),
+            last_serial: v.project.serial,
+            releases: Object.fromEntries(
+              v.releases.map((rel) => [rel.version, rel.files.map((f) => fileDict(origin, rel, f))]),
+            ),
+            urls: latest.files.map((f) => fileDict(origin, latest, f)),
+            vulnerabilities: [],
+          }),
+          "application/json",
+        ),
+        v.project.id,
+      );
     });
     if (!r) throw new AppError(404, "PROJECT_NOT_FOUND", `No project named '${req.params.name}'.`);
-    return sendRendered(req, reply, r);
+    return sendRendered(req, reply, r, PYPI_CACHING);
   });
 
   app.get<{ Params: { name: string; version: string } }>("/pypi/:name/:version/json", async (req, reply) => {
@@ -94,23 +94,22 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
     } catch {
       throw new AppError(404, "RELEASE_NOT_FOUND", `'${req.params.version}' is not a version.`);
     }
-    const r = await cache.forProject(normalized, `json:${wanted}`, async () => {
+    const r = await cache.get(`${normalized}\0json:${wanted}`, async () => {
       const v = await loadProjectView(deps.db, normalized);
       const rel = v?.releases.find((x) => x.canonicalVersion === wanted);
       if (!v || !rel) return null;
-      return {
-        id: v.project.id,
-        render: () =>
-          rendered(
-            JSON.stringify({
-              info: info(origin, v, rel),
-              last_serial: v.project.serial,
-              urls: rel.files.map((f) => fileDict(origin, rel, f)),
-              vulnerabilities: [],
-            }),
-            "application/json",
-          ),
-      };
+      return kept(
+        rendered(
+          JSON.stringify({
+            info: info(origin, v, rel),
+            last_serial: v.project.serial,
+            urls: rel.files.map((f) => fileDict(origin, rel, f)),
+            vulnerabilities: [],
+          }),
+          "application/json",
+        ),
+        v.project.id,
+      );
     });
     if (!r)
       throw new AppError(
@@ -118,6 +117,6 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
         "RELEASE_NOT_FOUND",
         `No release ${req.params.version} of '${req.params.name}'.`,
       );
-    return sendRendered(req, reply, r);
+    return sendRendered(req, reply, r, PYPI_CACHING);
   });
 }

@@ -1,14 +1,27 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { normalizeName } from "../../ecosystems/pypi/index.js";
+import {
+  ANY_PROJECT,
+  type RenderCache,
+  type Rendered,
+  rendered,
+  renderedBytes,
+} from "../../http/render-cache.js";
+import { type CachePolicy, sendRendered } from "../../http/send.js";
 import { AppError } from "../../lib/errors.js";
 import { listProjects } from "../../packages/index.js";
-import { type RenderCache, type Rendered, rendered, sendRendered } from "./cache.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
 const JSON_TYPE = "application/vnd.pypi.simple.v1+json";
 const HTML_TYPE = "application/vnd.pypi.simple.v1+html";
 type Format = "json" | "html" | "text/html";
+
+/** Index and JSON API responses: pip may keep them a minute; the negotiated type depends on Accept. */
+export const PYPI_CACHING: CachePolicy = {
+  cacheControl: "max-age=60, public",
+  vary: "Accept, Accept-Encoding",
+};
 
 /**
  * PEP 691 content negotiation: the best q-value among the types we serve wins; `?format=` overrides;
@@ -106,29 +119,14 @@ function contentType(fmt: Format): string {
   return fmt === "json" ? JSON_TYPE : fmt === "html" ? HTML_TYPE : "text/html; charset=utf-8";
 }
 
-export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCache): void {
+/** A rendering kept until its project (or, for the root listing, any project) changes. */
+export const kept = (r: Rendered, group: string) => ({ value: r, group, bytes: renderedBytes(r) });
+
+export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCache<Rendered>): void {
   app.get("/simple/", async (req, reply) => {
     const fmt = negotiate(req);
-    const r = await cache.get("__root__", fmt, async () => {
-      const projects = await listProjects(deps.db, "pypi");
-      if (fmt === "json") {
-        return rendered(
-          JSON.stringify({
-            meta: { "api-version": "1.1" },
-            projects: projects.map((p) => ({ name: p.name })),
-          }),
-          JSON_TYPE,
-        );
-      }
-      const links = projects
-        .map((p) => `    <a href="/simple/${esc(p.normalizedName)}/">${esc(p.name)}</a><br />`)
-        .join("\n");
-      return rendered(
-        `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.1">\n    <title>Simple index</title>\n  </head>\n  <body>\n${links}\n  </body>\n</html>\n`,
-        contentType(fmt),
-      );
-    });
-    return sendRendered(req, reply, r!);
+    const r = await cache.get(`\0root:${fmt}`, async () => kept(await renderRoot(deps, fmt), ANY_PROJECT));
+    return sendRendered(req, reply, r!, PYPI_CACHING);
   });
   app.get("/simple", (_req, reply) => reply.redirect("/simple/", 301));
 
@@ -143,27 +141,36 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
     if (normalized !== raw || !slash)
       return reply.redirect(`/simple/${encodeURIComponent(normalized)}/`, 301);
     const fmt = negotiate(req);
-    const view = await loadProjectViewCached(deps, cache, normalized, fmt);
+    const view = await cache.get(`${normalized}\0simple:${fmt}`, async () => {
+      const v = await loadProjectView(deps.db, normalized);
+      return v ? kept(renderProject(v, fmt), v.project.id) : null;
+    });
     if (!view) throw new AppError(404, "PROJECT_NOT_FOUND", `No project named '${raw}'.`);
-    return sendRendered(req, reply, view);
+    return sendRendered(req, reply, view, PYPI_CACHING);
   };
   app.get<{ Params: { name: string } }>("/simple/:name/", (req, reply) => projectPage(req, reply, true));
   app.get<{ Params: { name: string } }>("/simple/:name", (req, reply) => projectPage(req, reply, false));
 }
 
-async function loadProjectViewCached(
-  deps: Deps,
-  cache: RenderCache,
-  normalized: string,
-  fmt: Format,
-): Promise<Rendered | null> {
-  return cache.forProject(normalized, `simple:${fmt}`, async () => {
-    const v = await loadProjectView(deps.db, normalized);
-    return v
-      ? {
-          id: v.project.id,
-          render: () => rendered(fmt === "json" ? projectJson(v) : projectHtml(v), contentType(fmt)),
-        }
-      : null;
-  });
+const renderProject = (v: ProjectView, fmt: Format): Rendered =>
+  rendered(fmt === "json" ? projectJson(v) : projectHtml(v), contentType(fmt));
+
+async function renderRoot(deps: Deps, fmt: Format): Promise<Rendered> {
+  const projects = await listProjects(deps.db, "pypi");
+  if (fmt === "json") {
+    return rendered(
+      JSON.stringify({
+        meta: { "api-version": "1.1" },
+        projects: projects.map((p) => ({ name: p.name })),
+      }),
+      JSON_TYPE,
+    );
+  }
+  const links = projects
+    .map((p) => `    <a href="/simple/${esc(p.normalizedName)}/">${esc(p.name)}</a><br />`)
+    .join("\n");
+  return rendered(
+    `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.1">\n    <title>Simple index</title>\n  </head>\n  <body>\n${links}\n  </body>\n</html>\n`,
+    contentType(fmt),
+  );
 }

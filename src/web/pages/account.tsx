@@ -197,6 +197,8 @@ function describe(e: SecurityEvent): string {
   if (e.type === "email.changed") return `${String(d.from)} → ${String(d.to)}`;
   if (e.type === "email.change_requested") return `to ${String(d.to)}`;
   if (e.type === "email.verified") return String(d.email);
+  // Which browser may now skip the second step: the one thing the owner needs to judge it by.
+  if (e.type === "remembered_browser.created") return e.userAgent ? `browser: ${e.userAgent}` : "";
   if (typeof d.sessionsEnded === "number" && d.sessionsEnded > 0)
     return `${d.sessionsEnded} other session(s) signed out`;
   return "";

@@ -1,4 +1,5 @@
-import { findLink, readOutbox } from "../../../src/mail/index.js";
+import { findLink } from "../../../src/mail/index.js";
+import { readOutbox } from "../../../src/test-support/outbox.js";
 
 /**
  * Waits (bounded) for the newest mail to `to` that carries a link under `pathPrefix`, and returns the

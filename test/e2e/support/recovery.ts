@@ -4,7 +4,6 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import { DAY } from "../../../src/lib/clock.js";
-import { type OutboxMessage, readOutbox } from "../../../src/mail/index.js";
 import { codeAt } from "../../../src/mfa/test-helpers.js";
 import { buildWheel } from "../../../src/packages/archives/test-fixtures.js";
 import {
@@ -14,6 +13,7 @@ import {
   type TestApp,
   twineForm,
 } from "../../../src/test-support/index.js";
+import { type OutboxMessage, readOutbox } from "../../../src/test-support/outbox.js";
 import { Authenticators } from "./authenticators.js";
 import { type ChromiumSession, launchChromium } from "./chromium.js";
 import { waitForLink } from "./mail.js";

@@ -1,13 +1,14 @@
 import type { Readable } from "node:stream";
 
 /**
- * Small tarballs kept in memory. A tarball's blob key names its sha256, so an entry can never go
- * stale; unpublished versions disappear from the package index first, so they are never looked up.
+ * Small immutable blobs (npm tarballs) kept in memory. A blob key names its sha256, so an entry can
+ * never go stale; unpublished versions disappear from the package index first, so they are never
+ * looked up.
  * Streaming a 100 KiB file from disk costs an open, a stat, a read buffer and a close per download,
  * and that capped Wharf at about a tenth of what the same bytes from memory reach (bench/npm.mjs).
- * Large tarballs are always streamed.
+ * Large blobs are always streamed.
  */
-export class TarballCache {
+export class BlobCache {
   private entries = new Map<string, Buffer>();
   private bytes = 0;
 
