@@ -1,5 +1,6 @@
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
+import { ecosystemFor } from "../ecosystems/index.js";
 import { listProjectEvents, recordEvent, type SecurityEvent } from "../events/index.js";
 import { isAppError } from "../lib/errors.js";
 import {
@@ -12,8 +13,6 @@ import {
   searchEcosystem,
   setUploadLimit,
 } from "../packages/index.js";
-import { parsePackageName } from "../protocols/npm/names.js";
-import { assertValidProjectName, normalizeName } from "../protocols/pypi/dist/index.js";
 import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
 import { adminErrors, requireReason } from "./errors.js";
@@ -35,11 +34,13 @@ export function parseEcosystem(raw: string): Ecosystem {
  * new names). Names that could never be created are refused, so a prohibition never names nothing.
  */
 export function normalizeProjectName(ecosystem: Ecosystem, raw: string): string {
-  const name = raw.trim();
+  const eco = ecosystemFor(ecosystem);
+  // npm keys are lower case and npm refuses upper-case new names, so an admin's "Foo" means "foo";
+  // a PyPI name is checked as typed (the refusal quotes it), then normalized.
+  const name = ecosystem === "npm" ? raw.trim().toLowerCase() : raw.trim();
   try {
-    if (ecosystem === "npm") return parsePackageName(name.toLowerCase()).name;
-    assertValidProjectName(name);
-    return normalizeName(name);
+    eco.assertValidName(name);
+    return eco.normalizeName(name);
   } catch (e) {
     if (isAppError(e)) throw consoleErrors.NAME_INVALID(e.message);
     throw e;
@@ -101,7 +102,8 @@ export async function findProjectAdmin(
   name: string,
 ): Promise<Project> {
   const eco = ECOSYSTEMS.find((x) => x === ecosystem);
-  const key = eco === "pypi" ? normalizeName(name) : name.toLowerCase();
+  // Same keys as normalizeProjectName: PEP 503 for PyPI, lower case for npm.
+  const key = eco === "pypi" ? ecosystemFor(eco).normalizeName(name) : name.toLowerCase();
   const project = eco && name.length <= 214 ? await findProject(deps.db, eco, key) : null;
   if (!project) throw adminErrors.PROJECT_NOT_FOUND();
   return project;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildWheel } from "../packages/archives/test-fixtures.js";
 import { npmUser, publishBody } from "../protocols/npm/test-fixtures.js";
-import { buildWheel } from "../protocols/pypi/dist/test-fixtures.js";
 import {
   basicAuth,
   createTestApp,

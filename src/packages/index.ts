@@ -10,6 +10,7 @@ export { MAX_INSPECTIONS_PER_USER, withInspectionSlot } from "./inspections.js";
 export { removeFile, removeRelease, yankRelease } from "./manage.js";
 export { changeOwners, type OwnerChange } from "./owners.js";
 export { acceptInvitation, declineInvitation, inviteMember, removeMember } from "./people.js";
+export { fileUrl, latestRelease, loadProjectView, type ProjectView } from "./project-view.js";
 export {
   bumpSerial,
   type Ecosystem,

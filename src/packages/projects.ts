@@ -1,7 +1,9 @@
 import type { DbExecutor } from "../db/index.js";
+import type { EcosystemName } from "../ecosystems/index.js";
 import { newId } from "../lib/ids.js";
 
-export type Ecosystem = "pypi" | "npm";
+/** Which packaging model a project belongs to; the list lives in `ecosystems/`. */
+export type Ecosystem = EcosystemName;
 
 export interface Project {
   id: string;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Deps } from "../deps.js";
-import { ultranormalizeName } from "../protocols/pypi/dist/index.js";
+import { ultranormalizeName } from "../ecosystems/pypi/index.js";
 import { createTestApp, maintainer, type TestApp, testDatabases } from "../test-support/index.js";
 import { publishFile } from "./publish.js";
 

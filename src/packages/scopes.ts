@@ -29,7 +29,7 @@ export const scopeErrors = catalogue({
 /** `@Acme` and `acme` name one scope: stored and compared without '@', NFKC-folded, lower case. */
 export function normalizeScope(raw: string): string {
   const name = raw.trim().replace(/^@/, "").normalize("NFKC").toLowerCase();
-  // The same part rules as npm package names (protocols/npm/names.ts): URL-safe, no leading . or _.
+  // The same part rules as npm package names (ecosystems/npm/names.ts): URL-safe, no leading . or _.
   if (!name || name.length > 214 || /^[._]/.test(name) || /[~'!()*/]/.test(name))
     throw scopeErrors.SCOPE_INVALID();
   if (encodeURIComponent(name) !== name) throw scopeErrors.SCOPE_INVALID();

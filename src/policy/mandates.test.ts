@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSession } from "../accounts/index.js";
 import { DAY } from "../lib/clock.js";
+import { buildWheel } from "../packages/archives/test-fixtures.js";
 import { findProject, inviteMember } from "../packages/index.js";
-import { buildWheel } from "../protocols/pypi/dist/test-fixtures.js";
 import {
   basicAuth,
   createTestApp,

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { normalizeName } from "../protocols/pypi/dist/index.js";
+import { normalizeName } from "../ecosystems/pypi/index.js";
 
 /**
  * A realistic registry population for the criticality benchmark, the simulation and tests:

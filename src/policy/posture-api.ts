@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
+import { normalizeName } from "../ecosystems/pypi/index.js";
 import { AppError } from "../lib/errors.js";
 import { findProject } from "../packages/index.js";
-import { normalizeName } from "../protocols/pypi/dist/index.js";
 import { securityPosture } from "./posture.js";
 
 const params = z.object({ ecosystem: z.enum(["pypi", "npm"]), name: z.string().min(1).max(214) });

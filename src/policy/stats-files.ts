@@ -1,5 +1,5 @@
 import type { DbExecutor } from "../db/index.js";
-import { normalizeName, parseDistFilename } from "../protocols/pypi/dist/index.js";
+import { normalizeName, parseDistFilename } from "../ecosystems/pypi/index.js";
 
 // Legacy PyPI file types (eggs, zips, bdist installers): "<name>-<version>..." with a digit after the dash.
 const LEGACY = /^(.+?)-\d[^-]*(?:-.*)?\.(?:zip|tar\.bz2|tar\.xz|tgz|tar|egg|exe|msi|rpm|dmg|whl|tar\.gz)$/i;

@@ -1,5 +1,5 @@
+import { normalizeName } from "../ecosystems/pypi/index.js";
 import { DAY } from "../lib/clock.js";
-import { normalizeName } from "../protocols/pypi/dist/index.js";
 
 /**
  * Line parsers for `wharf stats import`. Each turns one line into a download (ecosystem, what, day)

@@ -4,7 +4,7 @@
  */
 import { confirmSudo, findSession, registerUser, startSession, type User } from "../accounts/index.js";
 import { MINUTE } from "../lib/clock.js";
-import { buildWheel } from "../protocols/pypi/dist/test-fixtures.js";
+import { buildWheel } from "../packages/archives/test-fixtures.js";
 import { basicAuth, FormClient, type TestApp, tokenFor, twineForm } from "../test-support/index.js";
 import { cookieNames } from "./context.js";
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, watch } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWheel } from "../../src/protocols/pypi/dist/test-fixtures.js";
+import { buildWheel } from "../../src/packages/archives/test-fixtures.js";
 import { ensureBuilt, startWharf, type WharfServer } from "./support/index.js";
 import {
   createMaintainer,

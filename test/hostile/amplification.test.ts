@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import tar from "tar-stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildWheel } from "../../src/protocols/pypi/dist/test-fixtures.js";
+import { buildWheel } from "../../src/packages/archives/test-fixtures.js";
 import { basicAuth, twineForm } from "../../src/test-support/index.js";
 import { ensureBuilt } from "../e2e/support/index.js";
 import {

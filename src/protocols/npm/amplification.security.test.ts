@@ -6,6 +6,7 @@ import { createGzip } from "node:zlib";
 import tar from "tar-stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ARCHIVE_LIMITS } from "../../lib/archive-limits.js";
+import { buildWheel } from "../../packages/archives/test-fixtures.js";
 import { MAX_INSPECTIONS_PER_USER, withInspectionSlot } from "../../packages/index.js";
 import {
   basicAuth,
@@ -15,7 +16,6 @@ import {
   testDatabases,
   twineForm,
 } from "../../test-support/index.js";
-import { buildWheel } from "../pypi/dist/test-fixtures.js";
 import { inspectTarball } from "./tarball.js";
 import { escaped, npmUser, publishBody, stored } from "./test-fixtures.js";
 

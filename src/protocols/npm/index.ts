@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
+import { parsePackageName } from "../../ecosystems/npm/names.js";
 import { requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { registerLogin } from "./login.js";
-import { parsePackageName } from "./names.js";
 import { registerOrgs } from "./orgs.js";
 import { registerPackageApi } from "./package-api.js";
 import { registerCliPages } from "./pages.js";

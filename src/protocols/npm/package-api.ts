@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { getUserByUsername } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
+import { cleanVersion } from "../../ecosystems/npm/semver.js";
 import { factorSummary } from "../../mfa/index.js";
 import {
   changeDistTag,
@@ -15,7 +16,6 @@ import { requestContext, requireAuth, requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { checkDistTag } from "./rules.js";
 import { requireSecondFactor } from "./second-factor.js";
-import { cleanVersion } from "./semver.js";
 import type { PackageStates } from "./state.js";
 import { allow } from "./writes.js";
 

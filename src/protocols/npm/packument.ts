@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../../db/index.js";
+import { type PackageName, parsePackageName, tarballBasename } from "../../ecosystems/npm/names.js";
 import { type Rendered, rendered } from "../../http/render-cache.js";
 import {
   findProject,
@@ -11,7 +12,7 @@ import {
   type Release,
 } from "../../packages/index.js";
 import { servedDist } from "./manifest.js";
-import { type PackageName, parsePackageName, tarballBasename, tarballUrl } from "./names.js";
+import { tarballUrl } from "./paths.js";
 
 export const FULL_TYPE = "application/json";
 export const ABBREVIATED_TYPE = "application/vnd.npm.install-v1+json";

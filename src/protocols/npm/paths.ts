@@ -1,3 +1,4 @@
+import { type PackageName, tarballBasename } from "../../ecosystems/npm/names.js";
 import { npmErrors } from "./errors.js";
 
 /** What a package URL under /npm/ addresses (everything except the `/-/...` endpoints). */
@@ -37,4 +38,9 @@ export function parsePackagePath(url: string): PackagePath | null {
   if (rest.length === 4 && rest[0] === "-" && rest[1] && rest[2] === "-rev" && rest[3])
     return { kind: "tarball-rev", name, file: rest[1], rev: rest[3] };
   return null;
+}
+
+/** The tarball URL clients download from (this registry's `/npm/` URL layout). */
+export function tarballUrl(origin: string, p: PackageName, version: string): string {
+  return `${origin}/npm/${p.name}/-/${tarballBasename(p, version)}`;
 }

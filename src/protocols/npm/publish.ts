@@ -2,6 +2,8 @@ import { Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Deps } from "../../deps.js";
+import { journalFilename, type PackageName, ultranormalizePackageName } from "../../ecosystems/npm/names.js";
+import { cleanVersion } from "../../ecosystems/npm/semver.js";
 import { AppError } from "../../lib/errors.js";
 import {
   claimScopeForNewPackage,
@@ -16,11 +18,9 @@ import { decide } from "../../policy/index.js";
 import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { checkManifestMatches, computedDist, INSTALL_FIELDS, installFields } from "./manifest.js";
-import { journalFilename, type PackageName, ultranormalizePackageName } from "./names.js";
 import { revOf } from "./packument.js";
 import { checkDistTag, checkScopeClaim } from "./rules.js";
 import { ascii, requireSecondFactor } from "./second-factor.js";
-import { cleanVersion } from "./semver.js";
 import { checkIntegrity, digests, inspectTarball } from "./tarball.js";
 
 const Attachment = z.object({

@@ -5,10 +5,10 @@ import {
   validateEmail,
   validateUsername,
 } from "../../accounts/usernames.js";
+import { parsePackageName, ultranormalizePackageName } from "../../ecosystems/npm/names.js";
+import { cleanVersion, compareSemver } from "../../ecosystems/npm/semver.js";
 import { excess } from "../../test-support/redos.js";
-import { parsePackageName, ultranormalizePackageName } from "./names.js";
 import { checkDistTag } from "./rules.js";
-import { cleanVersion, compareSemver } from "./semver.js";
 
 // Regular-expression denial of service on the npm and account parsers: ~100 KB inputs shaped to make
 // a backtracking regex super-linear, timed as ratios to linear references (test-support/redos.ts).

@@ -1,8 +1,8 @@
 import type { User } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
+import type { PackageName } from "../../ecosystems/npm/names.js";
 import { checkNewPackageScope } from "../../packages/index.js";
 import { npmErrors } from "./errors.js";
-import type { PackageName } from "./names.js";
 
 /**
  * A dist-tag is a plain name: URL-safe, not a version or range (npm refuses tags that semver would

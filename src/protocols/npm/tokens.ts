@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { type User, verifyAccountPassword } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
+import { parsePackageName } from "../../ecosystems/npm/names.js";
 import { recordEvent } from "../../events/index.js";
 import { AppError } from "../../lib/errors.js";
 import { findProjectsByNames } from "../../packages/index.js";
@@ -14,7 +15,6 @@ import {
 } from "../../tokens/index.js";
 import { requestContext, requireAuth, requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
-import { parsePackageName } from "./names.js";
 import { requireSecondFactor } from "./second-factor.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
+import { highestVersion } from "../../ecosystems/npm/semver.js";
 import { AppError } from "../../lib/errors.js";
 import { changeOwners, type Project, setDeprecations, unpublishVersions } from "../../packages/index.js";
 import { type Action, decide } from "../../policy/index.js";
@@ -7,7 +8,6 @@ import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { type PackageView, revOf } from "./packument.js";
 import { requireSecondFactor } from "./second-factor.js";
-import { highestVersion } from "./semver.js";
 import type { PackageStates } from "./state.js";
 
 /** Permission first, so people who may not act are not asked for a one-time password in vain. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerUser } from "../../accounts/index.js";
 import type { App } from "../../app.js";
+import { buildWheel } from "../../packages/archives/test-fixtures.js";
 import {
   basicAuth,
   createTwoInstances,
@@ -9,7 +10,6 @@ import {
   twineForm,
 } from "../../test-support/index.js";
 import { insertToken } from "../../tokens/store.js";
-import { buildWheel } from "./dist/test-fixtures.js";
 
 // Two instances share PostgreSQL and Redis: an upload on one must show in the other's cached index.
 describe.skipIf(missing("index cache across instances", "postgres", "redis"))(

@@ -1,7 +1,11 @@
 import type { Multipart } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
+import {
+  MAX_PROJECT_NAME_LENGTH,
+  MAX_REQUIRES_PYTHON_LENGTH,
+  MAX_VERSION_LENGTH,
+} from "../../ecosystems/pypi/index.js";
 import { AppError, isAppError } from "../../lib/errors.js";
-import { MAX_PROJECT_NAME_LENGTH, MAX_REQUIRES_PYTHON_LENGTH, MAX_VERSION_LENGTH } from "./dist/index.js";
 
 /**
  * The text fields of a `/legacy/` upload. They only carry metadata (the archive's own METADATA, at

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
+import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
 import { type RenderCache, type Rendered, rendered } from "../../http/render-cache.js";
 import { sendRendered } from "../../http/send.js";
 import { AppError } from "../../lib/errors.js";
-import type { FileRecord, Release } from "../../packages/index.js";
-import { canonicalVersion, isPrerelease, normalizeName } from "./dist/index.js";
+import { type FileRecord, latestRelease, type Release } from "../../packages/index.js";
 import { kept, PYPI_CACHING } from "./simple.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
@@ -25,12 +25,6 @@ function fileDict(origin: string, r: Release, f: FileRecord) {
     has_sig: false,
     comment_text: "",
   };
-}
-
-/** What pip would pick without a pin: the newest non-yanked final release, else the newest release. */
-export function latestRelease(v: ProjectView): Release | undefined {
-  const live = v.releases.filter((r) => r.yankedAt === null);
-  return live.filter((r) => !isPrerelease(r.version)).at(-1) ?? live.at(-1) ?? v.releases.at(-1);
 }
 
 function info(origin: string, v: ProjectView, r: Release) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
+import { normalizeName } from "../../ecosystems/pypi/index.js";
 import {
   ANY_PROJECT,
   type RenderCache,
@@ -10,7 +11,6 @@ import {
 import { type CachePolicy, sendRendered } from "../../http/send.js";
 import { AppError } from "../../lib/errors.js";
 import { listProjects } from "../../packages/index.js";
-import { normalizeName } from "./dist/index.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
 const JSON_TYPE = "application/vnd.pypi.simple.v1+json";

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { registerUser } from "../../accounts/index.js";
+import { buildWheel, writeZip, zeros } from "../../packages/archives/test-fixtures.js";
 import { findProject } from "../../packages/index.js";
 import {
   basicAuth,
@@ -14,7 +15,6 @@ import {
   twineForm,
 } from "../../test-support/index.js";
 import { insertToken } from "../../tokens/store.js";
-import { buildWheel, writeZip, zeros } from "./dist/test-fixtures.js";
 import * as spool from "./spool.js";
 
 // Counts how often an upload is spooled, so the tests can assert that no byte of a refused file was.

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildWheel } from "../../packages/archives/test-fixtures.js";
 import {
   basicAuth,
   createTestApp,
@@ -10,7 +11,6 @@ import {
   testDatabases,
   twineForm,
 } from "../../test-support/index.js";
-import { buildWheel } from "./dist/test-fixtures.js";
 
 // Bounded work at /legacy/: every text field is capped before a parser sees it, all text fields
 // together are capped (they only carry metadata), U+0000 is refused the same on every database, and a

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildSdist, buildWheel, storedZip, writeZip, zeros } from "../../packages/archives/test-fixtures.js";
 import {
   basicAuth,
   createTestApp,
@@ -10,7 +11,6 @@ import {
   testDatabases,
   twineForm,
 } from "../../test-support/index.js";
-import { buildSdist, buildWheel, storedZip, writeZip, zeros } from "./dist/test-fixtures.js";
 
 // Hostile or broken uploads: each is refused with a reason twine can show, and leaves no row, no blob
 // and no temp file behind.

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { buildSdist, buildWheel } from "../../packages/archives/test-fixtures.js";
 import {
   basicAuth,
   createTestApp,
@@ -11,7 +12,6 @@ import {
   tokenFor,
   twineForm,
 } from "../../test-support/index.js";
-import { buildSdist, buildWheel } from "./dist/test-fixtures.js";
 
 describe.each(testDatabases())("PyPI upload and simple API on %s", (kind) => {
   let t: TestApp;

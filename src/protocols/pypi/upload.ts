@@ -3,24 +3,23 @@ import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
-import { AppError } from "../../lib/errors.js";
-import { findProject, publishFile, withInspectionSlot } from "../../packages/index.js";
-import { type Actor, decide, remindAfterUpload } from "../../policy/index.js";
-import { tokenFromBasicAuth } from "./auth.js";
 import {
   assertValidProjectName,
   type CoreMetadata,
   canonicalVersion,
   checkMetadataAgainstForm,
   filenameMatches,
-  inspectSdist,
-  inspectWheel,
   normalizeName,
   type ParsedDistFilename,
   parseDistFilename,
   ultranormalizeName,
   validateRequiresPython,
-} from "./dist/index.js";
+} from "../../ecosystems/pypi/index.js";
+import { AppError } from "../../lib/errors.js";
+import { inspectSdist, inspectWheel } from "../../packages/archives/index.js";
+import { findProject, publishFile, withInspectionSlot } from "../../packages/index.js";
+import { type Actor, decide, remindAfterUpload } from "../../policy/index.js";
+import { tokenFromBasicAuth } from "./auth.js";
 import { addField, discardRestOfBody, type Form, uploadParts } from "./form.js";
 import { type Spooled, spoolUpload } from "./spool.js";
 

@@ -1,29 +1,11 @@
 import type { Db } from "../../db/index.js";
-import {
-  type FileRecord,
-  findProject,
-  listReleases,
-  type Project,
-  type Release,
-} from "../../packages/index.js";
-import { compareVersions } from "./dist/index.js";
+import { loadProjectView as loadView, type ProjectView } from "../../packages/index.js";
 
-export interface ProjectView {
-  project: Project;
-  /** Oldest to newest by PEP 440. */
-  releases: Release[];
-}
+export { fileUrl, type ProjectView } from "../../packages/index.js";
 
-export async function loadProjectView(db: Db, normalizedName: string): Promise<ProjectView | null> {
-  const project = await findProject(db, "pypi", normalizedName);
-  if (!project) return null;
-  const releases = (await listReleases(db, project.id)).sort((a, b) => compareVersions(a.version, b.version));
-  return { project, releases };
-}
-
-/** Root-relative: pip and PEP 691 resolve it against the index URL, whatever host name the client used. */
-export function fileUrl(f: FileRecord): string {
-  return `/files/${f.blobKey.split("/").map(encodeURIComponent).join("/")}`;
+/** A PyPI project with its releases in PEP 440 order (the view itself lives in packages/). */
+export function loadProjectView(db: Db, normalizedName: string): Promise<ProjectView | null> {
+  return loadView(db, "pypi", normalizedName);
 }
 
 /** PEP 700's upload-time: ISO 8601 UTC with microseconds. */

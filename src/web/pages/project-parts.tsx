@@ -1,8 +1,7 @@
+import { isPrerelease } from "../../ecosystems/pypi/index.js";
 import { plural } from "../../lib/plural.js";
-import type { FileRecord, Member, Release } from "../../packages/index.js";
+import { type FileRecord, fileUrl, type Member, type Release } from "../../packages/index.js";
 import type { SecurityPosture } from "../../policy/index.js";
-import { isPrerelease } from "../../protocols/pypi/dist/index.js";
-import { fileUrl } from "../../protocols/pypi/view.js";
 import { Time } from "../components.js";
 import { humanSize } from "../format.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";

@@ -1,5 +1,5 @@
+import { normalizeName } from "../../ecosystems/pypi/index.js";
 import type { Invitation, Role } from "../../packages/index.js";
-import { normalizeName } from "../../protocols/pypi/dist/index.js";
 import { Form, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { roleLabel, roleWithArticle } from "../format.js";

@@ -1,12 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { getUser } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
+import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
 import { listProjectEvents } from "../../events/index.js";
 import { AppError } from "../../lib/errors.js";
 import {
   inviteMember,
   listMembers,
+  loadProjectView,
   openInvitationsForProject,
+  type ProjectView,
   parseRole,
   type Release,
   removeFile,
@@ -15,8 +18,6 @@ import {
   yankRelease,
 } from "../../packages/index.js";
 import { decide, getMfaRequirement, setMfaRequirement } from "../../policy/index.js";
-import { canonicalVersion, normalizeName } from "../../protocols/pypi/dist/index.js";
-import { loadProjectView, type ProjectView } from "../../protocols/pypi/view.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
 import type { FormState } from "../pages/auth.js";
@@ -31,7 +32,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
   const base = (v: ProjectView) => `/manage/project/${v.project.normalizedName}/`;
 
   async function load(name: string): Promise<ProjectView> {
-    const view = await loadProjectView(deps.db, normalizeName(name));
+    const view = await loadProjectView(deps.db, "pypi", normalizeName(name));
     if (!view) throw new AppError(404, "PROJECT_NOT_FOUND", `There is no project named '${name}'.`);
     return view;
   }

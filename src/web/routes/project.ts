@@ -1,26 +1,26 @@
 import type { FastifyInstance } from "fastify";
 import { getUserByUsername } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
-import { AppError } from "../../lib/errors.js";
-import {
-  getRole,
-  listMembers,
-  listReleaseSummaries,
-  projectsOfUser,
-  type ReleaseSummary,
-  releaseDescription,
-  searchProjects,
-} from "../../packages/index.js";
-import { securityPosture } from "../../policy/index.js";
 import {
   canonicalVersion,
   compareVersions,
   isPrerelease,
   isValidProjectName,
   normalizeName,
-} from "../../protocols/pypi/dist/index.js";
-import { latestRelease } from "../../protocols/pypi/json-api.js";
-import { loadProjectView } from "../../protocols/pypi/view.js";
+} from "../../ecosystems/pypi/index.js";
+import { AppError } from "../../lib/errors.js";
+import {
+  getRole,
+  latestRelease,
+  listMembers,
+  listReleaseSummaries,
+  loadProjectView,
+  projectsOfUser,
+  type ReleaseSummary,
+  releaseDescription,
+  searchProjects,
+} from "../../packages/index.js";
+import { securityPosture } from "../../policy/index.js";
 import { sendPage } from "../context.js";
 import { shownDescription } from "../markdown.js";
 import { ProfilePage, SearchPage, type SearchResult } from "../pages/profile.js";
@@ -63,7 +63,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
       const tail = version === null ? "" : `${encodeURIComponent(version)}/`;
       return reply.redirect(`/project/${normalized}/${tail}`, 301);
     }
-    const view = await loadProjectView(deps.db, normalized);
+    const view = await loadProjectView(deps.db, "pypi", normalized);
     if (!view) throw noProject(name);
     let shown = latestRelease(view);
     if (version !== null) {

@@ -5,7 +5,7 @@ import type { Page } from "playwright-core";
 import { expect } from "vitest";
 import { DAY } from "../../../src/lib/clock.js";
 import { codeAt } from "../../../src/mfa/test-helpers.js";
-import { buildWheel } from "../../../src/protocols/pypi/dist/test-fixtures.js";
+import { buildWheel } from "../../../src/packages/archives/test-fixtures.js";
 import {
   basicAuth,
   createTestApp,

@@ -1,4 +1,4 @@
-import { catalogue } from "../../../lib/errors.js";
+import { catalogue } from "../../lib/errors.js";
 
 /**
  * Errors for distribution-file validation. Every message ends up in the HTTP reason phrase twine

@@ -1,12 +1,10 @@
 /**
- * Validation of Python distribution files for the PyPI upload endpoint: project names (PEP 503),
- * versions (PEP 440), file names (PEP 427/491, PEP 625), bounded archive inspection and core
- * metadata. Pure: no HTTP, no database; every refusal is an AppError from `distErrors`.
+ * The Python packaging model: project names (PEP 503), versions (PEP 440), file names (PEP 427/491,
+ * PEP 625) and core metadata. Pure: no HTTP, no database, no files (the archive readers that open
+ * uploads live in `packages/archives/`); every refusal is an AppError from `distErrors`.
  */
-export type { ArchiveLimits, InspectOptions, InspectResult } from "./archive.js";
-export { LIMITS } from "./archive.js";
-export { inspectSdist } from "./archive-tar.js";
-export { inspectWheel } from "./archive-zip.js";
+
+export { pypi } from "./ecosystem.js";
 export { distErrors } from "./errors.js";
 export type { ParsedDistFilename } from "./filenames.js";
 export { filenameMatches, MAX_FILENAME_LENGTH, parseDistFilename } from "./filenames.js";

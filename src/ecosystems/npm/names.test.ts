@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { journalFilename, parsePackageName, ultranormalizePackageName } from "./names.js";
-import { parsePackagePath } from "./paths.js";
 import { cleanVersion, compareSemver, highestVersion } from "./semver.js";
 
-describe("npm names, versions and paths", () => {
+describe("npm names and versions", () => {
   it("accepts npm's valid new names and refuses the rest with a reason", () => {
     for (const ok of ["a", "left-pad", "@scope/pkg", "a.b_c-d", "x".repeat(214)])
       expect(parsePackageName(ok).name).toBe(ok);
@@ -60,24 +59,5 @@ describe("npm names, versions and paths", () => {
     ]);
     expect(highestVersion(["1.0.0", "2.0.0-beta.1", "1.5.0"])).toBe("1.5.0");
     expect(highestVersion(["2.0.0-beta.1"])).toBe("2.0.0-beta.1");
-  });
-
-  it("reads scoped names in both encodings", () => {
-    expect(parsePackagePath("/npm/@s%2fp")).toEqual({ kind: "package", name: "@s/p" });
-    expect(parsePackagePath("/npm/@s%2Fp?write=true")).toEqual({ kind: "package", name: "@s/p" });
-    expect(parsePackagePath("/npm/@s/p/-/p-1.0.0.tgz")).toEqual({
-      kind: "tarball",
-      name: "@s/p",
-      file: "p-1.0.0.tgz",
-    });
-    expect(parsePackagePath("/npm/@s/p/-/p-1.0.0.tgz/-rev/3-ab")).toEqual({
-      kind: "tarball-rev",
-      name: "@s/p",
-      file: "p-1.0.0.tgz",
-      rev: "3-ab",
-    });
-    expect(parsePackagePath("/npm/p/-rev/3-ab")).toEqual({ kind: "rev", name: "p", rev: "3-ab" });
-    expect(parsePackagePath("/npm/p/latest")).toEqual({ kind: "version", name: "p", spec: "latest" });
-    expect(parsePackagePath("/npm/p/a/b/c/d/e")).toBeNull();
   });
 });

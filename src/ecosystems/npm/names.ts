@@ -1,5 +1,5 @@
 import { builtinModules } from "node:module";
-import { npmErrors } from "./errors.js";
+import { npmNameErrors } from "./errors.js";
 
 /** npm's limit (validate-npm-package-name): longer names break file systems and URLs. */
 export const MAX_NAME_LENGTH = 214;
@@ -31,7 +31,8 @@ function partProblem(part: string): string | null {
  * package called `fs` or `http` would shadow the built-in module for anyone who mistypes an import).
  */
 export function parsePackageName(raw: string): PackageName {
-  const bad = (why: string) => npmErrors.NAME_INVALID(`Invalid package name '${raw.slice(0, 240)}': ${why}.`);
+  const bad = (why: string) =>
+    npmNameErrors.NAME_INVALID(`Invalid package name '${raw.slice(0, 240)}': ${why}.`);
   if (typeof raw !== "string" || raw.length === 0) throw bad("it is empty");
   if (raw.length > MAX_NAME_LENGTH) throw bad(`names are at most ${MAX_NAME_LENGTH} characters`);
   const m = /^@([^/]+)\/([^/]+)$/.exec(raw);
@@ -73,9 +74,4 @@ export function journalFilename(name: string, version: string): string {
 /** The tarball's base name in URLs, as npm builds it: `<bare name>-<version>.tgz`. */
 export function tarballBasename(p: PackageName, version: string): string {
   return `${p.bare}-${version}.tgz`;
-}
-
-/** The tarball URL clients download from. */
-export function tarballUrl(origin: string, p: PackageName, version: string): string {
-  return `${origin}/npm/${p.name}/-/${tarballBasename(p, version)}`;
 }

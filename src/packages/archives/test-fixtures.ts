@@ -12,7 +12,7 @@ import { pipeline } from "node:stream/promises";
 import { crc32, createGzip } from "node:zlib";
 import tar from "tar-stream";
 import yazl from "yazl";
-import { canonicalVersion } from "./version.js";
+import { canonicalVersion } from "../../ecosystems/pypi/version.js";
 
 export interface ZipMember {
   name: string;

@@ -1,6 +1,8 @@
 import { crc32 } from "node:zlib";
 import yauzl, { type Entry, type ZipFile } from "yauzl";
-import { isAppError } from "../../../lib/errors.js";
+import { distErrors, shown } from "../../ecosystems/pypi/errors.js";
+import { parseCoreMetadata } from "../../ecosystems/pypi/metadata.js";
+import { isAppError } from "../../lib/errors.js";
 import {
   type ArchiveLimits,
   checkMemberPath,
@@ -14,8 +16,6 @@ import {
   resolveLimits,
   unsafePath,
 } from "./archive.js";
-import { distErrors, shown } from "./errors.js";
-import { parseCoreMetadata } from "./metadata.js";
 
 const STORED = 0;
 const DEFLATED = 8;

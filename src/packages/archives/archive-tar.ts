@@ -4,8 +4,10 @@ import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
-import { inflateCap } from "../../../lib/archive-limits.js";
-import { type AppError, isAppError } from "../../../lib/errors.js";
+import { distErrors, shown } from "../../ecosystems/pypi/errors.js";
+import { parseCoreMetadata } from "../../ecosystems/pypi/metadata.js";
+import { inflateCap } from "../../lib/archive-limits.js";
+import { type AppError, isAppError } from "../../lib/errors.js";
 import {
   type ArchiveLimits,
   checkMemberPath,
@@ -19,8 +21,6 @@ import {
   resolveLimits,
   unsafePath,
 } from "./archive.js";
-import { distErrors, shown } from "./errors.js";
-import { parseCoreMetadata } from "./metadata.js";
 import { checkLinks, type TarLinks } from "./tar-links.js";
 
 function tarError(e: unknown): Error {

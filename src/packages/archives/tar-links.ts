@@ -1,5 +1,5 @@
-import type { AppError } from "../../../lib/errors.js";
-import { distErrors, shown } from "./errors.js";
+import { distErrors, shown } from "../../ecosystems/pypi/errors.js";
+import type { AppError } from "../../lib/errors.js";
 
 /** What an sdist declares about links, collected while streaming its headers. */
 export interface TarLinks {

@@ -1,4 +1,4 @@
-import { type AppError, isAppError } from "../../../lib/errors.js";
+import { type AppError, isAppError } from "../../lib/errors.js";
 import { distErrors, shown } from "./errors.js";
 import { splitHeaders, unfoldDescription } from "./metadata-headers.js";
 import { assertValidProjectName, normalizeName } from "./names.js";

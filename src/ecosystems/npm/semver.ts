@@ -1,4 +1,4 @@
-import { npmErrors } from "./errors.js";
+import { npmNameErrors } from "./errors.js";
 
 /** Semantic Versioning 2.0.0 §2, §9, §10 (the regular expression the spec itself suggests). */
 const SEMVER =
@@ -27,7 +27,7 @@ function parse(v: string): SemVer | null {
  */
 export function cleanVersion(raw: unknown): string {
   if (typeof raw !== "string" || !parse(raw)) {
-    throw npmErrors.VERSION_INVALID(
+    throw npmNameErrors.VERSION_INVALID(
       `Invalid version '${String(raw).slice(0, 100)}': use a semantic version such as 1.2.3 or 2.0.0-beta.1.`,
     );
   }

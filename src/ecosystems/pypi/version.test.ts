@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../../lib/errors.js";
+import { AppError } from "../../lib/errors.js";
 import { canonicalVersion, compareVersions, isPrerelease, parseVersion } from "./version.js";
 
 // Expected values produced by Python's packaging 26.2 (`str(Version(s))`), the reference pip uses.

@@ -1,12 +1,12 @@
-import { type ArchiveLimits, ARCHIVE_LIMITS as LIMITS } from "../../../lib/archive-limits.js";
-import type { AppError } from "../../../lib/errors.js";
-import { distErrors, shown } from "./errors.js";
-import type { CoreMetadata } from "./metadata.js";
-import { normalizeName } from "./names.js";
-import { canonicalVersion } from "./version.js";
+import { distErrors, shown } from "../../ecosystems/pypi/errors.js";
+import type { CoreMetadata } from "../../ecosystems/pypi/metadata.js";
+import { normalizeName } from "../../ecosystems/pypi/names.js";
+import { canonicalVersion } from "../../ecosystems/pypi/version.js";
+import { type ArchiveLimits, ARCHIVE_LIMITS as LIMITS } from "../../lib/archive-limits.js";
+import type { AppError } from "../../lib/errors.js";
 
 // The bounds are shared with npm publish (one ratio rule for every archive the registry inflates).
-export { ARCHIVE_LIMITS as LIMITS, type ArchiveLimits } from "../../../lib/archive-limits.js";
+export { ARCHIVE_LIMITS as LIMITS, type ArchiveLimits } from "../../lib/archive-limits.js";
 
 export interface InspectOptions {
   /**

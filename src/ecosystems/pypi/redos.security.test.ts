@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { excess } from "../../../test-support/redos.js";
+import { excess } from "../../test-support/redos.js";
 import { parseDistFilename } from "./filenames.js";
 import { checkMetadataAgainstForm, parseCoreMetadata } from "./metadata.js";
 import { assertValidProjectName, normalizeName, ultranormalizeName } from "./names.js";
