@@ -90,8 +90,8 @@ function decodeAttachment(deps: Deps, body: Publish, limit: number) {
  * `PUT /npm/<name>` with `_attachments`: one version, checked end to end before anything is stored —
  * names, version, integrity and shasum against the decoded bytes, the tarball itself (gzip within the
  * ratio rule, safe and unique member paths, package.json naming the same name@version and declaring
- * nothing the manifest hides), never-reused version numbers, permission, then the
- * second factor. The file, release, dist-tag and events commit together (packages.publishFile).
+ * nothing the manifest hides), never-reused version numbers, then the second factor. Permission
+ * (token scope, scope ownership) is decided first, before the attachment is decoded. The file, release, dist-tag and events commit together (packages.publishFile).
  */
 export async function handlePublish(
   deps: Deps,
@@ -120,6 +120,19 @@ export async function handlePublish(
       throw npmErrors.BODY_INVALID(`The dist-tag '${tag}' must name the version being published.`);
   }
   const existing = await findProject(deps.db, "npm", name.name);
+  // Permission before the attachment is decoded or inflated (issue 12, item 2): a token for another
+  // package, or someone else's scope, must not make the registry spend CPU and memory on the tarball.
+  if (!existing) await checkScopeClaim(deps, name, auth.user);
+  const decision = await decide(
+    deps.db,
+    deps.config.origin,
+    auth.actor,
+    existing ? "upload" : "create-project",
+    existing,
+    deps.clock.now(),
+    { ecosystem: "npm" },
+  );
+  if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
   const bytes = decodeAttachment(deps, body, existing?.uploadLimitBytes ?? deps.config.uploadLimitBytes);
   const d = digests(bytes);
   const dist = (manifest.dist ?? {}) as Record<string, unknown>;
@@ -146,18 +159,6 @@ export async function handlePublish(
     throw npmErrors.VERSION_REUSED(
       `${name.name}@${version} was published before and unpublished; version numbers are never reused. Publish a new version.`,
     );
-  if (!existing) await checkScopeClaim(deps, name, auth.user);
-  const now = deps.clock.now();
-  const decision = await decide(
-    deps.db,
-    deps.config.origin,
-    auth.actor,
-    existing ? "upload" : "create-project",
-    existing,
-    now,
-    { ecosystem: "npm" },
-  );
-  if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
   await requireSecondFactor(deps, req, auth.user, auth.token, {
     kind: "write",
     description: `publish ${name.name}@${version}`,
