@@ -130,7 +130,7 @@ describe.each(backends())("early refusal of /legacy/ uploads on %s", (backend) =
           const first = await fetch(`${t.server.url}/legacy/`, {
             method: "POST",
             headers: { ...headers, authorization: basicAuth("__token__", t.user.token) },
-            body: payload,
+            body: new Uint8Array(payload),
           });
           expect(first.status, await first.text()).toBe(200);
         }
