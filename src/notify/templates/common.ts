@@ -14,7 +14,10 @@ export function cap(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** The greeting every mail opens with; the body's first sentence starts capitalised after it. */
+/**
+ * The greeting every mail opens with; the body's first sentence starts capitalised after it. Bodies
+ * start with a word, never with a username or project name: an identifier must not change case.
+ */
 export function hello(name: string, body: string): string {
   return `Hello ${name},\n\n${cap(body)}`;
 }

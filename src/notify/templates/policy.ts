@@ -54,7 +54,7 @@ export function notCritical(
 ) {
   return {
     subject: `${v.project} is no longer a critical project`,
-    text: `${hello(v.username, `${v.project} (${v.ecosystem}) is no longer designated critical on ${s.siteName}: ${v.why}\n\nMandates for critical projects no longer apply to it. Two-factor authentication still protects your account and every project you maintain: keep it on.`)}${signature(s)}`,
+    text: `${hello(v.username, `The project ${v.project} (${v.ecosystem}) is no longer designated critical on ${s.siteName}: ${v.why}\n\nMandates for critical projects no longer apply to it. Two-factor authentication still protects your account and every project you maintain: keep it on.`)}${signature(s)}`,
   };
 }
 

@@ -57,7 +57,7 @@ describe.each(testDatabases())("npm org (scope owners) on %s", (kind) => {
     const mail = (await t.outbox()).find((m) => m.subject.includes("owner of the npm scope @acme"));
     expect([mail?.to, mail?.text]).toEqual([
       "bob@example.com",
-      expect.stringContaining("alice made you an owner"),
+      expect.stringContaining("The user alice made you an owner"),
     ]);
 
     expect((await org("DELETE", alice.auth, { user: "bob" })).statusCode).toBe(200);
