@@ -7,7 +7,7 @@ import type { Deps } from "../deps.js";
 import { type MetricsListener, metricsRefusal, startMetricsListener } from "./metrics-access.js";
 
 /**
- * /healthz (the process is up), /readyz (it can serve: database and blob store answer) and /metrics
+ * /healthz (the process is up), /readyz (it can serve: database, blob store and Redis, if used, answer) and /metrics
  * (Prometheus). Each app has its own registry so several in one process (tests) do not collide.
  * /metrics is not public: see metrics-access.ts for who may read it.
  */
@@ -64,6 +64,9 @@ export function registerOps(app: FastifyInstance, deps: Deps): Registry {
       () => (checks.blobs = "ok"),
       (e: Error) => (checks.blobs = e.message),
     );
+    // Shared rate limits fail closed (503) while Redis is not connected: an instance that would refuse
+    // every sign-in must not receive traffic from the load balancer yet.
+    if (deps.redis) checks.redis = deps.redis.status === "ready" ? "ok" : `redis is ${deps.redis.status}`;
     const ready = Object.values(checks).every((v) => v === "ok");
     return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
   });

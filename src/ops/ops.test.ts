@@ -25,6 +25,21 @@ describe.each(testDatabases())("operations endpoints on %s", (kind) => {
     expect(ready.json().checks.blobs).toBe("bucket unreachable");
   });
 
+  it("reports not ready while the shared Redis is not connected", async () => {
+    // A port nothing listens on: ioredis keeps reconnecting, and the limits would answer 503 meanwhile.
+    const other = await createTestApp(kind, {
+      redisUrl: "redis://127.0.0.1:1",
+      redisPrefix: "wharf-readyz:",
+    });
+    try {
+      const ready = await other.app.inject("/readyz");
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().checks.redis).toMatch(/^redis is (connecting|reconnecting|wait|close)/);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("counts requests by route pattern and status on /metrics", async () => {
     await t.app.inject("/account/login");
     await t.app.inject("/no/such/page");
