@@ -20,6 +20,7 @@ export { maskCode } from "./giveaway-secrets.js";
 export {
   activeMandates,
   archiveMandate,
+  auditedSettings,
   type Cohort,
   createMandate,
   getMandate,

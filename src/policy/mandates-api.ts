@@ -9,6 +9,7 @@ import { AppError } from "../lib/errors.js";
 import {
   activeMandates,
   archiveMandate,
+  auditedSettings,
   createMandate,
   getMandate,
   type Mandate,
@@ -38,20 +39,6 @@ async function operator(deps: Deps, req: FastifyRequest): Promise<AuditActor> {
   return { id: auth.user.id, name: auth.user.username, ip: req.ip };
 }
 
-/** What the audit log keeps of a mandate: its settings, not its bookkeeping (as the console does). */
-const settings = (m: Mandate) => ({
-  name: m.name,
-  ecosystem: m.ecosystem,
-  cohort: m.cohort,
-  threshold: m.threshold,
-  projects: m.projects,
-  windowDays: m.windowDays,
-  strength: m.strength,
-  noticeAt: m.noticeAt,
-  warnAt: m.warnAt,
-  enforceAt: m.enforceAt,
-});
-
 /**
  * `/api/policy/mandates`: the same operations as `wharf policy mandate` and the console, for scripts.
  * The same guard as the console (admin + security-key session) and the same audit entry, written in
@@ -80,7 +67,7 @@ export function registerMandatesApi(app: FastifyInstance, deps: Deps): void {
         targetType: "mandate",
         target: m.name,
         reason,
-        data: { id: m.id, via: "api", ...settings(m) },
+        data: { id: m.id, via: "api", ...auditedSettings(m) },
       });
       return m;
     });
@@ -99,7 +86,7 @@ export function registerMandatesApi(app: FastifyInstance, deps: Deps): void {
           targetType: "mandate",
           target: m.name,
           reason,
-          data: { id: m.id, via: "api", before: settings(before), after: settings(m) },
+          data: { id: m.id, via: "api", before: auditedSettings(before), after: auditedSettings(m) },
         });
         return m;
       }),

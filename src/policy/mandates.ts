@@ -51,6 +51,34 @@ export const mandateInput = z
 
 export type MandateInput = z.input<typeof mandateInput>;
 
+/** What an audit entry keeps of a mandate: its settings, not its bookkeeping (console and API alike). */
+export const auditedSettings = (
+  m: Pick<
+    Mandate,
+    | "name"
+    | "ecosystem"
+    | "cohort"
+    | "threshold"
+    | "projects"
+    | "windowDays"
+    | "strength"
+    | "noticeAt"
+    | "warnAt"
+    | "enforceAt"
+  >,
+) => ({
+  name: m.name,
+  ecosystem: m.ecosystem,
+  cohort: m.cohort,
+  threshold: m.threshold,
+  projects: m.projects,
+  windowDays: m.windowDays,
+  strength: m.strength,
+  noticeAt: m.noticeAt,
+  warnAt: m.warnAt,
+  enforceAt: m.enforceAt,
+});
+
 export function phaseOf(m: Pick<Mandate, "noticeAt" | "warnAt" | "enforceAt">, now: number): Phase {
   if (now >= m.enforceAt) return "enforce";
   if (now >= m.warnAt) return "warn";

@@ -5,6 +5,7 @@ import { AppError, isAppError } from "../../lib/errors.js";
 import {
   activeMandates,
   archiveMandate,
+  auditedSettings,
   createMandate,
   getMandate,
   type Mandate,
@@ -34,20 +35,6 @@ async function mandateOr404(deps: Deps, id: string): Promise<Mandate> {
   if (!m || m.archivedAt !== null) throw new AppError(404, "MANDATE_NOT_FOUND", "There is no such mandate.");
   return m;
 }
-
-/** What the audit log keeps of a mandate: its settings, not its bookkeeping. */
-const settings = (m: Mandate | MandateDraft) => ({
-  name: m.name,
-  ecosystem: m.ecosystem,
-  cohort: m.cohort,
-  threshold: m.threshold,
-  projects: m.projects,
-  windowDays: m.windowDays,
-  strength: m.strength,
-  noticeAt: m.noticeAt,
-  warnAt: m.warnAt,
-  enforceAt: m.enforceAt,
-});
 
 function page(deps: Deps, req: FastifyRequest, reply: FastifyReply, s: MandateFormState, status = 200) {
   const title = s.mandate ? `Edit mandate ${s.values.name}` : "New mandate";
@@ -91,8 +78,8 @@ async function submit(deps: Deps, req: FastifyRequest, reply: FastifyReply, exis
         target: m.name,
         reason,
         data: existing
-          ? { id: m.id, before: settings(existing), after: settings(m) }
-          : { id: m.id, ...settings(m) },
+          ? { id: m.id, before: auditedSettings(existing), after: auditedSettings(m) }
+          : { id: m.id, ...auditedSettings(m) },
       });
       return m;
     });

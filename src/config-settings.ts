@@ -1,0 +1,135 @@
+// The catalogue of settings, apart from how they are parsed and validated (config.ts).
+
+/**
+ * Every setting, its environment variable and flag. The README's settings table is written from this
+ * list; `wharf config check` prints it with secrets redacted.
+ */
+export const SETTINGS = {
+  dataDir: {
+    env: "WHARF_DATA_DIR",
+    help: "Folder for the SQLite file, blobs, mail outbox and generated secret key",
+    def: "./data",
+  },
+  host: { env: "WHARF_HOST", help: "Address to bind", def: "127.0.0.1" },
+  port: { env: "WHARF_PORT", help: "Port to bind", def: "8080" },
+  origin: {
+    env: "WHARF_ORIGIN",
+    help: "Public origin users reach (links in mail, cookies' Secure flag, WebAuthn RP ID)",
+    def: "http://localhost:<port>",
+  },
+  siteName: {
+    env: "WHARF_SITE_NAME",
+    help: "Name shown in pages, mail and authenticator apps",
+    def: "Wharf",
+  },
+  registration: {
+    env: "WHARF_REGISTRATION",
+    help: "open: anyone may register; closed: only operators create accounts",
+    def: "open",
+  },
+  databaseUrl: {
+    env: "WHARF_DATABASE_URL",
+    help: "sqlite:PATH, or postgres://user:pass@host:port/db",
+    def: "sqlite:<dataDir>/wharf.db",
+  },
+  redisUrl: {
+    env: "WHARF_REDIS_URL",
+    help: "Redis for state shared between instances (rate limits); in-process when unset",
+    def: "",
+  },
+  redisPrefix: {
+    env: "WHARF_REDIS_PREFIX",
+    help: "Prefix for every Redis key this instance writes",
+    def: "wharf:",
+  },
+  smtpUrl: {
+    env: "WHARF_SMTP_URL",
+    help: "smtp://user:pass@host:port or smtps://...; mail goes to <dataDir>/outbox when unset",
+    def: "",
+  },
+  mailFrom: {
+    env: "WHARF_MAIL_FROM",
+    help: "From address of outgoing mail",
+    def: "Wharf <noreply@localhost>",
+  },
+  s3Bucket: {
+    env: "WHARF_S3_BUCKET",
+    help: "S3 bucket for blobs; the filesystem under <dataDir>/blobs when unset",
+    def: "",
+  },
+  s3Endpoint: {
+    env: "WHARF_S3_ENDPOINT",
+    help: "Endpoint of an S3-compatible store (MinIO, R2, ...); AWS when unset",
+    def: "",
+  },
+  s3Region: { env: "WHARF_S3_REGION", help: "S3 region", def: "us-east-1" },
+  s3AccessKeyId: {
+    env: "WHARF_S3_ACCESS_KEY_ID",
+    help: "S3 access key id (else the AWS default chain)",
+    def: "",
+  },
+  s3SecretAccessKey: { env: "WHARF_S3_SECRET_ACCESS_KEY", help: "S3 secret access key", def: "" },
+  s3ForcePathStyle: {
+    env: "WHARF_S3_FORCE_PATH_STYLE",
+    help: "Path-style bucket addressing (true for most self-hosted stores)",
+    def: "false",
+  },
+  s3Prefix: { env: "WHARF_S3_PREFIX", help: "Key prefix inside the bucket", def: "" },
+  secretKey: {
+    env: "WHARF_SECRET_KEY",
+    help: "Secret for signing and encryption (≥ 32 chars); generated into <dataDir>/secret.key when unset",
+    def: "",
+  },
+  uploadLimitMb: {
+    env: "WHARF_UPLOAD_LIMIT_MB",
+    help: "Largest file a project may upload unless an operator raises its own limit",
+    def: "100",
+  },
+  sessionIdleMinutes: {
+    env: "WHARF_SESSION_IDLE_MINUTES",
+    help: "A session unused this long ends",
+    def: "720",
+  },
+  sessionMaxDays: {
+    env: "WHARF_SESSION_MAX_DAYS",
+    help: "A session ends this long after login, used or not",
+    def: "14",
+  },
+  recoveryWaitDays: {
+    env: "WHARF_RECOVERY_WAIT_DAYS",
+    help: "Account recovery waits this long (owner and co-maintainers are told) before factors are reset",
+    def: "7",
+  },
+  recoveryCriticalWaitDays: {
+    env: "WHARF_RECOVERY_CRITICAL_WAIT_DAYS",
+    help: "The same wait for maintainers of critical projects",
+    def: "14",
+  },
+  trustProxy: {
+    env: "WHARF_TRUST_PROXY",
+    help: "Reverse proxies whose X-Forwarded-For is believed: false, a hop count (1) or their addresses/CIDRs (10.0.0.0/8,127.0.0.1)",
+    def: "false",
+  },
+  metricsToken: {
+    env: "WHARF_METRICS_TOKEN",
+    help: "Bearer token /metrics requires (≥ 32 chars); without it and WHARF_METRICS_ADDRESS, loopback clients only",
+    def: "",
+  },
+  metricsAddress: {
+    env: "WHARF_METRICS_ADDRESS",
+    help: "host:port of a listener of its own for /metrics (then the public one does not serve it)",
+    def: "",
+  },
+  hsts: {
+    env: "WHARF_HSTS",
+    help: "Strict-Transport-Security sent when the origin is https; off disables",
+    def: "max-age=31536000; includeSubDomains",
+  },
+  logLevel: {
+    env: "WHARF_LOG_LEVEL",
+    help: "fatal | error | warn | info | debug | trace | silent",
+    def: "info",
+  },
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
