@@ -5,7 +5,7 @@ import { findLink } from "../../src/mail/index.js";
 import { factorSummary } from "../../src/mfa/index.js";
 import { completeDueRecoveries, decideRequest, getRequest, openRequestOf } from "../../src/recovery/index.js";
 import { missing, testDatabases, tokenFor } from "../../src/test-support/index.js";
-import { waitForLink } from "./support/mail.js";
+import { linksTo, waitForLink } from "./support/mail.js";
 import {
   closeAll,
   createTokenInBrowser,
@@ -323,11 +323,15 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
 
       // The attacker asks again; the owner no longer knows the password, and stops it with the key
       // alone, from the link in the mail.
+      // The recovery mail is sent after the page answers: wait for the new link, not the first request's.
+      const mailedBefore = await linksTo(r.outboxDir, owner.email, "/account/recovery/confirm");
       await ap.goto(r.at("/account/recovery"));
       await ap.fill("#login", owner.email);
       await ap.getByRole("button", { name: "Email me a recovery link" }).click();
       await ap.locator("#recovery-sent").waitFor();
-      await ap.goto(await waitForLink(r.outboxDir, owner.email, "/account/recovery/confirm"));
+      await ap.goto(
+        await waitForLink(r.outboxDir, owner.email, "/account/recovery/confirm", 10_000, mailedBefore),
+      );
       await ap.getByRole("button", { name: "Continue" }).click();
       await ap.getByRole("button", { name: "Submit the request" }).click();
       await ap.locator("#recovery-status[data-state=queued]").waitFor();
