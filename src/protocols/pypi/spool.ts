@@ -72,12 +72,16 @@ export async function spoolUpload(
       done(null, chunk);
     },
   });
+  const out = createWriteStream(path, { mode: 0o600 });
   try {
-    await pipeline(body, meter, createWriteStream(path, { mode: 0o600 }));
+    await pipeline(body, meter, out);
     // busboy marks a file cut off by its own limit instead of erroring.
     if ((body as Readable & { truncated?: boolean }).truncated)
       throw new AppError(413, "FILE_TOO_LARGE", limitMessage);
   } catch (e) {
+    // pipeline() rejects as soon as the body fails, possibly before the write stream has even opened
+    // its file; removing it then would race the open and leave a stray .part behind. Wait for close.
+    if (!out.closed) await new Promise<void>((done) => out.once("close", () => done()));
     await rm(path, { force: true });
     // The body may also have failed before this function started listening (it is then `errored`).
     if ((e === bodyError || e === body.errored) && !(e instanceof AppError))
