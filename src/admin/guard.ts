@@ -3,6 +3,7 @@ import type { Deps } from "../deps.js";
 import { AppError } from "../lib/errors.js";
 import { factorSummary } from "../mfa/index.js";
 import { sendPage, type WebAuth } from "../web/index.js";
+import type { AuditActor } from "./audit.js";
 import { ConsoleRefusedPage } from "./pages/layout.js";
 
 /** Why a request may not act as an operator; `null` means it may. */
@@ -83,4 +84,10 @@ export async function requireApiAdmin(deps: Deps, req: FastifyRequest): Promise<
 export function adminOf(req: FastifyRequest): WebAuth {
   if (!req.auth?.user.isAdmin) throw new Error("admin route without the console guard");
   return req.auth;
+}
+
+/** The acting admin, as the audit log names them. Only call inside the console scope. */
+export function auditActor(req: FastifyRequest): AuditActor {
+  if (!req.auth?.user.isAdmin) throw new Error("admin route without the console guard");
+  return { id: req.auth.user.id, name: req.auth.user.username, ip: req.ip };
 }

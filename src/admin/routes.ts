@@ -1,7 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { Deps } from "../deps.js";
 import { checkCsrf } from "../web/index.js";
-import type { AuditActor } from "./audit.js";
 import { admitAdmin } from "./guard.js";
 import { registerAuditRoutes } from "./routes/audit.js";
 import { registerCriticalRoutes } from "./routes/critical.js";
@@ -12,12 +11,6 @@ import { registerMandateRoutes } from "./routes/mandates.js";
 import { registerProjectAdminRoutes } from "./routes/projects.js";
 import { registerRecoveryQueueRoutes } from "./routes/recovery.js";
 import { registerUserAdminRoutes } from "./routes/users.js";
-
-/** The acting admin, as the audit log names them. Only call inside the console scope. */
-export function auditActor(req: FastifyRequest): AuditActor {
-  if (!req.auth?.user.isAdmin) throw new Error("admin route without the console guard");
-  return { id: req.auth.user.id, name: req.auth.user.username, ip: req.ip };
-}
 
 /**
  * Every /admin/ route sits in this scope: the guard admits only admins signed in with a security key

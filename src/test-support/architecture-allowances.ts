@@ -62,17 +62,5 @@ export const ALLOWED_CYCLES: Array<{ why: string; files: string[] }> = [
       "web/routes/webauthn.ts",
     ],
   },
-  {
-    why: "admin/routes.ts registers admin/routes/*, which import auditActor back from it; issue 12 item 5 moves auditActor next to the admin guard",
-    files: [
-      "admin/routes.ts",
-      "admin/routes/critical.ts",
-      "admin/routes/domains.ts",
-      "admin/routes/giveaway.ts",
-      "admin/routes/mandates.ts",
-      "admin/routes/projects.ts",
-      "admin/routes/recovery.ts",
-      "admin/routes/users.ts",
-    ],
-  },
+
 ];

@@ -7,8 +7,8 @@ import { flashFailure, formFailure, queryParam, readForm, sendPage, setFlash } f
 import { HAS_ANY, HAS_KEY } from "../adoption.js";
 import { recordAudit } from "../audit.js";
 import { requireReason } from "../errors.js";
+import { auditActor } from "../guard.js";
 import { CriticalPage, type CriticalPageState, type CriticalRow, ECOSYSTEMS } from "../pages/critical.js";
-import { auditActor } from "../routes.js";
 
 const LIMIT = 500;
 

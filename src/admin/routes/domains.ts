@@ -5,8 +5,8 @@ import { plural } from "../../lib/plural.js";
 import { accountsAtDomain, normalizeDomain } from "../../recovery/index.js";
 import { formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
 import { abandonDomain, listAbandonedDomains, restoreDomain } from "../domains.js";
+import { auditActor } from "../guard.js";
 import { DomainsPage, type DomainsPageState } from "../pages/domains.js";
-import { auditActor } from "../routes.js";
 
 /** /admin/domains: email domains whose addresses can no longer recover an account. */
 export function registerDomainRoutes(app: FastifyInstance, deps: Deps): void {

@@ -6,8 +6,8 @@ import { giveawayInventory, loadCodes } from "../../policy/index.js";
 import { formFailure, readForm, sendPage, setFlash } from "../../web/index.js";
 import { recordAudit } from "../audit.js";
 import { requireReason } from "../errors.js";
+import { auditActor } from "../guard.js";
 import { type ClaimRow, GiveawayAdminPage, type GiveawayAdminState } from "../pages/giveaway.js";
-import { auditActor } from "../routes.js";
 
 const RECENT_CLAIMS = 50;
 

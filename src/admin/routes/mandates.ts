@@ -15,6 +15,7 @@ import {
 import { flashFailure, readForm, sendPage, setFlash } from "../../web/index.js";
 import { recordAudit } from "../audit.js";
 import { requireReason } from "../errors.js";
+import { auditActor } from "../guard.js";
 import {
   draftDigest,
   MANDATE_FIELDS,
@@ -25,7 +26,6 @@ import {
   valuesOf,
 } from "../mandate-form.js";
 import { MandateFormPage, type MandateFormState, MandateListPage } from "../pages/mandates.js";
-import { auditActor } from "../routes.js";
 
 const EMPTY: MandateFormValues = Object.fromEntries(MANDATE_FIELDS.map((f) => [f, ""])) as MandateFormValues;
 const NEW_DEFAULTS: MandateFormValues = { ...EMPTY, cohort: "critical", strength: "any", window: "180" };

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
+import { auditActor } from "../guard.js";
 import { allowName, listProhibited, prohibitName } from "../names.js";
 import type { ActionState } from "../pages/action-form.js";
 import { NamesPage, type NamesPageState } from "../pages/names.js";
@@ -13,7 +14,6 @@ import {
   searchProjectsAdmin,
   setProjectUploadLimit,
 } from "../projects.js";
-import { auditActor } from "../routes.js";
 
 type ProjectReq = FastifyRequest<{ Params: { ecosystem: string; name: string } }>;
 

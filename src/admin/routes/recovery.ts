@@ -14,8 +14,8 @@ import {
 import { queryParam, readForm, requestContext, sendPage, setFlash } from "../../web/index.js";
 import { recordAudit } from "../audit.js";
 import { adminErrors, requireReason } from "../errors.js";
+import { auditActor } from "../guard.js";
 import { RecoveryDetailPage, RecoveryQueuePage } from "../pages/recovery.js";
-import { auditActor } from "../routes.js";
 
 const DECISIONS: OperatorDecision[] = ["approve", "deny", "cancel"];
 

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { plural } from "../../lib/plural.js";
 import { formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
+import { auditActor } from "../guard.js";
 import { userPath } from "../pages/action-form.js";
 import { type UserAction, UserPage, type UserPageState, UsersPage } from "../pages/users.js";
-import { auditActor } from "../routes.js";
 import {
   freezeUser,
   resetUserMfa,
