@@ -6,24 +6,20 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { registerAdmin, startAdoptionSnapshotJob } from "./admin/index.js";
+import { registerMandatesApi, registerPolicyApi, registerPostureApi } from "./api/index.js";
 import type { Config } from "./config.js";
+import { startCriticalityJob } from "./criticality/index.js";
 import { migrateToLatest, openDatabase } from "./db/index.js";
 import type { Deps } from "./deps.js";
 import { registerErrorHandling } from "./http/errors.js";
 import { type Clock, HOUR, systemClock } from "./lib/clock.js";
 import { Keyring } from "./lib/crypto.js";
 import { createMailer, settleBackground } from "./mail/index.js";
+import { startNoticeJob } from "./mandates/index.js";
 import { AccessLog } from "./ops/access-log.js";
 import { registerOps } from "./ops/index.js";
 import { fastifyTrustProxy, hopCountWarning } from "./ops/trust-proxy.js";
 import { ChangeFeed, DownloadCounter } from "./packages/index.js";
-import {
-  registerMandatesApi,
-  registerPolicyApi,
-  registerPostureApi,
-  startCriticalityJob,
-  startNoticeJob,
-} from "./policy/index.js";
 import { registerNpm } from "./protocols/npm/index.js";
 import { registerPypi } from "./protocols/pypi/index.js";
 import { createRateLimiters } from "./ratelimit/index.js";

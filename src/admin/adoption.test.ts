@@ -2,15 +2,15 @@ import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DAY } from "../lib/clock.js";
 import {
-  actorStrength,
   createMandate,
   type Mandate,
   type MandateInput,
   policyProject,
   projectInCohort,
-} from "../policy/index.js";
-import { buildPopulation } from "../policy/population.js";
+} from "../mandates/index.js";
+import { actorStrength } from "../mfa/index.js";
 import { createTestApp, type TestApp, testDatabases } from "../test-support/index.js";
+import { buildPopulation } from "../test-support/population.js";
 import { loadPopulation, quickProject, quickUser } from "../test-support/stats.js";
 import {
   adoptionSeries,

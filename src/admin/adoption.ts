@@ -1,20 +1,14 @@
 import { type RawBuilder, sql } from "kysely";
 import { type Db, type DbExecutor, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
+import { instanceId, repeatEvery, withLease } from "../jobs/index.js";
 import { DAY, MINUTE } from "../lib/clock.js";
-import {
-  activeMandates,
-  ecosystemTotals,
-  instanceId,
-  type Mandate,
-  repeatEvery,
-  STATS_ECOSYSTEMS,
-  withLease,
-} from "../policy/index.js";
+import { activeMandates, type Mandate } from "../mandates/index.js";
+import { ecosystemTotals, STATS_ECOSYSTEMS } from "../stats/index.js";
 
 /**
  * MFA adoption: how many active (not frozen) users of a cohort have any second factor and how many a
- * phishing-resistant one (a WebAuthn security key or passkey, as policy/strength.ts counts it). Every
+ * phishing-resistant one (a WebAuthn security key or passkey, as mfa/strength.ts counts it). Every
  * figure is one aggregate query with index seeks per user, never a query per user, so the dashboard,
  * the daily snapshot and /metrics stay cheap at 100k users.
  */

@@ -2,7 +2,7 @@ import { render } from "preact-render-to-string";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DAY, HOUR } from "../lib/clock.js";
 import { newId } from "../lib/ids.js";
-import { createMandate } from "../policy/index.js";
+import { createMandate } from "../mandates/index.js";
 import { createTestApp, type FormClient, type TestApp, testDatabases } from "../test-support/index.js";
 import { quickProject, quickUser } from "../test-support/stats.js";
 import { startOfDay } from "./adoption.js";

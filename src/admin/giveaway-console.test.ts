@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadCodes } from "../policy/index.js";
+import { loadCodes } from "../giveaway/index.js";
 import {
   createTestApp,
   type FormClient,

@@ -1,16 +1,9 @@
 import { createHash } from "node:crypto";
+import { getRule, type SimulationResult, simulate } from "../criticality/index.js";
 import type { Deps } from "../deps.js";
-import {
-  type Cohort,
-  getRule,
-  type Mandate,
-  type Phase,
-  phaseOf,
-  type SimulationResult,
-  STATS_ECOSYSTEMS,
-  type Strength,
-  simulate,
-} from "../policy/index.js";
+import { type Cohort, type Mandate, type Phase, phaseOf } from "../mandates/index.js";
+import type { Strength } from "../mfa/index.js";
+import { STATS_ECOSYSTEMS } from "../stats/index.js";
 import { type CohortFigures, cohortFigures } from "./adoption.js";
 
 /**

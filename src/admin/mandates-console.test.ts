@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DAY } from "../lib/clock.js";
-import { activeMandates, getMandate } from "../policy/index.js";
+import { activeMandates, getMandate } from "../mandates/index.js";
 import {
   createTestApp,
   type FormClient,

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { loadConfig, resolveSecretKey } from "../config.js";
-import { giveawayInventory, loadCodes } from "../policy/index.js";
+import { giveawayInventory, loadCodes } from "../giveaway/index.js";
 import { parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { withAccountDeps } from "./user.js";
 

@@ -7,7 +7,7 @@ import {
   type Mandate,
   phaseOf,
   updateMandate,
-} from "../policy/index.js";
+} from "../mandates/index.js";
 import { parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { withAccountDeps } from "./user.js";
 

@@ -1,5 +1,4 @@
 import { loadConfig } from "../config.js";
-import { isAppError } from "../lib/errors.js";
 import {
   type ComputeReport,
   CRITICALITY_LEASE,
@@ -9,18 +8,17 @@ import {
   describeRule,
   designateCritical,
   getRule,
-  instanceId,
   parseCount,
   parsePercent,
   parseWindow,
   removeCritical,
   type SimulationResult,
-  STATS_ECOSYSTEMS,
-  type StatsEcosystem,
   setRule,
   simulate,
-  withLease,
-} from "../policy/index.js";
+} from "../criticality/index.js";
+import { instanceId, withLease } from "../jobs/index.js";
+import { isAppError } from "../lib/errors.js";
+import { STATS_ECOSYSTEMS, type StatsEcosystem } from "../stats/index.js";
 import { type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { fmt, withPolicyDeps } from "./stats.js";
 

@@ -1,17 +1,12 @@
 import { join } from "node:path";
 import pino from "pino";
 import { type Config, loadConfig } from "../config.js";
+import type { CriticalityDeps } from "../criticality/index.js";
 import { migrateToLatest, openDatabase } from "../db/index.js";
 import { systemClock } from "../lib/clock.js";
 import { Keyring } from "../lib/crypto.js";
 import { createMailer } from "../mail/index.js";
-import {
-  type CriticalityDeps,
-  type ImportReport,
-  importStats,
-  rollupStats,
-  StatsImportError,
-} from "../policy/index.js";
+import { type ImportReport, importStats, rollupStats, StatsImportError } from "../stats/index.js";
 import { parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 
 export const STATS_HELP = `Usage: wharf stats import FILE [--format combined|csv] [--ecosystem pypi|npm] [--source NAME] [settings]

@@ -45,7 +45,7 @@ export interface JobLeasesTable {
 
 export interface GiveawayCodesTable {
   id: string;
-  /** 011: HMAC of the code (policy/giveaway-secrets.ts); the code itself is only in `code_sealed`. */
+  /** 011: HMAC of the code (giveaway/secrets.ts); the code itself is only in `code_sealed`. */
   code_hash: string;
   code_sealed: string;
   code_hint: string;
@@ -55,7 +55,7 @@ export interface GiveawayCodesTable {
   claimed_at: number | null;
 }
 
-/** 006: download statistics (src/policy/stats*.ts). A name's id is shared by its rows in every table. */
+/** 006: download statistics (src/stats/). A name's id is shared by its rows in every table. */
 export interface StatsNamesTable {
   id: Generated<number>;
   ecosystem: string;
@@ -113,7 +113,7 @@ export interface StatsImportsTable {
   last_day: number | null;
 }
 
-/** 006: criticality notifications waiting to be sent (policy/criticality-queue.ts). */
+/** 006: criticality notifications waiting to be sent (criticality/queue.ts). */
 export interface PolicyMailTable {
   id: string;
   to_addr: string;

@@ -59,7 +59,7 @@ export const EVENT_TYPES = {
   "project.mfa_requirement_changed": "Two-factor requirement for publishing changed",
   "mfa.npm_mode_changed": "npm two-factor mode changed",
   "cli.web_auth_confirmed": "Command-line request confirmed in the browser",
-  // Criticality (policy/criticality.ts): designations by the daily job or an admin, with the reason.
+  // Criticality (criticality/compute.ts): designations by the daily job or an admin, with the reason.
   "project.critical": "Project designated critical",
   "project.not_critical": "Project no longer critical",
   // Operator console (src/admin): what the project's owners should see in its history.

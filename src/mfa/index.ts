@@ -47,6 +47,7 @@ export {
   REMEMBER_FOR,
   type RememberedBrowser,
 } from "./remembered.js";
+export { type ActorStrength, actorStrength, describeStrength, meets, type Strength } from "./strength.js";
 export { confirmSudoMfa } from "./sudo.js";
 export { otpauthUri, PERIOD_MS, verifyTotp } from "./totp.js";
 export {

@@ -1,9 +1,9 @@
+import { type Actor, decide } from "../authz/index.js";
 import type { DbExecutor } from "../db/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
-import { type Actor, decide } from "../policy/index.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import { bumpSerial, type Project } from "./projects.js";

@@ -1,11 +1,11 @@
 import { getUserByUsername } from "../accounts/index.js";
+import { type Actor, decide } from "../authz/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
 import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/packages.js";
-import { type Actor, decide } from "../policy/index.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import { bumpSerial, type Project } from "./projects.js";

@@ -1,12 +1,12 @@
 import type { User } from "../accounts/index.js";
 import { getUserByUsername } from "../accounts/index.js";
+import { decide } from "../authz/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
 import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/packages.js";
-import { decide } from "../policy/index.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import type { Project } from "./projects.js";

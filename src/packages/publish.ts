@@ -1,9 +1,9 @@
 import type { Readable } from "node:stream";
+import { type Actor, decide } from "../authz/index.js";
 import { isUniqueViolation, lockKey, type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
-import { type Actor, decide } from "../policy/index.js";
 import { putWithRow } from "../storage/index.js";
 import { renderNewRelease } from "./descriptions.js";
 import { packageErrors } from "./errors.js";

@@ -1,10 +1,10 @@
+import { type Actor, decide } from "../authz/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { HOUR } from "../lib/clock.js";
 import { AppError } from "../lib/errors.js";
 import { plural } from "../lib/plural.js";
-import { type Actor, decide } from "../policy/index.js";
 import { retagAfterRemoval } from "./dist-tags.js";
 import { recordProjectEvent } from "./events.js";
 import { bumpSerial, type Project } from "./projects.js";

@@ -7,11 +7,11 @@ import {
 } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
+import { instanceId, repeatEvery, withLease } from "../jobs/index.js";
 import { DAY, MINUTE } from "../lib/clock.js";
 import { wipeFactors } from "../mfa/index.js";
 import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/recovery.js";
-import { instanceId, repeatEvery, withLease } from "../policy/index.js";
 import { revokeAllTokens } from "../tokens/index.js";
 import type { RecoveryDeps } from "./context.js";
 

@@ -1,9 +1,9 @@
 import { type Db, transaction } from "../db/index.js";
 import { newId } from "../lib/ids.js";
 import { insertProject } from "../packages/index.js";
-import { MFA, type Population } from "../policy/population.js";
-import { normalizeProjectName } from "../policy/stats-parse.js";
-import { ensureNameIds, ensureSourceId, markCoverage, writeCounts } from "../policy/stats-store.js";
+import { normalizeProjectName } from "../stats/index.js";
+import { ensureNameIds, ensureSourceId, markCoverage, writeCounts } from "../stats/store.js";
+import { MFA, type Population } from "./population.js";
 
 type Mfa = keyof typeof MFA;
 

@@ -1,4 +1,5 @@
 import { getUserByUsername, inSudo, type Session, type User } from "../accounts/index.js";
+import { decide } from "../authz/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
@@ -7,7 +8,6 @@ import { AppError } from "../lib/errors.js";
 import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/tokens.js";
 import { getProjectById, projectsOfUser } from "../packages/index.js";
-import { decide } from "../policy/index.js";
 import { tokenErrors } from "./errors.js";
 import { insertToken, listTokens, markRevoked } from "./store.js";
 

@@ -7,7 +7,7 @@ import type { Deps } from "../deps.js";
 import { surfaceOf } from "../http/surfaces.js";
 import { randomToken, safeEqual } from "../lib/crypto.js";
 import { AppError } from "../lib/errors.js";
-import { type Banner, bannersFor } from "../policy/index.js";
+import { type Banner, bannersFor } from "../mandates/index.js";
 import { openRequestOf } from "../recovery/index.js";
 import { type Flash, Layout } from "./layout.js";
 
@@ -21,7 +21,7 @@ declare module "fastify" {
   interface FastifyRequest {
     auth: WebAuth | null;
     anonId: string | null;
-    /** MFA mandate banners for the signed-in maintainer (policy/notices.ts). */
+    /** MFA mandate banners for the signed-in maintainer (mandates/notices.ts). */
     banners: Banner[];
     /** An open recovery request on the signed-in account: shown on every page so the owner can stop it. */
     recoveryOpen: boolean;

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import type { User } from "../accounts/index.js";
-import type { Banner } from "../policy/index.js";
+import type { Banner } from "../mandates/index.js";
 
 export interface Flash {
   kind: "success" | "info" | "error";

@@ -1,5 +1,5 @@
 import { plural } from "../../lib/plural.js";
-import type { Phase } from "../../policy/index.js";
+import type { Phase } from "../../mandates/index.js";
 import type { PageContext } from "../../web/index.js";
 import type { AdoptionPoint, CohortAdoption } from "../adoption.js";
 import { OPEN_RECOVERY_STATES, type RecoveryBacklog } from "../metrics.js";

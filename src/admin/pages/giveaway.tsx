@@ -1,4 +1,4 @@
-import { CODES_PER_USER } from "../../policy/index.js";
+import { CODES_PER_USER } from "../../giveaway/index.js";
 import { Field, Form, FormError, type PageContext, Submit, Time } from "../../web/index.js";
 import { ConsoleFrame } from "./layout.js";
 
@@ -29,7 +29,7 @@ export interface GiveawayAdminState {
 }
 
 /** Codes are bearer secrets worth money: the console shows the hint stored at load time, never the code. */
-export { maskCode } from "../../policy/index.js";
+export { maskCode } from "../../giveaway/index.js";
 
 export function GiveawayAdminPage(ctx: PageContext, s: GiveawayAdminState) {
   const v = s.values ?? {};

@@ -1,4 +1,4 @@
-import type { Phase } from "../../policy/index.js";
+import type { Phase } from "../../mandates/index.js";
 import { Time } from "../../web/index.js";
 import type { MandatePreview } from "../mandate-form.js";
 

@@ -1,5 +1,5 @@
 import { plural } from "../../lib/plural.js";
-import type { Mandate, Phase } from "../../policy/index.js";
+import type { Mandate, Phase } from "../../mandates/index.js";
 import { Field, Form, FormError, type PageContext, Submit } from "../../web/index.js";
 import { COHORTS, formatDate, type MandateFormValues, type MandatePreview } from "../mandate-form.js";
 import { ConsoleFrame } from "./layout.js";

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type RawBuilder, sql } from "kysely";
+import { designateCritical, MANUAL, removeCritical } from "../../criticality/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
-import { designateCritical, MANUAL, removeCritical, type StatsEcosystem } from "../../policy/index.js";
+import type { StatsEcosystem } from "../../stats/index.js";
 import { flashFailure, formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
 import { HAS_ANY, HAS_KEY } from "../adoption.js";
 import { recordAudit } from "../audit.js";

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { DAY } from "../../lib/clock.js";
-import { activeMandates, phaseOf } from "../../policy/index.js";
+import { activeMandates, phaseOf } from "../../mandates/index.js";
 import { sendPage } from "../../web/index.js";
 import { adoptionSeries, type CohortAdoption, liveAdoption, startOfDay } from "../adoption.js";
 import { recoveryBacklog } from "../metrics.js";

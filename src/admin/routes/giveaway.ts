@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "kysely";
 import type { Deps } from "../../deps.js";
+import { giveawayInventory, loadCodes } from "../../giveaway/index.js";
 import { AppError } from "../../lib/errors.js";
-import { giveawayInventory, loadCodes } from "../../policy/index.js";
 import { formFailure, readForm, sendPage, setFlash } from "../../web/index.js";
 import { recordAudit } from "../audit.js";
 import { requireReason } from "../errors.js";

@@ -11,7 +11,7 @@ import {
   type Mandate,
   phaseOf,
   updateMandate,
-} from "../../policy/index.js";
+} from "../../mandates/index.js";
 import { flashFailure, readForm, sendPage, setFlash } from "../../web/index.js";
 import { recordAudit } from "../audit.js";
 import { requireReason } from "../errors.js";

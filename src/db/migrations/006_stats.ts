@@ -1,7 +1,7 @@
 import { type CreateTableBuilder, type Kysely, SqliteAdapter, sql } from "kysely";
 
 /*
- * Download statistics imported from CDN/proxy logs and CSV exports (src/policy/stats*.ts).
+ * Download statistics imported from CDN/proxy logs and CSV exports (src/stats/).
  *
  * The criticality job ranks ~700k projects over 180 days in seconds, so the hot tables are compact
  * integer rows: names get a small integer id, and on SQLite the tables are WITHOUT ROWID so the primary

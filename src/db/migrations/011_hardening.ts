@@ -11,7 +11,7 @@ import type { MigrationContext } from "./index.js";
  * - `code_hint`: the masked form the console shows ("••••••••ABCD").
  * Existing rows are converted here, which needs the server's secret key; the derivations are spelled
  * out (not imported) so that this migration keeps doing what it did when the code moves on. They must
- * match policy/giveaway-secrets.ts.
+ * match giveaway/secrets.ts.
  */
 export async function up(db: Kysely<unknown>, ctx: MigrationContext = {}): Promise<void> {
   await db.schema.alterTable("giveaway_codes").addColumn("code_sealed", "text").execute();

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from "fastify";
 import { getUser, type RequestContext, type User } from "../../accounts/index.js";
+import type { Actor } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
-import type { Actor } from "../../policy/index.js";
 import { authenticateToken, type TokenActor } from "../../tokens/index.js";
 import { npmErrors } from "./errors.js";
 

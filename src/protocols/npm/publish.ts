@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { journalFilename, type PackageName, ultranormalizePackageName } from "../../ecosystems/npm/names.js";
 import { cleanVersion } from "../../ecosystems/npm/semver.js";
@@ -14,7 +15,6 @@ import {
   putDistTag,
   withInspectionSlot,
 } from "../../packages/index.js";
-import { decide } from "../../policy/index.js";
 import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { checkManifestMatches, computedDist, INSTALL_FIELDS, installFields } from "./manifest.js";

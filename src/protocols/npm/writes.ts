@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { type Action, decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { highestVersion } from "../../ecosystems/npm/semver.js";
 import { AppError } from "../../lib/errors.js";
 import { changeOwners, type Project, setDeprecations, unpublishVersions } from "../../packages/index.js";
-import { type Action, decide } from "../../policy/index.js";
 import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { type PackageView, revOf } from "./packument.js";

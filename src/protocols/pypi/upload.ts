@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { type Actor, decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import {
   assertValidProjectName,
@@ -16,9 +17,9 @@ import {
   validateRequiresPython,
 } from "../../ecosystems/pypi/index.js";
 import { AppError } from "../../lib/errors.js";
+import { remindAfterUpload } from "../../mandates/index.js";
 import { inspectSdist, inspectWheel } from "../../packages/archives/index.js";
 import { findProject, publishFile, withInspectionSlot } from "../../packages/index.js";
-import { type Actor, decide, remindAfterUpload } from "../../policy/index.js";
 import { tokenFromBasicAuth } from "./auth.js";
 import { addField, discardRestOfBody, type Form, uploadParts } from "./form.js";
 import { type Spooled, spoolUpload } from "./spool.js";

@@ -1,4 +1,4 @@
-import type { Eligibility } from "../../policy/index.js";
+import type { Eligibility } from "../../giveaway/index.js";
 import { Form, FormError, Submit } from "../components.js";
 import type { PageContext } from "../context.js";
 

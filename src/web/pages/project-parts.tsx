@@ -1,7 +1,7 @@
+import type { SecurityPosture } from "../../authz/index.js";
 import { isPrerelease } from "../../ecosystems/pypi/index.js";
 import { plural } from "../../lib/plural.js";
 import { type FileRecord, fileUrl, type Member, type Release } from "../../packages/index.js";
-import type { SecurityPosture } from "../../policy/index.js";
 import { Time } from "../components.js";
 import { humanSize } from "../format.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";

@@ -1,5 +1,5 @@
+import type { SecurityPosture } from "../../authz/index.js";
 import type { Member, Project, Release } from "../../packages/index.js";
-import type { SecurityPosture } from "../../policy/index.js";
 import type { PageContext } from "../context.js";
 import type { RenderedDescription } from "../markdown.js";
 import { Description, FileList, ReleaseHistory, Sidebar } from "./project-parts.js";

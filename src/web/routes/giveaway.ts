@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
+import { claimCode, giveawayEligibility } from "../../giveaway/index.js";
 import { isAppError } from "../../lib/errors.js";
-import { claimCode, giveawayEligibility } from "../../policy/index.js";
 import { sendPage, setFlash } from "../context.js";
 import { requestContext } from "../forms.js";
 import { GiveawayPage } from "../pages/giveaway.js";

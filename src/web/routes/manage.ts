@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { getUser } from "../../accounts/index.js";
+import { decide, getMfaRequirement, setMfaRequirement } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
 import { listProjectEvents } from "../../events/index.js";
@@ -17,7 +18,6 @@ import {
   removeRelease,
   yankRelease,
 } from "../../packages/index.js";
-import { decide, getMfaRequirement, setMfaRequirement } from "../../policy/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
 import type { FormState } from "../pages/auth.js";

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { getUserByUsername } from "../../accounts/index.js";
+import { securityPosture } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import {
   canonicalVersion,
@@ -20,7 +21,6 @@ import {
   releaseDescription,
   searchProjects,
 } from "../../packages/index.js";
-import { securityPosture } from "../../policy/index.js";
 import { sendPage } from "../context.js";
 import { shownDescription } from "../markdown.js";
 import { ProfilePage, SearchPage, type SearchResult } from "../pages/profile.js";

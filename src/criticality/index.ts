@@ -1,0 +1,35 @@
+/**
+ * Critical projects: the top of the download ranking (a rule per ecosystem: top N % or top K, over a
+ * window), plus operators' manual designations; the daily job that recomputes them and mails the
+ * maintainers, and the simulation operators run before announcing a mandate.
+ */
+export { type ComputeReport, type CriticalityDeps, computeCriticality } from "./compute.js";
+export {
+  CRITICALITY_LEASE,
+  type JobRun,
+  runCriticalityJob,
+  startCriticalityJob,
+} from "./job.js";
+export { designateCritical, type ManualInput, type ManualResult, removeCritical } from "./manual.js";
+export { type CriticalityPlan, type HostedProject, MANUAL, planCriticality } from "./plan.js";
+export { deliverPolicyMail } from "./queue.js";
+export {
+  type CriticalityRule,
+  defaultRule,
+  describeRule,
+  getRule,
+  parseCount,
+  parsePercent,
+  parseWindow,
+  type RuleMode,
+  ruleSchema,
+  setRule,
+} from "./rules.js";
+export {
+  SIMULATION_PHASES,
+  type SimulationInput,
+  type SimulationPhase,
+  type SimulationResult,
+  simulate,
+  simulationInput,
+} from "./simulate.js";

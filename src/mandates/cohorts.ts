@@ -1,0 +1,74 @@
+import type { DbExecutor } from "../db/index.js";
+import { projectDownloads } from "../stats/index.js";
+import type { Mandate } from "./store.js";
+
+export interface PolicyProject {
+  id: string;
+  ecosystem: string;
+  normalizedName: string;
+  criticalSince: number | null;
+  requireMfa: "none" | "any" | "phishing-resistant";
+}
+
+export async function policyProject(db: DbExecutor, projectId: string): Promise<PolicyProject | null> {
+  const r = await db
+    .selectFrom("projects")
+    .select(["id", "ecosystem", "normalized_name", "critical_since", "mfa_requirement", "npm_mfa"])
+    .where("id", "=", projectId)
+    .executeTakeFirst();
+  return r
+    ? {
+        id: r.id,
+        ecosystem: r.ecosystem,
+        normalizedName: r.normalized_name,
+        criticalSince: r.critical_since,
+        requireMfa: strictest(r.mfa_requirement, r.npm_mfa),
+      }
+    : null;
+}
+
+/**
+ * The owners' requirement, from the web setting or npm's `access set mfa=publish|automation` (which
+ * asks for two-factor on publish: at least "any").
+ */
+function strictest(web: string, npm: string): PolicyProject["requireMfa"] {
+  if (web === "phishing-resistant") return web;
+  if (web === "any" || npm === "publish" || npm === "automation") return "any";
+  return "none";
+}
+
+/** Downloads of a project over the last `days`: Wharf's own counts and imported statistics. */
+export function downloadsOver(
+  db: DbExecutor,
+  project: PolicyProject,
+  days: number,
+  now: number,
+): Promise<number> {
+  return projectDownloads(
+    db,
+    { id: project.id, ecosystem: project.ecosystem, normalizedName: project.normalizedName },
+    days,
+    now,
+  );
+}
+
+/** Whether a mandate covers a project. The all-users cohort covers every project of every user. */
+export async function projectInCohort(
+  db: DbExecutor,
+  m: Mandate,
+  p: PolicyProject,
+  now: number,
+): Promise<boolean> {
+  if (m.ecosystem && m.ecosystem !== p.ecosystem) return false;
+  switch (m.cohort) {
+    case "all-users":
+    case "all-projects":
+      return true;
+    case "critical":
+      return p.criticalSince !== null;
+    case "projects":
+      return m.projects.includes(p.normalizedName);
+    case "threshold":
+      return (await downloadsOver(db, p, m.windowDays, now)) >= (m.threshold ?? Number.POSITIVE_INFINITY);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * MFA mandates: an operator's "this cohort must use this factor strength", rolled out in phases
+ * (notice → warn → enforce), the cohorts they cover, the banners and mail that announce them, and the
+ * job that sends the notices. The decision that enforces them is authz/.
+ */
+export { type PolicyProject, policyProject, projectInCohort } from "./cohorts.js";
+export { startNoticeJob } from "./notice-job.js";
+export {
+  type Banner,
+  bannersFor,
+  remindAfterUpload,
+  sendMandateNotices,
+  WARN_MAIL_EVERY,
+} from "./notices.js";
+export {
+  activeMandates,
+  archiveMandate,
+  auditedSettings,
+  type Cohort,
+  createMandate,
+  getMandate,
+  type Mandate,
+  type MandateInput,
+  type Phase,
+  phaseOf,
+  updateMandate,
+} from "./store.js";
