@@ -2,6 +2,16 @@
  * Wharf's own JSON API under /api/ (beside the web pages and the package protocols): operators'
  * simulation and mandates, and every project's public security posture.
  */
-export { registerMandatesApi } from "./mandates.js";
-export { registerPolicyApi } from "./policy.js";
-export { registerPostureApi } from "./posture.js";
+import type { FastifyInstance } from "fastify";
+import type { Deps } from "../deps.js";
+import { registerMandatesApi } from "./mandates.js";
+import { registerPolicyApi } from "./policy.js";
+import { registerPostureApi } from "./posture.js";
+
+export { registerMandatesApi, registerPolicyApi, registerPostureApi };
+
+export function registerApi(app: FastifyInstance, deps: Deps): void {
+  registerPostureApi(app, deps);
+  registerPolicyApi(app, deps);
+  registerMandatesApi(app, deps);
+}
