@@ -13,3 +13,10 @@ export interface NpmScopeOwnersTable {
   added_at: number;
   added_by: string | null;
 }
+
+/** Migration 015: `npm star` (who starred which npm package). */
+export interface NpmStarsTable {
+  user_id: string;
+  project_id: string;
+  created_at: number;
+}

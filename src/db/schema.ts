@@ -22,7 +22,7 @@ import type {
   ProhibitedNamesTable,
   RecoveryRequestsTable,
 } from "./schema-recovery.js";
-import type { NpmScopeOwnersTable, NpmScopesTable } from "./schema-scopes.js";
+import type { NpmScopeOwnersTable, NpmScopesTable, NpmStarsTable } from "./schema-scopes.js";
 
 /**
  * Table types for Kysely. Times are epoch milliseconds in BIGINT columns and booleans are 0/1 integers
@@ -107,6 +107,8 @@ export interface ProjectsTable {
   critical_reason: string | null;
   /** 005: the owners' requirement of everyone who publishes: none | any | phishing-resistant. */
   mfa_requirement: Generated<string>;
+  /** 015: last change to the public document without a new release (npm `time.modified`). */
+  modified_at: Generated<number | null>;
 }
 
 export interface RolesTable {
@@ -290,6 +292,7 @@ export interface CliWebAuthTable {
 export interface Database {
   npm_scopes: NpmScopesTable;
   npm_scope_owners: NpmScopeOwnersTable;
+  npm_stars: NpmStarsTable;
   mail_coalesce: MailCoalesceTable;
   recovery_requests: RecoveryRequestsTable;
   abandoned_email_domains: AbandonedEmailDomainsTable;

@@ -96,7 +96,7 @@ export async function changeDistTag(
         throw packageErrors.RELEASE_NOT_FOUND(`${project.name} has no version ${version}.`);
       await putDistTag(tx, now, project.id, tag, version);
     }
-    await bumpSerial(tx, project.id);
+    await bumpSerial(tx, project.id, now);
     await recordProjectEvent(tx, now, ctx, {
       type: version === null ? "dist_tag.removed" : "dist_tag.set",
       projectId: project.id,

@@ -68,4 +68,5 @@ export {
 } from "./scopes.js";
 export { searchEcosystem } from "./search.js";
 export { type MfaRequirement, mfaRequirementOf, setDeprecations, setMfaRequirement } from "./settings.js";
+export { setStar, starredBy, starsOfUser } from "./stars.js";
 export { UNPUBLISH_WINDOW, type UnpublishResult, unpublishVersions } from "./unpublish.js";

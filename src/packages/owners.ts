@@ -70,7 +70,7 @@ export async function changeOwners(
         data: { username: user.username, role, via: "npm owner rm" },
       });
     }
-    await bumpSerial(tx, project.id);
+    await bumpSerial(tx, project.id, now);
   });
   await deps.changes.publish(project.id);
   for (const a of added) {

@@ -13,6 +13,8 @@ export interface Project {
   createdAt: number;
   uploadLimitBytes: number | null;
   serial: number;
+  /** When the public document last changed without a new release (npm `time.modified`); 015. */
+  modifiedAt?: number | null;
 }
 
 type Row = {
@@ -23,6 +25,7 @@ type Row = {
   created_at: number;
   upload_limit_bytes: number | null;
   serial: number;
+  modified_at?: number | null;
 };
 
 const toProject = (r: Row): Project => ({
@@ -33,6 +36,7 @@ const toProject = (r: Row): Project => ({
   createdAt: r.created_at,
   uploadLimitBytes: r.upload_limit_bytes,
   serial: r.serial,
+  modifiedAt: r.modified_at ?? null,
 });
 
 const COLUMNS = [
@@ -43,6 +47,7 @@ const COLUMNS = [
   "created_at",
   "upload_limit_bytes",
   "serial",
+  "modified_at",
 ] as const;
 
 export async function findProject(
@@ -146,11 +151,14 @@ export async function insertProject(
   return toProject(row);
 }
 
-/** Marks the project changed; index caches compare serials (see packages/changes.ts). */
-export async function bumpSerial(db: DbExecutor, projectId: string): Promise<void> {
+/**
+ * Marks the project changed; index caches compare serials (see packages/changes.ts). With `at`, the
+ * change is one to the public document (deprecation, tags, owners, unpublish): npm's `time.modified`.
+ */
+export async function bumpSerial(db: DbExecutor, projectId: string, at?: number): Promise<void> {
   await db
     .updateTable("projects")
-    .set((eb) => ({ serial: eb("serial", "+", 1) }))
+    .set((eb) => ({ serial: eb("serial", "+", 1), ...(at === undefined ? {} : { modified_at: at }) }))
     .where("id", "=", projectId)
     .execute();
 }

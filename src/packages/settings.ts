@@ -89,7 +89,7 @@ export async function setDeprecations(
         data: { version: c.version, ...(c.message ? { message: c.message } : {}) },
       });
     }
-    await bumpSerial(tx, project.id);
+    await bumpSerial(tx, project.id, now);
   });
   await deps.changes.publish(project.id);
 }

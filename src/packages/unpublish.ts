@@ -58,7 +58,7 @@ export async function unpublishVersions(
     const keys: string[] = [];
     for (const r of doomed) keys.push(...(await deleteRelease(tx, r.id)));
     await retagAfterRemoval(tx, now, project.id, removed, pickLatest(remaining));
-    await bumpSerial(tx, project.id);
+    await bumpSerial(tx, project.id, now);
     for (const r of doomed) {
       await recordProjectEvent(tx, now, ctx, {
         type: "release.deleted",

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { parsePackageName } from "../../ecosystems/npm/names.js";
+import { registerAudit } from "./audit.js";
 import { requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { registerLogin } from "./login.js";
@@ -13,6 +14,7 @@ import { handlePublish, PublishBody } from "./publish.js";
 import { handleRead, registerMisc } from "./read.js";
 import { registerSearch } from "./search.js";
 import { OtpChallenge } from "./second-factor.js";
+import { registerStars } from "./stars.js";
 import { PackageStates } from "./state.js";
 import { registerTokens } from "./tokens.js";
 import { handleDelete, handleUpdate } from "./writes.js";
@@ -55,6 +57,8 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
     registerProfile(npm, deps);
     registerPackageApi(npm, deps, states);
     registerOrgs(npm, deps);
+    registerStars(npm, deps);
+    registerAudit(npm, deps);
 
     npm.get("/npm/*", (req, reply) => handleRead(deps, states, req, reply, packagePath(req)));
     npm.put(

@@ -17,12 +17,13 @@ import { ascii, requireSecondFactor } from "./second-factor.js";
 const SetBody = z.object({ user: z.string().min(1).max(100), role: z.string().max(20).optional() });
 const RmBody = z.object({ user: z.string().min(1).max(100) });
 const NPM_ROLES = new Set(["owner", "admin", "developer"]);
+const NO_ORGS = "Organizations and teams are not supported on this registry.";
 
 function scopeParam(req: FastifyRequest<{ Params: { org: string } }>): string {
   return normalizeScope(decodeURIComponent(req.params.org));
 }
 
-const members = (s: Scope | null) => Object.fromEntries((s?.owners ?? []).map((o) => [o.username, "owner"]));
+const members = (s: Scope) => Object.fromEntries(s.owners.map((o) => [o.username, "owner"]));
 
 /**
  * Changing who owns a scope changes who may publish new packages under it: an account-wide token and
@@ -47,8 +48,21 @@ async function writer(deps: Deps, req: FastifyRequest, description: string): Pro
 export function registerOrgs(app: FastifyInstance, deps: Deps): void {
   app.get<{ Params: { org: string } }>("/npm/-/org/:org/user", async (req) => {
     await requireAuth(deps, req);
-    return members(await getScope(deps.db, scopeParam(req)));
+    const scope = await getScope(deps.db, scopeParam(req));
+    if (!scope)
+      throw npmErrors.NOT_FOUND(
+        `No one owns the scope @${scopeParam(req)} here. ${NO_ORGS} npm org lists a scope's owners once someone publishes under it.`,
+      );
+    return members(scope);
   });
+
+  // npm team, npm access grant|revoke and yarn 1's team commands: a scope has owners, nothing more.
+  // 400, not 404: on a 404, `npm access list packages <scope>:<team>` would retry as a user lookup.
+  const noTeams = async () => {
+    throw npmErrors.UNSUPPORTED(`${NO_ORGS} A scope's owners are managed with npm org set|rm.`);
+  };
+  app.all("/npm/-/team/*", noTeams);
+  app.all("/npm/-/org/:org/team", noTeams);
 
   app.put<{ Params: { org: string } }>("/npm/-/org/:org/user", async (req, reply) => {
     const parsed = SetBody.safeParse(req.body);

@@ -6,10 +6,11 @@ import { cleanVersion } from "../../ecosystems/npm/semver.js";
 import { factorSummary } from "../../mfa/index.js";
 import {
   changeDistTag,
+  getScope,
+  listScopePackages,
   type MfaRequirement,
   mfaRequirementOf,
   projectsOfUser,
-  searchEcosystem,
   setMfaRequirement,
 } from "../../packages/index.js";
 import { requestContext, requireAuth, requireWriter } from "./auth.js";
@@ -116,15 +117,22 @@ export function registerPackageApi(app: FastifyInstance, deps: Deps, states: Pac
     const mine = await projectsOfUser(deps.db, user.id);
     return Object.fromEntries(mine.filter((p) => p.ecosystem === "npm").map((p) => [p.name, "read-write"]));
   });
+  // npm asks the org route first and falls back to the user route only on a 404 (libnpmaccess
+  // getPackages). A scope here is not an account: when the name is a user's (alice owns @alice too),
+  // the user route's answer (all of alice's packages) is the one `npm access list packages` wants.
   app.get<{ Params: { scope: string } }>("/npm/-/org/:scope/package", async (req) => {
     await requireAuth(deps, req);
-    const { projects } = await searchEcosystem(
-      deps.db,
-      "npm",
-      `@${req.params.scope.replace(/^@/, "")}/`,
-      1000,
-      0,
-    );
+    const name = req.params.scope.replace(/^@/, "");
+    const notOrg = () => npmErrors.NOT_FOUND(`No scope named '@${name}' on this registry.`);
+    if (await getUserByUsername(deps.db, name)) throw notOrg();
+    let scope: Awaited<ReturnType<typeof getScope>>;
+    try {
+      scope = await getScope(deps.db, name);
+    } catch {
+      throw notOrg();
+    }
+    if (!scope) throw notOrg();
+    const projects = await listScopePackages(deps.db, scope.name);
     return Object.fromEntries(projects.map((p) => [p.name, "read-write"]));
   });
 }

@@ -10,6 +10,7 @@ import {
   type Member,
   type Project,
   type Release,
+  starredBy,
 } from "../../packages/index.js";
 import { servedDist } from "./manifest.js";
 import { tarballUrl } from "./paths.js";
@@ -24,17 +25,20 @@ export interface PackageView {
   releases: Release[];
   tags: Record<string, string>;
   members: Member[];
+  /** Usernames who starred it (`npm star`), served as the packument's `users`. */
+  stars: string[];
 }
 
 export async function loadPackageView(db: Db, name: string): Promise<PackageView | null> {
   const project = await findProject(db, "npm", name);
   if (!project) return null;
-  const [releases, tags, members] = await Promise.all([
+  const [releases, tags, members, stars] = await Promise.all([
     listReleases(db, project.id),
     listDistTags(db, project.id),
     listMembers(db, project.id),
+    starredBy(db, project.id),
   ]);
-  return { project, name: parsePackageName(project.name), releases, tags, members };
+  return { project, name: parsePackageName(project.name), releases, tags, members, stars };
 }
 
 /** CouchDB-style revision: changes whenever the project's serial does (optimistic concurrency for writes). */
@@ -65,8 +69,9 @@ function latestOf(v: PackageView): Release | undefined {
   return v.releases.find((r) => r.version === v.tags.latest) ?? v.releases.at(-1);
 }
 
+/** A deprecation, a tag or an owner change advances it too: mirrors and tools poll it for changes. */
 function modified(v: PackageView): number {
-  return Math.max(v.project.createdAt, ...v.releases.map((r) => r.createdAt));
+  return Math.max(v.project.createdAt, v.project.modifiedAt ?? 0, ...v.releases.map((r) => r.createdAt));
 }
 
 export function renderFull(origin: string, v: PackageView): Rendered {
@@ -93,6 +98,7 @@ export function renderFull(origin: string, v: PackageView): Rendered {
   for (const k of ["homepage", "repository", "bugs", "license", "keywords", "author"]) {
     if (lm[k] !== undefined) top[k] = lm[k];
   }
+  if (v.stars.length) top.users = Object.fromEntries(v.stars.map((u) => [u, true]));
   return rendered(JSON.stringify(top), "application/json");
 }
 
@@ -134,10 +140,15 @@ export function renderAbbreviated(origin: string, v: PackageView): Rendered {
     if (hasInstallScript(full)) small.hasInstallScript = true;
     versions[r.version] = small;
   }
+  // `_rev` and `maintainers` are not in npm's abbreviated document, but yarn 1's `owner add|rm` reads
+  // this one and sends back what it found: without them it PUT `-rev/undefined` and an empty owner list.
   const doc = {
+    _id: v.project.name,
+    _rev: revOf(v.project),
     name: v.project.name,
     modified: iso(modified(v)),
     "dist-tags": v.tags,
+    maintainers: maintainers(v),
     versions,
   };
   return rendered(JSON.stringify(doc), ABBREVIATED_TYPE);

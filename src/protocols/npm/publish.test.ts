@@ -52,7 +52,15 @@ describe.each(testDatabases())("npm publish and install on %s", (kind) => {
     expect(abbrev.headers["content-type"]).toBe("application/vnd.npm.install-v1+json");
     expect(abbrev.headers["content-encoding"]).toBe("gzip");
     const small = JSON.parse(gunzipSync(abbrev.rawPayload).toString("utf8"));
-    expect(Object.keys(small).sort()).toEqual(["dist-tags", "modified", "name", "versions"]);
+    expect(Object.keys(small).sort()).toEqual([
+      "_id",
+      "_rev",
+      "dist-tags",
+      "maintainers",
+      "modified",
+      "name",
+      "versions",
+    ]);
     expect(small.versions["1.0.0"].description).toBeUndefined();
     expect(small.versions["1.0.0"].dist.integrity).toBe(v.dist.integrity);
 

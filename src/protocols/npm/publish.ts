@@ -66,6 +66,24 @@ function storedManifest(
   return out;
 }
 
+/**
+ * `npm publish --provenance` attaches a sigstore bundle (`<name>-<version>.sigstore`) beside the
+ * tarball. Nothing here stores or serves it yet (trusted publishing will), and accepting the publish
+ * while dropping it would leave the publisher believing their package carries provenance it does not.
+ */
+function refuseExtraAttachments(body: Publish): void {
+  for (const [key, att] of Object.entries(body._attachments)) {
+    if (key.endsWith(".tgz")) continue;
+    if (key.endsWith(".sigstore") || /sigstore/i.test(att.content_type ?? ""))
+      throw npmErrors.UNSUPPORTED(
+        "Provenance attestations are not supported on this registry yet: publish without --provenance.",
+      );
+    throw npmErrors.BODY_INVALID(
+      `This registry stores only the package tarball; '${key.slice(0, 100)}' would be dropped. Publish with npm publish.`,
+    );
+  }
+}
+
 function decodeAttachment(deps: Deps, body: Publish, limit: number) {
   const tarballs = Object.entries(body._attachments).filter(([k]) => k.endsWith(".tgz"));
   if (tarballs.length !== 1) throw npmErrors.BODY_INVALID("Attach exactly one package tarball (.tgz).");
@@ -105,6 +123,7 @@ export async function handlePublish(
     throw npmErrors.NAME_MISMATCH(
       `The package name in the URL ('${name.name}') and in the body ('${body.name}') differ.`,
     );
+  refuseExtraAttachments(body);
   const entries = Object.entries(body.versions);
   if (entries.length !== 1) throw npmErrors.BODY_INVALID("Publish exactly one version at a time.");
   const [key, manifest] = entries[0]!;

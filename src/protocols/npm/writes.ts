@@ -8,6 +8,7 @@ import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { type PackageView, revOf } from "./packument.js";
 import { requireSecondFactor } from "./second-factor.js";
+import { handleStar } from "./stars.js";
 import type { PackageStates } from "./state.js";
 
 /** Permission first, so people who may not act are not asked for a one-time password in vain. */
@@ -28,9 +29,9 @@ const usernames = (list: unknown): string[] | null =>
 
 /**
  * `PUT /npm/<name>[/-rev/<rev>]` without an attachment: the read-modify-write of npm's own commands.
- * `npm owner` sends only `maintainers`; `npm deprecate` the packument with `deprecated` set; npm
- * unpublish of one version the packument without it (with a rev). Only those three differences are
- * applied — nothing else in a packument can be changed this way.
+ * `npm owner` sends only `maintainers`; `npm star` only `users`; `npm deprecate` the packument with
+ * `deprecated` set; npm unpublish of one version the packument without it (with a rev). Only those
+ * differences are applied — nothing else in a packument can be changed this way.
  */
 export async function handleUpdate(
   deps: Deps,
@@ -39,20 +40,33 @@ export async function handleUpdate(
   reply: FastifyReply,
   name: string,
   body: Body,
-  rev: string | null,
+  sentRev: string | null,
   auth: NpmAuth,
 ): Promise<FastifyReply> {
   const v = await states.view(name);
-  checkRev(v, rev);
   if ((body._id !== undefined && body._id !== name) || (body.name !== undefined && body.name !== name))
     throw npmErrors.NAME_MISMATCH(`The package name in the URL ('${name}') and in the body differ.`);
+  if (body.versions === undefined && body.maintainers === undefined && body.users !== undefined)
+    return handleStar(deps, reply, v, body.users, auth);
+  // yarn 1 sends `-rev/undefined` when the document it read had no `_rev`: that is no revision at all.
+  const rev = sentRev === "undefined" ? null : sentRev;
+  checkRev(v, rev);
   const ctx = requestContext(req);
   if (body.versions === undefined && body.maintainers !== undefined) {
     const wanted = usernames(body.maintainers);
     if (!wanted) throw npmErrors.BODY_INVALID("maintainers must be a list of {name, email}.");
     const current = v.members.map((m) => m.username);
     const add = wanted.filter((n) => !current.some((c) => c.toLowerCase() === n.toLowerCase()));
-    const remove = current.filter((c) => !wanted.some((n) => c.toLowerCase() === n.toLowerCase()));
+    let remove = current.filter((c) => !wanted.some((n) => c.toLowerCase() === n.toLowerCase()));
+    // Without a revision an owner missing from the list may be one added since the client read it
+    // (or a document without maintainers): adding cannot lose a concurrent change, removing can.
+    if (rev === null && remove.length) {
+      if (!add.length)
+        throw npmErrors.REV_CONFLICT(
+          "Removing an owner needs the revision (_rev) of the document you read; read it with ?write=true and send it back.",
+        );
+      remove = [];
+    }
     if (add.length || remove.length) {
       await allow(deps, auth, "manage-people", v.project);
       const what = [...add.map((n) => `add ${n}`), ...remove.map((n) => `remove ${n}`)].join(", ");
@@ -66,7 +80,8 @@ export async function handleUpdate(
         remove,
       });
     }
-    return reply.send({ ok: true, id: name, rev: revOf(v.project) });
+    // yarn 1 reports success only when the reply says `success`.
+    return reply.send({ ok: true, success: true, id: name, rev: revOf(v.project) });
   }
   if (!body.versions || typeof body.versions !== "object" || Array.isArray(body.versions))
     throw npmErrors.BODY_INVALID("Send the package's versions, as npm does.");
