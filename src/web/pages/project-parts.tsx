@@ -43,7 +43,7 @@ function projectLinks(release: Release | undefined): Array<{ label: string; url:
 }
 
 /** Account security at a glance: counts only, from /api/projects/<eco>/<name>/security. */
-function SecurityBox(p: { posture: SecurityPosture; name: string }) {
+export function SecurityBox(p: { posture: SecurityPosture }) {
   const s = p.posture;
   return (
     <section aria-labelledby="security-h" id="security">
@@ -107,7 +107,7 @@ export function Sidebar(p: {
           <code id="install-command">{`pip install --index-url ${p.origin}/simple/ ${spec}`}</code>
         </pre>
       </section>
-      <SecurityBox posture={p.posture} name={p.name} />
+      <SecurityBox posture={p.posture} />
       <section>
         <h2>Maintainers</h2>
         <ul class="plain">

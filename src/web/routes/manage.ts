@@ -11,6 +11,7 @@ import {
   loadProjectView,
   openInvitationsForProject,
   type ProjectView,
+  packageErrors,
   parseRole,
   type Release,
   removeFile,
@@ -20,6 +21,7 @@ import {
 } from "../../packages/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
+import { manageHref } from "../hrefs.js";
 import type { FormState } from "../pages/auth.js";
 import { ManagePage } from "../pages/manage.js";
 import type { ReleaseFormState } from "../pages/manage-releases.js";
@@ -27,13 +29,25 @@ import { flashFailure, requireSudo, signedIn } from "./guards.js";
 
 type Req = FastifyRequest<{ Params: { name: string; version?: string; fileId?: string } }>;
 
-/** /manage/project/<name>/: people, releases and history. Owners act; maintainers look. */
-export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
-  const base = (v: ProjectView) => `/manage/project/${v.project.normalizedName}/`;
+/** What the npm package mount (manage-package.ts) dispatches to: the same handlers, given the view. */
+export interface ManageHandlers {
+  page(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
+  invite(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
+  settings(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
+  removePerson(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
+}
+
+/**
+ * /manage/project/<name>/ (PyPI) and /manage/package/<name>/ (npm): people, publishing security,
+ * releases (PyPI only: npm versions are deprecated and unpublished with the npm CLI) and history.
+ * Owners act; maintainers look.
+ */
+export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHandlers {
+  const base = (v: ProjectView) => manageHref(v.project);
 
   async function load(name: string): Promise<ProjectView> {
     const view = await loadProjectView(deps.db, "pypi", normalizeName(name));
-    if (!view) throw new AppError(404, "PROJECT_NOT_FOUND", `There is no project named '${name}'.`);
+    if (!view) throw packageErrors.PROJECT_NOT_FOUND(`There is no project named '${name}'.`);
     return view;
   }
 
@@ -124,21 +138,41 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
     return { auth, view };
   }
 
+  async function ownerOf(req: FastifyRequest, reply: FastifyReply, view: ProjectView) {
+    const auth = signedIn(req, reply);
+    if (!auth) return null;
+    await ownerOnly(auth, view);
+    return { auth, view };
+  }
+
   app.get<{ Params: { name: string } }>("/manage/project/:name", (req, reply) =>
     reply.redirect(`/manage/project/${encodeURIComponent(normalizeName(req.params.name))}/`, 301),
   );
   app.get<{ Params: { name: string } }>("/manage/project/:name/", async (req, reply) => {
-    const auth = signedIn(req, reply);
-    if (!auth) return reply;
     const view = await load(req.params.name);
     if (view.project.normalizedName !== req.params.name) return reply.redirect(base(view), 301);
-    return render(req, reply, auth, view);
+    return handlers.page(req, reply, view);
   });
+  app.post<{ Params: { name: string } }>("/manage/project/:name/invite", async (req, reply) =>
+    handlers.invite(req, reply, await load(req.params.name)),
+  );
+  app.post<{ Params: { name: string } }>("/manage/project/:name/settings", async (req, reply) =>
+    handlers.settings(req, reply, await load(req.params.name)),
+  );
+  app.post<{ Params: { name: string } }>("/manage/project/:name/people/remove", async (req, reply) =>
+    handlers.removePerson(req, reply, await load(req.params.name)),
+  );
 
-  app.post<{ Params: { name: string } }>("/manage/project/:name/invite", async (req, reply) => {
-    const ok = await prologue(req, reply);
+  async function page(req: FastifyRequest, reply: FastifyReply, view: ProjectView) {
+    const auth = signedIn(req, reply);
+    if (!auth) return reply;
+    return render(req, reply, auth, view);
+  }
+
+  async function invite(req: FastifyRequest, reply: FastifyReply, view: ProjectView) {
+    const ok = await ownerOf(req, reply, view);
     if (!ok) return reply;
-    const { auth, view } = ok;
+    const { auth } = ok;
     const sudoMsg = "Confirm your password, then send the invitation again.";
     if (!requireSudo(deps, auth, reply, `${base(view)}#people`, sudoMsg)) return reply;
     const form = readForm(req, ["username", "role"]);
@@ -160,12 +194,12 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
       const { state, status } = formFailure(e, reply, form);
       return render(req, reply, auth, view, { invite: state }, status);
     }
-  });
+  }
 
-  app.post<{ Params: { name: string } }>("/manage/project/:name/settings", async (req, reply) => {
-    const ok = await prologue(req, reply);
+  async function settings(req: FastifyRequest, reply: FastifyReply, view: ProjectView) {
+    const ok = await ownerOf(req, reply, view);
     if (!ok) return reply;
-    const { auth, view } = ok;
+    const { auth } = ok;
     if (
       !requireSudo(
         deps,
@@ -192,12 +226,11 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
         status,
       );
     }
-  });
+  }
 
-  app.post<{ Params: { name: string } }>("/manage/project/:name/people/remove", async (req, reply) => {
+  async function removePerson(req: FastifyRequest, reply: FastifyReply, view: ProjectView) {
     const auth = signedIn(req, reply);
     if (!auth) return reply;
-    const view = await load(req.params.name);
     const { user_id } = readForm(req, ["user_id"]);
     const self = user_id === auth.user.id;
     // Anyone may leave a project they are on (removeMember allows it); removing others is for owners.
@@ -217,7 +250,8 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
       flashFailure(deps, reply, e);
       return reply.redirect(`${base(view)}#people`, 303);
     }
-  });
+  }
+  const handlers: ManageHandlers = { page, invite, settings, removePerson };
 
   for (const yank of [true, false]) {
     app.post<{ Params: { name: string; version: string } }>(
@@ -295,4 +329,5 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
       return reply.redirect(`${base(view)}#releases`, 303);
     },
   );
+  return handlers;
 }
