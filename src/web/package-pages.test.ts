@@ -41,7 +41,7 @@ describe.each(testDatabases())("npm package pages on %s", (kind) => {
     expect(textOf(res.body, "registry-setup")).toBe(`registry=${t.deps.config.origin}/npm/`);
     expect(res.body).toContain('<a href="/user/alice/">alice</a>');
     expect(res.body).toContain('id="security"');
-    expect(res.body).toMatch(/0 of 1 maintainer use two-factor authentication/);
+    expect(res.body).toMatch(/0 of 1 maintainer uses two-factor authentication/);
     // Anonymous visitors get no manage link.
     expect(res.body).not.toContain("/manage/package/");
     const tarball = /href="(\/npm\/demo\/-\/demo-1\.0\.0\.tgz)"/.exec(res.body)?.[1];

@@ -56,7 +56,7 @@ export function SecurityBox(p: { posture: SecurityPosture }) {
         )}
         <li>
           {s.maintainers_with_mfa} of {plural(s.maintainers, "maintainer")}{" "}
-          {s.maintainers_with_mfa === 1 ? "uses" : "use"} two-factor authentication
+          {s.maintainers_with_mfa === 1 || s.maintainers === 1 ? "uses" : "use"} two-factor authentication
           {s.maintainers_with_phishing_resistant_mfa > 0 &&
             `, ${s.maintainers_with_phishing_resistant_mfa} with a security key or passkey`}
         </li>
