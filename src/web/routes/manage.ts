@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { getUser } from "../../accounts/index.js";
 import { decide, getMfaRequirement, setMfaRequirement } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
-import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
+import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { listProjectEvents } from "../../events/index.js";
 import { AppError } from "../../lib/errors.js";
 import {
@@ -13,11 +13,7 @@ import {
   type ProjectView,
   packageErrors,
   parseRole,
-  type Release,
-  removeFile,
   removeMember,
-  removeRelease,
-  yankRelease,
 } from "../../packages/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
@@ -26,6 +22,7 @@ import type { FormState } from "../pages/auth.js";
 import { ManagePage } from "../pages/manage.js";
 import type { ReleaseFormState } from "../pages/manage-releases.js";
 import { flashFailure, requireSudo, signedIn } from "./guards.js";
+import { registerReleaseRoutes } from "./manage-release-routes.js";
 
 type Req = FastifyRequest<{ Params: { name: string; version?: string; fileId?: string } }>;
 
@@ -68,7 +65,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
 
   async function ownerOnly(auth: WebAuth, view: ProjectView): Promise<void> {
     if (!(await access(auth, view)))
-      throw new AppError(403, "NOT_AN_OWNER", `Only owners of '${view.project.name}' can do that.`);
+      throw packageErrors.NOT_AN_OWNER(`Only owners of '${view.project.name}' can do that.`);
   }
 
   async function render(
@@ -115,18 +112,6 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
         }),
       status,
     );
-  }
-
-  function findRelease(view: ProjectView, version: string): Release {
-    let wanted: string;
-    try {
-      wanted = canonicalVersion(version);
-    } catch {
-      throw new AppError(404, "RELEASE_NOT_FOUND", `'${version}' is not a version.`);
-    }
-    const r = view.releases.find((x) => x.canonicalVersion === wanted);
-    if (!r) throw new AppError(404, "RELEASE_NOT_FOUND", `${view.project.name} has no release ${version}.`);
-    return r;
   }
 
   /** Common prologue of every POST: signed in, project exists, caller is an owner. */
@@ -252,82 +237,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     }
   }
   const handlers: ManageHandlers = { page, invite, settings, removePerson };
+  registerReleaseRoutes(app, deps, { prologue, render, base });
 
-  for (const yank of [true, false]) {
-    app.post<{ Params: { name: string; version: string } }>(
-      `/manage/project/:name/release/:version/${yank ? "yank" : "unyank"}`,
-      async (req, reply) => {
-        const ok = await prologue(req, reply);
-        if (!ok) return reply;
-        const { auth, view } = ok;
-        const release = findRelease(view, req.params.version);
-        // The un-yank form has no reason field: readForm gives "".
-        const { reason } = readForm(req, ["reason"]);
-        try {
-          await yankRelease(deps, requestContext(req), auth.user, view.project, release, reason, yank);
-          setFlash(deps, reply, {
-            kind: "success",
-            message: yank
-              ? `${release.version} is yanked: pip skips it unless it is pinned exactly.`
-              : `${release.version} is no longer yanked.`,
-          });
-          return reply.redirect(`${base(view)}#releases`, 303);
-        } catch (e) {
-          const { state, status } = formFailure(e, reply, { reason });
-          const forms = { release: { version: release.version, form: "yank" as const, state } };
-          return render(req, reply, auth, view, { forms }, status);
-        }
-      },
-    );
-  }
-
-  app.post<{ Params: { name: string; version: string } }>(
-    "/manage/project/:name/release/:version/delete",
-    async (req, reply) => {
-      const ok = await prologue(req, reply);
-      if (!ok) return reply;
-      const { auth, view } = ok;
-      const release = findRelease(view, req.params.version);
-      const sudoMsg = "Confirm your password, then delete the release again.";
-      if (!requireSudo(deps, auth, reply, `${base(view)}#releases`, sudoMsg)) return reply;
-      const { confirm } = readForm(req, ["confirm"]);
-      if (confirm.trim() !== release.version) {
-        const state = { errors: { confirm: `Type the version “${release.version}” exactly to delete it.` } };
-        const forms = { release: { version: release.version, form: "delete" as const, state } };
-        return render(req, reply, auth, view, { forms }, 400);
-      }
-      await removeRelease(deps, requestContext(req), auth.user, view.project, release);
-      setFlash(deps, reply, {
-        kind: "success",
-        message: `Release ${release.version} and its files were deleted. Their file names cannot be reused.`,
-      });
-      return reply.redirect(`${base(view)}#releases`, 303);
-    },
-  );
-
-  app.post<{ Params: { name: string; fileId: string } }>(
-    "/manage/project/:name/file/:fileId/delete",
-    async (req, reply) => {
-      const ok = await prologue(req, reply);
-      if (!ok) return reply;
-      const { auth, view } = ok;
-      const release = view.releases.find((r) => r.files.some((f) => f.id === req.params.fileId));
-      const file = release?.files.find((f) => f.id === req.params.fileId);
-      if (!release || !file) throw new AppError(404, "FILE_NOT_FOUND", "No such file in this project.");
-      const sudoMsg = "Confirm your password, then delete the file again.";
-      if (!requireSudo(deps, auth, reply, `${base(view)}#releases`, sudoMsg)) return reply;
-      const { confirm } = readForm(req, ["confirm"]);
-      if (confirm.trim() !== file.filename) {
-        const state = { errors: { confirm: `Type the file name “${file.filename}” exactly to delete it.` } };
-        return render(req, reply, auth, view, { forms: { file: { fileId: file.id, state } } }, 400);
-      }
-      await removeFile(deps, requestContext(req), auth.user, view.project, release, file.id);
-      setFlash(deps, reply, {
-        kind: "success",
-        message: `${file.filename} was deleted. Its name cannot be reused.`,
-      });
-      return reply.redirect(`${base(view)}#releases`, 303);
-    },
-  );
   return handlers;
 }
