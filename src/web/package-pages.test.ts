@@ -71,6 +71,10 @@ describe.each(testDatabases())("npm package pages on %s", (kind) => {
     // The scope page and the owner's lists link there.
     expect((await page("/scopes/alice/")).body).toContain('<a href="/package/@alice/tool">@alice/tool</a>');
     expect((await page("/user/alice/")).body).toContain('<a href="/package/@alice/tool">');
+    const web = await page("/search?q=tool");
+    expect(web.body).toMatch(
+      /<a href="\/package\/@alice\/tool">@alice\/tool<\/a> <span class="version">1\.0\.0<\/span>/,
+    );
     const search = await t.app.inject({ url: "/npm/-/v1/search?text=tool" });
     expect(search.json().objects[0].package.links.npm).toBe(`${t.deps.config.origin}/package/@alice/tool`);
   });
@@ -141,20 +145,7 @@ describe.each(testDatabases())("npm package pages on %s", (kind) => {
 
   it("gives owners the manage page for npm: people, publishing security, history; no PyPI yanking", async () => {
     await publish("@alice/tool", "1.0.0");
-    const { startSession } = await import("../accounts/index.js");
-    const user = (await t.deps.db
-      .selectFrom("users")
-      .selectAll()
-      .where("username", "=", "alice")
-      .executeTakeFirst())!;
-    const { cookieNames } = await import("./context.js");
-    const { getUser } = await import("../accounts/index.js");
-    const { cookie } = await startSession(
-      t.deps,
-      { ip: "127.0.0.1" },
-      (await getUser(t.deps.db, user.id))!,
-      "password",
-    );
+    const { cookie } = await startSession(t.deps, { ip: "127.0.0.1" }, alice.user, "password");
     const headers = { cookie: `${cookieNames(false).session}=${cookie}` };
     const pkg = await t.app.inject({ url: "/package/@alice/tool", headers });
     expect(pkg.body).toContain('<a href="/manage/package/@alice/tool/">Manage package</a>');

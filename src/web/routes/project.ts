@@ -19,7 +19,7 @@ import {
   searchProjects,
 } from "../../packages/index.js";
 import { sendPage } from "../context.js";
-import { manageHref, npmPackageHref, projectHref } from "../hrefs.js";
+import { npmPackageHref, projectHref } from "../hrefs.js";
 import { shownDescription } from "../markdown.js";
 import { ProfilePage, SearchPage, type SearchResult } from "../pages/profile.js";
 import { ProjectPage } from "../pages/project.js";
