@@ -7,6 +7,8 @@ import { registerAuthRoutes } from "./routes/auth.js";
 import { registerGiveawayRoutes } from "./routes/giveaway.js";
 import { registerLoginRoutes } from "./routes/login-mfa.js";
 import { registerManageRoutes } from "./routes/manage.js";
+import { registerManagePackageRoutes } from "./routes/manage-package.js";
+import { registerPackageRoutes } from "./routes/package.js";
 import { registerProjectRoutes } from "./routes/project.js";
 import { registerYourProjectsRoutes } from "./routes/projects.js";
 import { registerRecoveryRoutes } from "./routes/recovery.js";
@@ -22,6 +24,7 @@ import { STYLESHEET } from "./styles.js";
 export { Field, Form, FormError, Submit, Time } from "./components.js";
 export { checkCsrf, type PageContext, safeNext, sendPage, setFlash, type WebAuth } from "./context.js";
 export { formFailure, readForm, requestContext } from "./forms.js";
+export { manageHref, npmPackageHref, projectHref } from "./hrefs.js";
 export { ErrorPage } from "./pages/home.js";
 export { flashFailure, queryParam, readList } from "./routes/guards.js";
 
@@ -69,7 +72,8 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerTokenRoutes(web, deps);
     registerYourProjectsRoutes(web, deps);
     registerProjectRoutes(web, deps);
-    registerManageRoutes(web, deps);
+    registerPackageRoutes(web, deps);
+    registerManagePackageRoutes(web, deps, registerManageRoutes(web, deps));
     registerScopeRoutes(web, deps);
   });
 }

@@ -38,12 +38,14 @@ describe.each(testDatabases())("npm scope page on %s", (kind) => {
     expect(page.body).toContain("Scope @acme");
     const section = (id: string) => page.body.split(`id="${id}"`)[1]?.split("</section>")[0] ?? "";
     expect(section("owners")).toContain('href="/user/alice/"');
-    expect(section("packages")).toContain("<code>@acme/a</code>");
+    expect(section("packages")).toContain('<a href="/package/@acme/a">@acme/a</a>');
     expect(page.body).not.toContain("Add owner");
     const upper = await t.app.inject({ url: "/scopes/ACME/" });
     expect([upper.statusCode, upper.headers.location]).toEqual([301, "/scopes/acme/"]);
     const profile = await t.app.inject({ url: "/user/alice/" });
-    expect(profile.body).toContain('href="/scopes/acme/"');
+    // The profile links the package's own page, and that page links its scope.
+    expect(profile.body).toContain('href="/package/@acme/a"');
+    expect((await t.app.inject({ url: "/package/@acme/a" })).body).toContain('href="/scopes/acme/"');
     await signedInUser(t, "carol");
     const unclaimed = await t.app.inject({ url: "/scopes/carol/" });
     expect(textOf(unclaimed.body, "unclaimed")).toContain("reserved for the user carol");

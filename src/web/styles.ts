@@ -64,6 +64,12 @@ code.secret{display:inline-block;font-size:1.05rem;padding:8px 10px;word-break:b
 .meta dt{font-weight:600}.meta dd{margin:0 0 8px}
 .description{background:#fff;border:1px solid var(--line);border-radius:10px;padding:8px 20px;overflow-wrap:anywhere}
 .description img{max-width:100%}
+.project-main{min-width:0}
+pre.install{word-break:normal;overflow-wrap:anywhere}
+.description pre{white-space:pre;word-break:normal;overflow-wrap:normal}
+.description table{display:block;overflow-x:auto;width:max-content;max-width:100%}
+.description :is(th,td){overflow-wrap:normal;word-break:normal;min-width:6ch}
+.dist-tags>div{display:flex;gap:12px}.dist-tags dt{min-width:6ch}
 .description-text{white-space:pre-wrap;word-break:normal}
 code.hash{font-size:.8rem;word-break:break-all}td.hashes{max-width:320px}
 .releases li{margin-bottom:6px}.releases .yanked>a{text-decoration:line-through}

@@ -1,4 +1,4 @@
-import { Field, Form, FormError, type PageContext, Submit, Time } from "../../web/index.js";
+import { Field, Form, FormError, type PageContext, projectHref, Submit, Time } from "../../web/index.js";
 import { ConsoleFrame } from "./layout.js";
 
 export interface CriticalRow {
@@ -113,9 +113,7 @@ export function CriticalPage(ctx: PageContext, s: CriticalPageState) {
             {s.rows.map((r) => (
               <tr key={`${r.ecosystem}/${r.name}`} data-project={`${r.ecosystem}/${r.normalizedName}`}>
                 <td>
-                  <span class="badge">{r.ecosystem}</span>{" "}
-                  {/* Only PyPI projects have a public page; npm packages are read through the npm CLI. */}
-                  {r.ecosystem === "pypi" ? <a href={`/project/${r.normalizedName}/`}>{r.name}</a> : r.name}
+                  <span class="badge">{r.ecosystem}</span> <a href={projectHref(r)}>{r.name}</a>
                 </td>
                 <td>{r.since === null ? "—" : <Time ms={r.since} />}</td>
                 <td>

@@ -1,5 +1,5 @@
 import type { Ecosystem, Project } from "../../packages/index.js";
-import { type PageContext, Time } from "../../web/index.js";
+import { type PageContext, projectHref, Time } from "../../web/index.js";
 import type { ProjectDetail, ProjectRow } from "../projects.js";
 import { ECOSYSTEMS, MB, PROJECT_SEARCH_LIMIT } from "../projects.js";
 import { ActionCard, type ActionState, FilterForm, FilterInput, userPath } from "./action-form.js";
@@ -145,6 +145,11 @@ export function ProjectPage(ctx: PageContext, s: { detail: ProjectDetail; limitF
         {p.name} <span class="badge">{ECOSYSTEM_LABEL[p.ecosystem]}</span>{" "}
         {d.critical && <span class="state">critical</span>}
       </h1>
+      <p>
+        <a href={projectHref(p)} id="public-page">
+          Public page
+        </a>
+      </p>
       <dl class="meta">
         <dt>Created</dt>
         <dd>

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { listMembers, searchEcosystem } from "../../packages/index.js";
+import { projectHref } from "../../web/index.js";
 import type { PackageStates } from "./state.js";
 
 const int = (v: unknown, def: number, max: number) => {
@@ -29,7 +30,7 @@ export function registerSearch(app: FastifyInstance, deps: Deps, states: Package
           description: latest.description,
           keywords: latest.keywords,
           date: latest.date,
-          links: { npm: `${deps.config.origin}/project/${encodeURIComponent(p.name)}/` },
+          links: { npm: `${deps.config.origin}${projectHref(p)}` },
           publisher: members[0] ?? { username: "", email: "" },
           maintainers: members,
         },

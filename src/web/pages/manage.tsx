@@ -4,6 +4,7 @@ import type { Invitation, Member, Project, Release } from "../../packages/index.
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { roleLabel } from "../format.js";
+import { manageHref, projectHref } from "../hrefs.js";
 import type { FormState } from "./auth.js";
 import { type ReleaseFormState, ReleasesSection } from "./manage-releases.js";
 import { SettingsSection } from "./manage-settings.js";
@@ -173,16 +174,18 @@ function History(p: { s: ManageState }) {
 }
 
 export function ManagePage(ctx: PageContext, s: ManageState) {
-  const base = `/manage/project/${s.project.normalizedName}/`;
+  const base = manageHref(s.project);
+  const npm = s.project.ecosystem === "npm";
   return (
     <>
       <h1>Manage {s.project.name}</h1>
       <p>
-        <a href={`/project/${s.project.normalizedName}/`}>View the project page</a>
+        <a href={projectHref(s.project)}>View the {npm ? "package" : "project"} page</a>
       </p>
       <nav class="subnav" aria-label="Sections">
         <a href="#people">People</a> <a href="#settings">Publishing security</a>{" "}
-        <a href="#releases">Releases</a> <a href="#security-history">Security history</a>
+        <a href="#releases">{npm ? "Versions" : "Releases"}</a>{" "}
+        <a href="#security-history">Security history</a>
       </nav>
       {!s.canManage && (
         <div class="alert info" role="note" id="read-only">
@@ -198,13 +201,25 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
         canManage={s.canManage}
         error={s.settingsError}
       />
-      <ReleasesSection
-        ctx={ctx}
-        base={base}
-        releases={s.releases}
-        canManage={s.canManage}
-        forms={s.forms ?? {}}
-      />
+      {npm ? (
+        // Yanking is PyPI's; npm versions are deprecated or unpublished (within its window) with the CLI.
+        <section class="card" id="releases" aria-labelledby="releases-h">
+          <h2 id="releases-h">Versions</h2>
+          <p>
+            Deprecate a version with <code>npm deprecate {s.project.name}@&lt;version&gt; "message"</code>,
+            move a tag with <code>npm dist-tag add</code>, or remove a new version with{" "}
+            <code>npm unpublish</code>. The <a href={projectHref(s.project)}>package page</a> lists them all.
+          </p>
+        </section>
+      ) : (
+        <ReleasesSection
+          ctx={ctx}
+          base={base}
+          releases={s.releases}
+          canManage={s.canManage}
+          forms={s.forms ?? {}}
+        />
+      )}
       <History s={s} />
     </>
   );

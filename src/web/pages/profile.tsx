@@ -2,7 +2,7 @@ import type { Role } from "../../packages/index.js";
 import { Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { roleLabel } from "../format.js";
-import { projectHref } from "./your-projects.js";
+import { projectHref } from "../hrefs.js";
 
 /** Public only: the username, when they joined and their projects. Never the email address. */
 export interface ProfileState {
@@ -24,10 +24,9 @@ export function ProfilePage(_ctx: PageContext, s: ProfileState) {
       ) : (
         <ul class="plain project-list">
           {s.projects.map((p) => {
-            const href = projectHref(p);
             return (
               <li key={p.projectId}>
-                {href ? <a href={href}>{p.name}</a> : p.name} <span class="badge">{roleLabel(p.role)}</span>{" "}
+                <a href={projectHref(p)}>{p.name}</a> <span class="badge">{roleLabel(p.role)}</span>{" "}
                 {p.ecosystem !== "pypi" && <span class="badge">{p.ecosystem}</span>}
               </li>
             );

@@ -43,7 +43,7 @@ function projectLinks(release: Release | undefined): Array<{ label: string; url:
 }
 
 /** Account security at a glance: counts only, from /api/projects/<eco>/<name>/security. */
-function SecurityBox(p: { posture: SecurityPosture; name: string }) {
+export function SecurityBox(p: { posture: SecurityPosture }) {
   const s = p.posture;
   return (
     <section aria-labelledby="security-h" id="security">
@@ -56,7 +56,7 @@ function SecurityBox(p: { posture: SecurityPosture; name: string }) {
         )}
         <li>
           {s.maintainers_with_mfa} of {plural(s.maintainers, "maintainer")}{" "}
-          {s.maintainers_with_mfa === 1 ? "uses" : "use"} two-factor authentication
+          {s.maintainers_with_mfa === 1 || s.maintainers === 1 ? "uses" : "use"} two-factor authentication
           {s.maintainers_with_phishing_resistant_mfa > 0 &&
             `, ${s.maintainers_with_phishing_resistant_mfa} with a security key or passkey`}
         </li>
@@ -107,7 +107,7 @@ export function Sidebar(p: {
           <code id="install-command">{`pip install --index-url ${p.origin}/simple/ ${spec}`}</code>
         </pre>
       </section>
-      <SecurityBox posture={p.posture} name={p.name} />
+      <SecurityBox posture={p.posture} />
       <section>
         <h2>Maintainers</h2>
         <ul class="plain">

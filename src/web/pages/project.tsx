@@ -1,6 +1,7 @@
 import type { SecurityPosture } from "../../authz/index.js";
 import type { Member, Project, Release } from "../../packages/index.js";
 import type { PageContext } from "../context.js";
+import { manageHref } from "../hrefs.js";
 import type { RenderedDescription } from "../markdown.js";
 import { Description, FileList, ReleaseHistory, Sidebar } from "./project-parts.js";
 
@@ -33,7 +34,7 @@ export function ProjectPage(_ctx: PageContext, s: ProjectPageState) {
         {shown?.summary && <p class="summary">{shown.summary}</p>}
         {s.viewerRole && (
           <p>
-            <a href={`/manage/project/${project.normalizedName}/`}>
+            <a href={manageHref(project)}>
               {s.viewerRole === "owner" ? "Manage project" : "Project settings"}
             </a>
           </p>

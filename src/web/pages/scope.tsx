@@ -1,6 +1,7 @@
 import type { Scope } from "../../packages/index.js";
 import { Field, Form, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
+import { npmPackageHref } from "../hrefs.js";
 
 export interface ScopePageState {
   /** Without '@'. */
@@ -85,7 +86,7 @@ export function ScopePage(ctx: PageContext, s: ScopePageState) {
           <ul class="plain project-list">
             {s.packages.map((p) => (
               <li key={p.id}>
-                <code>{p.name}</code>{" "}
+                <a href={npmPackageHref(p.name)}>{p.name}</a>{" "}
                 <span class="muted">
                   created <Time ms={p.createdAt} />
                 </span>

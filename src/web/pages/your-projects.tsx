@@ -1,24 +1,12 @@
-import { normalizeName } from "../../ecosystems/pypi/index.js";
 import type { Invitation, Role } from "../../packages/index.js";
 import { Form, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { roleLabel, roleWithArticle } from "../format.js";
+import { manageHref, projectHref } from "../hrefs.js";
 
 export interface YourProjectsState {
   projects: Array<{ projectId: string; name: string; ecosystem: string; role: Role }>;
   invitations: Array<Invitation & { inviterName: string | null }>;
-}
-
-/** Public project page of a project, when it has one (npm projects get theirs later). */
-export function projectHref(p: { name: string; ecosystem: string }): string | null {
-  if (p.ecosystem === "pypi") return `/project/${normalizeName(p.name)}/`;
-  // npm packages have no page of their own yet; a scoped one links to its scope (owners, packages).
-  const scope = p.ecosystem === "npm" ? /^@([^/]+)\//.exec(p.name)?.[1] : undefined;
-  return scope ? `/scopes/${encodeURIComponent(scope.toLowerCase())}/` : null;
-}
-
-export function manageHref(name: string): string {
-  return `/manage/project/${normalizeName(name)}/`;
 }
 
 function Invitations(p: { ctx: PageContext; invitations: YourProjectsState["invitations"] }) {
@@ -80,16 +68,15 @@ export function YourProjectsPage(ctx: PageContext, s: YourProjectsState) {
           </thead>
           <tbody>
             {s.projects.map((p) => {
-              const href = projectHref(p);
               return (
                 <tr key={p.projectId}>
-                  <td>{href ? <a href={href}>{p.name}</a> : p.name}</td>
+                  <td>
+                    <a href={projectHref(p)}>{p.name}</a>
+                  </td>
                   <td>{p.ecosystem}</td>
                   <td>{roleLabel(p.role)}</td>
                   <td>
-                    {p.ecosystem === "pypi" && (
-                      <a href={manageHref(p.name)}>{p.role === "owner" ? "Manage" : "View settings"}</a>
-                    )}
+                    <a href={manageHref(p)}>{p.role === "owner" ? "Manage" : "View settings"}</a>
                   </td>
                 </tr>
               );

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { getUser } from "../../accounts/index.js";
 import { decide, getMfaRequirement, setMfaRequirement } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
-import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
+import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { listProjectEvents } from "../../events/index.js";
 import { AppError } from "../../lib/errors.js";
 import {
@@ -11,29 +11,40 @@ import {
   loadProjectView,
   openInvitationsForProject,
   type ProjectView,
+  packageErrors,
   parseRole,
-  type Release,
-  removeFile,
   removeMember,
-  removeRelease,
-  yankRelease,
 } from "../../packages/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
+import { manageHref } from "../hrefs.js";
 import type { FormState } from "../pages/auth.js";
 import { ManagePage } from "../pages/manage.js";
 import type { ReleaseFormState } from "../pages/manage-releases.js";
 import { flashFailure, requireSudo, signedIn } from "./guards.js";
+import { registerReleaseRoutes } from "./manage-release-routes.js";
 
 type Req = FastifyRequest<{ Params: { name: string; version?: string; fileId?: string } }>;
 
-/** /manage/project/<name>/: people, releases and history. Owners act; maintainers look. */
-export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
-  const base = (v: ProjectView) => `/manage/project/${v.project.normalizedName}/`;
+/** What the npm package mount (manage-package.ts) dispatches to: the same handlers, given the view. */
+export interface ManageHandlers {
+  page(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
+  invite(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
+  settings(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
+  removePerson(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
+}
+
+/**
+ * /manage/project/<name>/ (PyPI) and /manage/package/<name>/ (npm): people, publishing security,
+ * releases (PyPI only: npm versions are deprecated and unpublished with the npm CLI) and history.
+ * Owners act; maintainers look.
+ */
+export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHandlers {
+  const base = (v: ProjectView) => manageHref(v.project);
 
   async function load(name: string): Promise<ProjectView> {
     const view = await loadProjectView(deps.db, "pypi", normalizeName(name));
-    if (!view) throw new AppError(404, "PROJECT_NOT_FOUND", `There is no project named '${name}'.`);
+    if (!view) throw packageErrors.PROJECT_NOT_FOUND(`There is no project named '${name}'.`);
     return view;
   }
 
@@ -54,7 +65,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
 
   async function ownerOnly(auth: WebAuth, view: ProjectView): Promise<void> {
     if (!(await access(auth, view)))
-      throw new AppError(403, "NOT_AN_OWNER", `Only owners of '${view.project.name}' can do that.`);
+      throw packageErrors.NOT_AN_OWNER(`Only owners of '${view.project.name}' can do that.`);
   }
 
   async function render(
@@ -103,18 +114,6 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
     );
   }
 
-  function findRelease(view: ProjectView, version: string): Release {
-    let wanted: string;
-    try {
-      wanted = canonicalVersion(version);
-    } catch {
-      throw new AppError(404, "RELEASE_NOT_FOUND", `'${version}' is not a version.`);
-    }
-    const r = view.releases.find((x) => x.canonicalVersion === wanted);
-    if (!r) throw new AppError(404, "RELEASE_NOT_FOUND", `${view.project.name} has no release ${version}.`);
-    return r;
-  }
-
   /** Common prologue of every POST: signed in, project exists, caller is an owner. */
   async function prologue(req: Req, reply: FastifyReply) {
     const auth = signedIn(req, reply);
@@ -124,21 +123,41 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
     return { auth, view };
   }
 
+  async function ownerOf(req: FastifyRequest, reply: FastifyReply, view: ProjectView) {
+    const auth = signedIn(req, reply);
+    if (!auth) return null;
+    await ownerOnly(auth, view);
+    return { auth, view };
+  }
+
   app.get<{ Params: { name: string } }>("/manage/project/:name", (req, reply) =>
     reply.redirect(`/manage/project/${encodeURIComponent(normalizeName(req.params.name))}/`, 301),
   );
   app.get<{ Params: { name: string } }>("/manage/project/:name/", async (req, reply) => {
-    const auth = signedIn(req, reply);
-    if (!auth) return reply;
     const view = await load(req.params.name);
     if (view.project.normalizedName !== req.params.name) return reply.redirect(base(view), 301);
-    return render(req, reply, auth, view);
+    return handlers.page(req, reply, view);
   });
+  app.post<{ Params: { name: string } }>("/manage/project/:name/invite", async (req, reply) =>
+    handlers.invite(req, reply, await load(req.params.name)),
+  );
+  app.post<{ Params: { name: string } }>("/manage/project/:name/settings", async (req, reply) =>
+    handlers.settings(req, reply, await load(req.params.name)),
+  );
+  app.post<{ Params: { name: string } }>("/manage/project/:name/people/remove", async (req, reply) =>
+    handlers.removePerson(req, reply, await load(req.params.name)),
+  );
 
-  app.post<{ Params: { name: string } }>("/manage/project/:name/invite", async (req, reply) => {
-    const ok = await prologue(req, reply);
+  async function page(req: FastifyRequest, reply: FastifyReply, view: ProjectView) {
+    const auth = signedIn(req, reply);
+    if (!auth) return reply;
+    return render(req, reply, auth, view);
+  }
+
+  async function invite(req: FastifyRequest, reply: FastifyReply, view: ProjectView) {
+    const ok = await ownerOf(req, reply, view);
     if (!ok) return reply;
-    const { auth, view } = ok;
+    const { auth } = ok;
     const sudoMsg = "Confirm your password, then send the invitation again.";
     if (!requireSudo(deps, auth, reply, `${base(view)}#people`, sudoMsg)) return reply;
     const form = readForm(req, ["username", "role"]);
@@ -160,12 +179,12 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
       const { state, status } = formFailure(e, reply, form);
       return render(req, reply, auth, view, { invite: state }, status);
     }
-  });
+  }
 
-  app.post<{ Params: { name: string } }>("/manage/project/:name/settings", async (req, reply) => {
-    const ok = await prologue(req, reply);
+  async function settings(req: FastifyRequest, reply: FastifyReply, view: ProjectView) {
+    const ok = await ownerOf(req, reply, view);
     if (!ok) return reply;
-    const { auth, view } = ok;
+    const { auth } = ok;
     if (
       !requireSudo(
         deps,
@@ -192,12 +211,11 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
         status,
       );
     }
-  });
+  }
 
-  app.post<{ Params: { name: string } }>("/manage/project/:name/people/remove", async (req, reply) => {
+  async function removePerson(req: FastifyRequest, reply: FastifyReply, view: ProjectView) {
     const auth = signedIn(req, reply);
     if (!auth) return reply;
-    const view = await load(req.params.name);
     const { user_id } = readForm(req, ["user_id"]);
     const self = user_id === auth.user.id;
     // Anyone may leave a project they are on (removeMember allows it); removing others is for owners.
@@ -217,82 +235,9 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
       flashFailure(deps, reply, e);
       return reply.redirect(`${base(view)}#people`, 303);
     }
-  });
-
-  for (const yank of [true, false]) {
-    app.post<{ Params: { name: string; version: string } }>(
-      `/manage/project/:name/release/:version/${yank ? "yank" : "unyank"}`,
-      async (req, reply) => {
-        const ok = await prologue(req, reply);
-        if (!ok) return reply;
-        const { auth, view } = ok;
-        const release = findRelease(view, req.params.version);
-        // The un-yank form has no reason field: readForm gives "".
-        const { reason } = readForm(req, ["reason"]);
-        try {
-          await yankRelease(deps, requestContext(req), auth.user, view.project, release, reason, yank);
-          setFlash(deps, reply, {
-            kind: "success",
-            message: yank
-              ? `${release.version} is yanked: pip skips it unless it is pinned exactly.`
-              : `${release.version} is no longer yanked.`,
-          });
-          return reply.redirect(`${base(view)}#releases`, 303);
-        } catch (e) {
-          const { state, status } = formFailure(e, reply, { reason });
-          const forms = { release: { version: release.version, form: "yank" as const, state } };
-          return render(req, reply, auth, view, { forms }, status);
-        }
-      },
-    );
   }
+  const handlers: ManageHandlers = { page, invite, settings, removePerson };
+  registerReleaseRoutes(app, deps, { prologue, render, base });
 
-  app.post<{ Params: { name: string; version: string } }>(
-    "/manage/project/:name/release/:version/delete",
-    async (req, reply) => {
-      const ok = await prologue(req, reply);
-      if (!ok) return reply;
-      const { auth, view } = ok;
-      const release = findRelease(view, req.params.version);
-      const sudoMsg = "Confirm your password, then delete the release again.";
-      if (!requireSudo(deps, auth, reply, `${base(view)}#releases`, sudoMsg)) return reply;
-      const { confirm } = readForm(req, ["confirm"]);
-      if (confirm.trim() !== release.version) {
-        const state = { errors: { confirm: `Type the version “${release.version}” exactly to delete it.` } };
-        const forms = { release: { version: release.version, form: "delete" as const, state } };
-        return render(req, reply, auth, view, { forms }, 400);
-      }
-      await removeRelease(deps, requestContext(req), auth.user, view.project, release);
-      setFlash(deps, reply, {
-        kind: "success",
-        message: `Release ${release.version} and its files were deleted. Their file names cannot be reused.`,
-      });
-      return reply.redirect(`${base(view)}#releases`, 303);
-    },
-  );
-
-  app.post<{ Params: { name: string; fileId: string } }>(
-    "/manage/project/:name/file/:fileId/delete",
-    async (req, reply) => {
-      const ok = await prologue(req, reply);
-      if (!ok) return reply;
-      const { auth, view } = ok;
-      const release = view.releases.find((r) => r.files.some((f) => f.id === req.params.fileId));
-      const file = release?.files.find((f) => f.id === req.params.fileId);
-      if (!release || !file) throw new AppError(404, "FILE_NOT_FOUND", "No such file in this project.");
-      const sudoMsg = "Confirm your password, then delete the file again.";
-      if (!requireSudo(deps, auth, reply, `${base(view)}#releases`, sudoMsg)) return reply;
-      const { confirm } = readForm(req, ["confirm"]);
-      if (confirm.trim() !== file.filename) {
-        const state = { errors: { confirm: `Type the file name “${file.filename}” exactly to delete it.` } };
-        return render(req, reply, auth, view, { forms: { file: { fileId: file.id, state } } }, 400);
-      }
-      await removeFile(deps, requestContext(req), auth.user, view.project, release, file.id);
-      setFlash(deps, reply, {
-        kind: "success",
-        message: `${file.filename} was deleted. Its name cannot be reused.`,
-      });
-      return reply.redirect(`${base(view)}#releases`, 303);
-    },
-  );
+  return handlers;
 }

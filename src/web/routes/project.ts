@@ -2,15 +2,12 @@ import type { FastifyInstance } from "fastify";
 import { getUserByUsername } from "../../accounts/index.js";
 import { securityPosture } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
-import {
-  canonicalVersion,
-  compareVersions,
-  isPrerelease,
-  isValidProjectName,
-  normalizeName,
-} from "../../ecosystems/pypi/index.js";
+import { ecosystemFor } from "../../ecosystems/index.js";
+import { canonicalVersion, isValidProjectName, normalizeName } from "../../ecosystems/pypi/index.js";
 import { AppError } from "../../lib/errors.js";
 import {
+  type Ecosystem,
+  findProject,
   getRole,
   latestRelease,
   listMembers,
@@ -22,17 +19,18 @@ import {
   searchProjects,
 } from "../../packages/index.js";
 import { sendPage } from "../context.js";
+import { npmPackageHref, projectHref } from "../hrefs.js";
 import { shownDescription } from "../markdown.js";
 import { ProfilePage, SearchPage, type SearchResult } from "../pages/profile.js";
 import { ProjectPage } from "../pages/project.js";
-import { projectHref } from "../pages/your-projects.js";
 import { queryParam } from "./guards.js";
 
 const noProject = (name: string) =>
   new AppError(404, "PROJECT_NOT_FOUND", `There is no project named '${name}'.`);
 
-/** What pip would pick, from summaries (same rule as latestRelease in the JSON API). */
-function latestSummary(rows: ReleaseSummary[]): ReleaseSummary | undefined {
+/** What pip (or npm) would pick, from summaries (same rule as latestRelease in the JSON API). */
+function latestSummary(ecosystem: Ecosystem, rows: ReleaseSummary[]): ReleaseSummary | undefined {
+  const { compareVersions, isPrerelease } = ecosystemFor(ecosystem);
   const sorted = [...rows].sort((a, b) => compareVersions(a.version, b.version));
   const live = sorted.filter((r) => !r.yanked);
   return live.filter((r) => !isPrerelease(r.version)).at(-1) ?? live.at(-1) ?? sorted.at(-1);
@@ -51,20 +49,38 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
     ),
   );
 
+  /**
+   * npm packages had their links under /project/ before they had pages of their own (`npm search`
+   * linked to /project/%40scope%2Fname/): with no PyPI project of that name, an npm package of exactly
+   * that name is sent to its page. `@scope/name/` arrives here as name "@scope", version "name".
+   */
+  async function npmFallback(reply: import("fastify").FastifyReply, name: string, version: string | null) {
+    const candidates =
+      name.startsWith("@") && !name.includes("/") && version !== null
+        ? [{ pkg: `${name}/${version}`, version: undefined }]
+        : [{ pkg: name, version: version ?? undefined }];
+    for (const c of candidates) {
+      if (!ecosystemFor("npm").isValidName(c.pkg)) continue;
+      const found = await findProject(deps.db, "npm", c.pkg);
+      if (found) return reply.redirect(npmPackageHref(found.name, c.version), 301);
+    }
+    throw noProject(name);
+  }
+
   async function projectPage(
     req: import("fastify").FastifyRequest,
     reply: import("fastify").FastifyReply,
     name: string,
     version: string | null,
   ) {
-    if (!isValidProjectName(name)) throw noProject(name);
+    if (!isValidProjectName(name)) return npmFallback(reply, name, version);
     const normalized = normalizeName(name);
     if (normalized !== name) {
       const tail = version === null ? "" : `${encodeURIComponent(version)}/`;
       return reply.redirect(`/project/${normalized}/${tail}`, 301);
     }
     const view = await loadProjectView(deps.db, "pypi", normalized);
-    if (!view) throw noProject(name);
+    if (!view) return npmFallback(reply, name, version);
     let shown = latestRelease(view);
     if (version !== null) {
       let wanted: string;
@@ -129,10 +145,13 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
     const projects = query ? await searchProjects(deps.db, normalizeName(query)) : [];
     const summaries = await listReleaseSummaries(
       deps.db,
-      projects.filter((p) => p.ecosystem === "pypi").map((p) => p.id),
+      projects.map((p) => p.id),
     );
     const results: SearchResult[] = projects.map((p) => {
-      const latest = latestSummary(summaries.filter((s) => s.projectId === p.id));
+      const latest = latestSummary(
+        p.ecosystem,
+        summaries.filter((s) => s.projectId === p.id),
+      );
       return {
         projectId: p.id,
         name: p.name,

@@ -1,0 +1,35 @@
+import { normalizeName } from "../ecosystems/pypi/index.js";
+
+/*
+ * Where a project's public page lives, by ecosystem: PyPI projects at /project/<normalized>/ (as on
+ * pypi.org), npm packages at /package/<name> and /package/@scope/name (as on npmjs.com). Every link to
+ * a project — search, profiles, "Your projects", scopes, the operator console, `npm search` results —
+ * is built here, so a link never lands on the other ecosystem's page of a same-named project.
+ */
+
+/**
+ * An npm package's page. A valid npm name is URL-safe in each part (ecosystems/npm/names.ts), so the
+ * scope's '@' and its '/' stay literal, as npm's own website shows them; each part is still encoded
+ * so a name that somehow were not valid could not add a path segment or a query.
+ */
+export function npmPackageHref(name: string, version?: string): string {
+  const path = name
+    .split("/")
+    .map((part) =>
+      part.startsWith("@") ? `@${encodeURIComponent(part.slice(1))}` : encodeURIComponent(part),
+    )
+    .join("/");
+  return version === undefined ? `/package/${path}` : `/package/${path}/v/${encodeURIComponent(version)}`;
+}
+
+/** The public page of a project of either ecosystem. */
+export function projectHref(p: { name: string; ecosystem: string }): string {
+  if (p.ecosystem === "npm") return npmPackageHref(p.name);
+  return `/project/${encodeURIComponent(normalizeName(p.name))}/`;
+}
+
+/** Where owners and maintainers manage a project: people, publishing security, security history. */
+export function manageHref(p: { name: string; ecosystem: string }): string {
+  if (p.ecosystem === "npm") return `/manage${npmPackageHref(p.name)}/`;
+  return `/manage/project/${encodeURIComponent(normalizeName(p.name))}/`;
+}
