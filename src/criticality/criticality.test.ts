@@ -132,7 +132,9 @@ describe.each(testDatabases())("criticality (%s)", (kind) => {
     expect(toAlice.subject).toContain("3 of your projects are now critical projects");
     expect(toAlice.text).toContain("p000 (pypi): the top 1% of projects by downloads");
     expect(toAlice.text).toContain("p002 (pypi):");
-    expect(toAlice.text).toContain("left-pad-ng (npm): the 1 most downloaded projects over the last 30 days (9,000 downloads)");
+    expect(toAlice.text).toContain(
+      "left-pad-ng (npm): the 1 most downloaded projects over the last 30 days (9,000 downloads)",
+    );
     // bob maintains only p000: his mail is his own, untouched by the merge.
     const toBob = mail.find((m) => m.to === "bob@example.com")!;
     expect(toBob.subject).toContain("p000 is now a critical project");
