@@ -105,6 +105,16 @@ export const SETTINGS = {
     help: "The same wait for maintainers of critical projects",
     def: "14",
   },
+  pwnedPasswordsUrl: {
+    env: "WHARF_PWNED_PASSWORDS_URL",
+    help: "A Have-I-Been-Pwned-compatible range API (https://api.pwnedpasswords.com/range): new passwords found in it are refused; only the first 5 hex chars of their SHA-1 are sent. Off when unset",
+    def: "",
+  },
+  pwnedPasswordsFailOpen: {
+    env: "WHARF_PWNED_PASSWORDS_FAIL_OPEN",
+    help: "true: when the range API cannot be reached, accept the password (and log it) instead of refusing it",
+    def: "false",
+  },
   trustProxy: {
     env: "WHARF_TRUST_PROXY",
     help: "Reverse proxies whose X-Forwarded-For is believed: false, a hop count (1) or their addresses/CIDRs (10.0.0.0/8,127.0.0.1)",

@@ -84,6 +84,8 @@ const schema = z.object({
     .regex(/^\d+$/, "must be a whole number of days")
     .transform(Number)
     .pipe(z.number().min(1).max(180)),
+  pwnedPasswordsUrl: optional.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  pwnedPasswordsFailOpen: bool,
   trustProxy: z.string().transform(parseTrustProxy),
   metricsToken: optional.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   metricsAddress: optional.pipe(
@@ -136,6 +138,9 @@ export interface Config {
   sessionMaxMs: number;
   recoveryWaitMs: number;
   recoveryCriticalWaitMs: number;
+  /** The range API new passwords are checked against (k-anonymity); off when undefined. */
+  pwnedPasswordsUrl?: string;
+  pwnedPasswordsFailOpen: boolean;
   /** false, a hop count, or proxy addresses/CIDRs (see trust-proxy.ts); never "trust everyone". */
   trustProxy: TrustProxy;
   metricsToken?: string;
@@ -214,6 +219,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     // A critical project's maintainer never waits less than everyone else.
     recoveryWaitMs: c.recoveryWaitDays * 86_400_000,
     recoveryCriticalWaitMs: Math.max(c.recoveryCriticalWaitDays, c.recoveryWaitDays) * 86_400_000,
+    pwnedPasswordsUrl: c.pwnedPasswordsUrl,
+    pwnedPasswordsFailOpen: c.pwnedPasswordsFailOpen,
     trustProxy: c.trustProxy,
     metricsToken: c.metricsToken,
     metricsAddress: c.metricsAddress ? splitHostPort(c.metricsAddress) : undefined,
@@ -279,6 +286,8 @@ export function describeConfig(config: Config): Array<[string, string]> {
     sessionMaxDays: String(config.sessionMaxMs / 86_400_000),
     recoveryWaitDays: String(config.recoveryWaitMs / 86_400_000),
     recoveryCriticalWaitDays: String(config.recoveryCriticalWaitMs / 86_400_000),
+    pwnedPasswordsUrl: config.pwnedPasswordsUrl,
+    pwnedPasswordsFailOpen: String(config.pwnedPasswordsFailOpen),
     trustProxy: Array.isArray(config.trustProxy) ? config.trustProxy.join(",") : String(config.trustProxy),
     metricsToken: config.metricsToken,
     metricsAddress: config.metricsAddress

@@ -96,12 +96,22 @@ export async function main(argv: string[]): Promise<number> {
   if (first === "stats") return (await import("./cli/stats.js")).statsCli(argv.slice(1));
   if (first === "giveaway") return (await import("./cli/giveaway.js")).giveawayCli(argv.slice(1));
   if (first === "scope") return (await import("./cli/scopes.js")).scopeCli(argv.slice(1));
+  const helpAsked = (a: string | undefined) => a === "--help" || a === "-h" || a === "help";
+  if ((first === "config" || first === "user" || first === "token") && (!second || helpAsked(second))) {
+    // `wharf user --help`: the group's subcommands, each with its own usage line.
+    const subs = Object.keys(HELP).filter((k) => k.startsWith(`${first} `));
+    const lines = subs.map((k) => `  ${HELP[k]!.split("\n")[0]!.replace(/^Usage: /, "")}`);
+    const text = `Usage: wharf ${first} <${subs.map((k) => k.slice(first.length + 1)).join("|")}> [options] [settings]\n\n${lines.join("\n")}\n\nRun 'wharf ${first} <command> --help' for a command's options.`;
+    if (second) console.log(text);
+    else console.error(text);
+    return second ? 0 : 2;
+  }
   const command =
     first === "config" || first === "user" || first === "token"
       ? `${first} ${second ?? ""}`.trim()
       : (first ?? "");
   const rest = argv.slice(command.split(" ").length);
-  if (!first || first === "--help" || first === "-h" || first === "help") {
+  if (!first || helpAsked(first)) {
     console.log(HELP.main);
     return first ? 0 : 2;
   }

@@ -7,7 +7,16 @@ import { send, type Template } from "../notify/index.js";
 export type RequestContext = EventContext & { ip: string };
 
 export type AccountDeps = Pick<Deps, "db" | "clock" | "keys" | "mailer" | "limits" | "log"> & {
-  config: Pick<Deps["config"], "siteName" | "origin" | "registration" | "sessionIdleMs" | "sessionMaxMs">;
+  config: Pick<
+    Deps["config"],
+    | "siteName"
+    | "origin"
+    | "registration"
+    | "sessionIdleMs"
+    | "sessionMaxMs"
+    | "pwnedPasswordsUrl"
+    | "pwnedPasswordsFailOpen"
+  >;
 };
 
 export function sessionPolicy(deps: AccountDeps) {

@@ -39,6 +39,18 @@ export const accountErrors = catalogue({
     field: "password",
     message: "This password is one of the most commonly used passwords. Choose a different one.",
   },
+  PASSWORD_BREACHED: {
+    status: 400,
+    field: "password",
+    message:
+      "This password has appeared in a data breach, so attackers try it first. Choose a different one.",
+  },
+  PASSWORD_CHECK_UNAVAILABLE: {
+    status: 503,
+    field: "password",
+    message:
+      "The password could not be checked against the list of breached passwords just now. Try again in a few minutes.",
+  },
   PASSWORD_SAME_AS_NAME: {
     status: 400,
     field: "password",

@@ -8,6 +8,7 @@ import { type AccountDeps, link, type RequestContext, sendAccessMail } from "./c
 import { issueLinkToken, peekLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
 import { checkPasswordPolicy, hashPassword, verifyPassword } from "./passwords.js";
+import { checkNotBreached } from "./pwned.js";
 import { revokeAllSessions, type Session } from "./sessions.js";
 import { canonicalEmail, canonicalUsername } from "./usernames.js";
 import { findForLogin, getPasswordHash, getUser, type User } from "./users.js";
@@ -25,6 +26,7 @@ export async function changePassword(
     throw accountErrors.PASSWORD_WRONG();
   try {
     checkPasswordPolicy(newPassword, user);
+    await checkNotBreached(deps, newPassword);
   } catch (e) {
     // Same rule, but on this form the new password's field is called new_password.
     throw isAppError(e) ? new AppError(e.status, e.code, e.message, "new_password") : e;
@@ -100,6 +102,7 @@ export async function resetPassword(
 ): Promise<User> {
   const user = await checkResetToken(deps, token);
   checkPasswordPolicy(newPassword, user);
+  await checkNotBreached(deps, newPassword);
   const hash = await hashPassword(newPassword);
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {

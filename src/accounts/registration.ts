@@ -5,6 +5,8 @@ import * as mails from "../notify/templates/accounts.js";
 import { type AccountDeps, link, type RequestContext, sendAccessMail } from "./context.js";
 import { issueLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
 import { accountErrors } from "./errors.js";
+import { checkPasswordPolicy } from "./passwords.js";
+import { checkNotBreached } from "./pwned.js";
 import { getUser, insertUser, type NewUser, type User } from "./users.js";
 
 /** Creates an account (web registration or the operator CLI) and mails the verification link. */
@@ -18,6 +20,9 @@ export async function registerUser(
     if (deps.config.registration === "closed") throw accountErrors.REGISTRATION_CLOSED();
     await deps.limits.consume("registerIp", ctx.ip);
   }
+  // The local rules first: a password they refuse is never sent anywhere, even as a hash prefix.
+  checkPasswordPolicy(input.password, { username: input.username, email: input.email });
+  await checkNotBreached(deps, input.password);
   const now = deps.clock.now();
   const { user, token } = await transaction(deps.db, async (tx) => {
     const user = await insertUser(tx, now, input);

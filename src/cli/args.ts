@@ -42,3 +42,10 @@ export function settingFlags(values: Record<string, unknown>): Record<string, st
 export const SETTINGS_HELP = `Settings (each also an environment variable):\n${Object.entries(SETTINGS)
   .map(([name, s]) => `  --${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).padEnd(24)} ${s.env}`)
   .join("\n")}`;
+
+/**
+ * `wharf <group> --help`: the flag lands where the subcommand goes, so parse() never sees it. Every
+ * group asks this instead of `values.help` alone, so its usage is printed with exit 0.
+ */
+export const asksHelp = (values: { help?: unknown }, ...words: (string | undefined)[]): boolean =>
+  values.help === true || words.some((w) => w === "--help" || w === "-h" || w === "help");

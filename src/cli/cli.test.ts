@@ -42,6 +42,41 @@ describe("wharf CLI", () => {
     }
   });
 
+  it.each([
+    [["user"], "Usage: wharf user <", "user reset-mfa USERNAME"],
+    [["token"], "Usage: wharf token <", "token create --user U"],
+    [["config"], "Usage: wharf config <", "config check"],
+    [["policy"], "Usage: wharf policy <command>", "rule set"],
+    [["policy", "rule"], "Usage: wharf policy <command>", "rule set"],
+    [["policy", "critical"], "Usage: wharf policy <command>", "critical add"],
+    [["policy", "compute"], "Usage: wharf policy <command>", "compute"],
+    [["policy", "simulate"], "Usage: wharf policy <command>", "simulate"],
+    [["policy", "mandate"], "Usage: wharf policy mandate <", "create"],
+    [["policy", "mandate", "create"], "Usage: wharf policy mandate <", "create"],
+    [["stats"], "Usage: wharf stats import", "--format"],
+    [["stats", "import"], "Usage: wharf stats import", "--format"],
+    [["giveaway"], "Usage: wharf giveaway <", "status"],
+    [["scope"], "Usage: wharf scope <", "add-owner"],
+    [["user", "mfa-status"], "Usage: wharf user mfa-status", "USERNAME"],
+    [["user", "reset-mfa"], "Usage: wharf user reset-mfa", "--reason"],
+    [["token", "create"], "Usage: wharf token create", "--expires"],
+  ])("prints usage and exits 0 for every command group's --help: wharf %s --help", (cmd, usage, mentions) => {
+    for (const flag of ["--help", "-h"]) {
+      const r = run([...cmd, flag]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain(usage);
+      expect(r.out).toContain(mentions);
+      expect(r.err).not.toContain("Unknown command");
+    }
+  });
+
+  it("lists a group's subcommands, exiting 2, when the subcommand is missing", () => {
+    const r = run(["user"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("Usage: wharf user <");
+    expect(r.err).not.toContain("Unknown command");
+  });
+
   it("exits 2 with a clear message on an unknown command or flag", () => {
     expect(run(["frobnicate"]).code).toBe(2);
     const r = run(["migrate", "--no-such-flag"]);

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { loadConfig, resolveSecretKey } from "../config.js";
 import { giveawayInventory, loadCodes } from "../giveaway/index.js";
-import { parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
+import { asksHelp, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { withAccountDeps } from "./user.js";
 
 export const GIVEAWAY_HELP = `Usage: wharf giveaway <load FILE [--batch NAME] | status [--json]> [settings]
@@ -18,9 +18,10 @@ ${SETTINGS_HELP}`;
 export async function giveawayCli(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals } = parse(rest, { batch: { type: "string" }, json: { type: "boolean" } });
-  if (values.help || (sub !== "load" && sub !== "status")) {
+  const help = asksHelp(values, sub);
+  if (help || (sub !== "load" && sub !== "status")) {
     console.log(GIVEAWAY_HELP);
-    return values.help ? 0 : 2;
+    return help ? 0 : 2;
   }
   const config = loadConfig(process.env, settingFlags(values));
   const secretKey = resolveSecretKey(config, (m) => console.error(m));

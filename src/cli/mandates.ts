@@ -8,7 +8,7 @@ import {
   phaseOf,
   updateMandate,
 } from "../mandates/index.js";
-import { parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
+import { asksHelp, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { withAccountDeps } from "./user.js";
 
 export const MANDATE_HELP = `Usage: wharf policy mandate <create|update|list|archive> [options] [settings]
@@ -65,9 +65,10 @@ export async function mandateCli(argv: string[]): Promise<number> {
     enforce: { type: "string" },
     json: { type: "boolean" },
   });
-  if (values.help || !sub || !["create", "update", "list", "archive"].includes(sub)) {
+  const help = asksHelp(values, sub);
+  if (help || !sub || !["create", "update", "list", "archive"].includes(sub)) {
     console.log(MANDATE_HELP);
-    return values.help ? 0 : 2;
+    return help ? 0 : 2;
   }
   const config = loadConfig(process.env, settingFlags(values));
   const secretKey = resolveSecretKey(config, (m) => console.error(m));

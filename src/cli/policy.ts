@@ -19,7 +19,7 @@ import {
 import { instanceId, withLease } from "../jobs/index.js";
 import { isAppError } from "../lib/errors.js";
 import { STATS_ECOSYSTEMS, type StatsEcosystem } from "../stats/index.js";
-import { type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
+import { asksHelp, type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { fmt, withPolicyDeps } from "./stats.js";
 
 export const POLICY_HELP = `Usage: wharf policy <command> [options] [settings]
@@ -97,9 +97,11 @@ export async function policyCli(argv: string[]): Promise<number> {
   const action = twoWord ? `${sub} ${after[0] ?? ""}` : (sub ?? "");
   const { values, positionals } = parse(twoWord ? after.slice(1) : after, OPTIONS);
   const known = ["compute", "simulate", "rule show", "rule set", "critical add", "critical remove"];
-  if (values.help || !known.includes(action)) {
+  // `wharf policy rule --help` puts the flag where the second word goes: help, not an unknown action.
+  const help = asksHelp(values, sub, after[0]);
+  if (help || !known.includes(action)) {
     console.log(POLICY_HELP);
-    return values.help ? 0 : 2;
+    return help ? 0 : 2;
   }
   const config = loadConfig(process.env, settingFlags(values));
   return withPolicyDeps(config, async (deps) => {

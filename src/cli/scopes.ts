@@ -7,7 +7,7 @@ import {
   removeScopeOwner,
   type Scope,
 } from "../packages/index.js";
-import { parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
+import { asksHelp, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { withAccountDeps } from "./user.js";
 
 export const SCOPE_HELP = `Usage: wharf scope <show @SCOPE | add-owner @SCOPE USER | remove-owner @SCOPE USER> [settings]
@@ -35,9 +35,10 @@ export async function scopeCli(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals } = parse(rest, {});
   const arity = sub === "show" ? 1 : sub === "add-owner" || sub === "remove-owner" ? 2 : -1;
-  if (values.help || arity < 0) {
+  const help = asksHelp(values, sub);
+  if (help || arity < 0) {
     console.log(SCOPE_HELP);
-    return values.help ? 0 : 2;
+    return help ? 0 : 2;
   }
   if (positionals.length !== arity)
     throw new UsageError(`wharf scope ${sub} takes ${arity} argument(s); see --help.`);

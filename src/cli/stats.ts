@@ -7,7 +7,7 @@ import { systemClock } from "../lib/clock.js";
 import { Keyring } from "../lib/crypto.js";
 import { createMailer } from "../mail/index.js";
 import { type ImportReport, importStats, rollupStats, StatsImportError } from "../stats/index.js";
-import { parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
+import { asksHelp, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 
 export const STATS_HELP = `Usage: wharf stats import FILE [--format combined|csv] [--ecosystem pypi|npm] [--source NAME] [settings]
 
@@ -107,9 +107,10 @@ export async function statsCli(argv: string[]): Promise<number> {
     ecosystem: { type: "string" },
     source: { type: "string" },
   });
-  if (values.help || sub !== "import") {
+  const help = asksHelp(values, sub);
+  if (help || sub !== "import") {
     console.log(STATS_HELP);
-    return values.help ? 0 : 2;
+    return help ? 0 : 2;
   }
   const path = positionals[0];
   if (!path) throw new UsageError("Give the file: wharf stats import FILE");

@@ -4,9 +4,9 @@ import type { EventType } from "../events/index.js";
 import { newId } from "../lib/ids.js";
 import type { MailMessage } from "../mail/index.js";
 import { lockStats, STATS_ECOSYSTEMS, type StatsEcosystem } from "../stats/index.js";
-import { criticalDeadline, criticalMail, notCriticalMail } from "./mail.js";
+import { criticalDeadline, criticalMail, type Deadline, notCriticalMail } from "./mail.js";
 import { type CriticalityPlan, type HostedProject, MANUAL, planCriticality } from "./plan.js";
-import { enqueueMail } from "./queue.js";
+import { enqueueMail, withdrawMail } from "./queue.js";
 import { describeRule, getRule } from "./rules.js";
 
 export type CriticalityDeps = Pick<Deps, "db" | "dialect" | "clock" | "mailer" | "log"> & {
@@ -40,13 +40,16 @@ export async function computeCriticality(
   opts: { ecosystem?: StatsEcosystem } = {},
 ): Promise<ComputeReport[]> {
   const reports: ComputeReport[] = [];
+  const told: Told = new Map();
   for (const ecosystem of opts.ecosystem ? [opts.ecosystem] : STATS_ECOSYSTEMS) {
     const now = deps.clock.now();
     const t0 = performance.now();
     const rule = await getRule(deps.db, ecosystem);
     const plan = await planCriticality(deps.db, rule, now);
     const t1 = performance.now();
-    const { added, removed, queued } = await applyPlan(deps, plan, now);
+    const { added, removed, queued, tell } = await applyPlan(deps, plan, now, told);
+    // Only once the transaction committed: a rolled-back ecosystem queued nothing to merge into.
+    for (const [userId, t] of tell) told.set(userId, t);
     reports.push({
       ecosystem,
       rule: describeRule(rule),
@@ -68,7 +71,19 @@ export async function computeCriticality(
   return reports;
 }
 
-async function applyPlan(deps: CriticalityDeps, plan: CriticalityPlan, now: number) {
+/**
+ * The "now critical" mail already queued for each person in this run (one transaction per ecosystem).
+ * A person with projects in two ecosystems gets one mail per run: the later ecosystem withdraws the
+ * queued mail, still unsent, and queues one listing both. If it was already sent (a concurrent
+ * delivery), the new mail lists only the new projects.
+ */
+type Listed = { name: string; why: string; ecosystem: string };
+type Told = Map<string, { mailId: string; projects: Listed[]; deadline: Deadline | null }>;
+
+const earliest = (a: Deadline | null, b: Deadline | null) =>
+  !a ? b : !b ? a : a.enforceAt <= b.enforceAt ? a : b;
+
+async function applyPlan(deps: CriticalityDeps, plan: CriticalityPlan, now: number, told: Told) {
   const eco = plan.rule.ecosystem;
   const why = describeRule(plan.rule);
   return transaction(deps.db, async (tx) => {
@@ -99,21 +114,33 @@ async function applyPlan(deps: CriticalityDeps, plan: CriticalityPlan, now: numb
     // One mail per maintainer, listing all of their newly critical projects.
     const deadline = added.length ? await criticalDeadline(tx, eco) : null;
     const users = await usersById(tx, [...people.values()].flat());
-    const byUser = new Map<string, { name: string; why: string }[]>();
+    const byUser = new Map<string, Listed[]>();
     for (const p of added) {
       for (const u of people.get(p.id) ?? []) {
         const list = byUser.get(u) ?? [];
-        list.push({ name: p.name, why: `${why} (${p.downloads.toLocaleString("en-US")} downloads)` });
+        const downloads = p.downloads.toLocaleString("en-US");
+        list.push({ name: p.name, why: `${why} (${downloads} downloads)`, ecosystem: eco });
         byUser.set(u, list);
       }
     }
-    const mails: MailMessage[] = [];
+    const critical: MailMessage[] = [];
+    const criticalFor: {
+      userId: string;
+      projects: Listed[];
+      deadline: Deadline | null;
+    }[] = [];
     const base = { siteName: deps.config.siteName, origin: deps.config.origin, ecosystem: eco };
-    for (const [userId, projects] of byUser) {
+    for (const [userId, mine] of byUser) {
       const user = users.get(userId);
-      if (user)
-        mails.push(criticalMail({ ...base, user, projects, sticky: plan.rule.sticky, deadline, now }));
+      if (!user) continue;
+      const before = told.get(userId);
+      const merged = before && (await withdrawMail(tx, before.mailId));
+      const projects = merged ? [...before.projects, ...mine] : mine;
+      const due = merged ? earliest(before.deadline, deadline) : deadline;
+      critical.push(criticalMail({ ...base, user, projects, sticky: plan.rule.sticky, deadline: due, now }));
+      criticalFor.push({ userId, projects, deadline: due });
     }
+    const mails: MailMessage[] = [];
     for (const p of removed) {
       for (const u of people.get(p.id) ?? []) {
         const user = users.get(u);
@@ -123,8 +150,11 @@ async function applyPlan(deps: CriticalityDeps, plan: CriticalityPlan, now: numb
           );
       }
     }
-    await enqueueMail(tx, now, mails);
-    return { added, removed, queued: mails.length };
+    const ids = await enqueueMail(tx, now, [...critical, ...mails]);
+    const tell: Told = new Map(
+      criticalFor.map((c, i) => [c.userId, { mailId: ids[i]!, projects: c.projects, deadline: c.deadline }]),
+    );
+    return { added, removed, queued: critical.length + mails.length, tell };
   });
 }
 

@@ -4,7 +4,7 @@ import { createTestApp, type TestApp, testDatabases } from "../test-support/inde
 import { importCounts, quickProject, quickUser } from "../test-support/stats.js";
 import { computeCriticality as computeOnly } from "./compute.js";
 import { designateCritical, removeCritical } from "./manual.js";
-import { deliverPolicyMail } from "./queue.js";
+import { deliverPolicyMail, enqueueMail, withdrawMail } from "./queue.js";
 import { setRule } from "./rules.js";
 
 const NOW = Date.UTC(2026, 3, 15, 12);
@@ -111,6 +111,43 @@ describe.each(testDatabases())("criticality (%s)", (kind) => {
     const [again] = await computeCriticality(t.deps, { ecosystem: "pypi" });
     expect(again).toMatchObject({ added: [], removed: [], critical: 2, queued: 0 });
     expect(await t.outbox()).toHaveLength(2);
+  });
+
+  it("sends one 'now critical' mail per person per run, listing projects of every ecosystem", async () => {
+    await quickProject(t.deps.db, NOW, "npm", "left-pad-ng", [alice]);
+    await importCounts(t.deps.db, "npm", [{ name: "left-pad-ng", day: TODAY, count: 9000 }]);
+    await setRule(
+      t.deps.db,
+      { ecosystem: "npm", mode: "top-k", value: 1, windowDays: 30, sticky: true },
+      NOW,
+    );
+    const reports = await computeCriticality(t.deps);
+    expect(reports.map((r) => [r.ecosystem, r.added.sort()])).toEqual([
+      ["pypi", ["p000", "p002"]],
+      ["npm", ["left-pad-ng"]],
+    ]);
+    const mail = await t.outbox();
+    expect(mail.map((m) => m.to).sort()).toEqual(["alice@example.com", "bob@example.com"]);
+    const toAlice = mail.find((m) => m.to === "alice@example.com")!;
+    expect(toAlice.subject).toContain("3 of your projects are now critical projects");
+    expect(toAlice.text).toContain("p000 (pypi): the top 1% of projects by downloads");
+    expect(toAlice.text).toContain("p002 (pypi):");
+    expect(toAlice.text).toContain(
+      "left-pad-ng (npm): the 1 most downloaded projects over the last 30 days (9,000 downloads)",
+    );
+    // bob maintains only p000: his mail is his own, untouched by the merge.
+    const toBob = mail.find((m) => m.to === "bob@example.com")!;
+    expect(toBob.subject).toContain("p000 is now a critical project");
+    expect(await t.deps.db.selectFrom("policy_mail").select("id").execute()).toEqual([]);
+  });
+
+  it("does not withdraw a queued mail that a sender already claimed", async () => {
+    const [id] = await enqueueMail(t.deps.db, NOW, [{ to: "a@example.com", subject: "s", text: "t" }]);
+    await t.deps.db.updateTable("policy_mail").set({ claimed_at: NOW, claimed_by: "x" }).execute();
+    expect(await withdrawMail(t.deps.db, id!)).toBe(false);
+    await t.deps.db.updateTable("policy_mail").set({ claimed_at: null, claimed_by: null }).execute();
+    expect(await withdrawMail(t.deps.db, id!)).toBe(true);
+    expect(await t.deps.db.selectFrom("policy_mail").select("id").execute()).toEqual([]);
   });
 
   it("selects by top-k and by a download threshold", async () => {

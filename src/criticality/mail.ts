@@ -30,7 +30,7 @@ export interface CriticalMailInput {
   user: { username: string; email: string };
   ecosystem: string;
   /** Project names and why each is critical ("the top 1% of projects by downloads ..." or the admin's reason). */
-  projects: { name: string; why: string }[];
+  projects: { name: string; why: string; ecosystem?: string }[];
   sticky: boolean;
   deadline: Deadline | null;
   now: number;

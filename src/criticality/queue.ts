@@ -12,7 +12,7 @@ import type { CriticalityDeps } from "./compute.js";
  * big registry designates thousands of projects; it does not hold its lease while an SMTP server
  * takes thousands of messages, and a crash or an SMTP outage delays mail instead of losing it.
  */
-export async function enqueueMail(db: DbExecutor, now: number, mails: MailMessage[]): Promise<void> {
+export async function enqueueMail(db: DbExecutor, now: number, mails: MailMessage[]): Promise<string[]> {
   const rows = mails.map((m) => ({
     id: newId(now),
     to_addr: m.to,
@@ -25,6 +25,20 @@ export async function enqueueMail(db: DbExecutor, now: number, mails: MailMessag
       .insertInto("policy_mail")
       .values(rows.slice(i, i + 500))
       .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Takes a queued message back before it is sent (a later part of the same run replaces it with a
+ * fuller one). False when it is gone: already claimed for sending, or sent.
+ */
+export async function withdrawMail(db: DbExecutor, id: string): Promise<boolean> {
+  const r = await db
+    .deleteFrom("policy_mail")
+    .where("id", "=", id)
+    .where("claimed_at", "is", null)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
 }
 
 /** A claim older than this is presumed dead (its instance crashed mid-send) and is taken over. */

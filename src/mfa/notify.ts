@@ -6,7 +6,14 @@ import { type EventContext, type EventType, recordEvent } from "../events/index.
 export type MfaDeps = Pick<Deps, "db" | "clock" | "keys" | "mailer" | "limits" | "log"> & {
   config: Pick<
     Deps["config"],
-    "siteName" | "origin" | "sessionIdleMs" | "sessionMaxMs" | "registration" | "secureCookies"
+    | "siteName"
+    | "origin"
+    | "sessionIdleMs"
+    | "sessionMaxMs"
+    | "registration"
+    | "secureCookies"
+    | "pwnedPasswordsUrl"
+    | "pwnedPasswordsFailOpen"
   >;
 };
 

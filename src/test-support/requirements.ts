@@ -27,6 +27,13 @@ const REQUIREMENTS = {
   nginx: { check: () => nginxBinary() !== undefined, install: "apt-get install -y nginx-light" },
   // A pseudo-terminal for npm's prompts (OTP, web login): util-linux `script`.
   script: { check: () => onPath("script"), install: "apt-get install -y util-linux" },
+  // Debian 12's own pip 23.0.1 as a wheel, installed offline into a venv for the pip matrix
+  // (test/e2e/pypi.pips.test.ts): one of the pips that crashed on the legacy JSON metadata key.
+  "debian-pip-wheel": {
+    check: () => existsSync("/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl"),
+    install: "apt-get install -y python3-pip-whl (Debian 12: pip 23.0.1)",
+  },
+  pipenv: { check: () => onPath("pipenv"), install: "apt-get install -y pipenv" },
   // A fresh virtual environment with its own pip, for installing from Wharf in isolation.
   venv: {
     check: () => runs("python3", ["-c", "import venv, ensurepip"]),

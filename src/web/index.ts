@@ -5,6 +5,7 @@ import { HomePage } from "./pages/home.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAuthRoutes } from "./routes/auth.js";
 import { registerGiveawayRoutes } from "./routes/giveaway.js";
+import { registerHelpRoutes } from "./routes/help.js";
 import { registerLoginRoutes } from "./routes/login-mfa.js";
 import { registerManageRoutes } from "./routes/manage.js";
 import { registerManagePackageRoutes } from "./routes/manage-package.js";
@@ -65,6 +66,7 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerLoginRoutes(web, deps);
     registerSudoRoutes(web, deps);
     registerRecoveryRoutes(web, deps);
+    registerHelpRoutes(web, deps);
     registerTwoFactorRoutes(web, deps);
     registerWebAuthnRoutes(web, deps);
     registerAccountRoutes(web, deps);

@@ -9,8 +9,11 @@ const strengthName = (strength: string) =>
 export interface CriticalVars {
   username: string;
   ecosystem: string;
-  /** Project names and why each is critical ("the top 1% of projects by downloads ..." or the admin's reason). */
-  projects: { name: string; why: string }[];
+  /**
+   * Project names and why each is critical ("the top 1% of projects by downloads ..." or the admin's
+   * reason); `ecosystem` when one run's mail lists projects of several ecosystems.
+   */
+  projects: { name: string; why: string; ecosystem?: string }[];
   sticky: boolean;
   deadline: { name: string; strength: string; enforceAt: number } | null;
   now: number;
@@ -22,7 +25,7 @@ export function critical(s: Site, v: CriticalVars) {
   const subject = one
     ? `${v.projects[0]?.name} is now a critical project`
     : `${v.projects.length} of your projects are now critical projects`;
-  const list = v.projects.map((p) => `  - ${p.name} (${v.ecosystem}): ${p.why}`).join("\n");
+  const list = v.projects.map((p) => `  - ${p.name} (${p.ecosystem ?? v.ecosystem}): ${p.why}`).join("\n");
   const strength = strengthName(v.deadline?.strength ?? "any");
   const these = one ? "this project" : "these projects";
   const deadline = !v.deadline

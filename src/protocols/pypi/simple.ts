@@ -15,6 +15,9 @@ import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.j
 
 const JSON_TYPE = "application/vnd.pypi.simple.v1+json";
 const HTML_TYPE = "application/vnd.pypi.simple.v1+html";
+// PEP 691: "latest" names whichever version the server serves best; the answer still names v1.
+const LATEST_JSON = "application/vnd.pypi.simple.latest+json";
+const LATEST_HTML = "application/vnd.pypi.simple.latest+html";
 type Format = "json" | "html" | "text/html";
 
 /** Index and JSON API responses: pip may keep them a minute; the negotiated type depends on Accept. */
@@ -31,8 +34,8 @@ const negotiated = new Map<string, Format>();
 
 export function negotiate(req: FastifyRequest): Format {
   const q = (req.query as Record<string, unknown>).format;
-  if (q === JSON_TYPE) return "json";
-  if (q === HTML_TYPE) return "html";
+  if (q === JSON_TYPE || q === LATEST_JSON) return "json";
+  if (q === HTML_TYPE || q === LATEST_HTML) return "html";
   const accept = String(req.headers.accept ?? "");
   // Clients send the same few Accept headers over and over (pip's is fixed): parse each once.
   let known = negotiated.get(accept);
@@ -43,6 +46,15 @@ export function negotiate(req: FastifyRequest): Format {
   }
   return known;
 }
+
+const ACCEPTED = new Map<string, Format>([
+  [JSON_TYPE, "json"],
+  [LATEST_JSON, "json"],
+  [HTML_TYPE, "html"],
+  [LATEST_HTML, "html"],
+  ["text/html", "text/html"],
+  ["*/*", "text/html"],
+]);
 
 function parseAccept(accept: string): Format {
   let best: Format = "text/html";
@@ -55,14 +67,7 @@ function parseAccept(accept: string): Format {
         ?.trim()
         .slice(2) ?? "1",
     );
-    const fmt: Format | null =
-      type === JSON_TYPE
-        ? "json"
-        : type === HTML_TYPE
-          ? "html"
-          : type === "text/html" || type === "*/*"
-            ? "text/html"
-            : null;
+    const fmt = ACCEPTED.get(type?.trim().toLowerCase() ?? "") ?? null;
     if (fmt && qv > bestQ) {
       best = fmt;
       bestQ = qv;
@@ -82,9 +87,10 @@ function projectJson(v: ProjectView): string {
       hashes: { sha256: f.sha256 },
       "requires-python": f.requiresPython ?? null,
       yanked: r.yankedAt !== null ? r.yankedReason || true : false,
+      // PEP 714: JSON carries only `core-metadata`. The old `dist-info-metadata` key crashes pip
+      // 22.3–23.1 (Debian 12's pip 23.0.1, pipenv's vendored pip) with "TypeError: unhashable type:
+      // 'dict'" when its value is a hash object; those pips read the HTML attribute instead.
       "core-metadata": f.metadataSha256 ? { sha256: f.metadataSha256 } : false,
-      // The PEP 658 name, still read by pip releases before PEP 714.
-      "dist-info-metadata": f.metadataSha256 ? { sha256: f.metadataSha256 } : false,
       size: f.size,
       "upload-time": uploadTime(f.uploadedAt),
     })),
@@ -104,6 +110,7 @@ function projectHtml(v: ProjectView): string {
         `href="${esc(fileUrl(f))}#sha256=${f.sha256}"`,
         f.requiresPython ? `data-requires-python="${esc(f.requiresPython)}"` : "",
         r.yankedAt !== null ? `data-yanked="${esc(r.yankedReason ?? "")}"` : "",
+        // PEP 714: HTML keeps both names, so pips before 23.2 still find the metadata file.
         f.metadataSha256
           ? `data-core-metadata="sha256=${f.metadataSha256}" data-dist-info-metadata="sha256=${f.metadataSha256}"`
           : "",

@@ -80,7 +80,8 @@ export function LoginPage(ctx: PageContext, s: FormState & { next: string }) {
         <Submit>Sign in</Submit>
         <p class="muted">
           <a href="/account/forgot-password">Forgot your password?</a> ·{" "}
-          <a href="/account/register">Create an account</a>
+          <a href="/account/register">Create an account</a> ·{" "}
+          <a href="/help/account-recovery">Lost your second factor?</a>
         </p>
       </Form>
       <div id="webauthn-login" data-mode="passkey" data-next={s.next} data-csrf={ctx.csrf}>

@@ -5,6 +5,16 @@ import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import type { FormState } from "./auth.js";
 
+/** On every recovery page: the published policy, with this registry's waits. */
+function PolicyLink() {
+  return (
+    <p class="muted">
+      <a href="/help/account-recovery">How account recovery works</a>: the waiting period, the proofs we
+      accept and how an owner stops a recovery.
+    </p>
+  );
+}
+
 /** "I can't use any of my factors": the start, reachable from the second-step page. */
 export function RecoveryStartPage(ctx: PageContext, s: FormState & { sent?: boolean }) {
   return (
@@ -45,6 +55,7 @@ export function RecoveryStartPage(ctx: PageContext, s: FormState & { sent?: bool
           </Form>
         </>
       )}
+      <PolicyLink />
     </div>
   );
 }
@@ -62,6 +73,7 @@ export function RecoveryConfirmPage(
         <input type="hidden" name="token" value={s.token} />
         <Submit>Continue</Submit>
       </Form>
+      <PolicyLink />
     </div>
   );
 }
@@ -123,6 +135,7 @@ export function RecoveryProofsPage(ctx: PageContext, s: FormState & ProofsView) 
         </>
       )}
       <RequestStatus request={r} />
+      <PolicyLink />
     </div>
   );
 }
@@ -180,6 +193,7 @@ export function OpenRecoveryPage(ctx: PageContext, s: { request: RecoveryRequest
           </Form>
         </>
       )}
+      <PolicyLink />
     </div>
   );
 }
@@ -202,6 +216,7 @@ export function CancelByLinkPage(
           <Submit kind="danger">Cancel the recovery request</Submit>
         </Form>
       )}
+      <PolicyLink />
     </div>
   );
 }
@@ -266,6 +281,7 @@ export function StopRecoveryPage(ctx: PageContext, s: FormState & { login: strin
           </section>
         </>
       )}
+      <PolicyLink />
     </div>
   );
 }

@@ -88,7 +88,7 @@ export const shown = (r: Run, what: string) => `${what} exited ${r.code}:\n${r.o
 export async function buildDists(
   workDir: string,
   home: string,
-  p: { name: string; version: string; requires?: string[] },
+  p: { name: string; version: string; requires?: string[]; requiresPython?: string },
 ): Promise<{ wheel: string; sdist: string }> {
   const python = wheelBuildPython();
   if (!python) throw new Error("no Python with setuptools >= 61 and wheel (requirement 'wheel-build')");
@@ -108,7 +108,7 @@ export async function buildDists(
       `name = "${p.name}"`,
       `version = "${p.version}"`,
       `description = "${p.name}, published to Wharf by its end-to-end tests"`,
-      'requires-python = ">=3.8"',
+      `requires-python = "${p.requiresPython ?? ">=3.8"}"`,
       `dependencies = ${JSON.stringify(p.requires ?? [])}`,
       "",
       "[tool.setuptools]",
@@ -135,6 +135,36 @@ export async function makeVenv(dir: string, home: string): Promise<{ pip: string
   const r = await run("python3", ["-m", "venv", dir], { env: pythonEnv(home), timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(shown(r, "python3 -m venv"));
   return { pip: join(dir, "bin", "pip"), python: join(dir, "bin", "python") };
+}
+
+/** Debian 12's pip (python3-pip-whl): 23.0.1, one of the pips (22.3–23.1) that PEP 714 is about. */
+export const DEBIAN_PIP_WHEEL = "/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl";
+
+/**
+ * A venv whose pip is installed offline from a pip wheel: `python3 -m venv --without-pip`, then the
+ * wheel's own pip (a wheel is importable from its path) installs that same wheel into the venv.
+ */
+export async function makeVenvWithPip(
+  dir: string,
+  home: string,
+  pipWheel: string,
+): Promise<{ pip: string; python: string }> {
+  const env = pythonEnv(home);
+  const made = await run("python3", ["-m", "venv", "--without-pip", dir], { env, timeoutMs: 120_000 });
+  if (made.code !== 0) throw new Error(shown(made, "python3 -m venv --without-pip"));
+  const python = join(dir, "bin", "python");
+  const args = [join(pipWheel, "pip"), "install", "--no-index", "--no-deps", pipWheel];
+  const r = await run(python, args, { env, timeoutMs: 120_000 });
+  if (r.code !== 0) throw new Error(shown(r, `installing ${pipWheel} into the venv`));
+  return { pip: join(dir, "bin", "pip"), python };
+}
+
+/** `pip --version`'s version, as [major, minor]. */
+export async function pipVersion(pip: string, home: string): Promise<[number, number]> {
+  const r = await run(pip, ["--version"], { env: pythonEnv(home) });
+  const m = /^pip (\d+)\.(\d+)/m.exec(r.output);
+  if (!m) throw new Error(shown(r, "pip --version"));
+  return [Number(m[1]), Number(m[2])];
 }
 
 /** `twine upload` against Wharf's /legacy/ with the given credentials. */
