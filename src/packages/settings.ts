@@ -1,4 +1,4 @@
-import { type Actor, decide } from "../authz/index.js";
+import type { Grant } from "../authz/index.js";
 import type { DbExecutor } from "../db/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
@@ -15,17 +15,7 @@ import { findRelease } from "./releases.js";
  */
 export type MfaRequirement = "none" | "publish" | "automation";
 
-type SettingsDeps = Pick<Deps, "db" | "clock" | "changes"> & { config: Pick<Deps["config"], "origin"> };
-
-async function allow(
-  deps: SettingsDeps,
-  actor: Actor,
-  action: "manage-settings" | "manage-releases",
-  p: Project,
-) {
-  const d = await decide(deps.db, deps.config.origin, actor, action, p, deps.clock.now());
-  if (!d.allow) throw new AppError(d.status, d.code, d.reason);
-}
+type SettingsDeps = Pick<Deps, "db" | "clock" | "changes">;
 
 export async function mfaRequirementOf(db: DbExecutor, projectId: string): Promise<MfaRequirement> {
   const r = await db.selectFrom("projects").select("npm_mfa").where("id", "=", projectId).executeTakeFirst();
@@ -36,11 +26,11 @@ export async function mfaRequirementOf(db: DbExecutor, projectId: string): Promi
 export async function setMfaRequirement(
   deps: SettingsDeps,
   ctx: EventContext,
-  actor: Actor,
+  grant: Grant,
   project: Project,
   level: MfaRequirement,
 ): Promise<void> {
-  await allow(deps, actor, "manage-settings", project);
+  const actor = grant.require("manage-settings", project.id).actor;
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
     await tx.updateTable("projects").set({ npm_mfa: level }).where("id", "=", project.id).execute();
@@ -63,12 +53,12 @@ export async function setMfaRequirement(
 export async function setDeprecations(
   deps: SettingsDeps,
   ctx: EventContext,
-  actor: Actor,
+  grant: Grant,
   project: Project,
   changes: Array<{ version: string; message: string }>,
 ): Promise<void> {
+  const actor = grant.require("deprecate", project.id).actor;
   if (changes.length === 0) return;
-  await allow(deps, actor, "manage-releases", project);
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
     for (const c of changes) {

@@ -60,13 +60,13 @@ export function registerPackageApi(app: FastifyInstance, deps: Deps, states: Pac
     const auth = await requireWriter(deps, req);
     const p = await project(name);
     const version = req.method === "DELETE" ? null : cleanVersion(req.body);
-    await allow(deps, auth, "upload", p);
+    const grant = await allow(deps, auth, "dist-tag", p);
     await requireSecondFactor(deps, req, auth.user, auth.token, {
       kind: "write",
       description: version ? `tag ${name}@${version} as ${tag}` : `remove the dist-tag ${tag} of ${name}`,
       project: p,
     });
-    await changeDistTag(deps, requestContext(req), auth.actor, p, tag, version);
+    await changeDistTag(deps, requestContext(req), grant, p, tag, version);
     return reply.send({ ok: true });
   };
   app.put("/npm/-/package/*", tagWrite);
@@ -93,7 +93,7 @@ export function registerPackageApi(app: FastifyInstance, deps: Deps, states: Pac
       : parsed.data.automation_token_overrides_tfa
         ? "automation"
         : "publish";
-    await allow(deps, auth, "manage-settings", p);
+    const grant = await allow(deps, auth, "manage-settings", p);
     // Requiring 2FA you do not have would lock you out of your own package.
     if (level !== "none" && !(await factorSummary(deps.db, auth.user.id)).enrolled)
       throw npmErrors.TFA_REQUIRED(
@@ -104,7 +104,7 @@ export function registerPackageApi(app: FastifyInstance, deps: Deps, states: Pac
       description: `set mfa=${level} on ${name}`,
       project: p,
     });
-    await setMfaRequirement(deps, requestContext(req), auth.actor, p, level);
+    await setMfaRequirement(deps, requestContext(req), grant, p, level);
     return reply.send({ ok: true });
   });
 

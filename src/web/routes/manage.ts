@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { getUser } from "../../accounts/index.js";
-import { decide, getMfaRequirement, setMfaRequirement } from "../../authz/index.js";
+import { type Action, authorize, decide, getMfaRequirement, setMfaRequirement } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
 import { listProjectEvents } from "../../events/index.js";
@@ -51,6 +51,10 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
     if (d.code === "NOT_AN_OWNER") return false;
     throw new AppError(d.status, d.code, d.reason);
   }
+
+  /** The one authorization of a POST: its grant goes to the mutator, which does not ask again. */
+  const grantFor = (auth: WebAuth, view: ProjectView, action: Action) =>
+    authorize(deps, { userId: auth.user.id, emailVerified: auth.user.emailVerified }, action, view.project);
 
   async function ownerOnly(auth: WebAuth, view: ProjectView): Promise<void> {
     if (!(await access(auth, view)))
@@ -146,6 +150,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
       await inviteMember(
         deps,
         requestContext(req),
+        await grantFor(auth, view, "manage-people"),
         auth.user,
         view.project,
         form.username,
@@ -206,7 +211,8 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
     const sudoMsg = "Confirm your password, then remove the person again.";
     if (!requireSudo(deps, auth, reply, `${base(view)}#people`, sudoMsg)) return reply;
     try {
-      await removeMember(deps, requestContext(req), auth.user, view.project, user_id);
+      const grant = self ? "self" : await grantFor(auth, view, "manage-people");
+      await removeMember(deps, requestContext(req), grant, auth.user, view.project, user_id);
       setFlash(deps, reply, {
         kind: "success",
         message: self ? `You left ${view.project.name}.` : "They were removed from the project.",
@@ -230,7 +236,8 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
         // The un-yank form has no reason field: readForm gives "".
         const { reason } = readForm(req, ["reason"]);
         try {
-          await yankRelease(deps, requestContext(req), auth.user, view.project, release, reason, yank);
+          const grant = await grantFor(auth, view, "yank");
+          await yankRelease(deps, requestContext(req), grant, auth.user, view.project, release, reason, yank);
           setFlash(deps, reply, {
             kind: "success",
             message: yank
@@ -262,7 +269,8 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
         const forms = { release: { version: release.version, form: "delete" as const, state } };
         return render(req, reply, auth, view, { forms }, 400);
       }
-      await removeRelease(deps, requestContext(req), auth.user, view.project, release);
+      const grant = await grantFor(auth, view, "delete");
+      await removeRelease(deps, requestContext(req), grant, auth.user, view.project, release);
       setFlash(deps, reply, {
         kind: "success",
         message: `Release ${release.version} and its files were deleted. Their file names cannot be reused.`,
@@ -287,7 +295,8 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
         const state = { errors: { confirm: `Type the file name “${file.filename}” exactly to delete it.` } };
         return render(req, reply, auth, view, { forms: { file: { fileId: file.id, state } } }, 400);
       }
-      await removeFile(deps, requestContext(req), auth.user, view.project, release, file.id);
+      const grant = await grantFor(auth, view, "delete");
+      await removeFile(deps, requestContext(req), grant, auth.user, view.project, release, file.id);
       setFlash(deps, reply, {
         kind: "success",
         message: `${file.filename} was deleted. Its name cannot be reused.`,
