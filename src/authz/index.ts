@@ -9,6 +9,5 @@ export { type AuthzDeps, authorize, type Decision, decide } from "./decide.js";
 export { authzErrors } from "./errors.js";
 export type { Actor, Grant, TokenGrantScope } from "./grant.js";
 export { type SecurityPosture, securityPosture } from "./posture.js";
-export { getMfaRequirement, type Requirement, setMfaRequirement } from "./requirement.js";
 export { authorizeTokenCreation } from "./tokens.js";
 export { type Denial, type MfaVerdict, mfaVerdict } from "./verdict.js";

@@ -20,5 +20,10 @@ export const packageErrors = catalogue({
   NAME_PROHIBITED: { status: 400, message: "This name is not allowed on this registry." },
   // A grant minted for one user handed to a mutator acting for another: a bug in the surface.
   GRANT_OTHER_USER: { status: 500, message: "Internal error: an authorization was used for another user." },
+  REQUIREMENT_INVALID: {
+    status: 400,
+    field: "requirement",
+    message: "Choose none, two-factor authentication, or a security key or passkey.",
+  },
   LOOKALIKE: { status: 403, message: "This project name is too similar to an existing project." },
 });

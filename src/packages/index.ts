@@ -67,5 +67,12 @@ export {
   scopeOfPackage,
 } from "./scopes.js";
 export { searchEcosystem } from "./search.js";
-export { type MfaRequirement, mfaRequirementOf, setDeprecations, setMfaRequirement } from "./settings.js";
+export {
+  type MfaLevel,
+  type MfaRequirement,
+  mfaRequirementOf,
+  parseMfaLevel,
+  setDeprecations,
+  setMfaRequirement,
+} from "./settings.js";
 export { UNPUBLISH_WINDOW, type UnpublishResult, unpublishVersions } from "./unpublish.js";

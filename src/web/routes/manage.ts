@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { getUser } from "../../accounts/index.js";
-import { type Action, authorize, decide, getMfaRequirement, setMfaRequirement } from "../../authz/index.js";
+import { type Action, authorize, decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
 import { listProjectEvents } from "../../events/index.js";
@@ -9,13 +9,16 @@ import {
   inviteMember,
   listMembers,
   loadProjectView,
+  mfaRequirementOf,
   openInvitationsForProject,
   type ProjectView,
+  parseMfaLevel,
   parseRole,
   type Release,
   removeFile,
   removeMember,
   removeRelease,
+  setMfaRequirement,
   yankRelease,
 } from "../../packages/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
@@ -71,7 +74,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
   ) {
     const canManage = await access(auth, view);
     const now = deps.clock.now();
-    const requirement = await getMfaRequirement(deps, view.project.id);
+    const requirement = (await mfaRequirementOf(deps.db, view.project.id)).level;
     const [members, invitations, events] = await Promise.all([
       listMembers(deps.db, view.project.id),
       openInvitationsForProject(deps.db, now, view.project.id),
@@ -183,7 +186,9 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
       return reply;
     const form = readForm(req, ["requirement"]);
     try {
-      await setMfaRequirement(deps, requestContext(req), auth.user, view.project, form.requirement);
+      const level = parseMfaLevel(form.requirement);
+      const grant = await grantFor(auth, view, "manage-settings");
+      await setMfaRequirement(deps, requestContext(req), grant, view.project, { level });
       setFlash(deps, reply, { kind: "success", message: "Saved. It applies to the next publish." });
       return reply.redirect(`${base(view)}#settings`, 303);
     } catch (e) {
