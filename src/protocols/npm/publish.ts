@@ -5,7 +5,6 @@ import { authorize } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { journalFilename, type PackageName, ultranormalizePackageName } from "../../ecosystems/npm/names.js";
 import { cleanVersion } from "../../ecosystems/npm/semver.js";
-import { AppError } from "../../lib/errors.js";
 import {
   claimScopeForNewPackage,
   filenameEverUsed,
