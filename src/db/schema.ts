@@ -99,16 +99,19 @@ export interface ProjectsTable {
   created_at: number;
   upload_limit_bytes: number | null;
   serial: number;
-  /** 004: 'none' | 'publish' | 'automation' (npm access set mfa=...): an OTP on every write. */
-  npm_mfa: Generated<string>;
   /** 005: set by the daily criticality job or an admin. */
   critical_since: number | null;
   critical_manual: Generated<number>;
   critical_reason: string | null;
-  /** 005: the owners' requirement of everyone who publishes: none | any | phishing-resistant. */
+  /**
+   * 005: the owners' requirement of everyone who publishes: none | any | phishing-resistant. 014: the
+   * only one (npm's access set mfa=... folded in); on npm, any level also asks an OTP on every write.
+   */
   mfa_requirement: Generated<string>;
   /** 015: last change to the public document without a new release (npm `time.modified`). */
   modified_at: Generated<number | null>;
+  /** 014: 1 = tokens marked bypass-2FA write without an OTP (npm mfa=automation); 0 = no exemption. */
+  mfa_tokens_exempt: Generated<number>;
 }
 
 export interface RolesTable {

@@ -56,6 +56,7 @@ export const EVENT_TYPES = {
   "release.undeprecated": "Release un-deprecated",
   "dist_tag.set": "Dist-tag set",
   "dist_tag.removed": "Dist-tag removed",
+  // Written by npm access set mfa= before 014 merged it into project.mfa_requirement; old rows still render.
   "project.mfa_requirement_changed": "Two-factor requirement for publishing changed",
   "mfa.npm_mode_changed": "npm two-factor mode changed",
   "cli.web_auth_confirmed": "Command-line request confirmed in the browser",

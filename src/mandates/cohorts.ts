@@ -13,7 +13,7 @@ export interface PolicyProject {
 export async function policyProject(db: DbExecutor, projectId: string): Promise<PolicyProject | null> {
   const r = await db
     .selectFrom("projects")
-    .select(["id", "ecosystem", "normalized_name", "critical_since", "mfa_requirement", "npm_mfa"])
+    .select(["id", "ecosystem", "normalized_name", "critical_since", "mfa_requirement"])
     .where("id", "=", projectId)
     .executeTakeFirst();
   return r
@@ -22,19 +22,14 @@ export async function policyProject(db: DbExecutor, projectId: string): Promise<
         ecosystem: r.ecosystem,
         normalizedName: r.normalized_name,
         criticalSince: r.critical_since,
-        requireMfa: strictest(r.mfa_requirement, r.npm_mfa),
+        requireMfa: levelOf(r.mfa_requirement),
       }
     : null;
 }
 
-/**
- * The owners' requirement, from the web setting or npm's `access set mfa=publish|automation` (which
- * asks for two-factor on publish: at least "any").
- */
-function strictest(web: string, npm: string): PolicyProject["requireMfa"] {
-  if (web === "phishing-resistant") return web;
-  if (web === "any" || npm === "publish" || npm === "automation") return "any";
-  return "none";
+/** The owners' one requirement (014 folded npm's `access set mfa=` into it). */
+function levelOf(v: string): PolicyProject["requireMfa"] {
+  return v === "any" || v === "phishing-resistant" ? v : "none";
 }
 
 /** Downloads of a project over the last `days`: Wharf's own counts and imported statistics. */

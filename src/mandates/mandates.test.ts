@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSession } from "../accounts/index.js";
+import { authorize } from "../authz/index.js";
 import { DAY } from "../lib/clock.js";
 import { buildWheel } from "../packages/archives/test-fixtures.js";
-import { findProject, inviteMember } from "../packages/index.js";
+import { findProject } from "../packages/index.js";
 import {
   basicAuth,
   createTestApp,
@@ -134,7 +135,7 @@ describe.each(testDatabases())("an MFA mandate from notice to enforcement on %s"
     const project = (await findProject(t.deps.db, "pypi", "crit-pkg"))!;
     const aliceUser = (await (await import("../accounts/index.js")).getUser(t.deps.db, alice.user.id))!;
     await expect(
-      inviteMember(t.deps, { ip: "127.0.0.1" }, aliceUser, project, "nobody", "maintainer"),
+      authorize(t.deps, { userId: aliceUser.id, emailVerified: true }, "manage-people", project),
     ).rejects.toMatchObject({ code: "MFA_REQUIRED" });
 
     await giveTotp(alice.user.id);

@@ -1,4 +1,4 @@
-import { type Actor, decide } from "../authz/index.js";
+import type { Grant } from "../authz/index.js";
 import type { DbExecutor } from "../db/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
@@ -71,16 +71,15 @@ export async function retagAfterRemoval(
  * tag (npm's rule); `latest` cannot be removed, since installs without a version resolve through it.
  */
 export async function changeDistTag(
-  deps: Pick<Deps, "db" | "clock" | "changes"> & { config: Pick<Deps["config"], "origin"> },
+  deps: Pick<Deps, "db" | "clock" | "changes">,
   ctx: EventContext,
-  actor: Actor,
+  grant: Grant,
   project: Project,
   tag: string,
   version: string | null,
 ): Promise<void> {
+  const actor = grant.require("dist-tag", project.id).actor;
   const now = deps.clock.now();
-  const d = await decide(deps.db, deps.config.origin, actor, "upload", project, now);
-  if (!d.allow) throw new AppError(d.status, d.code, d.reason);
   await transaction(deps.db, async (tx) => {
     if (version === null) {
       if (tag === "latest")

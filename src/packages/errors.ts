@@ -18,5 +18,12 @@ export const packageErrors = catalogue({
   ROLE_INVALID: { status: 400, field: "role", message: "The role must be Owner or Maintainer." },
   YANK_REASON_TOO_LONG: { status: 400, field: "reason", message: "Keep the reason under 500 characters." },
   NAME_PROHIBITED: { status: 400, message: "This name is not allowed on this registry." },
+  // A grant minted for one user handed to a mutator acting for another: a bug in the surface.
+  GRANT_OTHER_USER: { status: 500, message: "Internal error: an authorization was used for another user." },
+  REQUIREMENT_INVALID: {
+    status: 400,
+    field: "requirement",
+    message: "Choose none, two-factor authentication, or a security key or passkey.",
+  },
   LOOKALIKE: { status: 403, message: "This project name is too similar to an existing project." },
 });

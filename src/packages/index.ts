@@ -67,6 +67,13 @@ export {
   scopeOfPackage,
 } from "./scopes.js";
 export { searchEcosystem } from "./search.js";
-export { type MfaRequirement, mfaRequirementOf, setDeprecations, setMfaRequirement } from "./settings.js";
+export {
+  type MfaLevel,
+  type MfaRequirement,
+  mfaRequirementOf,
+  parseMfaLevel,
+  setDeprecations,
+  setMfaRequirement,
+} from "./settings.js";
 export { setStar, starredBy, starsOfUser } from "./stars.js";
 export { UNPUBLISH_WINDOW, type UnpublishResult, unpublishVersions } from "./unpublish.js";

@@ -1,28 +1,19 @@
 import type { User } from "../accounts/index.js";
-import { type Action, decide } from "../authz/index.js";
+import type { Action, Grant } from "../authz/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
-import { AppError } from "../lib/errors.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import { bumpSerial, type Project } from "./projects.js";
 import { deleteFile, deleteRelease, type Release, setYanked } from "./releases.js";
 
-type ManageDeps = Pick<Deps, "db" | "clock" | "blobs" | "changes" | "log"> & {
-  config: Pick<Deps["config"], "origin">;
-};
+type ManageDeps = Pick<Deps, "db" | "clock" | "blobs" | "changes" | "log">;
 
-async function allow(deps: ManageDeps, user: User, action: Action, project: Project): Promise<void> {
-  const d = await decide(
-    deps.db,
-    deps.config.origin,
-    { userId: user.id, emailVerified: user.emailVerified },
-    action,
-    project,
-    deps.clock.now(),
-  );
-  if (!d.allow) throw new AppError(d.status, d.code, d.reason);
+/** authorize()'s grant for `action` on this project, for this user (the surface asked; we check). */
+function allow(grant: Grant, user: User, action: Action, project: Project): void {
+  grant.require(action, project.id);
+  if (grant.actor.userId !== user.id) throw packageErrors.GRANT_OTHER_USER();
 }
 
 /** Blobs go only after the rows are gone; a failed delete leaves an orphan blob (logged), never a dangling row. */
@@ -38,13 +29,14 @@ async function removeBlobs(deps: ManageDeps, keys: string[]): Promise<void> {
 export async function yankRelease(
   deps: ManageDeps,
   ctx: EventContext,
+  grant: Grant,
   user: User,
   project: Project,
   release: Release,
   reason: string,
   yank: boolean,
 ): Promise<void> {
-  await allow(deps, user, "manage-releases", project);
+  allow(grant, user, "yank", project);
   const clean = reason.trim();
   if (clean.length > 500) throw packageErrors.YANK_REASON_TOO_LONG();
   const now = deps.clock.now();
@@ -66,11 +58,12 @@ export async function yankRelease(
 export async function removeRelease(
   deps: ManageDeps,
   ctx: EventContext,
+  grant: Grant,
   user: User,
   project: Project,
   release: Release,
 ): Promise<void> {
-  await allow(deps, user, "manage-releases", project);
+  allow(grant, user, "delete", project);
   const now = deps.clock.now();
   const keys = await transaction(deps.db, async (tx) => {
     const keys = await deleteRelease(tx, release.id);
@@ -91,12 +84,13 @@ export async function removeRelease(
 export async function removeFile(
   deps: ManageDeps,
   ctx: EventContext,
+  grant: Grant,
   user: User,
   project: Project,
   release: Release,
   fileId: string,
 ): Promise<void> {
-  await allow(deps, user, "manage-releases", project);
+  allow(grant, user, "delete", project);
   const file = release.files.find((f) => f.id === fileId);
   if (!file) throw packageErrors.FILE_NOT_FOUND();
   const now = deps.clock.now();

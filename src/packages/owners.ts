@@ -1,9 +1,8 @@
 import { getUserByUsername } from "../accounts/index.js";
-import { type Actor, decide } from "../authz/index.js";
+import type { Grant } from "../authz/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
-import { AppError } from "../lib/errors.js";
 import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/packages.js";
 import { packageErrors } from "./errors.js";
@@ -14,11 +13,6 @@ import { addRole, getRole, removeRole } from "./roles.js";
 type OwnerDeps = Pick<Deps, "db" | "clock" | "mailer" | "log" | "changes"> & {
   config: Pick<Deps["config"], "siteName" | "origin">;
 };
-
-async function mustManagePeople(deps: OwnerDeps, actor: Actor, project: Project): Promise<void> {
-  const d = await decide(deps.db, deps.config.origin, actor, "manage-people", project, deps.clock.now());
-  if (!d.allow) throw new AppError(d.status, d.code, d.reason);
-}
 
 export interface OwnerChange {
   add: string[];
@@ -34,11 +28,13 @@ export interface OwnerChange {
 export async function changeOwners(
   deps: OwnerDeps,
   ctx: EventContext,
-  actor: Actor & { username: string },
+  grant: Grant,
+  by: { username: string },
   project: Project,
   change: OwnerChange,
 ): Promise<void> {
-  await mustManagePeople(deps, actor, project);
+  grant.require("manage-people", project.id);
+  const actor = grant.actor;
   const now = deps.clock.now();
   const added: Array<{ username: string; email: string }> = [];
   await transaction(deps.db, async (tx) => {
@@ -76,7 +72,7 @@ export async function changeOwners(
   for (const a of added) {
     await send(deps, a.email, mails.madeOwner, {
       username: a.username,
-      by: actor.username,
+      by: by.username,
       project: project.name,
     });
   }

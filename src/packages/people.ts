@@ -1,10 +1,9 @@
 import type { User } from "../accounts/index.js";
 import { getUserByUsername } from "../accounts/index.js";
-import { decide } from "../authz/index.js";
+import type { Grant } from "../authz/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
-import { AppError } from "../lib/errors.js";
 import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/packages.js";
 import { packageErrors } from "./errors.js";
@@ -16,28 +15,23 @@ type PeopleDeps = Pick<Deps, "db" | "clock" | "mailer" | "log" | "changes"> & {
   config: Pick<Deps["config"], "siteName" | "origin">;
 };
 
-/** Invites a user; they become a member only when they accept (nobody is added to a project unasked). */
-async function mustOwn(deps: PeopleDeps, actor: User, project: Project): Promise<void> {
-  const d = await decide(
-    deps.db,
-    deps.config.origin,
-    { userId: actor.id, emailVerified: actor.emailVerified },
-    "manage-people",
-    project,
-    deps.clock.now(),
-  );
-  if (!d.allow) throw new AppError(d.status, d.code, d.reason);
+/** The grant must be authorize()'s "manage-people" on this project, for this very user. */
+function mustOwn(grant: Grant, actor: User, project: Project): void {
+  grant.require("manage-people", project.id);
+  if (grant.actor.userId !== actor.id) throw packageErrors.GRANT_OTHER_USER();
 }
 
+/** Invites a user; they become a member only when they accept (nobody is added to a project unasked). */
 export async function inviteMember(
   deps: PeopleDeps,
   ctx: EventContext,
+  grant: Grant,
   actor: User,
   project: Project,
   username: string,
   role: Role,
 ): Promise<void> {
-  await mustOwn(deps, actor, project);
+  mustOwn(grant, actor, project);
   const invitee = await getUserByUsername(deps.db, username.trim());
   if (!invitee || invitee.isFrozen) throw packageErrors.USER_NOT_FOUND();
   const now = deps.clock.now();
@@ -104,15 +98,21 @@ export async function declineInvitation(
   });
 }
 
-/** Owners remove people (or anyone leaves); the last owner cannot go. */
+/**
+ * Owners remove people (with a "manage-people" grant), or anyone leaves (`grant` "self": leaving only
+ * takes the leaver's own access away); the last owner cannot go.
+ */
 export async function removeMember(
   deps: PeopleDeps,
   ctx: EventContext,
+  grant: Grant | "self",
   actor: User,
   project: Project,
   userId: string,
 ): Promise<void> {
-  if (userId !== actor.id) await mustOwn(deps, actor, project);
+  if (grant === "self") {
+    if (userId !== actor.id) throw packageErrors.GRANT_OTHER_USER();
+  } else mustOwn(grant, actor, project);
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
     const role = await removeRole(tx, project.id, userId);

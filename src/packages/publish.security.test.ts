@@ -1,15 +1,22 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authorize } from "../authz/index.js";
 import type { Deps } from "../deps.js";
 import { ultranormalizeName } from "../ecosystems/pypi/index.js";
 import { createTestApp, maintainer, type TestApp, testDatabases } from "../test-support/index.js";
+import { findProject } from "./projects.js";
 import { publishFile } from "./publish.js";
 
 const ctx = { ip: "127.0.0.1" };
 
 /** One tiny file of project `name` (version 1.0), published by `userId` through the domain function. */
-function publish(deps: Deps, userId: string, name: string, filename = `${name}-1.0.tar.gz`) {
+async function publish(deps: Deps, userId: string, name: string, filename = `${name}-1.0.tar.gz`) {
+  const actor = { userId, emailVerified: true };
+  const existing = await findProject(deps.db, "pypi", name);
+  const grant = await authorize(deps, actor, existing ? "upload" : "create-project", existing, {
+    ecosystem: "pypi",
+  });
   const bytes = Buffer.from(`${name} ${filename}`);
   const hash = (alg: string) => createHash(alg).update(bytes).digest("hex");
   return publishFile(deps, ctx, {
@@ -36,7 +43,8 @@ function publish(deps: Deps, userId: string, name: string, filename = `${name}-1
       metadataSha256: null,
     },
     content: () => Readable.from([bytes]),
-    actor: { userId, emailVerified: true },
+    grant,
+    authorizeUpload: (p) => authorize(deps, actor, "upload", p, { ecosystem: "pypi" }),
   });
 }
 

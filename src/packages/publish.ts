@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { type Actor, decide } from "../authz/index.js";
+import type { Grant } from "../authz/index.js";
 import { isUniqueViolation, lockKey, type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
@@ -38,7 +38,16 @@ export interface PublishInput {
   content: () => Readable;
   /** Core metadata served beside the file (PEP 658), if any. */
   coreMetadata?: () => Readable;
-  actor: Actor;
+  /**
+   * authorize()'s answer for "upload" on the existing project, or "create-project" when there was none
+   * when the surface asked (twine asks before spooling, npm before decoding: the one authorization).
+   */
+  grant: Grant;
+  /**
+   * Asked only when the project appeared after `grant` was given for creating it (a concurrent upload
+   * created it): publishing into someone's project is then an upload, decided for that project.
+   */
+  authorizeUpload: (project: Project) => Promise<Grant>;
   /** More rows that must commit with the file or not at all (npm: the dist-tag naming the version). */
   alsoInTransaction?: (tx: Tx, r: { project: Project; release: Release }) => Promise<void>;
 }
@@ -77,7 +86,7 @@ const lookalike = (input: PublishInput, twin: Project) =>
 async function refuseLookalikeInTx(deps: Deps, tx: Tx, input: PublishInput): Promise<void> {
   const ultra = input.project.ultranormalizedName;
   await lockKey(tx, deps.dialect, `wharf:project-name:${input.ecosystem}:${ultra}`);
-  const twin = await findLookalike(tx, input.ecosystem, ultra, input.actor.userId);
+  const twin = await findLookalike(tx, input.ecosystem, ultra, input.grant.actor.userId);
   if (twin) throw lookalike(input, twin);
 }
 
@@ -89,7 +98,7 @@ const alreadyExists = () =>
   );
 
 /**
- * Publishes one file, ecosystem-neutral: policy decision, project creation with the uploader as owner,
+ * Publishes one file, ecosystem-neutral: the grant checked, project creation with the uploader as owner,
  * release creation, the file row and its blob(s), events — all in one transaction. The blob becomes
  * visible under its final key only when that transaction commits (storage/putWithRow).
  */
@@ -101,6 +110,11 @@ async function publishOnce(
 ): Promise<PublishResult> {
   const now = deps.clock.now();
   const existing = await findProject(deps.db, input.ecosystem, input.project.normalizedName);
+  const grant =
+    existing && input.grant.action === "create-project" ? await input.authorizeUpload(existing) : input.grant;
+  if (existing) grant.require("upload", existing.id);
+  else grant.require("create-project", null);
+  const actor = grant.actor;
   if (!existing) {
     // Only creation is refused: a project that already had the name before it was prohibited goes on.
     if (await isProhibitedName(deps.db, input.ecosystem, input.project.normalizedName))
@@ -112,23 +126,13 @@ async function publishOnce(
       deps.db,
       input.ecosystem,
       input.project.ultranormalizedName,
-      input.actor.userId,
+      actor.userId,
     );
     if (twin) throw lookalike(input, twin);
   }
-  const decision = await decide(
-    deps.db,
-    deps.config.origin,
-    input.actor,
-    existing ? "upload" : "create-project",
-    existing,
-    now,
-    { ecosystem: input.ecosystem },
-  );
-  if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
   if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
   // Refuse an exhausted budget before storing the blob; the point itself is spent at commit (below).
-  if (!existing) await deps.limits.ensureLeft("projectCreateUser", input.actor.userId);
+  if (!existing) await deps.limits.ensureLeft("projectCreateUser", actor.userId);
   // Rendered once per release, after authorization and before the transaction (which must not wait
   // on it): in the render worker, so a hostile description costs at most its time limit here.
   const newRelease = !existing || !(await findRelease(deps.db, existing.id, input.release.canonicalVersion));
@@ -141,18 +145,18 @@ async function publishOnce(
       const work = async (commitMeta?: () => Promise<void>) =>
         transaction(deps.db, async (tx) => {
           let project = await findProject(tx, input.ecosystem, input.project.normalizedName);
-          // Someone created it since decide() ran for "create-project": decide again, as an upload.
+          // Someone created it since the grant to create it: the retry authorizes again, as an upload.
           if (project && !existing) throw new ProjectCreatedMeanwhile();
           const createdProject = !project;
           if (!project) {
             await refuseLookalikeInTx(deps, tx, input);
             project = await insertProject(tx, now, { ecosystem: input.ecosystem, ...input.project });
-            await addRole(tx, now, project.id, input.actor.userId, "owner");
+            await addRole(tx, now, project.id, actor.userId, "owner");
             await recordProjectEvent(tx, now, ctx, {
               type: "project.created",
               projectId: project.id,
               projectName: project.name,
-              actorId: input.actor.userId,
+              actorId: actor.userId,
             });
           }
           let release = await findRelease(tx, project.id, input.release.canonicalVersion);
@@ -162,7 +166,7 @@ async function publishOnce(
               type: "release.created",
               projectId: project.id,
               projectName: project.name,
-              actorId: input.actor.userId,
+              actorId: actor.userId,
               data: { version: release.version },
             });
           }
@@ -172,18 +176,18 @@ async function publishOnce(
             releaseId: release.id,
             blobKey,
             metadataBlobKey,
-            uploadedBy: input.actor.userId,
+            uploadedBy: actor.userId,
           });
           await recordProjectEvent(tx, now, ctx, {
             type: "file.uploaded",
             projectId: project.id,
             projectName: project.name,
-            actorId: input.actor.userId,
+            actorId: actor.userId,
             data: {
               filename: file.filename,
               version: release.version,
               sha256: file.sha256,
-              ...(input.actor.token ? { tokenId: input.actor.token.tokenId } : {}),
+              ...(actor.token ? { tokenId: actor.token.tokenId } : {}),
             },
           });
           if (input.alsoInTransaction) await input.alsoInTransaction(tx, { project, release });
@@ -191,7 +195,7 @@ async function publishOnce(
           // The creation budget is spent last, by a creation that is about to commit (issue 11, LOW 19):
           // a CI matrix racing to create one project spends one point, not one per job. Over budget,
           // the 429 rolls everything back.
-          if (createdProject) await deps.limits.consume("projectCreateUser", input.actor.userId);
+          if (createdProject) await deps.limits.consume("projectCreateUser", actor.userId);
           await commitFile();
           if (commitMeta) await commitMeta();
           return { project, release: { ...release, files: [...release.files, file] }, file, createdProject };
@@ -202,9 +206,7 @@ async function publishOnce(
         : work();
     });
     await deps.changes.publish(result.project.id);
-    return decision.warning
-      ? { ...result, warning: decision.warning, warnMandates: decision.warnMandates }
-      : result;
+    return grant.warning ? { ...result, warning: grant.warning, warnMandates: grant.warnMandates } : result;
   } catch (e) {
     // Two uploads of one name racing: the journal's primary key lets exactly one win.
     if (isUniqueViolation(e) && (await filenameEverUsed(deps.db, input.file.filename))) throw alreadyExists();
@@ -216,7 +218,7 @@ async function publishOnce(
  * Publishes with a retry when a concurrent upload created the same project or release first (a CI
  * matrix uploading wheels in parallel does this). A 409 here would be wrong: `twine --skip-existing`
  * treats 409 as "already uploaded" and would silently drop the file. The retry runs every check again,
- * decide() included, since the other upload may have been someone else's.
+ * authorization included (authorizeUpload), since the other upload may have been someone else's.
  */
 export async function publishFile(
   deps: Deps,

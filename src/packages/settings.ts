@@ -1,59 +1,78 @@
-import { type Actor, decide } from "../authz/index.js";
+import type { Grant } from "../authz/index.js";
 import type { DbExecutor } from "../db/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
-import { AppError } from "../lib/errors.js";
+import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import { bumpSerial, type Project } from "./projects.js";
 import { findRelease } from "./releases.js";
 
 /**
- * A package's own two-factor rule (npm access set mfa=...): `none` leaves it to each maintainer's
- * setting; `publish` requires a second factor on every write, with no exemption for tokens;
- * `automation` requires it from people but lets tokens marked bypass-2FA (CI) through.
+ * The project's one MFA requirement (014 folded npm's `access set mfa=` into the web's setting): a
+ * level every publisher must have enrolled (`none`, `any` factor, or `phishing-resistant`), enforced
+ * by authz on every surface; on npm any level also asks an OTP on every write, from which tokens
+ * marked bypass-2FA are spared when `tokensExempt` (npm's mfa=automation; mfa=publish exempts none).
  */
-export type MfaRequirement = "none" | "publish" | "automation";
+export type MfaLevel = "none" | "any" | "phishing-resistant";
+export interface MfaRequirement {
+  level: MfaLevel;
+  tokensExempt: boolean;
+}
 
-type SettingsDeps = Pick<Deps, "db" | "clock" | "changes"> & { config: Pick<Deps["config"], "origin"> };
+type SettingsDeps = Pick<Deps, "db" | "clock" | "changes">;
 
-async function allow(
-  deps: SettingsDeps,
-  actor: Actor,
-  action: "manage-settings" | "manage-releases",
-  p: Project,
-) {
-  const d = await decide(deps.db, deps.config.origin, actor, action, p, deps.clock.now());
-  if (!d.allow) throw new AppError(d.status, d.code, d.reason);
+export function parseMfaLevel(value: string): MfaLevel {
+  if (value === "none" || value === "any" || value === "phishing-resistant") return value;
+  throw packageErrors.REQUIREMENT_INVALID();
 }
 
 export async function mfaRequirementOf(db: DbExecutor, projectId: string): Promise<MfaRequirement> {
-  const r = await db.selectFrom("projects").select("npm_mfa").where("id", "=", projectId).executeTakeFirst();
-  const v = r?.npm_mfa;
-  return v === "publish" || v === "automation" ? v : "none";
+  const r = await db
+    .selectFrom("projects")
+    .select(["mfa_requirement", "mfa_tokens_exempt"])
+    .where("id", "=", projectId)
+    .executeTakeFirst();
+  const level = r?.mfa_requirement;
+  return {
+    level: level === "any" || level === "phishing-resistant" ? level : "none",
+    tokensExempt: r?.mfa_tokens_exempt === 1,
+  };
 }
 
+/**
+ * The one setter, for the web form and `npm access set mfa=...` alike. Takes effect at once, for every
+ * surface. `tokensExempt` left out keeps the current exemption (the web form sets only the level).
+ */
 export async function setMfaRequirement(
   deps: SettingsDeps,
   ctx: EventContext,
-  actor: Actor,
+  grant: Grant,
   project: Project,
-  level: MfaRequirement,
-): Promise<void> {
-  await allow(deps, actor, "manage-settings", project);
+  change: { level: MfaLevel; tokensExempt?: boolean },
+): Promise<MfaRequirement> {
+  const actor = grant.require("manage-settings", project.id).actor;
+  const level = parseMfaLevel(change.level);
   const now = deps.clock.now();
-  await transaction(deps.db, async (tx) => {
-    await tx.updateTable("projects").set({ npm_mfa: level }).where("id", "=", project.id).execute();
+  const next = await transaction(deps.db, async (tx) => {
+    const tokensExempt = change.tokensExempt ?? (await mfaRequirementOf(tx, project.id)).tokensExempt;
+    await tx
+      .updateTable("projects")
+      .set({ mfa_requirement: level, mfa_tokens_exempt: tokensExempt ? 1 : 0 })
+      .where("id", "=", project.id)
+      .execute();
     await bumpSerial(tx, project.id);
     await recordProjectEvent(tx, now, ctx, {
-      type: "project.mfa_requirement_changed",
+      type: "project.mfa_requirement",
       projectId: project.id,
       projectName: project.name,
       actorId: actor.userId,
-      data: { level },
+      data: { requirement: level, tokensExempt },
     });
+    return { level, tokensExempt };
   });
   await deps.changes.publish(project.id);
+  return next;
 }
 
 /**
@@ -63,12 +82,12 @@ export async function setMfaRequirement(
 export async function setDeprecations(
   deps: SettingsDeps,
   ctx: EventContext,
-  actor: Actor,
+  grant: Grant,
   project: Project,
   changes: Array<{ version: string; message: string }>,
 ): Promise<void> {
+  const actor = grant.require("deprecate", project.id).actor;
   if (changes.length === 0) return;
-  await allow(deps, actor, "manage-releases", project);
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
     for (const c of changes) {

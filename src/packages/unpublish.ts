@@ -1,4 +1,4 @@
-import { type Actor, decide } from "../authz/index.js";
+import type { Grant } from "../authz/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
@@ -13,9 +13,7 @@ import { deleteRelease, listReleases } from "./releases.js";
 /** npm's rule: a version can be unpublished by its owners for 72 hours; after that, deprecate it. */
 export const UNPUBLISH_WINDOW = 72 * HOUR;
 
-type UnpublishDeps = Pick<Deps, "db" | "clock" | "blobs" | "changes" | "log"> & {
-  config: Pick<Deps["config"], "origin">;
-};
+type UnpublishDeps = Pick<Deps, "db" | "clock" | "blobs" | "changes" | "log">;
 
 export interface UnpublishResult {
   removed: string[];
@@ -30,14 +28,13 @@ export interface UnpublishResult {
 export async function unpublishVersions(
   deps: UnpublishDeps,
   ctx: EventContext,
-  actor: Actor,
+  grant: Grant,
   project: Project,
   versions: string[],
   pickLatest: (remaining: string[]) => string | null,
 ): Promise<UnpublishResult> {
+  const actor = grant.require("unpublish", project.id).actor;
   const now = deps.clock.now();
-  const d = await decide(deps.db, deps.config.origin, actor, "manage-releases", project, now);
-  if (!d.allow) throw new AppError(d.status, d.code, d.reason);
   const all = await listReleases(deps.db, project.id);
   const doomed = all.filter((r) => versions.includes(r.version));
   for (const r of doomed) {

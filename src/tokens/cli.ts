@@ -1,15 +1,15 @@
 import type { User } from "../accounts/index.js";
-import { decide } from "../authz/index.js";
+import type { Grant } from "../authz/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
 import { DAY } from "../lib/clock.js";
-import { AppError } from "../lib/errors.js";
 import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/tokens.js";
-import { getProjectById, projectsOfUser } from "../packages/index.js";
+import { projectsOfUser } from "../packages/index.js";
 import { tokenErrors } from "./errors.js";
 import { normalizeCidrs } from "./restrictions.js";
+import { checkTokenGrant } from "./service.js";
 import { insertToken, listTokens } from "./store.js";
 
 type CliTokenDeps = Pick<Deps, "db" | "clock" | "mailer" | "log"> & {
@@ -30,11 +30,12 @@ export interface CliTokenRequest {
   /** Why it was made, for the event and the mail ("npm login", "npm token create"). */
   via: string;
   /**
-   * A token asked for as such (npm token create) follows the web's rules: verified email, and no
-   * enforced mandate unmet on the projects it covers. A login's token is the CLI's session instead:
-   * every write it makes still goes through decide().
+   * A token asked for as such (npm token create) follows the web's rules: the surface asked
+   * authorizeTokenCreation() (verified email, no enforced mandate unmet on what the token can write)
+   * and passes the grant. A login's token is the CLI's session instead ("cli-session"): every write it
+   * makes is authorized when it is made.
    */
-  gated?: boolean;
+  grant: Grant | "cli-session";
 }
 
 export interface CliToken {
@@ -56,7 +57,7 @@ export async function createCliToken(
   req: CliTokenRequest,
 ): Promise<CliToken> {
   const now = deps.clock.now();
-  if (req.gated) await checkGate(deps, user, req.projectIds);
+  if (req.grant !== "cli-session") checkTokenGrant(req.grant, user.id, req);
   if (
     req.expiresInDays !== null &&
     !(Number.isInteger(req.expiresInDays) && req.expiresInDays >= 1 && req.expiresInDays <= 3650)
@@ -113,18 +114,6 @@ export async function createCliToken(
     bypass2fa: Boolean(req.bypass2fa),
   });
   return { token: created.token, id: created.id, createdAt: now, expiresAt };
-}
-
-async function checkGate(deps: CliTokenDeps, user: User, projectIds: string[] | null): Promise<void> {
-  if (!user.emailVerified) throw tokenErrors.EMAIL_UNVERIFIED();
-  for (const p of await projectsOfUser(deps.db, user.id)) {
-    if (projectIds && !projectIds.includes(p.projectId)) continue;
-    const project = await getProjectById(deps.db, p.projectId);
-    if (!project) continue;
-    const actor = { userId: user.id, emailVerified: user.emailVerified };
-    const d = await decide(deps.db, deps.config.origin, actor, "create-token", project, deps.clock.now());
-    if (!d.allow) throw new AppError(d.status, d.code, d.reason);
-  }
 }
 
 /** The npm-specific options of a user's tokens, by token id, for `npm token list`. */

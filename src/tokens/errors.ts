@@ -20,6 +20,8 @@ export const tokenErrors = catalogue({
   },
   EMAIL_UNVERIFIED: { status: 403, message: "Verify your email address before creating API tokens." },
   SUDO_REQUIRED: { status: 403, message: "Confirm it is you to create tokens." },
+  // A token grant handed to the wrong request: a bug in the surface, never the user's doing.
+  GRANT_MISMATCH: { status: 500, message: "Internal error: the authorization was for another token." },
   NOT_FOUND: { status: 404, message: "That token does not exist." },
   // 004 (npm token options)
   TOKEN_ADDRESS: { status: 403, message: "This API token may not be used from this address." },

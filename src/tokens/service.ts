@@ -1,13 +1,12 @@
 import { getUserByUsername, inSudo, type Session, type User } from "../accounts/index.js";
-import { decide } from "../authz/index.js";
+import type { Grant } from "../authz/index.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
 import { DAY } from "../lib/clock.js";
-import { AppError } from "../lib/errors.js";
 import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/tokens.js";
-import { getProjectById, projectsOfUser } from "../packages/index.js";
+import { projectsOfUser } from "../packages/index.js";
 import { tokenErrors } from "./errors.js";
 import { insertToken, listTokens, markRevoked } from "./store.js";
 
@@ -47,25 +46,26 @@ async function checkProjects(
 }
 
 /**
- * Under an enforced mandate, a maintainer without the required factor cannot mint credentials for the
- * covered projects; an account-wide token would cover all of them, so every project of the user counts.
+ * The grant must be authorizeTokenCreation()'s answer for this user and exactly this token: mandates
+ * gate a token by what it can write (issue 13, item 7), so a grant for one scope never mints another.
  */
-async function checkMandates(deps: TokenDeps, user: User, projectIds: string[] | null): Promise<void> {
-  const mine = await projectsOfUser(deps.db, user.id);
-  for (const p of mine) {
-    if (projectIds && !projectIds.includes(p.projectId)) continue;
-    const project = await getProjectById(deps.db, p.projectId);
-    if (!project) continue;
-    const d = await decide(
-      deps.db,
-      deps.config.origin,
-      { userId: user.id, emailVerified: user.emailVerified },
-      "create-token",
-      project,
-      deps.clock.now(),
-    );
-    if (!d.allow) throw new AppError(d.status, d.code, d.reason);
-  }
+export function checkTokenGrant(
+  grant: Grant,
+  userId: string,
+  want: { projectIds: string[] | null; npmScopes?: string[]; readonly?: boolean },
+): void {
+  grant.require("create-token", null);
+  const same = (a: string[] | null, b: string[] | null) =>
+    a === b || (a !== null && b !== null && [...a].sort().join(",") === [...b].sort().join(","));
+  const g = grant.token;
+  if (
+    grant.actor.userId !== userId ||
+    !g ||
+    !same(g.projectIds, want.projectIds) ||
+    !same(g.npmScopes, want.npmScopes ?? []) ||
+    g.readonly !== Boolean(want.readonly)
+  )
+    throw tokenErrors.GRANT_MISMATCH();
 }
 
 /**
@@ -78,12 +78,13 @@ export async function createUserToken(
   user: User,
   session: Session,
   req: TokenRequest,
+  grant: Grant,
 ): Promise<string> {
   const now = deps.clock.now();
   if (!user.emailVerified) throw tokenErrors.EMAIL_UNVERIFIED();
   if (!inSudo(session, now)) throw tokenErrors.SUDO_REQUIRED();
   const names = await checkProjects(deps, user.id, req.projectIds);
-  await checkMandates(deps, user, req.projectIds);
+  checkTokenGrant(grant, user.id, { projectIds: req.projectIds });
   const expiresAt = expiry(now, req.expiresInDays);
   const { token, id } = await transaction(deps.db, async (tx) => {
     const created = await insertToken(tx, now, {

@@ -109,6 +109,7 @@ describe.skipIf(missing(SUITE, "nginx"))(SUITE, () => {
             cidrs,
             name: `ci ${cidrs.join(" ")}`,
             via: "test",
+            grant: "cli-session",
           })
         ).token;
       const whoami = (bearer: string) =>

@@ -23,6 +23,7 @@ import * as m009 from "./009_npm_scopes.js";
 import * as m010 from "./010_rendered_descriptions.js";
 import * as m011 from "./011_hardening.js";
 import * as m013 from "./013_mail_coalesce.js";
+import * as m014 from "./014_one_mfa_requirement.js";
 import * as m015 from "./015_npm_stars.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
@@ -39,5 +40,6 @@ export const migrations: Record<string, Migration> = {
   "010_rendered_descriptions": m010,
   "011_hardening": m011,
   "013_mail_coalesce": m013,
+  "014_one_mfa_requirement": m014,
   "015_npm_stars": m015,
 };

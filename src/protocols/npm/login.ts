@@ -60,6 +60,7 @@ export function registerLogin(app: FastifyInstance, deps: Deps): void {
       projectIds: null,
       expiresInDays: null,
       via: "npm login",
+      grant: "cli-session",
     });
     return reply.status(201).send({ ok: true, id: `org.couchdb.user:${user.username}`, token: token.token });
   });

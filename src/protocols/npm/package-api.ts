@@ -8,6 +8,7 @@ import {
   changeDistTag,
   getScope,
   listScopePackages,
+  type MfaLevel,
   type MfaRequirement,
   mfaRequirementOf,
   projectsOfUser,
@@ -45,10 +46,11 @@ export function registerPackageApi(app: FastifyInstance, deps: Deps, states: Pac
     if (rest.join("/") === "collaborators")
       return Object.fromEntries(v.members.map((m) => [m.username, "read-write"]));
     if (rest.join("/") === "access") {
-      const level = await mfaRequirementOf(deps.db, v.project.id);
+      // npm's view of the one requirement: any level is "2FA to publish"; the exemption is automation.
+      const r = await mfaRequirementOf(deps.db, v.project.id);
       return {
-        publish_requires_tfa: level !== "none",
-        automation_token_overrides_tfa: level === "automation",
+        publish_requires_tfa: r.level !== "none",
+        automation_token_overrides_tfa: r.level !== "none" && r.tokensExempt,
       };
     }
     throw npmErrors.NOT_FOUND();
@@ -61,13 +63,13 @@ export function registerPackageApi(app: FastifyInstance, deps: Deps, states: Pac
     const auth = await requireWriter(deps, req);
     const p = await project(name);
     const version = req.method === "DELETE" ? null : cleanVersion(req.body);
-    await allow(deps, auth, "upload", p);
+    const grant = await allow(deps, auth, "dist-tag", p);
     await requireSecondFactor(deps, req, auth.user, auth.token, {
       kind: "write",
       description: version ? `tag ${name}@${version} as ${tag}` : `remove the dist-tag ${tag} of ${name}`,
       project: p,
     });
-    await changeDistTag(deps, requestContext(req), auth.actor, p, tag, version);
+    await changeDistTag(deps, requestContext(req), grant, p, tag, version);
     return reply.send({ ok: true });
   };
   app.put("/npm/-/package/*", tagWrite);
@@ -89,23 +91,30 @@ export function registerPackageApi(app: FastifyInstance, deps: Deps, states: Pac
         "Every package on this registry is readable by everyone who can reach it; private packages are not supported.",
       );
     }
-    const level: MfaRequirement = !parsed.data.publish_requires_tfa
+    const wanted = !parsed.data.publish_requires_tfa
       ? "none"
       : parsed.data.automation_token_overrides_tfa
         ? "automation"
         : "publish";
-    await allow(deps, auth, "manage-settings", p);
+    const grant = await allow(deps, auth, "manage-settings", p);
+    // mfa=publish|automation asks for two-factor: at least "any", keeping a stricter level set on the web.
+    const current = await mfaRequirementOf(deps.db, p.id);
+    const level: MfaLevel =
+      wanted === "none" ? "none" : current.level === "phishing-resistant" ? current.level : "any";
     // Requiring 2FA you do not have would lock you out of your own package.
-    if (level !== "none" && !(await factorSummary(deps.db, auth.user.id)).enrolled)
+    if (wanted !== "none" && !(await factorSummary(deps.db, auth.user.id)).enrolled)
       throw npmErrors.TFA_REQUIRED(
         `Enable two-factor authentication yourself before requiring it (npm profile enable-2fa, or ${deps.config.origin}/account/two-factor).`,
       );
     await requireSecondFactor(deps, req, auth.user, auth.token, {
       kind: "write",
-      description: `set mfa=${level} on ${name}`,
+      description: `set mfa=${wanted} on ${name}`,
       project: p,
     });
-    await setMfaRequirement(deps, requestContext(req), auth.actor, p, level);
+    await setMfaRequirement(deps, requestContext(req), grant, p, {
+      level,
+      tokensExempt: wanted === "automation",
+    });
     return reply.send({ ok: true });
   });
 

@@ -131,6 +131,7 @@ export function registerCliPages(app: FastifyInstance, deps: Deps): void {
           projectIds: null,
           expiresInDays: null,
           via: "npm login in the browser",
+          grant: "cli-session",
         });
         ok = await answerWebAuth(deps, l.wa, user.id, { confirm: true, result: t.token });
         // Someone answered first: this token would never reach anyone, so it must not stay valid.

@@ -1,11 +1,10 @@
 import { Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { decide } from "../../authz/index.js";
+import { authorize } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { journalFilename, type PackageName, ultranormalizePackageName } from "../../ecosystems/npm/names.js";
 import { cleanVersion } from "../../ecosystems/npm/semver.js";
-import { AppError } from "../../lib/errors.js";
 import {
   claimScopeForNewPackage,
   filenameEverUsed,
@@ -142,16 +141,10 @@ export async function handlePublish(
   // Permission before the attachment is decoded or inflated (issue 12, item 2): a token for another
   // package, or someone else's scope, must not make the registry spend CPU and memory on the tarball.
   if (!existing) await checkScopeClaim(deps, name, auth.user);
-  const decision = await decide(
-    deps.db,
-    deps.config.origin,
-    auth.actor,
-    existing ? "upload" : "create-project",
-    existing,
-    deps.clock.now(),
-    { ecosystem: "npm" },
-  );
-  if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
+  // The one authorization of this publish: publishFile takes the grant and does not ask again.
+  const grant = await authorize(deps, auth.actor, existing ? "upload" : "create-project", existing, {
+    ecosystem: "npm",
+  });
   const bytes = decodeAttachment(deps, body, existing?.uploadLimitBytes ?? deps.config.uploadLimitBytes);
   const d = digests(bytes);
   const dist = (manifest.dist ?? {}) as Record<string, unknown>;
@@ -213,7 +206,8 @@ export async function handlePublish(
       metadataSha256: null,
     },
     content: () => Readable.from([bytes]),
-    actor: auth.actor,
+    grant,
+    authorizeUpload: (p) => authorize(deps, auth.actor, "upload", p, { ecosystem: "npm" }),
     alsoInTransaction: async (tx, { project }) => {
       const at = deps.clock.now();
       // A new scoped package claims (or re-checks) its scope in the same transaction: no package
@@ -238,8 +232,7 @@ export async function handlePublish(
     notices.push(
       "Every package on this registry can be read by everyone who can reach it; 'restricted' has no effect.",
     );
-  const warning = (decision as { warning?: string }).warning;
-  if (warning) notices.push(warning);
+  if (result.warning) notices.push(result.warning);
   if (notices.length) reply.header("npm-notice", ascii(notices.join(" ")));
   return reply
     .status(201)

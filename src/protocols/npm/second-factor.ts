@@ -61,15 +61,16 @@ export async function requireSecondFactor(
 ): Promise<void> {
   const factors = await factorSummary(deps.db, user.id);
   if (op.kind === "write") {
-    const rule = op.project ? await mfaRequirementOf(deps.db, op.project.id) : "none";
-    if (rule !== "none" && !factors.enrolled) {
+    const rule = op.project ? await mfaRequirementOf(deps.db, op.project.id) : null;
+    const required = rule !== null && rule.level !== "none";
+    if (required && !factors.enrolled) {
       throw npmErrors.TFA_REQUIRED(
         `The owners of ${op.project?.name} require two-factor authentication to publish it. Enable it with \`npm profile enable-2fa auth-and-writes\` or at ${deps.config.origin}/account/two-factor`,
       );
     }
     const byMode = factors.enrolled && (await tfaModeOf(deps, user.id)) === "auth-and-writes";
-    if (!byMode && rule === "none") return;
-    if (token?.bypass2fa && rule !== "publish") return;
+    if (!byMode && !required) return;
+    if (token?.bypass2fa && (!required || rule.tokensExempt)) return;
   } else if (!factors.enrolled) {
     return;
   }

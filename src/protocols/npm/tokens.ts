@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { type User, verifyAccountPassword } from "../../accounts/index.js";
+import { authorizeTokenCreation } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { parsePackageName } from "../../ecosystems/npm/names.js";
 import { recordEvent } from "../../events/index.js";
@@ -110,11 +111,13 @@ export function registerTokens(app: FastifyInstance, deps: Deps): void {
         );
       projectIds = found.map((p) => p.id);
     }
+    const readonly = b.readonly === true || b.packages_and_scopes_permission === "read-only";
+    // Gated by what the token can write (nothing, if read-only), before the second factor is asked for.
+    const grant = await authorizeTokenCreation(deps, auth.actor, { projectIds, npmScopes: scopes, readonly });
     await requireSecondFactor(deps, req, auth.user, null, {
       kind: "auth",
       description: "create an access token",
     });
-    const readonly = b.readonly === true || b.packages_and_scopes_permission === "read-only";
     const now = deps.clock.now();
     const t = await createCliToken(deps, requestContext(req), auth.user, {
       name: b.name?.trim() || `npm token ${iso(now).slice(0, 19)}Z`,
@@ -125,7 +128,7 @@ export function registerTokens(app: FastifyInstance, deps: Deps): void {
       cidrs: b.cidr_whitelist ?? [],
       bypass2fa: b.bypass_2fa === true,
       via: "npm token create",
-      gated: true,
+      grant,
     });
     return reply.status(201).send({
       token: t.token,

@@ -1,8 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { type Action, decide } from "../../authz/index.js";
+import { type Action, authorize, type Grant } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { highestVersion } from "../../ecosystems/npm/semver.js";
-import { AppError } from "../../lib/errors.js";
 import { changeOwners, type Project, setDeprecations, unpublishVersions } from "../../packages/index.js";
 import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
@@ -11,10 +10,12 @@ import { requireSecondFactor } from "./second-factor.js";
 import { handleStar } from "./stars.js";
 import type { PackageStates } from "./state.js";
 
-/** Permission first, so people who may not act are not asked for a one-time password in vain. */
-export async function allow(deps: Deps, auth: NpmAuth, action: Action, project: Project): Promise<void> {
-  const d = await decide(deps.db, deps.config.origin, auth.actor, action, project, deps.clock.now());
-  if (!d.allow) throw new AppError(d.status, d.code, d.reason);
+/**
+ * Permission first, so people who may not act are not asked for a one-time password in vain; the
+ * grant is what the domain mutator then takes (it does not ask again).
+ */
+export function allow(deps: Deps, auth: NpmAuth, action: Action, project: Project): Promise<Grant> {
+  return authorize(deps, auth.actor, action, project);
 }
 
 function checkRev(v: PackageView, rev: string | null): void {
@@ -68,14 +69,14 @@ export async function handleUpdate(
       remove = [];
     }
     if (add.length || remove.length) {
-      await allow(deps, auth, "manage-people", v.project);
+      const grant = await allow(deps, auth, "manage-people", v.project);
       const what = [...add.map((n) => `add ${n}`), ...remove.map((n) => `remove ${n}`)].join(", ");
       await requireSecondFactor(deps, req, auth.user, auth.token, {
         kind: "write",
         description: `change the owners of ${name} (${what})`,
         project: v.project,
       });
-      await changeOwners(deps, ctx, { ...auth.actor, username: auth.user.username }, v.project, {
+      await changeOwners(deps, ctx, grant, auth.user, v.project, {
         add,
         remove,
       });
@@ -102,7 +103,10 @@ export async function handleUpdate(
   }
   if (!removed.length && !deprecations.length)
     return reply.send({ ok: true, id: name, rev: revOf(v.project) });
-  await allow(deps, auth, "manage-releases", v.project);
+  // Each change is its own action, each through the same gate (issue 13, item 1: a deprecation or an
+  // unpublish once went through where a publish was refused).
+  const deprecating = deprecations.length ? await allow(deps, auth, "deprecate", v.project) : null;
+  const unpublishing = removed.length ? await allow(deps, auth, "unpublish", v.project) : null;
   const what = [
     ...removed.map((r) => `unpublish ${name}@${r}`),
     ...deprecations.map((d) => `${d.message ? "deprecate" : "undeprecate"} ${name}@${d.version}`),
@@ -112,8 +116,8 @@ export async function handleUpdate(
     description: what.slice(0, 3).join(", ") + (what.length > 3 ? ", ..." : ""),
     project: v.project,
   });
-  await setDeprecations(deps, ctx, auth.actor, v.project, deprecations);
-  if (removed.length) await unpublishVersions(deps, ctx, auth.actor, v.project, removed, highestVersion);
+  if (deprecating) await setDeprecations(deps, ctx, deprecating, v.project, deprecations);
+  if (unpublishing) await unpublishVersions(deps, ctx, unpublishing, v.project, removed, highestVersion);
   return reply.send({ ok: true, id: name });
 }
 
@@ -142,12 +146,12 @@ export async function handleDelete(
   }
   if (versions.length === 0)
     throw npmErrors.PACKAGE_NOT_FOUND(`Every version of ${name} was already unpublished.`);
-  await allow(deps, auth, "manage-releases", v.project);
+  const grant = await allow(deps, auth, "unpublish", v.project);
   await requireSecondFactor(deps, req, auth.user, auth.token, {
     kind: "write",
     description: file === null ? `unpublish every version of ${name}` : `unpublish ${name}@${versions[0]}`,
     project: v.project,
   });
-  await unpublishVersions(deps, requestContext(req), auth.actor, v.project, versions, highestVersion);
+  await unpublishVersions(deps, requestContext(req), grant, v.project, versions, highestVersion);
   return reply.send({ ok: true });
 }

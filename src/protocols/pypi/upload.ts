@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type Actor, decide } from "../../authz/index.js";
+import { type Actor, authorize, type Grant } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import {
   assertValidProjectName,
@@ -37,19 +37,17 @@ function required(form: Form, key: string): string {
 /**
  * Who may upload is decided before the form's version and file name are parsed and before a byte of
  * the file is read: a token restricted to other projects, or a user with no role on this project, is
- * refused without spooling anything. Same decision function as publishFile, which decides again in
- * full (look-alikes, prohibited names, races) when it publishes.
+ * refused without spooling anything. This is the upload's one authorization: publishFile takes the
+ * grant (and asks again only if the project was created by someone else while this file spooled).
  */
 async function authorizeEarly(deps: Deps, actor: Actor, form: Form) {
   const name = required(form, "name");
   assertValidProjectName(name);
   const project = await findProject(deps.db, "pypi", normalizeName(name));
-  const action = project ? "upload" : "create-project";
-  const decision = await decide(deps.db, deps.config.origin, actor, action, project, deps.clock.now(), {
+  const grant = await authorize(deps, actor, project ? "upload" : "create-project", project, {
     ecosystem: "pypi",
   });
-  if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
-  return project;
+  return { project, grant };
 }
 
 /** Checks everything that can be checked before a byte of the file is read. */
@@ -119,6 +117,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
   const auth = await tokenFromBasicAuth(deps, req);
   const form: Form = new Map();
   let spooled: Spooled | undefined;
+  let grant: Grant | undefined;
   let parsed: ParsedDistFilename | undefined;
   let filename = "";
   const used = { bytes: 0 };
@@ -128,7 +127,9 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
         if (part.fieldname !== "content" || spooled)
           throw bad("Send exactly one file, in the field 'content'.");
         filename = part.filename ?? "";
-        const project = await authorizeEarly(deps, auth.actor, form);
+        const early = await authorizeEarly(deps, auth.actor, form);
+        const project = early.project;
+        grant = early.grant;
         parsed = checkForm(form, filename);
         const limit = project?.uploadLimitBytes ?? deps.config.uploadLimitBytes;
         spooled = await spoolUpload(
@@ -141,7 +142,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
         addField(form, part, used);
       }
     }
-    if (!spooled || !parsed) throw bad("Missing the file: send it in the field 'content'.");
+    if (!spooled || !parsed || !grant) throw bad("Missing the file: send it in the field 'content'.");
     if (spooled.size === 0) throw bad("The uploaded file is empty.");
     checkDigests(form, spooled);
     const name = required(form, "name");
@@ -183,7 +184,8 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
         },
         content: () => createReadStream(path),
         coreMetadata: parsed.kind === "wheel" ? () => Readable.from([inspected.metadataBytes]) : undefined,
-        actor: auth.actor,
+        grant,
+        authorizeUpload: (p) => authorize(deps, auth.actor, "upload", p, { ecosystem: "pypi" }),
       },
     );
     if (result.warnMandates?.length)

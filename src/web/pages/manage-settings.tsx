@@ -1,4 +1,4 @@
-import type { Requirement } from "../../authz/index.js";
+import type { MfaLevel as Requirement } from "../../packages/index.js";
 import { Form, Submit } from "../components.js";
 import type { PageContext } from "../context.js";
 

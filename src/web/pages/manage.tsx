@@ -1,6 +1,5 @@
-import type { Requirement } from "../../authz/index.js";
 import type { SecurityEvent } from "../../events/index.js";
-import type { Invitation, Member, Project, Release } from "../../packages/index.js";
+import type { Invitation, Member, Project, Release, MfaLevel as Requirement } from "../../packages/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { roleLabel } from "../format.js";

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Action, Grant } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { canonicalVersion } from "../../ecosystems/pypi/index.js";
 import {
@@ -29,6 +30,8 @@ export interface ManageKit {
     status?: number,
   ): Promise<unknown>;
   base(view: ProjectView): string;
+  /** The one authorization of a POST: its grant goes to the mutator, which does not ask again. */
+  grantFor(auth: WebAuth, view: ProjectView, action: Action): Promise<Grant>;
 }
 
 /**
@@ -37,7 +40,7 @@ export interface ManageKit {
  * the npm CLI (protocols/npm), under npm's own rules.
  */
 export function registerReleaseRoutes(app: FastifyInstance, deps: Deps, kit: ManageKit): void {
-  const { prologue, render, base } = kit;
+  const { prologue, render, base, grantFor } = kit;
 
   function findRelease(view: ProjectView, version: string): Release {
     let wanted: string;
@@ -62,7 +65,8 @@ export function registerReleaseRoutes(app: FastifyInstance, deps: Deps, kit: Man
         // The un-yank form has no reason field: readForm gives "".
         const { reason } = readForm(req, ["reason"]);
         try {
-          await yankRelease(deps, requestContext(req), auth.user, view.project, release, reason, yank);
+          const grant = await grantFor(auth, view, "yank");
+          await yankRelease(deps, requestContext(req), grant, auth.user, view.project, release, reason, yank);
           setFlash(deps, reply, {
             kind: "success",
             message: yank
@@ -94,7 +98,8 @@ export function registerReleaseRoutes(app: FastifyInstance, deps: Deps, kit: Man
         const forms = { release: { version: release.version, form: "delete" as const, state } };
         return render(req, reply, auth, view, { forms }, 400);
       }
-      await removeRelease(deps, requestContext(req), auth.user, view.project, release);
+      const grant = await grantFor(auth, view, "delete");
+      await removeRelease(deps, requestContext(req), grant, auth.user, view.project, release);
       setFlash(deps, reply, {
         kind: "success",
         message: `Release ${release.version} and its files were deleted. Their file names cannot be reused.`,
@@ -119,7 +124,8 @@ export function registerReleaseRoutes(app: FastifyInstance, deps: Deps, kit: Man
         const state = { errors: { confirm: `Type the file name “${file.filename}” exactly to delete it.` } };
         return render(req, reply, auth, view, { forms: { file: { fileId: file.id, state } } }, 400);
       }
-      await removeFile(deps, requestContext(req), auth.user, view.project, release, file.id);
+      const grant = await grantFor(auth, view, "delete");
+      await removeFile(deps, requestContext(req), grant, auth.user, view.project, release, file.id);
       setFlash(deps, reply, {
         kind: "success",
         message: `${file.filename} was deleted. Its name cannot be reused.`,

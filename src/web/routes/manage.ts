@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { getUser } from "../../accounts/index.js";
-import { decide, getMfaRequirement, setMfaRequirement } from "../../authz/index.js";
+import { type Action, authorize, decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { listProjectEvents } from "../../events/index.js";
@@ -9,11 +9,16 @@ import {
   inviteMember,
   listMembers,
   loadProjectView,
+  mfaRequirementOf,
   openInvitationsForProject,
   type ProjectView,
   packageErrors,
+  parseMfaLevel,
   parseRole,
   removeMember,
+  removeRelease,
+  setMfaRequirement,
+  yankRelease,
 } from "../../packages/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
@@ -63,6 +68,10 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     throw new AppError(d.status, d.code, d.reason);
   }
 
+  /** The one authorization of a POST: its grant goes to the mutator, which does not ask again. */
+  const grantFor = (auth: WebAuth, view: ProjectView, action: Action) =>
+    authorize(deps, { userId: auth.user.id, emailVerified: auth.user.emailVerified }, action, view.project);
+
   async function ownerOnly(auth: WebAuth, view: ProjectView): Promise<void> {
     if (!(await access(auth, view)))
       throw packageErrors.NOT_AN_OWNER(`Only owners of '${view.project.name}' can do that.`);
@@ -78,7 +87,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
   ) {
     const canManage = await access(auth, view);
     const now = deps.clock.now();
-    const requirement = await getMfaRequirement(deps, view.project.id);
+    const requirement = (await mfaRequirementOf(deps.db, view.project.id)).level;
     const [members, invitations, events] = await Promise.all([
       listMembers(deps.db, view.project.id),
       openInvitationsForProject(deps.db, now, view.project.id),
@@ -165,6 +174,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
       await inviteMember(
         deps,
         requestContext(req),
+        await grantFor(auth, view, "manage-people"),
         auth.user,
         view.project,
         form.username,
@@ -197,7 +207,9 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
       return reply;
     const form = readForm(req, ["requirement"]);
     try {
-      await setMfaRequirement(deps, requestContext(req), auth.user, view.project, form.requirement);
+      const level = parseMfaLevel(form.requirement);
+      const grant = await grantFor(auth, view, "manage-settings");
+      await setMfaRequirement(deps, requestContext(req), grant, view.project, { level });
       setFlash(deps, reply, { kind: "success", message: "Saved. It applies to the next publish." });
       return reply.redirect(`${base(view)}#settings`, 303);
     } catch (e) {
@@ -224,7 +236,8 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     const sudoMsg = "Confirm your password, then remove the person again.";
     if (!requireSudo(deps, auth, reply, `${base(view)}#people`, sudoMsg)) return reply;
     try {
-      await removeMember(deps, requestContext(req), auth.user, view.project, user_id);
+      const grant = self ? "self" : await grantFor(auth, view, "manage-people");
+      await removeMember(deps, requestContext(req), grant, auth.user, view.project, user_id);
       setFlash(deps, reply, {
         kind: "success",
         message: self ? `You left ${view.project.name}.` : "They were removed from the project.",
@@ -237,7 +250,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     }
   }
   const handlers: ManageHandlers = { page, invite, settings, removePerson };
-  registerReleaseRoutes(app, deps, { prologue, render, base });
+  registerReleaseRoutes(app, deps, { prologue, render, base, grantFor });
 
   return handlers;
 }

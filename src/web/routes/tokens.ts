@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { authorizeTokenCreation } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { isAppError } from "../../lib/errors.js";
 import { projectsOfUser } from "../../packages/index.js";
@@ -52,12 +53,22 @@ export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
     }
     const expires = form.expires.trim();
     try {
-      const token = await createUserToken(deps, requestContext(req), auth.user, auth.session, {
-        name: form.name,
-        projectIds: form.scope === "projects" ? projects : null,
-        // Digits only ("0x10" or "1e3" are not a number of days); the domain checks the range.
-        expiresInDays: expires === "" ? null : /^\d{1,6}$/.test(expires) ? Number(expires) : Number.NaN,
-      });
+      const projectIds = form.scope === "projects" ? projects : null;
+      const actor = { userId: auth.user.id, emailVerified: auth.user.emailVerified };
+      const grant = await authorizeTokenCreation(deps, actor, { projectIds, npmScopes: [], readonly: false });
+      const token = await createUserToken(
+        deps,
+        requestContext(req),
+        auth.user,
+        auth.session,
+        {
+          name: form.name,
+          projectIds,
+          // Digits only ("0x10" or "1e3" are not a number of days); the domain checks the range.
+          expiresInDays: expires === "" ? null : /^\d{1,6}$/.test(expires) ? Number(expires) : Number.NaN,
+        },
+        grant,
+      );
       // Rendered in this response only (no redirect, no flash cookie): the secret never travels twice.
       return page(req, reply, auth, { created: { name: form.name.trim(), token } });
     } catch (e) {

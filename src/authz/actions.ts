@@ -1,0 +1,23 @@
+/**
+ * Every write Wharf knows, and what it takes. Written down once: the MFA gate (the project's own
+ * requirement, active mandates, a recovered account's enrolment) applies to every action whose `gated`
+ * is true, on every surface (web, twine, npm, the API), because each of them changes what users
+ * install or who can (issue 13, item 1: deprecate and unpublish once slipped past an enforced mandate).
+ */
+export const ACTIONS = {
+  upload: { role: "maintainer", gated: true, what: "publish a file or version" },
+  "create-project": { role: null, gated: true, what: "create a project by publishing it" },
+  "dist-tag": { role: "maintainer", gated: true, what: "point or remove an npm dist-tag" },
+  deprecate: { role: "owner", gated: true, what: "deprecate or undeprecate versions" },
+  unpublish: { role: "owner", gated: true, what: "unpublish versions (npm)" },
+  yank: { role: "owner", gated: true, what: "yank or unyank a release (PEP 592)" },
+  delete: { role: "owner", gated: true, what: "delete a release or a file" },
+  "manage-people": { role: "owner", gated: true, what: "invite, add or remove owners and maintainers" },
+  "manage-settings": { role: "owner", gated: true, what: "change access and MFA settings" },
+  "create-token": { role: "maintainer", gated: true, what: "create an API token that can write" },
+} as const satisfies Record<string, { role: "owner" | "maintainer" | null; gated: boolean; what: string }>;
+
+export type Action = keyof typeof ACTIONS;
+
+/** The mandate-gated writes, for tests and documentation: today every write is gated. */
+export const GATED_ACTIONS = (Object.keys(ACTIONS) as Action[]).filter((a) => ACTIONS[a].gated);
