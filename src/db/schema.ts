@@ -1,5 +1,5 @@
 import type { Generated } from "kysely";
-import type { MailCoalesceTable } from "./schema-mail.js";
+import type { MailCoalesceTable, NotifyOutboxTable } from "./schema-mail.js";
 import type {
   CriticalityRulesTable,
   DownloadMonthsTable,
@@ -291,6 +291,7 @@ export interface Database {
   npm_scopes: NpmScopesTable;
   npm_scope_owners: NpmScopeOwnersTable;
   mail_coalesce: MailCoalesceTable;
+  notify_outbox: NotifyOutboxTable;
   recovery_requests: RecoveryRequestsTable;
   abandoned_email_domains: AbandonedEmailDomainsTable;
   prohibited_names: ProhibitedNamesTable;

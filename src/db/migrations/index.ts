@@ -23,6 +23,7 @@ import * as m009 from "./009_npm_scopes.js";
 import * as m010 from "./010_rendered_descriptions.js";
 import * as m011 from "./011_hardening.js";
 import * as m013 from "./013_mail_coalesce.js";
+import * as m017 from "./017_notify_outbox.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   "010_rendered_descriptions": m010,
   "011_hardening": m011,
   "013_mail_coalesce": m013,
+  "017_notify_outbox": m017,
 };
