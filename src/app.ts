@@ -102,7 +102,7 @@ export async function buildApp(
   deps.downloads.start();
   // Security mail queued with its event is sent when its transaction commits; the job sends what a
   // crash or a mail outage left behind.
-  attachOutbox(deps);
+  const detachOutbox = attachOutbox(deps);
   const stopOutbox = startOutboxJob(deps);
   const stopNotices = startNoticeJob(deps);
   // Daily criticality ranking and statistics roll-up: every instance checks, a lease lets one run it.
@@ -140,6 +140,7 @@ export async function buildApp(
     await stopCriticality();
     await stopSnapshots();
     await stopOutbox();
+    detachOutbox();
     // Flush batched counters before the database goes away (graceful shutdown keeps every download).
     await deps.downloads.stop();
     await deps.tokenUsage.stop();

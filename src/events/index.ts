@@ -1,6 +1,6 @@
 import { type Db, type DbExecutor, transaction } from "../db/index.js";
 import { newId } from "../lib/ids.js";
-import { type Notification, queueNotification } from "../notify/index.js";
+import { type Notification, queueNotification, type Template } from "../notify/index.js";
 
 export { COALESCE_WINDOW, claimMailSlot } from "../notify/index.js";
 
@@ -98,10 +98,18 @@ export interface NewEvent<V = unknown> {
   projectId?: string | null;
   data?: Record<string, unknown>;
   /**
-   * The mail that tells someone of this event, queued in the same transaction (notify/outbox.ts) and
-   * sent after commit. `once`: at most one such mail per account and event type per window.
+   * The mail (or mails, to several addresses) that tells someone of this event, queued in the same
+   * transaction (notify/outbox.ts) and sent after commit.
    */
-  notify?: Omit<Notification<V>, "once"> & { once?: boolean };
+  notify?: EventMail<V> | EventMail<V>[];
+}
+
+/** `once`: at most one such mail per account and event type per window (notify/once.ts). */
+export type EventMail<V> = Omit<Notification<V>, "once"> & { once?: boolean };
+
+/** One mail of an event that sends several different ones: checks template and vars, then erases V. */
+export function eventMail<V>(to: string, template: Template<V>, vars: V): EventMail<unknown> {
+  return { to, template: template as Template<unknown>, vars };
 }
 
 export interface SecurityEvent {
@@ -124,12 +132,15 @@ export async function recordEvent<V>(
   ctx: EventContext,
   event: NewEvent<V>,
 ): Promise<void> {
-  const { notify } = event;
-  if (notify) {
+  const mails = event.notify === undefined ? [] : [event.notify].flat();
+  if (mails.length) {
     // The event and its mail are one unit: on the bare database they get a transaction of their own.
     if (!db.isTransaction) return transaction(db as Db, (tx) => recordEvent(tx, now, ctx, event));
-    const { once, ...mail } = notify;
-    await queueNotification(db, now, event.userId ?? null, { ...mail, once: once ? event.type : undefined });
+    for (const { once, ...mail } of mails)
+      await queueNotification(db, now, event.userId ?? null, {
+        ...mail,
+        once: once ? event.type : undefined,
+      });
   }
   await db
     .insertInto("events")

@@ -32,15 +32,17 @@ const CLAIM_TTL = 10 * MINUTE;
 export const MAX_ATTEMPTS = 12;
 const backoff = (attempts: number) => Math.min(MINUTE * 2 ** (attempts - 1), 6 * HOUR);
 
-// The deliverer of each database, set by the app (attachOutbox): a transaction knows its database,
-// not the mailer, and the after-commit send needs both.
-const attached = new WeakMap<Db, OutboxDeps>();
+// The apps whose transactions send their queued mail after commit (attachOutbox): a transaction knows
+// its database, not the mailer, and the after-commit send needs both. Matched on `deps.db` when the
+// hook runs, so a database swapped into deps later (a test's query-counting plugin) is still found.
+const attached = new Set<OutboxDeps>();
+const depsOf = (db: Db) => [...attached].find((d) => d.db === db);
 
 /** Lets transactions on `deps.db` send their queued mail right after commit; returns the detach. */
 export function attachOutbox(deps: OutboxDeps): () => void {
-  attached.set(deps.db, deps);
+  attached.add(deps);
   return () => {
-    if (attached.get(deps.db) === deps) attached.delete(deps.db);
+    attached.delete(deps);
   };
 }
 
@@ -73,7 +75,7 @@ export async function queueNotification<V>(
     })
     .execute();
   await afterCommit(db, async (root) => {
-    const deps = attached.get(root);
+    const deps = depsOf(root);
     // No deliverer (a CLI command): the job of a running server sends it.
     if (deps) await deliverOutbox(deps, [id]);
   });
