@@ -16,6 +16,7 @@ import { type Clock, HOUR, systemClock } from "./lib/clock.js";
 import { Keyring } from "./lib/crypto.js";
 import { createMailer, settleBackground } from "./mail/index.js";
 import { startNoticeJob } from "./mandates/index.js";
+import { attachOutbox, startOutboxJob } from "./notify/index.js";
 import { AccessLog } from "./ops/access-log.js";
 import { registerOps } from "./ops/index.js";
 import { fastifyTrustProxy, hopCountWarning } from "./ops/trust-proxy.js";
@@ -99,6 +100,10 @@ export async function buildApp(
   const swept = await deps.blobs.sweepTemp(deps.blobs.kind === "fs" ? 0 : HOUR);
   if (swept) app.log.info({ swept }, "removed temporary blobs left by an interrupted upload");
   deps.downloads.start();
+  // Security mail queued with its event is sent when its transaction commits; the job sends what a
+  // crash or a mail outage left behind.
+  const detachOutbox = attachOutbox(deps);
+  const stopOutbox = startOutboxJob(deps);
   const stopNotices = startNoticeJob(deps);
   // Daily criticality ranking and statistics roll-up: every instance checks, a lease lets one run it.
   const stopCriticality = startCriticalityJob(deps);
@@ -134,6 +139,8 @@ export async function buildApp(
     await stopRecoveries();
     await stopCriticality();
     await stopSnapshots();
+    await stopOutbox();
+    detachOutbox();
     // Flush batched counters before the database goes away (graceful shutdown keeps every download).
     await deps.downloads.stop();
     await deps.tokenUsage.stop();

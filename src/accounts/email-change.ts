@@ -1,7 +1,6 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { isAbandoned } from "../mail/index.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/accounts.js";
 import { type AccountDeps, link, type RequestContext, sendAccessMail } from "./context.js";
 import { issueLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
@@ -39,17 +38,21 @@ export async function requestEmailChange(
   const now = deps.clock.now();
   const token = await transaction(deps.db, async (tx) => {
     await voidLinkTokens(tx, now, user.id, "change_email");
-    await recordEvent(tx, now, ctx, { type: "email.change_requested", userId: user.id, data: { to: email } });
+    await recordEvent(tx, now, ctx, {
+      type: "email.change_requested",
+      userId: user.id,
+      data: { to: email },
+      notify: {
+        to: user.email,
+        template: mails.emailChangeNotice,
+        vars: { username: user.username, newEmail: email, stage: "requested" },
+      },
+    });
     return issueLinkToken(tx, deps.keys, now, user.id, "change_email", email);
   });
   await sendAccessMail(deps, ctx, user.id, "change_email", email, mails.changeEmail, {
     username: user.username,
     link: link(deps, "/account/confirm-email", token),
-  });
-  await send(deps, user.email, mails.emailChangeNotice, {
-    username: user.username,
-    newEmail: email,
-    stage: "requested",
   });
 }
 
@@ -59,7 +62,7 @@ export async function confirmEmailChange(
   token: string,
 ): Promise<User> {
   const now = deps.clock.now();
-  const { before, after } = await transaction(deps.db, async (tx) => {
+  const after = await transaction(deps.db, async (tx) => {
     const row = await spendLinkToken(tx, deps.keys, now, "change_email", token);
     const before = await getUser(tx, row.userId);
     if (!before || (await isAbandoned(tx, row.email))) throw accountErrors.LINK_INVALID();
@@ -78,19 +81,14 @@ export async function confirmEmailChange(
       type: "email.changed",
       userId: before.id,
       data: { from: before.email, to: row.email },
+      // Both addresses hear of it: the old one is where the real owner would notice a takeover.
+      notify: [before.email, row.email].map((to) => ({
+        to,
+        template: mails.emailChangeNotice,
+        vars: { username: before.username, newEmail: row.email, stage: "changed" as const },
+      })),
     });
-    return { before, after: { ...before, email: row.email, emailVerified: true } };
-  });
-  // Both addresses hear of it: the old one is where the real owner would notice a takeover.
-  await send(deps, before.email, mails.emailChangeNotice, {
-    username: before.username,
-    newEmail: after.email,
-    stage: "changed",
-  });
-  await send(deps, after.email, mails.emailChangeNotice, {
-    username: after.username,
-    newEmail: after.email,
-    stage: "changed",
+    return { ...before, email: row.email, emailVerified: true };
   });
   return after;
 }

@@ -1,5 +1,6 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
+import type { Template } from "../notify/index.js";
 import { type AccountDeps, type RequestContext, sessionPolicy } from "./context.js";
 import { accountErrors } from "./errors.js";
 import { burnPasswordCheck, verifyPassword } from "./passwords.js";
@@ -76,12 +77,14 @@ export async function checkPasswordLogin(
  * Opens a session for a user who just proved who they are (a password now; a second factor or passkey
  * once the MFA feature adds them; or registration a moment ago). The id always changes here: fixation.
  */
-export async function startSession(
+export async function startSession<V>(
   deps: AccountDeps,
   ctx: RequestContext,
   user: User,
   method: string | AuthProof,
   previousCookie?: string,
+  /** A mail to the owner about this sign-in, queued with its event (a new browser, mfa/login.ts). */
+  mail?: { template: Template<V>; vars: V },
 ): Promise<LoginResult> {
   const proof: AuthProof = typeof method === "string" ? { method, phishingResistant: false } : method;
   const now = deps.clock.now();
@@ -95,6 +98,7 @@ export async function startSession(
       type: "login.success",
       userId: user.id,
       data: { method: proof.method, phishingResistant: proof.phishingResistant },
+      notify: mail && { to: user.email, ...mail },
     });
     return { user, cookie, session };
   });

@@ -2,7 +2,6 @@ import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { AppError, isAppError } from "../lib/errors.js";
 import { afterResponse, isAbandoned } from "../mail/index.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/accounts.js";
 import { type AccountDeps, link, type RequestContext, sendAccessMail } from "./context.js";
 import { issueLinkToken, peekLinkToken, spendLinkToken, voidLinkTokens } from "./email-links.js";
@@ -44,9 +43,13 @@ export async function changePassword(
       type: "password.changed",
       userId: user.id,
       data: { sessionsEnded: ended },
+      notify: {
+        to: user.email,
+        template: mails.passwordChanged,
+        vars: { username: user.username, how: "changed" },
+      },
     });
   });
-  await send(deps, user.email, mails.passwordChanged, { username: user.username, how: "changed" });
 }
 
 /**
@@ -122,8 +125,12 @@ export async function resetPassword(
       type: "password.reset",
       userId: user.id,
       data: { sessionsEnded: ended },
+      notify: {
+        to: user.email,
+        template: mails.passwordChanged,
+        vars: { username: user.username, how: "reset" },
+      },
     });
   });
-  await send(deps, user.email, mails.passwordChanged, { username: user.username, how: "reset" });
   return user;
 }

@@ -1,7 +1,6 @@
 import { recordEvent } from "../events/index.js";
 import { isAppError } from "../lib/errors.js";
 import { afterResponse } from "../mail/index.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/accounts.js";
 import type { AccountDeps, RequestContext } from "./context.js";
 import { hashPassword } from "./passwords.js";
@@ -34,13 +33,15 @@ async function tellOwner(deps: AccountDeps, ctx: RequestContext, email: string):
   const owner = await getUserByLogin(deps.db, email);
   if (!owner) return;
   const now = deps.clock.now();
-  await recordEvent(deps.db, now, ctx, { type: "account.registration_attempt", userId: owner.id });
-  // One mail per 15 minutes, so the form cannot be used to flood the owner's mailbox.
-  await send(
-    deps,
-    owner.email,
-    mails.registrationAttempt,
-    { username: owner.username },
-    { once: { db: deps.db, now, userId: owner.id, kind: "account.registration_attempt" } },
-  );
+  await recordEvent(deps.db, now, ctx, {
+    type: "account.registration_attempt",
+    userId: owner.id,
+    // One mail per 15 minutes, so the form cannot be used to flood the owner's mailbox.
+    notify: {
+      to: owner.email,
+      template: mails.registrationAttempt,
+      vars: { username: owner.username },
+      once: true,
+    },
+  });
 }

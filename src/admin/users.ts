@@ -4,7 +4,6 @@ import { type DbExecutor, type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { listUserEvents, recordEvent, type SecurityEvent } from "../events/index.js";
 import { type FactorSummary, factorSummary, forgetBrowsers, resetMfa } from "../mfa/index.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/admin.js";
 import { projectsOfUser, type Role } from "../packages/index.js";
 import { emailDomain, isAbandoned } from "../recovery/index.js";
@@ -148,7 +147,13 @@ export async function freezeUser(deps: Deps, actor: AuditActor, username: string
     if (r.numUpdatedRows !== 1n) throw consoleErrors.ALREADY_FROZEN();
     const ended = await revokeAllSessions(tx, now, user.id);
     const data = { reason, by: actor.name, sessionsEnded: ended };
-    await recordEvent(tx, now, NO_IP, { type: "account.frozen", userId: user.id, data });
+    // The owner hears of it through another channel (ASVS v5 6.3.7).
+    await recordEvent(tx, now, NO_IP, {
+      type: "account.frozen",
+      userId: user.id,
+      data,
+      notify: { to: user.email, template: mails.frozen, vars: { username: user.username, reason } },
+    });
     await recordAudit(tx, now, actor, {
       action: "user.freeze",
       targetType: "user",
@@ -158,8 +163,6 @@ export async function freezeUser(deps: Deps, actor: AuditActor, username: string
     });
     return ended;
   });
-  // The owner hears of it through another channel (ASVS v5 6.3.7).
-  await send(deps, user.email, mails.frozen, { username: user.username, reason });
   return { sessionsEnded };
 }
 
@@ -179,6 +182,8 @@ export async function unfreezeUser(deps: Deps, actor: AuditActor, username: stri
       type: "account.unfrozen",
       userId: user.id,
       data: { reason, by: actor.name },
+      // The owner hears of it through another channel (ASVS v5 6.3.7).
+      notify: { to: user.email, template: mails.unfrozen, vars: { username: user.username, reason } },
     });
     await recordAudit(tx, now, actor, {
       action: "user.unfreeze",
@@ -187,8 +192,6 @@ export async function unfreezeUser(deps: Deps, actor: AuditActor, username: stri
       reason,
     });
   });
-  // The owner hears of it through another channel (ASVS v5 6.3.7).
-  await send(deps, user.email, mails.unfrozen, { username: user.username, reason });
 }
 
 /** Ends every session, revokes every API token and forgets every remembered browser. */
@@ -207,6 +210,12 @@ export async function revokeCredentials(deps: Deps, actor: AuditActor, username:
       type: "account.signed_out_everywhere",
       userId: user.id,
       data: { reason, by: actor.name, ...c },
+      // The owner hears of it through another channel (ASVS v5 6.3.7).
+      notify: {
+        to: user.email,
+        template: mails.signedOutEverywhere,
+        vars: { username: user.username, reason },
+      },
     });
     await recordAudit(tx, now, actor, {
       action: "user.revoke_credentials",
@@ -217,8 +226,6 @@ export async function revokeCredentials(deps: Deps, actor: AuditActor, username:
     });
     return c;
   });
-  // The owner hears of it through another channel (ASVS v5 6.3.7).
-  await send(deps, user.email, mails.signedOutEverywhere, { username: user.username, reason });
   return counts;
 }
 

@@ -7,6 +7,7 @@ import { systemClock } from "../lib/clock.js";
 import { Keyring } from "../lib/crypto.js";
 import { isAppError } from "../lib/errors.js";
 import { createMailer } from "../mail/index.js";
+import { attachOutbox } from "../notify/index.js";
 import { createRateLimiters } from "../ratelimit/index.js";
 import { UsageError } from "./args.js";
 import { promptHidden, readStdin } from "./password-prompt.js";
@@ -25,17 +26,22 @@ export async function withAccountDeps<T>(
     from: config.mailFrom,
     logger: log,
   });
+  const deps: AccountDeps = {
+    db,
+    clock: systemClock,
+    keys: new Keyring(config.secretKey),
+    mailer,
+    limits: createRateLimiters({ prefix: "cli:" }),
+    log,
+    config,
+  };
+  // A command's security mail (operator reset, admin token) is sent as its transaction commits, as in
+  // the server; if that send fails, the server's outbox job retries it.
+  const detach = attachOutbox(deps);
   try {
-    return await fn({
-      db,
-      clock: systemClock,
-      keys: new Keyring(config.secretKey),
-      mailer,
-      limits: createRateLimiters({ prefix: "cli:" }),
-      log,
-      config,
-    });
+    return await fn(deps);
   } finally {
+    detach();
     await mailer.close();
     await close();
   }

@@ -75,9 +75,35 @@ export async function migrateToLatest(
   });
 }
 
-/** The one transaction helper: everything in `fn` commits together or not at all. */
-export function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction().execute(fn);
+/** Work registered by `afterCommit` for each open transaction of `transaction()`, with its database. */
+const openTransactions = new WeakMap<Tx, { db: Db; hooks: Array<(db: Db) => Promise<void>> }>();
+
+/**
+ * The one transaction helper: everything in `fn` commits together or not at all. Hooks registered with
+ * `afterCommit` run once it committed (in order, awaited, so the caller's next step sees them done) and
+ * never when it rolled back.
+ */
+export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const hooks: Array<(db: Db) => Promise<void>> = [];
+  const result = await db.transaction().execute((tx) => {
+    openTransactions.set(tx, { db, hooks });
+    return fn(tx);
+  });
+  for (const hook of hooks) await hook(db);
+  return result;
+}
+
+/**
+ * Runs `hook` once what `executor` wrote is committed: at the end of its `transaction()`, or at once on
+ * the database itself (each statement there commits on its own). A hook must not throw: the change it
+ * follows is done. A transaction opened without `transaction()` cannot carry hooks; asking is a bug,
+ * refused loudly rather than silently dropping the work.
+ */
+export async function afterCommit(executor: DbExecutor, hook: (db: Db) => Promise<void>): Promise<void> {
+  if (!executor.isTransaction) return hook(executor as Db);
+  const open = openTransactions.get(executor as Tx);
+  if (!open) throw new Error("afterCommit needs a transaction opened with transaction() from src/db");
+  open.hooks.push(hook);
 }
 
 /**

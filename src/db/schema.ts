@@ -1,5 +1,5 @@
 import type { Generated } from "kysely";
-import type { MailCoalesceTable } from "./schema-mail.js";
+import type { MailCoalesceTable, NotifyOutboxTable } from "./schema-mail.js";
 import type {
   CriticalityRulesTable,
   DownloadMonthsTable,
@@ -297,6 +297,7 @@ export interface Database {
   npm_scope_owners: NpmScopeOwnersTable;
   npm_stars: NpmStarsTable;
   mail_coalesce: MailCoalesceTable;
+  notify_outbox: NotifyOutboxTable;
   recovery_requests: RecoveryRequestsTable;
   abandoned_email_domains: AbandonedEmailDomainsTable;
   prohibited_names: ProhibitedNamesTable;

@@ -1,7 +1,8 @@
-import type { DbExecutor } from "../db/index.js";
+import { type Db, type DbExecutor, transaction } from "../db/index.js";
 import { newId } from "../lib/ids.js";
+import { type Notification, queueNotification, type Template } from "../notify/index.js";
 
-export { COALESCE_WINDOW, claimMailSlot } from "./notify-once.js";
+export { COALESCE_WINDOW, claimMailSlot } from "../notify/index.js";
 
 /** Every kind of security event. Adding a type here is how a feature joins the history page. */
 export const EVENT_TYPES = {
@@ -92,11 +93,24 @@ export interface EventContext {
   userAgent?: string;
 }
 
-export interface NewEvent {
+export interface NewEvent<V = unknown> {
   type: EventType;
   userId?: string | null;
   projectId?: string | null;
   data?: Record<string, unknown>;
+  /**
+   * The mail (or mails, to several addresses) that tells someone of this event, queued in the same
+   * transaction (notify/outbox.ts) and sent after commit.
+   */
+  notify?: EventMail<V> | EventMail<V>[];
+}
+
+/** `once`: at most one such mail per account and event type per window (notify/once.ts). */
+export type EventMail<V> = Omit<Notification<V>, "once"> & { once?: boolean };
+
+/** One mail of an event that sends several different ones: checks template and vars, then erases V. */
+export function eventMail<V>(to: string, template: Template<V>, vars: V): EventMail<unknown> {
+  return { to, template: template as Template<unknown>, vars };
 }
 
 export interface SecurityEvent {
@@ -111,14 +125,24 @@ export interface SecurityEvent {
 
 /**
  * The one way to write to the append-only event log. Pass the transaction that made the change, so
- * the event commits with it or not at all.
+ * the event (and the mail it names, if any) commits with it or not at all.
  */
-export async function recordEvent(
+export async function recordEvent<V>(
   db: DbExecutor,
   now: number,
   ctx: EventContext,
-  event: NewEvent,
+  event: NewEvent<V>,
 ): Promise<void> {
+  const mails = event.notify === undefined ? [] : [event.notify].flat();
+  if (mails.length) {
+    // The event and its mail are one unit: on the bare database they get a transaction of their own.
+    if (!db.isTransaction) return transaction(db as Db, (tx) => recordEvent(tx, now, ctx, event));
+    for (const { once, ...mail } of mails)
+      await queueNotification(db, now, event.userId ?? null, {
+        ...mail,
+        once: once ? event.type : undefined,
+      });
+  }
   await db
     .insertInto("events")
     .values({

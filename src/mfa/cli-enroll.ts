@@ -1,6 +1,5 @@
 import type { RequestContext, User } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/mfa.js";
 import { afterFactorRemoved, onFactorAdded } from "./enroll.js";
 import { mfaErrors } from "./errors.js";
@@ -69,13 +68,20 @@ export async function confirmCliTotpEnrollment(
     if (await getTotp(tx, user.id)) throw mfaErrors.TOTP_EXISTS();
     await storeTotp(tx, deps.keys, now, user.id, secret, step);
     await tx.updateTable("users").set({ totp_pending: null }).where("id", "=", user.id).execute();
-    await mfaEvent(tx, now, ctx, user, "mfa.totp_added", { via: "npm profile enable-2fa" });
-    return onFactorAdded(deps, tx, user, ctx, wasEnrolled);
-  });
-  await send(deps, user.email, mails.totpAdded, {
-    username: user.username,
-    codes: Boolean(codes),
-    fromCli: true,
+    const codes = await onFactorAdded(deps, tx, user, ctx, wasEnrolled);
+    await mfaEvent(
+      tx,
+      now,
+      ctx,
+      user,
+      "mfa.totp_added",
+      { via: "npm profile enable-2fa" },
+      {
+        template: mails.totpAdded,
+        vars: { username: user.username, codes: Boolean(codes), fromCli: true },
+      },
+    );
+    return codes;
   });
   return codes;
 }
@@ -94,8 +100,15 @@ export async function removeTotpReauthenticated(
     const r = await tx.deleteFrom("totp_credentials").where("user_id", "=", user.id).executeTakeFirst();
     if (r.numDeletedRows !== 1n) throw mfaErrors.TOTP_MISSING();
     await tx.updateTable("users").set({ totp_pending: null }).where("id", "=", user.id).execute();
-    await mfaEvent(tx, now, ctx, user, "mfa.totp_removed", { via: "npm profile disable-2fa" });
+    await mfaEvent(
+      tx,
+      now,
+      ctx,
+      user,
+      "mfa.totp_removed",
+      { via: "npm profile disable-2fa" },
+      { template: mails.totpRemoved, vars: { username: user.username, fromCli: true } },
+    );
     await afterFactorRemoved(tx, user.id);
   });
-  await send(deps, user.email, mails.totpRemoved, { username: user.username, fromCli: true });
 }

@@ -1,7 +1,6 @@
 import QRCode from "qrcode";
 import { inSudo, type RequestContext, type Session, type User } from "../accounts/index.js";
 import { type DbExecutor, type Tx, transaction } from "../db/index.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/mfa.js";
 import { mfaErrors } from "./errors.js";
 import { factorSummary } from "./factors.js";
@@ -114,10 +113,21 @@ export async function confirmTotpEnrollment(
     const wasEnrolled = (await factorSummary(tx, user.id)).enrolled;
     if (await getTotp(tx, user.id)) throw mfaErrors.TOTP_EXISTS();
     await storeTotp(tx, deps.keys, now, user.id, secret, step);
-    await mfaEvent(tx, now, ctx, user, "mfa.totp_added");
-    return onFactorAdded(deps, tx, user, ctx, wasEnrolled);
+    const codes = await onFactorAdded(deps, tx, user, ctx, wasEnrolled);
+    await mfaEvent(
+      tx,
+      now,
+      ctx,
+      user,
+      "mfa.totp_added",
+      {},
+      {
+        template: mails.totpAdded,
+        vars: { username: user.username, codes: Boolean(codes) },
+      },
+    );
+    return codes;
   });
-  await send(deps, user.email, mails.totpAdded, { username: user.username, codes: Boolean(codes) });
   return codes;
 }
 
@@ -143,10 +153,20 @@ export async function removeTotp(
   await transaction(deps.db, async (tx) => {
     const r = await tx.deleteFrom("totp_credentials").where("user_id", "=", user.id).executeTakeFirst();
     if (r.numDeletedRows !== 1n) throw mfaErrors.TOTP_MISSING();
-    await mfaEvent(tx, now, ctx, user, "mfa.totp_removed");
+    await mfaEvent(
+      tx,
+      now,
+      ctx,
+      user,
+      "mfa.totp_removed",
+      {},
+      {
+        template: mails.totpRemoved,
+        vars: { username: user.username },
+      },
+    );
     await afterFactorRemoved(tx, user.id);
   });
-  await send(deps, user.email, mails.totpRemoved, { username: user.username });
 }
 
 export async function removeKey(
@@ -158,7 +178,7 @@ export async function removeKey(
 ): Promise<void> {
   requireSudo(deps, session);
   const now = deps.clock.now();
-  const { label, kind } = await transaction(deps.db, async (tx) => {
+  await transaction(deps.db, async (tx) => {
     const key = await tx
       .selectFrom("webauthn_credentials")
       .select(["label", "is_passkey"])
@@ -167,17 +187,18 @@ export async function removeKey(
       .executeTakeFirst();
     if (!key) throw mfaErrors.KEY_NOT_FOUND();
     await tx.deleteFrom("webauthn_credentials").where("id", "=", keyId).execute();
-    await mfaEvent(tx, now, ctx, user, "mfa.key_removed", {
-      label: key.label,
-      kind: key.is_passkey === 1 ? "passkey" : "security-key",
-    });
+    const kind = key.is_passkey === 1 ? ("passkey" as const) : ("security-key" as const);
+    await mfaEvent(
+      tx,
+      now,
+      ctx,
+      user,
+      "mfa.key_removed",
+      { label: key.label, kind },
+      { template: mails.keyRemoved, vars: { username: user.username, kind, label: key.label } },
+    );
     await afterFactorRemoved(tx, user.id);
-    return {
-      label: key.label,
-      kind: key.is_passkey === 1 ? ("passkey" as const) : ("security-key" as const),
-    };
   });
-  await send(deps, user.email, mails.keyRemoved, { username: user.username, kind, label });
 }
 
 export async function regenerateRecoveryCodes(
@@ -191,11 +212,18 @@ export async function regenerateRecoveryCodes(
   const now = deps.clock.now();
   const codes = await transaction(deps.db, async (tx) => {
     const codes = await generateRecoveryCodes(tx, now, user.id);
-    await mfaEvent(tx, now, ctx, user, "mfa.recovery_codes_generated", { count: codes.length });
+    await mfaEvent(
+      tx,
+      now,
+      ctx,
+      user,
+      "mfa.recovery_codes_generated",
+      { count: codes.length },
+      { template: mails.recoveryCodesRegenerated, vars: { username: user.username } },
+    );
     await tx.updateTable("users").set({ mfa_checkup_at: now }).where("id", "=", user.id).execute();
     return codes;
   });
-  await send(deps, user.email, mails.recoveryCodesRegenerated, { username: user.username });
   return codes;
 }
 

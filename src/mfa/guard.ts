@@ -1,7 +1,6 @@
 import type { User } from "../accounts/index.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/mfa.js";
 import type { LimitName } from "../ratelimit/index.js";
 import { mfaErrors } from "./errors.js";
@@ -42,8 +41,15 @@ export async function checkGuessable(
     if (!(await spendRecoveryCode(deps.db, now, user.id, factor.code))) throw mfaErrors.RECOVERY_INVALID();
     await attempt.refund();
     const left = await remainingRecoveryCodes(deps.db, user.id);
-    await mfaEvent(deps.db, now, ctx, user, "mfa.recovery_code_used", { remaining: left });
-    await send(deps, user.email, mails.recoveryCodeUsed, { username: user.username, left });
+    await mfaEvent(
+      deps.db,
+      now,
+      ctx,
+      user,
+      "mfa.recovery_code_used",
+      { remaining: left },
+      { template: mails.recoveryCodeUsed, vars: { username: user.username, left } },
+    );
     return { method: "recovery_code" };
   } catch (e) {
     if (e instanceof AppError && e.status === 400)
@@ -62,13 +68,14 @@ async function recordFailure(
 ): Promise<void> {
   const now = deps.clock.now();
   if (e.code === "CODE_REPLAYED") {
-    await mfaEvent(deps.db, now, ctx, user, "mfa.totp_replay");
-    await send(
-      deps,
-      user.email,
-      mails.totpReplayed,
-      { username: user.username },
-      { once: { db: deps.db, now, userId: user.id, kind: "mfa.totp_replay" } },
+    await mfaEvent(
+      deps.db,
+      now,
+      ctx,
+      user,
+      "mfa.totp_replay",
+      {},
+      { template: mails.totpReplayed, vars: { username: user.username }, once: true },
     );
   } else {
     await mfaEvent(deps.db, now, ctx, user, "mfa.failure", { factor: factor.kind });
@@ -76,13 +83,14 @@ async function recordFailure(
   // The attempt that spent the last point of the 5-minute budget is a burst: tell the owner once,
   // while it happens (exactly one attempt per window gets that point, however many run at once).
   if (lastOfBurst) {
-    await mfaEvent(deps.db, now, ctx, user, "mfa.failures_burst");
-    await send(
-      deps,
-      user.email,
-      mails.failuresBurst,
-      { username: user.username },
-      { once: { db: deps.db, now, userId: user.id, kind: "mfa.failures_burst" } },
+    await mfaEvent(
+      deps.db,
+      now,
+      ctx,
+      user,
+      "mfa.failures_burst",
+      {},
+      { template: mails.failuresBurst, vars: { username: user.username }, once: true },
     );
   }
 }

@@ -8,7 +8,6 @@ import {
 } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
 import { DAY, MINUTE } from "../lib/clock.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/mfa.js";
 import { createChallenge, peekChallenge, spendChallenge } from "./challenges.js";
 import { mfaErrors } from "./errors.js";
@@ -111,19 +110,29 @@ export async function completeSecondStep(
       ? factor.proof
       : { method: (await checkGuessable(deps, ctx, user, factor)).method, phishingResistant: false };
   await transaction(deps.db, (tx) => spendChallenge(tx, deps.clock.now(), challengeId, "login", user.id));
-  const login = await startSession(deps, ctx, user, proof, opts.previousCookie);
+  // PyPI added this after the 2025 phishing campaign: a phishable factor from a new browser is
+  // exactly what a real-time phishing proxy produces, so the owner hears of it at once.
+  const newBrowser = !proof.phishingResistant && !opts.knownBrowser(user.id);
+  const login = await startSession(
+    deps,
+    ctx,
+    user,
+    proof,
+    opts.previousCookie,
+    newBrowser
+      ? {
+          template: mails.newBrowserSignIn,
+          vars: {
+            username: user.username,
+            method: proof.method,
+            userAgent: ctx.userAgent ?? "",
+            ip: ctx.ip,
+            at: deps.clock.now(),
+          },
+        }
+      : undefined,
+  );
   const rememberCookie = opts.remember ? await rememberBrowser(deps, ctx, user.id) : undefined;
-  if (!proof.phishingResistant && !opts.knownBrowser(user.id)) {
-    // PyPI added this after the 2025 phishing campaign: a phishable factor from a new browser is
-    // exactly what a real-time phishing proxy produces, so the owner hears of it at once.
-    await send(deps, user.email, mails.newBrowserSignIn, {
-      username: user.username,
-      method: proof.method,
-      userAgent: ctx.userAgent ?? "",
-      ip: ctx.ip,
-      at: deps.clock.now(),
-    });
-  }
   return { login, rememberCookie, checkupDue: await checkupDue(deps, user.id) };
 }
 

@@ -1,7 +1,6 @@
 import { getUserByUsername, revokeAllSessions } from "../accounts/index.js";
 import { type DbExecutor, type Tx, transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/mfa.js";
 import { type FactorSummary, factorSummary } from "./factors.js";
 import type { MfaDeps } from "./notify.js";
@@ -37,11 +36,15 @@ export async function resetMfa(
       tx,
       now,
       { ip: actor },
-      { type: "mfa.reset", userId: user.id, data: { reason, by: actor, sessionsEnded: ended } },
+      {
+        type: "mfa.reset",
+        userId: user.id,
+        data: { reason, by: actor, sessionsEnded: ended },
+        notify: { to: user.email, template: mails.factorsReset, vars: { username: user.username, reason } },
+      },
     );
     if (alsoInTransaction) await alsoInTransaction(tx);
   });
-  await send(deps, user.email, mails.factorsReset, { username: user.username, reason });
   return true;
 }
 

@@ -5,7 +5,6 @@ import {
   verifyAuthenticationResponse,
 } from "@simplewebauthn/server";
 import { accountErrors, getUser, type RequestContext, type User } from "../accounts/index.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/mfa.js";
 import { type ChallengePurpose, createChallenge, spendChallenge } from "./challenges.js";
 import { mfaErrors } from "./errors.js";
@@ -127,17 +126,18 @@ export async function verifyAssertion(
         .executeTakeFirst()
     ).numUpdatedRows === 1n;
   if (!won) {
-    await mfaEvent(deps.db, now, ctx, user, "mfa.counter_regression", {
-      label: row.label,
-      stored,
-      received: next,
-    });
-    await send(deps, user.email, mails.clonedKeyRefused, {
-      username: user.username,
-      label: row.label,
-      next,
-      stored,
-    });
+    await mfaEvent(
+      deps.db,
+      now,
+      ctx,
+      user,
+      "mfa.counter_regression",
+      { label: row.label, stored, received: next },
+      {
+        template: mails.clonedKeyRefused,
+        vars: { username: user.username, label: row.label, next, stored },
+      },
+    );
     throw mfaErrors.COUNTER_REGRESSED();
   }
   return { user, keyId: row.id };

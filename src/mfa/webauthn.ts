@@ -6,7 +6,6 @@ import {
 import type { RequestContext, Session, User } from "../accounts/index.js";
 import { isUniqueViolation, transaction } from "../db/index.js";
 import { newId } from "../lib/ids.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/mfa.js";
 import { createChallenge, spendChallenge } from "./challenges.js";
 import { onFactorAdded, requireSudo } from "./enroll.js";
@@ -146,19 +145,25 @@ export async function finishKeyRegistration(
           last_used_at: null,
         })
         .execute();
-      await mfaEvent(tx, now, ctx, user, "mfa.key_added", { label, kind: input.kind });
-      return onFactorAdded(deps, tx, user, ctx, wasEnrolled);
+      const codes = await onFactorAdded(deps, tx, user, ctx, wasEnrolled);
+      await mfaEvent(
+        tx,
+        now,
+        ctx,
+        user,
+        "mfa.key_added",
+        { label, kind: input.kind },
+        {
+          template: mails.keyAdded,
+          vars: { username: user.username, kind: input.kind, label, codes: Boolean(codes) },
+        },
+      );
+      return codes;
     });
   } catch (e) {
     if (isUniqueViolation(e)) throw mfaErrors.WEBAUTHN_FAILED("This security key is already registered.");
     throw e;
   }
-  await send(deps, user.email, mails.keyAdded, {
-    username: user.username,
-    kind: input.kind,
-    label,
-    codes: Boolean(codes),
-  });
   return { id, label, recoveryCodes: codes };
 }
 

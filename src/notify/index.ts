@@ -1,56 +1,23 @@
 /*
  * The one notification path (issue 12 item 4). Every mail Wharf writes is a template — a function of
- * typed vars returning { subject, text }, one module per feature under ./templates — sent by `send`,
- * which adds the site's subject prefix, hands the message to the mailer and logs a failure once.
- * Callers never wrap `send` again: by the time a notification goes out the change it reports has
- * committed, and a lost mail must not turn a done change into an error the user would retry.
+ * typed vars returning { subject, text }, one module per feature under ./templates — and goes out one
+ * of two ways:
+ *  - a security mail is queued with its event (`recordEvent(tx, …, { notify })`, ./outbox.ts): it
+ *    commits with the change, is sent right after commit, and retried by a job if that send is lost;
+ *  - a mail not tied to an event (a link, an invitation) is sent by `send` after the change committed.
+ * Both add the site's subject prefix and log a failure; neither throws at its caller: by the time a
+ * notification goes out the change it reports has committed, and a lost mail must not turn a done
+ * change into an error the user would retry.
  */
-import type { DbExecutor } from "../db/index.js";
-import { claimMailSlot } from "../events/index.js";
-import type { Mailer, MailMessage } from "../mail/index.js";
-
+export { COALESCE_WINDOW, claimMailSlot } from "./once.js";
+export {
+  attachOutbox,
+  deliverOutbox,
+  MAX_ATTEMPTS,
+  type Notification,
+  type OutboxDeps,
+  queueNotification,
+  startOutboxJob,
+} from "./outbox.js";
+export { type NotifyDeps, render, type SendOptions, send } from "./send.js";
 export type { Site, Template } from "./templates/common.js";
-
-import type { Site, Template } from "./templates/common.js";
-
-export interface NotifyDeps {
-  mailer: Mailer;
-  log: { error(obj: object, msg: string): void };
-  config: Site;
-}
-
-export interface SendOptions {
-  /**
-   * Coalesce per kind and account: at most one mail of `kind` per account per window, so a burst of
-   * failures warns the owner once instead of flooding (and burying) the warning.
-   */
-  once?: { db: DbExecutor; now: number; userId: string; kind: string };
-}
-
-/** The message a template makes for `to`, with the site's subject prefix. */
-export function render<V>(site: Site, to: string, template: Template<V>, vars: V): MailMessage {
-  const { subject, text } = template(site, vars);
-  return { to, subject: `[${site.siteName}] ${subject}`, text };
-}
-
-/** Renders and sends one mail; returns whether the mailer took it. Never throws. */
-export async function send<V>(
-  deps: NotifyDeps,
-  to: string,
-  template: Template<V>,
-  vars: V,
-  opts: SendOptions = {},
-): Promise<boolean> {
-  let subject: string | undefined;
-  try {
-    const o = opts.once;
-    if (o && !(await claimMailSlot(o.db, o.now, o.userId, o.kind))) return false;
-    const message = render(deps.config, to, template, vars);
-    subject = message.subject;
-    await deps.mailer.send(message);
-    return true;
-  } catch (e) {
-    deps.log.error({ err: e, to, subject, template: template.name }, "mail could not be sent");
-    return false;
-  }
-}

@@ -1,7 +1,6 @@
 import { getUser, type RequestContext, type Session } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/recovery.js";
 import type { RecoveryDeps } from "./context.js";
 import { recoveryErrors } from "./errors.js";
@@ -27,14 +26,16 @@ async function cancel(
       decision_reason: why,
     });
     if (!won) throw recoveryErrors.REQUEST_CLOSED();
+    const user = await getUser(tx, r.userId);
     await recordEvent(tx, now, ctx, {
       type: "recovery.cancelled",
       userId: r.userId,
       data: { request: r.id, by, ...extra },
+      notify: user
+        ? { to: user.email, template: mails.cancelled, vars: { username: user.username, why } }
+        : [],
     });
   });
-  const user = await getUser(deps.db, r.userId);
-  if (user) await send(deps, user.email, mails.cancelled, { username: user.username, why });
 }
 
 /**

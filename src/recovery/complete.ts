@@ -6,11 +6,10 @@ import {
   voidLinkTokens,
 } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
-import { recordEvent } from "../events/index.js";
+import { eventMail, recordEvent } from "../events/index.js";
 import { instanceId, repeatEvery, withLease } from "../jobs/index.js";
 import { DAY, MINUTE } from "../lib/clock.js";
 import { wipeFactors } from "../mfa/index.js";
-import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/recovery.js";
 import { revokeAllTokens } from "../tokens/index.js";
 import type { RecoveryDeps } from "./context.js";
@@ -113,6 +112,7 @@ async function complete(deps: RecoveryDeps, r: RecoveryRequest, now: number): Pr
       decided_by: "system",
     });
     if (!won) return null;
+    const user = await getUser(tx, r.userId);
     await wipeFactors(tx, now, r.userId);
     const sessions = await revokeAllSessions(tx, now, r.userId);
     const tokens = await revokeAllTokens(tx, now, r.userId);
@@ -132,21 +132,26 @@ async function complete(deps: RecoveryDeps, r: RecoveryRequest, now: number): Pr
         type: "recovery.completed",
         userId: r.userId,
         data: { request: r.id, sessionsEnded: sessions, tokensRevoked: tokens },
+        // The co-maintainers hear of it with the event. The owner's mail carries a reset link: it is
+        // sent below, checked against abandoned domains at sending, and its token is never stored.
+        notify: user
+          ? (await coMaintainersOf(tx, r.userId)).map((m) =>
+              eventMail(m.email, mails.coMaintainerCompleted, { who: m.username, account: user.username }),
+            )
+          : [],
       },
     );
-    return reset;
+    return { reset, user };
   });
   if (!result) return false;
-  const user = await getUser(deps.db, r.userId);
+  const { reset, user } = result;
   if (user) {
-    const link = `${deps.config.origin}/account/reset-password?token=${encodeURIComponent(result)}`;
+    const link = `${deps.config.origin}/account/reset-password?token=${encodeURIComponent(reset)}`;
     // Checked again at sending: the domain may have been marked since whyNot() read it.
     await sendAccessMail(deps, {}, r.userId, "recovery_reset", r.email, mails.completed, {
       username: user.username,
       link,
     });
-    for (const m of await coMaintainersOf(deps.db, r.userId))
-      await send(deps, m.email, mails.coMaintainerCompleted, { who: m.username, account: user.username });
   }
   return true;
 }

@@ -1,12 +1,11 @@
 import { getUser, type RequestContext } from "../accounts/index.js";
 import { type DbExecutor, transaction } from "../db/index.js";
-import { recordEvent } from "../events/index.js";
-import { send } from "../notify/index.js";
+import { type EventMail, eventMail, recordEvent } from "../events/index.js";
 import * as mails from "../notify/templates/recovery.js";
 import { type RecoveryDeps, waitFor } from "./context.js";
 import { recoveryErrors } from "./errors.js";
 import { getRequest, OPEN_STATES, type RecoveryRequest, transition } from "./store.js";
-import { announceWait } from "./submit.js";
+import { waitMails } from "./submit.js";
 
 export type OperatorDecision = "approve" | "deny" | "cancel";
 
@@ -52,6 +51,18 @@ export async function decideRequest(
       });
     }
     if (!won) throw recoveryErrors.REQUEST_CLOSED();
+    const user = await getUser(tx, r.userId);
+    let notify: EventMail<unknown>[] = [];
+    if (startsWait) notify = await waitMails(deps, tx, (await getRequest(tx, r.id))!);
+    else if (user && decision === "deny")
+      notify = [eventMail(r.email, mails.denied, { username: user.username, reason: ctx.reason })];
+    else if (user && decision === "cancel")
+      notify = [
+        eventMail(r.email, mails.cancelled, {
+          username: user.username,
+          why: `by the registry operators: ${ctx.reason}`,
+        }),
+      ];
     await recordEvent(tx, now, ctx, {
       type:
         decision === "approve"
@@ -61,18 +72,9 @@ export async function decideRequest(
             : "recovery.cancelled",
       userId: r.userId,
       data: { request: r.id, by: ctx.adminName, reason: ctx.reason },
+      notify,
     });
     await ctx.audit(tx, r);
   });
-  const updated = (await getRequest(deps.db, r.id))!;
-  const user = await getUser(deps.db, r.userId);
-  if (startsWait) await announceWait(deps, updated);
-  else if (user && decision === "deny")
-    await send(deps, r.email, mails.denied, { username: user.username, reason: ctx.reason });
-  else if (user && decision === "cancel")
-    await send(deps, r.email, mails.cancelled, {
-      username: user.username,
-      why: `by the registry operators: ${ctx.reason}`,
-    });
-  return updated;
+  return (await getRequest(deps.db, r.id))!;
 }

@@ -1,8 +1,8 @@
 import type { RequestContext } from "../accounts/index.js";
 import { getUser } from "../accounts/index.js";
+import type { DbExecutor } from "../db/index.js";
 import { transaction } from "../db/index.js";
-import { recordEvent } from "../events/index.js";
-import { send } from "../notify/index.js";
+import { type EventMail, eventMail, recordEvent } from "../events/index.js";
 import * as mails from "../notify/templates/recovery.js";
 import { cancelLink, type RecoveryDeps, stopLink, waitFor } from "./context.js";
 import { recoveryErrors } from "./errors.js";
@@ -43,45 +43,51 @@ export async function submitProofs(
       proofs: JSON.stringify(proofs),
     });
     if (!won) throw recoveryErrors.REQUEST_CLOSED();
-    await recordEvent(tx, now, ctx, {
-      type: waiting ? "recovery.waiting" : "recovery.queued",
-      userId: r.userId,
-      data: { request: r.id, proofs: proofs.map((p) => p.kind), ...(waiting ? { waitUntil } : {}) },
-    });
-  });
-  const updated = (await getRequest(deps.db, r.id))!;
-  if (waiting) await announceWait(deps, updated);
-  else {
-    const user = await getUser(deps.db, r.userId);
-    if (user)
-      await send(deps, r.email, mails.queued, {
-        username: user.username,
+    const updated = (await getRequest(tx, r.id))!;
+    const user = await getUser(tx, r.userId);
+    const queuedMail = (username: string) =>
+      eventMail(r.email, mails.queued, {
+        username,
         ip: r.requesterIp,
         cancelLink: cancelLink(deps, r.id),
         stopLink: stopLink(deps, r.id),
       });
-  }
-  return updated;
+    await recordEvent(tx, now, ctx, {
+      type: waiting ? "recovery.waiting" : "recovery.queued",
+      userId: r.userId,
+      data: { request: r.id, proofs: proofs.map((p) => p.kind), ...(waiting ? { waitUntil } : {}) },
+      notify: !user ? [] : waiting ? await waitMails(deps, tx, updated) : [queuedMail(user.username)],
+    });
+  });
+  return (await getRequest(deps.db, r.id))!;
 }
 
-/** The owner's address and every co-maintainer hear of a wait as it starts (submission or approval). */
-export async function announceWait(deps: RecoveryDeps, r: RecoveryRequest): Promise<void> {
-  const user = await getUser(deps.db, r.userId);
-  if (!user || r.waitUntil === null) return;
-  await send(deps, r.email, mails.waiting, {
-    username: user.username,
-    waitUntil: r.waitUntil,
-    ip: r.requesterIp,
-    userAgent: r.requesterUa,
-    proofs: r.proofs.map((p) => PROOF_LABELS[p.kind]).concat(r.approvedBy ? ["approved by an operator"] : []),
-    cancelLink: cancelLink(deps, r.id),
-    stopLink: stopLink(deps, r.id),
-  });
-  for (const m of await coMaintainersOf(deps.db, r.userId)) {
-    await send(deps, m.email, mails.coMaintainer, {
-      who: m.username,
-      account: user.username,
-      waitUntil: r.waitUntil,
-    });
-  }
+/**
+ * The owner's address and every co-maintainer hear of a wait as it starts (submission or approval):
+ * the mails for the event that starts it, read in its transaction (`r` as updated there).
+ */
+export async function waitMails(
+  deps: RecoveryDeps,
+  db: DbExecutor,
+  r: RecoveryRequest,
+): Promise<EventMail<unknown>[]> {
+  const user = await getUser(db, r.userId);
+  if (!user || r.waitUntil === null) return [];
+  const waitUntil = r.waitUntil;
+  return [
+    eventMail(r.email, mails.waiting, {
+      username: user.username,
+      waitUntil,
+      ip: r.requesterIp,
+      userAgent: r.requesterUa,
+      proofs: r.proofs
+        .map((p) => PROOF_LABELS[p.kind])
+        .concat(r.approvedBy ? ["approved by an operator"] : []),
+      cancelLink: cancelLink(deps, r.id),
+      stopLink: stopLink(deps, r.id),
+    }),
+    ...(await coMaintainersOf(db, r.userId)).map((m) =>
+      eventMail(m.email, mails.coMaintainer, { who: m.username, account: user.username, waitUntil }),
+    ),
+  ];
 }

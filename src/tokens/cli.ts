@@ -4,6 +4,7 @@ import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
 import { DAY } from "../lib/clock.js";
+import { AppError } from "../lib/errors.js";
 import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/tokens.js";
 import { projectsOfUser } from "../packages/index.js";
@@ -102,16 +103,20 @@ export async function createCliToken(
         ...(req.bypass2fa ? { bypass2fa: true } : {}),
         ...(cidrs.length ? { cidrs } : {}),
       },
+      notify: {
+        to: user.email,
+        template: mails.cliTokenCreated,
+        vars: {
+          username: user.username,
+          name: req.name.trim(),
+          via: req.via,
+          scope,
+          readonly: Boolean(req.readonly),
+          bypass2fa: Boolean(req.bypass2fa),
+        },
+      },
     });
     return created;
-  });
-  await send(deps, user.email, mails.cliTokenCreated, {
-    username: user.username,
-    name: req.name.trim(),
-    via: req.via,
-    scope,
-    readonly: Boolean(req.readonly),
-    bypass2fa: Boolean(req.bypass2fa),
   });
   return { token: created.token, id: created.id, createdAt: now, expiresAt };
 }

@@ -4,6 +4,7 @@ import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
 import { DAY } from "../lib/clock.js";
+import { AppError } from "../lib/errors.js";
 import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/tokens.js";
 import { projectsOfUser } from "../packages/index.js";
@@ -98,15 +99,15 @@ export async function createUserToken(
       type: "token.created",
       userId: user.id,
       data: { name: req.name.trim(), tokenId: created.id, scope: names.length ? names : "account" },
+      notify: {
+        to: user.email,
+        template: mails.tokenCreated,
+        vars: { username: user.username, name: req.name.trim(), projects: names },
+      },
     });
     return created;
   });
   void id;
-  await send(deps, user.email, mails.tokenCreated, {
-    username: user.username,
-    name: req.name.trim(),
-    projects: names,
-  });
   return token;
 }
 
@@ -117,20 +118,22 @@ export async function revokeUserToken(
   tokenId: string,
 ): Promise<void> {
   const now = deps.clock.now();
-  const token = await transaction(deps.db, async (tx) => {
+  await transaction(deps.db, async (tx) => {
     const before = (await listTokens(tx, user.id, { id: tokenId }))[0];
     const t = await markRevoked(tx, now, user.id, tokenId);
     // Revoking an already revoked token is a no-op: no second event, no second email.
-    if (before && before.revokedAt !== null) return null;
+    if (before && before.revokedAt !== null) return;
     await recordEvent(tx, now, ctx, {
       type: "token.revoked",
       userId: user.id,
       data: { name: t.name, tokenId },
+      notify: {
+        to: user.email,
+        template: mails.tokenRevoked,
+        vars: { username: user.username, name: t.name },
+      },
     });
-    return t;
   });
-  if (!token) return;
-  await send(deps, user.email, mails.tokenRevoked, { username: user.username, name: token.name });
 }
 
 /** `wharf token create`: an operator bootstraps automation; recorded as admin-issued. */
@@ -175,10 +178,10 @@ export async function issueAdminToken(
           by: "operator",
           scope: projectNames.length ? projectNames : "account",
         },
+        notify: { to: user.email, template: mails.operatorToken, vars: { username: user.username, name } },
       },
     );
     return created;
   });
-  await send(deps, user.email, mails.operatorToken, { username: user.username, name });
   return token;
 }
