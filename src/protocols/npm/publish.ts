@@ -5,7 +5,7 @@ import { decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { journalFilename, type PackageName, ultranormalizePackageName } from "../../ecosystems/npm/names.js";
 import { cleanVersion } from "../../ecosystems/npm/semver.js";
-import { AppError } from "../../lib/errors.js";
+import { refusal } from "../../lib/errors.js";
 import {
   claimScopeForNewPackage,
   filenameEverUsed,
@@ -132,7 +132,7 @@ export async function handlePublish(
     deps.clock.now(),
     { ecosystem: "npm" },
   );
-  if (!decision.allow) throw new AppError(decision.status, decision.code, decision.reason);
+  if (!decision.allow) throw refusal(decision);
   const bytes = decodeAttachment(deps, body, existing?.uploadLimitBytes ?? deps.config.uploadLimitBytes);
   const d = digests(bytes);
   const dist = (manifest.dist ?? {}) as Record<string, unknown>;

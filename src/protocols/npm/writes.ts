@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { type Action, decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { highestVersion } from "../../ecosystems/npm/semver.js";
-import { AppError } from "../../lib/errors.js";
+import { refusal } from "../../lib/errors.js";
 import { changeOwners, type Project, setDeprecations, unpublishVersions } from "../../packages/index.js";
 import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
@@ -13,7 +13,7 @@ import type { PackageStates } from "./state.js";
 /** Permission first, so people who may not act are not asked for a one-time password in vain. */
 export async function allow(deps: Deps, auth: NpmAuth, action: Action, project: Project): Promise<void> {
   const d = await decide(deps.db, deps.config.origin, auth.actor, action, project, deps.clock.now());
-  if (!d.allow) throw new AppError(d.status, d.code, d.reason);
+  if (!d.allow) throw refusal(d);
 }
 
 function checkRev(v: PackageView, rev: string | null): void {

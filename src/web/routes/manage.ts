@@ -4,13 +4,14 @@ import { decide, getMfaRequirement, setMfaRequirement } from "../../authz/index.
 import type { Deps } from "../../deps.js";
 import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
 import { listProjectEvents } from "../../events/index.js";
-import { AppError } from "../../lib/errors.js";
+import { refusal } from "../../lib/errors.js";
 import {
   inviteMember,
   listMembers,
   loadProjectView,
   openInvitationsForProject,
   type ProjectView,
+  packageErrors,
   parseRole,
   type Release,
   removeFile,
@@ -33,7 +34,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
 
   async function load(name: string): Promise<ProjectView> {
     const view = await loadProjectView(deps.db, "pypi", normalizeName(name));
-    if (!view) throw new AppError(404, "PROJECT_NOT_FOUND", `There is no project named '${name}'.`);
+    if (!view) throw packageErrors.PROJECT_NOT_FOUND(`There is no project named '${name}'.`);
     return view;
   }
 
@@ -49,12 +50,12 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
     );
     if (d.allow) return true;
     if (d.code === "NOT_AN_OWNER") return false;
-    throw new AppError(d.status, d.code, d.reason);
+    throw refusal(d);
   }
 
   async function ownerOnly(auth: WebAuth, view: ProjectView): Promise<void> {
     if (!(await access(auth, view)))
-      throw new AppError(403, "NOT_AN_OWNER", `Only owners of '${view.project.name}' can do that.`);
+      throw packageErrors.NOT_AN_OWNER(`Only owners of '${view.project.name}' can do that.`);
   }
 
   async function render(
@@ -108,10 +109,10 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
     try {
       wanted = canonicalVersion(version);
     } catch {
-      throw new AppError(404, "RELEASE_NOT_FOUND", `'${version}' is not a version.`);
+      throw packageErrors.RELEASE_NOT_FOUND(`'${version}' is not a version.`);
     }
     const r = view.releases.find((x) => x.canonicalVersion === wanted);
-    if (!r) throw new AppError(404, "RELEASE_NOT_FOUND", `${view.project.name} has no release ${version}.`);
+    if (!r) throw packageErrors.RELEASE_NOT_FOUND(`${view.project.name} has no release ${version}.`);
     return r;
   }
 
@@ -279,7 +280,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): void {
       const { auth, view } = ok;
       const release = view.releases.find((r) => r.files.some((f) => f.id === req.params.fileId));
       const file = release?.files.find((f) => f.id === req.params.fileId);
-      if (!release || !file) throw new AppError(404, "FILE_NOT_FOUND", "No such file in this project.");
+      if (!release || !file) throw packageErrors.FILE_NOT_FOUND("No such file in this project.");
       const sudoMsg = "Confirm your password, then delete the file again.";
       if (!requireSudo(deps, auth, reply, `${base(view)}#releases`, sudoMsg)) return reply;
       const { confirm } = readForm(req, ["confirm"]);
