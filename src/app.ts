@@ -11,7 +11,7 @@ import type { Config } from "./config.js";
 import { startCriticalityJob } from "./criticality/index.js";
 import { migrateToLatest, openDatabase } from "./db/index.js";
 import type { Deps } from "./deps.js";
-import { registerErrorHandling } from "./http/errors.js";
+import { registerErrorHandling } from "./http/error-handler.js";
 import { type Clock, HOUR, systemClock } from "./lib/clock.js";
 import { Keyring } from "./lib/crypto.js";
 import { createMailer, settleBackground } from "./mail/index.js";

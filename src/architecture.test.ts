@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ALLOWED_CYCLES, ALLOWED_PROTOCOL_IMPORTS } from "./test-support/architecture-allowances.js";
+import {
+  ALLOWED_APP_ERROR_FOLDERS,
+  ALLOWED_CYCLES,
+  ALLOWED_PROTOCOL_IMPORTS,
+  ALLOWED_UNUSED_ERRORS,
+} from "./test-support/architecture-allowances.js";
+import { appErrorConstructions, catalogueEntries, catalogueUses } from "./test-support/error-sites.js";
 import { cycles, type ImportEdge, importsOf, productionFiles } from "./test-support/import-graph.js";
 
 /**
@@ -11,7 +17,10 @@ import { cycles, type ImportEdge, importsOf, productionFiles } from "./test-supp
  *  (a) only src/protocols/ imports src/protocols/: domain, web and admin code must not depend on an
  *      HTTP dialect (the composition root app.ts, which registers the protocols, is the exception);
  *  (b) src/ecosystems/ is pure: no I/O module, nothing outside src/ecosystems/ and src/lib/;
- *  (c) no new cycle of runtime imports (`import type` is erased, so it does not count).
+ *  (c) no new cycle of runtime imports (`import type` is erased, so it does not count);
+ *  (d) errors come from catalogues: only src/lib/errors.ts runs `new AppError(`, and every catalogue
+ *      entry is thrown somewhere (a dead entry is a message nobody can see, or a code someone will
+ *      define twice).
  */
 const SRC = dirname(fileURLToPath(import.meta.url));
 
@@ -66,6 +75,22 @@ function allEdges(): { files: string[]; edges: ImportEdge[] } {
   return { files, edges };
 }
 
+/** [file relative to src/, its text] for every production file. */
+type Sources = Array<[string, string]>;
+
+/** `new AppError(` sites outside src/lib/errors.ts and the allowed folders. */
+function adHocErrors(sources: Sources, allowedFolders: string[]): string[] {
+  return sources
+    .filter(([f]) => f !== "lib/errors.ts" && !allowedFolders.some((d) => f.startsWith(d)))
+    .flatMap(([f, s]) => appErrorConstructions(f, s));
+}
+
+/** Catalogue entries ("catalogueName.CODE") that no production file reads. */
+function unusedEntries(sources: Sources): string[] {
+  const used = new Set(sources.flatMap(([f, s]) => catalogueUses(f, s)));
+  return sources.flatMap(([f, s]) => catalogueEntries(f, s)).filter((e) => !used.has(e));
+}
+
 describe("architecture: the import rules hold for every production file", () => {
   const { files, edges } = allEdges();
 
@@ -105,6 +130,53 @@ describe("architecture: the import rules hold for every production file", () => 
     const inCycle = new Set(cycles(files, edges).flat());
     const stale = ALLOWED_CYCLES.flatMap((c) => c.files.filter((f) => !inCycle.has(f)));
     expect(stale, "these files left their cycle: remove them from architecture-allowances.ts").toEqual([]);
+  });
+});
+
+describe("architecture: every error comes from a catalogue", () => {
+  const sources: Sources = productionFiles(SRC).map((f) => [f, readFileSync(join(SRC, f), "utf8")]);
+  const entries = sources.flatMap(([f, s]) => catalogueEntries(f, s));
+  const unused = unusedEntries(sources);
+
+  it("reads every catalogue (the check is not vacuous)", () => {
+    expect(entries.length).toBeGreaterThan(150);
+    expect(entries).toContain("packageErrors.PROJECT_NOT_FOUND");
+    expect(entries).toContain("webErrors.FORM_INVALID");
+  });
+
+  it("only src/lib/errors.ts runs `new AppError(`: other code throws `someErrors.CODE()`", () => {
+    expect(
+      adHocErrors(sources, ALLOWED_APP_ERROR_FOLDERS),
+      "add the error to its feature's errors.ts; an error received from elsewhere goes through reraise()",
+    ).toEqual([]);
+  });
+
+  it("the AppError allow-list only shrinks: every listed folder still has an ad-hoc site", () => {
+    const sites = adHocErrors(sources, []);
+    const stale = ALLOWED_APP_ERROR_FOLDERS.filter((d) => !sites.some((s) => s.startsWith(d)));
+    expect(stale, "remove these folders from architecture-allowances.ts").toEqual([]);
+  });
+
+  it("every catalogue entry is thrown somewhere", () => {
+    const dead = unused.filter((e) => !ALLOWED_UNUSED_ERRORS.includes(e));
+    expect(dead, "delete these entries, or throw them where they apply").toEqual([]);
+  });
+
+  it("the unused-entry allow-list only shrinks", () => {
+    expect(
+      ALLOWED_UNUSED_ERRORS.filter((e) => !unused.includes(e)),
+      "remove these entries from architecture-allowances.ts",
+    ).toEqual([]);
+  });
+
+  it("each catalogue has a name of its own, so `name.CODE` means one entry", () => {
+    const names = new Map<string, Set<string>>();
+    for (const [f, s] of sources)
+      for (const e of catalogueEntries(f, s)) {
+        const name = e.slice(0, e.indexOf("."));
+        names.set(name, (names.get(name) ?? new Set<string>()).add(f));
+      }
+    expect([...names].filter(([, files]) => files.size > 1).map(([name]) => name)).toEqual([]);
   });
 });
 
@@ -156,5 +228,29 @@ describe("architecture: the checker catches what it is meant to", () => {
       "b.ts": 'import type { A } from "./a.js";\nexport type { C } from "./a.js";',
     });
     expect(cycles(erased.files, erased.edges)).toEqual([]);
+  });
+  it("flags `new AppError(` outside src/lib/errors.ts and the allowed folders, not in comments or strings", () => {
+    const sources: Sources = [
+      [
+        "web/x.ts",
+        'import * as e from "../lib/errors.js";\nthrow new AppError(400, "X", "x");\nnew e.AppError(1, "Y", "y");',
+      ],
+      ["web/y.ts", '// never `new AppError(` here\nconst s = "new AppError(";\nthrow webErrors.X();'],
+      ["lib/errors.ts", 'new AppError(1, "X", "x");'],
+      ["authz/z.ts", "throw new AppError(d.status, d.code, d.reason);"],
+    ];
+    expect(adHocErrors(sources, ["authz/"])).toEqual(["web/x.ts:2", "web/x.ts:3"]);
+  });
+
+  it('flags a catalogue entry nobody reads; counts `x.CODE` and `x["CODE"]`; refuses a computed catalogue', () => {
+    const sources: Sources = [
+      [
+        "a/errors.ts",
+        'export const aErrors = catalogue({ USED: { status: 400, message: "u" }, INDEXED: { status: 400, message: "i" }, DEAD: { status: 404, message: "d" } });',
+      ],
+      ["a/use.ts", 'throw aErrors.USED();\nthrow aErrors["INDEXED"]("why");\nconst DEAD = "aErrors.DEAD";'],
+      ["b/errors.ts", "export const bErrors = catalogue(entries);"],
+    ];
+    expect(unusedEntries(sources)).toEqual(["aErrors.DEAD", "bErrors.<not an object literal>"]);
   });
 });

@@ -73,7 +73,6 @@ export const accountErrors = catalogue({
     status: 410,
     message: "This link has already been used. Request a new one if you still need it.",
   },
-  EMAIL_UNVERIFIED: { status: 403, message: "Verify your email address first." },
   SUDO_REQUIRED: { status: 403, message: "Confirm your password to continue." },
-  SESSION_NOT_FOUND: { status: 404, message: "That session does not exist or has already ended." },
+  USER_NOT_FOUND: { status: 404, message: "There is no such user." },
 });

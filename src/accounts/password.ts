@@ -1,6 +1,6 @@
 import { transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
-import { AppError, isAppError } from "../lib/errors.js";
+import { isAppError, reraise } from "../lib/errors.js";
 import { afterResponse, isAbandoned } from "../mail/index.js";
 import * as mails from "../notify/templates/accounts.js";
 import { type AccountDeps, link, type RequestContext, sendAccessMail } from "./context.js";
@@ -28,7 +28,9 @@ export async function changePassword(
     await checkNotBreached(deps, newPassword);
   } catch (e) {
     // Same rule, but on this form the new password's field is called new_password.
-    throw isAppError(e) ? new AppError(e.status, e.code, e.message, "new_password") : e;
+    throw isAppError(e)
+      ? reraise({ status: e.status, code: e.code, message: e.message, field: "new_password" })
+      : e;
   }
   const now = deps.clock.now();
   const hash = await hashPassword(newPassword);

@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../deps.js";
-import { AppError } from "../lib/errors.js";
+import type { AppError } from "../lib/errors.js";
 import { factorSummary } from "../mfa/index.js";
 import { sendPage, type WebAuth } from "../web/index.js";
 import type { AuditActor } from "./audit.js";
+import { adminErrors } from "./errors.js";
 import { ConsoleRefusedPage } from "./pages/layout.js";
 
 /** Why a request may not act as an operator; `null` means it may. */
@@ -56,21 +57,10 @@ export async function admitAdmin(
 }
 
 const API_REFUSALS: Record<AdminRefusal, () => AppError> = {
-  "signed-out": () =>
-    new AppError(401, "SIGN_IN_REQUIRED", "Sign in as an administrator with your security key."),
-  "not-admin": () => new AppError(403, "ADMIN_ONLY", "Only administrators can do this."),
-  "no-key": () =>
-    new AppError(
-      403,
-      "SECURITY_KEY_REQUIRED",
-      "Operator actions need a security key or passkey on your account: add one, then sign in with it.",
-    ),
-  "weak-session": () =>
-    new AppError(
-      403,
-      "SECURITY_KEY_SESSION_REQUIRED",
-      "This session was not signed in with a security key or passkey: sign in with your key.",
-    ),
+  "signed-out": () => adminErrors.SIGN_IN_REQUIRED(),
+  "not-admin": () => adminErrors.ADMIN_ONLY(),
+  "no-key": () => adminErrors.SECURITY_KEY_REQUIRED(),
+  "weak-session": () => adminErrors.SECURITY_KEY_SESSION_REQUIRED(),
 };
 
 /** The JSON dialect of the same decision, for /api/ operator endpoints: the admin, or a 401/403 error. */

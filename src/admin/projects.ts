@@ -10,12 +10,13 @@ import {
   listMembers,
   type Member,
   type Project,
+  packageErrors,
   searchEcosystem,
   setUploadLimit,
 } from "../packages/index.js";
 import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
-import { adminErrors, requireReason } from "./errors.js";
+import { requireReason } from "./errors.js";
 
 export const ECOSYSTEMS: readonly Ecosystem[] = ["pypi", "npm"];
 export const PROJECT_SEARCH_LIMIT = 50;
@@ -105,7 +106,7 @@ export async function findProjectAdmin(
   // Same keys as normalizeProjectName: PEP 503 for PyPI, lower case for npm.
   const key = eco === "pypi" ? ecosystemFor(eco).normalizeName(name) : name.toLowerCase();
   const project = eco && name.length <= 214 ? await findProject(deps.db, eco, key) : null;
-  if (!project) throw adminErrors.PROJECT_NOT_FOUND();
+  if (!project) throw packageErrors.PROJECT_NOT_FOUND();
   return project;
 }
 

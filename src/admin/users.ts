@@ -1,5 +1,11 @@
 import { sql } from "kysely";
-import { getUserByUsername, listSessions, revokeAllSessions, type User } from "../accounts/index.js";
+import {
+  accountErrors,
+  getUserByUsername,
+  listSessions,
+  revokeAllSessions,
+  type User,
+} from "../accounts/index.js";
 import { type DbExecutor, type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { listUserEvents, recordEvent, type SecurityEvent } from "../events/index.js";
@@ -87,7 +93,7 @@ export interface UserDetail {
 
 export async function findUser(deps: Pick<Deps, "db">, username: string): Promise<User> {
   const user = username.length <= 100 ? await getUserByUsername(deps.db, username) : null;
-  if (!user) throw adminErrors.USER_NOT_FOUND();
+  if (!user) throw accountErrors.USER_NOT_FOUND();
   return user;
 }
 
@@ -249,6 +255,6 @@ export async function resetUserMfa(deps: Deps, actor: AuditActor, username: stri
       reason,
       data: removed,
     });
-  if (!(await resetMfa(deps, user.username, reason, actor.name, audit))) throw adminErrors.USER_NOT_FOUND();
+  if (!(await resetMfa(deps, user.username, reason, actor.name, audit))) throw accountErrors.USER_NOT_FOUND();
   return removed;
 }

@@ -5,7 +5,6 @@ import { requireReason } from "../admin/errors.js";
 import { requireApiAdmin } from "../admin/guard.js";
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
-import { AppError } from "../lib/errors.js";
 import {
   activeMandates,
   archiveMandate,
@@ -13,9 +12,11 @@ import {
   createMandate,
   getMandate,
   type Mandate,
+  mandateErrors,
   phaseOf,
   updateMandate,
 } from "../mandates/index.js";
+import { apiErrors } from "./errors.js";
 
 /**
  * The JSON body of a write. `reason` is required (3–500 characters) and goes into the audit log, like
@@ -24,7 +25,7 @@ import {
 function body(req: FastifyRequest): { reason: string; mandate: Record<string, unknown> } {
   if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) {
     // A JSON body cannot be sent cross-site without a CORS preflight, which Wharf never grants.
-    throw new AppError(415, "JSON_REQUIRED", "Send the mandate as JSON (content-type: application/json).");
+    throw apiErrors.JSON_REQUIRED("Send the mandate as JSON (content-type: application/json).");
   }
   const { reason, ...mandate } = { ...((req.body ?? {}) as Record<string, unknown>) };
   for (const k of ["noticeAt", "warnAt", "enforceAt"]) {
@@ -49,7 +50,7 @@ export function registerMandatesApi(app: FastifyInstance, deps: Deps): void {
   const view = (m: Mandate) => ({ ...m, phase: phaseOf(m, deps.clock.now()) });
   const live = async (id: string) => {
     const m = await getMandate(deps.db, id);
-    if (!m || m.archivedAt !== null) throw new AppError(404, "MANDATE_NOT_FOUND", "No such mandate.");
+    if (!m || m.archivedAt !== null) throw mandateErrors.MANDATE_NOT_FOUND();
     return m;
   };
   app.get("/api/policy/mandates", async (req) => {

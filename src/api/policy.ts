@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { requireApiAdmin } from "../admin/guard.js";
 import { simulate, simulationInput } from "../criticality/index.js";
 import type { Deps } from "../deps.js";
-import { AppError } from "../lib/errors.js";
+import { apiErrors } from "./errors.js";
 
 /**
  * Wharf's JSON API for operators: `POST /api/policy/simulate` with the simulation's parameters
@@ -16,16 +16,12 @@ export function registerPolicyApi(app: FastifyInstance, deps: Deps): void {
     // A JSON body cannot be sent cross-site without a CORS preflight, which Wharf never grants: that,
     // not a CSRF token, is what keeps other sites from making a signed-in admin's browser call this.
     if (!String(req.headers["content-type"] ?? "").startsWith("application/json"))
-      throw new AppError(
-        415,
-        "JSON_REQUIRED",
-        "Send the parameters as JSON (content-type: application/json).",
-      );
+      throw apiErrors.JSON_REQUIRED();
     const parsed = simulationInput.safeParse(req.body ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-      throw new AppError(400, "INVALID_SIMULATION", `${where}${issue?.message ?? "invalid parameters"}`);
+      throw apiErrors.INVALID_SIMULATION(`${where}${issue?.message ?? "invalid parameters"}`);
     }
     return reply.header("cache-control", "no-store").send(await simulate(deps, parsed.data));
   });

@@ -1,8 +1,9 @@
 import { type Tx, transaction } from "../db/index.js";
-import { AppError } from "../lib/errors.js";
 import type { MailMessage } from "../mail/index.js";
+import { packageErrors } from "../packages/index.js";
 import { lockStats, normalizeProjectName, type StatsEcosystem } from "../stats/index.js";
 import { type CriticalityDeps, maintainersOf, projectEvents, usersById } from "./compute.js";
+import { criticalityErrors } from "./errors.js";
 import { criticalDeadline, criticalMail, notCriticalMail } from "./mail.js";
 import { MANUAL } from "./plan.js";
 import { deliverPolicyMail, enqueueMail } from "./queue.js";
@@ -48,12 +49,7 @@ async function manual(
   change: "designate" | "remove",
 ): Promise<ManualResult> {
   const reason = input.reason.trim();
-  if (!reason || reason.length > 500)
-    throw new AppError(
-      400,
-      "REASON_REQUIRED",
-      "Give a reason (up to 500 characters): it is recorded on the project.",
-    );
+  if (!reason || reason.length > 500) throw criticalityErrors.REASON_REQUIRED();
   const normalized = normalizeProjectName(input.ecosystem, input.name);
   const now = deps.clock.now();
   const outcome = await transaction(deps.db, async (tx) => {
@@ -64,8 +60,7 @@ async function manual(
       .where("ecosystem", "=", input.ecosystem)
       .where("normalized_name", "=", normalized)
       .executeTakeFirst();
-    if (!p)
-      throw new AppError(404, "PROJECT_NOT_FOUND", `No ${input.ecosystem} project named '${input.name}'.`);
+    if (!p) throw packageErrors.PROJECT_NOT_FOUND(`No ${input.ecosystem} project named '${input.name}'.`);
     const target = change === "designate" ? MANUAL.designated : MANUAL.excluded;
     if (p.critical_manual === target) return { p, changed: false, queued: 0 };
     const wasCritical = p.critical_since !== null;

@@ -2,9 +2,9 @@ import type { User } from "../accounts/index.js";
 import { type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
-import { AppError } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
 import { actorStrength, lockUser } from "../mfa/index.js";
+import { giveawayErrors } from "./errors.js";
 import { codeHash, maskCode, openCode, sealCode } from "./secrets.js";
 
 /** PyPI gave two free keys to each maintainer of a critical project. */
@@ -94,7 +94,7 @@ export async function claimCode(
         user.id,
         opts,
       );
-      if (!e.eligible) throw new AppError(403, "NOT_ELIGIBLE", e.reason);
+      if (!e.eligible) throw giveawayErrors.NOT_ELIGIBLE(e.reason);
       const candidates = await tx
         .selectFrom("giveaway_codes")
         .select(["id", "code_sealed"])
@@ -103,12 +103,7 @@ export async function claimCode(
         .orderBy("id")
         .limit(5)
         .execute();
-      if (candidates.length === 0)
-        throw new AppError(
-          409,
-          "NO_CODES_LEFT",
-          "All codes have been given out. The operators have been told; check back later.",
-        );
+      if (candidates.length === 0) throw giveawayErrors.NO_CODES_LEFT();
       // Spread racing claimers over several candidates so most compare-and-swaps succeed first time.
       const pick = candidates[Math.floor(Math.random() * candidates.length)]!;
       const r = await tx
@@ -127,7 +122,7 @@ export async function claimCode(
     });
     if (result) return result;
   }
-  throw new AppError(503, "BUSY", "Many people are claiming codes right now. Try again in a moment.");
+  throw giveawayErrors.BUSY();
 }
 
 /** `wharf giveaway load`: one code per line, or a CSV whose first column is the code. Duplicates are skipped. */

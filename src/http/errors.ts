@@ -1,60 +1,13 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Deps } from "../deps.js";
-import { AppError, isAppError } from "../lib/errors.js";
-import { ErrorPage, sendPage } from "../web/index.js";
-import { surfaceOf } from "./surfaces.js";
+import { catalogue } from "../lib/errors.js";
 
-/** Normalises anything thrown into an AppError; internal errors keep their detail out of responses. */
-function toAppError(e: unknown): AppError {
-  if (isAppError(e)) return e;
-  const fe = e as FastifyError;
-  if (fe?.statusCode && fe.statusCode < 500) {
-    const message =
-      fe.statusCode === 413
-        ? "The request body is too large."
-        : fe.statusCode === 415
-          ? "Unsupported content type."
-          : fe.message;
-    return new AppError(fe.statusCode, fe.code ?? "BAD_REQUEST", message);
-  }
-  return new AppError(
-    500,
-    "INTERNAL",
-    "Something went wrong on our side. Try again; if it keeps happening, tell the registry operators.",
-  );
-}
-
-export function sendError(deps: Deps, req: FastifyRequest, reply: FastifyReply, e: AppError): FastifyReply {
-  for (const [k, v] of Object.entries(e.headers ?? {})) reply.header(k, v);
-  switch (surfaceOf(req.url).dialect) {
-    case "twine":
-      // twine shows only the HTTP reason phrase, so the message must travel there (ASCII, one line).
-      reply.raw.statusMessage = e.message.replace(/[^\x20-\x7e]/g, "-").slice(0, 400);
-      return reply.status(e.status).type("text/plain; charset=utf-8").send(e.message);
-    case "npm":
-      return reply.status(e.status).send({ error: e.message, code: e.code });
-    case "json":
-      return reply.status(e.status).send({ error: { code: e.code, message: e.message } });
-    default:
-      return sendPage(
-        deps,
-        req,
-        reply,
-        "Error",
-        (c) => ErrorPage(c, { status: e.status, message: e.message }),
-        e.status,
-      );
-  }
-}
-
-export function registerErrorHandling(app: FastifyInstance, deps: Deps): void {
-  app.setErrorHandler((error, req, reply) => {
-    const e = toAppError(error);
-    if (e.status >= 500) req.log.error({ err: error }, "request failed");
-    else req.log.info({ code: e.code, status: e.status }, e.message);
-    return sendError(deps, req, reply, e);
-  });
-  app.setNotFoundHandler((req, reply) =>
-    sendError(deps, req, reply, new AppError(404, "NOT_FOUND", `Nothing lives at ${req.url.split("?")[0]}.`)),
-  );
-}
+/** What the HTTP layer itself answers, whatever the surface. */
+export const httpErrors = catalogue({
+  // Call sites name the path.
+  NOT_FOUND: { status: 404, message: "Nothing lives here." },
+  // Internal errors keep their detail out of responses (it is logged).
+  INTERNAL: {
+    status: 500,
+    message:
+      "Something went wrong on our side. Try again; if it keeps happening, tell the registry operators.",
+  },
+});

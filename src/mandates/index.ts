@@ -4,6 +4,7 @@
  * job that sends the notices. The decision that enforces them is authz/.
  */
 export { type PolicyProject, policyProject, projectInCohort } from "./cohorts.js";
+export { mandateErrors } from "./errors.js";
 export { startNoticeJob } from "./notice-job.js";
 export {
   type Banner,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { DbExecutor } from "../db/index.js";
-import { AppError } from "../lib/errors.js";
 import { newId } from "../lib/ids.js";
+import { mandateErrors } from "./errors.js";
 
 export type Cohort = "critical" | "all-projects" | "threshold" | "projects" | "all-users";
 
@@ -128,9 +128,7 @@ function toMandate(r: Row): Mandate {
 export function parseMandateInput(input: unknown): z.output<typeof mandateInput> {
   const parsed = mandateInput.safeParse(input);
   if (!parsed.success) {
-    throw new AppError(
-      400,
-      "MANDATE_INVALID",
+    throw mandateErrors.MANDATE_INVALID(
       parsed.error.issues.map((i) => `${i.path.join(".") || "mandate"}: ${i.message}`).join("; "),
     );
   }
@@ -177,7 +175,7 @@ export async function createMandate(
 export async function updateMandate(db: DbExecutor, id: string, input: unknown): Promise<Mandate> {
   const m = parseMandateInput(input);
   const r = await db.updateTable("mandates").set(columns(m)).where("id", "=", id).executeTakeFirst();
-  if (r.numUpdatedRows !== 1n) throw new AppError(404, "MANDATE_NOT_FOUND", "No such mandate.");
+  if (r.numUpdatedRows !== 1n) throw mandateErrors.MANDATE_NOT_FOUND();
   return (await getMandate(db, id))!;
 }
 

@@ -34,6 +34,11 @@ export const mfaErrors = catalogue({
   KEY_NOT_FOUND: { status: 404, message: "That security key does not exist." },
   LABEL_INVALID: { status: 400, field: "label", message: "Give the key a name of 1 to 64 characters." },
   LABEL_TAKEN: { status: 409, field: "label", message: "You already have a key with that name." },
+  WEBAUTHN_UNAVAILABLE: {
+    status: 503,
+    message:
+      "Security keys are unavailable: this registry's WHARF_ORIGIN is an IP address, which WebAuthn does not allow. Ask its operators to use a domain name (or localhost).",
+  },
   WEBAUTHN_FAILED: { status: 400, message: "The security key could not be verified. Try again." },
   COUNTER_REGRESSED: {
     status: 400,

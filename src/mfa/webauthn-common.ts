@@ -2,7 +2,6 @@ import { isIP } from "node:net";
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from "@simplewebauthn/server";
 import { z } from "zod";
 import type { DbExecutor } from "../db/index.js";
-import { AppError } from "../lib/errors.js";
 import { mfaErrors } from "./errors.js";
 import type { MfaDeps } from "./notify.js";
 
@@ -29,11 +28,7 @@ export function relyingParty(deps: MfaDeps): { rpID: string; origin: string; rpN
   const url = new URL(deps.config.origin);
   const rpID = url.hostname;
   if (isIP(rpID.replace(/^\[|\]$/g, ""))) {
-    throw new AppError(
-      503,
-      "WEBAUTHN_UNAVAILABLE",
-      "Security keys are unavailable: this registry's WHARF_ORIGIN is an IP address, which WebAuthn does not allow. Ask its operators to use a domain name (or localhost).",
-    );
+    throw mfaErrors.WEBAUTHN_UNAVAILABLE();
   }
   return { rpID, origin: url.origin, rpName: deps.config.siteName };
 }

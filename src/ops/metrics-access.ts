@@ -4,7 +4,8 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Registry } from "prom-client";
 import type { Config } from "../config.js";
 import { safeEqual } from "../lib/crypto.js";
-import { AppError } from "../lib/errors.js";
+import type { AppError } from "../lib/errors.js";
+import { opsErrors } from "./errors.js";
 
 /**
  * Who may read /metrics. It tells, among other things, how many maintainers of critical projects have no
@@ -19,25 +20,20 @@ export type MetricsAccess = Pick<Config, "metricsToken" | "metricsAddress">;
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
 const FORWARDING_HEADERS = ["x-forwarded-for", "forwarded", "x-real-ip"];
 
-export const METRICS_TOKEN_REQUIRED =
-  "Metrics need the token set in WHARF_METRICS_TOKEN: send Authorization: Bearer <token>.";
-export const METRICS_LOOPBACK_ONLY =
-  "Metrics are served to local clients only. Set WHARF_METRICS_TOKEN or WHARF_METRICS_ADDRESS to scrape from elsewhere.";
-
 /** Why this request may not read the metrics, or null when it may. */
 export function metricsRefusal(access: MetricsAccess, raw: IncomingMessage): AppError | null {
   if (access.metricsToken) {
     const header = raw.headers.authorization ?? "";
     const token = header.toLowerCase().startsWith("bearer ") ? header.slice(7).trim() : "";
     if (token && safeEqual(token, access.metricsToken)) return null;
-    return new AppError(401, "METRICS_TOKEN_REQUIRED", METRICS_TOKEN_REQUIRED, undefined, {
-      "www-authenticate": 'Bearer realm="metrics"',
+    return opsErrors.METRICS_TOKEN_REQUIRED(undefined, {
+      headers: { "www-authenticate": 'Bearer realm="metrics"' },
     });
   }
   if (access.metricsAddress) return null;
   const local = LOOPBACK.test(raw.socket.remoteAddress ?? "");
   if (local && !FORWARDING_HEADERS.some((h) => raw.headers[h] !== undefined)) return null;
-  return new AppError(403, "METRICS_LOOPBACK_ONLY", METRICS_LOOPBACK_ONLY);
+  return opsErrors.METRICS_LOOPBACK_ONLY();
 }
 
 export interface MetricsListener {
@@ -54,9 +50,7 @@ export async function startMetricsListener(
   const server = createServer((req, res) => {
     const path = (req.url ?? "").split("?")[0];
     const refusal =
-      path !== "/metrics" || req.method !== "GET"
-        ? new AppError(404, "NOT_FOUND", "Only GET /metrics is served here.")
-        : metricsRefusal(access, req);
+      path !== "/metrics" || req.method !== "GET" ? opsErrors.NOT_FOUND() : metricsRefusal(access, req);
     if (refusal) {
       res.writeHead(refusal.status, { "content-type": "text/plain; charset=utf-8", ...refusal.headers });
       res.end(`${refusal.message}\n`);

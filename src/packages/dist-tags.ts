@@ -82,14 +82,9 @@ export async function changeDistTag(
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
     if (version === null) {
-      if (tag === "latest")
-        throw new AppError(
-          400,
-          "TAG_LATEST",
-          "The latest tag cannot be removed; point it at another version.",
-        );
+      if (tag === "latest") throw packageErrors.TAG_LATEST();
       if (!(await deleteDistTag(tx, project.id, tag)))
-        throw new AppError(404, "TAG_NOT_FOUND", `${project.name} has no dist-tag '${tag}'.`);
+        throw packageErrors.TAG_NOT_FOUND(`${project.name} has no dist-tag '${tag}'.`);
     } else {
       if (!(await findRelease(tx, project.id, version)))
         throw packageErrors.RELEASE_NOT_FOUND(`${project.name} has no version ${version}.`);

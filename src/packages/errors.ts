@@ -4,7 +4,6 @@ export const packageErrors = catalogue({
   PROJECT_NOT_FOUND: { status: 404, message: "No such project." },
   RELEASE_NOT_FOUND: { status: 404, message: "No such release." },
   FILE_NOT_FOUND: { status: 404, message: "No such file." },
-  NOT_A_MAINTAINER: { status: 403, message: "You are not an owner or maintainer of this project." },
   NOT_AN_OWNER: { status: 403, message: "Only owners of this project can do that." },
   LAST_OWNER: { status: 400, message: "A project must keep at least one owner. Add another owner first." },
   USER_NOT_FOUND: { status: 404, field: "username", message: "No user with that name." },
@@ -26,4 +25,19 @@ export const packageErrors = catalogue({
     message: "Choose none, two-factor authentication, or a security key or passkey.",
   },
   LOOKALIKE: { status: 403, message: "This project name is too similar to an existing project." },
+  FILE_EXISTS: {
+    status: 400,
+    message: "File already exists. A file name can only be used once, even after deletion.",
+  },
+  BUSY: { status: 503, message: "The registry is busy with concurrent uploads to this project. Try again." },
+  TOO_MANY_INSPECTIONS: {
+    status: 429,
+    message: "You already have too many uploads being checked. Wait for them to finish, then try again.",
+  },
+  UNPUBLISH_WINDOW: {
+    status: 403,
+    message: "Versions can only be unpublished within 72 hours of publishing. Deprecate it instead.",
+  },
+  TAG_LATEST: { status: 400, message: "The latest tag cannot be removed; point it at another version." },
+  TAG_NOT_FOUND: { status: 404, message: "No such dist-tag." },
 });

@@ -1,4 +1,5 @@
 import { AppError } from "../lib/errors.js";
+import { packageErrors } from "./errors.js";
 
 /**
  * At most this many archive inspections (a twine upload's wheel/sdist, an npm publish's tarball) run
@@ -26,12 +27,9 @@ export async function withInspectionSlot<A extends unknown[], T>(
   const max = MAX_INSPECTIONS_PER_USER;
   const now = running.get(userId) ?? 0;
   if (now >= max)
-    throw new AppError(
-      429,
-      "TOO_MANY_INSPECTIONS",
+    throw packageErrors.TOO_MANY_INSPECTIONS(
       `You already have ${max} uploads being checked. Wait for them to finish, then try again.`,
-      undefined,
-      { "retry-after": "5" },
+      { headers: { "retry-after": "5" } },
     );
   running.set(userId, now + 1);
   try {

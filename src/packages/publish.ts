@@ -71,9 +71,7 @@ export function blobKeyFor(ecosystem: Ecosystem, sha256: string, filename: strin
 class ProjectCreatedMeanwhile extends Error {}
 
 const lookalike = (input: PublishInput, twin: Project) =>
-  new AppError(
-    403,
-    "LOOKALIKE",
+  packageErrors.LOOKALIKE(
     `The name '${input.project.name}' is too similar to the existing project '${twin.name}'.`,
   );
 
@@ -90,12 +88,7 @@ async function refuseLookalikeInTx(deps: Deps, tx: Tx, input: PublishInput): Pro
   if (twin) throw lookalike(input, twin);
 }
 
-const alreadyExists = () =>
-  new AppError(
-    400,
-    "FILE_EXISTS",
-    "File already exists. A file name can only be used once, even after deletion.",
-  );
+const alreadyExists = () => packageErrors.FILE_EXISTS();
 
 /**
  * Publishes one file, ecosystem-neutral: the grant checked, project creation with the uploader as owner,
@@ -235,12 +228,7 @@ export async function publishFile(
       return await publishOnce(deps, ctx, input, renderOnce);
     } catch (e) {
       if (!isUniqueViolation(e) && !(e instanceof ProjectCreatedMeanwhile)) throw e;
-      if (attempt >= 4)
-        throw new AppError(
-          503,
-          "BUSY",
-          "The registry is busy with concurrent uploads to this project. Try again.",
-        );
+      if (attempt >= 4) throw packageErrors.BUSY();
     }
   }
 }

@@ -6,6 +6,7 @@ import { HOUR } from "../lib/clock.js";
 import { AppError } from "../lib/errors.js";
 import { plural } from "../lib/plural.js";
 import { retagAfterRemoval } from "./dist-tags.js";
+import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import { bumpSerial, type Project } from "./projects.js";
 import { deleteRelease, listReleases } from "./releases.js";
@@ -41,9 +42,7 @@ export async function unpublishVersions(
     const age = now - r.createdAt;
     if (age > UNPUBLISH_WINDOW) {
       const days = Math.floor(age / (24 * HOUR));
-      throw new AppError(
-        403,
-        "UNPUBLISH_WINDOW",
+      throw packageErrors.UNPUBLISH_WINDOW(
         `${project.name}@${r.version} was published ${plural(days, "day")} ago; versions can only be unpublished within 72 hours of publishing, because others may already depend on them. Deprecate it instead: npm deprecate ${project.name}@${r.version} "<why>"`,
       );
     }

@@ -1,7 +1,8 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import { AppError } from "../lib/errors.js";
+import type { AppError } from "../lib/errors.js";
 import { plural } from "../lib/plural.js";
+import { rateLimitErrors } from "./errors.js";
 
 /**
  * Named limits, in one place so the README and tests can cite them. Login numbers follow PyPI
@@ -155,20 +156,14 @@ interface Spent {
 
 function limited(res: RateLimiterRes): AppError {
   const retryAfter = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-  return new AppError(
-    429,
-    "RATE_LIMITED",
-    `Too many attempts. Try again in ${formatWait(retryAfter)}.`,
-    undefined,
-    {
-      "retry-after": String(retryAfter),
-    },
-  );
+  return rateLimitErrors.RATE_LIMITED(`Too many attempts. Try again in ${formatWait(retryAfter)}.`, {
+    headers: { "retry-after": String(retryAfter) },
+  });
 }
 
 // Fail closed: if the shared store is down we cannot count, so we do not let the attempt through.
 function unavailable(): AppError {
-  return new AppError(503, "RATE_LIMIT_UNAVAILABLE", "This is temporarily unavailable. Try again shortly.");
+  return rateLimitErrors.RATE_LIMIT_UNAVAILABLE();
 }
 
 function formatWait(seconds: number): string {

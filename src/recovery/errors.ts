@@ -4,10 +4,6 @@ export const recoveryErrors = catalogue({
   DOMAIN_INVALID: { status: 400, field: "domain", message: "Enter a domain name such as example.com." },
   REQUEST_NOT_FOUND: { status: 404, message: "There is no such recovery request." },
   REQUEST_CLOSED: { status: 409, message: "This recovery request is no longer open." },
-  NOT_YOUR_REQUEST: {
-    status: 403,
-    message: "Open the link from the recovery email in this browser to continue this request.",
-  },
   TOKEN_NOT_PROOF: {
     status: 400,
     field: "api_token",

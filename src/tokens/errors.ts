@@ -5,7 +5,6 @@ export const tokenErrors = catalogue({
   TOKEN_INVALID: { status: 403, message: "Invalid API token: it does not exist or is malformed." },
   TOKEN_REVOKED: { status: 403, message: "This API token has been revoked. Create a new one." },
   TOKEN_EXPIRED: { status: 403, message: "This API token has expired. Create a new one." },
-  TOKEN_OUT_OF_SCOPE: { status: 403, message: "This API token is not scoped to this project." },
   NAME_INVALID: { status: 400, field: "name", message: "Give the token a name of 1 to 100 characters." },
   NAME_TAKEN: { status: 409, field: "name", message: "You already have an active token with this name." },
   EXPIRY_INVALID: {

@@ -6,9 +6,9 @@ import { findSession, getUser, type Session, type User } from "../accounts/index
 import type { Deps } from "../deps.js";
 import { surfaceOf } from "../http/surfaces.js";
 import { randomToken, safeEqual } from "../lib/crypto.js";
-import { AppError } from "../lib/errors.js";
 import { type Banner, bannersFor } from "../mandates/index.js";
 import { openRequestOf } from "../recovery/index.js";
+import { webErrors } from "./errors.js";
 import { type Flash, Layout } from "./layout.js";
 
 export interface WebAuth {
@@ -102,14 +102,10 @@ export function checkCsrf(deps: Deps, req: FastifyRequest): void {
   const origin = req.headers.origin;
   // A browser's Origin on a cross-site POST names the attacker's site; refuse it outright.
   if (origin && origin !== "null" && origin !== deps.config.origin) {
-    throw new AppError(403, "CSRF_ORIGIN", "This form was sent from another site and was refused.");
+    throw webErrors.CSRF_ORIGIN();
   }
   if (!subject || !sent || !safeEqual(sent, deps.keys.sign("csrf", subject))) {
-    throw new AppError(
-      403,
-      "CSRF_INVALID",
-      "Your form expired or was sent from another site. Reload the page and try again.",
-    );
+    throw webErrors.CSRF_INVALID();
   }
 }
 

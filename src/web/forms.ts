@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { RequestContext } from "../accounts/index.js";
-import { AppError, isAppError } from "../lib/errors.js";
+import { isAppError } from "../lib/errors.js";
+import { webErrors } from "./errors.js";
 import type { FormState } from "./pages/auth.js";
 
 // Any single form value longer than this is refused outright; fields apply their own tighter limits
@@ -12,15 +13,13 @@ const formBody = z.record(z.string(), z.union([z.string(), z.array(z.string())])
 /** Reads the named fields of a urlencoded form as strings (missing → ""), refusing odd shapes. */
 export function readForm<K extends string>(req: FastifyRequest, names: readonly K[]): Record<K, string> {
   const parsed = formBody.safeParse(req.body ?? {});
-  if (!parsed.success)
-    throw new AppError(400, "FORM_INVALID", "The form could not be read. Reload the page and try again.");
+  if (!parsed.success) throw webErrors.FORM_INVALID();
   const out = {} as Record<K, string>;
   for (const name of names) {
     const v = parsed.data[name];
     if (Array.isArray(v))
-      throw new AppError(400, "FORM_INVALID", `The field ${name} was sent more than once.`, name);
-    if ((v ?? "").length > MAX_FIELD)
-      throw new AppError(400, "FIELD_TOO_LONG", "This value is far too long.", name);
+      throw webErrors.FORM_INVALID(`The field ${name} was sent more than once.`, { field: name });
+    if ((v ?? "").length > MAX_FIELD) throw webErrors.FIELD_TOO_LONG(undefined, { field: name });
     out[name] = v ?? "";
   }
   return out;

@@ -24,6 +24,7 @@ import { STYLESHEET } from "./styles.js";
 // What other features' pages (the operator console in src/admin) build on.
 export { Field, Form, FormError, Submit, Time } from "./components.js";
 export { checkCsrf, type PageContext, safeNext, sendPage, setFlash, type WebAuth } from "./context.js";
+export { webErrors } from "./errors.js";
 export { formFailure, readForm, requestContext } from "./forms.js";
 export { manageHref, npmPackageHref, projectHref } from "./hrefs.js";
 export { ErrorPage } from "./pages/home.js";

@@ -2,12 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type RawBuilder, sql } from "kysely";
 import { designateCritical, MANUAL, removeCritical } from "../../criticality/index.js";
 import type { Deps } from "../../deps.js";
-import { AppError } from "../../lib/errors.js";
 import type { StatsEcosystem } from "../../stats/index.js";
 import { flashFailure, formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
 import { HAS_ANY, HAS_KEY } from "../adoption.js";
 import { recordAudit } from "../audit.js";
-import { requireReason } from "../errors.js";
+import { consoleErrors } from "../console-errors.js";
+import { adminErrors, requireReason } from "../errors.js";
 import { auditActor } from "../guard.js";
 import { CriticalPage, type CriticalPageState, type CriticalRow, ECOSYSTEMS } from "../pages/critical.js";
 
@@ -90,8 +90,7 @@ async function render(
 }
 
 function ecosystemOf(raw: string): StatsEcosystem {
-  if (!(ECOSYSTEMS as readonly string[]).includes(raw))
-    throw new AppError(400, "ECOSYSTEM_INVALID", "Choose pypi or npm.", "ecosystem");
+  if (!(ECOSYSTEMS as readonly string[]).includes(raw)) throw consoleErrors.ECOSYSTEM_INVALID();
   return raw as StatsEcosystem;
 }
 
@@ -107,7 +106,7 @@ export function registerCriticalRoutes(app: FastifyInstance, deps: Deps): void {
     const form = readForm(req, ["ecosystem", "name", "reason"] as const);
     try {
       const ecosystem = ecosystemOf(form.ecosystem);
-      if (!form.name.trim()) throw new AppError(400, "NAME_REQUIRED", "Give the project's name.", "name");
+      if (!form.name.trim()) throw adminErrors.NAME_REQUIRED();
       const reason = requireReason(form.reason);
       const actor = auditActor(req);
       const r = await designateCritical(deps, {

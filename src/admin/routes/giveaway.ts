@@ -2,10 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "kysely";
 import type { Deps } from "../../deps.js";
 import { giveawayInventory, loadCodes } from "../../giveaway/index.js";
-import { AppError } from "../../lib/errors.js";
-import { formFailure, readForm, sendPage, setFlash } from "../../web/index.js";
+import { isAppError } from "../../lib/errors.js";
+import { formFailure, readForm, sendPage, setFlash, webErrors } from "../../web/index.js";
 import { recordAudit } from "../audit.js";
-import { requireReason } from "../errors.js";
+import { adminErrors, requireReason } from "../errors.js";
 import { auditActor } from "../guard.js";
 import { type ClaimRow, GiveawayAdminPage, type GiveawayAdminState } from "../pages/giveaway.js";
 
@@ -89,9 +89,8 @@ export function registerGiveawayAdminRoutes(app: FastifyInstance, deps: Deps): v
     try {
       form = readForm(req, ["batch", "codes", "reason"] as const);
       const batch = form.batch.trim();
-      if (!batch || batch.length > 100)
-        throw new AppError(400, "BATCH_REQUIRED", "Name the batch (up to 100 characters).", "batch");
-      if (!form.codes.trim()) throw new AppError(400, "CODES_REQUIRED", "Paste at least one code.", "codes");
+      if (!batch || batch.length > 100) throw adminErrors.BATCH_REQUIRED();
+      if (!form.codes.trim()) throw adminErrors.CODES_REQUIRED();
       const reason = requireReason(form.reason);
       const actor = auditActor(req);
       const r = await loadCodes(deps, form.codes, batch, (tx, counts) =>
@@ -109,10 +108,10 @@ export function registerGiveawayAdminRoutes(app: FastifyInstance, deps: Deps): v
       });
       return reply.redirect("/admin/giveaway", 303);
     } catch (e) {
-      const tooLong = e instanceof AppError && e.code === "FIELD_TOO_LONG" && e.field === "codes";
+      const tooLong = isAppError(e) && e.code === "FIELD_TOO_LONG" && e.field === "codes";
       const f = formFailure(
         tooLong
-          ? new AppError(400, e.code, "Up to 20,000 characters at a time: split the list.", "codes")
+          ? webErrors.FIELD_TOO_LONG("Up to 20,000 characters at a time: split the list.", { field: "codes" })
           : e,
         reply,
         form,

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { transaction } from "../../db/index.js";
 import type { Deps } from "../../deps.js";
-import { AppError, isAppError } from "../../lib/errors.js";
+import { isAppError } from "../../lib/errors.js";
 import {
   activeMandates,
   archiveMandate,
@@ -9,6 +9,7 @@ import {
   createMandate,
   getMandate,
   type Mandate,
+  mandateErrors,
   phaseOf,
   updateMandate,
 } from "../../mandates/index.js";
@@ -19,7 +20,6 @@ import { auditActor } from "../guard.js";
 import {
   draftDigest,
   MANDATE_FIELDS,
-  type MandateDraft,
   type MandateFormValues,
   previewDraft,
   readDraft,
@@ -32,7 +32,7 @@ const NEW_DEFAULTS: MandateFormValues = { ...EMPTY, cohort: "critical", strength
 
 async function mandateOr404(deps: Deps, id: string): Promise<Mandate> {
   const m = await getMandate(deps.db, id);
-  if (!m || m.archivedAt !== null) throw new AppError(404, "MANDATE_NOT_FOUND", "There is no such mandate.");
+  if (!m || m.archivedAt !== null) throw mandateErrors.MANDATE_NOT_FOUND();
   return m;
 }
 

@@ -2,7 +2,7 @@ import type { FastifyRequest } from "fastify";
 import { getUser, type RequestContext, type User } from "../../accounts/index.js";
 import type { Actor } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
-import { AppError } from "../../lib/errors.js";
+import { isAppError, reraise } from "../../lib/errors.js";
 import { authenticateToken, type TokenActor } from "../../tokens/index.js";
 import { npmErrors } from "./errors.js";
 
@@ -54,13 +54,12 @@ export async function authenticate(deps: Deps, req: FastifyRequest): Promise<Npm
     read: true,
   }).catch((e: unknown) => {
     // 401 (not 403) so npm says "log in again" rather than "forbidden".
-    if (e instanceof AppError && e.status === 403 && e.code !== "TOKEN_ADDRESS")
-      throw new AppError(401, e.code, `${e.message} Run npm login again.`);
+    if (isAppError(e) && e.status === 403 && e.code !== "TOKEN_ADDRESS")
+      throw reraise({ status: 401, code: e.code, message: `${e.message} Run npm login again.` });
     throw e;
   });
   const user = await getUser(deps.db, token.userId);
-  if (!user || user.isFrozen)
-    throw new AppError(401, "ACCOUNT_FROZEN", "This account is frozen. Contact the registry operators.");
+  if (!user || user.isFrozen) throw npmErrors.ACCOUNT_FROZEN();
   req.npmAuth = { user, token, actor: { userId: user.id, emailVerified: user.emailVerified, token } };
   return req.npmAuth;
 }

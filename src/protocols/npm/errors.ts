@@ -6,7 +6,6 @@ import { catalogue } from "../../lib/errors.js";
  */
 export const npmErrors = catalogue({
   NAME_INVALID: { status: 400, message: "Invalid package name." },
-  VERSION_INVALID: { status: 400, message: "Invalid version." },
   BODY_INVALID: { status: 400, message: "The request body is not what the npm client sends." },
   NAME_MISMATCH: { status: 400, message: "The package name in the URL and in the body differ." },
   ATTACHMENT_INVALID: { status: 400, message: "The package tarball could not be read." },
@@ -41,13 +40,13 @@ export const npmErrors = catalogue({
   AUTH_REQUIRED: { status: 401, message: "Log in first: npm login --registry <this registry>." },
   READONLY_TOKEN: { status: 403, message: "This token is read-only: it cannot change anything." },
   TAG_INVALID: { status: 400, message: "Invalid dist-tag." },
-  SCOPE_TAKEN: { status: 403, message: "That scope belongs to other people." },
-  UNPUBLISH_WINDOW: { status: 403, message: "This version can no longer be unpublished." },
-  OTP_REQUIRED: {
-    status: 401,
-    message: "This operation requires a one-time password from your authenticator.",
+  TOKEN_SCOPE: {
+    status: 403,
+    message: "This token is limited to some packages; scope owners need an account-wide token.",
   },
-  OTP_INVALID: { status: 401, message: "That one-time password is not valid." },
+  PASSWORD_WRONG: { status: 403, message: "The password is not correct." },
+  // 401, not the web's 403: npm then tells its user to log in again.
+  ACCOUNT_FROZEN: { status: 401, message: "This account is frozen. Contact the registry operators." },
   TFA_REQUIRED: {
     status: 403,
     message: "This package requires two-factor authentication to publish.",

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Deps } from "../../deps.js";
-import { AppError } from "../../lib/errors.js";
 import {
   addScopeOwner,
   getScope,
@@ -31,12 +30,7 @@ const members = (s: Scope) => Object.fromEntries(s.owners.map((o) => [o.username
  */
 async function writer(deps: Deps, req: FastifyRequest, description: string): Promise<NpmAuth> {
   const auth = await requireWriter(deps, req);
-  if (auth.token.scope.kind !== "account")
-    throw new AppError(
-      403,
-      "TOKEN_SCOPE",
-      "This token is limited to some packages; scope owners need an account-wide token.",
-    );
+  if (auth.token.scope.kind !== "account") throw npmErrors.TOKEN_SCOPE();
   await requireSecondFactor(deps, req, auth.user, auth.token, { kind: "write", description });
   return auth;
 }

@@ -5,7 +5,6 @@ import { authorizeTokenCreation } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { parsePackageName } from "../../ecosystems/npm/names.js";
 import { recordEvent } from "../../events/index.js";
-import { AppError } from "../../lib/errors.js";
 import { findProjectsByNames } from "../../packages/index.js";
 import {
   createCliToken,
@@ -38,7 +37,7 @@ export async function confirmPassword(
       userId: user.id,
       data: { reason: "npm password confirmation" },
     });
-    throw new AppError(403, "PASSWORD_WRONG", "The password is not correct.");
+    throw npmErrors.PASSWORD_WRONG();
   }
 }
 

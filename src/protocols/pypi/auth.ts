@@ -3,8 +3,8 @@ import type { User } from "../../accounts/index.js";
 import { getUser } from "../../accounts/index.js";
 import type { Actor } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
-import { AppError } from "../../lib/errors.js";
-import { authenticateToken, type TokenActor } from "../../tokens/index.js";
+import { authenticateToken, type TokenActor, tokenErrors } from "../../tokens/index.js";
+import { pypiErrors } from "./errors.js";
 
 /**
  * twine sends HTTP Basic auth on every request. Only `__token__` + an API token is accepted: twine
@@ -18,14 +18,9 @@ export async function tokenFromBasicAuth(
   const header = req.headers.authorization ?? "";
   const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (!m) {
-    throw new AppError(
-      401,
-      "AUTH_REQUIRED",
+    throw pypiErrors.AUTH_REQUIRED(
       `Authentication required: upload with username __token__ and an API token from ${tokensUrl}`,
-      undefined,
-      {
-        "www-authenticate": 'Basic realm="Wharf upload"',
-      },
+      { headers: { "www-authenticate": 'Basic realm="Wharf upload"' } },
     );
   }
   const decoded = Buffer.from(m[1]!, "base64").toString("utf8");
@@ -33,15 +28,12 @@ export async function tokenFromBasicAuth(
   const username = colon >= 0 ? decoded.slice(0, colon) : decoded;
   const secret = colon >= 0 ? decoded.slice(colon + 1) : "";
   if (username !== "__token__") {
-    throw new AppError(
-      403,
-      "PASSWORD_AUTH_REFUSED",
+    throw pypiErrors.PASSWORD_AUTH_REFUSED(
       `Username/password uploads are not supported. Create an API token at ${tokensUrl} and upload with username __token__ and the token as password.`,
     );
   }
   const token = await authenticateToken(deps.db, deps.tokenUsage, deps.clock.now(), secret.trim());
   const user = await getUser(deps.db, token.userId);
-  if (!user)
-    throw new AppError(403, "TOKEN_INVALID", "Invalid API token: it does not exist or is malformed.");
+  if (!user) throw tokenErrors.TOKEN_INVALID();
   return { user, token, actor: { userId: user.id, emailVerified: user.emailVerified, token } };
 }

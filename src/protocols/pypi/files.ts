@@ -1,10 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
-import { AppError } from "../../lib/errors.js";
-import { findFileByName } from "../../packages/index.js";
+import { findFileByName, packageErrors } from "../../packages/index.js";
 import { BlobNotFoundError } from "../../storage/index.js";
-
-const notFound = () => new AppError(404, "FILE_NOT_FOUND", "No such file.");
 
 /** Parses a single `bytes=` range (RFC 9110 §14.1.2); null for none, "unsatisfiable" when out of range. */
 export function parseRange(
@@ -39,9 +36,10 @@ export function registerFiles(app: FastifyInstance, deps: Deps): void {
       const wantsMetadata = filename.endsWith(".metadata");
       if (wantsMetadata) filename = filename.slice(0, -".metadata".length);
       const file = await findFileByName(deps.db, filename);
-      if (!file || file.sha256 !== sha || !file.blobKey.startsWith(`${eco}/`)) throw notFound();
+      if (!file || file.sha256 !== sha || !file.blobKey.startsWith(`${eco}/`))
+        throw packageErrors.FILE_NOT_FOUND();
       const key = wantsMetadata ? file.metadataBlobKey : file.blobKey;
-      if (!key) throw notFound();
+      if (!key) throw packageErrors.FILE_NOT_FOUND();
       const size = wantsMetadata ? ((await deps.blobs.stat(key))?.size ?? 0) : file.size;
       const etag = `"${wantsMetadata ? file.metadataSha256 : file.sha256}"`;
       reply
@@ -72,7 +70,7 @@ export function registerFiles(app: FastifyInstance, deps: Deps): void {
         }
         return reply.header("content-length", size).send(stream);
       } catch (e) {
-        if (e instanceof BlobNotFoundError) throw notFound();
+        if (e instanceof BlobNotFoundError) throw packageErrors.FILE_NOT_FOUND();
         throw e;
       }
     },

@@ -5,7 +5,8 @@ import {
   MAX_REQUIRES_PYTHON_LENGTH,
   MAX_VERSION_LENGTH,
 } from "../../ecosystems/pypi/index.js";
-import { AppError, isAppError } from "../../lib/errors.js";
+import { type AppError, isAppError } from "../../lib/errors.js";
+import { pypiErrors } from "./errors.js";
 
 /**
  * The text fields of a `/legacy/` upload. They only carry metadata (the archive's own METADATA, at
@@ -52,9 +53,6 @@ export const MULTIPART_FIELD_LIMITS = {
   parts: FORM_LIMITS.fields + 1,
 };
 
-const bad = (message: string) => new AppError(400, "UPLOAD_INVALID", message);
-const tooLarge = (message: string) => new AppError(413, "FORM_TOO_LARGE", message);
-
 /** Adds one text field to the form, refusing it if it breaks a cap or carries U+0000. */
 export function addField(
   form: Form,
@@ -65,15 +63,15 @@ export function addField(
   const value = String(part.value);
   used.bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
   if (part.valueTruncated || used.bytes > FORM_LIMITS.totalBytes)
-    throw tooLarge(
+    throw pypiErrors.FORM_TOO_LARGE(
       `The form fields are too large: at most ${FORM_LIMITS.totalBytes / MiB} MiB of metadata in total.`,
     );
   const max = FIELD_MAX_LENGTH[name];
   if (max !== undefined && value.length > max)
-    throw bad(`The field '${name}' is too long: at most ${max} characters.`);
+    throw pypiErrors.UPLOAD_INVALID(`The field '${name}' is too long: at most ${max} characters.`);
   // PostgreSQL cannot store U+0000 in text; refusing it here treats both databases the same.
   if (name.includes("\u0000") || value.includes("\u0000"))
-    throw bad(
+    throw pypiErrors.UPLOAD_INVALID(
       `The field '${name.replace(/[^\x20-\x7e]/g, "?").slice(0, 40)}' contains a NUL character (U+0000).`,
     );
   const list = form.get(name);
@@ -86,14 +84,15 @@ function multipartError(e: unknown): AppError {
   if (isAppError(e)) return e;
   const code = (e as { code?: string }).code;
   if (code === "FST_FIELDS_LIMIT" || code === "FST_PARTS_LIMIT")
-    return tooLarge(`Too many form fields: at most ${FORM_LIMITS.fields}.`);
-  if (code === "FST_FILES_LIMIT") return bad("Send exactly one file, in the field 'content'.");
+    return pypiErrors.FORM_TOO_LARGE(`Too many form fields: at most ${FORM_LIMITS.fields}.`);
+  if (code === "FST_FILES_LIMIT")
+    return pypiErrors.UPLOAD_INVALID("Send exactly one file, in the field 'content'.");
   const status = (e as { statusCode?: number }).statusCode;
-  if (status === 413) return new AppError(413, "FILE_TOO_LARGE", "File too large.");
+  if (status === 413) return pypiErrors.FILE_TOO_LARGE();
   // Anything else from the parser is a body that is not the multipart/form-data it claims to be:
   // a missing or wrong boundary, a truncated body ("Unexpected end of multipart data"), bad headers.
   const detail = e instanceof Error ? e.message.replace(/[^\x20-\x7e]/g, "?").slice(0, 100) : "unreadable";
-  return bad(`Malformed multipart/form-data body (${detail}). Upload with twine.`);
+  return pypiErrors.UPLOAD_INVALID(`Malformed multipart/form-data body (${detail}). Upload with twine.`);
 }
 
 /**

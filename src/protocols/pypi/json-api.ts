@@ -3,8 +3,7 @@ import type { Deps } from "../../deps.js";
 import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
 import { type RenderCache, type Rendered, rendered } from "../../http/render-cache.js";
 import { sendRendered } from "../../http/send.js";
-import { AppError } from "../../lib/errors.js";
-import { type FileRecord, latestRelease, type Release } from "../../packages/index.js";
+import { type FileRecord, latestRelease, packageErrors, type Release } from "../../packages/index.js";
 import { kept, PYPI_CACHING } from "./simple.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
@@ -82,7 +81,7 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
         v.project.id,
       );
     });
-    if (!r) throw new AppError(404, "PROJECT_NOT_FOUND", `No project named '${req.params.name}'.`);
+    if (!r) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${req.params.name}'.`);
     return sendRendered(req, reply, r, PYPI_CACHING);
   });
 
@@ -92,7 +91,7 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
     try {
       wanted = canonicalVersion(req.params.version);
     } catch {
-      throw new AppError(404, "RELEASE_NOT_FOUND", `'${req.params.version}' is not a version.`);
+      throw packageErrors.RELEASE_NOT_FOUND(`'${req.params.version}' is not a version.`);
     }
     const r = await cache.get(`${normalized}\0json:${wanted}`, async () => {
       const v = await loadProjectView(deps.db, normalized);
@@ -112,11 +111,7 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
       );
     });
     if (!r)
-      throw new AppError(
-        404,
-        "RELEASE_NOT_FOUND",
-        `No release ${req.params.version} of '${req.params.name}'.`,
-      );
+      throw packageErrors.RELEASE_NOT_FOUND(`No release ${req.params.version} of '${req.params.name}'.`);
     return sendRendered(req, reply, r, PYPI_CACHING);
   });
 }

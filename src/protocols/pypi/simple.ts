@@ -9,8 +9,7 @@ import {
   renderedBytes,
 } from "../../http/render-cache.js";
 import { type CachePolicy, sendRendered } from "../../http/send.js";
-import { AppError } from "../../lib/errors.js";
-import { listProjects } from "../../packages/index.js";
+import { listProjects, packageErrors } from "../../packages/index.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
 const JSON_TYPE = "application/vnd.pypi.simple.v1+json";
@@ -152,7 +151,7 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
       const v = await loadProjectView(deps.db, normalized);
       return v ? kept(renderProject(v, fmt), v.project.id) : null;
     });
-    if (!view) throw new AppError(404, "PROJECT_NOT_FOUND", `No project named '${raw}'.`);
+    if (!view) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${raw}'.`);
     return sendRendered(req, reply, view, PYPI_CACHING);
   };
   app.get<{ Params: { name: string } }>("/simple/:name/", (req, reply) => projectPage(req, reply, true));

@@ -7,7 +7,8 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { blake2b } from "@noble/hashes/blake2.js";
 import { randomToken } from "../../lib/crypto.js";
-import { AppError } from "../../lib/errors.js";
+import { type AppError, isAppError } from "../../lib/errors.js";
+import { pypiErrors } from "./errors.js";
 
 export interface Spooled {
   path: string;
@@ -30,11 +31,8 @@ export async function clearSpool(dataDir: string): Promise<void> {
 
 /** The multipart layer's own file-size ceiling (413), or a body that ended in the middle of the file. */
 function bodyFailure(e: unknown, limitMessage: string): AppError {
-  if ((e as { statusCode?: number }).statusCode === 413)
-    return new AppError(413, "FILE_TOO_LARGE", limitMessage);
-  return new AppError(
-    400,
-    "UPLOAD_INVALID",
+  if ((e as { statusCode?: number }).statusCode === 413) return pypiErrors.FILE_TOO_LARGE(limitMessage);
+  return pypiErrors.UPLOAD_INVALID(
     "The upload ended before the file was complete (malformed multipart body).",
   );
 }
@@ -65,7 +63,7 @@ export async function spoolUpload(
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
-      if (size > limit) return done(new AppError(413, "FILE_TOO_LARGE", limitMessage));
+      if (size > limit) return done(pypiErrors.FILE_TOO_LARGE(limitMessage));
       sha256.update(chunk);
       md5.update(chunk);
       b2.update(chunk);
@@ -76,16 +74,14 @@ export async function spoolUpload(
   try {
     await pipeline(body, meter, out);
     // busboy marks a file cut off by its own limit instead of erroring.
-    if ((body as Readable & { truncated?: boolean }).truncated)
-      throw new AppError(413, "FILE_TOO_LARGE", limitMessage);
+    if ((body as Readable & { truncated?: boolean }).truncated) throw pypiErrors.FILE_TOO_LARGE(limitMessage);
   } catch (e) {
     // pipeline() rejects as soon as the body fails, possibly before the write stream has even opened
     // its file; removing it then would race the open and leave a stray .part behind. Wait for close.
     if (!out.closed) await new Promise<void>((done) => out.once("close", () => done()));
     await rm(path, { force: true });
     // The body may also have failed before this function started listening (it is then `errored`).
-    if ((e === bodyError || e === body.errored) && !(e instanceof AppError))
-      throw bodyFailure(e, limitMessage);
+    if ((e === bodyError || e === body.errored) && !isAppError(e)) throw bodyFailure(e, limitMessage);
     throw e;
   }
   return {

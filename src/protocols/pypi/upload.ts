@@ -16,21 +16,21 @@ import {
   ultranormalizeName,
   validateRequiresPython,
 } from "../../ecosystems/pypi/index.js";
-import { AppError } from "../../lib/errors.js";
+import { refusal } from "../../lib/errors.js";
 import { remindAfterUpload } from "../../mandates/index.js";
 import { inspectSdist, inspectWheel } from "../../packages/archives/index.js";
 import { findProject, publishFile, withInspectionSlot } from "../../packages/index.js";
 import { tokenFromBasicAuth } from "./auth.js";
+import { pypiErrors } from "./errors.js";
 import { addField, discardRestOfBody, type Form, uploadParts } from "./form.js";
 import { type Spooled, spoolUpload } from "./spool.js";
 
-const bad = (message: string) => new AppError(400, "UPLOAD_INVALID", message);
 const one = (form: Form, key: string): string | undefined => form.get(key)?.[0];
 const MB = 1024 * 1024;
 
 function required(form: Form, key: string): string {
   const v = one(form, key)?.trim();
-  if (!v) throw bad(`Missing required field '${key}'.`);
+  if (!v) throw pypiErrors.UPLOAD_INVALID(`Missing required field '${key}'.`);
   return v;
 }
 
@@ -53,9 +53,9 @@ async function authorizeEarly(deps: Deps, actor: Actor, form: Form) {
 /** Checks everything that can be checked before a byte of the file is read. */
 function checkForm(form: Form, filename: string): ParsedDistFilename {
   if (one(form, ":action") !== "file_upload")
-    throw bad("Unsupported ':action': only file_upload is supported.");
+    throw pypiErrors.UPLOAD_INVALID("Unsupported ':action': only file_upload is supported.");
   if (one(form, "protocol_version") && one(form, "protocol_version") !== "1")
-    throw bad("Unsupported protocol_version: only 1 is supported.");
+    throw pypiErrors.UPLOAD_INVALID("Unsupported protocol_version: only 1 is supported.");
   required(form, "metadata_version");
   const name = required(form, "name");
   const version = required(form, "version");
@@ -66,7 +66,9 @@ function checkForm(form: Form, filename: string): ParsedDistFilename {
   filenameMatches(parsed, name, version);
   const expected = parsed.kind === "wheel" ? "bdist_wheel" : "sdist";
   if (filetype !== expected)
-    throw bad(`The filetype '${filetype}' does not match the file '${filename}' (expected ${expected}).`);
+    throw pypiErrors.UPLOAD_INVALID(
+      `The filetype '${filetype}' does not match the file '${filename}' (expected ${expected}).`,
+    );
   const rp = one(form, "requires_python");
   if (rp?.trim()) validateRequiresPython(rp);
   return parsed;
@@ -80,11 +82,13 @@ function checkDigests(form: Form, spooled: Spooled): void {
     ["md5_digest", spooled.md5],
   ];
   if (!given.some(([k]) => one(form, k)))
-    throw bad("Missing digest: send sha256_digest or blake2_256_digest.");
+    throw pypiErrors.UPLOAD_INVALID("Missing digest: send sha256_digest or blake2_256_digest.");
   for (const [key, actual] of given) {
     const sent = one(form, key)?.trim().toLowerCase();
     if (sent && sent !== actual)
-      throw bad(`The ${key.replace("_digest", "")} digest does not match the uploaded file.`);
+      throw pypiErrors.UPLOAD_INVALID(
+        `The ${key.replace("_digest", "")} digest does not match the uploaded file.`,
+      );
   }
 }
 
@@ -125,7 +129,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
     for await (const part of uploadParts(req)) {
       if (part.type === "file") {
         if (part.fieldname !== "content" || spooled)
-          throw bad("Send exactly one file, in the field 'content'.");
+          throw pypiErrors.UPLOAD_INVALID("Send exactly one file, in the field 'content'.");
         filename = part.filename ?? "";
         const early = await authorizeEarly(deps, auth.actor, form);
         const project = early.project;
@@ -142,8 +146,9 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
         addField(form, part, used);
       }
     }
-    if (!spooled || !parsed || !grant) throw bad("Missing the file: send it in the field 'content'.");
-    if (spooled.size === 0) throw bad("The uploaded file is empty.");
+    if (!spooled || !parsed || !grant)
+      throw pypiErrors.UPLOAD_INVALID("Missing the file: send it in the field 'content'.");
+    if (spooled.size === 0) throw pypiErrors.UPLOAD_INVALID("The uploaded file is empty.");
     checkDigests(form, spooled);
     const name = required(form, "name");
     const version = required(form, "version");
@@ -203,7 +208,8 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
 /** `POST /legacy/`: the upload API as twine speaks it (see shared/reference/pypi-protocol.md). */
 export function registerUpload(app: FastifyInstance, deps: Deps): void {
   const handler = async (req: FastifyRequest) => {
-    if (!req.isMultipart()) throw bad("Uploads must be multipart/form-data, as twine sends them.");
+    if (!req.isMultipart())
+      throw pypiErrors.UPLOAD_INVALID("Uploads must be multipart/form-data, as twine sends them.");
     return handleUpload(deps, req);
   };
   app.post("/legacy/", handler);

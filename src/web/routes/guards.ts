@@ -1,8 +1,9 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { inSudo } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
-import { AppError, isAppError } from "../../lib/errors.js";
+import { isAppError } from "../../lib/errors.js";
 import { setFlash, type WebAuth } from "../context.js";
+import { webErrors } from "../errors.js";
 
 /** Signed-out visitors go to the login page and come back afterwards. */
 export function signedIn(req: FastifyRequest, reply: FastifyReply): WebAuth | null {
@@ -38,7 +39,7 @@ export function readList(req: FastifyRequest, name: string, max = 500): string[]
   const v = body[name];
   const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
   if (list.length > max || !list.every((x): x is string => typeof x === "string" && x.length <= 200))
-    throw new AppError(400, "FORM_INVALID", "The form could not be read. Reload the page and try again.");
+    throw webErrors.FORM_INVALID();
   return list;
 }
 

@@ -4,7 +4,7 @@ import { type Action, authorize, decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { listProjectEvents } from "../../events/index.js";
-import { AppError } from "../../lib/errors.js";
+import { refusal } from "../../lib/errors.js";
 import {
   inviteMember,
   listMembers,
@@ -65,7 +65,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     );
     if (d.allow) return true;
     if (d.code === "NOT_AN_OWNER") return false;
-    throw new AppError(d.status, d.code, d.reason);
+    throw refusal(d);
   }
 
   /** The one authorization of a POST: its grant goes to the mutator, which does not ask again. */

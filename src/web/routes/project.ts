@@ -1,10 +1,9 @@
 import type { FastifyInstance } from "fastify";
-import { getUserByUsername } from "../../accounts/index.js";
+import { accountErrors, getUserByUsername } from "../../accounts/index.js";
 import { securityPosture } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { ecosystemFor } from "../../ecosystems/index.js";
 import { canonicalVersion, isValidProjectName, normalizeName } from "../../ecosystems/pypi/index.js";
-import { AppError } from "../../lib/errors.js";
 import {
   type Ecosystem,
   findProject,
@@ -13,6 +12,7 @@ import {
   listMembers,
   listReleaseSummaries,
   loadProjectView,
+  packageErrors,
   projectsOfUser,
   type ReleaseSummary,
   releaseDescription,
@@ -25,8 +25,7 @@ import { ProfilePage, SearchPage, type SearchResult } from "../pages/profile.js"
 import { ProjectPage } from "../pages/project.js";
 import { queryParam } from "./guards.js";
 
-const noProject = (name: string) =>
-  new AppError(404, "PROJECT_NOT_FOUND", `There is no project named '${name}'.`);
+const noProject = (name: string) => packageErrors.PROJECT_NOT_FOUND(`There is no project named '${name}'.`);
 
 /** What pip (or npm) would pick, from summaries (same rule as latestRelease in the JSON API). */
 function latestSummary(ecosystem: Ecosystem, rows: ReleaseSummary[]): ReleaseSummary | undefined {
@@ -87,11 +86,10 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
       try {
         wanted = canonicalVersion(version);
       } catch {
-        throw new AppError(404, "RELEASE_NOT_FOUND", `'${version}' is not a version.`);
+        throw packageErrors.RELEASE_NOT_FOUND(`'${version}' is not a version.`);
       }
       shown = view.releases.find((r) => r.canonicalVersion === wanted);
-      if (!shown)
-        throw new AppError(404, "RELEASE_NOT_FOUND", `${view.project.name} has no release ${version}.`);
+      if (!shown) throw packageErrors.RELEASE_NOT_FOUND(`${view.project.name} has no release ${version}.`);
     }
     const members = await listMembers(deps.db, view.project.id);
     const viewerRole = req.auth ? await getRole(deps.db, view.project.id, req.auth.user.id) : null;
@@ -129,7 +127,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
   );
   app.get<{ Params: { username: string } }>("/user/:username/", async (req, reply) => {
     const user = await getUserByUsername(deps.db, req.params.username);
-    if (!user) throw new AppError(404, "USER_NOT_FOUND", `There is no user named '${req.params.username}'.`);
+    if (!user) throw accountErrors.USER_NOT_FOUND(`There is no user named '${req.params.username}'.`);
     if (user.username !== req.params.username)
       return reply.redirect(`/user/${encodeURIComponent(user.username)}/`, 301);
     const projects = await projectsOfUser(deps.db, user.id);

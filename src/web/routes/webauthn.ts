@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Deps } from "../../deps.js";
-import { AppError, isAppError } from "../../lib/errors.js";
+import { isAppError, reraise } from "../../lib/errors.js";
 import {
   completeSecondStepWithKey,
   confirmSudoWithPasskey,
@@ -17,6 +17,7 @@ import {
 } from "../../mfa/index.js";
 import { recoveryErrors, stopWithFactor } from "../../recovery/index.js";
 import { safeNext, type WebAuth } from "../context.js";
+import { webErrors } from "../errors.js";
 import { requestContext } from "../forms.js";
 import { loginCookieNames, loginStep, markSeen, seenUsers, setSession } from "../login-state.js";
 import { stopCookieName } from "./recovery.js";
@@ -31,13 +32,12 @@ const assertionBody = z.object({
 
 function body<T>(schema: z.ZodType<T>, req: FastifyRequest): T {
   const parsed = schema.safeParse(req.body ?? {});
-  if (!parsed.success)
-    throw new AppError(400, "BODY_INVALID", "The request could not be read. Reload the page.");
+  if (!parsed.success) throw webErrors.BODY_INVALID();
   return parsed.data;
 }
 
 function signedIn(req: FastifyRequest): WebAuth {
-  if (!req.auth) throw new AppError(401, "SIGNED_OUT", "You are signed out. Sign in again.");
+  if (!req.auth) throw webErrors.SIGNED_OUT();
   return req.auth;
 }
 
@@ -59,7 +59,11 @@ export function registerWebAuthnRoutes(app: FastifyInstance, deps: Deps): void {
       const e = isAppError(error)
         ? error
         : status && status < 500
-          ? new AppError(status, "BAD_REQUEST", "The request could not be read. Reload the page.")
+          ? reraise({
+              status,
+              code: "BAD_REQUEST",
+              message: "The request could not be read. Reload the page.",
+            })
           : null;
       if (!e) {
         req.log.error({ err: error }, "request failed");
@@ -128,8 +132,7 @@ export function registerWebAuthnRoutes(app: FastifyInstance, deps: Deps): void {
   function stopUser(req: FastifyRequest): string {
     const raw = req.cookies[stopCookieName(deps)];
     const id = raw ? deps.keys.unseal("recovery-stop", raw) : null;
-    if (!id)
-      throw new AppError(400, "STOP_EXPIRED", "This page expired. Open it again from the recovery email.");
+    if (!id) throw webErrors.STOP_EXPIRED();
     return id;
   }
 

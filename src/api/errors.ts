@@ -1,0 +1,12 @@
+import { catalogue } from "../lib/errors.js";
+
+/** Refusals of Wharf's own JSON API (`{ error: { code, message } }`). */
+export const apiErrors = catalogue({
+  NOT_FOUND: {
+    status: 404,
+    message: "Use /api/projects/pypi/<name>/security or /api/projects/npm/<name>/security.",
+  },
+  JSON_REQUIRED: { status: 415, message: "Send the parameters as JSON (content-type: application/json)." },
+  // Call sites name the first invalid parameter.
+  INVALID_SIMULATION: { status: 400, message: "The simulation parameters are not valid." },
+});
