@@ -17,6 +17,7 @@ Commands:
   user reset-mfa U --reason R  Remove every second factor (recorded, emailed, sessions ended)
   giveaway       Security-key promo codes: load FILE | status
   scope          npm scope owners: show @SCOPE | add-owner @SCOPE USER | remove-owner @SCOPE USER
+  name           look-alike overrides: allow-lookalike | revoke-lookalike ECOSYSTEM NAME --reason TEXT
   policy mandate Define MFA mandates: create | update | list | archive (see --help)
   policy compute | rule | critical | simulate
                  Critical projects: rank by downloads now, the rule, designate by hand, simulate a mandate
@@ -96,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
   if (first === "stats") return (await import("./cli/stats.js")).statsCli(argv.slice(1));
   if (first === "giveaway") return (await import("./cli/giveaway.js")).giveawayCli(argv.slice(1));
   if (first === "scope") return (await import("./cli/scopes.js")).scopeCli(argv.slice(1));
+  if (first === "name") return (await import("./cli/names.js")).nameCli(argv.slice(1));
   const helpAsked = (a: string | undefined) => a === "--help" || a === "-h" || a === "help";
   if ((first === "config" || first === "user" || first === "token") && (!second || helpAsked(second))) {
     // `wharf user --help`: the group's subcommands, each with its own usage line.

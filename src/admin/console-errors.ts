@@ -26,6 +26,12 @@ export const consoleErrors = catalogue({
   LIMIT_UNCHANGED: { status: 409, field: "limit_mb", message: "The project already has this limit." },
   ALREADY_PROHIBITED: { status: 409, field: "name", message: "This name is already prohibited." },
   NOT_PROHIBITED: { status: 404, message: "This name is not prohibited." },
+  ALREADY_LOOKALIKE_ALLOWED: {
+    status: 409,
+    field: "name",
+    message: "This name is already allowed despite its look-alike.",
+  },
+  NOT_LOOKALIKE_ALLOWED: { status: 404, message: "This name is not allowed as a look-alike." },
   DOMAIN_ALREADY_ABANDONED: {
     status: 409,
     field: "domain",

@@ -10,6 +10,13 @@ export {
 } from "./adoption.js";
 export { type AuditActor, type AuditEntry, type AuditRecord, listAudit, recordAudit } from "./audit.js";
 export {
+  allowLookalike,
+  cliActor,
+  type LookalikeAllowance,
+  listLookalikeAllowances,
+  revokeLookalike,
+} from "./lookalikes.js";
+export {
   type OperatorFigures,
   operatorFigures,
   recoveryBacklog,

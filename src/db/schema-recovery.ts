@@ -40,6 +40,15 @@ export interface ProhibitedNamesTable {
   created_at: number;
 }
 
+/** An operator's override of the look-alike rule for one exact name (migration 018). */
+export interface LookalikeAllowancesTable {
+  ecosystem: string;
+  normalized_name: string;
+  reason: string;
+  created_by: string;
+  created_at: number;
+}
+
 /** Append-only (database triggers refuse UPDATE and DELETE). */
 export interface AdminAuditTable {
   id: string;

@@ -18,6 +18,7 @@ import type {
 import type {
   AbandonedEmailDomainsTable,
   AdminAuditTable,
+  LookalikeAllowancesTable,
   MfaSnapshotsTable,
   ProhibitedNamesTable,
   RecoveryRequestsTable,
@@ -301,6 +302,7 @@ export interface Database {
   recovery_requests: RecoveryRequestsTable;
   abandoned_email_domains: AbandonedEmailDomainsTable;
   prohibited_names: ProhibitedNamesTable;
+  lookalike_allowances: LookalikeAllowancesTable;
   admin_audit: AdminAuditTable;
   mfa_snapshots: MfaSnapshotsTable;
   policy_mail: PolicyMailTable;

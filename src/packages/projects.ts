@@ -86,32 +86,34 @@ export async function findProjectsByNames(
 }
 
 /**
- * A project whose ultranormalized name equals `ultra` and on which `userId` has no role: creating
- * ours would be a look-alike of someone else's (typosquatting: "reqeusts" vs "requests" is not caught
- * here, but "request-s", "Requ3sts"-style separator and l/1, o/0 games are).
+ * A project whose ultranormalized name equals `ultra`: creating `normalizedName` would be a look-alike
+ * of it (typosquatting: "reqeusts" vs "requests" is not caught here, but "request-s", "Requ3sts"-style
+ * separator and l/1, o/0 games are). No one is exempt, not even the twin's maintainers (issue 13 item
+ * 8: an owner team's `a1ice-demo` fools users as well as a stranger's). Only an operator's audited
+ * allowance of this exact name (lookalike_allowances, migration 018) lets it through.
  */
 export async function findLookalike(
   db: DbExecutor,
   ecosystem: Ecosystem,
   ultra: string,
-  userId: string,
+  normalizedName: string,
 ): Promise<Project | null> {
-  const rows = await db
+  const twin = await db
     .selectFrom("projects")
     .select(COLUMNS)
     .where("ecosystem", "=", ecosystem)
     .where("ultranormalized_name", "=", ultra)
-    .execute();
-  for (const r of rows) {
-    const mine = await db
-      .selectFrom("roles")
-      .select("role")
-      .where("project_id", "=", r.id)
-      .where("user_id", "=", userId)
-      .executeTakeFirst();
-    if (!mine) return toProject(r);
-  }
-  return null;
+    .where("normalized_name", "!=", normalizedName)
+    .orderBy("created_at")
+    .executeTakeFirst();
+  if (!twin) return null;
+  const allowed = await db
+    .selectFrom("lookalike_allowances")
+    .select("normalized_name")
+    .where("ecosystem", "=", ecosystem)
+    .where("normalized_name", "=", normalizedName)
+    .executeTakeFirst();
+  return allowed ? null : toProject(twin);
 }
 
 /**

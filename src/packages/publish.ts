@@ -78,13 +78,13 @@ const lookalike = (input: PublishInput, twin: Project) =>
 /**
  * The look-alike rule, race-free (issue 11, MEDIUM 9: creating `x-l` and `x-1` at the same moment let
  * both through, since each checked before the other committed). It cannot be a UNIQUE index: one owner
- * may hold several look-alike names. So creations of one ultranormalized name take a lock and check
+ * may hold several look-alike names (those an operator allowed). So creations of one ultranormalized name take a lock and check
  * inside the creating transaction.
  */
 async function refuseLookalikeInTx(deps: Deps, tx: Tx, input: PublishInput): Promise<void> {
   const ultra = input.project.ultranormalizedName;
   await lockKey(tx, deps.dialect, `wharf:project-name:${input.ecosystem}:${ultra}`);
-  const twin = await findLookalike(tx, input.ecosystem, ultra, input.grant.actor.userId);
+  const twin = await findLookalike(tx, input.ecosystem, ultra, input.project.normalizedName);
   if (twin) throw lookalike(input, twin);
 }
 
@@ -119,7 +119,7 @@ async function publishOnce(
       deps.db,
       input.ecosystem,
       input.project.ultranormalizedName,
-      actor.userId,
+      input.project.normalizedName,
     );
     if (twin) throw lookalike(input, twin);
   }

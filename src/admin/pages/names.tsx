@@ -2,6 +2,7 @@ import { Form, FormError, type PageContext, Submit, Time } from "../../web/index
 import type { ProhibitedName } from "../names.js";
 import { type ActionState, ReasonField } from "./action-form.js";
 import { ConsoleFrame } from "./layout.js";
+import { LookalikeSection, type LookalikeSectionState } from "./lookalikes.js";
 import { ECOSYSTEM_LABEL, EcosystemSelect } from "./projects.js";
 
 export interface NamesPageState {
@@ -10,6 +11,7 @@ export interface NamesPageState {
   prohibit?: ActionState;
   /** A failed lift, keyed by "ecosystem/name" so the error shows on its row. */
   allow?: { key: string; state: ActionState };
+  lookalikes: LookalikeSectionState;
 }
 
 function ProhibitForm(p: { ctx: PageContext; state?: ActionState }) {
@@ -121,6 +123,7 @@ export function NamesPage(ctx: PageContext, s: NamesPageState) {
         </table>
       )}
       <ProhibitForm ctx={ctx} state={s.prohibit} />
+      <LookalikeSection ctx={ctx} s={s.lookalikes} />
     </ConsoleFrame>
   );
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
 import { auditActor } from "../guard.js";
+import { allowLookalike, listLookalikeAllowances, revokeLookalike } from "../lookalikes.js";
 import { allowName, listProhibited, prohibitName } from "../names.js";
 import type { ActionState } from "../pages/action-form.js";
 import { NamesPage, type NamesPageState } from "../pages/names.js";
@@ -33,11 +34,21 @@ export function registerProjectAdminRoutes(app: FastifyInstance, deps: Deps): vo
   async function namesPage(
     req: FastifyRequest,
     reply: FastifyReply,
-    forms: Omit<NamesPageState, "names">,
+    forms: Omit<NamesPageState, "names" | "lookalikes"> & {
+      lookalikes?: Omit<NamesPageState["lookalikes"], "allowances">;
+    },
     status = 200,
   ) {
     const names = await listProhibited(deps);
-    return sendPage(deps, req, reply, "Prohibited names", (c) => NamesPage(c, { names, ...forms }), status);
+    const lookalikes = { ...forms.lookalikes, allowances: await listLookalikeAllowances(deps) };
+    return sendPage(
+      deps,
+      req,
+      reply,
+      "Prohibited names",
+      (c) => NamesPage(c, { ...forms, names, lookalikes }),
+      status,
+    );
   }
 
   // A project page links here with the ecosystem and name filled in.
@@ -79,6 +90,39 @@ export function registerProjectAdminRoutes(app: FastifyInstance, deps: Deps): vo
       // The ecosystem and name come from hidden fields: a complaint about them goes above the form.
       if (!state.errors?.reason) state.error ??= Object.values(state.errors ?? {})[0];
       return namesPage(req, reply, { allow: { key: `${form.ecosystem}/${form.name}`, state } }, status);
+    }
+  });
+
+  app.post("/admin/projects/lookalikes", async (req, reply) => {
+    const form = readForm(req, ["ecosystem", "name", "reason"]);
+    try {
+      const r = await allowLookalike(deps, auditActor(req), form.ecosystem, form.name, form.reason);
+      setFlash(deps, reply, {
+        kind: "success",
+        message: `${r.ecosystem} project '${r.name}' can be created despite its look-alike.`,
+      });
+      return reply.redirect("/admin/projects/prohibited#lookalikes", 303);
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, form);
+      return namesPage(req, reply, { lookalikes: { form: state } }, status);
+    }
+  });
+
+  app.post("/admin/projects/lookalikes/revoke", async (req, reply) => {
+    const form = readForm(req, ["ecosystem", "name", "reason"]);
+    try {
+      const r = await revokeLookalike(deps, auditActor(req), form.ecosystem, form.name, form.reason);
+      setFlash(deps, reply, {
+        kind: "success",
+        message: `New ${r.ecosystem} projects named '${r.name}' are refused as look-alikes again.`,
+      });
+      return reply.redirect("/admin/projects/prohibited#lookalikes", 303);
+    } catch (e) {
+      const { state, status } = formFailure(e, reply, { reason: form.reason });
+      // The ecosystem and name come from hidden fields: a complaint about them goes above the form.
+      if (!state.errors?.reason) state.error ??= Object.values(state.errors ?? {})[0];
+      const key = `${form.ecosystem}/${form.name}`;
+      return namesPage(req, reply, { lookalikes: { revoke: { key, state } } }, status);
     }
   });
 

@@ -26,6 +26,7 @@ import * as m013 from "./013_mail_coalesce.js";
 import * as m014 from "./014_one_mfa_requirement.js";
 import * as m015 from "./015_npm_stars.js";
 import * as m017 from "./017_notify_outbox.js";
+import * as m018 from "./018_lookalike_allowances.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   "014_one_mfa_requirement": m014,
   "015_npm_stars": m015,
   "017_notify_outbox": m017,
+  "018_lookalike_allowances": m018,
 };
