@@ -77,9 +77,9 @@ const lookalike = (input: PublishInput, twin: Project) =>
 
 /**
  * The look-alike rule, race-free (issue 11, MEDIUM 9: creating `x-l` and `x-1` at the same moment let
- * both through, since each checked before the other committed). It cannot be a UNIQUE index: one owner
- * may hold several look-alike names (those an operator allowed). So creations of one ultranormalized name take a lock and check
- * inside the creating transaction.
+ * both through, since each checked before the other committed). It cannot be a UNIQUE index: historic
+ * look-alike pairs an operator allowed share an ultranormalized name. So creations of one ultranormalized
+ * name take a lock and check inside the creating transaction.
  */
 async function refuseLookalikeInTx(deps: Deps, tx: Tx, input: PublishInput): Promise<void> {
   const ultra = input.project.ultranormalizedName;
