@@ -49,7 +49,7 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
         "--email",
         `${username}@example.test`,
         "--password-stdin",
-      ].concat(["--verified", "--admin"]),
+      ].concat(["--verified", "--admin", "--reason", "e2e operator"]),
       server.env,
       password,
     );
