@@ -106,6 +106,8 @@ describe("wharf CLI", () => {
         "--password-stdin",
         "--verified",
         "--admin",
+        "--reason",
+        "first operator",
       ],
       "a long operator passphrase\n",
     );
@@ -172,6 +174,8 @@ describe("wharf CLI", () => {
       "2027-02-01",
       "--enforce",
       "2027-03-01",
+      "--reason",
+      "security board decision",
     ]);
     expect(created.code).toBe(0);
     expect(created.out).toContain("Critical PyPI  [scheduled]  pypi  critical  any");
@@ -189,6 +193,8 @@ describe("wharf CLI", () => {
       "2027-02-01",
       "--enforce",
       "2027-01-01",
+      "--reason",
+      "security board decision",
     ]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("Phases must be in order");
