@@ -207,8 +207,12 @@ describe("wharf CLI", () => {
     const { writeFileSync } = await import("node:fs");
     const file = join(dataDir, "codes.csv");
     writeFileSync(file, "code\nYK-1\nYK-2\nYK-1\n");
-    expect(run(["giveaway", "load", file]).out).toContain("Loaded 2 code(s); 1 skipped");
-    expect(run(["giveaway", "load", file]).out).toContain("Loaded 0 code(s); 3 skipped");
+    expect(run(["giveaway", "load", file, "--reason", "first order arrived"]).out).toContain(
+      "Loaded 2 code(s); 1 skipped",
+    );
+    expect(run(["giveaway", "load", file, "--reason", "first order arrived"]).out).toContain(
+      "Loaded 0 code(s); 3 skipped",
+    );
     expect(run(["giveaway", "status"]).out).toContain("codes: 2  claimed: 0  available: 2");
   });
 });
