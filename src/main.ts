@@ -11,7 +11,7 @@ Commands:
   serve          Run the registry (migrates the database first)
   migrate        Apply pending database migrations
   config check   Print the effective settings, secrets redacted
-  user create    Create an account: --username U --email E [--password-stdin] [--verified] [--admin]
+  user create    Create an account: --username U --email E [--password-stdin] [--verified] [--admin --reason R]
   user list      List accounts
   user mfa-status U            Show a user's second factors
   user reset-mfa U --reason R  Remove every second factor (recorded, emailed, sessions ended)
@@ -22,29 +22,36 @@ Commands:
   policy compute | rule | critical | simulate
                  Critical projects: rank by downloads now, the rule, designate by hand, simulate a mandate
   stats import FILE  Import download statistics: a combined access log or a CSV (see --help)
-  token create   Issue an API token for a user: --user U [--project NAME]... [--expires DAYS]
+  token create   Issue an API token for a user: --user U --reason R [--project NAME]... [--expires DAYS]
+
+Operator writes (--admin, reset-mfa, token create, scope owners, critical projects, mandates,
+giveaway load) require --reason and are recorded in the audit log (/admin/audit) as cli:<os user>@<host>.
 
 Run 'wharf <command> --help' for a command's options.`,
   serve: `Usage: wharf serve [settings]\n\nServes the registry on --host/--port. SIGTERM or SIGINT stops it gracefully.\n\n${SETTINGS_HELP}`,
   migrate: `Usage: wharf migrate [settings]\n\nApplies pending migrations to WHARF_DATABASE_URL and prints their names.\n\n${SETTINGS_HELP}`,
   "config check": `Usage: wharf config check [settings]\n\nValidates the settings and prints the effective values with secrets redacted.\nExits 2 on an invalid value.\n\n${SETTINGS_HELP}`,
-  "user create": `Usage: wharf user create --username U --email E [--password-stdin] [--verified] [--admin] [settings]
+  "user create": `Usage: wharf user create --username U --email E [--password-stdin] [--verified] [--admin --reason R] [settings]
 
   --username U        ASCII letters, digits, '-', '_' and '.', 1-50 characters
   --email E           The account's email address
   --password-stdin    Read the password from standard input (else prompt on the terminal)
   --verified          Mark the email address as verified (no link is sent)
-  --admin             Make the account an operator (admin)
+  --admin             Make the account an operator (admin); needs --reason
+  --reason R          Why (3-500 characters): recorded in the audit log (/admin/audit) with the
+                      operator named cli:<os user>@<host>
 
 ${SETTINGS_HELP}`,
   "user list": `Usage: wharf user list [settings]\n\nLists every account.\n\n${SETTINGS_HELP}`,
   "user mfa-status": `Usage: wharf user mfa-status USERNAME [settings]\n\nShows the user's second factors: authenticator app, security keys and passkeys, recovery codes left.\n\n${SETTINGS_HELP}`,
-  "user reset-mfa": `Usage: wharf user reset-mfa USERNAME --reason TEXT [settings]\n\nRemoves every second factor and recovery code, ends all sessions and remembered browsers, records the\nreason in the user's security history and emails the user. Verify who is asking before you run it.\n\n${SETTINGS_HELP}`,
-  "token create": `Usage: wharf token create --user U [--project NAME]... [--expires DAYS] [settings]
+  "user reset-mfa": `Usage: wharf user reset-mfa USERNAME --reason TEXT [settings]\n\nRemoves every second factor and recovery code, ends all sessions and remembered browsers, records the\nreason in the user's security history and in the audit log (/admin/audit, operator cli:<os user>@<host>)\nand emails the user. --reason (3-500 characters) is required. Verify who is asking before you run it.\n\n${SETTINGS_HELP}`,
+  "token create": `Usage: wharf token create --user U --reason R [--project NAME]... [--expires DAYS] [settings]
 
 Issues an API token for automation and prints only the token. Recorded as admin-issued; the user is told by email.
 
   --user U            The account the token acts for
+  --reason R          Why (3-500 characters): recorded in the audit log (/admin/audit) with the
+                      operator named cli:<os user>@<host>; the token itself never is
   --project NAME      Scope the token to this project (repeatable); the whole account when omitted
   --expires DAYS      Expire after this many days (default: never)
 
@@ -66,10 +73,10 @@ async function serve(config: Config): Promise<void> {
   const { app, deps } = await buildApp({ ...config, secretKey });
   if ((await countUsers(deps.db)) === 0) {
     app.log.info(
-      `No accounts yet. Create the first admin with:  npx wharf user create --username admin --email you@example.com --admin --verified`,
+      `No accounts yet. Create the first admin with:  npx wharf user create --username admin --email you@example.com --admin --verified --reason 'first admin'`,
     );
     console.error(
-      `\nWharf has no accounts yet. Create the first admin account with:\n\n  npx wharf user create --username admin --email you@example.com --admin --verified\n\n(add the same --data-dir / WHARF_* settings you started the server with)\n`,
+      `\nWharf has no accounts yet. Create the first admin account with:\n\n  npx wharf user create --username admin --email you@example.com --admin --verified --reason 'first admin'\n\n(add the same --data-dir / WHARF_* settings you started the server with)\n`,
     );
   }
   let stopping = false;
@@ -129,6 +136,7 @@ export async function main(argv: string[]): Promise<number> {
           "password-stdin": { type: "boolean" as const },
           verified: { type: "boolean" as const },
           admin: { type: "boolean" as const },
+          reason: { type: "string" as const },
         }
       : command === "user reset-mfa"
         ? { reason: { type: "string" as const } }
@@ -137,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
               user: { type: "string" as const },
               project: { type: "string" as const, multiple: true },
               expires: { type: "string" as const },
+              reason: { type: "string" as const },
             }
           : {};
   const { values, positionals } = parse(rest, extra);
@@ -175,6 +184,7 @@ export async function main(argv: string[]): Promise<number> {
           passwordStdin: Boolean(values["password-stdin"]),
           verified: Boolean(values.verified),
           admin: Boolean(values.admin),
+          reason: values.reason as string | undefined,
         },
       );
       return 0;
@@ -185,6 +195,7 @@ export async function main(argv: string[]): Promise<number> {
           user: values.user as string | undefined,
           projects: (values.project as unknown as string[] | undefined) ?? [],
           expires: values.expires as string | undefined,
+          reason: values.reason as string | undefined,
         },
       );
       return 0;

@@ -1,4 +1,4 @@
-import { transaction } from "../db/index.js";
+import { type Tx, transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { isAbandoned } from "../mail/index.js";
 import * as mails from "../notify/templates/accounts.js";
@@ -14,7 +14,11 @@ export async function registerUser(
   deps: AccountDeps,
   ctx: RequestContext,
   input: NewUser,
-  opts: { viaOperator?: boolean } = {},
+  opts: {
+    viaOperator?: boolean;
+    /** Rows that must commit with the account or not at all (the CLI's audit entry for an admin). */
+    alsoInTransaction?: (tx: Tx, user: User) => Promise<void>;
+  } = {},
 ): Promise<User> {
   if (!opts.viaOperator) {
     if (deps.config.registration === "closed") throw accountErrors.REGISTRATION_CLOSED();
@@ -34,6 +38,7 @@ export async function registerUser(
     const token = user.emailVerified
       ? null
       : await issueLinkToken(tx, deps.keys, now, user.id, "verify_email", user.email);
+    await opts.alsoInTransaction?.(tx, user);
     return { user, token };
   });
   if (token)

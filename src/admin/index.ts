@@ -9,6 +9,7 @@ export {
   takeSnapshot,
 } from "./adoption.js";
 export { type AuditActor, type AuditEntry, type AuditRecord, listAudit, recordAudit } from "./audit.js";
+export { requireReason } from "./errors.js";
 export {
   allowLookalike,
   cliActor,

@@ -106,6 +106,8 @@ describe("wharf CLI", () => {
         "--password-stdin",
         "--verified",
         "--admin",
+        "--reason",
+        "first operator",
       ],
       "a long operator passphrase\n",
     );
@@ -172,6 +174,8 @@ describe("wharf CLI", () => {
       "2027-02-01",
       "--enforce",
       "2027-03-01",
+      "--reason",
+      "security board decision",
     ]);
     expect(created.code).toBe(0);
     expect(created.out).toContain("Critical PyPI  [scheduled]  pypi  critical  any");
@@ -189,6 +193,8 @@ describe("wharf CLI", () => {
       "2027-02-01",
       "--enforce",
       "2027-01-01",
+      "--reason",
+      "security board decision",
     ]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("Phases must be in order");
@@ -201,8 +207,12 @@ describe("wharf CLI", () => {
     const { writeFileSync } = await import("node:fs");
     const file = join(dataDir, "codes.csv");
     writeFileSync(file, "code\nYK-1\nYK-2\nYK-1\n");
-    expect(run(["giveaway", "load", file]).out).toContain("Loaded 2 code(s); 1 skipped");
-    expect(run(["giveaway", "load", file]).out).toContain("Loaded 0 code(s); 3 skipped");
+    expect(run(["giveaway", "load", file, "--reason", "first order arrived"]).out).toContain(
+      "Loaded 2 code(s); 1 skipped",
+    );
+    expect(run(["giveaway", "load", file, "--reason", "first order arrived"]).out).toContain(
+      "Loaded 0 code(s); 3 skipped",
+    );
     expect(run(["giveaway", "status"]).out).toContain("codes: 2  claimed: 0  available: 2");
   });
 });

@@ -1,24 +1,33 @@
+import { recordAudit } from "../admin/index.js";
 import { loadConfig, resolveSecretKey } from "../config.js";
+import { type Tx, transaction } from "../db/index.js";
 import { isAppError } from "../lib/errors.js";
 import {
   activeMandates,
   archiveMandate,
+  auditedSettings,
   createMandate,
+  getMandate,
   type Mandate,
+  mandateErrors,
   phaseOf,
   updateMandate,
 } from "../mandates/index.js";
 import { asksHelp, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
+import { cliActor, cliReason } from "./audit.js";
 import { withAccountDeps } from "./user.js";
 
 export const MANDATE_HELP = `Usage: wharf policy mandate <create|update|list|archive> [options] [settings]
 
   create  --name N --cohort critical|all-projects|threshold|projects|all-users
           [--ecosystem pypi|npm] [--strength any|phishing-resistant] [--threshold N] [--window 180d]
-          [--project NAME]... --notice DATE --warn DATE --enforce DATE
-  update  ID  (same options as create; all of them)
+          [--project NAME]... --notice DATE --warn DATE --enforce DATE --reason R
+  update  ID  (same options as create; all of them) --reason R
   list    [--json]
-  archive ID
+  archive ID --reason R
+
+create, update and archive require --reason (3-500 characters): it goes into the audit log
+(/admin/audit) with the operator named cli:<os user>@<host>, in the same transaction as the change.
 
 Dates are ISO 8601 (2027-01-15 or 2027-01-15T12:00:00Z). Phases: notice (one email, a banner),
 warn (banner on every page, a warning with every publish), enforce (refused until compliant).
@@ -49,6 +58,13 @@ function describe(m: Mandate, now: number): string {
   return `${m.id}  ${m.name}  [${phaseOf(m, now)}]  ${m.ecosystem ?? "all ecosystems"}  ${cohort}  ${m.strength}  notice ${d(m.noticeAt)}  warn ${d(m.warnAt)}  enforce ${d(m.enforceAt)}`;
 }
 
+/** A live mandate (archived ones are neither changed nor archived twice), as the console's 404. */
+async function mandateOrFail(tx: Tx, id: string): Promise<Mandate> {
+  const m = await getMandate(tx, id);
+  if (!m || m.archivedAt !== null) throw mandateErrors.MANDATE_NOT_FOUND();
+  return m;
+}
+
 /** `wharf policy mandate ...`: operators define and change rollouts from the shell or scripts. */
 export async function mandateCli(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
@@ -63,6 +79,7 @@ export async function mandateCli(argv: string[]): Promise<number> {
     notice: { type: "string" },
     warn: { type: "string" },
     enforce: { type: "string" },
+    reason: { type: "string" },
     json: { type: "boolean" },
   });
   const help = asksHelp(values, sub);
@@ -70,6 +87,9 @@ export async function mandateCli(argv: string[]): Promise<number> {
     console.log(MANDATE_HELP);
     return help ? 0 : 2;
   }
+  // Refused before the database is opened: nothing changes without a reason for the audit log.
+  const reason = sub === "list" ? "" : cliReason(values.reason, `wharf policy mandate ${sub} ... --reason R`);
+  const actor = cliActor();
   const config = loadConfig(process.env, settingFlags(values));
   const secretKey = resolveSecretKey(config, (m) => console.error(m));
   const input = () => ({
@@ -99,14 +119,51 @@ export async function mandateCli(argv: string[]): Promise<number> {
           );
         else console.log(all.length ? all.map((m) => describe(m, now)).join("\n") : "(no mandates)");
       } else if (sub === "create") {
-        console.log(describe(await createMandate(deps.db, now, "cli", input()), now));
+        const draft = input();
+        const m = await transaction(deps.db, async (tx) => {
+          const m = await createMandate(tx, now, actor.name, draft);
+          await recordAudit(tx, now, actor, {
+            action: "mandate.create",
+            targetType: "mandate",
+            target: m.name,
+            reason,
+            data: { id: m.id, via: "cli", ...auditedSettings(m) },
+          });
+          return m;
+        });
+        console.log(describe(m, now));
       } else if (sub === "update") {
-        if (!positionals[0]) throw new UsageError("Give the mandate id: wharf policy mandate update ID ...");
-        console.log(describe(await updateMandate(deps.db, positionals[0], input()), now));
+        const id = positionals[0];
+        if (!id) throw new UsageError("Give the mandate id: wharf policy mandate update ID ...");
+        const draft = input();
+        const m = await transaction(deps.db, async (tx) => {
+          const before = await mandateOrFail(tx, id);
+          const m = await updateMandate(tx, id, draft);
+          await recordAudit(tx, now, actor, {
+            action: "mandate.update",
+            targetType: "mandate",
+            target: m.name,
+            reason,
+            data: { id: m.id, via: "cli", before: auditedSettings(before), after: auditedSettings(m) },
+          });
+          return m;
+        });
+        console.log(describe(m, now));
       } else {
-        if (!positionals[0]) throw new UsageError("Give the mandate id: wharf policy mandate archive ID");
-        await archiveMandate(deps.db, now, positionals[0]);
-        console.log(`Archived ${positionals[0]}`);
+        const id = positionals[0];
+        if (!id) throw new UsageError("Give the mandate id: wharf policy mandate archive ID --reason R");
+        await transaction(deps.db, async (tx) => {
+          const m = await mandateOrFail(tx, id);
+          await archiveMandate(tx, now, id);
+          await recordAudit(tx, now, actor, {
+            action: "mandate.archive",
+            targetType: "mandate",
+            target: m.name,
+            reason,
+            data: { id, via: "cli", phase: phaseOf(m, now) },
+          });
+        });
+        console.log(`Archived ${id}`);
       }
       return 0;
     } catch (e) {

@@ -1,6 +1,8 @@
+import { recordAudit } from "../admin/index.js";
 import type { Config } from "../config.js";
 import { mfaStatus, resetMfa } from "../mfa/index.js";
 import { UsageError } from "./args.js";
+import { cliActor, cliReason } from "./audit.js";
 import { withAccountDeps } from "./user.js";
 
 type Cfg = Config & { secretKey: string };
@@ -39,13 +41,23 @@ export async function userResetMfa(
   reason: string | undefined,
 ): Promise<void> {
   if (!username) throw new UsageError("Give a username: wharf user reset-mfa USERNAME --reason TEXT");
-  if (!reason?.trim())
-    throw new UsageError("--reason is required: it is recorded in the user's security history.");
+  const why = cliReason(reason, "wharf user reset-mfa USERNAME --reason TEXT");
+  const actor = cliActor();
   await withAccountDeps(config, async (deps) => {
     const ok = await resetMfa(
       { ...deps, config: { ...deps.config, secureCookies: config.secureCookies } },
       username,
-      reason.trim(),
+      why,
+      // The user's own history keeps saying "operator": the shell account and host are for the log.
+      "operator",
+      // The console's entry, in the reset's transaction.
+      (tx) =>
+        recordAudit(tx, deps.clock.now(), actor, {
+          action: "user.reset_mfa",
+          targetType: "user",
+          target: username,
+          reason: why,
+        }),
     );
     if (!ok) throw new UsageError(`No user named '${username}'.`);
     process.stdout.write(

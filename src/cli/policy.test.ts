@@ -53,9 +53,9 @@ describe("wharf stats and wharf policy", () => {
     expect(compute.out).toContain(
       "50 projects with downloads; 3 selected (at least 998 downloads), 3 of them not hosted here",
     );
-    expect(run("policy", "critical", "add", "proj-1", "--ecosystem", "pypi", "--reason", "x").err).toContain(
-      "No pypi project named 'proj-1'",
-    );
+    expect(
+      run("policy", "critical", "add", "proj-1", "--ecosystem", "pypi", "--reason", "asked by the PSF").err,
+    ).toContain("No pypi project named 'proj-1'");
     const sim = run("policy", "simulate", "--ecosystem", "pypi", "--top", "10%", "--window", "30d", "--json");
     expect(JSON.parse(sim.out)).toMatchObject({
       population: 50,

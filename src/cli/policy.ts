@@ -1,3 +1,4 @@
+import { recordAudit } from "../admin/index.js";
 import { loadConfig } from "../config.js";
 import {
   type ComputeReport,
@@ -16,10 +17,12 @@ import {
   setRule,
   simulate,
 } from "../criticality/index.js";
+import type { Tx } from "../db/index.js";
 import { instanceId, withLease } from "../jobs/index.js";
 import { isAppError } from "../lib/errors.js";
 import { STATS_ECOSYSTEMS, type StatsEcosystem } from "../stats/index.js";
 import { asksHelp, type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
+import { cliActor, cliReason } from "./audit.js";
 import { fmt, withPolicyDeps } from "./stats.js";
 
 export const POLICY_HELP = `Usage: wharf policy <command> [options] [settings]
@@ -31,8 +34,9 @@ export const POLICY_HELP = `Usage: wharf policy <command> [options] [settings]
       The criticality rule (default: top 1% over 180 days, sticky: never removed automatically).
   critical add NAME --ecosystem E --reason R
   critical remove NAME --ecosystem E --reason R
-      Designate or undesignate a project by hand; the reason is recorded on the project. A removed
-      project stays out until it is added again.
+      Designate or undesignate a project by hand; the reason (required, 3-500 characters) is recorded
+      on the project and, with the operator as cli:<os user>@<host>, in the audit log (/admin/audit).
+      A removed project stays out until it is added again.
   simulate --ecosystem E [--top 1% | --top-k N | --threshold N] [--window 180d]
            [--strength any|phishing-resistant] [--json]
       What a mandate over the critical projects would meet: cohort, maintainers, their two-factor
@@ -103,6 +107,11 @@ export async function policyCli(argv: string[]): Promise<number> {
     console.log(POLICY_HELP);
     return help ? 0 : 2;
   }
+  // Refused before the database is opened: nothing changes without a reason for the audit log.
+  const reason =
+    action === "critical add" || action === "critical remove"
+      ? cliReason(values.reason, `wharf policy ${action} NAME --ecosystem E --reason R`)
+      : "";
   const config = loadConfig(process.env, settingFlags(values));
   return withPolicyDeps(config, async (deps) => {
     try {
@@ -158,11 +167,22 @@ export async function policyCli(argv: string[]): Promise<number> {
           const name = positionals[0];
           if (!name)
             throw new UsageError(`Give the project: wharf policy ${action} NAME --ecosystem E --reason R`);
+          const ecosystem = ecosystemOf(values, true)!;
+          const actor = cliActor();
           const input = {
-            ecosystem: ecosystemOf(values, true)!,
+            ecosystem,
             name,
-            reason: str(values, "reason") ?? "",
+            reason,
             actorId: null,
+            // The same entry as the console's, in the same transaction, only when something changed.
+            alsoInTransaction: (tx: Tx, c: { project: string; maintainers: number }) =>
+              recordAudit(tx, deps.clock.now(), actor, {
+                action: action === "critical add" ? "critical.designate" : "critical.remove",
+                targetType: "project",
+                target: `${ecosystem}/${c.project}`,
+                reason,
+                data: { maintainers: c.maintainers },
+              }),
           };
           const r =
             action === "critical add"

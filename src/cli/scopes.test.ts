@@ -49,15 +49,19 @@ describe("wharf scope CLI", () => {
     expect(createUser("alice").code).toBe(0);
     expect(createUser("bob").code).toBe(0);
     expect(run(["scope", "show", "@acme"]).out).toContain("scope: @acme (unclaimed)");
-    const add = run(["scope", "add-owner", "@ACME", "alice"]);
+    const add = run(["scope", "add-owner", "@ACME", "alice", "--reason", "asked by the owner"]);
     expect([add.code, add.out]).toEqual([0, expect.stringContaining("owners: alice")]);
     const taken = createUser("Acme");
     expect([taken.code, taken.err]).toEqual([2, expect.stringContaining("@acme is an npm scope")]);
-    expect(run(["scope", "add-owner", "acme", "bob"]).out).toContain("owners: alice, bob");
-    expect(run(["scope", "remove-owner", "@acme", "bob"]).out).toContain("owners: alice\n");
-    const last = run(["scope", "remove-owner", "@acme", "alice"]);
+    expect(run(["scope", "add-owner", "acme", "bob", "--reason", "asked by the owner"]).out).toContain(
+      "owners: alice, bob",
+    );
+    expect(run(["scope", "remove-owner", "@acme", "bob", "--reason", "asked by the owner"]).out).toContain(
+      "owners: alice\n",
+    );
+    const last = run(["scope", "remove-owner", "@acme", "alice", "--reason", "asked by the owner"]);
     expect([last.code, last.err]).toEqual([2, expect.stringContaining("at least one owner")]);
-    const nobody = run(["scope", "add-owner", "@acme", "nobody"]);
+    const nobody = run(["scope", "add-owner", "@acme", "nobody", "--reason", "asked by the owner"]);
     expect([nobody.code, nobody.err]).toEqual([2, expect.stringContaining("No user named 'nobody'")]);
     expect(run(["scope", "--help"]).out).toContain("add-owner @SCOPE USER");
   }, 300_000); // a dozen child processes on a shared 2-core machine

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import pino from "pino";
 import { type AccountDeps, listUsers, registerUser } from "../accounts/index.js";
+import { recordAudit } from "../admin/index.js";
 import type { Config } from "../config.js";
 import { migrateToLatest, openDatabase } from "../db/index.js";
 import { systemClock } from "../lib/clock.js";
@@ -10,6 +11,7 @@ import { createMailer } from "../mail/index.js";
 import { attachOutbox } from "../notify/index.js";
 import { createRateLimiters } from "../ratelimit/index.js";
 import { UsageError } from "./args.js";
+import { cliActor, cliReason } from "./audit.js";
 import { promptHidden, readStdin } from "./password-prompt.js";
 
 export async function withAccountDeps<T>(
@@ -49,9 +51,22 @@ export async function withAccountDeps<T>(
 
 export async function userCreate(
   config: Config & { secretKey: string },
-  opts: { username?: string; email?: string; passwordStdin: boolean; verified: boolean; admin: boolean },
+  opts: {
+    username?: string;
+    email?: string;
+    passwordStdin: boolean;
+    verified: boolean;
+    admin: boolean;
+    reason?: string;
+  },
 ): Promise<void> {
   if (!opts.username || !opts.email) throw new UsageError("--username and --email are required");
+  // Making an operator is an operator write: it needs a reason for the audit log, checked before the
+  // password prompt. A plain account is not an admin action and is not logged there.
+  const reason = opts.admin
+    ? cliReason(opts.reason, "wharf user create --username U --email E --admin --reason R")
+    : null;
+  const actor = cliActor();
   let password: string;
   if (opts.passwordStdin) password = await readStdin();
   else if (process.stdin.isTTY) {
@@ -71,7 +86,19 @@ export async function userCreate(
           verified: opts.verified,
           admin: opts.admin,
         },
-        { viaOperator: true },
+        {
+          viaOperator: true,
+          alsoInTransaction: reason
+            ? (tx, user) =>
+                recordAudit(tx, deps.clock.now(), actor, {
+                  action: "user.create_admin",
+                  targetType: "user",
+                  target: user.username,
+                  reason,
+                  data: { email: user.email, verified: user.emailVerified },
+                })
+            : undefined,
+        },
       );
       process.stdout.write(
         `Created ${user.isAdmin ? "admin " : ""}user ${user.username} <${user.email}>${user.emailVerified ? " (email verified)" : " (verification link sent)"}\n`,

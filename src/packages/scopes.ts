@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { getUser, getUserByUsername } from "../accounts/index.js";
-import { type DbExecutor, transaction } from "../db/index.js";
+import { type DbExecutor, type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
 import { catalogue } from "../lib/errors.js";
@@ -182,6 +182,8 @@ export async function addScopeOwner(
   actor: ScopeActor,
   raw: string,
   username: string,
+  /** Rows that must commit with the change, written only when something changed (the CLI's audit entry). */
+  alsoInTransaction?: (tx: Tx, scope: string, username: string) => Promise<void>,
 ): Promise<Scope> {
   const scope = normalizeScope(raw);
   const now = deps.clock.now();
@@ -197,6 +199,7 @@ export async function addScopeOwner(
       .values({ scope, user_id: user.id, added_at: now, added_by: actor.userId })
       .execute();
     await recordScopeChange(tx, now, ctx, "scope.owner_added", scope, actor, user);
+    await alsoInTransaction?.(tx, scope, user.username);
     const by = actor.operator ? null : await getUser(tx, actor.userId);
     return { user, by: by?.username ?? "A registry operator" };
   });
@@ -216,6 +219,8 @@ export async function removeScopeOwner(
   actor: ScopeActor,
   raw: string,
   username: string,
+  /** Rows that must commit with the change, written only when something changed (the CLI's audit entry). */
+  alsoInTransaction?: (tx: Tx, scope: string, username: string) => Promise<void>,
 ): Promise<Scope> {
   const scope = normalizeScope(raw);
   const now = deps.clock.now();
@@ -235,6 +240,7 @@ export async function removeScopeOwner(
       .where("user_id", "=", user.id)
       .execute();
     await recordScopeChange(tx, now, ctx, "scope.owner_removed", scope, actor, user);
+    await alsoInTransaction?.(tx, scope, user.username);
   });
   return (await getScope(deps.db, scope))!;
 }

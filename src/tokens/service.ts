@@ -1,6 +1,6 @@
 import { getUserByUsername, inSudo, type Session, type User } from "../accounts/index.js";
 import type { Grant } from "../authz/index.js";
-import { transaction } from "../db/index.js";
+import { type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EventContext, recordEvent } from "../events/index.js";
 import { DAY } from "../lib/clock.js";
@@ -142,6 +142,8 @@ export async function issueAdminToken(
   username: string,
   projectNames: string[],
   expiresInDays: number | null,
+  /** Rows that must commit with the token or not at all (the CLI's audit entry). */
+  alsoInTransaction?: (tx: Tx, issued: { tokenId: string; name: string }) => Promise<void>,
 ): Promise<string> {
   const now = deps.clock.now();
   const user = await getUserByUsername(deps.db, username);
@@ -181,6 +183,7 @@ export async function issueAdminToken(
         notify: { to: user.email, template: mails.operatorToken, vars: { username: user.username, name } },
       },
     );
+    await alsoInTransaction?.(tx, { tokenId: created.id, name });
     return created;
   });
   return token;

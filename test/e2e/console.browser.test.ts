@@ -49,7 +49,7 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
         "--email",
         `${username}@example.test`,
         "--password-stdin",
-      ].concat(["--verified", "--admin"]),
+      ].concat(["--verified", "--admin", "--reason", "e2e operator"]),
       server.env,
       password,
     );
@@ -62,6 +62,8 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
         "2026-02-01",
         "--enforce",
         "2099-01-01",
+        "--reason",
+        "e2e rollout",
       ]),
       server.env,
     );
@@ -282,7 +284,11 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
       "“Maintainers: keys” created",
     );
     const audit = db!.prepare("SELECT action, actor_name, reason FROM admin_audit ORDER BY id").all();
+    // The setup's CLI writes come first, under the shell's operator name (issue 13 item 4).
+    const cli = expect.stringMatching(/^cli:.+@.+$/);
     expect(audit).toEqual([
+      { action: "user.create_admin", actor_name: cli, reason: "e2e operator" },
+      { action: "mandate.create", actor_name: cli, reason: "e2e rollout" },
       { action: "critical.designate", actor_name: username, reason: "Every build depends on it" },
       { action: "mandate.create", actor_name: username, reason: "Next rollout step" },
     ]);

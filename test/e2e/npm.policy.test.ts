@@ -48,6 +48,8 @@ describe.skipIf(missing(SUITE, "npm"))(SUITE, () => {
     iso(warn),
     "--enforce",
     iso(enforce),
+    "--reason",
+    "e2e rollout",
   ];
 
   it("prints the mandate's warning as an npm notice while publishing during the warn phase", async () => {

@@ -56,6 +56,8 @@ describe.skipIf(missing(SUITE, "twine", "wheel-build"))(SUITE, () => {
     iso(warn),
     "--enforce",
     iso(enforce),
+    "--reason",
+    "e2e rollout",
   ];
 
   it("uploads during the warn phase (twine shows nothing; the maintainer is emailed)", async () => {

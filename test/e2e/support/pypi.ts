@@ -42,7 +42,7 @@ export async function createToken(
   username: string,
   opts: { projects?: string[]; expiresDays?: number } = {},
 ): Promise<string> {
-  const args = ["token", "create", "--user", username];
+  const args = ["token", "create", "--user", username, "--reason", "e2e automation"];
   for (const p of opts.projects ?? []) args.push("--project", p);
   if (opts.expiresDays !== undefined) args.push("--expires", String(opts.expiresDays));
   const token = (await wharfCli(server, args)).trim();
