@@ -12,7 +12,6 @@ export { type AuditActor, type AuditEntry, type AuditRecord, listAudit, recordAu
 export { requireReason } from "./errors.js";
 export {
   allowLookalike,
-  cliActor,
   type LookalikeAllowance,
   listLookalikeAllowances,
   revokeLookalike,

@@ -22,18 +22,6 @@ export interface LookalikeAllowance {
   createdAt: number;
 }
 
-/** Who ran a CLI command: no account signs in there, so the OS user and host answer for it. */
-export function cliActor(): AuditActor {
-  let user = "unknown";
-  try {
-    user = userInfo().username;
-  } catch {
-    // A container user without a passwd entry: still recorded, as unknown.
-  }
-  const name = `cli:${user}@${hostname()}`;
-  return { id: name, name, ip: "local" };
-}
-
 /** Every allowance (an operator's list: dozens at most), by ecosystem and name. */
 export async function listLookalikeAllowances(deps: Pick<Deps, "db">): Promise<LookalikeAllowance[]> {
   const rows = await deps.db

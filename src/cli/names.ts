@@ -1,7 +1,8 @@
-import { allowLookalike, cliActor, listLookalikeAllowances, revokeLookalike } from "../admin/index.js";
+import { allowLookalike, listLookalikeAllowances, revokeLookalike } from "../admin/index.js";
 import { loadConfig, resolveSecretKey } from "../config.js";
 import { isAppError } from "../lib/errors.js";
 import { asksHelp, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
+import { cliActor, cliReason } from "./audit.js";
 import { withAccountDeps } from "./user.js";
 
 export const NAME_HELP = `Usage: wharf name <allow-lookalike | revoke-lookalike> ECOSYSTEM NAME --reason TEXT [settings]
@@ -31,9 +32,7 @@ export async function nameCli(argv: string[]): Promise<number> {
   if (positionals.length !== (change ? 2 : 0))
     throw new UsageError(`wharf name ${sub} takes ${change ? 2 : 0} argument(s); see --help.`);
   const [ecosystem, name] = positionals as [string, string];
-  const reason = typeof values.reason === "string" ? values.reason : "";
-  if (change && !reason.trim())
-    throw new UsageError("Give the reason: --reason TEXT (it goes to the audit log).");
+  const reason = change ? cliReason(values.reason, `wharf name ${sub} ECOSYSTEM NAME --reason TEXT`) : "";
   const config = loadConfig(process.env, settingFlags(values));
   const secretKey = resolveSecretKey(config, (m) => console.error(m));
   return withAccountDeps({ ...config, secretKey }, async (deps) => {

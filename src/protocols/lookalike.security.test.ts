@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { allowLookalike, cliActor, listAudit, revokeLookalike } from "../admin/index.js";
+import { allowLookalike, listAudit, revokeLookalike } from "../admin/index.js";
+import { cliActor } from "../cli/audit.js";
 import { buildWheel } from "../packages/archives/test-fixtures.js";
 import {
   basicAuth,
