@@ -26,6 +26,8 @@ const ROUTES: ReadonlyArray<readonly [method: string, path: string, surface: Sur
   ["GET", "/admin/projects/prohibited", "console"],
   ["POST", "/admin/projects/prohibited", "console"],
   ["POST", "/admin/projects/prohibited/allow", "console"],
+  ["POST", "/admin/projects/lookalikes", "console"],
+  ["POST", "/admin/projects/lookalikes/revoke", "console"],
   ["GET", "/admin/projects/:ecosystem/:name", "console"],
   ["POST", "/admin/projects/:ecosystem/:name/upload-limit", "console"],
   ["GET", "/admin/critical", "console"],
