@@ -11,6 +11,7 @@ import type { Config } from "./config.js";
 import { startCriticalityJob } from "./criticality/index.js";
 import { migrateToLatest, openDatabase } from "./db/index.js";
 import type { Deps } from "./deps.js";
+import { startHousekeepingJobs } from "./housekeeping/index.js";
 import { registerErrorHandling } from "./http/error-handler.js";
 import { type Clock, HOUR, systemClock } from "./lib/clock.js";
 import { Keyring } from "./lib/crypto.js";
@@ -112,6 +113,9 @@ export async function buildApp(
   deps.tokenUsage.start();
   // Account recoveries whose waiting period is over: completed (or lapsed) by one instance at a time.
   const stopRecoveries = startRecoveryJob(deps);
+  // Blobs and file rows reconciled both ways (start-up run in the background, then periodically) and
+  // spent records purged in batches; leased (housekeeping/).
+  const stopHousekeeping = startHousekeepingJobs(deps);
 
   // Callback-style hooks on the hot path: no promise per request.
   const { hsts } = config;
@@ -137,6 +141,7 @@ export async function buildApp(
     await settleBackground();
     stopNotices();
     await stopRecoveries();
+    await stopHousekeeping();
     await stopCriticality();
     await stopSnapshots();
     await stopOutbox();

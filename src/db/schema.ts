@@ -1,4 +1,5 @@
 import type { Generated } from "kysely";
+import type { HousekeepingReportsTable, MissingBlobsTable } from "./schema-housekeeping.js";
 import type { MailCoalesceTable, NotifyOutboxTable } from "./schema-mail.js";
 import type {
   CriticalityRulesTable,
@@ -294,6 +295,8 @@ export interface CliWebAuthTable {
 }
 
 export interface Database {
+  missing_blobs: MissingBlobsTable;
+  housekeeping_reports: HousekeepingReportsTable;
   npm_scopes: NpmScopesTable;
   npm_scope_owners: NpmScopeOwnersTable;
   npm_stars: NpmStarsTable;

@@ -28,6 +28,13 @@ export {
 export { blobKeyFor, type PublishInput, type PublishResult, publishFile } from "./publish.js";
 export { listReleaseSummaries, type ReleaseSummary } from "./queries.js";
 export {
+  listMissingBlobs,
+  type MissingBlob,
+  type ReconcileOptions,
+  type ReconcileReport,
+  reconcileBlobs,
+} from "./reconcile.js";
+export {
   deleteFile,
   deleteRelease,
   type FileRecord,

@@ -4,7 +4,7 @@ import { access, constants, mkdir, open, readdir, rename, rm, stat, unlink } fro
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { BlobStore, StagedBlob } from "./index.js";
+import type { BlobStore, ListedBlob, StagedBlob } from "./index.js";
 import { BlobNotFoundError, byteCounter, TEMP_SEGMENT, validateKey, validateRange } from "./keys.js";
 
 function isErrno(e: unknown, ...codes: string[]): boolean {
@@ -18,6 +18,32 @@ function isErrno(e: unknown, ...codes: string[]): boolean {
 const READ_CHUNK = 1024 * 1024;
 // A small file gets a buffer of its own size, not 1 MiB (allocating that per download costs more than it saves).
 const chunkFor = (size: number) => Math.max(16 * 1024, Math.min(READ_CHUNK, size));
+
+/**
+ * Depth-first walk yielding keys in ascending string order: entries are sorted with a directory named as
+ * "name/", because that is how its keys compare with a sibling file ("a/x" sorts after "a-b", '/' > '-').
+ * Only one directory listing per level is held in memory. The temp area is skipped.
+ */
+async function* walk(dir: string, prefix: string): AsyncGenerator<ListedBlob> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((e: unknown) => {
+    if (isErrno(e, "ENOENT", "ENOTDIR")) return [];
+    throw e;
+  });
+  const named = entries
+    .filter((e) => !(prefix === "" && e.name === TEMP_SEGMENT) && (e.isDirectory() || e.isFile()))
+    .map((e) => ({ e, sortKey: e.isDirectory() ? `${e.name}/` : e.name }))
+    .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+  for (const { e } of named) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) {
+      yield* walk(path, `${prefix}${e.name}/`);
+      continue;
+    }
+    // Gone since the listing (a concurrent delete): nothing to report.
+    const info = await stat(path).catch(() => null);
+    if (info?.isFile()) yield { key: `${prefix}${e.name}`, size: info.size, modifiedAt: info.mtimeMs };
+  }
+}
 
 export function createFsBlobStore(root: string): BlobStore {
   const base = resolve(root);
@@ -90,11 +116,11 @@ export function createFsBlobStore(root: string): BlobStore {
       }
     },
 
-    async stat(key: string): Promise<{ size: number } | null> {
+    async stat(key: string): Promise<{ size: number; modifiedAt: number } | null> {
       const path = pathOf(key);
       try {
         const info = await stat(path);
-        return info.isFile() ? { size: info.size } : null;
+        return info.isFile() ? { size: info.size, modifiedAt: info.mtimeMs } : null;
       } catch (e) {
         if (isErrno(e, "ENOENT", "ENOTDIR")) return null;
         throw e;
@@ -122,6 +148,18 @@ export function createFsBlobStore(root: string): BlobStore {
         }
       }
       return removed;
+    },
+
+    async *list(pageSize = 1000): AsyncGenerator<ListedBlob[]> {
+      let page: ListedBlob[] = [];
+      for await (const blob of walk(base, "")) {
+        page.push(blob);
+        if (page.length >= pageSize) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length) yield page;
     },
 
     async ping(): Promise<void> {

@@ -32,7 +32,8 @@ export interface BlobStore {
    * end (HTTP 416).
    */
   get(key: string, range?: { start: number; end?: number }): Promise<Readable>;
-  stat(key: string): Promise<{ size: number } | null>;
+  /** `modifiedAt`: last write, epoch ms (the reconcile re-checks it just before deleting an orphan). */
+  stat(key: string): Promise<{ size: number; modifiedAt: number } | null>;
   /** Idempotent. */
   delete(key: string): Promise<void>;
   /** Throws when the store is unreachable (used by /readyz). */
@@ -42,6 +43,19 @@ export interface BlobStore {
    * what a crashed process (SIGKILL mid-upload) left behind. Returns how many were removed.
    */
   sweepTemp(olderThanMs: number): Promise<number>;
+  /**
+   * Every committed object (temporaries excluded), in pages of at most `pageSize`, in ascending order of
+   * key by code unit (S3 ListObjectsV2 order; the filesystem walk sorts to match), so a caller can hold
+   * one page at a time and compare it against database rows by key range (packages/reconcile.ts).
+   */
+  list(pageSize?: number): AsyncGenerator<ListedBlob[]>;
+}
+
+export interface ListedBlob {
+  key: string;
+  size: number;
+  /** Last write, epoch ms: a fresh object may belong to an upload whose row has not committed yet. */
+  modifiedAt: number;
 }
 
 /** The filesystem under `<dataDir>/blobs` unless S3 is configured. */

@@ -17,7 +17,7 @@ import {
   S3ServiceException,
 } from "@aws-sdk/client-s3";
 import type { Config } from "../config.js";
-import type { BlobStore, StagedBlob } from "./index.js";
+import type { BlobStore, ListedBlob, StagedBlob } from "./index.js";
 import { BlobNotFoundError, byteCounter, TEMP_SEGMENT, validateKey, validateRange } from "./keys.js";
 
 type S3Config = NonNullable<Config["s3"]>;
@@ -122,11 +122,11 @@ export function createS3BlobStore(config: S3Config, options: S3StoreOptions = {}
       }
     },
 
-    async stat(key: string): Promise<{ size: number } | null> {
+    async stat(key: string): Promise<{ size: number; modifiedAt: number } | null> {
       const Key = objectKey(key);
       try {
         const out = await client.send(new HeadObjectCommand({ Bucket, Key }));
-        return { size: out.ContentLength ?? 0 };
+        return { size: out.ContentLength ?? 0, modifiedAt: out.LastModified?.getTime() ?? 0 };
       } catch (e) {
         if (httpStatus(e) === 404) return null;
         throw e;
@@ -139,6 +139,34 @@ export function createS3BlobStore(config: S3Config, options: S3StoreOptions = {}
 
     async ping(): Promise<void> {
       await client.send(new HeadBucketCommand({ Bucket }));
+    },
+
+    async *list(pageSize = 1000): AsyncGenerator<ListedBlob[]> {
+      const tempPrefix = `${config.prefix}${TEMP_SEGMENT}/`;
+      let token: string | undefined;
+      do {
+        // ListObjectsV2 returns at most 1000 keys a call, in ascending UTF-8 binary order, and a token for
+        // the next page: a bucket of any size is read one bounded page at a time.
+        const page = await client.send(
+          new ListObjectsV2Command({
+            Bucket,
+            Prefix: config.prefix,
+            ContinuationToken: token,
+            MaxKeys: Math.min(1000, pageSize),
+          }),
+        );
+        const blobs: ListedBlob[] = [];
+        for (const o of page.Contents ?? []) {
+          if (!o.Key || o.Key.startsWith(tempPrefix)) continue;
+          blobs.push({
+            key: o.Key.slice(config.prefix.length),
+            size: o.Size ?? 0,
+            modifiedAt: o.LastModified?.getTime() ?? 0,
+          });
+        }
+        if (blobs.length) yield blobs;
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
     },
 
     async sweepTemp(olderThanMs: number): Promise<number> {
