@@ -22,6 +22,7 @@ Commands:
   policy compute | rule | critical | simulate
                  Critical projects: rank by downloads now, the rule, designate by hand, simulate a mandate
   stats import FILE  Import download statistics: a combined access log or a CSV (see --help)
+  storage reconcile [--dry-run]  Compare blobs with file rows: delete orphans, report missing blobs
   token create   Issue an API token for a user: --user U --reason R [--project NAME]... [--expires DAYS]
 
 Operator writes (--admin, reset-mfa, token create, scope owners, critical projects, mandates,
@@ -105,6 +106,7 @@ export async function main(argv: string[]): Promise<number> {
   if (first === "giveaway") return (await import("./cli/giveaway.js")).giveawayCli(argv.slice(1));
   if (first === "scope") return (await import("./cli/scopes.js")).scopeCli(argv.slice(1));
   if (first === "name") return (await import("./cli/names.js")).nameCli(argv.slice(1));
+  if (first === "storage") return (await import("./cli/storage.js")).storageCli(argv.slice(1));
   const helpAsked = (a: string | undefined) => a === "--help" || a === "-h" || a === "help";
   if ((first === "config" || first === "user" || first === "token") && (!second || helpAsked(second))) {
     // `wharf user --help`: the group's subcommands, each with its own usage line.
