@@ -52,24 +52,18 @@ export interface ProjectRow extends Project {
   critical: boolean;
 }
 
-const rank = (name: string, q: string) => (name === q ? 0 : name.startsWith(q) ? 1 : 2);
-
-/** Name search in one ecosystem or both: exact match, then prefixes, then substrings; bounded. */
+/**
+ * Name search in one ecosystem or both: exact match, then prefixes, then substrings; one page per query
+ * (`limit + 1` rows, lib/paging.ts toPage).
+ */
 export async function searchProjectsAdmin(
   deps: Pick<Deps, "db">,
   query: string,
   ecosystem: Ecosystem | null,
+  page: { offset: number; limit: number } = { offset: 0, limit: PROJECT_SEARCH_LIMIT },
 ): Promise<ProjectRow[]> {
   const q = query.trim().toLowerCase().slice(0, 214);
-  const found = await Promise.all(
-    (ecosystem ? [ecosystem] : ECOSYSTEMS).map((e) =>
-      searchEcosystem(deps.db, e, q, PROJECT_SEARCH_LIMIT, 0),
-    ),
-  );
-  const projects = found
-    .flatMap((f) => f.projects)
-    .sort((a, b) => rank(a.normalizedName, q) - rank(b.normalizedName, q))
-    .slice(0, PROJECT_SEARCH_LIMIT);
+  const { projects } = await searchEcosystem(deps.db, ecosystem, q, page.limit + 1, page.offset);
   const critical = projects.length
     ? await deps.db
         .selectFrom("projects")

@@ -6,6 +6,10 @@ export const apiErrors = catalogue({
     status: 404,
     message: "Use /api/projects/pypi/<name>/security or /api/projects/npm/<name>/security.",
   },
+  INVALID_LIST: {
+    status: 400,
+    message: "Use /api/projects?ecosystem=pypi|npm[&limit=1..500][&after=<name>].",
+  },
   JSON_REQUIRED: { status: 415, message: "Send the parameters as JSON (content-type: application/json)." },
   // Call sites name the first invalid parameter.
   INVALID_SIMULATION: { status: 400, message: "The simulation parameters are not valid." },

@@ -7,11 +7,13 @@ import type { Deps } from "../deps.js";
 import { registerMandatesApi } from "./mandates.js";
 import { registerPolicyApi } from "./policy.js";
 import { registerPostureApi } from "./posture.js";
+import { registerProjectsApi } from "./projects.js";
 
-export { registerMandatesApi, registerPolicyApi, registerPostureApi };
+export { registerMandatesApi, registerPolicyApi, registerPostureApi, registerProjectsApi };
 
 export function registerApi(app: FastifyInstance, deps: Deps): void {
   registerPostureApi(app, deps);
+  registerProjectsApi(app, deps);
   registerPolicyApi(app, deps);
   registerMandatesApi(app, deps);
 }

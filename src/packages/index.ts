@@ -21,6 +21,7 @@ export {
   insertProject,
   isProhibitedName,
   listProjects,
+  listProjectsPage,
   type Project,
   searchProjects,
   setUploadLimit,
@@ -58,6 +59,7 @@ export {
   openInvitationsForUser,
   parseRole,
   projectsOfUser,
+  projectsOfUserPage,
   type Role,
 } from "./roles.js";
 export {

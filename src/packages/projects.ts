@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { DbExecutor } from "../db/index.js";
 import type { EcosystemName } from "../ecosystems/index.js";
 import { newId } from "../lib/ids.js";
@@ -179,8 +180,35 @@ export async function listProjects(db: DbExecutor, ecosystem: Ecosystem): Promis
   return rows.map(toProject);
 }
 
-/** Name search: prefix matches first, then substring matches. */
-export async function searchProjects(db: DbExecutor, query: string, limit = 50): Promise<Project[]> {
+/**
+ * One page of an ecosystem's projects in name order, after `after` (a normalized name; keyset on the
+ * unique (ecosystem, normalized_name) index, so any page costs what the first costs). `limit + 1` rows.
+ */
+export async function listProjectsPage(
+  db: DbExecutor,
+  ecosystem: Ecosystem,
+  after: string | null,
+  limit: number,
+): Promise<Project[]> {
+  let q = db.selectFrom("projects").select(COLUMNS).where("ecosystem", "=", ecosystem);
+  if (after !== null) q = q.where("normalized_name", ">", after);
+  const rows = await q
+    .orderBy("normalized_name")
+    .limit(limit + 1)
+    .execute();
+  return rows.map(toProject);
+}
+
+/**
+ * Name search: prefix matches first, then substring matches, alphabetical within each; one page of them
+ * in one query (the rank is in the ORDER BY, so no matching row is loaded beyond the page). Fetches
+ * `limit + 1` rows: the extra one tells the caller a next page exists (lib/paging.ts toPage).
+ */
+export async function searchProjects(
+  db: DbExecutor,
+  query: string,
+  page: { offset: number; limit: number } = { offset: 0, limit: 50 },
+): Promise<Project[]> {
   // Normalize like names are (runs of -_. become -), then drop LIKE's wildcard characters.
   const q = query
     .trim()
@@ -192,11 +220,11 @@ export async function searchProjects(db: DbExecutor, query: string, limit = 50):
     .selectFrom("projects")
     .select(COLUMNS)
     .where("normalized_name", "like", `%${q}%`)
+    .orderBy(sql`case when normalized_name like ${`${q}%`} then 0 else 1 end`)
     .orderBy("normalized_name")
-    .limit(500)
+    .orderBy("ecosystem")
+    .limit(page.limit + 1)
+    .offset(page.offset)
     .execute();
-  return rows
-    .map(toProject)
-    .sort((a, b) => Number(!a.normalizedName.startsWith(q)) - Number(!b.normalizedName.startsWith(q)))
-    .slice(0, limit);
+  return rows.map(toProject);
 }

@@ -197,6 +197,26 @@ export async function closeInvitation(
   return inv;
 }
 
+/** One page of a person's projects, alphabetical, `limit + 1` rows (lib/paging.ts toPage). */
+export async function projectsOfUserPage(
+  db: DbExecutor,
+  userId: string,
+  page: { offset: number; limit: number },
+): Promise<Array<{ projectId: string; name: string; ecosystem: string; role: Role }>> {
+  const rows = await db
+    .selectFrom("roles")
+    .innerJoin("projects", "projects.id", "roles.project_id")
+    .select(["projects.id", "projects.name", "projects.ecosystem", "roles.role"])
+    .where("roles.user_id", "=", userId)
+    .orderBy("projects.normalized_name")
+    .orderBy("projects.ecosystem")
+    .limit(page.limit + 1)
+    .offset(page.offset)
+    .execute();
+  return rows.map((r) => ({ projectId: r.id, name: r.name, ecosystem: r.ecosystem, role: r.role as Role }));
+}
+
+/** Every project of a person (token scopes and authorization need them all; pages use projectsOfUserPage). */
 export async function projectsOfUser(
   db: DbExecutor,
   userId: string,

@@ -1,13 +1,21 @@
+import { sql } from "kysely";
 import type { DbExecutor } from "../db/index.js";
 import type { Ecosystem, Project } from "./projects.js";
 
+/** `total` is counted up to this many matches (npm shows "N packages found"; past it, "at least"). */
+export const SEARCH_COUNT_CAP = 10_000;
+
 /**
- * Name search within one ecosystem: exact match first, then prefix matches, then substrings, each
- * alphabetical. LIKE wildcards in the query are dropped rather than escaped (names never contain them).
+ * Name search within one ecosystem (or both): exact match first, then prefix matches (or a scoped name whose bare
+ * part starts with the query), then substrings, each alphabetical. LIKE wildcards in the query are
+ * dropped rather than escaped (names never contain them). One page is one query: the rank is in the
+ * ORDER BY, so a broad query over 100k projects reads `limit` rows after `offset`, not every match; the
+ * total is a count bounded by SEARCH_COUNT_CAP.
  */
 export async function searchEcosystem(
   db: DbExecutor,
-  ecosystem: Ecosystem,
+  /** null: both ecosystems (the console). */
+  ecosystem: Ecosystem | null,
   query: string,
   limit: number,
   offset: number,
@@ -16,17 +24,30 @@ export async function searchEcosystem(
     .trim()
     .toLowerCase()
     .replace(/[%_\\]/g, "");
-  let rows = db
-    .selectFrom("projects")
-    .select(["id", "ecosystem", "name", "normalized_name", "created_at", "upload_limit_bytes", "serial"])
-    .where("ecosystem", "=", ecosystem);
-  if (q) rows = rows.where("normalized_name", "like", `%${q}%`);
-  const all = await rows.orderBy("normalized_name").limit(5000).execute();
-  const rank = (n: string) => (n === q ? 0 : n.startsWith(q) || n.includes(`/${q}`) ? 1 : 2);
-  const sorted = all.sort((a, b) => rank(a.normalized_name) - rank(b.normalized_name));
+  let matching = db.selectFrom("projects");
+  if (ecosystem) matching = matching.where("ecosystem", "=", ecosystem);
+  if (q) matching = matching.where("normalized_name", "like", `%${q}%`);
+  const rank = q
+    ? sql<number>`case when normalized_name = ${q} then 0
+        when normalized_name like ${`${q}%`} or normalized_name like ${`%/${q}%`} then 1 else 2 end`
+    : sql<number>`0`;
+  const [rows, counted] = await Promise.all([
+    matching
+      .select(["id", "ecosystem", "name", "normalized_name", "created_at", "upload_limit_bytes", "serial"])
+      .orderBy(rank)
+      .orderBy("normalized_name")
+      .orderBy("ecosystem")
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    db
+      .selectFrom(matching.select(sql`1`.as("one")).limit(SEARCH_COUNT_CAP).as("m"))
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirst(),
+  ]);
   return {
-    total: sorted.length,
-    projects: sorted.slice(offset, offset + limit).map((r) => ({
+    total: Number(counted?.n ?? 0),
+    projects: rows.map((r) => ({
       id: r.id,
       ecosystem: r.ecosystem as Ecosystem,
       name: r.name,

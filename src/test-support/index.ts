@@ -5,3 +5,4 @@ export { createTwoInstances, type TwoInstances } from "./instances.js";
 export { type OutboxMessage, readOutbox } from "./outbox.js";
 export { basicAuth, maintainer, tokenFor, twineForm } from "./pypi.js";
 export { missing, nginxBinary, requirement, wheelBuildPython } from "./requirements.js";
+export { recordingDb, seedProjects, seedUsers } from "./seed.js";

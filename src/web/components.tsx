@@ -90,3 +90,27 @@ export function Time(props: { ms: number }) {
   const iso = new Date(props.ms).toISOString();
   return <time datetime={iso}>{iso.slice(0, 16).replace("T", " ")} UTC</time>;
 }
+
+/**
+ * Previous/next links of a paged list (lib/paging.ts: pageLinks for offset pages, cursors for keyset
+ * pages). Past an offset cap there is no next link, only a note asking to narrow the search.
+ */
+export function Pager(props: { prevHref?: string; nextHref?: string; current?: string; note?: string }) {
+  if (!props.prevHref && !props.nextHref && !props.note) return null;
+  return (
+    <nav class="pager" aria-label="Pages">
+      {props.prevHref && (
+        <a rel="prev" href={props.prevHref}>
+          ← Previous
+        </a>
+      )}{" "}
+      {props.current && <span class="muted">{props.current}</span>}{" "}
+      {props.nextHref && (
+        <a rel="next" href={props.nextHref}>
+          Next →
+        </a>
+      )}
+      {props.note && <span class="muted"> {props.note}</span>}
+    </nav>
+  );
+}

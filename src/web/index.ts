@@ -22,7 +22,7 @@ import { registerStaticScripts } from "./static-scripts.js";
 import { STYLESHEET } from "./styles.js";
 
 // What other features' pages (the operator console in src/admin) build on.
-export { Field, Form, FormError, Submit, Time } from "./components.js";
+export { Field, Form, FormError, Pager, Submit, Time } from "./components.js";
 export { checkCsrf, type PageContext, safeNext, sendPage, setFlash, type WebAuth } from "./context.js";
 export { webErrors } from "./errors.js";
 export { formFailure, readForm, requestContext } from "./forms.js";

@@ -1,7 +1,8 @@
+import { type Paged, pageHref, pageLinks } from "../../lib/paging.js";
 import type { Ecosystem, Project } from "../../packages/index.js";
-import { type PageContext, projectHref, Time } from "../../web/index.js";
+import { type PageContext, Pager, projectHref, Time } from "../../web/index.js";
 import type { ProjectDetail, ProjectRow } from "../projects.js";
-import { ECOSYSTEMS, MB, PROJECT_SEARCH_LIMIT } from "../projects.js";
+import { ECOSYSTEMS, MB } from "../projects.js";
 import { ActionCard, type ActionState, FilterForm, FilterInput, userPath } from "./action-form.js";
 import { ConsoleFrame } from "./layout.js";
 
@@ -41,7 +42,7 @@ export function EcosystemSelect(p: { id: string; value: string; any?: boolean; e
 
 export function ProjectsPage(
   _ctx: PageContext,
-  s: { q: string; ecosystem: string; projects: ProjectRow[]; defaultMb: number },
+  s: { q: string; ecosystem: string; projects: ProjectRow[]; defaultMb: number; page: Paged<unknown> },
 ) {
   return (
     <ConsoleFrame current="/admin/projects">
@@ -53,7 +54,7 @@ export function ProjectsPage(
         <FilterInput name="q" label="Name contains" value={s.q} type="search" />
         <EcosystemSelect id="filter-ecosystem" value={s.ecosystem} any />
       </FilterForm>
-      {s.projects.length === 0 ? (
+      {s.projects.length === 0 && !s.page.hasPrev ? (
         <p>No project matches.</p>
       ) : (
         <table>
@@ -83,9 +84,9 @@ export function ProjectsPage(
           </tbody>
         </table>
       )}
-      {s.projects.length === PROJECT_SEARCH_LIMIT && (
-        <p class="muted">The first {PROJECT_SEARCH_LIMIT} matches; narrow the search to see others.</p>
-      )}
+      <Pager
+        {...pageLinks(s.page, (n) => pageHref("/admin/projects", { q: s.q, ecosystem: s.ecosystem }, n))}
+      />
     </ConsoleFrame>
   );
 }

@@ -1,7 +1,7 @@
 import type { PageContext } from "../../web/index.js";
-import { Time } from "../../web/index.js";
+import { Pager, Time } from "../../web/index.js";
 import type { MfaState, UserDetail, UserRow } from "../users.js";
-import { USER_SEARCH_LIMIT } from "../users.js";
+import { userCursor } from "../users.js";
 import { type ActionState, FilterForm, FilterInput, userPath } from "./action-form.js";
 import { ConsoleFrame } from "./layout.js";
 import { UserActions } from "./user-actions.js";
@@ -14,18 +14,23 @@ const MFA_LABEL: Record<MfaState, string> = {
 
 const yes = (b: boolean) => (b ? "yes" : "no");
 
-export function UsersPage(_ctx: PageContext, s: { q: string; users: UserRow[] }) {
+export function UsersPage(
+  _ctx: PageContext,
+  s: { q: string; users: UserRow[]; hasNewer: boolean; hasOlder: boolean },
+) {
+  const link = (dir: "after" | "before", u: UserRow | undefined) => {
+    const params = new URLSearchParams(s.q ? { q: s.q } : {});
+    if (u) params.set(dir, userCursor(u));
+    return `/admin/users?${params}`;
+  };
   return (
     <ConsoleFrame current="/admin/users">
       <h1>Users</h1>
       <FilterForm action="/admin/users" label="Search users">
         <FilterInput name="q" label="Username or email contains" value={s.q} type="search" />
       </FilterForm>
-      <p class="muted">
-        {s.q ? `Accounts matching “${s.q}”` : "The newest accounts"}, newest first
-        {s.users.length === USER_SEARCH_LIMIT ? ` (the first ${USER_SEARCH_LIMIT}: narrow the search)` : ""}.
-      </p>
-      {s.users.length === 0 ? (
+      <p class="muted">{s.q ? `Accounts matching “${s.q}”` : "The newest accounts"}, newest first.</p>
+      {s.users.length === 0 && !s.hasNewer ? (
         <p>No account matches.</p>
       ) : (
         <table>
@@ -59,6 +64,10 @@ export function UsersPage(_ctx: PageContext, s: { q: string; users: UserRow[] })
           </tbody>
         </table>
       )}
+      <Pager
+        prevHref={s.hasNewer ? link("before", s.users[0]) : undefined}
+        nextHref={s.hasOlder ? link("after", s.users.at(-1)) : undefined}
+      />
     </ConsoleFrame>
   );
 }

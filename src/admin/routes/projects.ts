@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
+import { offsetPage, toPage } from "../../lib/paging.js";
 import { formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
 import { auditActor } from "../guard.js";
 import { allowLookalike, listLookalikeAllowances, revokeLookalike } from "../lookalikes.js";
@@ -11,6 +12,7 @@ import {
   ECOSYSTEMS,
   findProjectAdmin,
   MB,
+  PROJECT_SEARCH_LIMIT,
   projectDetail,
   searchProjectsAdmin,
   setProjectUploadLimit,
@@ -24,10 +26,11 @@ export function registerProjectAdminRoutes(app: FastifyInstance, deps: Deps): vo
     const q = queryParam(req, "q").slice(0, 214);
     const wanted = queryParam(req, "ecosystem");
     const ecosystem = ECOSYSTEMS.find((e) => e === wanted) ?? null;
-    const projects = await searchProjectsAdmin(deps, q, ecosystem);
+    const at = offsetPage(queryParam(req, "page"), PROJECT_SEARCH_LIMIT);
+    const page = toPage(await searchProjectsAdmin(deps, q, ecosystem, at), at);
     const defaultMb = Math.floor(deps.config.uploadLimitBytes / MB);
     return sendPage(deps, req, reply, "Projects", (c) =>
-      ProjectsPage(c, { q, ecosystem: ecosystem ?? "", projects, defaultMb }),
+      ProjectsPage(c, { q, ecosystem: ecosystem ?? "", projects: page.items, defaultMb, page }),
     );
   });
 

@@ -7,6 +7,7 @@ import { userPath } from "../pages/action-form.js";
 import { type UserAction, UserPage, type UserPageState, UsersPage } from "../pages/users.js";
 import {
   freezeUser,
+  parseUserCursor,
   resetUserMfa,
   revokeCredentials,
   searchUsers,
@@ -58,8 +59,9 @@ export function registerUserAdminRoutes(app: FastifyInstance, deps: Deps): void 
 
   app.get("/admin/users", async (req, reply) => {
     const q = queryParam(req, "q").slice(0, 254);
-    const users = await searchUsers(deps.db, q);
-    return sendPage(deps, req, reply, "Users", (c) => UsersPage(c, { q, users }));
+    const cursor = parseUserCursor(queryParam(req, "after"), queryParam(req, "before"));
+    const page = await searchUsers(deps.db, q, cursor);
+    return sendPage(deps, req, reply, "Users", (c) => UsersPage(c, { q, ...page }));
   });
 
   app.get<{ Params: { username: string } }>("/admin/users/:username", (req, reply) => detailPage(req, reply));

@@ -1,5 +1,6 @@
+import { type Paged, pageHref, pageLinks } from "../../lib/paging.js";
 import type { Role } from "../../packages/index.js";
-import { Time } from "../components.js";
+import { Pager, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { roleLabel } from "../format.js";
 import { projectHref } from "../hrefs.js";
@@ -9,6 +10,7 @@ export interface ProfileState {
   username: string;
   memberSince: number;
   projects: Array<{ projectId: string; name: string; ecosystem: string; role: Role }>;
+  page: Paged<unknown>;
 }
 
 export function ProfilePage(_ctx: PageContext, s: ProfileState) {
@@ -19,7 +21,7 @@ export function ProfilePage(_ctx: PageContext, s: ProfileState) {
         Member since <Time ms={s.memberSince} />
       </p>
       <h2>Projects</h2>
-      {s.projects.length === 0 ? (
+      {s.projects.length === 0 && !s.page.hasPrev ? (
         <p class="muted">{s.username} does not maintain any projects.</p>
       ) : (
         <ul class="plain project-list">
@@ -33,6 +35,7 @@ export function ProfilePage(_ctx: PageContext, s: ProfileState) {
           })}
         </ul>
       )}
+      <Pager {...pageLinks(s.page, (n) => pageHref(`/user/${encodeURIComponent(s.username)}/`, {}, n))} />
     </>
   );
 }
@@ -46,7 +49,10 @@ export interface SearchResult {
   summary: string | null;
 }
 
-export function SearchPage(_ctx: PageContext, s: { query: string; results: SearchResult[] }) {
+export function SearchPage(
+  _ctx: PageContext,
+  s: { query: string; results: SearchResult[]; page: Paged<unknown> },
+) {
   return (
     <>
       <h1>Search projects</h1>
@@ -63,12 +69,14 @@ export function SearchPage(_ctx: PageContext, s: { query: string; results: Searc
       </search>
       {s.query === "" ? (
         <p class="muted">Type part of a project's name.</p>
-      ) : s.results.length === 0 ? (
+      ) : s.results.length === 0 && !s.page.hasPrev ? (
         <p role="status">No projects match “{s.query}”.</p>
       ) : (
         <>
           <p role="status">
-            {s.results.length === 1 ? "1 project matches" : `${s.results.length} projects match`} “{s.query}”.
+            {s.page.hasPrev || s.page.hasNext || s.page.capped
+              ? `Projects matching “${s.query}”, page ${s.page.page}.`
+              : `${s.results.length === 1 ? "1 project matches" : `${s.results.length} projects match`} “${s.query}”.`}
           </p>
           <ul class="plain results">
             {s.results.map((r) => (
@@ -82,6 +90,7 @@ export function SearchPage(_ctx: PageContext, s: { query: string; results: Searc
               </li>
             ))}
           </ul>
+          <Pager {...pageLinks(s.page, (n) => pageHref("/search", { q: s.query }, n))} />
         </>
       )}
     </>

@@ -1,5 +1,6 @@
+import { type Paged, pageHref, pageLinks } from "../../lib/paging.js";
 import type { Invitation, Role } from "../../packages/index.js";
-import { Form, Submit, Time } from "../components.js";
+import { Form, Pager, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { roleLabel, roleWithArticle } from "../format.js";
 import { manageHref, projectHref } from "../hrefs.js";
@@ -7,6 +8,7 @@ import { manageHref, projectHref } from "../hrefs.js";
 export interface YourProjectsState {
   projects: Array<{ projectId: string; name: string; ecosystem: string; role: Role }>;
   invitations: Array<Invitation & { inviterName: string | null }>;
+  page: Paged<unknown>;
 }
 
 function Invitations(p: { ctx: PageContext; invitations: YourProjectsState["invitations"] }) {
@@ -49,7 +51,7 @@ export function YourProjectsPage(ctx: PageContext, s: YourProjectsState) {
     <>
       <h1>Your projects</h1>
       {s.invitations.length > 0 && <Invitations ctx={ctx} invitations={s.invitations} />}
-      {s.projects.length === 0 ? (
+      {s.projects.length === 0 && !s.page.hasPrev ? (
         <p class="muted">
           You have no projects yet. Upload a first release with an <a href="/account/tokens">API token</a>, or
           accept an invitation from a project's owner.
@@ -84,6 +86,7 @@ export function YourProjectsPage(ctx: PageContext, s: YourProjectsState) {
           </tbody>
         </table>
       )}
+      <Pager {...pageLinks(s.page, (n) => pageHref("/account/projects", {}, n))} />
     </>
   );
 }

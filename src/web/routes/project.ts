@@ -4,6 +4,7 @@ import { securityPosture } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { ecosystemFor } from "../../ecosystems/index.js";
 import { canonicalVersion, isValidProjectName, normalizeName } from "../../ecosystems/pypi/index.js";
+import { offsetPage, toPage } from "../../lib/paging.js";
 import {
   type Ecosystem,
   findProject,
@@ -13,7 +14,7 @@ import {
   listReleaseSummaries,
   loadProjectView,
   packageErrors,
-  projectsOfUser,
+  projectsOfUserPage,
   type ReleaseSummary,
   releaseDescription,
   searchProjects,
@@ -24,6 +25,10 @@ import { shownDescription } from "../markdown.js";
 import { ProfilePage, SearchPage, type SearchResult } from "../pages/profile.js";
 import { ProjectPage } from "../pages/project.js";
 import { queryParam } from "./guards.js";
+
+/** Results per page of /search, and projects per page of a profile. */
+export const SEARCH_PAGE_SIZE = 20;
+export const PROFILE_PAGE_SIZE = 50;
 
 const noProject = (name: string) => packageErrors.PROJECT_NOT_FOUND(`There is no project named '${name}'.`);
 
@@ -130,17 +135,21 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
     if (!user) throw accountErrors.USER_NOT_FOUND(`There is no user named '${req.params.username}'.`);
     if (user.username !== req.params.username)
       return reply.redirect(`/user/${encodeURIComponent(user.username)}/`, 301);
-    const projects = await projectsOfUser(deps.db, user.id);
+    const at = offsetPage(queryParam(req, "page"), PROFILE_PAGE_SIZE);
+    const page = toPage(await projectsOfUserPage(deps.db, user.id, at), at);
     return sendPage(deps, req, reply, user.username, (c) =>
-      ProfilePage(c, { username: user.username, memberSince: user.createdAt, projects }),
+      ProfilePage(c, { username: user.username, memberSince: user.createdAt, projects: page.items, page }),
     );
   });
 
+  // One page of results per request: a registry of 100k projects never renders them all (lib/paging.ts).
   app.get("/search", async (req, reply) => {
     const query = queryParam(req, "q").trim().slice(0, 100);
     // PEP 503-normalise first: the domain search drops "_" (a LIKE wildcard) instead of mapping it to
     // "-", so "demo_pkg" would otherwise find nothing (packages/projects.ts searchProjects).
-    const projects = query ? await searchProjects(deps.db, normalizeName(query)) : [];
+    const at = offsetPage(queryParam(req, "page"), SEARCH_PAGE_SIZE);
+    const page = toPage(query ? await searchProjects(deps.db, normalizeName(query), at) : [], at);
+    const projects = page.items;
     const summaries = await listReleaseSummaries(
       deps.db,
       projects.map((p) => p.id),
@@ -160,7 +169,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
       };
     });
     return sendPage(deps, req, reply, query ? `Search: ${query}` : "Search", (c) =>
-      SearchPage(c, { query, results }),
+      SearchPage(c, { query, results, page }),
     );
   });
 }
