@@ -63,7 +63,9 @@ export async function searchProjectsAdmin(
   page: { offset: number; limit: number } = { offset: 0, limit: PROJECT_SEARCH_LIMIT },
 ): Promise<ProjectRow[]> {
   const q = query.trim().toLowerCase().slice(0, 214);
-  const { projects } = await searchEcosystem(deps.db, ecosystem, q, page.limit + 1, page.offset);
+  const { projects } = await searchEcosystem(deps.db, ecosystem, q, page.limit + 1, page.offset, {
+    scopedAsPrefix: false,
+  });
   const critical = projects.length
     ? await deps.db
         .selectFrom("projects")

@@ -19,6 +19,8 @@ export async function searchEcosystem(
   query: string,
   limit: number,
   offset: number,
+  /** npm search ranks "@scope/name" with the prefix matches of "name"; the console ranks by prefix only. */
+  opts: { scopedAsPrefix: boolean } = { scopedAsPrefix: true },
 ): Promise<{ total: number; projects: Project[] }> {
   const q = query
     .trim()
@@ -29,7 +31,8 @@ export async function searchEcosystem(
   if (q) matching = matching.where("normalized_name", "like", `%${q}%`);
   const rank = q
     ? sql<number>`case when normalized_name = ${q} then 0
-        when normalized_name like ${`${q}%`} or normalized_name like ${`%/${q}%`} then 1 else 2 end`
+        when normalized_name like ${`${q}%`} or normalized_name like ${opts.scopedAsPrefix ? `%/${q}%` : ""} then 1
+        else 2 end`
     : sql<number>`0`;
   const [rows, counted] = await Promise.all([
     matching
