@@ -16,7 +16,7 @@ export const STORAGE_HELP = `Usage: wharf storage reconcile [--dry-run] [--grace
 Compares the blob store (files or S3) with the database's file rows, both ways, and prints the report:
   blobs without a row   older than the grace period (default 60 minutes): deleted. A younger one may
                         belong to an upload between its blob's rename and its row's commit, so it stays.
-  rows without a blob   reported and marked (listed here after each run), never deleted:
+  rows without a blob   reported and marked (listed here and on the console dashboard), never deleted:
                         that would hide the data loss. Their downloads answer 404; restore the blob
                         (from a backup) and the next run clears the mark.
   --dry-run             Report only: delete nothing, mark nothing.

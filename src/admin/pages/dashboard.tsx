@@ -5,6 +5,7 @@ import type { AdoptionPoint, CohortAdoption } from "../adoption.js";
 import { OPEN_RECOVERY_STATES, type RecoveryBacklog } from "../metrics.js";
 import { AdoptionChart, RecoveryAgeChart } from "./charts.js";
 import { ConsoleFrame } from "./layout.js";
+import { StorageSection, type StorageStatus } from "./storage.js";
 
 export interface DashboardCohort {
   live: CohortAdoption;
@@ -19,6 +20,7 @@ export interface DashboardData {
   now: number;
   cohorts: DashboardCohort[];
   recovery: RecoveryBacklog;
+  storage: StorageStatus;
 }
 
 const percent = (part: number, total: number) => (total ? `${((100 * part) / total).toFixed(1)}%` : "—");
@@ -146,6 +148,7 @@ export function DashboardPage(_ctx: PageContext, d: DashboardData) {
         </tbody>
       </table>
       <RecoveryAgeChart buckets={d.recovery.ages} />
+      <StorageSection s={d.storage} />
     </ConsoleFrame>
   );
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
+import { lastReport, type PurgeReport } from "../../housekeeping/index.js";
 import { DAY } from "../../lib/clock.js";
 import { activeMandates, phaseOf } from "../../mandates/index.js";
+import { listMissingBlobs, type ReconcileReport } from "../../packages/index.js";
 import { sendPage } from "../../web/index.js";
 import { adoptionSeries, type CohortAdoption, liveAdoption, startOfDay } from "../adoption.js";
 import { recoveryBacklog } from "../metrics.js";
@@ -29,7 +31,17 @@ export async function dashboardData(deps: Deps): Promise<DashboardData> {
       ...(m ? { mandate: { phase: phaseOf(m, now), strength: m.strength } } : {}),
     });
   }
-  return { now, cohorts, recovery: await recoveryBacklog(deps.db, now) };
+  const [reconcile, purge, missing] = await Promise.all([
+    lastReport<ReconcileReport>(deps.db, "reconcile"),
+    lastReport<PurgeReport>(deps.db, "purge"),
+    listMissingBlobs(deps, 20),
+  ]);
+  return {
+    now,
+    cohorts,
+    recovery: await recoveryBacklog(deps.db, now),
+    storage: { reconcile, purge, missing },
+  };
 }
 
 const point = (day: number, c: CohortAdoption) => ({
