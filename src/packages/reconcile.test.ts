@@ -122,7 +122,7 @@ describe.each(testDatabases())("blob reconcile on the filesystem store (%s)", (k
     // The recent one may be an upload between rename and commit: it stays.
     expect(await t.deps.blobs.stat("pypi/aa/bb/new/demo-0.8.tar.gz")).not.toBeNull();
     expect(await t.deps.blobs.stat(kept.blobKey)).not.toBeNull();
-    expect(await t.deps.blobs.stat(kept.metadataBlobKey!)).not.toBeNull();
+    expect(await t.deps.blobs.stat(kept.metadataBlobKey ?? "")).not.toBeNull();
   });
 
   it("reports and marks a row whose blob is missing, never deletes it, and the download stays a 404", async () => {
