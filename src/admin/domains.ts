@@ -10,6 +10,7 @@ import {
 } from "../recovery/index.js";
 import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
+import { resetStreak } from "./domain-check-store.js";
 import { requireReason } from "./errors.js";
 
 export interface AbandonedDomainRow extends AbandonedDomain {
@@ -72,6 +73,9 @@ export async function restoreDomain(
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
     if (!(await unmarkAbandoned(tx, domain))) throw consoleErrors.DOMAIN_NOT_ABANDONED();
+    // Whatever the DNS check found so far is settled by this decision: it needs a fresh run of failed
+    // checks (days apart) before it marks the domain again.
+    await resetStreak(tx, domain);
     await recordAudit(tx, now, actor, {
       action: "domain.restore",
       targetType: "domain",

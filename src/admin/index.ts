@@ -9,6 +9,14 @@ export {
   takeSnapshot,
 } from "./adoption.js";
 export { type AuditActor, type AuditEntry, type AuditRecord, listAudit, recordAudit } from "./audit.js";
+export {
+  type CheckOutcome,
+  type CheckRun,
+  DNS_CHECK_ACTOR,
+  runDomainChecks,
+  startDomainCheckJob,
+} from "./domain-check.js";
+export { type DomainCheck, notableChecks } from "./domain-check-store.js";
 export { requireReason } from "./errors.js";
 export {
   allowLookalike,

@@ -18,6 +18,7 @@ import type {
 import type {
   AbandonedEmailDomainsTable,
   AdminAuditTable,
+  EmailDomainChecksTable,
   LookalikeAllowancesTable,
   MfaSnapshotsTable,
   ProhibitedNamesTable,
@@ -301,6 +302,7 @@ export interface Database {
   notify_outbox: NotifyOutboxTable;
   recovery_requests: RecoveryRequestsTable;
   abandoned_email_domains: AbandonedEmailDomainsTable;
+  email_domain_checks: EmailDomainChecksTable;
   prohibited_names: ProhibitedNamesTable;
   lookalike_allowances: LookalikeAllowancesTable;
   admin_audit: AdminAuditTable;

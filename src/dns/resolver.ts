@@ -66,3 +66,8 @@ export class NodeDnsResolver implements DnsResolver {
     }
   }
 }
+
+/** The resolver the server and the CLI use: WHARF_DNS_SERVERS, else the host's own. */
+export function createResolver(config: { domainCheck: { dnsServers: string[] } }): DnsResolver {
+  return new NodeDnsResolver({ servers: config.domainCheck.dnsServers });
+}
