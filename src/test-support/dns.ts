@@ -78,7 +78,7 @@ function rdata(type: number, e: Exclude<ZoneEntry, string>): Buffer[] {
       const t = tail ? tail.split(":") : [];
       const groups = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
       const b = Buffer.alloc(16);
-      groups.forEach((g, k) => b.writeUInt16BE(Number.parseInt(g, 16), k * 2));
+      for (const [k, g] of groups.entries()) b.writeUInt16BE(Number.parseInt(g, 16), k * 2);
       return b;
     });
   return [];
