@@ -17,6 +17,7 @@ export {
   startDomainCheckJob,
 } from "./domain-check.js";
 export { type DomainCheck, notableChecks } from "./domain-check-store.js";
+export { domainsOverview } from "./domains.js";
 export { requireReason } from "./errors.js";
 export {
   allowLookalike,
