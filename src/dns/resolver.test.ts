@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, describeConfig, loadConfig } from "../config.js";
 import { startDnsServer } from "../test-support/index.js";
-import { lookupMail, NodeDnsResolver } from "./index.js";
+import { createResolver, lookupMail, NodeDnsResolver } from "./index.js";
 
 /*
  * The real resolver (node:dns/promises) against a DNS server on loopback: the test double's outcomes
@@ -63,5 +64,51 @@ describe("NodeDnsResolver against a DNS server on loopback", () => {
   it("a resolver nobody answers on is no evidence either", async () => {
     const silent = new NodeDnsResolver({ servers: ["127.0.0.1:9"], timeoutMs: 200, tries: 1 });
     expect((await lookupMail(silent, "mx.example")).verdict).toBe("unknown");
+  });
+});
+
+describe("the DNS settings", () => {
+  it("the server and the CLI use node:dns: the host's servers by default, WHARF_DNS_SERVERS when set", async () => {
+    const byDefault = createResolver(loadConfig({}));
+    expect(byDefault).toBeInstanceOf(NodeDnsResolver);
+    expect(byDefault.servers).toEqual(["system default"]);
+    const server = await startDnsServer({
+      "mx.example": { mx: [{ priority: 1, exchange: "in.mx.example" }] },
+    });
+    try {
+      const config = loadConfig({ WHARF_DNS_SERVERS: ` ${server.address}, 192.0.2.53 ` });
+      expect(config.domainCheck.dnsServers).toEqual([server.address, "192.0.2.53"]);
+      const dns = createResolver(config);
+      expect(dns.servers).toEqual([server.address, "192.0.2.53"]);
+      expect(await lookupMail(dns, "mx.example")).toEqual({
+        verdict: "accepts",
+        via: "mx",
+        hosts: ["in.mx.example"],
+      });
+      expect(describeConfig(config)).toContainEqual(["WHARF_DNS_SERVERS", `${server.address},192.0.2.53`]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("the job's settings: interval 0 turns it off, nonsense is refused at start-up", () => {
+    expect(loadConfig({}).domainCheck).toEqual({
+      dnsServers: [],
+      intervalMs: 60 * 60_000,
+      batch: 200,
+      maxAccounts: 100,
+      canary: "example.com",
+    });
+    expect(loadConfig({ WHARF_DOMAIN_CHECK_INTERVAL_MINUTES: "0" }).domainCheck.intervalMs).toBe(0);
+    expect(() => loadConfig({ WHARF_DNS_SERVERS: "dns.google" })).toThrow(ConfigError);
+    expect(() => loadConfig({ WHARF_DNS_SERVERS: "dns.google" })).toThrow(
+      /WHARF_DNS_SERVERS \(--dns-servers\)/,
+    );
+    expect(() => loadConfig({ WHARF_DOMAIN_CHECK_MAX_ACCOUNTS: "0" })).toThrow(
+      /WHARF_DOMAIN_CHECK_MAX_ACCOUNTS/,
+    );
+    expect(() => loadConfig({ WHARF_DOMAIN_CHECK_CANARY: "not a domain" })).toThrow(
+      /WHARF_DOMAIN_CHECK_CANARY/,
+    );
   });
 });
