@@ -159,7 +159,11 @@ export async function recordVerdict(deps: CheckDeps, domain: string, v: MailVerd
       }
       return "reported";
     }
-    await markAbandoned(tx, now, domain, `DNS check: ${evidence}`, DNS_CHECK_ACTOR.name);
+    if (!(await markAbandoned(tx, now, domain, `DNS check: ${evidence}`, DNS_CHECK_ACTOR.name))) {
+      // An operator marked it while this lookup ran: theirs is the mark, and the audit entry.
+      await update(set);
+      return "still_abandoned";
+    }
     await update({ ...set, flagged_at: now, reported_at: null, resolves_again_at: null });
     await recordAudit(tx, now, DNS_CHECK_ACTOR, {
       action: "domain.abandon",

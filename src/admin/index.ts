@@ -13,6 +13,7 @@ export {
   type CheckOutcome,
   type CheckRun,
   DNS_CHECK_ACTOR,
+  DOMAIN_CHECK_LEASE,
   runDomainChecks,
   startDomainCheckJob,
 } from "./domain-check.js";

@@ -1,6 +1,7 @@
 import {
   type CheckRun,
   DNS_CHECK_ACTOR,
+  DOMAIN_CHECK_LEASE,
   domainsOverview,
   recordAudit,
   runDomainChecks,
@@ -8,6 +9,8 @@ import {
 import { loadConfig } from "../config.js";
 import { transaction } from "../db/index.js";
 import { createResolver, lookupMail } from "../dns/index.js";
+import { instanceId, withLease } from "../jobs/index.js";
+import { MINUTE } from "../lib/clock.js";
 import { isAppError } from "../lib/errors.js";
 import { normalizeDomain } from "../recovery/index.js";
 import { asksHelp, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
@@ -103,7 +106,20 @@ export async function domainsCli(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    const run = await runDomainChecks({ ...deps, config }, dns, { only });
+    // The same lease as the server's job: two runs at once could both count the same day's failure.
+    const leased = await withLease(
+      deps.db,
+      DOMAIN_CHECK_LEASE,
+      instanceId(),
+      15 * MINUTE,
+      deps.clock.now(),
+      () => runDomainChecks({ ...deps, config }, dns, { only }),
+    );
+    if (!leased.ran)
+      throw new UsageError(
+        `A check is running on a server instance (until ${day(leased.heldUntil)} at the latest); try again then.`,
+      );
+    const run = leased.value;
     if (only && !run.domains && !run.canaryFailed)
       console.log(`No verified account uses an address at ${only}: nothing to check.`);
     const changed = run.checked.filter((c) => ["flagged", "reported", "resolves_again"].includes(c.outcome));
