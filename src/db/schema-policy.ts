@@ -111,6 +111,33 @@ export interface StatsImportsTable {
   downloads: Generated<number>;
   first_day: number | null;
   last_day: number | null;
+  /** 021: bytes of the file as given (compressed or not); null for imports before 021. */
+  file_size: number | null;
+  /** 021: days before this one were folded into monthly totals; null before 021 (they were dropped). */
+  cutoff_day: number | null;
+  folded_rows: Generated<number>;
+  folded_downloads: Generated<number>;
+  folded_months: Generated<number>;
+  /** 021: 1 when imported with --force over an earlier import of the same content. */
+  forced: Generated<number>;
+}
+
+/** 021: an import's per-day sums while it runs; a log's are kept for a forced re-import (stats/). */
+export interface StatsImportDaysTable {
+  import_id: string;
+  ecosystem: string;
+  day: number;
+  name_id: number;
+  count: number;
+}
+
+/** 021: an import's days older than the retention window, per month, while it runs. */
+export interface StatsImportMonthsTable {
+  import_id: string;
+  ecosystem: string;
+  name_id: number;
+  month: number;
+  count: number;
 }
 
 /** 006: criticality notifications waiting to be sent (criticality/queue.ts). */

@@ -11,6 +11,8 @@ import type {
   MandatesTable,
   PolicyMailTable,
   StatsCoverageTable,
+  StatsImportDaysTable,
+  StatsImportMonthsTable,
   StatsImportsTable,
   StatsNamesTable,
   StatsSourcesTable,
@@ -313,6 +315,8 @@ export interface Database {
   download_months: DownloadMonthsTable;
   stats_coverage: StatsCoverageTable;
   stats_imports: StatsImportsTable;
+  stats_import_days: StatsImportDaysTable;
+  stats_import_months: StatsImportMonthsTable;
   giveaway_codes: GiveawayCodesTable;
   criticality_rules: CriticalityRulesTable;
   mandates: MandatesTable;

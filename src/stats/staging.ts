@@ -1,0 +1,257 @@
+import { sql } from "kysely";
+import type { Tx } from "../db/index.js";
+import { resolveFileNames } from "./files.js";
+import { ensureNameIds, monthOf, upsert } from "./store.js";
+
+/**
+ * The import's bounded-memory write path. Parsed downloads are summed in a batch of at most
+ * BATCH_KEYS (ecosystem, kind, day, key) entries; each full batch resolves its names and is added to
+ * the import's staging rows (stats_import_days for kept days, stats_import_months for days older than
+ * the retention window), all inside the import's one transaction. At the end `mergeDays` and
+ * `mergeMonths` move the sums into the statistics tables with a few set-based statements.
+ */
+export const BATCH_KEYS = 20_000;
+// Caches of name ids and resolved PyPI file names, cleared when full: a hit saves a lookup, a miss
+// costs one; their size, not the file's, bounds the memory.
+const CACHE_MAX = 200_000;
+const INSERT_ROWS = 2_000;
+
+export interface Downloads {
+  /** Downloads of PyPI files no project could be found for. */
+  unresolved: number;
+  folded: { rows: number; downloads: number; first: number; last: number };
+}
+
+export class Stager {
+  private batch = new Map<string, number>();
+  private names = new Map<string, number>();
+  private files = new Map<string, string | null>();
+  readonly out: Downloads = {
+    unresolved: 0,
+    folded: { rows: 0, downloads: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY },
+  };
+
+  constructor(
+    private readonly tx: Tx,
+    private readonly importId: string,
+    /** Days before it go to monthly totals. */
+    private readonly cutoff: number,
+  ) {}
+
+  async add(ecosystem: string, kind: "file" | "name", day: number, key: string, count: number) {
+    const k = `${ecosystem}\t${kind}\t${day}\t${key}`;
+    this.batch.set(k, (this.batch.get(k) ?? 0) + count);
+    if (day < this.cutoff) {
+      const f = this.out.folded;
+      f.rows++;
+      f.downloads += count;
+      f.first = Math.min(f.first, day);
+      f.last = Math.max(f.last, day);
+    }
+    if (this.batch.size >= BATCH_KEYS) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.batch.size === 0) return;
+    const batch = this.batch;
+    this.batch = new Map();
+    const unknownFiles = new Set<string>();
+    const entries: { eco: string; kind: string; day: number; key: string; count: number }[] = [];
+    for (const [k, count] of batch) {
+      const [eco, kind, day, key] = k.split("\t") as [string, string, string, string];
+      entries.push({ eco, kind, day: Number(day), key, count });
+      if (kind === "file" && !this.files.has(key)) unknownFiles.add(key);
+    }
+    if (unknownFiles.size) {
+      if (this.files.size + unknownFiles.size > CACHE_MAX) this.files.clear();
+      for (const [f, name] of await resolveFileNames(this.tx, [...unknownFiles])) this.files.set(f, name);
+    }
+    // Per ecosystem: resolved name per entry, then ids for the names not cached.
+    const byEco = new Map<string, { name: string; day: number; count: number }[]>();
+    for (const e of entries) {
+      const name = e.kind === "file" ? this.files.get(e.key) : e.key;
+      if (!name) {
+        this.out.unresolved += e.count;
+        continue;
+      }
+      upsert(byEco, e.eco, () => []).push({ name, day: e.day, count: e.count });
+    }
+    for (const [eco, list] of byEco) {
+      const missing = new Set<string>();
+      for (const r of list) if (!this.names.has(`${eco}\t${r.name}`)) missing.add(r.name);
+      if (missing.size) {
+        if (this.names.size + missing.size > CACHE_MAX) this.names.clear();
+        for (const [name, id] of await ensureNameIds(this.tx, eco, missing))
+          this.names.set(`${eco}\t${name}`, id);
+      }
+      // A file name and a project name can resolve to the same (day, name): sum before inserting.
+      const days = new Map<string, { day: number; nameId: number; count: number }>();
+      const months = new Map<string, { month: number; nameId: number; count: number }>();
+      for (const r of list) {
+        const nameId = this.names.get(`${eco}\t${r.name}`)!;
+        if (r.day >= this.cutoff) {
+          const d = upsert(days, `${r.day}:${nameId}`, () => ({ day: r.day, nameId, count: 0 }));
+          d.count += r.count;
+        } else {
+          const month = monthOf(r.day);
+          const m = upsert(months, `${month}:${nameId}`, () => ({ month, nameId, count: 0 }));
+          m.count += r.count;
+        }
+      }
+      await this.insertDays(eco, [...days.values()]);
+      await this.insertMonths(eco, [...months.values()]);
+    }
+  }
+
+  private async insertDays(eco: string, rows: { day: number; nameId: number; count: number }[]) {
+    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+      await this.tx
+        .insertInto("stats_import_days")
+        .values(
+          rows.slice(i, i + INSERT_ROWS).map((r) => ({
+            import_id: this.importId,
+            ecosystem: eco,
+            day: r.day,
+            name_id: r.nameId,
+            count: r.count,
+          })),
+        )
+        .onConflict((oc) =>
+          oc
+            .columns(["import_id", "ecosystem", "day", "name_id"])
+            .doUpdateSet((eb) => ({ count: eb("stats_import_days.count", "+", eb.ref("excluded.count")) })),
+        )
+        .execute();
+    }
+  }
+
+  private async insertMonths(eco: string, rows: { month: number; nameId: number; count: number }[]) {
+    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+      await this.tx
+        .insertInto("stats_import_months")
+        .values(
+          rows.slice(i, i + INSERT_ROWS).map((r) => ({
+            import_id: this.importId,
+            ecosystem: eco,
+            name_id: r.nameId,
+            month: r.month,
+            count: r.count,
+          })),
+        )
+        .onConflict((oc) =>
+          oc
+            .columns(["import_id", "ecosystem", "name_id", "month"])
+            .doUpdateSet((eb) => ({ count: eb("stats_import_months.count", "+", eb.ref("excluded.count")) })),
+        )
+        .execute();
+    }
+  }
+}
+
+/**
+ * The import's kept days into download_stats (CSV: the file's (project, day) sum replaces what the
+ * source had; log: adds), download_weeks (by the change, so weeks keep equal to the days) and
+ * stats_coverage. Returns the net change of the stored totals. A CSV's staging rows are deleted; a
+ * log's are kept so that a forced re-import can take them back (`takeBack`).
+ */
+export async function mergeDays(tx: Tx, importId: string, sourceId: number, mode: "replace" | "add") {
+  // The change each staged row makes: against the source's current count when replacing.
+  const change =
+    mode === "replace"
+      ? sql`s.count - coalesce((select d.count from download_stats d where d.ecosystem = s.ecosystem and d.day = s.day and d.name_id = s.name_id and d.source_id = ${sourceId}), 0)`
+      : sql`s.count`;
+  const net = await sql<{ n: number | string | null }>`
+    select sum(${change}) as n from stats_import_days s where s.import_id = ${importId}`.execute(tx);
+  await sql`
+    insert into download_weeks (ecosystem, name_id, week, count)
+    select s.ecosystem, s.name_id, s.day / 7, sum(${change}) from stats_import_days s
+    where s.import_id = ${importId}
+    group by s.ecosystem, s.name_id, s.day / 7
+    having sum(${change}) <> 0
+    on conflict (ecosystem, name_id, week) do update set count = download_weeks.count + excluded.count`.execute(
+    tx,
+  );
+  // A zero for a (project, day) the source had nothing for is not written (as writeCounts does).
+  await sql`
+    insert into download_stats (ecosystem, day, name_id, source_id, count)
+    select s.ecosystem, s.day, s.name_id, cast(${sourceId} as integer), s.count from stats_import_days s
+    where s.import_id = ${importId} and (s.count <> 0 or ${mode === "add" ? sql`false` : sql`exists (select 1 from download_stats d where d.ecosystem = s.ecosystem and d.day = s.day and d.name_id = s.name_id and d.source_id = ${sourceId})`})
+    on conflict (ecosystem, day, name_id, source_id) do update set count = ${
+      mode === "replace" ? sql`excluded.count` : sql`download_stats.count + excluded.count`
+    }`.execute(tx);
+  await sql`
+    insert into stats_coverage (ecosystem, day, source_id)
+    select distinct s.ecosystem, s.day, cast(${sourceId} as integer) from stats_import_days s where s.import_id = ${importId}
+    on conflict (ecosystem, day, source_id) do nothing`.execute(tx);
+  const totals = await sql<{
+    rows: number | string;
+    downloads: number | string | null;
+    projects: number | string;
+  }>`
+    select count(*) as rows, sum(count) as downloads, count(distinct ecosystem || ':' || name_id) as projects
+    from stats_import_days where import_id = ${importId}`.execute(tx);
+  const range = await tx
+    .selectFrom("stats_import_days")
+    .select((eb) => [eb.fn.min("day").as("first"), eb.fn.max("day").as("last")])
+    .where("import_id", "=", importId)
+    .executeTakeFirst();
+  if (mode === "replace")
+    await tx.deleteFrom("stats_import_days").where("import_id", "=", importId).execute();
+  const t = totals.rows[0]!;
+  return {
+    net: Number(net.rows[0]?.n ?? 0),
+    rows: Number(t.rows),
+    downloads: Number(t.downloads ?? 0),
+    projects: Number(t.projects),
+    first: range?.first == null ? null : Number(range.first),
+    last: range?.last == null ? null : Number(range.last),
+  };
+}
+
+/** The import's old days, summed per month, added to download_months. Returns the number of totals. */
+export async function mergeMonths(tx: Tx, importId: string): Promise<number> {
+  const n = await tx
+    .selectFrom("stats_import_months")
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .where("import_id", "=", importId)
+    .executeTakeFirst();
+  await sql`
+    insert into download_months (ecosystem, name_id, month, count)
+    select ecosystem, name_id, month, count from stats_import_months where import_id = ${importId}
+    on conflict (ecosystem, name_id, month) do update set count = download_months.count + excluded.count`.execute(
+    tx,
+  );
+  await tx.deleteFrom("stats_import_months").where("import_id", "=", importId).execute();
+  return Number(n?.n ?? 0);
+}
+
+/**
+ * Takes back what an earlier import of a log added on days from `from` on (a forced re-import adds it
+ * again); its kept rows are then deleted. Earlier days are in monthly totals, or will be, and the
+ * re-import skips them.
+ */
+export async function takeBack(tx: Tx, importId: string, sourceId: number, from: number): Promise<number> {
+  const rows = await sql<{ n: number | string | null }>`
+    select sum(count) as n from stats_import_days where import_id = ${importId} and day >= ${from}`.execute(
+    tx,
+  );
+  await sql`
+    insert into download_weeks (ecosystem, name_id, week, count)
+    select ecosystem, name_id, day / 7, -sum(count) from stats_import_days
+    where import_id = ${importId} and day >= ${from}
+    group by ecosystem, name_id, day / 7
+    on conflict (ecosystem, name_id, week) do update set count = download_weeks.count + excluded.count`.execute(
+    tx,
+  );
+  await sql`
+    update download_stats set count = count - (
+      select k.count from stats_import_days k
+      where k.import_id = ${importId} and k.ecosystem = download_stats.ecosystem and k.day = download_stats.day
+        and k.name_id = download_stats.name_id)
+    where source_id = ${sourceId} and day >= ${from} and exists (
+      select 1 from stats_import_days k
+      where k.import_id = ${importId} and k.ecosystem = download_stats.ecosystem and k.day = download_stats.day
+        and k.name_id = download_stats.name_id)`.execute(tx);
+  await tx.deleteFrom("stats_import_days").where("import_id", "=", importId).execute();
+  return Number(rows.rows[0]?.n ?? 0);
+}
