@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Tx } from "../db/index.js";
 import { resolveFileNames } from "./files.js";
-import { ensureNameIds, monthOf, upsert } from "./store.js";
+import { ensureNameIds, monthOf, STATS_ECOSYSTEMS, upsert } from "./store.js";
 
 /**
  * The import's bounded-memory write path. Parsed downloads are summed in a batch of at most
@@ -10,7 +10,7 @@ import { ensureNameIds, monthOf, upsert } from "./store.js";
  * the retention window), all inside the import's one transaction. At the end `mergeDays` and
  * `mergeMonths` move the sums into the statistics tables with a few set-based statements.
  */
-export const BATCH_KEYS = 20_000;
+export const BATCH_KEYS = 2_000;
 // Caches of name ids and resolved PyPI file names, cleared when full: a hit saves a lookup, a miss
 // costs one; their size, not the file's, bounds the memory.
 const CACHE_MAX = 200_000;
@@ -104,46 +104,43 @@ export class Stager {
   }
 
   private async insertDays(eco: string, rows: { day: number; nameId: number; count: number }[]) {
-    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-      await this.tx
-        .insertInto("stats_import_days")
-        .values(
-          rows.slice(i, i + INSERT_ROWS).map((r) => ({
-            import_id: this.importId,
-            ecosystem: eco,
-            day: r.day,
-            name_id: r.nameId,
-            count: r.count,
-          })),
-        )
-        .onConflict((oc) =>
-          oc
-            .columns(["import_id", "ecosystem", "day", "name_id"])
-            .doUpdateSet((eb) => ({ count: eb("stats_import_days.count", "+", eb.ref("excluded.count")) })),
-        )
-        .execute();
-    }
+    await this.insert(
+      "stats_import_days (import_id, ecosystem, day, name_id, count)",
+      "(import_id, ecosystem, day, name_id)",
+      eco,
+      rows.map((r) => [r.day, r.nameId, r.count]),
+    );
   }
 
   private async insertMonths(eco: string, rows: { month: number; nameId: number; count: number }[]) {
+    await this.insert(
+      "stats_import_months (import_id, ecosystem, name_id, month, count)",
+      "(import_id, ecosystem, name_id, month)",
+      eco,
+      rows.map((r) => [r.nameId, r.month, r.count]),
+    );
+  }
+
+  /**
+   * Millions of staged rows go in as literal multi-row INSERTs: building them with the query builder
+   * (a node per value) made the import's heap, not the file, the largest use of memory. Safe as
+   * literals: the id is hex (newId), the ecosystem one of STATS_ECOSYSTEMS, the rest checked integers.
+   */
+  private async insert(into: string, key: string, eco: string, rows: number[][]) {
+    if (!/^[0-9a-f]+$/.test(this.importId) || !(STATS_ECOSYSTEMS as readonly string[]).includes(eco))
+      throw new Error("staging: unexpected import id or ecosystem");
+    const table = into.slice(0, into.indexOf(" "));
     for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-      await this.tx
-        .insertInto("stats_import_months")
-        .values(
-          rows.slice(i, i + INSERT_ROWS).map((r) => ({
-            import_id: this.importId,
-            ecosystem: eco,
-            name_id: r.nameId,
-            month: r.month,
-            count: r.count,
-          })),
+      let values = "";
+      for (const r of rows.slice(i, i + INSERT_ROWS)) {
+        if (!r.every(Number.isSafeInteger)) throw new Error("staging: a count is not a safe integer");
+        values += `${values ? "," : ""}('${this.importId}','${eco}',${r.join(",")})`;
+      }
+      await sql
+        .raw(
+          `insert into ${into} values ${values} on conflict ${key} do update set count = ${table}.count + excluded.count`,
         )
-        .onConflict((oc) =>
-          oc
-            .columns(["import_id", "ecosystem", "name_id", "month"])
-            .doUpdateSet((eb) => ({ count: eb("stats_import_months.count", "+", eb.ref("excluded.count")) })),
-        )
-        .execute();
+        .execute(this.tx);
     }
   }
 }
