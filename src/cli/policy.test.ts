@@ -45,7 +45,7 @@ describe("wharf stats and wharf policy", () => {
     const again = run("stats", "import", csv, "--source", "cdn");
     expect(again.code).toBe(1);
     expect(again.err).toMatch(
-      /stats\.csv was already imported \(sha256 [0-9a-f]{16}…\): stats\.csv on \d{4}-\d\d-\d\d \d\d:\d\d UTC \(import [0-9a-f]+, source "cdn", csv, \d+ bytes: 50 project-days over/,
+      /stats\.csv was already imported \(sha256 [0-9a-f]{16}…\): stats\.csv on \d{4}-\d\d-\d\d \d\d:\d\d UTC \(import [0-9a-f]+, source "cdn", csv, [\d,]+ bytes: 50 project-days over/,
     );
     expect(again.err).toContain("add --force");
     const forced = run("stats", "import", csv, "--source", "cdn", "--force");
@@ -57,7 +57,7 @@ describe("wharf stats and wharf policy", () => {
     const ledger = run("stats", "imports");
     expect(ledger.out).toContain("cdn        stats.csv  csv (--force)");
     expect(ledger.out).toMatch(
-      /\d+ bytes, 50 project-days \(48,775 downloads\) over \d{4}-\d\d-\d\d\.\.\d{4}/,
+      /[\d,]+ bytes, 50 project-days \(48,775 downloads\) over \d{4}-\d\d-\d\d\.\.\d{4}/,
     );
     expect(JSON.parse(run("stats", "imports", "--json").out)).toMatchObject([
       { fileName: "stats.csv", rows: 50, forced: true },
