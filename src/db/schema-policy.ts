@@ -122,21 +122,12 @@ export interface StatsImportsTable {
   forced: Generated<number>;
 }
 
-/** 021: an import's per-day sums while it runs; a log's are kept for a forced re-import (stats/). */
+/** 021: what a log import added per (ecosystem, day, name), for a forced re-import (stats/). */
 export interface StatsImportDaysTable {
   import_id: string;
   ecosystem: string;
   day: number;
   name_id: number;
-  count: number;
-}
-
-/** 021: an import's days older than the retention window, per month, while it runs. */
-export interface StatsImportMonthsTable {
-  import_id: string;
-  ecosystem: string;
-  name_id: number;
-  month: number;
   count: number;
 }
 

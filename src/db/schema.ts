@@ -12,7 +12,6 @@ import type {
   PolicyMailTable,
   StatsCoverageTable,
   StatsImportDaysTable,
-  StatsImportMonthsTable,
   StatsImportsTable,
   StatsNamesTable,
   StatsSourcesTable,
@@ -316,7 +315,6 @@ export interface Database {
   stats_coverage: StatsCoverageTable;
   stats_imports: StatsImportsTable;
   stats_import_days: StatsImportDaysTable;
-  stats_import_months: StatsImportMonthsTable;
   giveaway_codes: GiveawayCodesTable;
   criticality_rules: CriticalityRulesTable;
   mandates: MandatesTable;

@@ -32,7 +32,7 @@ async function everything(t: TestApp) {
     months: months.map((m) => ({ ...m, count: Number(m.count) })),
     coverage: (await db.selectFrom("stats_coverage").selectAll().orderBy("day").execute()).length,
     ledger: (await db.selectFrom("stats_imports").select("sha256").execute()).length,
-    staged: (await db.selectFrom("stats_import_months").selectAll().execute()).length,
+    kept: (await db.selectFrom("stats_import_days").selectAll().execute()).length,
   };
 }
 

@@ -15,7 +15,7 @@ import {
   parseCsvLine,
   type StatsFormat,
 } from "./parse.js";
-import { mergeDays, mergeMonths, Stager, takeBack } from "./staging.js";
+import { createStaging, dropStaging, mergeDays, mergeMonths, Stager, takeBack } from "./staging.js";
 import {
   dayOfMs,
   ensureSourceId,
@@ -142,7 +142,8 @@ export async function importStats(deps: StatsDeps, opts: ImportOptions): Promise
         forced: earlier.length ? 1 : 0,
       })
       .execute();
-    const stager = new Stager(tx, id, earlier.length ? keepFrom : cutoff);
+    await createStaging(tx, deps.dialect);
+    const stager = new Stager(tx, earlier.length ? keepFrom : cutoff);
     const skipBefore = earlier.length ? keepFrom : Number.NEGATIVE_INFINITY;
     const accept = async (p: Parsed & { ok: true }) => {
       if (p.day > today) report.skipped.future += p.count;
@@ -153,7 +154,8 @@ export async function importStats(deps: StatsDeps, opts: ImportOptions): Promise
     if (hash !== sha256) throw new StatsImportError(`${opts.path} changed while it was being imported.`);
     await stager.flush();
     const days = await mergeDays(tx, id, sourceId, report.format === "csv" ? "replace" : "add");
-    const months = await mergeMonths(tx, id);
+    const months = await mergeMonths(tx);
+    await dropStaging(tx, deps.dialect);
     const f = stager.out.folded;
     report.skipped.unresolved = stager.out.unresolved;
     Object.assign(report, {

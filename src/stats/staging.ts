@@ -6,9 +6,11 @@ import { ensureNameIds, monthOf, STATS_ECOSYSTEMS, upsert } from "./store.js";
 /**
  * The import's bounded-memory write path. Parsed downloads are summed in a batch of at most
  * BATCH_KEYS (ecosystem, kind, day, key) entries; each full batch resolves its names and is added to
- * the import's staging rows (stats_import_days for kept days, stats_import_months for days older than
- * the retention window), all inside the import's one transaction. At the end `mergeDays` and
- * `mergeMonths` move the sums into the statistics tables with a few set-based statements.
+ * two temporary tables of the import's transaction (kept days, and days older than the retention
+ * window summed per month). At the end `mergeDays` and `mergeMonths` move the sums into the
+ * statistics tables with a few set-based statements. Temporary tables: on SQLite they live in a temp
+ * file (temp_store=file, bounded cache), not in the database file and its WAL; on PostgreSQL they are
+ * not WAL-logged; on both they vanish with a rollback.
  */
 export const BATCH_KEYS = 2_000;
 // Caches of name ids and resolved PyPI file names, cleared when full: a hit saves a lookup, a miss
@@ -33,7 +35,6 @@ export class Stager {
 
   constructor(
     private readonly tx: Tx,
-    private readonly importId: string,
     /** Days before it go to monthly totals. */
     private readonly cutoff: number,
   ) {}
@@ -105,8 +106,8 @@ export class Stager {
 
   private async insertDays(eco: string, rows: { day: number; nameId: number; count: number }[]) {
     await this.insert(
-      "stats_import_days (import_id, ecosystem, day, name_id, count)",
-      "(import_id, ecosystem, day, name_id)",
+      `${DAYS} (ecosystem, day, name_id, count)`,
+      "(ecosystem, day, name_id)",
       eco,
       rows.map((r) => [r.day, r.nameId, r.count]),
     );
@@ -114,8 +115,8 @@ export class Stager {
 
   private async insertMonths(eco: string, rows: { month: number; nameId: number; count: number }[]) {
     await this.insert(
-      "stats_import_months (import_id, ecosystem, name_id, month, count)",
-      "(import_id, ecosystem, name_id, month)",
+      `${MONTHS} (ecosystem, name_id, month, count)`,
+      "(ecosystem, name_id, month)",
       eco,
       rows.map((r) => [r.nameId, r.month, r.count]),
     );
@@ -124,17 +125,17 @@ export class Stager {
   /**
    * Millions of staged rows go in as literal multi-row INSERTs: building them with the query builder
    * (a node per value) made the import's heap, not the file, the largest use of memory. Safe as
-   * literals: the id is hex (newId), the ecosystem one of STATS_ECOSYSTEMS, the rest checked integers.
+   * literals: the ecosystem is one of STATS_ECOSYSTEMS, the rest are checked integers.
    */
   private async insert(into: string, key: string, eco: string, rows: number[][]) {
-    if (!/^[0-9a-f]+$/.test(this.importId) || !(STATS_ECOSYSTEMS as readonly string[]).includes(eco))
-      throw new Error("staging: unexpected import id or ecosystem");
+    if (!(STATS_ECOSYSTEMS as readonly string[]).includes(eco))
+      throw new Error("staging: unexpected ecosystem");
     const table = into.slice(0, into.indexOf(" "));
     for (let i = 0; i < rows.length; i += INSERT_ROWS) {
       let values = "";
       for (const r of rows.slice(i, i + INSERT_ROWS)) {
         if (!r.every(Number.isSafeInteger)) throw new Error("staging: a count is not a safe integer");
-        values += `${values ? "," : ""}('${this.importId}','${eco}',${r.join(",")})`;
+        values += `${values ? "," : ""}('${eco}',${r.join(",")})`;
       }
       await sql
         .raw(
@@ -145,11 +146,41 @@ export class Stager {
   }
 }
 
+const DAYS = "stats_stage_days";
+const MONTHS = "stats_stage_months";
+
+/** The import's two temporary tables, in its transaction (dropped at commit or rollback). */
+export async function createStaging(tx: Tx, dialect: "sqlite" | "postgres"): Promise<void> {
+  const tail = dialect === "postgres" ? sql`on commit drop` : sql`without rowid`;
+  if (dialect === "sqlite") {
+    // Temp tables belong to the connection: one left by an import in this process that failed after
+    // its rollback (they are transactional, so none should be) must not break the next.
+    await sql`drop table if exists temp.stats_stage_days`.execute(tx);
+    await sql`drop table if exists temp.stats_stage_months`.execute(tx);
+  }
+  await sql`create temp table stats_stage_days (ecosystem text not null, day integer not null,
+    name_id integer not null, count bigint not null, primary key (ecosystem, day, name_id)) ${tail}`.execute(
+    tx,
+  );
+  await sql`create temp table stats_stage_months (ecosystem text not null, name_id integer not null,
+    month integer not null, count bigint not null, primary key (ecosystem, name_id, month)) ${tail}`.execute(
+    tx,
+  );
+}
+
+/** SQLite has no ON COMMIT DROP: the tables go before the transaction commits. */
+export async function dropStaging(tx: Tx, dialect: "sqlite" | "postgres"): Promise<void> {
+  if (dialect !== "sqlite") return;
+  await sql`drop table temp.stats_stage_days`.execute(tx);
+  await sql`drop table temp.stats_stage_months`.execute(tx);
+}
+
 /**
  * The import's kept days into download_stats (CSV: the file's (project, day) sum replaces what the
  * source had; log: adds), download_weeks (by the change, so weeks keep equal to the days) and
- * stats_coverage. Returns the net change of the stored totals. A CSV's staging rows are deleted; a
- * log's are kept so that a forced re-import can take them back (`takeBack`).
+ * stats_coverage. Returns the net change of the stored totals. A log's sums are also kept in
+ * stats_import_days, so that a forced re-import can take them back (`takeBack`); a CSV replaces, so a
+ * re-import needs nothing of it.
  */
 export async function mergeDays(tx: Tx, importId: string, sourceId: number, mode: "replace" | "add") {
   // The change each staged row makes: against the source's current count when replacing.
@@ -158,11 +189,11 @@ export async function mergeDays(tx: Tx, importId: string, sourceId: number, mode
       ? sql`s.count - coalesce((select d.count from download_stats d where d.ecosystem = s.ecosystem and d.day = s.day and d.name_id = s.name_id and d.source_id = ${sourceId}), 0)`
       : sql`s.count`;
   const net = await sql<{ n: number | string | null }>`
-    select sum(${change}) as n from stats_import_days s where s.import_id = ${importId}`.execute(tx);
+    select sum(${change}) as n from stats_stage_days s where true`.execute(tx);
   await sql`
     insert into download_weeks (ecosystem, name_id, week, count)
-    select s.ecosystem, s.name_id, s.day / 7, sum(${change}) from stats_import_days s
-    where s.import_id = ${importId}
+    select s.ecosystem, s.name_id, s.day / 7, sum(${change}) from stats_stage_days s
+    where true
     group by s.ecosystem, s.name_id, s.day / 7
     having sum(${change}) <> 0
     on conflict (ecosystem, name_id, week) do update set count = download_weeks.count + excluded.count`.execute(
@@ -171,55 +202,52 @@ export async function mergeDays(tx: Tx, importId: string, sourceId: number, mode
   // A zero for a (project, day) the source had nothing for is not written (as writeCounts does).
   await sql`
     insert into download_stats (ecosystem, day, name_id, source_id, count)
-    select s.ecosystem, s.day, s.name_id, cast(${sourceId} as integer), s.count from stats_import_days s
-    where s.import_id = ${importId} and (s.count <> 0 or ${mode === "add" ? sql`false` : sql`exists (select 1 from download_stats d where d.ecosystem = s.ecosystem and d.day = s.day and d.name_id = s.name_id and d.source_id = ${sourceId})`})
+    select s.ecosystem, s.day, s.name_id, cast(${sourceId} as integer), s.count from stats_stage_days s
+    where s.count <> 0 or ${mode === "add" ? sql`false` : sql`exists (select 1 from download_stats d where d.ecosystem = s.ecosystem and d.day = s.day and d.name_id = s.name_id and d.source_id = ${sourceId})`}
     on conflict (ecosystem, day, name_id, source_id) do update set count = ${
       mode === "replace" ? sql`excluded.count` : sql`download_stats.count + excluded.count`
     }`.execute(tx);
   await sql`
     insert into stats_coverage (ecosystem, day, source_id)
-    select distinct s.ecosystem, s.day, cast(${sourceId} as integer) from stats_import_days s where s.import_id = ${importId}
+    select distinct s.ecosystem, s.day, cast(${sourceId} as integer) from stats_stage_days s where true
     on conflict (ecosystem, day, source_id) do nothing`.execute(tx);
+  if (mode === "add")
+    await sql`
+      insert into stats_import_days (import_id, ecosystem, day, name_id, count)
+      select cast(${importId} as text), ecosystem, day, name_id, count from stats_stage_days where true`.execute(
+      tx,
+    );
   const totals = await sql<{
     rows: number | string;
     downloads: number | string | null;
     projects: number | string;
+    first: number | string | null;
+    last: number | string | null;
   }>`
-    select count(*) as rows, sum(count) as downloads, count(distinct ecosystem || ':' || name_id) as projects
-    from stats_import_days where import_id = ${importId}`.execute(tx);
-  const range = await tx
-    .selectFrom("stats_import_days")
-    .select((eb) => [eb.fn.min("day").as("first"), eb.fn.max("day").as("last")])
-    .where("import_id", "=", importId)
-    .executeTakeFirst();
-  if (mode === "replace")
-    await tx.deleteFrom("stats_import_days").where("import_id", "=", importId).execute();
+    select count(*) as rows, sum(count) as downloads, count(distinct ecosystem || ':' || name_id) as projects,
+      min(day) as first, max(day) as last
+    from stats_stage_days`.execute(tx);
   const t = totals.rows[0]!;
   return {
     net: Number(net.rows[0]?.n ?? 0),
     rows: Number(t.rows),
     downloads: Number(t.downloads ?? 0),
     projects: Number(t.projects),
-    first: range?.first == null ? null : Number(range.first),
-    last: range?.last == null ? null : Number(range.last),
+    first: t.first == null ? null : Number(t.first),
+    last: t.last == null ? null : Number(t.last),
   };
 }
 
 /** The import's old days, summed per month, added to download_months. Returns the number of totals. */
-export async function mergeMonths(tx: Tx, importId: string): Promise<number> {
-  const n = await tx
-    .selectFrom("stats_import_months")
-    .select((eb) => eb.fn.countAll<number | string>().as("n"))
-    .where("import_id", "=", importId)
-    .executeTakeFirst();
+export async function mergeMonths(tx: Tx): Promise<number> {
+  const n = await sql<{ n: number | string }>`select count(*) as n from stats_stage_months`.execute(tx);
   await sql`
     insert into download_months (ecosystem, name_id, month, count)
-    select ecosystem, name_id, month, count from stats_import_months where import_id = ${importId}
+    select ecosystem, name_id, month, count from stats_stage_months where true
     on conflict (ecosystem, name_id, month) do update set count = download_months.count + excluded.count`.execute(
     tx,
   );
-  await tx.deleteFrom("stats_import_months").where("import_id", "=", importId).execute();
-  return Number(n?.n ?? 0);
+  return Number(n.rows[0]?.n ?? 0);
 }
 
 /**
@@ -227,11 +255,7 @@ export async function mergeMonths(tx: Tx, importId: string): Promise<number> {
  * again); its kept rows are then deleted. Earlier days are in monthly totals, or will be, and the
  * re-import skips them.
  */
-export async function takeBack(tx: Tx, importId: string, sourceId: number, from: number): Promise<number> {
-  const rows = await sql<{ n: number | string | null }>`
-    select sum(count) as n from stats_import_days where import_id = ${importId} and day >= ${from}`.execute(
-    tx,
-  );
+export async function takeBack(tx: Tx, importId: string, sourceId: number, from: number): Promise<void> {
   await sql`
     insert into download_weeks (ecosystem, name_id, week, count)
     select ecosystem, name_id, day / 7, -sum(count) from stats_import_days
@@ -250,5 +274,4 @@ export async function takeBack(tx: Tx, importId: string, sourceId: number, from:
       where k.import_id = ${importId} and k.ecosystem = download_stats.ecosystem and k.day = download_stats.day
         and k.name_id = download_stats.name_id)`.execute(tx);
   await tx.deleteFrom("stats_import_days").where("import_id", "=", importId).execute();
-  return Number(rows.rows[0]?.n ?? 0);
 }

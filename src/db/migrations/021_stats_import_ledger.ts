@@ -8,13 +8,10 @@ import { type CreateTableBuilder, type Kysely, SqliteAdapter, sql } from "kysely
  *   the file's size, the retention cutoff it was imported under (a forced re-import never folds a day
  *   the earlier import or a roll-up since already folded), and what it folded into monthly totals.
  *   Rows from before this migration have a null cutoff (they dropped old days instead of folding).
- * - stats_import_days: an import's (ecosystem, day, name) sums while it runs — the file is streamed
- *   into it in batches inside the import's transaction, so memory stays bounded whatever the file's
- *   size, and the merge into download_stats is set-based. A CSV's rows are deleted when it commits (a
- *   CSV replaces, so a re-import needs nothing of them); a log's rows are kept (a log adds, so a
- *   forced re-import takes back what the earlier one added) until the roll-up folds their days.
- * - stats_import_months: the same for days older than the retention window, summed per month while
- *   the import runs, then added to download_months and deleted.
+ * - stats_import_days: what each log import added per (ecosystem, day, name), so that a forced
+ *   re-import of the same log takes it back instead of counting it twice (a CSV replaces by (project,
+ *   day) and needs nothing kept). The roll-up deletes rows whose days it folds. The import's own
+ *   staging tables are temporary tables of its transaction (src/stats/staging.ts), not migrations.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
@@ -45,20 +42,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint("stats_import_days_pk", ["import_id", "ecosystem", "day", "name_id"])
     .$call(compact)
     .execute();
-  await db.schema
-    .createTable("stats_import_months")
-    .addColumn("import_id", "text", (c) => c.notNull())
-    .addColumn("ecosystem", "text", (c) => c.notNull())
-    .addColumn("name_id", "integer", (c) => c.notNull())
-    .addColumn("month", "integer", (c) => c.notNull())
-    .addColumn("count", "bigint", (c) => c.notNull())
-    .addPrimaryKeyConstraint("stats_import_months_pk", ["import_id", "ecosystem", "name_id", "month"])
-    .$call(compact)
-    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropTable("stats_import_months").execute();
   await db.schema.dropTable("stats_import_days").execute();
   for (const c of ["forced", "folded_months", "folded_downloads", "folded_rows", "cutoff_day", "file_size"])
     await db.schema.alterTable("stats_imports").dropColumn(c).execute();
