@@ -175,7 +175,8 @@ export async function statsCli(argv: string[]): Promise<number> {
         onProgress: (p) => progress.update(p),
       });
     } catch (e) {
-      if (e instanceof StatsImportError) throw new UsageError(`${e.message.replace(/\.$/, "")}. Nothing was imported.`);
+      if (e instanceof StatsImportError)
+        throw new UsageError(`${e.message.replace(/\.$/, "")}. Nothing was imported.`);
       if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UsageError(`No such file: ${path}`);
       throw e;
     }

@@ -223,6 +223,22 @@ describe.each(testDatabases())("streaming statistics import (%s)", (kind) => {
       ["access.log", true],
       ["x.csv", true],
     ]);
+    // A log imported before migration 021 (no cutoff recorded, nothing kept) cannot be re-imported.
+    await t.deps.db
+      .updateTable("stats_imports")
+      .set({ cutoff_day: null })
+      .where("file_name", "=", "access.log")
+      .execute();
+    await expect(importStats(t.deps, { path: log, source: "cdn", force: true })).rejects.toThrow(
+      /access\.log is a log imported on .* by a Wharf that did not keep what each log added; --force would count its downloads twice/,
+    );
+    expect(await everything(t)).toEqual(before);
+    await t.deps.db
+      .updateTable("stats_imports")
+      .set({ cutoff_day: cutoff })
+      .where("file_name", "=", "access.log")
+      .execute();
+
     // And again, once the log's days are rolled up: still counted once.
     t.clock.set(NOW + 300 * DAY);
     await rollupStats(t.deps);

@@ -89,8 +89,8 @@ const MAX_LINE = 1 << 20;
  * `wharf stats import FILE`: a combined access log or a CSV (optionally gzipped), in two streamed
  * passes. The first hashes the decompressed content: a file the ledger already has (same source,
  * overlapping ecosystem scope) is recognised before a line is parsed, and refused unless `force`.
- * The second parses line by line into bounded batches staged in the database (staging.ts) and merges
- * them, all in ONE transaction with the ledger row: an import that fails midway (a bad CSV row, a
+ * The second parses line by line into bounded batches staged in temporary tables (staging.ts) and
+ * merges them, all in ONE transaction with the ledger row: an import that fails midway (a bad CSV row, a
  * crash, a file changed under it) leaves nothing, and a ledger row always means a whole import.
  * One transaction rather than a staging area swapped in later: it is what makes "nothing half-way"
  * hold without a clean-up job, at the price of holding SQLite's write lock for the import's duration.
@@ -119,6 +119,13 @@ export async function importStats(deps: StatsDeps, opts: ImportOptions): Promise
       report.alreadyImported = true;
       return;
     }
+    // A log imported before migration 021 left no record of what it added (cutoff_day is null): it
+    // cannot be taken back, and adding it again would count it twice.
+    const untraceable = earlier.find((e) => e.format === "combined" && e.cutoffDay === null);
+    if (untraceable)
+      throw new StatsImportError(
+        `${report.file} is a log imported on ${new Date(untraceable.importedAt).toISOString().slice(0, 10)} (import ${untraceable.id}) by a Wharf that did not keep what each log added; --force would count its downloads twice.`,
+      );
     const cutoff = await retentionCutoff(tx, today);
     // Days the earlier import folded, or that were rolled up since, are in monthly totals already.
     const keepFrom = Math.max(cutoff, ...earlier.map((e) => e.cutoffDay ?? cutoff));
