@@ -23,6 +23,7 @@ Commands:
   policy compute | rule | critical | simulate
                  Critical projects: rank by downloads now, the rule, designate by hand, simulate a mandate
   stats import FILE  Import download statistics: a combined access log or a CSV (see --help)
+  stats imports      The statistics imports so far (file, source, size, rows, days, hash)
   token create   Issue an API token for a user: --user U --reason R [--project NAME]... [--expires DAYS]
 
 Operator writes (--admin, reset-mfa, token create, scope owners, critical projects, mandates,

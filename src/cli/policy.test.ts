@@ -41,9 +41,27 @@ describe("wharf stats and wharf policy", () => {
     expect(first.out).toContain(
       'Imported stats.csv (csv, source "cdn"): 51 lines, 48,775 downloads of 50 projects',
     );
+    // Recognised by its content's hash before it is parsed: refused, naming the earlier import.
     const again = run("stats", "import", csv, "--source", "cdn");
-    expect(again.code).toBe(0);
-    expect(again.out).toContain("was already imported");
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(
+      /stats\.csv was already imported \(sha256 [0-9a-f]{16}…\): stats\.csv on \d{4}-\d\d-\d\d \d\d:\d\d UTC \(import [0-9a-f]+, source "cdn", csv, [\d,]+ bytes: 50 project-days over/,
+    );
+    expect(again.err).toContain("add --force");
+    const forced = run("stats", "import", csv, "--source", "cdn", "--force");
+    expect(forced.code).toBe(0);
+    expect(forced.out).toContain(
+      "--force: replacing the earlier import): 51 lines, 48,775 downloads of 50 projects",
+    );
+    expect(forced.out).toContain("(50 project-days; net change +0)");
+    const ledger = run("stats", "imports");
+    expect(ledger.out).toContain("cdn        stats.csv  csv (--force)");
+    expect(ledger.out).toMatch(
+      /[\d,]+ bytes, 50 project-days \(48,775 downloads\) over \d{4}-\d\d-\d\d\.\.\d{4}/,
+    );
+    expect(JSON.parse(run("stats", "imports", "--json").out)).toMatchObject([
+      { fileName: "stats.csv", rows: 50, forced: true },
+    ]);
 
     const rule = run("policy", "rule", "set", "--ecosystem", "pypi", "--top-k", "3", "--window", "30d");
     expect(rule.out).toContain("pypi: the 3 most downloaded projects over the last 30 days, sticky.");

@@ -11,6 +11,7 @@ import type {
   MandatesTable,
   PolicyMailTable,
   StatsCoverageTable,
+  StatsImportDaysTable,
   StatsImportsTable,
   StatsNamesTable,
   StatsSourcesTable,
@@ -315,6 +316,7 @@ export interface Database {
   download_months: DownloadMonthsTable;
   stats_coverage: StatsCoverageTable;
   stats_imports: StatsImportsTable;
+  stats_import_days: StatsImportDaysTable;
   giveaway_codes: GiveawayCodesTable;
   criticality_rules: CriticalityRulesTable;
   mandates: MandatesTable;
