@@ -1,9 +1,17 @@
 /**
  * Critical projects: the top of the download ranking (a rule per ecosystem: top N % or top K, over a
  * window), plus operators' manual designations; the daily job that recomputes them and mails the
- * maintainers, and the simulation operators run before announcing a mandate.
+ * maintainers (the rollout simulation over these rules is mandates/simulate.ts).
  */
-export { type ComputeReport, type CriticalityDeps, computeCriticality } from "./compute.js";
+export {
+  type ComputeReport,
+  type CriticalityDeps,
+  computeCriticality,
+  maintainersOf,
+  previewRun,
+  type RunPreview,
+  usersById,
+} from "./compute.js";
 export {
   CRITICALITY_LEASE,
   type JobRun,
@@ -13,6 +21,7 @@ export {
 export { designateCritical, type ManualInput, type ManualResult, removeCritical } from "./manual.js";
 export { type CriticalityPlan, type HostedProject, MANUAL, planCriticality } from "./plan.js";
 export { deliverPolicyMail } from "./queue.js";
+export { designationsToTell, FLAP_QUIET, type Tell } from "./told.js";
 export {
   type CriticalityRule,
   defaultRule,
@@ -25,11 +34,3 @@ export {
   ruleSchema,
   setRule,
 } from "./rules.js";
-export {
-  SIMULATION_PHASES,
-  type SimulationInput,
-  type SimulationPhase,
-  type SimulationResult,
-  simulate,
-  simulationInput,
-} from "./simulate.js";

@@ -7,6 +7,7 @@ import type {
   DownloadWeeksTable,
   GiveawayCodesTable,
   JobLeasesTable,
+  CriticalityToldTable,
   MandateNoticesTable,
   MandatesTable,
   PolicyMailTable,
@@ -317,6 +318,7 @@ export interface Database {
   criticality_rules: CriticalityRulesTable;
   mandates: MandatesTable;
   mandate_notices: MandateNoticesTable;
+  criticality_told: CriticalityToldTable;
   job_leases: JobLeasesTable;
   dist_tags: DistTagsTable;
   cli_web_auth: CliWebAuthTable;

@@ -11,8 +11,17 @@ export {
   bannersFor,
   remindAfterUpload,
   sendMandateNotices,
-  WARN_MAIL_EVERY,
 } from "./notices.js";
+export {
+  type MandateMailKind,
+  type MandateShape,
+  mandateAudience,
+  phaseMail,
+  type Recipient,
+  replayWarnMails,
+  WARN_MAIL_EVERY,
+  warnMailDue,
+} from "./mail-plan.js";
 export {
   activeMandates,
   archiveMandate,
@@ -26,3 +35,14 @@ export {
   phaseOf,
   updateMandate,
 } from "./store.js";
+export {
+  draftInput,
+  type PhaseMail,
+  type RuleSimulation,
+  SIMULATION_PHASES,
+  type SimulationInput,
+  type SimulationPhase,
+  type SimulationResult,
+  simulate,
+  simulationInput,
+} from "./simulate.js";

@@ -27,6 +27,7 @@ import * as m014 from "./014_one_mfa_requirement.js";
 import * as m015 from "./015_npm_stars.js";
 import * as m017 from "./017_notify_outbox.js";
 import * as m018 from "./018_lookalike_allowances.js";
+import * as m020 from "./020_criticality_told.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   "015_npm_stars": m015,
   "017_notify_outbox": m017,
   "018_lookalike_allowances": m018,
+  "020_criticality_told": m020,
 };
