@@ -8,8 +8,8 @@ import {
   archiveMandate,
   auditedSettings,
   type Cohort,
-  draftInput,
   createMandate,
+  draftInput,
   getMandate,
   type Mandate,
   type MandateShape,
@@ -99,7 +99,10 @@ export async function mandateCli(argv: string[]): Promise<number> {
     return help ? 0 : 2;
   }
   // Refused before the database is opened: nothing changes without a reason for the audit log.
-  const reason = sub === "list" || sub === "simulate" ? "" : cliReason(values.reason, `wharf policy mandate ${sub} ... --reason R`);
+  const reason =
+    sub === "list" || sub === "simulate"
+      ? ""
+      : cliReason(values.reason, `wharf policy mandate ${sub} ... --reason R`);
   const actor = cliActor();
   const config = loadConfig(process.env, settingFlags(values));
   const secretKey = resolveSecretKey(config, (m) => console.error(m));
@@ -133,7 +136,10 @@ export async function mandateCli(argv: string[]): Promise<number> {
           enforceAt,
         };
         const parsed = simulationInput.safeParse(draftInput(draft));
-        if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+        if (!parsed.success)
+          throw new UsageError(
+            parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+          );
         const sim = await simulate({ db: deps.db, clock: deps.clock }, parsed.data);
         console.log(values.json ? JSON.stringify(sim, null, 2) : describeSimulation(sim));
       } else if (sub === "list") {

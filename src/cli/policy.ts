@@ -12,9 +12,9 @@ import {
   parseCount,
   parsePercent,
   parseWindow,
-  removeCritical,
   previewRun,
   type RunPreview,
+  removeCritical,
   setRule,
 } from "../criticality/index.js";
 import { type Tx, transaction } from "../db/index.js";
@@ -311,7 +311,8 @@ function simulationFlags(v: Values) {
   if (!cohorts.includes(cohort as (typeof cohorts)[number]))
     throw new UsageError(`--cohort must be one of ${cohorts.join(", ")}`);
   const projects = (v.project as string[] | undefined) ?? [];
-  if (cohort === "projects" && projects.length === 0) throw new UsageError("--cohort projects needs --project NAME");
+  if (cohort === "projects" && projects.length === 0)
+    throw new UsageError("--cohort projects needs --project NAME");
   if (cohort === "threshold" && str(v, "min-downloads") === undefined)
     throw new UsageError("--cohort threshold needs --min-downloads N");
   return usage(() => ({

@@ -31,6 +31,8 @@ export function describeSimulation(s: SimulationResult): string {
       `  warn: about ${fmt(m.warn.estimate)} email(s) to ${fmt(m.warn.uploaders)} uploader(s) — ${m.warn.basis}`,
     );
   if (m.enforce)
-    lines.push(`  enforce: ${fmt(m.enforce.reachable)} email(s) when enforcement starts, one per person still not compliant`);
+    lines.push(
+      `  enforce: ${fmt(m.enforce.reachable)} email(s) when enforcement starts, one per person still not compliant`,
+    );
   return lines.join("\n");
 }

@@ -115,7 +115,11 @@ async function applyPlan(
       critical_reason: null,
     });
     if (also && (added.length || removed.length))
-      await also(tx, { ecosystem: eco, added: added.map((p) => p.name), removed: removed.map((p) => p.name) });
+      await also(tx, {
+        ecosystem: eco,
+        added: added.map((p) => p.name),
+        removed: removed.map((p) => p.name),
+      });
     const people = await maintainersOf(
       tx,
       [...added, ...removed].map((p) => p.id),
@@ -151,8 +155,12 @@ async function applyPlan(
       byUser.set(t.userId, lists);
     }
     const critical: MailMessage[] = [];
-    const criticalFor: { userId: string; projects: Listed[]; removed: Listed[]; deadline: Deadline | null }[] =
-      [];
+    const criticalFor: {
+      userId: string;
+      projects: Listed[];
+      removed: Listed[];
+      deadline: Deadline | null;
+    }[] = [];
     const base = { siteName: deps.config.siteName, origin: deps.config.origin, ecosystem: eco };
     for (const [userId, mine] of byUser) {
       const user = users.get(userId)!;
@@ -162,7 +170,15 @@ async function applyPlan(
       const gone = merged ? [...before.removed, ...mine.removed] : mine.removed;
       const due = merged ? earliest(before.deadline, deadline) : deadline;
       critical.push(
-        criticalMail({ ...base, user, projects, removed: gone, sticky: plan.rule.sticky, deadline: due, now }),
+        criticalMail({
+          ...base,
+          user,
+          projects,
+          removed: gone,
+          sticky: plan.rule.sticky,
+          deadline: due,
+          now,
+        }),
       );
       criticalFor.push({ userId, projects, removed: gone, deadline: due });
     }
@@ -192,7 +208,10 @@ export interface RunPreview {
  * What applying `rule` now would do — designations made and ended, mails sent — without changing
  * anything: the dry run of `wharf policy rule set`, computed by the job's own functions.
  */
-export async function previewRun(deps: Pick<CriticalityDeps, "db" | "clock">, rule: CriticalityRule): Promise<RunPreview> {
+export async function previewRun(
+  deps: Pick<CriticalityDeps, "db" | "clock">,
+  rule: CriticalityRule,
+): Promise<RunPreview> {
   const now = deps.clock.now();
   const plan = await planCriticality(deps.db, rule, now);
   const people = await maintainersOf(

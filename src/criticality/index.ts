@@ -21,7 +21,6 @@ export {
 export { designateCritical, type ManualInput, type ManualResult, removeCritical } from "./manual.js";
 export { type CriticalityPlan, type HostedProject, MANUAL, planCriticality } from "./plan.js";
 export { deliverPolicyMail } from "./queue.js";
-export { designationsToTell, FLAP_QUIET, type Tell } from "./told.js";
 export {
   type CriticalityRule,
   defaultRule,
@@ -34,3 +33,4 @@ export {
   ruleSchema,
   setRule,
 } from "./rules.js";
+export { designationsToTell, FLAP_QUIET, type Tell } from "./told.js";

@@ -74,7 +74,9 @@ export async function designationsToTell(
   const due = await db
     .selectFrom("criticality_told as t")
     .innerJoin("projects as p", "p.id", "t.project_id")
-    .innerJoin("roles as r", (j) => j.onRef("r.project_id", "=", "t.project_id").onRef("r.user_id", "=", "t.user_id"))
+    .innerJoin("roles as r", (j) =>
+      j.onRef("r.project_id", "=", "t.project_id").onRef("r.user_id", "=", "t.user_id"),
+    )
     .select(["t.user_id", "t.project_id", "t.critical", "p.name", "p.critical_since"])
     .where("p.ecosystem", "=", ecosystem)
     .where("t.told_at", "<=", now - FLAP_QUIET)

@@ -2,12 +2,12 @@ import type { Generated } from "kysely";
 import type { MailCoalesceTable, NotifyOutboxTable } from "./schema-mail.js";
 import type {
   CriticalityRulesTable,
+  CriticalityToldTable,
   DownloadMonthsTable,
   DownloadStatsTable,
   DownloadWeeksTable,
   GiveawayCodesTable,
   JobLeasesTable,
-  CriticalityToldTable,
   MandateNoticesTable,
   MandatesTable,
   PolicyMailTable,

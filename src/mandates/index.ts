@@ -5,13 +5,6 @@
  */
 export { type PolicyProject, policyProject, projectInCohort } from "./cohorts.js";
 export { mandateErrors } from "./errors.js";
-export { startNoticeJob } from "./notice-job.js";
-export {
-  type Banner,
-  bannersFor,
-  remindAfterUpload,
-  sendMandateNotices,
-} from "./notices.js";
 export {
   type MandateMailKind,
   type MandateShape,
@@ -22,6 +15,24 @@ export {
   WARN_MAIL_EVERY,
   warnMailDue,
 } from "./mail-plan.js";
+export { startNoticeJob } from "./notice-job.js";
+export {
+  type Banner,
+  bannersFor,
+  remindAfterUpload,
+  sendMandateNotices,
+} from "./notices.js";
+export {
+  draftInput,
+  type PhaseMail,
+  type RuleSimulation,
+  SIMULATION_PHASES,
+  type SimulationInput,
+  type SimulationPhase,
+  type SimulationResult,
+  simulate,
+  simulationInput,
+} from "./simulate.js";
 export {
   activeMandates,
   archiveMandate,
@@ -35,14 +46,3 @@ export {
   phaseOf,
   updateMandate,
 } from "./store.js";
-export {
-  draftInput,
-  type PhaseMail,
-  type RuleSimulation,
-  SIMULATION_PHASES,
-  type SimulationInput,
-  type SimulationPhase,
-  type SimulationResult,
-  simulate,
-  simulationInput,
-} from "./simulate.js";

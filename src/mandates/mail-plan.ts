@@ -16,7 +16,15 @@ export const WARN_MAIL_EVERY = 14 * DAY;
 /** The fields that decide who a mandate covers: a stored mandate or a draft being simulated. */
 export type MandateShape = Pick<
   Mandate,
-  "ecosystem" | "cohort" | "threshold" | "projects" | "windowDays" | "strength" | "noticeAt" | "warnAt" | "enforceAt"
+  | "ecosystem"
+  | "cohort"
+  | "threshold"
+  | "projects"
+  | "windowDays"
+  | "strength"
+  | "noticeAt"
+  | "warnAt"
+  | "enforceAt"
 >;
 
 export type MandateMailKind = "notice" | "enforce";
@@ -83,8 +91,7 @@ export async function coveredPeople(
       .select(["users.id", "users.username", "users.email", "users.email_verified_at"])
       .where("users.is_frozen", "=", 0);
     if (unmailed) q = q.where("users.id", "not in", mailed(db, unmailed));
-    for (const u of await q.execute())
-      people.set(u.id, recipient(u, ["*"], []));
+    for (const u of await q.execute()) people.set(u.id, recipient(u, ["*"], []));
   } else {
     let q = db
       .selectFrom("roles")
@@ -104,7 +111,12 @@ export async function coveredPeople(
       .where("users.is_frozen", "=", 0);
     if (m.ecosystem) q = q.where("projects.ecosystem", "=", m.ecosystem);
     if (m.cohort === "critical" && !opts.critical) q = q.where("projects.critical_since", "is not", null);
-    if (m.cohort === "projects") q = q.where("projects.normalized_name", "in", m.projects.map((p) => p.toLowerCase()));
+    if (m.cohort === "projects")
+      q = q.where(
+        "projects.normalized_name",
+        "in",
+        m.projects.map((p) => p.toLowerCase()),
+      );
     if (unmailed) q = q.where("users.id", "not in", mailed(db, unmailed));
     const covered = new Map<string, boolean>();
     for (const r of await q.orderBy("projects.name").execute()) {

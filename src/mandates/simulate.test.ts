@@ -141,7 +141,12 @@ describe.each(testDatabases())("simulation (%s)", (kind) => {
     const everyone = await simulate(t.deps, { cohort: "all-users", strength: "phishing-resistant" });
     // Every active account (none, totp, key, both, ghost, regular, root, npmonly); without a key: none,
     // totp, ghost, regular and npmonly.
-    expect(everyone).toMatchObject({ projects: 0, maintainers: 8, non_compliant: 5, without_verified_email: 1 });
+    expect(everyone).toMatchObject({
+      projects: 0,
+      maintainers: 8,
+      non_compliant: 5,
+      without_verified_email: 1,
+    });
     const above = await simulate(t.deps, { cohort: "threshold", minDownloads: 75, cohortWindowDays: 30 });
     expect(above).toMatchObject({ projects: 3, maintainers: 4 });
     expect(above.criticality).toEqual([]);
@@ -202,7 +207,10 @@ describe.each(testDatabases())("simulation (%s)", (kind) => {
           uploaded_by: none,
         })
         .execute();
-    const forecast = await simulate(t.deps, draftInput({ ...mandate, threshold: null, projects: [], windowDays: 180 }));
+    const forecast = await simulate(
+      t.deps,
+      draftInput({ ...mandate, threshold: null, projects: [], windowDays: 180 }),
+    );
     // Must act: none, totp, regular (mailed) and ghost (unverified: not mailed).
     expect(forecast.mail.notice).toEqual({ reachable: 3, unreachable: 1 });
     expect(forecast.mail.enforce).toEqual({ reachable: 3, unreachable: 1 });

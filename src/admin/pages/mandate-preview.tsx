@@ -66,8 +66,8 @@ export function MandatePreviewCard(p: { preview: MandatePreview }) {
       </table>
       {r.simulation.without_verified_email > 0 && (
         <p class="muted" data-unreachable>
-          {r.simulation.without_verified_email} of those who must act have no verified email: they get no mail,
-          only the banner and the refusals.
+          {r.simulation.without_verified_email} of those who must act have no verified email: they get no
+          mail, only the banner and the refusals.
         </p>
       )}
       {r.simulation.mail.warn && <p class="muted">Warn phase emails: {r.simulation.mail.warn.basis}.</p>}

@@ -15,7 +15,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("told_at", "bigint", (c) => c.notNull())
     .addPrimaryKeyConstraint("criticality_told_pk", ["user_id", "project_id"])
     .execute();
-  await db.schema.createIndex("criticality_told_project").on("criticality_told").column("project_id").execute();
+  await db.schema
+    .createIndex("criticality_told_project")
+    .on("criticality_told")
+    .column("project_id")
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
