@@ -37,6 +37,14 @@ export interface MandateNoticesTable {
   sent_at: number;
 }
 
+/** The designation each maintainer was last mailed about, per project (020; criticality/told.ts). */
+export interface CriticalityToldTable {
+  user_id: string;
+  project_id: string;
+  critical: number;
+  told_at: number;
+}
+
 export interface JobLeasesTable {
   name: string;
   holder: string;

@@ -2,6 +2,7 @@ import type { Generated } from "kysely";
 import type { MailCoalesceTable, NotifyOutboxTable } from "./schema-mail.js";
 import type {
   CriticalityRulesTable,
+  CriticalityToldTable,
   DownloadMonthsTable,
   DownloadStatsTable,
   DownloadWeeksTable,
@@ -321,6 +322,7 @@ export interface Database {
   criticality_rules: CriticalityRulesTable;
   mandates: MandatesTable;
   mandate_notices: MandateNoticesTable;
+  criticality_told: CriticalityToldTable;
   job_leases: JobLeasesTable;
   dist_tags: DistTagsTable;
   cli_web_auth: CliWebAuthTable;
