@@ -18,19 +18,24 @@ describe.each(testDatabases())("concurrent publishes of one npm version on %s", 
     expect(
       (await t.app.inject({ method: "PUT", url: "/npm/twin", payload: first, headers: auth })).statusCode,
     ).toBe(201);
-    const body = await publishBody("twin", "2.0.0");
-    // Two at a time: a user has two inspection slots.
-    const answers = await Promise.all(
-      [0, 1].map(() => t.app.inject({ method: "PUT", url: "/npm/twin", payload: body, headers: auth })),
-    );
-    const later = await t.app.inject({ method: "PUT", url: "/npm/twin", payload: body, headers: auth });
-    expect(later.statusCode).toBe(403);
-    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 403]);
-    const loser = answers.find((a) => a.statusCode !== 201)!;
-    expect(loser.json()).toEqual(later.json());
-    expect(loser.json().error).toBe(
-      "You cannot publish over the previously published version 2.0.0 of twin.",
-    );
-    expect((await stored(t)).files).toBe(2);
+    // Several rounds: on PostgreSQL the loser could also read "no release" and then the winner's journal
+    // row, and be told the version had been unpublished (the campaign saw it 9 times in 500).
+    for (let round = 0; round < 5; round++) {
+      const version = `2.0.${round}`;
+      const body = await publishBody("twin", version);
+      // Two at a time: a user has two inspection slots.
+      const answers = await Promise.all(
+        [0, 1].map(() => t.app.inject({ method: "PUT", url: "/npm/twin", payload: body, headers: auth })),
+      );
+      const later = await t.app.inject({ method: "PUT", url: "/npm/twin", payload: body, headers: auth });
+      expect(later.statusCode).toBe(403);
+      expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 403]);
+      const loser = answers.find((a) => a.statusCode !== 201)!;
+      expect(loser.json()).toEqual(later.json());
+      expect(loser.json().error).toBe(
+        `You cannot publish over the previously published version ${version} of twin.`,
+      );
+    }
+    expect((await stored(t)).files).toBe(6);
   });
 });
