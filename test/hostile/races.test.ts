@@ -693,8 +693,20 @@ describe.each(backends({ redis: true }))("race campaign on %s", (backend) => {
       } finally {
         rmSync(work, { recursive: true, force: true });
       }
-      finish("same file, twine x5 (owner + 4 maintainers)", backend, pypi, "1 stored; others 400/409", true);
-      finish("same version, npm x5 (owner + 4 maintainers)", backend, npm, "1 stored; others 403/409", true);
+      finish(
+        "same file, twine x5 (owner + 4 maintainers)",
+        backend,
+        pypi,
+        "1 stored; others 400 File already exists",
+        true,
+      );
+      finish(
+        "same version, npm x5 (owner + 4 maintainers)",
+        backend,
+        npm,
+        "1 stored; others 403 VERSION_EXISTS",
+        true,
+      );
     },
     TIMEOUT,
   );
