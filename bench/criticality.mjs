@@ -18,9 +18,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import SQLite from "better-sqlite3";
 import pino from "pino";
-import { computeCriticality, deliverPolicyMail, simulate } from "../dist/criticality/index.js";
+import { computeCriticality, deliverPolicyMail } from "../dist/criticality/index.js";
 import { migrateToLatest, openDatabase } from "../dist/db/index.js";
 import { createMailer } from "../dist/mail/index.js";
+import { simulate } from "../dist/mandates/index.js";
 // Benchmark-only data generation, compiled by tsconfig.bench.json (it is not shipped in dist/).
 import { buildPopulation, readTopPypi } from "./build/test-support/population.js";
 
@@ -133,7 +134,7 @@ const sim = await simulate(deps, {
   strength: "phishing-resistant",
 });
 console.log(`simulation (top 1%, phishing-resistant): ${secs(performance.now() - t)}`);
-const { top_projects: _, ...summary } = sim;
+const summary = { ...sim, criticality: sim.criticality.map(({ top_projects: _, ...c }) => c) };
 console.log(JSON.stringify(summary));
 
 await mailer.close();

@@ -5,12 +5,13 @@ import formbody from "@fastify/formbody";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import pino from "pino";
-import { registerAdmin, startAdoptionSnapshotJob } from "./admin/index.js";
+import { registerAdmin, startAdoptionSnapshotJob, startDomainCheckJob } from "./admin/index.js";
 import { registerApi } from "./api/index.js";
 import type { Config } from "./config.js";
 import { startCriticalityJob } from "./criticality/index.js";
 import { migrateToLatest, openDatabase } from "./db/index.js";
 import type { Deps } from "./deps.js";
+import { createResolver, type DnsResolver } from "./dns/index.js";
 import { startHousekeepingJobs } from "./housekeeping/index.js";
 import { registerErrorHandling } from "./http/error-handler.js";
 import { type Clock, HOUR, systemClock } from "./lib/clock.js";
@@ -34,6 +35,8 @@ export interface BuildOptions {
   clock?: Clock;
   /** Pino options or false; tests pass { level: "silent" }. */
   logger?: { level: string } | false;
+  /** The DNS the email-domain check asks; the real one (WHARF_DNS_SERVERS) unless a test passes a double. */
+  dns?: DnsResolver;
 }
 
 export interface App {
@@ -113,6 +116,9 @@ export async function buildApp(
   deps.tokenUsage.start();
   // Account recoveries whose waiting period is over: completed (or lapsed) by one instance at a time.
   const stopRecoveries = startRecoveryJob(deps);
+  // Email domains whose mail hosts vanished (a lapsed registration): marked abandoned after days of
+  // evidence, by one instance at a time (admin/domain-check.ts).
+  const stopDomainChecks = startDomainCheckJob(deps, opts.dns ?? createResolver(config));
   // Blobs and file rows reconciled both ways (start-up run in the background, then periodically) and
   // spent records purged in batches; leased (housekeeping/).
   const stopHousekeeping = startHousekeepingJobs(deps);
@@ -144,6 +150,7 @@ export async function buildApp(
     await stopHousekeeping();
     await stopCriticality();
     await stopSnapshots();
+    await stopDomainChecks();
     await stopOutbox();
     detachOutbox();
     // Flush batched counters before the database goes away (graceful shutdown keeps every download).

@@ -135,6 +135,31 @@ export const SETTINGS = {
     help: "Strict-Transport-Security sent when the origin is https; off disables",
     def: "max-age=31536000; includeSubDomains",
   },
+  dnsServers: {
+    env: "WHARF_DNS_SERVERS",
+    help: "DNS servers the email-domain check asks, comma-separated (1.1.1.1,[2606:4700::1111]:53); the host's resolv.conf when unset",
+    def: "",
+  },
+  domainCheckIntervalMinutes: {
+    env: "WHARF_DOMAIN_CHECK_INTERVAL_MINUTES",
+    help: "How often the abandoned-email-domain DNS check runs a batch; 0 turns it off",
+    def: "60",
+  },
+  domainCheckBatch: {
+    env: "WHARF_DOMAIN_CHECK_BATCH",
+    help: "Email domains checked per run at most",
+    def: "200",
+  },
+  domainCheckMaxAccounts: {
+    env: "WHARF_DOMAIN_CHECK_MAX_ACCOUNTS",
+    help: "A vanished domain with more verified accounts than this is reported to operators instead of marked abandoned",
+    def: "100",
+  },
+  domainCheckCanary: {
+    env: "WHARF_DOMAIN_CHECK_CANARY",
+    help: "A domain that must resolve before a run counts anything as missing (proves the resolver answers)",
+    def: "example.com",
+  },
   logLevel: {
     env: "WHARF_LOG_LEVEL",
     help: "fatal | error | warn | info | debug | trace | silent",

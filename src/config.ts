@@ -106,6 +106,42 @@ const schema = z.object({
       /^(off|max-age=\d{1,9}( *; *(includeSubDomains|preload))*)$/,
       "must be off or max-age=SECONDS[; includeSubDomains][; preload]",
     ),
+  dnsServers: z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .regex(
+            /^(\[[0-9a-fA-F:.]+\](:\d{1,5})?|[0-9a-fA-F:.]+)$/,
+            "must be IP addresses, [IPv6]:port or IPv4:port",
+          ),
+      ),
+    ),
+  domainCheckIntervalMinutes: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of minutes (0: off)")
+    .transform(Number)
+    .pipe(z.number().max(60 * 24 * 7)),
+  domainCheckBatch: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of domains")
+    .transform(Number)
+    .pipe(z.number().min(1).max(100_000)),
+  domainCheckMaxAccounts: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of accounts")
+    .transform(Number)
+    .pipe(z.number().min(1)),
+  domainCheckCanary: z
+    .string()
+    .regex(/^[a-z0-9.-]+\.[a-z]{2,63}$/i, "must be a domain name such as example.com"),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
 });
 
@@ -147,6 +183,14 @@ export interface Config {
   metricsAddress?: { host: string; port: number };
   /** The Strict-Transport-Security value; undefined when off or the origin is not https. */
   hsts?: string;
+  /** The periodic DNS check of email domains (admin/domain-check.ts); intervalMs 0: off. */
+  domainCheck: {
+    dnsServers: string[];
+    intervalMs: number;
+    batch: number;
+    maxAccounts: number;
+    canary: string;
+  };
   logLevel: string;
 }
 
@@ -226,6 +270,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     metricsAddress: c.metricsAddress ? splitHostPort(c.metricsAddress) : undefined,
     // HSTS over plain http is ignored by browsers (RFC 6797 §8.1) and would only confuse a test setup.
     hsts: origin.startsWith("https://") && c.hsts !== "off" ? c.hsts : undefined,
+    domainCheck: {
+      dnsServers: c.dnsServers,
+      intervalMs: c.domainCheckIntervalMinutes * 60_000,
+      batch: c.domainCheckBatch,
+      maxAccounts: c.domainCheckMaxAccounts,
+      canary: c.domainCheckCanary.toLowerCase(),
+    },
     logLevel: c.logLevel,
   };
 }
@@ -294,6 +345,11 @@ export function describeConfig(config: Config): Array<[string, string]> {
       ? `${config.metricsAddress.host}:${config.metricsAddress.port}`
       : undefined,
     hsts: config.hsts ?? "off",
+    dnsServers: config.domainCheck.dnsServers.join(",") || undefined,
+    domainCheckIntervalMinutes: String(config.domainCheck.intervalMs / 60_000),
+    domainCheckBatch: String(config.domainCheck.batch),
+    domainCheckMaxAccounts: String(config.domainCheck.maxAccounts),
+    domainCheckCanary: config.domainCheck.canary,
     logLevel: config.logLevel,
   };
   return (Object.keys(SETTINGS) as SettingName[]).map((name) => {

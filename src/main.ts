@@ -18,10 +18,12 @@ Commands:
   giveaway       Security-key promo codes: load FILE | status
   scope          npm scope owners: show @SCOPE | add-owner @SCOPE USER | remove-owner @SCOPE USER
   name           look-alike overrides: allow-lookalike | revoke-lookalike ECOSYSTEM NAME --reason TEXT
+  domains        abandoned email domains: check [--domain D] --reason TEXT | list
   policy mandate Define MFA mandates: create | update | list | archive (see --help)
   policy compute | rule | critical | simulate
                  Critical projects: rank by downloads now, the rule, designate by hand, simulate a mandate
   stats import FILE  Import download statistics: a combined access log or a CSV (see --help)
+  stats imports      The statistics imports so far (file, source, size, rows, days, hash)
   storage reconcile [--dry-run]  Compare blobs with file rows: delete orphans, report missing blobs
   token create   Issue an API token for a user: --user U --reason R [--project NAME]... [--expires DAYS]
 
@@ -106,6 +108,7 @@ export async function main(argv: string[]): Promise<number> {
   if (first === "giveaway") return (await import("./cli/giveaway.js")).giveawayCli(argv.slice(1));
   if (first === "scope") return (await import("./cli/scopes.js")).scopeCli(argv.slice(1));
   if (first === "name") return (await import("./cli/names.js")).nameCli(argv.slice(1));
+  if (first === "domains") return (await import("./cli/domains.js")).domainsCli(argv.slice(1));
   if (first === "storage") return (await import("./cli/storage.js")).storageCli(argv.slice(1));
   const helpAsked = (a: string | undefined) => a === "--help" || a === "-h" || a === "help";
   if ((first === "config" || first === "user" || first === "token") && (!second || helpAsked(second))) {

@@ -1,4 +1,4 @@
-import { transaction } from "../db/index.js";
+import { isUniqueViolation, transaction } from "../db/index.js";
 import { recordEvent } from "../events/index.js";
 import { isAbandoned } from "../mail/index.js";
 import * as mails from "../notify/templates/accounts.js";
@@ -62,7 +62,7 @@ export async function confirmEmailChange(
   token: string,
 ): Promise<User> {
   const now = deps.clock.now();
-  const after = await transaction(deps.db, async (tx) => {
+  const change = transaction(deps.db, async (tx) => {
     const row = await spendLinkToken(tx, deps.keys, now, "change_email", token);
     const before = await getUser(tx, row.userId);
     if (!before || (await isAbandoned(tx, row.email))) throw accountErrors.LINK_INVALID();
@@ -90,5 +90,10 @@ export async function confirmEmailChange(
     });
     return { ...before, email: row.email, emailVerified: true };
   });
-  return after;
+  // Two accounts confirming a change to one address at once both pass the check above (PostgreSQL reads
+  // committed rows only); the unique index lets one in and the other gets the same answer as if it had
+  // come a moment later, not a 500. Its transaction, link spend included, is rolled back.
+  return change.catch((e: unknown) => {
+    throw isUniqueViolation(e) ? accountErrors.EMAIL_TAKEN() : e;
+  });
 }

@@ -10,18 +10,54 @@ import {
 } from "../recovery/index.js";
 import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
+import {
+  accountsListAt,
+  type DomainAccount,
+  type DomainCheck,
+  notableChecks,
+  resetStreak,
+} from "./domain-check-store.js";
 import { requireReason } from "./errors.js";
 
 export interface AbandonedDomainRow extends AbandonedDomain {
   /** Accounts with an address at the domain or a subdomain: they can no longer recover by email. */
   accounts: number;
+  /** The first of them by name, for the operator to open. */
+  people: DomainAccount[];
+  /** What the DNS check found (none for a domain no verified account uses). */
+  check?: DomainCheck;
+}
+
+/** A domain the DNS check finds without a mail host (or without an answer), not marked abandoned. */
+export interface SuspectDomain extends DomainCheck {
+  people: DomainAccount[];
 }
 
 export async function listAbandonedDomains(deps: Pick<Deps, "db">): Promise<AbandonedDomainRow[]> {
-  const domains = await listAbandoned(deps.db);
-  return Promise.all(
-    domains.map(async (d) => ({ ...d, accounts: await accountsAtDomain(deps.db, d.domain) })),
+  return (await domainsOverview(deps)).domains;
+}
+
+/** The console's page: marked domains with their DNS evidence, and the suspects not marked (yet). */
+export async function domainsOverview(
+  deps: Pick<Deps, "db">,
+): Promise<{ domains: AbandonedDomainRow[]; suspects: SuspectDomain[] }> {
+  const [marked, notable] = await Promise.all([listAbandoned(deps.db), notableChecks(deps.db)]);
+  const checks = new Map(notable.map((c) => [c.domain, c]));
+  const domains = await Promise.all(
+    marked.map(async (d) => ({
+      ...d,
+      accounts: await accountsAtDomain(deps.db, d.domain),
+      people: await accountsListAt(deps.db, d.domain),
+      check: checks.get(d.domain),
+    })),
   );
+  const isMarked = new Set(marked.map((d) => d.domain));
+  const suspects = await Promise.all(
+    notable
+      .filter((c) => !isMarked.has(c.domain) && c.accounts > 0 && (c.failures > 0 || c.unknownSince !== null))
+      .map(async (c) => ({ ...c, people: await accountsListAt(deps.db, c.domain) })),
+  );
+  return { domains, suspects };
 }
 
 /**
@@ -72,6 +108,9 @@ export async function restoreDomain(
   const now = deps.clock.now();
   await transaction(deps.db, async (tx) => {
     if (!(await unmarkAbandoned(tx, domain))) throw consoleErrors.DOMAIN_NOT_ABANDONED();
+    // Whatever the DNS check found so far is settled by this decision: it needs a fresh run of failed
+    // checks (days apart) before it marks the domain again.
+    await resetStreak(tx, domain);
     await recordAudit(tx, now, actor, {
       action: "domain.restore",
       targetType: "domain",

@@ -9,6 +9,16 @@ export {
   takeSnapshot,
 } from "./adoption.js";
 export { type AuditActor, type AuditEntry, type AuditRecord, listAudit, recordAudit } from "./audit.js";
+export {
+  type CheckOutcome,
+  type CheckRun,
+  DNS_CHECK_ACTOR,
+  DOMAIN_CHECK_LEASE,
+  runDomainChecks,
+  startDomainCheckJob,
+} from "./domain-check.js";
+export { type DomainCheck, notableChecks } from "./domain-check-store.js";
+export { domainsOverview } from "./domains.js";
 export { requireReason } from "./errors.js";
 export {
   allowLookalike,

@@ -1,9 +1,15 @@
 import { createHash } from "node:crypto";
-import { getRule, type SimulationResult, simulate } from "../criticality/index.js";
 import type { Deps } from "../deps.js";
-import { type Cohort, type Mandate, type Phase, phaseOf } from "../mandates/index.js";
+import {
+  type Cohort,
+  draftInput,
+  type Mandate,
+  type Phase,
+  phaseOf,
+  type SimulationResult,
+  simulate,
+} from "../mandates/index.js";
 import type { Strength } from "../mfa/index.js";
-import { STATS_ECOSYSTEMS } from "../stats/index.js";
 import { type CohortFigures, cohortFigures } from "./adoption.js";
 
 /**
@@ -129,35 +135,18 @@ export interface MandatePreview {
   compliant: number;
   nonCompliant: number;
   phases: Array<{ phase: Exclude<Phase, "scheduled">; at: number; started: boolean }>;
-  /** For the critical cohort: each ecosystem's criticality rule simulated (the cohort it would make). */
-  simulations: SimulationResult[];
+  /**
+   * The rollout simulation (the CLI's `policy mandate simulate`): each phase's mail by the sender's own
+   * rules and, for the critical cohort, each ecosystem's rule at the next ranking.
+   */
+  simulation: SimulationResult;
 }
 
 export async function previewDraft(deps: Deps, d: MandateDraft): Promise<MandatePreview> {
   const now = deps.clock.now();
   const figures = await cohortFigures(deps, d, d.strength);
   const compliant = d.strength === "any" ? figures.anyMfa : figures.phishingResistant;
-  const simulations: SimulationResult[] = [];
-  if (d.cohort === "critical") {
-    for (const ecosystem of d.ecosystem ? [d.ecosystem] : STATS_ECOSYSTEMS) {
-      const rule = await getRule(deps.db, ecosystem);
-      const pick =
-        rule.mode === "top-k"
-          ? { topK: rule.value }
-          : rule.mode === "threshold"
-            ? { threshold: rule.value }
-            : { top: rule.value };
-      simulations.push(
-        await simulate(deps, {
-          ecosystem,
-          ...pick,
-          windowDays: rule.windowDays,
-          sticky: rule.sticky,
-          strength: d.strength,
-        }),
-      );
-    }
-  }
+  const simulation = await simulate(deps, draftInput(d));
   return {
     now,
     phaseNow: phaseOf(d, now),
@@ -172,6 +161,6 @@ export async function previewDraft(deps: Deps, d: MandateDraft): Promise<Mandate
         ["enforce", d.enforceAt],
       ] as const
     ).map(([phase, at]) => ({ phase, at, started: at <= now })),
-    simulations,
+    simulation,
   };
 }

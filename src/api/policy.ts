@@ -1,12 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { requireApiAdmin } from "../admin/guard.js";
-import { simulate, simulationInput } from "../criticality/index.js";
 import type { Deps } from "../deps.js";
+import { simulate, simulationInput } from "../mandates/index.js";
 import { apiErrors } from "./errors.js";
 
 /**
  * Wharf's JSON API for operators: `POST /api/policy/simulate` with the simulation's parameters
- * ({ ecosystem, top | topK | threshold, windowDays, strength, sticky, phases }) answers what
+ * ({ cohort, ecosystem | ecosystems, top | topK | threshold, windowDays, sticky, projects, minDownloads,
+ * cohortWindowDays, strength, phases, warnDays }) answers what
  * `wharf policy simulate --json` prints. Operators only, under the console's guard (admin + a session
  * signed in with a security key): it reads every maintainer's factors. Read-only, so no audit entry.
  */

@@ -1,20 +1,27 @@
 import { recordAudit } from "../admin/index.js";
 import { loadConfig, resolveSecretKey } from "../config.js";
 import { type Tx, transaction } from "../db/index.js";
+import { DAY } from "../lib/clock.js";
 import { isAppError } from "../lib/errors.js";
 import {
   activeMandates,
   archiveMandate,
   auditedSettings,
+  type Cohort,
   createMandate,
+  draftInput,
   getMandate,
   type Mandate,
+  type MandateShape,
   mandateErrors,
   phaseOf,
+  simulate,
+  simulationInput,
   updateMandate,
 } from "../mandates/index.js";
 import { asksHelp, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { cliActor, cliReason } from "./audit.js";
+import { describeSimulation } from "./simulation-text.js";
 import { withAccountDeps } from "./user.js";
 
 export const MANDATE_HELP = `Usage: wharf policy mandate <create|update|list|archive> [options] [settings]
@@ -24,6 +31,10 @@ export const MANDATE_HELP = `Usage: wharf policy mandate <create|update|list|arc
           [--project NAME]... --notice DATE --warn DATE --enforce DATE --reason R
   update  ID  (same options as create; all of them) --reason R
   list    [--json]
+  simulate --cohort C [--ecosystem E] [--strength S] [--threshold N] [--window 180d] [--project NAME]...
+          [--warn DATE --enforce DATE] [--json]
+          The draft's cohort, readiness and the emails each phase would send (the console's preview;
+          the warn phase's length sets how many days of past uploads estimate its mail). Changes nothing.
   archive ID --reason R
 
 create, update and archive require --reason (3-500 characters): it goes into the audit log
@@ -83,12 +94,15 @@ export async function mandateCli(argv: string[]): Promise<number> {
     json: { type: "boolean" },
   });
   const help = asksHelp(values, sub);
-  if (help || !sub || !["create", "update", "list", "archive"].includes(sub)) {
+  if (help || !sub || !["create", "update", "list", "archive", "simulate"].includes(sub)) {
     console.log(MANDATE_HELP);
     return help ? 0 : 2;
   }
   // Refused before the database is opened: nothing changes without a reason for the audit log.
-  const reason = sub === "list" ? "" : cliReason(values.reason, `wharf policy mandate ${sub} ... --reason R`);
+  const reason =
+    sub === "list" || sub === "simulate"
+      ? ""
+      : cliReason(values.reason, `wharf policy mandate ${sub} ... --reason R`);
   const actor = cliActor();
   const config = loadConfig(process.env, settingFlags(values));
   const secretKey = resolveSecretKey(config, (m) => console.error(m));
@@ -107,7 +121,28 @@ export async function mandateCli(argv: string[]): Promise<number> {
   return withAccountDeps({ ...config, secretKey }, async (deps) => {
     const now = Date.now();
     try {
-      if (sub === "list") {
+      if (sub === "simulate") {
+        const warnAt = values.warn === undefined ? now : date("warn", values.warn);
+        const enforceAt = values.enforce === undefined ? warnAt + 30 * DAY : date("enforce", values.enforce);
+        const draft: MandateShape = {
+          cohort: (values.cohort as Cohort | undefined) ?? "critical",
+          ecosystem: ((values.ecosystem as string | undefined) ?? null) as MandateShape["ecosystem"],
+          strength: ((values.strength as string | undefined) ?? "any") as MandateShape["strength"],
+          threshold: values.threshold === undefined ? null : Number(values.threshold),
+          projects: (values.project as string[] | undefined) ?? [],
+          windowDays: window(values.window),
+          noticeAt: now,
+          warnAt,
+          enforceAt,
+        };
+        const parsed = simulationInput.safeParse(draftInput(draft));
+        if (!parsed.success)
+          throw new UsageError(
+            parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+          );
+        const sim = await simulate({ db: deps.db, clock: deps.clock }, parsed.data);
+        console.log(values.json ? JSON.stringify(sim, null, 2) : describeSimulation(sim));
+      } else if (sub === "list") {
         const all = await activeMandates(deps.db);
         if (values.json)
           console.log(

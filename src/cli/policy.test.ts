@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The operator's view: the built CLI in a child process on a fresh SQLite data dir (npm test builds first).
@@ -41,12 +42,52 @@ describe("wharf stats and wharf policy", () => {
     expect(first.out).toContain(
       'Imported stats.csv (csv, source "cdn"): 51 lines, 48,775 downloads of 50 projects',
     );
+    // Recognised by its content's hash before it is parsed: refused, naming the earlier import.
     const again = run("stats", "import", csv, "--source", "cdn");
-    expect(again.code).toBe(0);
-    expect(again.out).toContain("was already imported");
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(
+      /stats\.csv was already imported \(sha256 [0-9a-f]{16}…\): stats\.csv on \d{4}-\d\d-\d\d \d\d:\d\d UTC \(import [0-9a-f]+, source "cdn", csv, [\d,]+ bytes: 50 project-days over/,
+    );
+    expect(again.err).toContain("add --force");
+    const forced = run("stats", "import", csv, "--source", "cdn", "--force");
+    expect(forced.code).toBe(0);
+    expect(forced.out).toContain(
+      "--force: replacing the earlier import): 51 lines, 48,775 downloads of 50 projects",
+    );
+    expect(forced.out).toContain("(50 project-days; net change +0)");
+    const ledger = run("stats", "imports");
+    expect(ledger.out).toContain("cdn        stats.csv  csv (--force)");
+    expect(ledger.out).toMatch(
+      /[\d,]+ bytes, 50 project-days \(48,775 downloads\) over \d{4}-\d\d-\d\d\.\.\d{4}/,
+    );
+    expect(JSON.parse(run("stats", "imports", "--json").out)).toMatchObject([
+      { fileName: "stats.csv", rows: 50, forced: true },
+    ]);
 
-    const rule = run("policy", "rule", "set", "--ecosystem", "pypi", "--top-k", "3", "--window", "30d");
-    expect(rule.out).toContain("pypi: the 3 most downloaded projects over the last 30 days, sticky.");
+    const ruleArgs = ["policy", "rule", "set", "--ecosystem", "pypi", "--top-k", "3", "--window", "30d"];
+    // Issue 13 item 4: a rule change needs a reason (audited) or --dry-run, which saves nothing.
+    const noReason = run(...ruleArgs);
+    expect(noReason.code).toBe(2);
+    expect(noReason.err).toContain("--reason is required");
+    const dry = run(...ruleArgs, "--dry-run");
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain("would designate 0 project(s)");
+    expect(dry.out).toContain("emails to maintainers: 0");
+    expect(dry.out).toContain("Dry run: nothing saved.");
+    expect(run("policy", "rule", "show").out).toContain("pypi: the top 1% of projects");
+    const rule = run(...ruleArgs, "--reason", "top 3 for the pilot, OPS-7");
+    expect(rule.out).toContain("Saved: pypi: the 3 most downloaded projects over the last 30 days, sticky;");
+    expect(rule.out).toMatch(/recorded in the audit log as cli:[^@]+@/);
+    const db = new Database(join(dataDir, "wharf.db"), { readonly: true });
+    expect(db.prepare("select action, target, reason, actor_name from admin_audit").all()).toEqual([
+      {
+        action: "critical.rule",
+        target: "pypi",
+        reason: "top 3 for the pilot, OPS-7",
+        actor_name: expect.stringMatching(/^cli:/),
+      },
+    ]);
+    db.close();
     const compute = run("policy", "compute", "--ecosystem", "pypi");
     expect(compute.code).toBe(0);
     // None of the 50 projects is hosted here: ranked, not designated.
@@ -58,18 +99,20 @@ describe("wharf stats and wharf policy", () => {
     ).toContain("No pypi project named 'proj-1'");
     const sim = run("policy", "simulate", "--ecosystem", "pypi", "--top", "10%", "--window", "30d", "--json");
     expect(JSON.parse(sim.out)).toMatchObject({
-      population: 50,
-      cohort_size: 0,
-      cohort_unhosted: 5,
+      criticality: [{ population: 50, cohort_size: 0, cohort_unhosted: 5 }],
       maintainers: 0,
     });
+    const cross = run("policy", "simulate", "--cohort", "all-users", "--ecosystem", "pypi,npm");
+    expect(cross.code).toBe(0);
+    expect(cross.out).toContain("cohort all-users in pypi and npm");
+    expect(cross.out).toContain("estimated from PyPI uploads of the last 30 days");
 
     expect(run("policy", "simulate", "--ecosystem", "pypi", "--top", "1%", "--top-k", "3").code).toBe(2);
-    expect(run("policy", "rule", "set", "--ecosystem", "maven", "--top", "1%").err).toContain(
+    expect(run("policy", "rule", "set", "--ecosystem", "maven", "--top", "1%", "--dry-run").err).toContain(
       "--ecosystem must be",
     );
     expect(run("stats", "import", join(dataDir, "missing.log")).err).toContain("No such file");
-    expect(run("policy", "--help").out).toContain("simulate --ecosystem E");
+    expect(run("policy", "--help").out).toContain("simulate [--cohort");
     // A dozen CLI processes, each starting Node and opening the database: slow on a loaded 2-core machine.
   }, 180_000);
 });

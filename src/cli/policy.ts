@@ -12,35 +12,44 @@ import {
   parseCount,
   parsePercent,
   parseWindow,
+  previewRun,
+  type RunPreview,
   removeCritical,
-  type SimulationResult,
   setRule,
-  simulate,
 } from "../criticality/index.js";
-import type { Tx } from "../db/index.js";
+import { type Tx, transaction } from "../db/index.js";
 import { instanceId, withLease } from "../jobs/index.js";
 import { isAppError } from "../lib/errors.js";
+import { simulate, simulationInput } from "../mandates/index.js";
 import { STATS_ECOSYSTEMS, type StatsEcosystem } from "../stats/index.js";
 import { asksHelp, type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { cliActor, cliReason } from "./audit.js";
+import { describeSimulation } from "./simulation-text.js";
 import { fmt, withPolicyDeps } from "./stats.js";
 
 export const POLICY_HELP = `Usage: wharf policy <command> [options] [settings]
 
-  compute [--ecosystem E]
+  compute [--ecosystem E] [--reason R]
       Rank projects by downloads and designate critical ones now (the server also does it daily).
+      A run that changes designations is recorded in the audit log (operator cli:<os user>@<host>).
   rule show
   rule set --ecosystem E (--top 1% | --top-k N | --threshold N) [--window 180d] [--sticky true|false]
+           (--reason R | --dry-run)
       The criticality rule (default: top 1% over 180 days, sticky: never removed automatically).
+      Prints the designations the new rule would make and end and the emails that would go out;
+      --dry-run stops there; otherwise the rule is saved and audited (--reason required).
   critical add NAME --ecosystem E --reason R
   critical remove NAME --ecosystem E --reason R
       Designate or undesignate a project by hand; the reason (required, 3-500 characters) is recorded
       on the project and, with the operator as cli:<os user>@<host>, in the audit log (/admin/audit).
       A removed project stays out until it is added again.
-  simulate --ecosystem E [--top 1% | --top-k N | --threshold N] [--window 180d]
+  simulate [--cohort critical|all-projects|threshold|projects|all-users] [--ecosystem pypi,npm]
+           [--top 1% | --top-k N | --threshold N] [--window 180d] [--sticky true|false]
+           [--project NAME]... [--min-downloads N] [--cohort-window 180d] [--warn-days 30]
            [--strength any|phishing-resistant] [--json]
-      What a mandate over the critical projects would meet: cohort, maintainers, their two-factor
-      readiness and the emails each phase would send. Changes nothing.
+      What a mandate over a cohort would meet: the cohort (critical: under the current rule, or the
+      one given), maintainers, their two-factor readiness and the emails each phase would send, by
+      the sender's own rules. Changes nothing.
   mandate ...
       Rollouts: see 'wharf policy mandate --help'.
 
@@ -56,6 +65,12 @@ const OPTIONS: Options = {
   strength: { type: "string" },
   reason: { type: "string" },
   json: { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  cohort: { type: "string" },
+  project: { type: "string", multiple: true },
+  "min-downloads": { type: "string" },
+  "cohort-window": { type: "string" },
+  "warn-days": { type: "string" },
 };
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -111,7 +126,11 @@ export async function policyCli(argv: string[]): Promise<number> {
   const reason =
     action === "critical add" || action === "critical remove"
       ? cliReason(values.reason, `wharf policy ${action} NAME --ecosystem E --reason R`)
-      : "";
+      : action === "rule set" && !values["dry-run"]
+        ? cliReason(values.reason, "wharf policy rule set --ecosystem E ... --reason R (or --dry-run)")
+        : action === "compute" && values.reason !== undefined
+          ? cliReason(values.reason, "wharf policy compute [--ecosystem E] [--reason R]")
+          : "Ran the criticality rule by hand (wharf policy compute)";
   const config = loadConfig(process.env, settingFlags(values));
   return withPolicyDeps(config, async (deps) => {
     try {
@@ -119,8 +138,20 @@ export async function policyCli(argv: string[]): Promise<number> {
         case "compute": {
           const holder = instanceId();
           const ecosystem = ecosystemOf(values, false);
+          const actor = cliActor();
           const run = await withLease(deps.db, CRITICALITY_LEASE, holder, 15 * 60_000, deps.clock.now(), () =>
-            computeCriticality(deps, { ecosystem }),
+            computeCriticality(deps, {
+              ecosystem,
+              // Only a run that changed designations is an operator action worth an entry.
+              alsoInTransaction: (tx, c) =>
+                recordAudit(tx, deps.clock.now(), actor, {
+                  action: "critical.compute",
+                  targetType: "ecosystem",
+                  target: c.ecosystem,
+                  reason,
+                  data: { added: c.added, removed: c.removed },
+                }),
+            }),
           );
           if (!run.ran)
             throw new UsageError(
@@ -146,19 +177,42 @@ export async function policyCli(argv: string[]): Promise<number> {
           const sticky = str(values, "sticky");
           if (sticky !== undefined && sticky !== "true" && sticky !== "false")
             throw new UsageError("--sticky must be true or false");
-          const rule = await setRule(
-            deps.db,
-            {
-              ...current,
-              ...selection(values, false),
-              windowDays: str(values, "window")
-                ? usage(() => parseWindow(str(values, "window")!))
-                : current.windowDays,
-              sticky: sticky === undefined ? current.sticky : sticky === "true",
-            },
-            deps.clock.now(),
-          );
-          console.log(`${ecosystem}: ${describeRule(rule)}${rule.sticky ? ", sticky" : ", not sticky"}.`);
+          const rule: CriticalityRule = {
+            ...current,
+            ...selection(values, false),
+            windowDays: str(values, "window")
+              ? usage(() => parseWindow(str(values, "window")!))
+              : current.windowDays,
+            sticky: sticky === undefined ? current.sticky : sticky === "true",
+          };
+          const line = (r: CriticalityRule) => `${describeRule(r)}${r.sticky ? ", sticky" : ", not sticky"}`;
+          const preview = await previewRun(deps, rule);
+          console.log(`${ecosystem}: now ${line(current)}; new ${line(rule)}.`);
+          console.log(describePreview(preview));
+          if (values["dry-run"]) {
+            console.log("Dry run: nothing saved.");
+            return 0;
+          }
+          const actor = cliActor();
+          await transaction(deps.db, async (tx) => {
+            const saved = await setRule(tx, rule, deps.clock.now());
+            await recordAudit(tx, deps.clock.now(), actor, {
+              action: "critical.rule",
+              targetType: "ecosystem",
+              target: ecosystem,
+              reason,
+              data: {
+                before: current,
+                after: saved,
+                forecast: {
+                  designate: preview.plan.add.length,
+                  end: preview.plan.remove.length,
+                  mails: preview.mails,
+                },
+              },
+            });
+          });
+          console.log(`Saved: ${ecosystem}: ${line(rule)}; recorded in the audit log as ${actor.name}.`);
           console.log("Run 'wharf policy compute' to apply it now (the server applies it within a day).");
           return 0;
         }
@@ -198,20 +252,9 @@ export async function policyCli(argv: string[]): Promise<number> {
           return 0;
         }
         case "simulate": {
-          const sel = selection(values, true);
-          const result = await usage(() => ({
-            ecosystem: ecosystemOf(values, true)!,
-            ...(sel?.mode === "top-k"
-              ? { topK: sel.value }
-              : sel?.mode === "threshold"
-                ? { threshold: sel.value }
-                : { top: sel?.value ?? 1 }),
-            windowDays: str(values, "window") ? parseWindow(str(values, "window")!) : 180,
-            strength: (str(values, "strength") ?? "any") as "any" | "phishing-resistant",
-          }));
-          if (!["any", "phishing-resistant"].includes(result.strength))
-            throw new UsageError("--strength must be any or phishing-resistant");
-          const sim = await simulate(deps, result);
+          const parsed = simulationInput.safeParse(simulationFlags(values));
+          if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("; "));
+          const sim = await simulate(deps, parsed.data);
           console.log(values.json ? JSON.stringify(sim, null, 2) : describeSimulation(sim));
           return 0;
         }
@@ -235,15 +278,59 @@ function describeCompute(r: ComputeReport): string {
   ].join("\n");
 }
 
-function describeSimulation(s: SimulationResult): string {
-  const pct = (n: number) => (s.maintainers ? ` (${((100 * n) / s.maintainers).toFixed(1)}%)` : "");
+function describePreview(p: RunPreview): string {
+  const names = (list: { name: string }[]) =>
+    list.length
+      ? `: ${list
+          .slice(0, 10)
+          .map((x) => x.name)
+          .join(", ")}${list.length > 10 ? ", ..." : ""}`
+      : "";
   return [
-    `Simulation for ${s.ecosystem}: ${s.rule}${s.sticky ? ", keeping today's designations" : ""} (window ${s.window.first}..${s.window.last})`,
-    `  cohort: ${fmt(s.cohort_size)} projects (${fmt(s.cohort_new)} newly designated; ${fmt(s.cohort_unhosted)} selected projects not hosted here)${s.cutoff_downloads !== null ? `, at least ${fmt(s.cutoff_downloads)} downloads` : ""}`,
-    `  maintainers: ${fmt(s.maintainers)}; with two-factor ${fmt(s.compliant_any)}${pct(s.compliant_any)}; with a security key or passkey ${fmt(s.compliant_phishing_resistant)}${pct(s.compliant_phishing_resistant)}; without a verified email ${fmt(s.without_verified_email)}`,
-    `  required: ${s.strength === "any" ? "any two-factor method" : "a security key or passkey"}; not compliant: ${fmt(s.non_compliant)}${pct(s.non_compliant)}`,
-    `  emails: ${Object.entries(s.emails)
-      .map(([phase, n]) => `${phase} ${fmt(n)}`)
-      .join(", ")}`,
+    `  would designate ${fmt(p.plan.add.length)} project(s)${names(p.plan.add)}`,
+    `  would end ${fmt(p.plan.remove.length)} designation(s)${names(p.plan.remove)}`,
+    `  critical afterwards: ${fmt(p.plan.critical.length)}; emails to maintainers: ${fmt(p.mails)} (one per person; changes reverted within 30 days are not mailed)`,
   ].join("\n");
+}
+
+/** The simulate flags, as the simulation's input (validated there, like the JSON API's). */
+function simulationFlags(v: Values) {
+  const sel = selection(v, true);
+  const list = str(v, "ecosystem");
+  const ecosystems = list?.split(",").map((e) => e.trim());
+  if (ecosystems?.some((e) => !STATS_ECOSYSTEMS.includes(e as StatsEcosystem)))
+    throw new UsageError("--ecosystem must be pypi, npm or pypi,npm");
+  const sticky = str(v, "sticky");
+  if (sticky !== undefined && sticky !== "true" && sticky !== "false")
+    throw new UsageError("--sticky must be true or false");
+  const strength = str(v, "strength") ?? "any";
+  if (strength !== "any" && strength !== "phishing-resistant")
+    throw new UsageError("--strength must be any or phishing-resistant");
+  const cohort = str(v, "cohort") ?? "critical";
+  const cohorts = ["critical", "all-projects", "threshold", "projects", "all-users"] as const;
+  if (!cohorts.includes(cohort as (typeof cohorts)[number]))
+    throw new UsageError(`--cohort must be one of ${cohorts.join(", ")}`);
+  const projects = (v.project as string[] | undefined) ?? [];
+  if (cohort === "projects" && projects.length === 0)
+    throw new UsageError("--cohort projects needs --project NAME");
+  if (cohort === "threshold" && str(v, "min-downloads") === undefined)
+    throw new UsageError("--cohort threshold needs --min-downloads N");
+  return usage(() => ({
+    cohort: cohort as (typeof cohorts)[number],
+    ...(ecosystems ? { ecosystems: ecosystems as StatsEcosystem[] } : {}),
+    ...(sel?.mode === "top-k"
+      ? { topK: sel.value }
+      : sel?.mode === "threshold"
+        ? { threshold: sel.value }
+        : sel
+          ? { top: sel.value }
+          : {}),
+    ...(str(v, "window") ? { windowDays: parseWindow(str(v, "window")!) } : {}),
+    ...(sticky !== undefined ? { sticky: sticky === "true" } : {}),
+    projects,
+    ...(str(v, "min-downloads") ? { minDownloads: parseCount(str(v, "min-downloads")!) } : {}),
+    ...(str(v, "cohort-window") ? { cohortWindowDays: parseWindow(str(v, "cohort-window")!) } : {}),
+    ...(str(v, "warn-days") ? { warnDays: parseCount(str(v, "warn-days")!) } : {}),
+    strength: strength as "any" | "phishing-resistant",
+  }));
 }

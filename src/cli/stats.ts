@@ -6,10 +6,18 @@ import { migrateToLatest, openDatabase } from "../db/index.js";
 import { systemClock } from "../lib/clock.js";
 import { Keyring } from "../lib/crypto.js";
 import { createMailer } from "../mail/index.js";
-import { type ImportReport, importStats, rollupStats, StatsImportError } from "../stats/index.js";
+import {
+  type ImportRecord,
+  type ImportReport,
+  importStats,
+  listImports,
+  rollupStats,
+  StatsImportError,
+} from "../stats/index.js";
 import { asksHelp, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 
-export const STATS_HELP = `Usage: wharf stats import FILE [--format combined|csv] [--ecosystem pypi|npm] [--source NAME] [settings]
+export const STATS_HELP = `Usage: wharf stats import FILE [--format combined|csv] [--ecosystem pypi|npm] [--source NAME] [--force] [settings]
+       wharf stats imports [--limit N] [--json] [settings]
 
 Imports download statistics from a CDN or proxy. FILE may be gzipped.
   combined   An Apache/nginx "combined" (or "common") access log: each successful GET of a file under
@@ -24,9 +32,17 @@ Imports download statistics from a CDN or proxy. FILE may be gzipped.
   --ecosystem E   Import only this ecosystem's downloads
   --source NAME   The stream the statistics come from (default "default"); sources add up, so give
                   each CDN or region its own name
+  --force         Import a file the ledger already has (recognised by the SHA-256 of its content
+                  before it is parsed) again: what the earlier import stored is replaced, not added to
+
+The file is streamed (bounded memory, any size) and written in one transaction: a bad CSV row (its
+line number is printed) or any failure leaves nothing. Unreadable log lines are skipped and counted.
 
 On days an import covers, imported counts replace Wharf's own (a proxy in front of Wharf saw those
-downloads too). Days older than the longest window in use (+35 days) are kept only as monthly totals.
+downloads too). Days older than the longest window in use (+35 days) are kept only as monthly totals:
+an import folds rows dated before then into them and says how many.
+
+  imports         The ledger, newest first: file, source, size, rows, days, what was folded, hash
 
 ${SETTINGS_HELP}`;
 
@@ -80,38 +96,63 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
   };
 }
 
+const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+const span = (first: number | null, last: number | null) =>
+  first === null ? "no days" : `${isoDayOf(first)}..${isoDayOf(last ?? first)}`;
+const isoDayOf = (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10);
+
+/** One earlier import, as an operator recognises it. */
+export function describeRecord(e: ImportRecord): string {
+  const size = e.fileSize === null ? "" : `, ${fmt(e.fileSize)} bytes`;
+  return `${e.fileName} on ${when(e.importedAt)} UTC (import ${e.id}, source "${e.source}", ${e.format}${e.scope === "*" ? "" : ` ${e.scope} only`}${size}: ${fmt(e.rows)} project-days over ${span(e.firstDay, e.lastDay)}${e.folded.rows ? `, ${fmt(e.folded.rows)} older rows folded into monthly totals` : ""})`;
+}
+
 export function describeImport(r: ImportReport): string {
   if (r.alreadyImported)
-    return `${r.file} was already imported from source "${r.source}" (sha256 ${r.sha256.slice(0, 16)}…): nothing changed.`;
+    return [
+      `${r.file} was already imported (sha256 ${r.sha256.slice(0, 16)}…): ${r.earlier.map(describeRecord).join("; ")}. Nothing changed.`,
+      `To import it again, replacing what that import stored rather than adding to it, add --force.`,
+    ].join("\n");
   const s = r.skipped;
   const skipped = [
     s.malformed && `${fmt(s.malformed)} unreadable lines`,
     s.notDownload && `${fmt(s.notDownload)} requests that are not downloads`,
     s.otherEcosystem && `${fmt(s.otherEcosystem)} downloads of other ecosystems`,
     s.unresolved && `${fmt(s.unresolved)} downloads of files no project could be found for`,
-    s.tooOld && `${fmt(s.tooOld)} downloads before the retention window`,
+    s.alreadyFolded &&
+      `${fmt(s.alreadyFolded)} downloads before ${r.folded.before} that the earlier import or a roll-up already put in monthly totals`,
     s.future && `${fmt(s.future)} downloads dated in the future`,
   ].filter(Boolean);
-  const span = r.firstDay ? ` over ${r.firstDay}..${r.lastDay}` : "";
+  const days = r.firstDay ? ` over ${r.firstDay}..${r.lastDay}` : "";
+  const f = r.folded;
   return [
-    `Imported ${r.file} (${r.format}, source "${r.source}"): ${fmt(r.lines)} lines, ${fmt(r.downloads)} downloads of ${fmt(r.projects)} projects${span} (${fmt(r.rows)} project-days; net change ${r.netChange >= 0 ? "+" : ""}${fmt(r.netChange)}).`,
+    `Imported ${r.file} (${r.format}, source "${r.source}"${r.earlier.length ? ", --force: replacing the earlier import" : ""}): ${fmt(r.lines)} lines, ${fmt(r.downloads)} downloads of ${fmt(r.projects)} projects${days} (${fmt(r.rows)} project-days; net change ${r.netChange >= 0 ? "+" : ""}${fmt(r.netChange)}).`,
+    ...(f.rows
+      ? [
+          `${fmt(f.rows)} rows before ${f.before} (${f.firstDay}..${f.lastDay}, ${fmt(f.downloads)} downloads) folded into ${fmt(f.months)} monthly totals: days are kept for the longest criticality or mandate window (+35 days). To keep older days as days, lengthen a window before importing (wharf policy rule set ... --window 730d); monthly totals do not turn back into days.`,
+        ]
+      : []),
     ...(skipped.length ? [`Skipped: ${skipped.join("; ")}.`] : []),
   ].join("\n");
 }
 
-/** `wharf stats import FILE ...` */
+/** `wharf stats import FILE ...`, `wharf stats imports` */
 export async function statsCli(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values, positionals } = parse(rest, {
     format: { type: "string" },
     ecosystem: { type: "string" },
     source: { type: "string" },
+    force: { type: "boolean" },
+    limit: { type: "string" },
+    json: { type: "boolean" },
   });
   const help = asksHelp(values, sub);
-  if (help || sub !== "import") {
+  if (help || (sub !== "import" && sub !== "imports")) {
     console.log(STATS_HELP);
     return help ? 0 : 2;
   }
+  if (sub === "imports") return importsCli(values);
   const path = positionals[0];
   if (!path) throw new UsageError("Give the file: wharf stats import FILE");
   const format = values.format as string | undefined;
@@ -130,12 +171,19 @@ export async function statsCli(argv: string[]): Promise<number> {
         format,
         ecosystem,
         source: values.source as string | undefined,
+        force: values.force === true,
         onProgress: (p) => progress.update(p),
       });
     } catch (e) {
-      if (e instanceof StatsImportError) throw new UsageError(e.message);
+      if (e instanceof StatsImportError)
+        throw new UsageError(`${e.message.replace(/\.$/, "")}. Nothing was imported.`);
       if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UsageError(`No such file: ${path}`);
       throw e;
+    }
+    if (report.alreadyImported) {
+      // Refused: a script that imports each rotated log must notice a file it already gave.
+      console.error(describeImport(report));
+      return 1;
     }
     console.log(describeImport(report));
     const rollup = await rollupStats(deps);
@@ -143,6 +191,37 @@ export async function statsCli(argv: string[]): Promise<number> {
       console.log(
         `Rolled up ${fmt(rollup.foldedRows + rollup.foldedOwnRows)} daily rows before ${rollup.cutoff} into monthly totals.`,
       );
+    return 0;
+  });
+}
+
+async function importsCli(values: Record<string, unknown>): Promise<number> {
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new UsageError("--limit must be a whole number from 1 to 10000");
+  const config = loadConfig(process.env, settingFlags(values));
+  return withPolicyDeps(config, async (deps) => {
+    const list = await listImports(deps.db, { limit });
+    if (values.json) {
+      console.log(JSON.stringify(list, null, 2));
+      return 0;
+    }
+    if (list.length === 0) {
+      console.log("No statistics imported yet (wharf stats import FILE).");
+      return 0;
+    }
+    for (const e of list) {
+      console.log(
+        `${when(e.importedAt)}  ${e.source.padEnd(10)} ${e.fileName}  ${e.format}${e.scope === "*" ? "" : `/${e.scope}`}${e.forced ? " (--force)" : ""}`,
+      );
+      console.log(
+        `    ${e.fileSize === null ? "size unknown" : `${fmt(e.fileSize)} bytes`}, ${fmt(e.rows)} project-days (${fmt(e.downloads)} downloads) over ${span(e.firstDay, e.lastDay)}` +
+          (e.folded.rows
+            ? `; ${fmt(e.folded.rows)} rows (${fmt(e.folded.downloads)} downloads) folded into ${fmt(e.folded.months)} monthly totals`
+            : "") +
+          `; sha256 ${e.sha256.slice(0, 16)}…  ${e.id}`,
+      );
+    }
     return 0;
   });
 }

@@ -4,10 +4,11 @@ import type { EventType } from "../events/index.js";
 import { newId } from "../lib/ids.js";
 import type { MailMessage } from "../mail/index.js";
 import { lockStats, STATS_ECOSYSTEMS, type StatsEcosystem } from "../stats/index.js";
-import { criticalDeadline, criticalMail, type Deadline, notCriticalMail } from "./mail.js";
+import { criticalDeadline, criticalMail, type Deadline } from "./mail.js";
 import { type CriticalityPlan, type HostedProject, MANUAL, planCriticality } from "./plan.js";
 import { enqueueMail, withdrawMail } from "./queue.js";
-import { describeRule, getRule } from "./rules.js";
+import { type CriticalityRule, describeRule, getRule } from "./rules.js";
+import { designationsToTell, recordTold } from "./told.js";
 
 export type CriticalityDeps = Pick<Deps, "db" | "dialect" | "clock" | "mailer" | "log"> & {
   config: Pick<Deps["config"], "origin" | "siteName">;
@@ -37,7 +38,11 @@ export interface ComputeReport {
  */
 export async function computeCriticality(
   deps: CriticalityDeps,
-  opts: { ecosystem?: StatsEcosystem } = {},
+  opts: {
+    ecosystem?: StatsEcosystem;
+    /** Rows that must commit with a run that changed designations (the CLI's audit entry). */
+    alsoInTransaction?: AlsoInTransaction;
+  } = {},
 ): Promise<ComputeReport[]> {
   const reports: ComputeReport[] = [];
   const told: Told = new Map();
@@ -47,7 +52,7 @@ export async function computeCriticality(
     const rule = await getRule(deps.db, ecosystem);
     const plan = await planCriticality(deps.db, rule, now);
     const t1 = performance.now();
-    const { added, removed, queued, tell } = await applyPlan(deps, plan, now, told);
+    const { added, removed, queued, tell } = await applyPlan(deps, plan, now, told, opts.alsoInTransaction);
     // Only once the transaction committed: a rolled-back ecosystem queued nothing to merge into.
     for (const [userId, t] of tell) told.set(userId, t);
     reports.push({
@@ -72,18 +77,29 @@ export async function computeCriticality(
 }
 
 /**
- * The "now critical" mail already queued for each person in this run (one transaction per ecosystem).
- * A person with projects in two ecosystems gets one mail per run: the later ecosystem withdraws the
- * queued mail, still unsent, and queues one listing both. If it was already sent (a concurrent
- * delivery), the new mail lists only the new projects.
+ * The designation mail already queued for each person in this run (one transaction per ecosystem).
+ * A person with projects in two ecosystems gets one mail per run, listing what became critical and
+ * what stopped being so: the later ecosystem withdraws the queued mail, still unsent, and queues one
+ * listing both. If it was already sent (a concurrent delivery), the new mail lists only the new changes.
  */
 type Listed = { name: string; why: string; ecosystem: string };
-type Told = Map<string, { mailId: string; projects: Listed[]; deadline: Deadline | null }>;
+type Told = Map<string, { mailId: string; projects: Listed[]; removed: Listed[]; deadline: Deadline | null }>;
 
 const earliest = (a: Deadline | null, b: Deadline | null) =>
   !a ? b : !b ? a : a.enforceAt <= b.enforceAt ? a : b;
 
-async function applyPlan(deps: CriticalityDeps, plan: CriticalityPlan, now: number, told: Told) {
+type AlsoInTransaction = (
+  tx: Tx,
+  change: { ecosystem: StatsEcosystem; added: string[]; removed: string[] },
+) => Promise<void>;
+
+async function applyPlan(
+  deps: CriticalityDeps,
+  plan: CriticalityPlan,
+  now: number,
+  told: Told,
+  also?: AlsoInTransaction,
+) {
   const eco = plan.rule.ecosystem;
   const why = describeRule(plan.rule);
   return transaction(deps.db, async (tx) => {
@@ -98,6 +114,12 @@ async function applyPlan(deps: CriticalityDeps, plan: CriticalityPlan, now: numb
       critical_since: null,
       critical_reason: null,
     });
+    if (also && (added.length || removed.length))
+      await also(tx, {
+        ecosystem: eco,
+        added: added.map((p) => p.name),
+        removed: removed.map((p) => p.name),
+      });
     const people = await maintainersOf(
       tx,
       [...added, ...removed].map((p) => p.id),
@@ -111,51 +133,97 @@ async function applyPlan(deps: CriticalityDeps, plan: CriticalityPlan, now: numb
       automatic: true,
       rule: why,
     }));
-    // One mail per maintainer, listing all of their newly critical projects.
-    const deadline = added.length ? await criticalDeadline(tx, eco) : null;
-    const users = await usersById(tx, [...people.values()].flat());
-    const byUser = new Map<string, Listed[]>();
-    for (const p of added) {
-      for (const u of people.get(p.id) ?? []) {
-        const list = byUser.get(u) ?? [];
-        const downloads = p.downloads.toLocaleString("en-US");
-        list.push({ name: p.name, why: `${why} (${downloads} downloads)`, ecosystem: eco });
-        byUser.set(u, list);
-      }
+    // One mail per maintainer per run, listing every project of theirs that became critical or
+    // stopped being so, across ecosystems; flapping is not mailed (told.ts).
+    const tells = await designationsToTell(tx, eco, added, removed, people, now);
+    const deadline = tells.some((t) => t.critical) ? await criticalDeadline(tx, eco) : null;
+    const users = await usersById(
+      tx,
+      tells.map((t) => t.userId),
+    );
+    const byUser = new Map<string, { added: Listed[]; removed: Listed[] }>();
+    for (const t of tells) {
+      if (!users.has(t.userId)) continue;
+      const lists = byUser.get(t.userId) ?? { added: [], removed: [] };
+      if (t.critical)
+        lists.added.push({
+          name: t.name,
+          why: t.catchUp ? why : `${why} (${t.downloads.toLocaleString("en-US")} downloads)`,
+          ecosystem: eco,
+        });
+      else lists.removed.push({ name: t.name, why: `it is no longer among ${why}.`, ecosystem: eco });
+      byUser.set(t.userId, lists);
     }
     const critical: MailMessage[] = [];
     const criticalFor: {
       userId: string;
       projects: Listed[];
+      removed: Listed[];
       deadline: Deadline | null;
     }[] = [];
     const base = { siteName: deps.config.siteName, origin: deps.config.origin, ecosystem: eco };
     for (const [userId, mine] of byUser) {
-      const user = users.get(userId);
-      if (!user) continue;
+      const user = users.get(userId)!;
       const before = told.get(userId);
       const merged = before && (await withdrawMail(tx, before.mailId));
-      const projects = merged ? [...before.projects, ...mine] : mine;
+      const projects = merged ? [...before.projects, ...mine.added] : mine.added;
+      const gone = merged ? [...before.removed, ...mine.removed] : mine.removed;
       const due = merged ? earliest(before.deadline, deadline) : deadline;
-      critical.push(criticalMail({ ...base, user, projects, sticky: plan.rule.sticky, deadline: due, now }));
-      criticalFor.push({ userId, projects, deadline: due });
+      critical.push(
+        criticalMail({
+          ...base,
+          user,
+          projects,
+          removed: gone,
+          sticky: plan.rule.sticky,
+          deadline: due,
+          now,
+        }),
+      );
+      criticalFor.push({ userId, projects, removed: gone, deadline: due });
     }
-    const mails: MailMessage[] = [];
-    for (const p of removed) {
-      for (const u of people.get(p.id) ?? []) {
-        const user = users.get(u);
-        if (user)
-          mails.push(
-            notCriticalMail({ ...base, user, project: p.name, why: `it is no longer among ${why}.` }),
-          );
-      }
-    }
-    const ids = await enqueueMail(tx, now, [...critical, ...mails]);
-    const tell: Told = new Map(
-      criticalFor.map((c, i) => [c.userId, { mailId: ids[i]!, projects: c.projects, deadline: c.deadline }]),
+    await recordTold(
+      tx,
+      tells.filter((t) => users.has(t.userId)),
+      now,
     );
-    return { added, removed, queued: critical.length + mails.length, tell };
+    const ids = await enqueueMail(tx, now, critical);
+    const tell: Told = new Map(
+      criticalFor.map((c, i) => [
+        c.userId,
+        { mailId: ids[i]!, projects: c.projects, removed: c.removed, deadline: c.deadline },
+      ]),
+    );
+    return { added, removed, queued: critical.length, tell };
   });
+}
+
+export interface RunPreview {
+  plan: CriticalityPlan;
+  /** Maintainers the run would mail (one mail each), by the job's own rules (told.ts). */
+  mails: number;
+}
+
+/**
+ * What applying `rule` now would do — designations made and ended, mails sent — without changing
+ * anything: the dry run of `wharf policy rule set`, computed by the job's own functions.
+ */
+export async function previewRun(
+  deps: Pick<CriticalityDeps, "db" | "clock">,
+  rule: CriticalityRule,
+): Promise<RunPreview> {
+  const now = deps.clock.now();
+  const plan = await planCriticality(deps.db, rule, now);
+  const people = await maintainersOf(
+    deps.db,
+    [...plan.add, ...plan.remove].map((p) => p.id),
+  );
+  const tells = await designationsToTell(deps.db, rule.ecosystem, plan.add, plan.remove, people, now);
+  const users = await usersById(
+    deps.db,
+    tells.map((t) => t.userId),
+  );
+  return { plan, mails: users.size };
 }
 
 /** Updates the projects still eligible and returns those (compare-and-swap, in batches). */

@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DAY } from "../lib/clock.js";
 import { createTestApp, type TestApp, testDatabases } from "../test-support/index.js";
 import { importCounts, quickProject, quickUser } from "../test-support/stats.js";
-import { computeCriticality as computeOnly } from "./compute.js";
+import { computeCriticality as computeOnly, previewRun } from "./compute.js";
 import { designateCritical, removeCritical } from "./manual.js";
 import { deliverPolicyMail, enqueueMail, withdrawMail } from "./queue.js";
-import { setRule } from "./rules.js";
+import { getRule, setRule } from "./rules.js";
 
 const NOW = Date.UTC(2026, 3, 15, 12);
 const TODAY = Math.floor(NOW / DAY);
@@ -201,6 +201,13 @@ describe.each(testDatabases())("criticality (%s)", (kind) => {
       { ecosystem: "pypi", mode: "top-k", value: 1, windowDays: 30, sticky: false },
       NOW,
     );
+    // Within 30 days of the "now critical" mail, ending the designation is not mailed (flapping).
+    const early = await previewRun(t.deps, await getRule(t.deps.db, "pypi"));
+    expect(early.plan.remove.map((p) => p.name)).toEqual(["p000"]);
+    expect(early.mails).toBe(0);
+    // A month later, with p003 still on top, it is, to both maintainers.
+    t.clock.advance(31 * DAY);
+    await importCounts(t.deps.db, "pypi", [{ name: "p003", day: TODAY + 31, count: 5000 }]);
     const before = (await t.outbox()).length;
     const [loose] = await computeCriticality(t.deps, { ecosystem: "pypi" });
     expect(loose).toMatchObject({ added: [], removed: ["p000"] });

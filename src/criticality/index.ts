@@ -1,9 +1,17 @@
 /**
  * Critical projects: the top of the download ranking (a rule per ecosystem: top N % or top K, over a
  * window), plus operators' manual designations; the daily job that recomputes them and mails the
- * maintainers, and the simulation operators run before announcing a mandate.
+ * maintainers (the rollout simulation over these rules is mandates/simulate.ts).
  */
-export { type ComputeReport, type CriticalityDeps, computeCriticality } from "./compute.js";
+export {
+  type ComputeReport,
+  type CriticalityDeps,
+  computeCriticality,
+  maintainersOf,
+  previewRun,
+  type RunPreview,
+  usersById,
+} from "./compute.js";
 export {
   CRITICALITY_LEASE,
   type JobRun,
@@ -25,11 +33,4 @@ export {
   ruleSchema,
   setRule,
 } from "./rules.js";
-export {
-  SIMULATION_PHASES,
-  type SimulationInput,
-  type SimulationPhase,
-  type SimulationResult,
-  simulate,
-  simulationInput,
-} from "./simulate.js";
+export { designationsToTell, FLAP_QUIET, type Tell } from "./told.js";

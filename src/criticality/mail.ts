@@ -31,6 +31,8 @@ export interface CriticalMailInput {
   ecosystem: string;
   /** Project names and why each is critical ("the top 1% of projects by downloads ..." or the admin's reason). */
   projects: { name: string; why: string; ecosystem?: string }[];
+  /** Projects that stopped being critical in the same run. */
+  removed?: { name: string; why: string; ecosystem?: string }[];
   sticky: boolean;
   deadline: Deadline | null;
   now: number;

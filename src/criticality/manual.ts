@@ -8,6 +8,7 @@ import { criticalDeadline, criticalMail, notCriticalMail } from "./mail.js";
 import { MANUAL } from "./plan.js";
 import { deliverPolicyMail, enqueueMail } from "./queue.js";
 import { getRule } from "./rules.js";
+import { recordTold } from "./told.js";
 
 export interface ManualInput {
   ecosystem: StatsEcosystem;
@@ -120,6 +121,12 @@ async function manual(
           }),
     );
     await enqueueMail(tx, now, mails);
+    // The daily job compares its changes with what people were last told (told.ts).
+    await recordTold(
+      tx,
+      [...users.keys()].map((userId) => ({ userId, projectId: p.id, critical: becomes })),
+      now,
+    );
     return { p, changed: true, queued: mails.length };
   });
   if (outcome.queued) await deliverPolicyMail(deps);

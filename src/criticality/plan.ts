@@ -61,8 +61,16 @@ export async function planCriticality(
   const remove: HostedProject[] = [];
   const critical = [...add];
   const byId = new Map(hosted.map((h) => [h.id, h]));
+  // Kept (sticky) and manual designations outside the selection still have downloads in the window:
+  // show them, not 0 (issue 13 item 5).
+  const kept = await windowDownloads(
+    db,
+    rule.ecosystem,
+    current.filter((r) => !byId.has(r.id)).map((r) => r.normalized_name),
+    totals,
+  );
   for (const r of current) {
-    const p = byId.get(r.id) ?? toHosted(r, 0);
+    const p = byId.get(r.id) ?? toHosted(r, kept.get(r.normalized_name) ?? 0);
     if (!rule.sticky && r.critical_manual === MANUAL.automatic && !qualifies.has(r.id)) remove.push(p);
     else critical.push(p);
   }
@@ -142,6 +150,27 @@ export async function rank(
   }
   const count = picked.ids.length + picked.names.length;
   return { population, picked, cutoff: count > 0 ? floor : null };
+}
+
+/** Window totals of hosted projects by normalized name, read from the ranking's own totals. */
+async function windowDownloads(
+  db: DbExecutor,
+  ecosystem: string,
+  names: string[],
+  totals: WindowTotals,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const n of names) if (totals.byName.has(n)) out.set(n, totals.byName.get(n)!);
+  for (let i = 0; i < names.length; i += 500) {
+    const rows = await db
+      .selectFrom("stats_names")
+      .select(["id", "name"])
+      .where("ecosystem", "=", ecosystem)
+      .where("name", "in", names.slice(i, i + 500))
+      .execute();
+    for (const r of rows) if (r.id < totals.byId.length) out.set(r.name, totals.byId[r.id]!);
+  }
+  return out;
 }
 
 async function namesOf(db: DbExecutor, ids: number[]): Promise<Map<number, string>> {

@@ -37,6 +37,14 @@ export interface MandateNoticesTable {
   sent_at: number;
 }
 
+/** The designation each maintainer was last mailed about, per project (020; criticality/told.ts). */
+export interface CriticalityToldTable {
+  user_id: string;
+  project_id: string;
+  critical: number;
+  told_at: number;
+}
+
 export interface JobLeasesTable {
   name: string;
   holder: string;
@@ -111,6 +119,24 @@ export interface StatsImportsTable {
   downloads: Generated<number>;
   first_day: number | null;
   last_day: number | null;
+  /** 021: bytes of the file as given (compressed or not); null for imports before 021. */
+  file_size: number | null;
+  /** 021: days before this one were folded into monthly totals; null before 021 (they were dropped). */
+  cutoff_day: number | null;
+  folded_rows: Generated<number>;
+  folded_downloads: Generated<number>;
+  folded_months: Generated<number>;
+  /** 021: 1 when imported with --force over an earlier import of the same content. */
+  forced: Generated<number>;
+}
+
+/** 021: what a log import added per (ecosystem, day, name), for a forced re-import (stats/). */
+export interface StatsImportDaysTable {
+  import_id: string;
+  ecosystem: string;
+  day: number;
+  name_id: number;
+  count: number;
 }
 
 /** 006: criticality notifications waiting to be sent (criticality/queue.ts). */

@@ -1,3 +1,4 @@
+import type { Generated } from "kysely";
 /**
  * Table types of account recovery and the operator console (migration 008). Split from schema.ts to
  * keep each file readable; db/schema.ts assembles the Database type.
@@ -30,6 +31,27 @@ export interface AbandonedEmailDomainsTable {
   reason: string;
   marked_by: string;
   created_at: number;
+}
+
+/** 019: the periodic DNS check of email domains (admin/domain-check.ts). */
+export interface EmailDomainChecksTable {
+  domain: string;
+  /** Verified accounts with an address at exactly this domain, at the last sync. */
+  accounts: number;
+  next_check_at: number;
+  checked_at: number | null;
+  /** accepts | nxdomain | no_records | null_mx | unknown */
+  result: string | null;
+  detail: Generated<string>;
+  /** Consecutive checks, at least a day apart, that found no mail host. */
+  failures: Generated<number>;
+  failing_since: number | null;
+  last_failure_at: number | null;
+  /** First of the current run of checks that got no answer (no evidence either way). */
+  unknown_since: number | null;
+  flagged_at: number | null;
+  reported_at: number | null;
+  resolves_again_at: number | null;
 }
 
 export interface ProhibitedNamesTable {

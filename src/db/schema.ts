@@ -3,6 +3,7 @@ import type { HousekeepingReportsTable, MissingBlobsTable } from "./schema-house
 import type { MailCoalesceTable, NotifyOutboxTable } from "./schema-mail.js";
 import type {
   CriticalityRulesTable,
+  CriticalityToldTable,
   DownloadMonthsTable,
   DownloadStatsTable,
   DownloadWeeksTable,
@@ -12,6 +13,7 @@ import type {
   MandatesTable,
   PolicyMailTable,
   StatsCoverageTable,
+  StatsImportDaysTable,
   StatsImportsTable,
   StatsNamesTable,
   StatsSourcesTable,
@@ -19,6 +21,7 @@ import type {
 import type {
   AbandonedEmailDomainsTable,
   AdminAuditTable,
+  EmailDomainChecksTable,
   LookalikeAllowancesTable,
   MfaSnapshotsTable,
   ProhibitedNamesTable,
@@ -304,6 +307,7 @@ export interface Database {
   notify_outbox: NotifyOutboxTable;
   recovery_requests: RecoveryRequestsTable;
   abandoned_email_domains: AbandonedEmailDomainsTable;
+  email_domain_checks: EmailDomainChecksTable;
   prohibited_names: ProhibitedNamesTable;
   lookalike_allowances: LookalikeAllowancesTable;
   admin_audit: AdminAuditTable;
@@ -316,10 +320,12 @@ export interface Database {
   download_months: DownloadMonthsTable;
   stats_coverage: StatsCoverageTable;
   stats_imports: StatsImportsTable;
+  stats_import_days: StatsImportDaysTable;
   giveaway_codes: GiveawayCodesTable;
   criticality_rules: CriticalityRulesTable;
   mandates: MandatesTable;
   mandate_notices: MandateNoticesTable;
+  criticality_told: CriticalityToldTable;
   job_leases: JobLeasesTable;
   dist_tags: DistTagsTable;
   cli_web_auth: CliWebAuthTable;

@@ -5,14 +5,34 @@
  */
 export { type PolicyProject, policyProject, projectInCohort } from "./cohorts.js";
 export { mandateErrors } from "./errors.js";
+export {
+  type MandateMailKind,
+  type MandateShape,
+  mandateAudience,
+  phaseMail,
+  type Recipient,
+  replayWarnMails,
+  WARN_MAIL_EVERY,
+  warnMailDue,
+} from "./mail-plan.js";
 export { startNoticeJob } from "./notice-job.js";
 export {
   type Banner,
   bannersFor,
   remindAfterUpload,
   sendMandateNotices,
-  WARN_MAIL_EVERY,
 } from "./notices.js";
+export {
+  draftInput,
+  type PhaseMail,
+  type RuleSimulation,
+  SIMULATION_PHASES,
+  type SimulationInput,
+  type SimulationPhase,
+  type SimulationResult,
+  simulate,
+  simulationInput,
+} from "./simulate.js";
 export {
   activeMandates,
   archiveMandate,

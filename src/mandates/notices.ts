@@ -1,16 +1,16 @@
+import { type DbExecutor, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
-import { DAY } from "../lib/clock.js";
 import { actorStrength, describeStrength, meets } from "../mfa/index.js";
-import { send } from "../notify/index.js";
+import { queueNotification, send } from "../notify/index.js";
 import * as mails from "../notify/templates/policy.js";
 import { type PolicyProject, projectInCohort } from "./cohorts.js";
+import { mandateAudience, phaseMail, type Recipient, warnMailDue } from "./mail-plan.js";
 import { activeMandates, getMandate, type Mandate, type Phase, phaseOf } from "./store.js";
 
 type NoticeDeps = Pick<Deps, "db" | "mailer" | "log" | "clock"> & {
   config: Pick<Deps["config"], "origin" | "siteName">;
 };
 
-export const WARN_MAIL_EVERY = 14 * DAY;
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The projects of `userId` that a mandate covers (names), or ["*"] for the all-users cohort. */
@@ -50,14 +50,15 @@ async function coveredProjectsOf(
 
 /** Claims a mail slot (mandate, user, kind) once across instances; true if this caller should send. */
 async function claim(
-  deps: NoticeDeps,
+  db: DbExecutor,
   mandateId: string,
   userId: string,
   kind: string,
   now: number,
-  every?: number,
+  /** The warn reminder repeats under warnMailDue's rule; the other kinds are sent once. */
+  repeats = false,
 ): Promise<boolean> {
-  const prev = await deps.db
+  const prev = await db
     .selectFrom("mandate_notices")
     .select("sent_at")
     .where("mandate_id", "=", mandateId)
@@ -65,15 +66,15 @@ async function claim(
     .where("kind", "=", kind)
     .executeTakeFirst();
   if (!prev) {
-    const r = await deps.db
+    const r = await db
       .insertInto("mandate_notices")
       .values({ mandate_id: mandateId, user_id: userId, kind, sent_at: now })
       .onConflict((oc) => oc.columns(["mandate_id", "user_id", "kind"]).doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
-  if (every === undefined || now - prev.sent_at < every) return false;
-  const r = await deps.db
+  if (!repeats || !warnMailDue(prev.sent_at, now)) return false;
+  const r = await db
     .updateTable("mandate_notices")
     .set({ sent_at: now })
     .where("mandate_id", "=", mandateId)
@@ -84,54 +85,70 @@ async function claim(
   return r.numUpdatedRows === 1n;
 }
 
+interface Due {
+  to: Recipient;
+  notice: { m: Mandate; projects: string[] }[];
+  enforce: { m: Mandate; projects: string[] }[];
+}
+
 /**
- * The notice phase's one email per affected, non-compliant maintainer. Safe on every instance and
- * often: each (mandate, maintainer) mail is claimed once in mandate_notices. Candidates are selected in
- * SQL — people with a role (or everyone, for the all-users cohort) not yet noticed for this mandate —
- * so a run after the mails went out reads almost nothing.
+ * The once-per-person mail of each mandate's current phase (mail-plan.ts phaseMail): the notice in
+ * notice and warn, the enforcement-start mail in enforce. Safe on every instance and often: each
+ * (mandate, maintainer, kind) is claimed once in mandate_notices, in the transaction that queues the
+ * mail in the outbox, so a restart or a second run never sends it again. Enforcement start is one mail
+ * per person listing every mandate that began enforcing for them. The outbox renders at send time, so
+ * a retry after the enforcement date does not say "will be required". Returns the mails queued.
  */
 export async function sendMandateNotices(deps: NoticeDeps): Promise<number> {
   const now = deps.clock.now();
-  const strengths = new Map<string, Awaited<ReturnType<typeof actorStrength>>>();
-  let sent = 0;
+  const due = new Map<string, Due>();
   for (const m of await activeMandates(deps.db)) {
-    if (phaseOf(m, now) === "scheduled") continue;
-    let q = deps.db
-      .selectFrom("users")
-      .select(["users.id", "users.email", "users.username"])
-      .where("users.is_frozen", "=", 0)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("mandate_notices")
-              .select("mandate_notices.user_id")
-              .whereRef("mandate_notices.user_id", "=", "users.id")
-              .where("mandate_notices.mandate_id", "=", m.id)
-              .where("mandate_notices.kind", "=", "notice"),
-          ),
-        ),
-      );
-    if (m.cohort !== "all-users") {
-      q = q.where(({ exists, selectFrom }) =>
-        exists(selectFrom("roles").select("roles.user_id").whereRef("roles.user_id", "=", "users.id")),
-      );
-    }
-    for (const u of await q.execute()) {
-      let strength = strengths.get(u.id);
-      if (!strength) {
-        strength = await actorStrength(deps.db, u.id);
-        strengths.set(u.id, strength);
-      }
-      if (meets(strength, m.strength)) continue;
-      const projects = await coveredProjectsOf(deps, m, u.id, now);
-      if (projects.length === 0) continue;
-      if (!(await claim(deps, m.id, u.id, "notice", now))) continue;
-      await send(deps, u.email, mails.mandateNotice, { username: u.username, mandate: m, projects });
-      sent++;
+    const kind = phaseMail(phaseOf(m, now));
+    if (!kind) continue;
+    for (const r of await mandateAudience(deps.db, m, now, { unmailed: { mandateId: m.id, kind } })) {
+      if (!r.verified) continue;
+      const d = due.get(r.userId) ?? { to: r, notice: [], enforce: [] };
+      d[kind].push({ m, projects: r.projects });
+      due.set(r.userId, d);
     }
   }
-  return sent;
+  let queued = 0;
+  for (const d of due.values()) {
+    queued += await transaction(deps.db, async (tx) => {
+      let n = 0;
+      const u = d.to;
+      for (const { m, projects } of d.notice) {
+        if (!(await claim(tx, m.id, u.userId, "notice", now))) continue;
+        await queueNotification(tx, now, u.userId, {
+          to: u.email,
+          template: mails.mandateNotice,
+          vars: { username: u.username, mandate: mandateVars(m), projects, now },
+        });
+        n++;
+      }
+      const enforced = [];
+      for (const { m, projects } of d.enforce)
+        if (await claim(tx, m.id, u.userId, "enforce", now)) enforced.push({ ...mandateVars(m), projects });
+      if (enforced.length) {
+        await queueNotification(tx, now, u.userId, {
+          to: u.email,
+          template: mails.mandateEnforced,
+          vars: { username: u.username, mandates: enforced },
+        });
+        n++;
+      }
+      return n;
+    });
+  }
+  return queued;
 }
+
+const mandateVars = (m: Mandate) => ({
+  name: m.name,
+  strength: m.strength,
+  warnAt: m.warnAt,
+  enforceAt: m.enforceAt,
+});
 
 /** twine shows nothing on success, so during the warn phase an upload earns an email — at most every 14 days. */
 export async function remindAfterUpload(
@@ -143,12 +160,13 @@ export async function remindAfterUpload(
   const now = deps.clock.now();
   for (const id of mandateIds) {
     const m = await getMandate(deps.db, id);
-    if (!m || !(await claim(deps, id, user.id, "warn-upload", now, WARN_MAIL_EVERY))) continue;
+    if (!m || !(await claim(deps.db, id, user.id, "warn-upload", now, true))) continue;
     await send(deps, user.email, mails.uploadReminder, {
       username: user.username,
-      mandate: m,
+      mandate: mandateVars(m),
       projects: [projectName],
       project: projectName,
+      now,
     });
   }
 }

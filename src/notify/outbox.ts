@@ -139,7 +139,7 @@ async function deliverOne(
   let error: unknown = new Error(`unknown mail template ${row.template}`);
   if (template) {
     try {
-      await deps.mailer.send(render(deps.config, row.to_addr, template, JSON.parse(row.vars)));
+      await deps.mailer.send(render({ ...deps.config, now }, row.to_addr, template, JSON.parse(row.vars)));
       await deps.db.deleteFrom("notify_outbox").where("id", "=", row.id).execute();
       return "sent";
     } catch (e) {

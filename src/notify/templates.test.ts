@@ -90,13 +90,38 @@ const samples: Record<string, Record<string, unknown[]>> = {
         ],
       },
       { ...critical, deadline: { ...mandate, strength: "any", enforceAt: now + 1 }, projects: [] },
+      { ...critical, projects: [], removed: [{ name: "old", why: "it is no longer among x." }] },
+      {
+        ...critical,
+        projects: [{ name: "new", why: "x" }],
+        removed: [
+          { name: "old", why: "y", ecosystem: "npm" },
+          { name: "older", why: "z" },
+        ],
+      },
     ],
     notCritical: [{ username: "alice", ecosystem: "npm", project: "demo", why: "it is no longer among x." }],
     mandateNotice: [
-      { username: "alice", mandate, projects: ["*"] },
-      { username: "alice", mandate: { ...mandate, strength: "phishing-resistant" }, projects: ["a", "b"] },
+      { username: "alice", mandate, projects: ["*"], now },
+      {
+        username: "alice",
+        mandate: { ...mandate, strength: "phishing-resistant" },
+        projects: ["a", "b"],
+        now: now - 1,
+      },
+      { username: "alice", mandate, projects: ["demo"], now: now + 2 * 86_400_000 },
     ],
-    uploadReminder: [{ username: "alice", mandate, projects: ["demo"], project: "demo" }],
+    uploadReminder: [{ username: "alice", mandate, projects: ["demo"], project: "demo", now }],
+    mandateEnforced: [
+      { username: "alice", mandates: [{ ...mandate, projects: ["*"] }] },
+      {
+        username: "alice",
+        mandates: [
+          { ...mandate, projects: ["a", "b"] },
+          { ...mandate, name: "Keys", strength: "phishing-resistant", projects: ["c"] },
+        ],
+      },
+    ],
   },
   recovery: {
     confirmRecovery: [{ username: "alice", link }],

@@ -9,6 +9,7 @@ export {
   type StatsDeps,
   StatsImportError,
 } from "./import.js";
+export { type ImportRecord, listImports } from "./ledger.js";
 export { normalizeProjectName, type StatsFormat } from "./parse.js";
 export { type RollupReport, rollupStats } from "./rollup.js";
 export {

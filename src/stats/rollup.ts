@@ -83,6 +83,13 @@ export async function rollupStats(deps: StatsDeps): Promise<RollupReport> {
         .execute();
       foldedOwnRows += await foldOwn(tx, eco, cutoff);
       await tx.deleteFrom("stats_coverage").where("ecosystem", "=", eco).where("day", "<", cutoff).execute();
+      // What logs added on those days, kept for a forced re-import: their days are months now, and a
+      // re-import skips days before its cutoff (stats/import.ts).
+      await tx
+        .deleteFrom("stats_import_days")
+        .where("ecosystem", "=", eco)
+        .where("day", "<", cutoff)
+        .execute();
     }
     return { cutoff: isoDay(cutoff), foldedRows, foldedOwnRows };
   });

@@ -131,13 +131,17 @@ describe.each(testDatabases())("statistics import (%s)", (kind) => {
     expect((await importStats(t.deps, { path: p, ecosystem: "npm" })).alreadyImported).toBe(true);
   });
 
-  it("skips days older than the retention window or in the future, and refuses a bad CSV whole", async () => {
+  it("folds days older than the retention window into months, skips future ones, and refuses a bad CSV whole", async () => {
     const p = file(
       "old.csv",
       `date,ecosystem,project,count\n${iso(TODAY - 400)},pypi,a,5\n${iso(TODAY + 2)},pypi,a,6\n${iso(TODAY)},pypi,a,7\n`,
     );
     const r = await importStats(t.deps, { path: p });
-    expect(r).toMatchObject({ downloads: 7, skipped: { tooOld: 5, future: 6 } });
+    expect(r).toMatchObject({
+      downloads: 7,
+      folded: { rows: 1, downloads: 5, months: 1 },
+      skipped: { future: 6 },
+    });
     const bad = file(
       "bad.csv",
       `date,ecosystem,project,count\n${iso(TODAY)},pypi,b,1\n${iso(TODAY)},pypi,b,many\n`,

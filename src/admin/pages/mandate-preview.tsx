@@ -8,6 +8,14 @@ const EFFECTS: Record<Exclude<Phase, "scheduled">, string> = {
   enforce: "Publishing, adding people and creating tokens refused until they comply",
 };
 
+/** The mail a phase sends, as the simulation (the sender's own rules) counts it. */
+function emailsOf(r: MandatePreview, phase: Exclude<Phase, "scheduled">): string {
+  const m = r.simulation.mail;
+  if (phase === "warn") return m.warn ? `≈ ${m.warn.estimate}` : "—";
+  const p = m[phase];
+  return p ? String(p.reachable) : "—";
+}
+
 /** What saving would do: who the cohort holds, who already complies, what each phase does to the rest. */
 export function MandatePreviewCard(p: { preview: MandatePreview }) {
   const r = p.preview;
@@ -37,6 +45,7 @@ export function MandatePreviewCard(p: { preview: MandatePreview }) {
             <th scope="col">From</th>
             <th scope="col">What happens to those who must act</th>
             <th scope="col">People</th>
+            <th scope="col">Emails</th>
           </tr>
         </thead>
         <tbody>
@@ -50,11 +59,19 @@ export function MandatePreviewCard(p: { preview: MandatePreview }) {
               </td>
               <td>{EFFECTS[ph.phase]}</td>
               <td>{r.nonCompliant}</td>
+              <td data-emails={ph.phase}>{emailsOf(r, ph.phase)}</td>
             </tr>
           ))}
         </tbody>
       </table>
-      {r.simulations.length > 0 && (
+      {r.simulation.without_verified_email > 0 && (
+        <p class="muted" data-unreachable>
+          {r.simulation.without_verified_email} of those who must act have no verified email: they get no
+          mail, only the banner and the refusals.
+        </p>
+      )}
+      {r.simulation.mail.warn && <p class="muted">Warn phase emails: {r.simulation.mail.warn.basis}.</p>}
+      {r.simulation.criticality.length > 0 && (
         <>
           <h3>Critical cohort at the next ranking</h3>
           <table data-table="criticality-simulation">
@@ -63,24 +80,20 @@ export function MandatePreviewCard(p: { preview: MandatePreview }) {
                 <th scope="col">Ecosystem</th>
                 <th scope="col">Rule</th>
                 <th scope="col">Projects (new)</th>
-                <th scope="col">Maintainers</th>
-                <th scope="col">With any · with a key</th>
-                <th scope="col">Must act</th>
+                <th scope="col">Most downloaded</th>
+                <th scope="col">Designations ended</th>
               </tr>
             </thead>
             <tbody>
-              {r.simulations.map((s) => (
+              {r.simulation.criticality.map((s) => (
                 <tr key={s.ecosystem} data-ecosystem={s.ecosystem}>
                   <td>{s.ecosystem}</td>
                   <td>{s.rule}</td>
                   <td>
                     {s.cohort_size} ({s.cohort_new})
                   </td>
-                  <td>{s.maintainers}</td>
-                  <td>
-                    {s.compliant_any} · {s.compliant_phishing_resistant}
-                  </td>
-                  <td>{s.non_compliant}</td>
+                  <td>{s.top_projects.length ? s.top_projects[0]?.name : "—"}</td>
+                  <td>{s.removed.length}</td>
                 </tr>
               ))}
             </tbody>

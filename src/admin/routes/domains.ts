@@ -4,7 +4,7 @@ import { isAppError } from "../../lib/errors.js";
 import { plural } from "../../lib/plural.js";
 import { accountsAtDomain, normalizeDomain } from "../../recovery/index.js";
 import { formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
-import { abandonDomain, listAbandonedDomains, restoreDomain } from "../domains.js";
+import { abandonDomain, domainsOverview, restoreDomain } from "../domains.js";
 import { auditActor } from "../guard.js";
 import { DomainsPage, type DomainsPageState } from "../pages/domains.js";
 
@@ -13,11 +13,20 @@ export function registerDomainRoutes(app: FastifyInstance, deps: Deps): void {
   async function page(
     req: FastifyRequest,
     reply: FastifyReply,
-    forms: Omit<DomainsPageState, "domains">,
+    forms: Omit<DomainsPageState, "domains" | "suspects" | "checking">,
     status = 200,
   ) {
-    const domains = await listAbandonedDomains(deps);
-    return sendPage(deps, req, reply, "Email domains", (c) => DomainsPage(c, { domains, ...forms }), status);
+    const { domains, suspects } = await domainsOverview(deps);
+    const { intervalMs, dnsServers, maxAccounts } = deps.config.domainCheck;
+    const checking = { intervalMinutes: intervalMs / 60_000, servers: dnsServers, maxAccounts };
+    return sendPage(
+      deps,
+      req,
+      reply,
+      "Email domains",
+      (c) => DomainsPage(c, { domains, suspects, checking, ...forms }),
+      status,
+    );
   }
 
   // An account page links here with its domain: the form comes prefilled with how many accounts it hits.

@@ -27,6 +27,9 @@ import * as m014 from "./014_one_mfa_requirement.js";
 import * as m015 from "./015_npm_stars.js";
 import * as m017 from "./017_notify_outbox.js";
 import * as m018 from "./018_lookalike_allowances.js";
+import * as m019 from "./019_domain_checks.js";
+import * as m020 from "./020_criticality_told.js";
+import * as m021 from "./021_stats_import_ledger.js";
 import * as m022 from "./022_housekeeping.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
@@ -47,5 +50,8 @@ export const migrations: Record<string, Migration> = {
   "015_npm_stars": m015,
   "017_notify_outbox": m017,
   "018_lookalike_allowances": m018,
+  "019_domain_checks": m019,
+  "020_criticality_told": m020,
+  "021_stats_import_ledger": m021,
   "022_housekeeping": m022,
 };

@@ -2,6 +2,12 @@
 export interface Site {
   siteName: string;
   origin: string;
+  /**
+   * When the mail is rendered (the outbox renders at send time, after retries too): a template whose
+   * text depends on dates (a mandate's phase) reads it here, so a late retry never says "will be
+   * required from <a past date>".
+   */
+  now?: number;
 }
 
 /** One email: a function of typed vars (Warehouse's one-function-per-email pattern). */

@@ -5,6 +5,7 @@ import { authorize } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { journalFilename, type PackageName, ultranormalizePackageName } from "../../ecosystems/npm/names.js";
 import { cleanVersion } from "../../ecosystems/npm/semver.js";
+import { isAppError } from "../../lib/errors.js";
 import {
   claimScopeForNewPackage,
   filenameEverUsed,
@@ -163,14 +164,7 @@ export async function handlePublish(
   const fromTarball = installFields(inspected, name.bare);
   checkManifestMatches(manifest, fromTarball);
   const filename = journalFilename(name.name, version);
-  if (existing && (await findRelease(deps.db, existing.id, version)))
-    throw npmErrors.VERSION_EXISTS(
-      `You cannot publish over the previously published version ${version} of ${name.name}.`,
-    );
-  if (await filenameEverUsed(deps.db, filename))
-    throw npmErrors.VERSION_REUSED(
-      `${name.name}@${version} was published before and unpublished; version numbers are never reused. Publish a new version.`,
-    );
+  await refuseTakenVersion(deps, name, version);
   await requireSecondFactor(deps, req, auth.user, auth.token, {
     kind: "write",
     description: `publish ${name.name}@${version}`,
@@ -226,6 +220,11 @@ export async function handlePublish(
           .executeTakeFirst());
       if (!hasLatest) await putDistTag(tx, at, project.id, "latest", version);
     },
+  }).catch(async (e: unknown) => {
+    // Lost a race to a concurrent publish of this very version (the file name's journal let exactly
+    // one in): answer as a publish a moment later would, in npm's words, not PyPI's about file names.
+    if (isAppError(e) && e.code === "FILE_EXISTS") await refuseTakenVersion(deps, name, version);
+    throw e;
   });
   const notices: string[] = [];
   if (body.access === "restricted")
@@ -237,4 +236,23 @@ export async function handlePublish(
   return reply
     .status(201)
     .send({ ok: true, id: name.name, rev: revOf({ ...result.project, serial: result.project.serial + 1 }) });
+}
+
+/**
+ * A version that exists, or existed and was unpublished, is refused with npm's own answer. The journal
+ * is read first: a release and its journal row commit together, so once the journal shows the file name
+ * the release is visible too, unless it was unpublished. Reading the release first let a publish racing
+ * a concurrent one of the same version (PostgreSQL, the race campaign: 9 of 500) see no release, then
+ * the winner's journal row, and be told the version "was published before and unpublished".
+ */
+async function refuseTakenVersion(deps: Deps, name: PackageName, version: string): Promise<void> {
+  if (!(await filenameEverUsed(deps.db, journalFilename(name.name, version)))) return;
+  const project = await findProject(deps.db, "npm", name.name);
+  if (project && (await findRelease(deps.db, project.id, version)))
+    throw npmErrors.VERSION_EXISTS(
+      `You cannot publish over the previously published version ${version} of ${name.name}.`,
+    );
+  throw npmErrors.VERSION_REUSED(
+    `${name.name}@${version} was published before and unpublished; version numbers are never reused. Publish a new version.`,
+  );
 }
