@@ -131,6 +131,7 @@ describe.each(backends())("fuzz on %s", (backend) => {
         const lane = async () => {
           while (next <= N) {
             const i = next++;
+            if (FULL && i % 2000 === 0) process.stderr.write(`fuzz on ${backend}: ${i}/${N}\n`);
             const rng = rngFor(SEED, `case ${i}`);
             const [, gen, kind] = pickGenerator(rng);
             const c = gen(ctx(rng, i, kind));
