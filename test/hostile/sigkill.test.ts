@@ -98,25 +98,35 @@ function sendAndKill(server: WharfServer, u: Upload, killAt: number, afterMs: nu
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port: server.port });
     let answer = "";
-    let killed = false;
+    let dead: Promise<unknown> | undefined;
+    // Always ends with the server dead: an answer that came before the planned kill (the upload won
+    // the race) must not leave the old process holding the port and data dir while the next one starts.
     const kill = () => {
-      if (killed) return;
-      killed = true;
-      void server.kill().then(() => setTimeout(() => socket.destroy(), 50));
+      dead ??= server.kill();
+      return dead;
     };
     socket.on("data", (b: Buffer) => (answer += b.toString("latin1")));
     socket.on("error", () => {});
-    socket.on("close", () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
+    socket.on("close", async () => {
+      await kill();
+      resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0));
+    });
     socket.on("connect", async () => {
       socket.write(u.head);
       const CHUNK = 64 * 1024;
       for (let sent = 0; sent < u.body.length; sent += CHUNK) {
-        if (sent >= killAt) return kill();
+        if (sent >= killAt) {
+          await kill();
+          return socket.destroy();
+        }
         if (socket.destroyed) return;
         socket.write(u.body.subarray(sent, sent + CHUNK));
         await new Promise((r) => setTimeout(r, 4));
       }
-      setTimeout(kill, afterMs);
+      setTimeout(async () => {
+        await kill();
+        socket.destroy();
+      }, afterMs);
     });
   });
 }

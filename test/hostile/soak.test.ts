@@ -15,7 +15,7 @@ import { backends, printTable, record, scale, type Target, target } from "./supp
  * file descriptors must stay flat: after a warm-up, the median of the last third of the samples within
  * max(15%, 32 MiB) of the first third's for RSS, and within +10 for descriptors.
  */
-const SECONDS = scale(40, 360);
+const SECONDS = scale(40, 300);
 const RATE = 40; // requests started per second
 const MAX_IN_FLIGHT = 16;
 const SAMPLE_MS = 2_000;
