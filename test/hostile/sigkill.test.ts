@@ -51,7 +51,10 @@ function twineUpload(rng: Rng, token: string, version: string): Upload {
     ...Object.entries(digestsOf(file)),
   ];
   const body = multipartBody(
-    [...fields.map(([n, data]) => ({ name: n, data })), { name: "content", filename, type: "application/octet-stream", data: file }],
+    [
+      ...fields.map(([n, data]) => ({ name: n, data })),
+      { name: "content", filename, type: "application/octet-stream", data: file },
+    ],
     b,
   );
   const head =
@@ -80,7 +83,13 @@ function npmPublish(rng: Rng, token: string, version: string): Upload {
         },
       },
     },
-    _attachments: { [`${name}-${version}.tgz`]: { content_type: "application/octet-stream", data: tarball.toString("base64"), length: tarball.length } },
+    _attachments: {
+      [`${name}-${version}.tgz`]: {
+        content_type: "application/octet-stream",
+        data: tarball.toString("base64"),
+        length: tarball.length,
+      },
+    },
   };
   const body = Buffer.from(JSON.stringify(doc));
   const head =
@@ -150,15 +159,19 @@ describe.each(backends())("SIGKILL during uploads on %s", (backend) => {
       let committedBeforeKill = 0;
       try {
         for (let k = 1; k <= KILLS; k++) {
-          const u = k % 2 ? twineUpload(rng, t.user.token, `1.0.${k}`) : npmPublish(rng, t.user.token, `1.0.${k}`);
+          const u =
+            k % 2 ? twineUpload(rng, t.user.token, `1.0.${k}`) : npmPublish(rng, t.user.token, `1.0.${k}`);
           // Mostly in the middle of the body; one in three after the last byte, while the server checks
           // the archive and commits.
           const late = rng.chance(1 / 3);
-          const killAt = late ? u.body.length : rng.between(Math.floor(u.body.length * 0.05), Math.floor(u.body.length * 0.98));
+          const killAt = late
+            ? u.body.length
+            : rng.between(Math.floor(u.body.length * 0.05), Math.floor(u.body.length * 0.98));
           const status = await sendAndKill(server, u, killAt, late ? rng.between(0, 400) : 0);
           server = await startWharf(server.env, { dataDir: server.dataDir, port: server.port });
           const after = await checkConsistency(server);
-          for (const p of after.problems) problems.push(`kill ${k} (${u.kind}, ${late ? "after the body" : `at byte ${killAt}`}): ${p}`);
+          for (const p of after.problems)
+            problems.push(`kill ${k} (${u.kind}, ${late ? "after the body" : `at byte ${killAt}`}): ${p}`);
           const committed = await fileRowExists(server, u.filename);
           if (committed) committedBeforeKill++;
           const retry = await rawRequest(server.port, {
@@ -174,9 +187,14 @@ describe.each(backends())("SIGKILL during uploads on %s", (backend) => {
           });
           const ok = retry.status >= 200 && retry.status < 300;
           if (ok || (committed && retry.status >= 400 && retry.status < 500)) retriesOk++;
-          else problems.push(`kill ${k} (${u.kind}): retry answered ${retry.status || retry.error} ${retry.reason} (answer before the kill: ${status})`);
-          if (!(await fileRowExists(server, u.filename))) problems.push(`kill ${k}: ${u.filename} is not stored after the retry`);
-          for (const p of (await checkConsistency(server)).problems) problems.push(`kill ${k}, after the retry: ${p}`);
+          else
+            problems.push(
+              `kill ${k} (${u.kind}): retry answered ${retry.status || retry.error} ${retry.reason} (answer before the kill: ${status})`,
+            );
+          if (!(await fileRowExists(server, u.filename)))
+            problems.push(`kill ${k}: ${u.filename} is not stored after the retry`);
+          for (const p of (await checkConsistency(server)).problems)
+            problems.push(`kill ${k}, after the retry: ${p}`);
         }
         const row = record({
           case: "SIGKILL mid-upload/publish, restart, retry",

@@ -50,10 +50,16 @@ function wheelUpload(t: Target, name: string, version: string) {
     ["pyversion", "py3"],
     ...Object.entries(digestsOf(file)),
   ];
-  const body = multipartBody([...fields.map(([n, data]) => ({ name: n, data })), { name: "content", filename, data: file }], b);
+  const body = multipartBody(
+    [...fields.map(([n, data]) => ({ name: n, data })), { name: "content", filename, data: file }],
+    b,
+  );
   return fetch(`${t.server.url}/legacy/`, {
     method: "POST",
-    headers: { authorization: basicAuth("__token__", t.user.token), "content-type": `multipart/form-data; boundary=${b}` },
+    headers: {
+      authorization: basicAuth("__token__", t.user.token),
+      "content-type": `multipart/form-data; boundary=${b}`,
+    },
     body: new Uint8Array(body),
   });
 }
@@ -74,7 +80,9 @@ function npmPublish(t: Target, name: string, version: string, bad = false) {
         },
       },
     },
-    _attachments: { [`${name}-${version}.tgz`]: { data: tarball.toString("base64"), length: tarball.length } },
+    _attachments: {
+      [`${name}-${version}.tgz`]: { data: tarball.toString("base64"), length: tarball.length },
+    },
   };
   return fetch(`${t.server.url}/npm/${name}`, {
     method: "PUT",
@@ -94,22 +102,58 @@ const KINDS: Kind[] = [
   ["pypi upload", 2, (t, rng, n) => wheelUpload(t, rng.pick(PY), `2.0.${n}`), [200]],
   ["npm publish", 2, (t, rng, n) => npmPublish(t, rng.pick(NPM), `2.0.${n}`), [201]],
   ["/simple/ index", 4, (t) => fetch(`${t.server.url}/simple/`), [200]],
-  ["/simple/<p>/ (JSON)", 10, (t, rng) => fetch(`${t.server.url}/simple/${rng.pick(PY)}/`, { headers: { accept: "application/vnd.pypi.simple.v1+json" } }), [200]],
+  [
+    "/simple/<p>/ (JSON)",
+    10,
+    (t, rng) =>
+      fetch(`${t.server.url}/simple/${rng.pick(PY)}/`, {
+        headers: { accept: "application/vnd.pypi.simple.v1+json" },
+      }),
+    [200],
+  ],
   ["/simple/<p>/ (HTML)", 6, (t, rng) => fetch(`${t.server.url}/simple/${rng.pick(PY)}/`), [200]],
   ["/pypi/<p>/json", 4, (t, rng) => fetch(`${t.server.url}/pypi/${rng.pick(PY)}/json`), [200]],
   ["file download", 10, (_t, rng) => fetch(rng.pick(fileUrls)), [200]],
   ["npm packument", 8, (t, rng) => fetch(`${t.server.url}/npm/${rng.pick(NPM)}`), [200]],
-  ["npm packument (abbreviated)", 8, (t, rng) => fetch(`${t.server.url}/npm/${rng.pick(NPM)}`, { headers: { accept: "application/vnd.npm.install-v1+json" } }), [200]],
+  [
+    "npm packument (abbreviated)",
+    8,
+    (t, rng) =>
+      fetch(`${t.server.url}/npm/${rng.pick(NPM)}`, {
+        headers: { accept: "application/vnd.npm.install-v1+json" },
+      }),
+    [200],
+  ],
   ["npm tarball", 8, (_t, rng) => fetch(rng.pick(tarballUrls)), [200]],
   ["project page", 5, (t, rng) => fetch(`${t.server.url}/project/${rng.pick(PY)}/`), [200]],
-  ["home and login pages", 4, (t, rng) => fetch(`${t.server.url}${rng.pick(["/", "/account/login", "/search?q=soak"])}`), [200]],
-  ["web sign-in", 1, async (t) => {
-    await signInWeb(t.server, t.user.username, t.user.password);
-    return new Response(null, { status: 204 });
-  }, [204]],
+  [
+    "home and login pages",
+    4,
+    (t, rng) => fetch(`${t.server.url}${rng.pick(["/", "/account/login", "/search?q=soak"])}`),
+    [200],
+  ],
+  [
+    "web sign-in",
+    1,
+    async (t) => {
+      await signInWeb(t.server, t.user.username, t.user.password);
+      return new Response(null, { status: 204 });
+    },
+    [204],
+  ],
   ["404: unknown project", 4, (t, rng) => fetch(`${t.server.url}/simple/nope-${rng.int(1e6)}/`), [404]],
-  ["401: upload without a token", 2, (t) => fetch(`${t.server.url}/legacy/`, { method: "POST", body: new FormData() }), [401]],
-  ["400: publish with a wrong shasum", 2, (t, rng, n) => npmPublish(t, rng.pick(NPM), `3.0.${n}`, true), [400]],
+  [
+    "401: upload without a token",
+    2,
+    (t) => fetch(`${t.server.url}/legacy/`, { method: "POST", body: new FormData() }),
+    [401],
+  ],
+  [
+    "400: publish with a wrong shasum",
+    2,
+    (t, rng, n) => npmPublish(t, rng.pick(NPM), `3.0.${n}`, true),
+    [400],
+  ],
   ["404: unknown npm package", 2, (t, rng) => fetch(`${t.server.url}/npm/nope-${rng.int(1e6)}`), [404]],
 ];
 const WEIGHT = KINDS.reduce((s, k) => s + k[1], 0);
@@ -135,13 +179,25 @@ describe.each(backends())("soak on %s", (backend) => {
         for (const p of NPM) expect((await npmPublish(t, p, "1.0.0")).status).toBe(201);
         fileUrls = [];
         for (const p of PY) {
-          const page = (await (await fetch(`${t.server.url}/simple/${p}/`, { headers: { accept: "application/vnd.pypi.simple.v1+json" } })).json()) as { files: Array<{ url: string }> };
-          fileUrls.push(...page.files.map((f) => new URL(f.url, `${t.server.url}/simple/${p}/`).href.replace(t.server.origin, t.server.url)));
+          const page = (await (
+            await fetch(`${t.server.url}/simple/${p}/`, {
+              headers: { accept: "application/vnd.pypi.simple.v1+json" },
+            })
+          ).json()) as { files: Array<{ url: string }> };
+          fileUrls.push(
+            ...page.files.map((f) =>
+              new URL(f.url, `${t.server.url}/simple/${p}/`).href.replace(t.server.origin, t.server.url),
+            ),
+          );
         }
         tarballUrls = [];
         for (const p of NPM) {
-          const doc = (await (await fetch(`${t.server.url}/npm/${p}`)).json()) as { versions: Record<string, { dist: { tarball: string } }> };
-          tarballUrls.push(...Object.values(doc.versions).map((v) => v.dist.tarball.replace(t.server.origin, t.server.url)));
+          const doc = (await (await fetch(`${t.server.url}/npm/${p}`)).json()) as {
+            versions: Record<string, { dist: { tarball: string } }>;
+          };
+          tarballUrls.push(
+            ...Object.values(doc.versions).map((v) => v.dist.tarball.replace(t.server.origin, t.server.url)),
+          );
         }
 
         const samples: Array<{ at: number; rssMiB: number; fds: number }> = [];
@@ -152,7 +208,10 @@ describe.each(backends())("soak on %s", (backend) => {
         const start = Date.now();
         const end = start + SECONDS * 1000;
         const running: Array<Promise<void>> = [];
-        const sampler = setInterval(() => samples.push({ at: Date.now() - start, ...sample(t.server.pid) }), SAMPLE_MS);
+        const sampler = setInterval(
+          () => samples.push({ at: Date.now() - start, ...sample(t.server.pid) }),
+          SAMPLE_MS,
+        );
         try {
           while (Date.now() < end) {
             const due = start + (n * 1000) / RATE;
@@ -202,16 +261,44 @@ describe.each(backends())("soak on %s", (backend) => {
         const errors = [...byKind.values()].reduce((s, k) => s + k.bad, 0);
         const total = [...byKind.values()].reduce((s, k) => s + k.n, 0);
 
-        const lines = [`soak on ${backend}: ${total} requests in ${SECONDS} s (${skipped} ticks skipped at ${MAX_IN_FLIGHT} in flight), seed ${SEED}`];
-        for (const [k, s] of byKind) lines.push(`  ${k}: ${s.n} sent, ${s.bad} unexpected${s.examples.length ? ` (${s.examples.join(" | ")})` : ""}`);
+        const lines = [
+          `soak on ${backend}: ${total} requests in ${SECONDS} s (${skipped} ticks skipped at ${MAX_IN_FLIGHT} in flight), seed ${SEED}`,
+        ];
+        for (const [k, s] of byKind)
+          lines.push(
+            `  ${k}: ${s.n} sent, ${s.bad} unexpected${s.examples.length ? ` (${s.examples.join(" | ")})` : ""}`,
+          );
         lines.push(`  RSS MiB: ${samples.map((s) => s.rssMiB.toFixed(0)).join(" ")}`);
         lines.push(`  fds: ${samples.map((s) => s.fds).join(" ")}`);
-        lines.push(`  RSS median first third ${rss0.toFixed(1)} MiB, last third ${rss1.toFixed(1)} MiB; fds ${fd0} -> ${fd1}`);
+        lines.push(
+          `  RSS median first third ${rss0.toFixed(1)} MiB, last third ${rss1.toFixed(1)} MiB; fds ${fd0} -> ${fd1}`,
+        );
         console.log(lines.join("\n"));
 
-        record({ case: "mixed traffic: unexpected answers and resets", backend, tried: total, outcome: String(errors), goal: "0", held: errors === 0 });
-        record({ case: "RSS, median first -> last third (MiB)", backend, tried: samples.length, outcome: `${rss0.toFixed(0)} -> ${rss1.toFixed(0)}`, goal: "<= max(+15%, +32)", held: rssFlat });
-        record({ case: "open fds, median first -> last third", backend, tried: samples.length, outcome: `${fd0} -> ${fd1}`, goal: "<= +10", held: fdFlat });
+        record({
+          case: "mixed traffic: unexpected answers and resets",
+          backend,
+          tried: total,
+          outcome: String(errors),
+          goal: "0",
+          held: errors === 0,
+        });
+        record({
+          case: "RSS, median first -> last third (MiB)",
+          backend,
+          tried: samples.length,
+          outcome: `${rss0.toFixed(0)} -> ${rss1.toFixed(0)}`,
+          goal: "<= max(+15%, +32)",
+          held: rssFlat,
+        });
+        record({
+          case: "open fds, median first -> last third",
+          backend,
+          tried: samples.length,
+          outcome: `${fd0} -> ${fd1}`,
+          goal: "<= +10",
+          held: fdFlat,
+        });
         expect(errors, lines.join("\n")).toBe(0);
         expect(rssFlat, lines.join("\n")).toBe(true);
         expect(fdFlat, lines.join("\n")).toBe(true);
@@ -222,4 +309,3 @@ describe.each(backends())("soak on %s", (backend) => {
     TIMEOUT,
   );
 });
-
