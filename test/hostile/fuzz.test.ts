@@ -131,7 +131,13 @@ describe.each(backends())("fuzz on %s", (backend) => {
         const lane = async () => {
           while (next <= N) {
             const i = next++;
-            if (FULL && i % 2000 === 0) process.stderr.write(`fuzz on ${backend}: ${i}/${N}\n`);
+            if (FULL && i % 1000 === 0) {
+              const all = [...tallies.values()];
+              const sum = (f: (x: Tally) => number) => all.reduce((s, x) => s + f(x), 0);
+              process.stderr.write(
+                `fuzz on ${backend}: ${i}/${N} sent; so far ${sum((x) => x.fivexx)} 5xx, ${sum((x) => x.unclear)} unclear, ${sum((x) => x.noAnswer)} dropped, ${sum((x) => x.accepted)} accepted\n`,
+              );
+            }
             const rng = rngFor(SEED, `case ${i}`);
             const [, gen, kind] = pickGenerator(rng);
             const c = gen(ctx(rng, i, kind));
