@@ -13,6 +13,7 @@ import { migrateToLatest, openDatabase } from "./db/index.js";
 import type { Deps } from "./deps.js";
 import { createResolver, type DnsResolver } from "./dns/index.js";
 import { startHousekeepingJobs } from "./housekeeping/index.js";
+import { clientErrorHandler } from "./http/client-error.js";
 import { registerErrorHandling } from "./http/error-handler.js";
 import { type Clock, HOUR, systemClock } from "./lib/clock.js";
 import { Keyring } from "./lib/crypto.js";
@@ -67,6 +68,8 @@ export async function buildApp(
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     logController: new AccessLog(),
+    // Requests the HTTP parser refuses get a reason phrase that says what was wrong (twine shows only that).
+    clientErrorHandler,
   });
   const proxyWarning = hopCountWarning(config.trustProxy, config.host);
   if (proxyWarning) app.log.warn(proxyWarning);

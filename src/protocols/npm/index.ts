@@ -10,7 +10,7 @@ import { registerPackageApi } from "./package-api.js";
 import { registerCliPages } from "./pages.js";
 import { type PackagePath, parsePackagePath } from "./paths.js";
 import { registerProfile } from "./profile.js";
-import { handlePublish, PublishBody } from "./publish.js";
+import { handlePublish, PublishBody, publishBodyProblem } from "./publish.js";
 import { handleRead, registerMisc } from "./read.js";
 import { registerSearch } from "./search.js";
 import { OtpChallenge } from "./second-factor.js";
@@ -47,6 +47,9 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
         throw npmErrors.TOO_LARGE(
           `The request is larger than this registry accepts (packages up to ${Math.floor(deps.config.uploadLimitBytes / MB)} MB).`,
         );
+      // Fastify refuses a body it has no parser for with a bare "Unsupported content type."
+      if ((err as { code?: string }).code === "FST_ERR_CTP_INVALID_MEDIA_TYPE")
+        throw npmErrors.BODY_INVALID("Send the body as JSON (content-type: application/json), as npm does.");
       throw err;
     });
 
@@ -81,8 +84,7 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
         const attachments = body._attachments as Record<string, unknown> | undefined;
         if (p.kind === "package" && attachments && Object.keys(attachments).length > 0) {
           const parsed = PublishBody.safeParse(body);
-          if (!parsed.success)
-            throw npmErrors.BODY_INVALID("The publish request is not what npm publish sends.");
+          if (!parsed.success) throw npmErrors.BODY_INVALID(publishBodyProblem(parsed.error));
           return handlePublish(deps, req, reply, name, parsed.data, auth);
         }
         return handleUpdate(deps, states, req, reply, name.name, body, p.kind === "rev" ? p.rev : null, auth);

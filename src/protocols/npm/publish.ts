@@ -39,6 +39,23 @@ export const PublishBody = z.looseObject({
 });
 type Publish = z.infer<typeof PublishBody>;
 
+/**
+ * What is wrong with a publish body, for `body.error` (npm prints it): the first field that does not fit
+ * and why, e.g. "_attachments.x.tgz.length: Invalid input: expected number, received string". Keys come
+ * from the client, so they are shown as printable ASCII and cut short.
+ */
+export function publishBodyProblem(error: z.ZodError): string {
+  const issue = error.issues[0];
+  const path = (issue?.path ?? [])
+    .map((k) =>
+      String(k)
+        .replace(/[^\x20-\x7e]/g, "?")
+        .slice(0, 60),
+    )
+    .join(".");
+  return `The publish request is not what npm publish sends: ${path || "the body"}: ${issue?.message ?? "not valid"}.`;
+}
+
 const MB = 1024 * 1024;
 // Fields a client or an old registry may leave in a manifest that describe *its* install, not the package.
 const DROPPED =

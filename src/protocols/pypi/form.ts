@@ -56,9 +56,14 @@ export const MULTIPART_FIELD_LIMITS = {
 /** Adds one text field to the form, refusing it if it breaks a cap or carries U+0000. */
 export function addField(
   form: Form,
-  part: { fieldname: string; value: unknown; valueTruncated?: boolean },
+  part: { fieldname: string | undefined; value: unknown; valueTruncated?: boolean },
   used: { bytes: number },
 ): void {
+  // busboy passes a part whose Content-Disposition has no name (or no usable one) with no field name.
+  if (typeof part.fieldname !== "string" || part.fieldname === "")
+    throw pypiErrors.UPLOAD_INVALID(
+      'A form part has no field name: each part needs Content-Disposition: form-data; name="...".',
+    );
   const name = part.fieldname;
   const value = String(part.value);
   used.bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
@@ -77,6 +82,20 @@ export function addField(
   const list = form.get(name);
   if (list) list.push(value);
   else form.set(name, [value]);
+}
+
+/**
+ * A /legacy/ request whose body is not multipart/form-data. Fastify refuses some of these itself before
+ * the route runs (an unknown content type is a bare 415, an oversize JSON body a bare 413); twine shows
+ * only the reason phrase, so every such body gets this one sentence, naming the type that was sent.
+ */
+export function notMultipart(contentType: string | undefined): AppError {
+  const sent = contentType
+    ? `'${contentType.replace(/[^\x20-\x7e]/g, "?").slice(0, 60)}'`
+    : "no content type";
+  return pypiErrors.UPLOAD_INVALID(
+    `Uploads must be multipart/form-data, as twine sends them (this request sent ${sent}).`,
+  );
 }
 
 /** What the multipart layer's own refusals mean for someone running twine. */
@@ -117,6 +136,37 @@ export async function* uploadParts(req: FastifyRequest): AsyncGenerator<Multipar
     if (next.done) return;
     yield next.value;
   }
+}
+
+/** How much of an unread body is read and thrown away so the client can see the refusal (see below). */
+export const DRAIN_LIMIT_BYTES = 16 * MiB;
+
+/**
+ * Reads and discards a body nothing has read yet, before answering: Fastify refuses an unknown content
+ * type before reading a byte, and closing the connection with megabytes still unread makes the kernel
+ * reset it, so twine got a broken pipe instead of the reason phrase (found by the fuzz campaign). A body
+ * larger than `limit` is left unread: the answer goes out and the connection closes as before.
+ */
+export function drainUnreadBody(req: FastifyRequest, limit = DRAIN_LIMIT_BYTES): Promise<void> {
+  const raw = req.raw;
+  const declared = Number(req.headers["content-length"] ?? Number.NaN);
+  if (raw.readableEnded || raw.destroyed || declared > limit) return Promise.resolve();
+  return new Promise((done) => {
+    let seen = 0;
+    const finish = () => {
+      raw.off("data", count);
+      done();
+    };
+    const count = (b: Buffer) => {
+      seen += b.length;
+      if (seen > limit) finish();
+    };
+    raw.on("data", count);
+    raw.once("end", finish);
+    raw.once("error", finish);
+    raw.once("close", finish);
+    raw.resume();
+  });
 }
 
 /**

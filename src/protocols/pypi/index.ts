@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { RenderCache, type Rendered } from "../../http/render-cache.js";
 import { registerFiles } from "./files.js";
-import { MULTIPART_FIELD_LIMITS } from "./form.js";
+import { drainUnreadBody, MULTIPART_FIELD_LIMITS, notMultipart } from "./form.js";
 import { registerJsonApi } from "./json-api.js";
 import { registerSimple } from "./simple.js";
 import { clearSpool } from "./spool.js";
@@ -13,6 +13,17 @@ import { registerUpload } from "./upload.js";
 export async function registerPypi(app: FastifyInstance, deps: Deps): Promise<void> {
   await clearSpool(deps.config.dataDir);
   await app.register(async (pypi) => {
+    // Fastify's own body refusals (unknown content type, oversize or broken JSON) on an upload: the body
+    // is not the multipart form twine sends, and the reason phrase must say so.
+    // The unread rest of the body is drained first, so the client is still listening for the answer.
+    pypi.setErrorHandler(async (err, req) => {
+      const code = (err as { code?: string }).code ?? "";
+      if (req.method === "POST" && code.startsWith("FST_ERR_CTP_")) {
+        await drainUnreadBody(req);
+        throw notMultipart(req.headers["content-type"]);
+      }
+      throw err;
+    });
     await pypi.register(multipart, {
       limits: {
         // Text fields are bounded to what metadata needs (protocols/pypi/form.ts).

@@ -22,7 +22,7 @@ import { inspectSdist, inspectWheel } from "../../packages/archives/index.js";
 import { findProject, publishFile, withInspectionSlot } from "../../packages/index.js";
 import { tokenFromBasicAuth } from "./auth.js";
 import { pypiErrors } from "./errors.js";
-import { addField, discardRestOfBody, type Form, uploadParts } from "./form.js";
+import { addField, discardRestOfBody, type Form, notMultipart, uploadParts } from "./form.js";
 import { type Spooled, spoolUpload } from "./spool.js";
 
 const one = (form: Form, key: string): string | undefined => form.get(key)?.[0];
@@ -208,8 +208,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
 /** `POST /legacy/`: the upload API as twine speaks it (see shared/reference/pypi-protocol.md). */
 export function registerUpload(app: FastifyInstance, deps: Deps): void {
   const handler = async (req: FastifyRequest) => {
-    if (!req.isMultipart())
-      throw pypiErrors.UPLOAD_INVALID("Uploads must be multipart/form-data, as twine sends them.");
+    if (!req.isMultipart()) throw notMultipart(req.headers["content-type"]);
     return handleUpload(deps, req);
   };
   app.post("/legacy/", handler);
