@@ -53,6 +53,8 @@ const ROUTES: ReadonlyArray<readonly [method: string, path: string, surface: Sur
   // Public on purpose: consumers ask whether a project's maintainers are MFA-protected (DESIGN, "Who
   // uses it"); it answers counts only, never who lacks a factor.
   ["GET", "/api/projects/:ecosystem/:name/security", "public"],
+  // Public on purpose: the paged list of project names, as /simple/ and npm search already publish them.
+  ["GET", "/api/projects", "public"],
 ];
 
 /** Every route the app registered, as [method, path], from Fastify's own route tree (HEAD left out). */
