@@ -4,6 +4,7 @@ export { createPgSchema, type DbKind, testDatabases } from "./databases.js";
 export { FakeDns, startDnsServer, type Zone, type ZoneEntry } from "./dns.js";
 export { createTwoInstances, type TwoInstances } from "./instances.js";
 export { type OutboxMessage, readOutbox } from "./outbox.js";
+export { mulberry32 } from "./prng.js";
 export { basicAuth, maintainer, tokenFor, twineForm } from "./pypi.js";
 export { missing, nginxBinary, requirement, wheelBuildPython } from "./requirements.js";
 export { recordingDb, seedProjects, seedUsers } from "./seed.js";

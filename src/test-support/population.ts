@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { normalizeName } from "../ecosystems/pypi/index.js";
+import { mulberry32 } from "./prng.js";
 
 /**
  * A realistic registry population for the criticality benchmark, the simulation and tests:
@@ -50,18 +51,6 @@ export interface Population {
   roles: { project: Int32Array; user: Int32Array; owner: Uint8Array; count: number };
 }
 
-/** mulberry32: small, fast, good enough for synthetic data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(rnd: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
 }
@@ -106,7 +95,7 @@ export function buildPopulation(opts: PopulationOptions): Population {
   }
   const firstDay = opts.lastDay - opts.days + 1;
   const forEachDay = (i: number, fn: (day: number, count: number) => void) => {
-    const rnd = prng(seed * 1_000_003 + i * 7919 + 1);
+    const rnd = mulberry32(seed * 1_000_003 + i * 7919 + 1);
     const isHead = i < head.length;
     const trend = (rnd() - 0.5) * 0.6;
     for (let d = firstDay; d <= opts.lastDay; d++) {
@@ -128,7 +117,7 @@ export function buildPopulation(opts: PopulationOptions): Population {
 }
 
 function people(total: number, headSize: number, seed: number) {
-  const rnd = prng(seed ^ 0x5eed);
+  const rnd = mulberry32(seed ^ 0x5eed);
   const cap = Math.ceil(total * 1.6) + 16;
   const project = new Int32Array(cap);
   const user = new Int32Array(cap);

@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto";
-import { crc32, deflateRawSync, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
 import { blake2b } from "@noble/hashes/blake2.js";
+import { distName, type ZipEntry, zipOf } from "../../src/packages/archives/test-fixtures.js";
+import { twineFields } from "../e2e/support/upload.js";
+
+export { distName, type ZipEntry, zipOf };
 
 /**
  * Byte-level builders for the fuzz campaign: multipart bodies, zips and tars written by hand so every
@@ -45,75 +49,19 @@ export const digestsOf = (bytes: Buffer) => ({
   md5_digest: createHash("md5").update(bytes).digest("hex"),
 });
 
-export interface ZipEntry {
-  name: string | Buffer;
-  data: Buffer | string;
-  /** Unix mode with file-type bits (0o120777: symlink). */
-  mode?: number;
-  deflate?: boolean;
-  /** Lies: a CRC, sizes, or an extra field other than what the data has. */
-  crc?: number;
-  csize?: number;
-  usize?: number;
-  extra?: Buffer;
-}
-
-export function zipOf(
-  entries: ZipEntry[],
-  lies: {
-    count?: number;
-    cdOffset?: number;
-    cdSize?: number;
-    commentLength?: number;
-    truncateAt?: number;
-  } = {},
-): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const raw = Buffer.from(e.data);
-    const body = e.deflate ? deflateRawSync(raw) : raw;
-    const crc = e.crc ?? crc32(raw) >>> 0;
-    const extra = e.extra ?? Buffer.alloc(0);
-    const method = e.deflate ? 8 : 0;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(e.csize ?? body.length, 18);
-    local.writeUInt32LE(e.usize ?? raw.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(extra.length, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(e.csize ?? body.length, 20);
-    central.writeUInt32LE(e.usize ?? raw.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt16LE(extra.length, 30);
-    central.writeUInt32LE(((e.mode ?? 0o100644) << 16) >>> 0, 38);
-    central.writeUInt32LE(offset, 42);
-    const entry = Buffer.concat([local, name, extra, body]);
-    locals.push(entry);
-    centrals.push(Buffer.concat([central, name, extra]));
-    offset += entry.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(lies.count ?? entries.length, 8);
-  end.writeUInt16LE(lies.count ?? entries.length, 10);
-  end.writeUInt32LE(lies.cdSize ?? cd.length, 12);
-  end.writeUInt32LE(lies.cdOffset ?? offset, 16);
-  end.writeUInt16LE(lies.commentLength ?? 0, 20);
-  const all = Buffer.concat([...locals, cd, end]);
-  return lies.truncateAt !== undefined ? all.subarray(0, lies.truncateAt) : all;
+/** The text fields twine sends for `file`: e2e's twineFields plus the BLAKE2 and MD5 digests twine also sends. */
+export function twineFieldsFor(
+  name: string,
+  version: string,
+  filename: string,
+  file: Buffer,
+): Array<[string, string]> {
+  const d = digestsOf(file);
+  return [
+    ...twineFields(name, version, filename, d.sha256_digest),
+    ["blake2_256_digest", d.blake2_256_digest],
+    ["md5_digest", d.md5_digest],
+  ];
 }
 
 export interface TarEntry {
@@ -161,9 +109,6 @@ export function tarOf(entries: TarEntry[], opts: { end?: boolean } = {}): Buffer
 }
 
 export const tgzOf = (entries: TarEntry[], opts: { end?: boolean } = {}) => gzipSync(tarOf(entries, opts));
-
-/** PEP 427 escaping of a project name. */
-export const distName = (name: string) => name.replace(/[-_.]+/g, "_").toLowerCase();
 
 export function metadataText(name: string, version: string): string {
   return `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\nSummary: fuzz\nRequires-Python: >=3.8\n\nA fuzzed package.\n`;
@@ -215,4 +160,41 @@ export function npmEntries(packageJson: Record<string, unknown> | string): TarEn
     { name: "package/package.json", data: pj },
     { name: "package/index.js", data: "module.exports = 42;\n" },
   ];
+}
+
+/** The body `npm publish` sends for `bytes` (libnpmpublish's shape). */
+export function npmPublishDoc(
+  name: string,
+  version: string,
+  bytes: Buffer,
+  manifest: Record<string, unknown> = { name, version },
+  o: { shasum?: string } = {},
+): Record<string, unknown> {
+  return {
+    _id: name,
+    name,
+    description: "fuzz",
+    "dist-tags": { latest: version },
+    versions: {
+      [version]: {
+        ...manifest,
+        _id: `${name}@${version}`,
+        _nodeVersion: "20.0.0",
+        _npmVersion: "11.0.0",
+        dist: {
+          integrity: `sha512-${createHash("sha512").update(bytes).digest("base64")}`,
+          shasum: o.shasum ?? createHash("sha1").update(bytes).digest("hex"),
+          tarball: `http://localhost/npm/${name}/-/x-${version}.tgz`,
+        },
+      },
+    },
+    access: null,
+    _attachments: {
+      [`${name}-${version}.tgz`]: {
+        content_type: "application/octet-stream",
+        data: bytes.toString("base64"),
+        length: bytes.length,
+      },
+    },
+  };
 }

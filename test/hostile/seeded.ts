@@ -1,3 +1,5 @@
+import { mulberry32 } from "../../src/test-support/index.js";
+
 /**
  * A small seeded PRNG for the generated campaigns (fuzz, SIGKILL, soak): the seed is printed, and
  * `WHARF_HOSTILE_SEED=<n>` replays the same requests in the same order.
@@ -15,16 +17,9 @@ export interface Rng {
   bytes(n: number): Buffer;
 }
 
-/** mulberry32: 32-bit state, good enough to spread test cases; not for anything secret. */
+/** A case's generator over mulberry32 (test-support), with the helpers the generators use. */
 export function rngFrom(seed: number): Rng {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   return {
     seed,

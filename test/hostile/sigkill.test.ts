@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { basicAuth } from "../../src/test-support/index.js";
@@ -6,7 +5,15 @@ import { ensureBuilt } from "../e2e/support/index.js";
 import { withDatabase } from "../e2e/support/pypi.js";
 import { startWharf, type WharfServer } from "../e2e/support/server.js";
 import { checkConsistency } from "./consistency.js";
-import { digestsOf, distName, multipartBody, tgzOf, wheelEntries, zipOf } from "./fuzz-build.js";
+import {
+  distName,
+  multipartBody,
+  npmPublishDoc,
+  tgzOf,
+  twineFieldsFor,
+  wheelEntries,
+  zipOf,
+} from "./fuzz-build.js";
 import { rawRequest } from "./raw-http.js";
 import { campaignSeed, type Rng, rngFor } from "./seeded.js";
 import { backends, FULL, printTable, record, scale, target } from "./support.js";
@@ -40,16 +47,7 @@ function twineUpload(rng: Rng, token: string, version: string): Upload {
   const file = zipOf(entries);
   const filename = `${distName(name)}-${version}-py3-none-any.whl`;
   const b = `----kill${rng.int(1e9)}`;
-  const fields: Array<[string, string]> = [
-    [":action", "file_upload"],
-    ["protocol_version", "1"],
-    ["metadata_version", "2.1"],
-    ["name", name],
-    ["version", version],
-    ["filetype", "bdist_wheel"],
-    ["pyversion", "py3"],
-    ...Object.entries(digestsOf(file)),
-  ];
+  const fields = twineFieldsFor(name, version, filename, file);
   const body = multipartBody(
     [
       ...fields.map(([n, data]) => ({ name: n, data })),
@@ -69,28 +67,7 @@ function npmPublish(rng: Rng, token: string, version: string): Upload {
     { name: "package/package.json", data: JSON.stringify({ name, version }) },
     { name: "package/data.bin", data: rng.bytes(FILE_MB * 1024 * 1024) },
   ]);
-  const doc = {
-    _id: name,
-    name,
-    "dist-tags": { latest: version },
-    versions: {
-      [version]: {
-        name,
-        version,
-        dist: {
-          integrity: `sha512-${createHash("sha512").update(tarball).digest("base64")}`,
-          shasum: createHash("sha1").update(tarball).digest("hex"),
-        },
-      },
-    },
-    _attachments: {
-      [`${name}-${version}.tgz`]: {
-        content_type: "application/octet-stream",
-        data: tarball.toString("base64"),
-        length: tarball.length,
-      },
-    },
-  };
+  const doc = npmPublishDoc(name, version, tarball);
   const body = Buffer.from(JSON.stringify(doc));
   const head =
     `PUT /npm/${name} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer ${token}\r\n` +

@@ -1,10 +1,17 @@
-import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { basicAuth } from "../../src/test-support/index.js";
 import { ensureBuilt } from "../e2e/support/index.js";
 import { signInWeb } from "../e2e/support/pypi.js";
-import { digestsOf, distName, multipartBody, tgzOf, wheelEntries, zipOf } from "./fuzz-build.js";
+import {
+  distName,
+  multipartBody,
+  npmPublishDoc,
+  tgzOf,
+  twineFieldsFor,
+  wheelEntries,
+  zipOf,
+} from "./fuzz-build.js";
 import { campaignSeed, type Rng, rngFor } from "./seeded.js";
 import { backends, printTable, record, scale, type Target, target } from "./support.js";
 
@@ -40,16 +47,7 @@ function wheelUpload(t: Target, name: string, version: string) {
   const file = zipOf(wheelEntries(name, version));
   const filename = `${distName(name)}-${version}-py3-none-any.whl`;
   const b = `----soak${version}`;
-  const fields: Array<[string, string]> = [
-    [":action", "file_upload"],
-    ["protocol_version", "1"],
-    ["metadata_version", "2.1"],
-    ["name", name],
-    ["version", version],
-    ["filetype", "bdist_wheel"],
-    ["pyversion", "py3"],
-    ...Object.entries(digestsOf(file)),
-  ];
+  const fields = twineFieldsFor(name, version, filename, file);
   const body = multipartBody(
     [...fields.map(([n, data]) => ({ name: n, data })), { name: "content", filename, data: file }],
     b,
@@ -66,24 +64,7 @@ function wheelUpload(t: Target, name: string, version: string) {
 
 function npmPublish(t: Target, name: string, version: string, bad = false) {
   const tarball = tgzOf([{ name: "package/package.json", data: JSON.stringify({ name, version }) }]);
-  const doc = {
-    _id: name,
-    name,
-    "dist-tags": { latest: version },
-    versions: {
-      [version]: {
-        name,
-        version,
-        dist: {
-          integrity: `sha512-${createHash("sha512").update(tarball).digest("base64")}`,
-          shasum: bad ? "0".repeat(40) : createHash("sha1").update(tarball).digest("hex"),
-        },
-      },
-    },
-    _attachments: {
-      [`${name}-${version}.tgz`]: { data: tarball.toString("base64"), length: tarball.length },
-    },
-  };
+  const doc = npmPublishDoc(name, version, tarball, { name, version }, bad ? { shasum: "0".repeat(40) } : {});
   return fetch(`${t.server.url}/npm/${name}`, {
     method: "PUT",
     headers: { authorization: `Bearer ${t.user.token}`, "content-type": "application/json" },

@@ -9,7 +9,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { crc32, createGzip } from "node:zlib";
+import { crc32, createGzip, deflateRawSync } from "node:zlib";
 import tar from "tar-stream";
 import yazl from "yazl";
 import { canonicalVersion } from "../../ecosystems/pypi/version.js";
@@ -37,30 +37,68 @@ export async function writeZip(path: string, members: ZipMember[]): Promise<stri
 
 /** A hand-written stored-only zip, for fields yazl cannot produce (extra fields). */
 export function storedZip(members: Array<{ name: Buffer; data: Buffer; extra?: Buffer }>): Buffer {
+  return zipOf(members.map((m) => ({ ...m, mode: null })));
+}
+
+export interface ZipEntry {
+  name: string | Buffer;
+  data: Buffer | string;
+  /** Unix mode with file-type bits (0o120777: symlink); null writes no Unix attributes (made by MS-DOS). */
+  mode?: number | null;
+  deflate?: boolean;
+  /** Lies: a CRC, sizes, or an extra field other than what the data has. */
+  crc?: number;
+  csize?: number;
+  usize?: number;
+  extra?: Buffer;
+}
+
+/**
+ * A zip written by hand so every field can lie (CRCs, sizes, modes, entry count, directory offsets,
+ * truncation) — what no well-behaved library writes. Used by security tests and the fuzz campaign.
+ */
+export function zipOf(
+  entries: ZipEntry[],
+  lies: {
+    count?: number;
+    cdOffset?: number;
+    cdSize?: number;
+    commentLength?: number;
+    truncateAt?: number;
+  } = {},
+): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const { name, data, extra = Buffer.alloc(0) } of members) {
-    const crc = crc32(data) >>> 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name);
+    const raw = Buffer.from(e.data);
+    const body = e.deflate ? deflateRawSync(raw) : raw;
+    const crc = e.crc ?? crc32(raw) >>> 0;
+    const extra = e.extra ?? Buffer.alloc(0);
+    const method = e.deflate ? 8 : 0;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    local.writeUInt32LE(e.csize ?? body.length, 18);
+    local.writeUInt32LE(e.usize ?? raw.length, 22);
     local.writeUInt16LE(name.length, 26);
     local.writeUInt16LE(extra.length, 28);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(e.mode === null ? 20 : (3 << 8) | 20, 4);
     central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(method, 10);
     central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
+    central.writeUInt32LE(e.csize ?? body.length, 20);
+    central.writeUInt32LE(e.usize ?? raw.length, 24);
     central.writeUInt16LE(name.length, 28);
     central.writeUInt16LE(extra.length, 30);
+    if (e.mode !== null) central.writeUInt32LE(((e.mode ?? 0o100644) << 16) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
-    const entry = Buffer.concat([local, name, extra, data]);
+    const entry = Buffer.concat([local, name, extra, body]);
     locals.push(entry);
     centrals.push(Buffer.concat([central, name, extra]));
     offset += entry.length;
@@ -68,11 +106,13 @@ export function storedZip(members: Array<{ name: Buffer; data: Buffer; extra?: B
   const cd = Buffer.concat(centrals);
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
+  end.writeUInt16LE(lies.count ?? entries.length, 8);
+  end.writeUInt16LE(lies.count ?? entries.length, 10);
+  end.writeUInt32LE(lies.cdSize ?? cd.length, 12);
+  end.writeUInt32LE(lies.cdOffset ?? offset, 16);
+  end.writeUInt16LE(lies.commentLength ?? 0, 20);
+  const all = Buffer.concat([...locals, cd, end]);
+  return lies.truncateAt !== undefined ? all.subarray(0, lies.truncateAt) : all;
 }
 
 /** A stream of `size` zero bytes, produced 1 MiB at a time. */
