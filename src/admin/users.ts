@@ -9,7 +9,14 @@ import {
 import { type DbExecutor, type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { listUserEvents, recordEvent, type SecurityEvent } from "../events/index.js";
-import { type FactorSummary, factorSummary, forgetBrowsers, resetMfa } from "../mfa/index.js";
+import {
+  type ActorStrength,
+  actorStrengths,
+  type FactorSummary,
+  factorSummary,
+  forgetBrowsers,
+  resetMfa,
+} from "../mfa/index.js";
 import * as mails from "../notify/templates/admin.js";
 import { projectsOfUser, type Role } from "../packages/index.js";
 import { emailDomain, isAbandoned } from "../recovery/index.js";
@@ -18,6 +25,9 @@ import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
 import { adminErrors, requireReason } from "./errors.js";
 import { likeContains } from "./like.js";
+
+const mfaOf = (s: ActorStrength | undefined): UserRow["mfa"] =>
+  s?.phishingResistant ? "key" : s?.any ? "totp" : "none";
 
 export const USER_SEARCH_LIMIT = 50;
 export const USER_EVENTS_SHOWN = 30;
@@ -102,14 +112,7 @@ export async function searchUsers(
   const hasOlder = older ? more : true;
   const hasNewer = older ? cursor !== null : more;
   const ids = rows.map((r) => r.id);
-  const [totp, keys] = ids.length
-    ? await Promise.all([
-        db.selectFrom("totp_credentials").select("user_id").where("user_id", "in", ids).execute(),
-        db.selectFrom("webauthn_credentials").select("user_id").where("user_id", "in", ids).execute(),
-      ])
-    : [[], []];
-  const withTotp = new Set(totp.map((r) => r.user_id));
-  const withKey = new Set(keys.map((r) => r.user_id));
+  const strengths = await actorStrengths(db, ids);
   const users = rows.map(
     (r): UserRow => ({
       id: r.id,
@@ -119,7 +122,7 @@ export async function searchUsers(
       isAdmin: r.is_admin === 1,
       isFrozen: r.is_frozen === 1,
       createdAt: r.created_at,
-      mfa: withKey.has(r.id) ? "key" : withTotp.has(r.id) ? "totp" : "none",
+      mfa: mfaOf(strengths.get(r.id)),
     }),
   );
   return { users, hasNewer, hasOlder };

@@ -1,6 +1,6 @@
 import type { DbExecutor } from "../db/index.js";
 import { projectDownloads } from "../stats/index.js";
-import type { Mandate } from "./store.js";
+import type { MandateShape } from "./store.js";
 
 export interface PolicyProject {
   id: string;
@@ -50,9 +50,11 @@ export function downloadsOver(
 /** Whether a mandate covers a project. The all-users cohort covers every project of every user. */
 export async function projectInCohort(
   db: DbExecutor,
-  m: Mandate,
+  m: MandateShape,
   p: PolicyProject,
   now: number,
+  /** A simulated critical set (project ids) in place of today's designations. */
+  critical?: ReadonlySet<string>,
 ): Promise<boolean> {
   if (m.ecosystem && m.ecosystem !== p.ecosystem) return false;
   switch (m.cohort) {
@@ -60,7 +62,7 @@ export async function projectInCohort(
     case "all-projects":
       return true;
     case "critical":
-      return p.criticalSince !== null;
+      return critical ? critical.has(p.id) : p.criticalSince !== null;
     case "projects":
       return m.projects.includes(p.normalizedName);
     case "threshold":

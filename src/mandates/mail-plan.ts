@@ -1,8 +1,10 @@
 import type { DbExecutor } from "../db/index.js";
 import { DAY } from "../lib/clock.js";
-import { type ActorStrength, actorStrength, meets } from "../mfa/index.js";
-import { downloadsOver, type PolicyProject } from "./cohorts.js";
-import type { Mandate, Phase } from "./store.js";
+import { type ActorStrength, actorStrengths, meets } from "../mfa/index.js";
+import { projectInCohort } from "./cohorts.js";
+import type { MandateShape, Phase } from "./store.js";
+
+export type { MandateShape };
 
 /*
  * Who a mandate mails, with which template, in which phase: ONE set of functions used by the sender
@@ -12,20 +14,6 @@ import type { Mandate, Phase } from "./store.js";
 
 /** twine shows nothing on success: during warn an upload earns a mail, at most one per mandate per 14 days. */
 export const WARN_MAIL_EVERY = 14 * DAY;
-
-/** The fields that decide who a mandate covers: a stored mandate or a draft being simulated. */
-export type MandateShape = Pick<
-  Mandate,
-  | "ecosystem"
-  | "cohort"
-  | "threshold"
-  | "projects"
-  | "windowDays"
-  | "strength"
-  | "noticeAt"
-  | "warnAt"
-  | "enforceAt"
->;
 
 export type MandateMailKind = "notice" | "enforce";
 
@@ -122,13 +110,19 @@ export async function coveredPeople(
     for (const r of await q.orderBy("projects.name").execute()) {
       let yes = covered.get(r.project_id);
       if (yes === undefined) {
-        yes = await covers(db, m, now, opts, {
-          id: r.project_id,
-          ecosystem: r.ecosystem,
-          normalizedName: r.normalized_name,
-          criticalSince: r.critical_since,
-          requireMfa: "none",
-        });
+        yes = await projectInCohort(
+          db,
+          m,
+          {
+            id: r.project_id,
+            ecosystem: r.ecosystem,
+            normalizedName: r.normalized_name,
+            criticalSince: r.critical_since,
+            requireMfa: "none",
+          },
+          now,
+          opts.critical,
+        );
         covered.set(r.project_id, yes);
       }
       if (!yes) continue;
@@ -139,7 +133,8 @@ export async function coveredPeople(
     }
   }
   const out: Covered[] = [];
-  for (const p of people.values()) out.push({ ...p, strength: await actorStrength(db, p.userId) });
+  const strengths = await actorStrengths(db, [...people.keys()]);
+  for (const p of people.values()) out.push({ ...p, strength: strengths.get(p.userId)! });
   return out.sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
 }
 
@@ -163,24 +158,6 @@ const recipient = (
   projects,
   projectIds,
 });
-
-/** The cohort test of cohorts.ts projectInCohort, with a simulated critical set in place of today's. */
-async function covers(
-  db: DbExecutor,
-  m: MandateShape,
-  now: number,
-  opts: AudienceOptions,
-  p: PolicyProject,
-): Promise<boolean> {
-  switch (m.cohort) {
-    case "critical":
-      return opts.critical ? opts.critical.has(p.id) : p.criticalSince !== null;
-    case "threshold":
-      return (await downloadsOver(db, p, m.windowDays, now)) >= (m.threshold ?? Number.POSITIVE_INFINITY);
-    default:
-      return true;
-  }
-}
 
 /**
  * The warn-phase mails `recipients` would get had they uploaded during warn as they did in

@@ -134,7 +134,8 @@ export async function simulate(
     ecosystem: ecosystems.length === 1 ? ecosystems[0]! : null,
     cohort: input.cohort,
     threshold: input.minDownloads ?? null,
-    projects: input.projects,
+    // Stored as the store keeps them (store.ts lower-cases), so a draft covers what the mandate will.
+    projects: input.projects.map((p) => p.toLowerCase()),
     windowDays: input.cohortWindowDays,
     strength: input.strength,
     noticeAt: now,

@@ -54,22 +54,22 @@ export const mandateInput = z
 
 export type MandateInput = z.input<typeof mandateInput>;
 
+/** The fields that decide who a mandate covers: a stored mandate or a draft being simulated. */
+export type MandateShape = Pick<
+  Mandate,
+  | "ecosystem"
+  | "cohort"
+  | "threshold"
+  | "projects"
+  | "windowDays"
+  | "strength"
+  | "noticeAt"
+  | "warnAt"
+  | "enforceAt"
+>;
+
 /** What an audit entry keeps of a mandate: its settings, not its bookkeeping (console and API alike). */
-export const auditedSettings = (
-  m: Pick<
-    Mandate,
-    | "name"
-    | "ecosystem"
-    | "cohort"
-    | "threshold"
-    | "projects"
-    | "windowDays"
-    | "strength"
-    | "noticeAt"
-    | "warnAt"
-    | "enforceAt"
-  >,
-) => ({
+export const auditedSettings = (m: MandateShape & Pick<Mandate, "name">) => ({
   name: m.name,
   ecosystem: m.ecosystem,
   cohort: m.cohort,

@@ -47,7 +47,14 @@ export {
   REMEMBER_FOR,
   type RememberedBrowser,
 } from "./remembered.js";
-export { type ActorStrength, actorStrength, describeStrength, meets, type Strength } from "./strength.js";
+export {
+  type ActorStrength,
+  actorStrength,
+  actorStrengths,
+  describeStrength,
+  meets,
+  type Strength,
+} from "./strength.js";
 export { confirmSudoMfa } from "./sudo.js";
 export { otpauthUri, PERIOD_MS, verifyTotp } from "./totp.js";
 export {
