@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { RenderCache, type Rendered } from "../../http/render-cache.js";
 import { registerFiles } from "./files.js";
-import { drainUnreadBody, MULTIPART_FIELD_LIMITS, notMultipart } from "./form.js";
+import { MULTIPART_FIELD_LIMITS, notMultipart } from "./form.js";
 import { registerJsonApi } from "./json-api.js";
 import { registerSimple } from "./simple.js";
 import { clearSpool } from "./spool.js";
@@ -14,14 +14,12 @@ export async function registerPypi(app: FastifyInstance, deps: Deps): Promise<vo
   await clearSpool(deps.config.dataDir);
   await app.register(async (pypi) => {
     // Fastify's own body refusals (unknown content type, oversize or broken JSON) on an upload: the body
-    // is not the multipart form twine sends, and the reason phrase must say so.
-    // The unread rest of the body is drained first, so the client is still listening for the answer.
+    // is not the multipart form twine sends, and the reason phrase must say so. The app's error handler
+    // reads the unread rest of the body before answering (http/drain.ts), so twine still hears it.
     pypi.setErrorHandler(async (err, req) => {
       const code = (err as { code?: string }).code ?? "";
-      if (req.method === "POST" && code.startsWith("FST_ERR_CTP_")) {
-        await drainUnreadBody(req);
+      if (req.method === "POST" && code.startsWith("FST_ERR_CTP_"))
         throw notMultipart(req.headers["content-type"]);
-      }
       throw err;
     });
     await pypi.register(multipart, {
