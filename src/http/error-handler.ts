@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Deps } from "../deps.js";
 import { type AppError, isAppError, reraise } from "../lib/errors.js";
 import { ErrorPage, sendPage } from "../web/index.js";
-import { bodyUnread, drainUnreadBody } from "./drain.js";
+import { bodyNotFullyRead, drainUnreadBody } from "./drain.js";
 import { httpErrors } from "./errors.js";
 import { surfaceOf } from "./surfaces.js";
 
@@ -48,10 +48,10 @@ export function sendError(deps: Deps, req: FastifyRequest, reply: FastifyReply, 
 export function registerErrorHandling(app: FastifyInstance, deps: Deps): void {
   app.setErrorHandler(async (error, req, reply) => {
     const e = toAppError(error);
-    // A refusal before anything read the body (a body parser's own, or one raised before parsing):
-    // read the rest first, or closing with megabytes unread resets the connection and the client never
+    // A refusal before the body was read to its end (a body parser's own, one raised before parsing, or
+    // a reader that stopped in the middle): read the rest first, or closing with megabytes unread resets the connection and the client never
     // sees the answer (found by the fuzz campaign at /legacy/).
-    if (bodyUnread(req)) await drainUnreadBody(req);
+    if (bodyNotFullyRead(req)) await drainUnreadBody(req);
     if (e.status >= 500) req.log.error({ err: error }, "request failed");
     else req.log.info({ code: e.code, status: e.status }, e.message);
     return sendError(deps, req, reply, e);
