@@ -79,9 +79,13 @@ const NPM = ["soak-x", "soak-y"];
 let fileUrls: string[] = [];
 let tarballUrls: string[] = [];
 
+// One account sends every upload here, up to 16 requests in flight: when a loaded machine makes three of
+// its uploads overlap, the per-account cap on uploads being inspected at once (packages/inspections.ts)
+// answers 429 with a message that says to wait. That is the documented limit working, not an error
+// (found when the short soak ran beside other suites at load 18); twine and npm upload one at a time.
 const KINDS: Kind[] = [
-  ["pypi upload", 2, (t, rng, n) => wheelUpload(t, rng.pick(PY), `2.0.${n}`), [200]],
-  ["npm publish", 2, (t, rng, n) => npmPublish(t, rng.pick(NPM), `2.0.${n}`), [201]],
+  ["pypi upload", 2, (t, rng, n) => wheelUpload(t, rng.pick(PY), `2.0.${n}`), [200, 429]],
+  ["npm publish", 2, (t, rng, n) => npmPublish(t, rng.pick(NPM), `2.0.${n}`), [201, 429]],
   ["/simple/ index", 4, (t) => fetch(`${t.server.url}/simple/`), [200]],
   [
     "/simple/<p>/ (JSON)",
