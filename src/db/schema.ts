@@ -3,6 +3,7 @@ import type { HousekeepingReportsTable, MissingBlobsTable } from "./schema-house
 import type { MailCoalesceTable, NotifyOutboxTable } from "./schema-mail.js";
 import type {
   CriticalityRulesTable,
+  DependentCountsTable,
   CriticalityToldTable,
   DownloadMonthsTable,
   DownloadStatsTable,
@@ -12,6 +13,7 @@ import type {
   MandateNoticesTable,
   MandatesTable,
   PolicyMailTable,
+  ProjectDependenciesTable,
   StatsCoverageTable,
   StatsImportDaysTable,
   StatsImportsTable,
@@ -323,6 +325,8 @@ export interface Database {
   stats_import_days: StatsImportDaysTable;
   giveaway_codes: GiveawayCodesTable;
   criticality_rules: CriticalityRulesTable;
+  project_dependencies: ProjectDependenciesTable;
+  dependent_counts: DependentCountsTable;
   mandates: MandatesTable;
   mandate_notices: MandateNoticesTable;
   criticality_told: CriticalityToldTable;
