@@ -3,8 +3,8 @@ import type { HousekeepingReportsTable, MissingBlobsTable } from "./schema-house
 import type { MailCoalesceTable, NotifyOutboxTable } from "./schema-mail.js";
 import type {
   CriticalityRulesTable,
-  DependentCountsTable,
   CriticalityToldTable,
+  DependentCountsTable,
   DownloadMonthsTable,
   DownloadStatsTable,
   DownloadWeeksTable,

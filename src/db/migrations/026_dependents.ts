@@ -44,10 +44,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("downloads", "integer", (c) => c.notNull().defaultTo(1))
     .execute();
   await db.schema.alterTable("criticality_rules").addColumn("dependents_mode", "text").execute();
-  await db.schema
-    .alterTable("criticality_rules")
-    .addColumn("dependents_value", "double precision")
-    .execute();
+  await db.schema.alterTable("criticality_rules").addColumn("dependents_value", "double precision").execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
