@@ -235,6 +235,8 @@ export interface RecoveryCodesTable {
   code_hash: string;
   created_at: number;
   used_at: number | null;
+  /** When the user typed one of this set's codes back on the codes page (migration 029). */
+  confirmed_at: number | null;
 }
 
 export interface WebauthnCredentialsTable {
