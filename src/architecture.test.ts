@@ -42,7 +42,7 @@ const IO_MODULES = new Set([
   "inspector",
 ]);
 /** Packages an ecosystem may use: pure code only. Add one here only after reading what it does. */
-const ECOSYSTEM_PACKAGES = new Set<string>([]);
+const ECOSYSTEM_PACKAGES = new Set<string>(["yaml"]);
 /** Pure node modules an ecosystem may use (`module` only for its list of built-in names). */
 const ECOSYSTEM_NODE_PURE = new Set(["node:module"]);
 
