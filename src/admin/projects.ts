@@ -18,7 +18,7 @@ import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
 import { requireReason } from "./errors.js";
 
-export const ECOSYSTEMS: readonly Ecosystem[] = ["pypi", "npm"];
+export const ECOSYSTEMS: readonly Ecosystem[] = ["pypi", "npm", "rubygems"];
 export const PROJECT_SEARCH_LIMIT = 50;
 export const MB = 1024 * 1024;
 /** The PyPI upload's multipart ceiling (protocols/pypi/index.ts): a larger project limit could not work. */

@@ -1,5 +1,5 @@
 /**
- * The packaging models the registry serves, one folder each (`pypi/`, `npm/`). An ecosystem is the
+ * The packaging models the registry serves, one folder each (`pypi/`, `npm/`, `rubygems/`). An ecosystem is the
  * rules for names and versions: which names may exist, which spellings mean the same project, how
  * versions order and which one a client picks when none is pinned. Protocols (HTTP dialects), pages
  * and domain code ask these rules through `ecosystemFor`, so a third ecosystem is one more folder
@@ -10,6 +10,7 @@
  */
 import { npm } from "./npm/ecosystem.js";
 import { pypi } from "./pypi/ecosystem.js";
+import { rubygems } from "./rubygems/ecosystem.js";
 
 export interface Ecosystem {
   readonly name: EcosystemName;
@@ -39,10 +40,10 @@ export interface Ecosystem {
   dependencies(metadata: Record<string, unknown>, self: string): string[];
 }
 
-export type EcosystemName = "pypi" | "npm";
+export type EcosystemName = "pypi" | "npm" | "rubygems";
 
 /** Typed as a Record so that a name added to EcosystemName without an implementation does not compile. */
-const ECOSYSTEMS: Record<EcosystemName, Ecosystem> = { pypi, npm };
+const ECOSYSTEMS: Record<EcosystemName, Ecosystem> = { pypi, npm, rubygems };
 
 export function ecosystemFor(name: EcosystemName): Ecosystem {
   return ECOSYSTEMS[name];

@@ -6,7 +6,7 @@ import { ECOSYSTEMS, MB } from "../projects.js";
 import { ActionCard, type ActionState, FilterForm, FilterInput, userPath } from "./action-form.js";
 import { ConsoleFrame } from "./layout.js";
 
-export const ECOSYSTEM_LABEL: Record<Ecosystem, string> = { pypi: "PyPI", npm: "npm" };
+export const ECOSYSTEM_LABEL: Record<Ecosystem, string> = { pypi: "PyPI", npm: "npm", rubygems: "RubyGems" };
 export const projectPath = (p: Pick<Project, "ecosystem" | "name">) =>
   `/admin/projects/${p.ecosystem}/${encodeURIComponent(p.name)}`;
 
