@@ -1,5 +1,5 @@
 import type { PageContext } from "../../web/index.js";
-import { Time } from "../../web/index.js";
+import { TableScroll, Time } from "../../web/index.js";
 import type { AuditRecord } from "../audit.js";
 import type { AuditQuery } from "../audit-query.js";
 import { FilterForm, FilterInput } from "./action-form.js";
@@ -70,7 +70,7 @@ export function AuditPage(_ctx: PageContext, s: AuditPageState) {
       {s.entries.length === 0 ? (
         <p>No entry matches.</p>
       ) : (
-        <table>
+        <TableScroll label="Audit log">
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -102,7 +102,7 @@ export function AuditPage(_ctx: PageContext, s: AuditPageState) {
               );
             })}
           </tbody>
-        </table>
+        </TableScroll>
       )}
       <p>
         {s.newest && <a href={s.newest}>Newest entries</a>}

@@ -1,6 +1,6 @@
 import type { SecurityEvent } from "../../events/index.js";
 import { PROOF_LABELS, type QueueEntry, type RecoveryRequest } from "../../recovery/index.js";
-import { Field, Form, FormError, type PageContext, Time } from "../../web/index.js";
+import { Field, Form, FormError, type PageContext, TableScroll, Time } from "../../web/index.js";
 import { ConsoleFrame } from "./layout.js";
 
 const DAY = 86_400_000;
@@ -32,7 +32,7 @@ export function RecoveryQueuePage(
       {s.rows.length === 0 ? (
         <p id="queue-empty">No {s.showAll ? "" : "open "}recovery requests.</p>
       ) : (
-        <table id="recovery-queue">
+        <TableScroll label="Recovery requests" id="recovery-queue">
           <thead>
             <tr>
               <th>Account</th>
@@ -58,7 +58,7 @@ export function RecoveryQueuePage(
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </ConsoleFrame>
   );
@@ -139,7 +139,7 @@ export function RecoveryDetailPage(ctx: PageContext, s: RecoveryDetail) {
         </Form>
       )}
       <h2>Account events</h2>
-      <table id="recovery-events">
+      <TableScroll label="Account events" id="recovery-events">
         <tbody>
           {s.events.map((e) => (
             <tr key={e.id}>
@@ -151,7 +151,7 @@ export function RecoveryDetailPage(ctx: PageContext, s: RecoveryDetail) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </TableScroll>
     </ConsoleFrame>
   );
 }

@@ -2,7 +2,7 @@ import type { Session, User } from "../../accounts/index.js";
 import type { SecurityEvent } from "../../events/index.js";
 import { plural } from "../../lib/plural.js";
 import type { RememberedBrowser } from "../../mfa/index.js";
-import { Field, Form, FormError, Submit, Time } from "../components.js";
+import { Field, Form, FormError, Submit, TableScroll, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import type { FormState } from "./auth.js";
 
@@ -93,7 +93,7 @@ export function SessionsPage(
     <>
       <h1>Sessions</h1>
       <p>Browsers signed in to your account. Sign out any you do not recognise, then change your password.</p>
-      <table>
+      <TableScroll label="Sessions">
         <thead>
           <tr>
             <th scope="col">Browser</th>
@@ -140,7 +140,7 @@ export function SessionsPage(
             </tr>
           ))}
         </tbody>
-      </table>
+      </TableScroll>
       {s.sessions.length > 1 && (
         <p>
           <Form
@@ -161,7 +161,7 @@ export function SessionsPage(
       {s.remembered.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <table>
+        <TableScroll label="Remembered browsers">
           <tbody>
             {s.remembered.map((r) => (
               <tr key={r.id}>
@@ -182,7 +182,7 @@ export function SessionsPage(
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </>
   );
@@ -213,7 +213,7 @@ export function HistoryPage(_ctx: PageContext, s: { events: SecurityEvent[] }) {
       {s.events.length === 0 ? (
         <p class="muted">Nothing yet.</p>
       ) : (
-        <table>
+        <TableScroll label="Security history">
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -234,7 +234,7 @@ export function HistoryPage(_ctx: PageContext, s: { events: SecurityEvent[] }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </>
   );
