@@ -51,15 +51,16 @@ tbody tr:hover{background:#f8fafb}
 /*
  * Every table sits in a scroll container (TableScroll): on a narrow screen the table scrolls inside it,
  * never the page. The shadows at the edges (scrolling-shadow technique: local vs scroll backgrounds)
- * show that there is more to the side; the caption under it says so in words.
+ * show that there is more to the side. It is positioned so that visually hidden labels in its cells
+ * (absolutely positioned) stay inside it instead of widening the page.
  */
-.table-scroll{overflow-x:auto;margin-bottom:var(--space-5);border:1px solid var(--line);border-radius:var(--radius);
+.table-scroll{position:relative;overflow-x:auto;margin-bottom:var(--space-5);border:1px solid var(--line);border-radius:var(--radius);
 background:linear-gradient(to right,#fff 30%,#fff0) left center/40px 100% no-repeat local,linear-gradient(to left,#fff 30%,#fff0) right center/40px 100% no-repeat local,
 radial-gradient(farthest-side at 0 50%,#0003,#0000) left center/14px 100% no-repeat scroll,radial-gradient(farthest-side at 100% 50%,#0003,#0000) right center/14px 100% no-repeat scroll,#fff}
 .table-scroll>table{background:transparent;margin:0}
 .table-scroll>table tr:last-child>td{border-bottom:0}
 .table-scroll:focus-visible{outline:3px solid var(--focus)}
-.table-scroll td{min-width:7ch}
+.table-scroll td{min-width:7ch}.table-scroll td time{white-space:nowrap}
 dl.meta dt{font-weight:600}dl.meta dd{margin:0 0 var(--space-2)}
 .pager{display:flex;flex-wrap:wrap;gap:var(--space-3);align-items:center;margin:var(--space-3) 0}
 .stat-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(170px,100%),1fr));gap:var(--space-3);margin:var(--space-3) 0}
