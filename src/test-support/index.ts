@@ -9,3 +9,4 @@ export { basicAuth, maintainer, tokenFor, twineForm } from "./pypi.js";
 export { missing, nginxBinary, requirement, wheelBuildPython } from "./requirements.js";
 export { registeredRoutes } from "./routes.js";
 export { recordingDb, seedProjects, seedUsers } from "./seed.js";
+export { topPypiNames } from "./top-pypi.js";
