@@ -1,7 +1,13 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { signedUp } from "../mfa/test-helpers.js";
-import { createTestApp, FormClient, type TestApp, testDatabases } from "../test-support/index.js";
+import {
+  createTestApp,
+  FormClient,
+  registeredRoutes,
+  type TestApp,
+  testDatabases,
+} from "../test-support/index.js";
 import { auditRows, signedInAdmin, totpAdmin } from "./test-helpers.js";
 
 // Issue 11, item 8: /api/policy/* let a password-only admin session create or archive mandates and
@@ -57,21 +63,6 @@ const ROUTES: ReadonlyArray<readonly [method: string, path: string, surface: Sur
   // Public on purpose: the paged list of project names, as /simple/ and npm search already publish them.
   ["GET", "/api/projects", "public"],
 ];
-
-/** Every route the app registered, as [method, path], from Fastify's own route tree (HEAD left out). */
-function registeredRoutes(app: FastifyInstance): string[] {
-  const out: string[] = [];
-  const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split("\n")) {
-    const m = /^((?:[│ ] {3})*)[├└]── (\S+) \(([^)]*)\)/.exec(line);
-    if (!m) continue;
-    const depth = m[1]!.length / 4;
-    stack.length = depth;
-    stack.push(m[2]!);
-    for (const method of m[3]!.split(", ")) if (method !== "HEAD") out.push(`${method} ${stack.join("")}`);
-  }
-  return out;
-}
 
 const SAMPLE: Record<string, string> = { id: "no-such-id", username: "joe", ecosystem: "pypi", name: "demo" };
 const sample = (path: string) => path.replace(/:(\w+)/g, (_, p: string) => SAMPLE[p] ?? "x");

@@ -41,6 +41,18 @@ describe.each(testDatabases())("console: projects and prohibited names on %s", (
   const npmPut = (name: string, body: unknown, headers: Record<string, string>) =>
     t.app.inject({ method: "PUT", url: `/npm/${escaped(name)}`, payload: body as object, headers });
 
+  it("lists every project by name when the search box is empty (the console's own link)", async () => {
+    const { web } = await signedInAdmin(t);
+    await project("pypi", "zeta");
+    await project("npm", "alpha");
+    const res = await web.get("/admin/projects");
+    expect(res.statusCode).toBe(200);
+    expect([...res.body.matchAll(/data-project="([^"]+)"/g)].map((m) => m[1])).toEqual([
+      "npm/alpha",
+      "pypi/zeta",
+    ]);
+  });
+
   it("searches both ecosystems or one, marking critical projects", async () => {
     const { web } = await signedInAdmin(t);
     const hot = await project("pypi", "Tool-Kit", "tool-kit");

@@ -29,20 +29,26 @@ export async function searchEcosystem(
   let matching = db.selectFrom("projects");
   if (ecosystem) matching = matching.where("ecosystem", "=", ecosystem);
   if (q) matching = matching.where("normalized_name", "like", `%${q}%`);
-  const rank = q
-    ? sql<number>`case when normalized_name = ${q} then 0
+  const selected = matching.select([
+    "id",
+    "ecosystem",
+    "name",
+    "normalized_name",
+    "created_at",
+    "upload_limit_bytes",
+    "serial",
+  ]);
+  // Without a query there is nothing to rank by. (A constant would not do: `ORDER BY 0` names a column
+  // position to SQLite and PostgreSQL, and both refuse it.)
+  const ranked = q
+    ? selected.orderBy(
+        sql<number>`case when normalized_name = ${q} then 0
         when normalized_name like ${`${q}%`} or normalized_name like ${opts.scopedAsPrefix ? `%/${q}%` : ""} then 1
-        else 2 end`
-    : sql<number>`0`;
+        else 2 end`,
+      )
+    : selected;
   const [rows, counted] = await Promise.all([
-    matching
-      .select(["id", "ecosystem", "name", "normalized_name", "created_at", "upload_limit_bytes", "serial"])
-      .orderBy(rank)
-      .orderBy("normalized_name")
-      .orderBy("ecosystem")
-      .limit(limit)
-      .offset(offset)
-      .execute(),
+    ranked.orderBy("normalized_name").orderBy("ecosystem").limit(limit).offset(offset).execute(),
     db
       .selectFrom(matching.select(sql`1`.as("one")).limit(SEARCH_COUNT_CAP).as("m"))
       .select((eb) => eb.fn.countAll<number>().as("n"))

@@ -7,5 +7,6 @@ export { type OutboxMessage, readOutbox } from "./outbox.js";
 export { mulberry32 } from "./prng.js";
 export { basicAuth, maintainer, tokenFor, twineForm } from "./pypi.js";
 export { missing, nginxBinary, requirement, wheelBuildPython } from "./requirements.js";
+export { registeredRoutes } from "./routes.js";
 export { recordingDb, seedProjects, seedUsers } from "./seed.js";
 export { topPypiNames } from "./top-pypi.js";

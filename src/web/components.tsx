@@ -114,3 +114,26 @@ export function Pager(props: { prevHref?: string; nextHref?: string; current?: s
     </nav>
   );
 }
+
+/**
+ * Every table of the site, inside its scroll box (a `<section>` with a name is a region landmark): on a narrow screen the table scrolls sideways in the
+ * box, never the page. Keyboard users reach the box (tabindex) and screen readers hear its name (a
+ * labelled region); the edge shadows (styles/components.ts) show there is more to the side. Used in
+ * place of `<table>`, so wrapping a page's table changes two lines of it.
+ */
+export function TableScroll(props: {
+  label: string;
+  id?: string;
+  class?: string;
+  "data-table"?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1, axe scrollable-region-focusable)
+    <section class="table-scroll" aria-label={props.label} tabindex={0}>
+      <table id={props.id} class={props.class} data-table={props["data-table"]}>
+        {props.children}
+      </table>
+    </section>
+  );
+}

@@ -19,10 +19,10 @@ import { registerTokenRoutes } from "./routes/tokens.js";
 import { registerTwoFactorRoutes } from "./routes/two-factor.js";
 import { registerWebAuthnRoutes } from "./routes/webauthn.js";
 import { registerStaticScripts } from "./static-scripts.js";
-import { STYLESHEET } from "./styles.js";
+import { STYLESHEET } from "./styles/index.js";
 
 // What other features' pages (the operator console in src/admin) build on.
-export { Field, Form, FormError, Pager, Submit, Time } from "./components.js";
+export { Field, Form, FormError, Pager, Submit, TableScroll, Time } from "./components.js";
 export { checkCsrf, type PageContext, safeNext, sendPage, setFlash, type WebAuth } from "./context.js";
 export { webErrors } from "./errors.js";
 export { type Detail, DetailList, dataDetails, EventDetails, eventDetails } from "./event-details.js";

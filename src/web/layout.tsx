@@ -55,30 +55,35 @@ export function Layout(p: LayoutProps) {
                 </button>
               </form>
             </search>
-            <nav aria-label="Account">
-              {p.user ? (
-                <>
-                  <a href="/account/projects">Your projects</a>
-                  <a href="/account/tokens">API tokens</a>
-                  {p.user.isAdmin && <a href="/admin/">Console</a>}
-                  <a href="/account/">{p.user.username}</a>
-                  <a href="/account/security-history">Security</a>
-                  <form method="post" action="/account/logout" class="inline">
-                    <input type="hidden" name="_csrf" value={p.csrf} />
-                    <button type="submit" class="link">
-                      Sign out
-                    </button>
-                  </form>
-                </>
-              ) : (
-                <>
-                  <a href="/account/login">Sign in</a>
-                  <a href="/account/register" class="button small">
-                    Register
-                  </a>
-                </>
-              )}
-            </nav>
+            {/* Below 860 px the links fold into a menu; <details> opens it without script. Above, the
+                stylesheet shows the content and hides the summary. */}
+            <details class="site-menu">
+              <summary>Menu</summary>
+              <nav aria-label="Account" class="site-nav">
+                {p.user ? (
+                  <>
+                    <a href="/account/projects">Your projects</a>
+                    <a href="/account/tokens">API tokens</a>
+                    {p.user.isAdmin && <a href="/admin/">Console</a>}
+                    <a href="/account/">{p.user.username}</a>
+                    <a href="/account/security-history">Security</a>
+                    <form method="post" action="/account/logout" class="inline">
+                      <input type="hidden" name="_csrf" value={p.csrf} />
+                      <button type="submit" class="link">
+                        Sign out
+                      </button>
+                    </form>
+                  </>
+                ) : (
+                  <>
+                    <a href="/account/login">Sign in</a>
+                    <a href="/account/register" class="button small">
+                      Register
+                    </a>
+                  </>
+                )}
+              </nav>
+            </details>
           </div>
         </header>
         {p.recoveryOpen && (

@@ -1,5 +1,5 @@
 import type { PageContext } from "../../web/index.js";
-import { DetailList, dataDetails, Time } from "../../web/index.js";
+import { DetailList, dataDetails, TableScroll, Time } from "../../web/index.js";
 import type { AuditRecord } from "../audit.js";
 import type { AuditQuery } from "../audit-query.js";
 import { FilterForm, FilterInput } from "./action-form.js";
@@ -71,7 +71,7 @@ export function AuditPage(_ctx: PageContext, s: AuditPageState) {
       {s.entries.length === 0 ? (
         <p>No entry matches.</p>
       ) : (
-        <table class="audit">
+        <TableScroll label="Audit log" class="audit">
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -105,7 +105,7 @@ export function AuditPage(_ctx: PageContext, s: AuditPageState) {
               );
             })}
           </tbody>
-        </table>
+        </TableScroll>
       )}
       <p>
         {s.newest && <a href={s.newest}>Newest entries</a>}

@@ -1,4 +1,13 @@
-import { Field, Form, FormError, type PageContext, projectHref, Submit, Time } from "../../web/index.js";
+import {
+  Field,
+  Form,
+  FormError,
+  type PageContext,
+  projectHref,
+  Submit,
+  TableScroll,
+  Time,
+} from "../../web/index.js";
 import { ConsoleFrame } from "./layout.js";
 
 export interface CriticalRow {
@@ -99,7 +108,7 @@ export function CriticalPage(ctx: PageContext, s: CriticalPageState) {
           No critical projects{s.filter.ecosystem || s.filter.q ? " match the filter" : " yet"}.
         </p>
       ) : (
-        <table data-table="critical">
+        <TableScroll label="Critical projects" data-table="critical">
           <thead>
             <tr>
               <th scope="col">Project</th>
@@ -130,7 +139,7 @@ export function CriticalPage(ctx: PageContext, s: CriticalPageState) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
 
       <section class="card" aria-labelledby="designate-h">

@@ -1,6 +1,7 @@
 import { plural } from "../../lib/plural.js";
 import type { Phase } from "../../mandates/index.js";
 import type { PageContext } from "../../web/index.js";
+import { TableScroll } from "../../web/index.js";
 import type { AdoptionPoint, CohortAdoption } from "../adoption.js";
 import { OPEN_RECOVERY_STATES, type RecoveryBacklog } from "../metrics.js";
 import { AdoptionChart, RecoveryAgeChart } from "./charts.js";
@@ -80,7 +81,7 @@ export function DashboardPage(_ctx: PageContext, d: DashboardData) {
       </div>
 
       <h2>MFA adoption</h2>
-      <table data-table="adoption">
+      <TableScroll label="MFA adoption" data-table="adoption">
         <thead>
           <tr>
             <th scope="col">Cohort</th>
@@ -114,7 +115,7 @@ export function DashboardPage(_ctx: PageContext, d: DashboardData) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </TableScroll>
       {d.cohorts.map((c) => (
         <section key={c.chart} aria-labelledby={`chart-${c.chart}`}>
           <h3 id={`chart-${c.chart}`}>{c.mandate ? `Mandate: ${c.live.label}` : c.live.label}</h3>
@@ -127,7 +128,7 @@ export function DashboardPage(_ctx: PageContext, d: DashboardData) {
         Requests still open: waiting for the person's proofs, in their waiting period, or queued for an
         operator. <a href="/admin/recovery">Recovery queue</a>
       </p>
-      <table data-table="recovery">
+      <TableScroll label="Open recovery requests" data-table="recovery">
         <thead>
           <tr>
             {OPEN_RECOVERY_STATES.map((s) => (
@@ -146,7 +147,7 @@ export function DashboardPage(_ctx: PageContext, d: DashboardData) {
             ))}
           </tr>
         </tbody>
-      </table>
+      </TableScroll>
       <RecoveryAgeChart buckets={d.recovery.ages} />
       <StorageSection s={d.storage} />
     </ConsoleFrame>

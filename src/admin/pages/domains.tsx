@@ -1,5 +1,5 @@
 import { plural } from "../../lib/plural.js";
-import { Form, FormError, type PageContext, Submit, Time } from "../../web/index.js";
+import { Form, FormError, type PageContext, Submit, TableScroll, Time } from "../../web/index.js";
 import { FAILURES_TO_FLAG } from "../domain-check.js";
 import type { DomainAccount } from "../domain-check-store.js";
 import type { AbandonedDomainRow, SuspectDomain } from "../domains.js";
@@ -176,7 +176,7 @@ function Suspects(p: { s: DomainsPageState }) {
       {p.s.suspects.length === 0 ? (
         <p>No domain is failing its DNS check.</p>
       ) : (
-        <table>
+        <TableScroll label="Failing domains">
           <thead>
             <tr>
               <th scope="col">Domain</th>
@@ -211,7 +211,7 @@ function Suspects(p: { s: DomainsPageState }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </section>
   );
@@ -228,7 +228,7 @@ export function DomainsPage(ctx: PageContext, s: DomainsPageState) {
       {s.domains.length === 0 ? (
         <p>No domain is marked abandoned.</p>
       ) : (
-        <table>
+        <TableScroll label="Abandoned domains">
           <thead>
             <tr>
               <th scope="col">Domain</th>
@@ -251,7 +251,7 @@ export function DomainsPage(ctx: PageContext, s: DomainsPageState) {
               />
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
       <Suspects s={s} />
       <MarkForm ctx={ctx} s={s} />

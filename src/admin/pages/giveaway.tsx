@@ -1,5 +1,5 @@
 import { CODES_PER_USER } from "../../giveaway/index.js";
-import { Field, Form, FormError, type PageContext, Submit, Time } from "../../web/index.js";
+import { Field, Form, FormError, type PageContext, Submit, TableScroll, Time } from "../../web/index.js";
 import { ConsoleFrame } from "./layout.js";
 
 export interface BatchRow {
@@ -61,7 +61,7 @@ export function GiveawayAdminPage(ctx: PageContext, s: GiveawayAdminState) {
       {s.batches.length === 0 ? (
         <p class="muted">No codes loaded yet.</p>
       ) : (
-        <table data-table="batches">
+        <TableScroll label="Code batches" data-table="batches">
           <thead>
             <tr>
               <th scope="col">Batch</th>
@@ -84,14 +84,14 @@ export function GiveawayAdminPage(ctx: PageContext, s: GiveawayAdminState) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
 
       <h2>Recent claims</h2>
       {s.claims.length === 0 ? (
         <p class="muted">No claims yet.</p>
       ) : (
-        <table data-table="claims">
+        <TableScroll label="Recent claims" data-table="claims">
           <thead>
             <tr>
               <th scope="col">Who</th>
@@ -114,7 +114,7 @@ export function GiveawayAdminPage(ctx: PageContext, s: GiveawayAdminState) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
 
       <section class="card" aria-labelledby="load-h">

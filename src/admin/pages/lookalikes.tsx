@@ -1,4 +1,4 @@
-import { Form, FormError, type PageContext, Submit, Time } from "../../web/index.js";
+import { Form, FormError, type PageContext, Submit, TableScroll, Time } from "../../web/index.js";
 import type { LookalikeAllowance } from "../lookalikes.js";
 import { type ActionState, ReasonField } from "./action-form.js";
 import { ECOSYSTEM_LABEL, EcosystemSelect } from "./projects.js";
@@ -91,7 +91,7 @@ export function LookalikeSection(p: { ctx: PageContext; s: LookalikeSectionState
       {s.allowances.length === 0 ? (
         <p>No look-alike name is allowed.</p>
       ) : (
-        <table>
+        <TableScroll label="Allowed look-alike names">
           <thead>
             <tr>
               <th scope="col">Ecosystem</th>
@@ -112,7 +112,7 @@ export function LookalikeSection(p: { ctx: PageContext; s: LookalikeSectionState
               />
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
       <AllowForm ctx={p.ctx} state={s.form} />
     </section>

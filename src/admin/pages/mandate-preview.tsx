@@ -1,5 +1,5 @@
 import type { Phase } from "../../mandates/index.js";
-import { Time } from "../../web/index.js";
+import { TableScroll, Time } from "../../web/index.js";
 import type { MandatePreview } from "../mandate-form.js";
 
 const EFFECTS: Record<Exclude<Phase, "scheduled">, string> = {
@@ -38,7 +38,7 @@ export function MandatePreviewCard(p: { preview: MandatePreview }) {
           <span class="muted">{f.nonCompliantReachable} with a verified email</span>
         </div>
       </div>
-      <table data-table="phases">
+      <TableScroll label="Phases" data-table="phases">
         <thead>
           <tr>
             <th scope="col">Phase</th>
@@ -63,7 +63,7 @@ export function MandatePreviewCard(p: { preview: MandatePreview }) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </TableScroll>
       {r.simulation.without_verified_email > 0 && (
         <p class="muted" data-unreachable>
           {r.simulation.without_verified_email} of those who must act have no verified email: they get no
@@ -74,7 +74,7 @@ export function MandatePreviewCard(p: { preview: MandatePreview }) {
       {r.simulation.criticality.length > 0 && (
         <>
           <h3>Critical cohort at the next ranking</h3>
-          <table data-table="criticality-simulation">
+          <TableScroll label="Critical cohort at the next ranking" data-table="criticality-simulation">
             <thead>
               <tr>
                 <th scope="col">Ecosystem</th>
@@ -97,7 +97,7 @@ export function MandatePreviewCard(p: { preview: MandatePreview }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </TableScroll>
         </>
       )}
     </section>

@@ -1,6 +1,6 @@
 import { plural } from "../../lib/plural.js";
 import type { Mandate, Phase } from "../../mandates/index.js";
-import { Field, Form, FormError, type PageContext, Submit } from "../../web/index.js";
+import { Field, Form, FormError, type PageContext, Submit, TableScroll } from "../../web/index.js";
 import { COHORTS, formatDate, type MandateFormValues, type MandatePreview } from "../mandate-form.js";
 import { ConsoleFrame } from "./layout.js";
 import { MandatePreviewCard } from "./mandate-preview.js";
@@ -37,7 +37,7 @@ export function MandateListPage(
       {s.mandates.length === 0 ? (
         <p class="muted">No active mandates.</p>
       ) : (
-        <table data-table="mandates">
+        <TableScroll label="Mandates" data-table="mandates">
           <thead>
             <tr>
               <th scope="col">Mandate</th>
@@ -88,7 +88,7 @@ export function MandateListPage(
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </ConsoleFrame>
   );

@@ -1,4 +1,4 @@
-import { Form, FormError, type PageContext, Submit, Time } from "../../web/index.js";
+import { Form, FormError, type PageContext, Submit, TableScroll, Time } from "../../web/index.js";
 import type { ProhibitedName } from "../names.js";
 import { type ActionState, ReasonField } from "./action-form.js";
 import { ConsoleFrame } from "./layout.js";
@@ -99,7 +99,7 @@ export function NamesPage(ctx: PageContext, s: NamesPageState) {
       {s.names.length === 0 ? (
         <p>No name is prohibited.</p>
       ) : (
-        <table>
+        <TableScroll label="Prohibited names">
           <thead>
             <tr>
               <th scope="col">Ecosystem</th>
@@ -120,7 +120,7 @@ export function NamesPage(ctx: PageContext, s: NamesPageState) {
               />
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
       <ProhibitForm ctx={ctx} state={s.prohibit} />
       <LookalikeSection ctx={ctx} s={s.lookalikes} />

@@ -1,6 +1,6 @@
 import { type Paged, pageHref, pageLinks } from "../../lib/paging.js";
 import type { Ecosystem, Project } from "../../packages/index.js";
-import { type PageContext, Pager, projectHref, Time } from "../../web/index.js";
+import { type PageContext, Pager, projectHref, TableScroll, Time } from "../../web/index.js";
 import type { ProjectDetail, ProjectRow } from "../projects.js";
 import { ECOSYSTEMS, MB } from "../projects.js";
 import { ActionCard, type ActionState, FilterForm, FilterInput, userPath } from "./action-form.js";
@@ -57,7 +57,7 @@ export function ProjectsPage(
       {s.projects.length === 0 && !s.page.hasPrev ? (
         <p>No project matches.</p>
       ) : (
-        <table>
+        <TableScroll label="Projects">
           <thead>
             <tr>
               <th scope="col">Project</th>
@@ -82,7 +82,7 @@ export function ProjectsPage(
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
       <Pager
         {...pageLinks(s.page, (n) => pageHref("/admin/projects", { q: s.q, ecosystem: s.ecosystem }, n))}
@@ -181,7 +181,7 @@ export function ProjectPage(ctx: PageContext, s: { detail: ProjectDetail; limitF
       {d.members.length === 0 ? (
         <p class="muted">Nobody has a role on this project.</p>
       ) : (
-        <table>
+        <TableScroll label="Members">
           <thead>
             <tr>
               <th scope="col">User</th>
@@ -202,7 +202,7 @@ export function ProjectPage(ctx: PageContext, s: { detail: ProjectDetail; limitF
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
       <h2>Recent events</h2>
       {d.events.length === 0 ? (

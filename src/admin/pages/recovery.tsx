@@ -5,7 +5,16 @@ import {
   type QueueEntry,
   type RecoveryRequest,
 } from "../../recovery/index.js";
-import { ago, Field, Form, FormError, type PageContext, relativeAge, Time } from "../../web/index.js";
+import {
+  ago,
+  Field,
+  Form,
+  FormError,
+  type PageContext,
+  relativeAge,
+  TableScroll,
+  Time,
+} from "../../web/index.js";
 import { ConsoleFrame } from "./layout.js";
 
 /** The request's state; an abandoned one (proofs never sent within the window) says so. */
@@ -42,7 +51,7 @@ export function RecoveryQueuePage(
       {s.rows.length === 0 ? (
         <p id="queue-empty">No {s.showAll ? "" : "open "}recovery requests.</p>
       ) : (
-        <table id="recovery-queue">
+        <TableScroll label="Recovery requests" id="recovery-queue">
           <thead>
             <tr>
               <th>Account</th>
@@ -73,7 +82,7 @@ export function RecoveryQueuePage(
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </ConsoleFrame>
   );
@@ -154,7 +163,7 @@ export function RecoveryDetailPage(ctx: PageContext, s: RecoveryDetail) {
         </Form>
       )}
       <h2>Account events</h2>
-      <table id="recovery-events">
+      <TableScroll label="Account events" id="recovery-events">
         <tbody>
           {s.events.map((e) => (
             <tr key={e.id}>
@@ -166,7 +175,7 @@ export function RecoveryDetailPage(ctx: PageContext, s: RecoveryDetail) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </TableScroll>
     </ConsoleFrame>
   );
 }

@@ -1,6 +1,6 @@
 import type { PurgeReport } from "../../housekeeping/index.js";
 import type { MissingBlob, ReconcileReport } from "../../packages/index.js";
-import { Time } from "../../web/index.js";
+import { TableScroll, Time } from "../../web/index.js";
 
 export interface StorageStatus {
   reconcile: ReconcileReport | null;
@@ -32,7 +32,7 @@ export function StorageSection(p: { s: StorageStatus }) {
             These files' blobs are missing from the store. Their rows are kept; downloads answer 404 until the
             blob is restored (from a backup), and the next reconcile then clears the mark.
           </p>
-          <table data-table="missing-blobs">
+          <TableScroll label="Missing blobs" data-table="missing-blobs">
             <thead>
               <tr>
                 <th scope="col">File</th>
@@ -53,7 +53,7 @@ export function StorageSection(p: { s: StorageStatus }) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </TableScroll>
         </>
       )}
       {purge && (

@@ -1,5 +1,5 @@
 import type { PageContext } from "../../web/index.js";
-import { Pager, Time } from "../../web/index.js";
+import { Pager, TableScroll, Time } from "../../web/index.js";
 import type { MfaState, UserDetail, UserRow } from "../users.js";
 import { userCursor } from "../users.js";
 import { type ActionState, FilterForm, FilterInput, userPath } from "./action-form.js";
@@ -33,7 +33,7 @@ export function UsersPage(
       {s.users.length === 0 && !s.hasNewer ? (
         <p>No account matches.</p>
       ) : (
-        <table>
+        <TableScroll label="Accounts">
           <thead>
             <tr>
               <th scope="col">Username</th>
@@ -62,7 +62,7 @@ export function UsersPage(
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
       <Pager
         prevHref={s.hasNewer ? link("before", s.users[0]) : undefined}
@@ -127,7 +127,7 @@ function Projects(p: { d: UserDetail }) {
       {p.d.projects.length === 0 ? (
         <p class="muted">No project.</p>
       ) : (
-        <table>
+        <TableScroll label="Their projects">
           <thead>
             <tr>
               <th scope="col">Project</th>
@@ -146,7 +146,7 @@ function Projects(p: { d: UserDetail }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </section>
   );
@@ -159,7 +159,7 @@ function Events(p: { d: UserDetail }) {
       {p.d.events.length === 0 ? (
         <p class="muted">No event.</p>
       ) : (
-        <table>
+        <TableScroll label="Their events">
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -180,7 +180,7 @@ function Events(p: { d: UserDetail }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </section>
   );

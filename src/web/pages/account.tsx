@@ -2,7 +2,7 @@ import type { Session, User } from "../../accounts/index.js";
 import type { SecurityEvent } from "../../events/index.js";
 import { plural } from "../../lib/plural.js";
 import type { FactorSummary, RememberedBrowser } from "../../mfa/index.js";
-import { Field, Form, FormError, Submit, Time } from "../components.js";
+import { Field, Form, FormError, Submit, TableScroll, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { EventDetails } from "../event-details.js";
 import type { FormState } from "./auth.js";
@@ -137,7 +137,7 @@ export function SessionsPage(
     <>
       <h1>Sessions</h1>
       <p>Browsers signed in to your account. Sign out any you do not recognise, then change your password.</p>
-      <table>
+      <TableScroll label="Sessions">
         <thead>
           <tr>
             <th scope="col">Browser</th>
@@ -184,7 +184,7 @@ export function SessionsPage(
             </tr>
           ))}
         </tbody>
-      </table>
+      </TableScroll>
       {s.sessions.length > 1 && (
         <p>
           <Form
@@ -205,7 +205,7 @@ export function SessionsPage(
       {s.remembered.length === 0 ? (
         <p class="muted">None.</p>
       ) : (
-        <table>
+        <TableScroll label="Remembered browsers">
           <tbody>
             {s.remembered.map((r) => (
               <tr key={r.id}>
@@ -226,7 +226,7 @@ export function SessionsPage(
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </>
   );
@@ -240,7 +240,7 @@ export function HistoryPage(_ctx: PageContext, s: { events: SecurityEvent[] }) {
       {s.events.length === 0 ? (
         <p class="muted">Nothing yet.</p>
       ) : (
-        <table>
+        <TableScroll label="Security history">
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -263,7 +263,7 @@ export function HistoryPage(_ctx: PageContext, s: { events: SecurityEvent[] }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </>
   );

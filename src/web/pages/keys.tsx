@@ -1,5 +1,5 @@
 import { type KeyInfo, LABEL_MAX } from "../../mfa/index.js";
-import { Field, Form, FormError, Submit, Time } from "../components.js";
+import { Field, Form, FormError, Submit, TableScroll, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import type { FormState } from "./auth.js";
 
@@ -65,7 +65,7 @@ export function KeysPage(ctx: PageContext, s: FormState & { keys: KeyInfo[] }) {
         {s.keys.length === 0 ? (
           <p class="muted">None yet.</p>
         ) : (
-          <table>
+          <TableScroll label="Security keys">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -82,7 +82,7 @@ export function KeysPage(ctx: PageContext, s: FormState & { keys: KeyInfo[] }) {
                 <KeyRow key={k.id} k={k} csrf={ctx.csrf} />
               ))}
             </tbody>
-          </table>
+          </TableScroll>
         )}
       </section>
     </>

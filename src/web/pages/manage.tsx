@@ -1,6 +1,6 @@
 import type { SecurityEvent } from "../../events/index.js";
 import type { Invitation, Member, Project, Release, MfaLevel as Requirement } from "../../packages/index.js";
-import { Field, Form, FormError, Submit, Time } from "../components.js";
+import { Field, Form, FormError, Submit, TableScroll, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { EventDetails } from "../event-details.js";
 import { roleLabel } from "../format.js";
@@ -31,7 +31,7 @@ function People(p: { ctx: PageContext; s: ManageState; base: string }) {
   return (
     <section aria-labelledby="people-h" id="people">
       <h2 id="people-h">People</h2>
-      <table>
+      <TableScroll label="People">
         <thead>
           <tr>
             <th scope="col">User</th>
@@ -69,7 +69,7 @@ function People(p: { ctx: PageContext; s: ManageState; base: string }) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </TableScroll>
       {s.invitations.length > 0 && (
         <>
           <h3>Pending invitations</h3>
@@ -135,7 +135,7 @@ function History(p: { s: ManageState }) {
       {p.s.events.length === 0 ? (
         <p class="muted">Nothing yet.</p>
       ) : (
-        <table>
+        <TableScroll label="Project history">
           <thead>
             <tr>
               <th scope="col">When</th>
@@ -158,7 +158,7 @@ function History(p: { s: ManageState }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </section>
   );

@@ -2,7 +2,7 @@ import type { SecurityPosture } from "../../authz/index.js";
 import { isPrerelease } from "../../ecosystems/pypi/index.js";
 import { plural } from "../../lib/plural.js";
 import { type FileRecord, fileUrl, type Member, type Release } from "../../packages/index.js";
-import { Time } from "../components.js";
+import { TableScroll, Time } from "../components.js";
 import { Copyable } from "../copy.js";
 import { humanSize } from "../format.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
@@ -220,7 +220,7 @@ export function FileList(p: { release: Release }) {
       {p.release.files.length === 0 ? (
         <p class="muted">This release has no files.</p>
       ) : (
-        <table class="files">
+        <TableScroll label="Files" class="files">
           <thead>
             <tr>
               <th scope="col">File</th>
@@ -264,7 +264,7 @@ export function FileList(p: { release: Release }) {
               </tr>
             ))}
           </tbody>
-        </table>
+        </TableScroll>
       )}
     </section>
   );

@@ -1,5 +1,5 @@
 import type { ApiToken } from "../../tokens/index.js";
-import { Field, Form, FormError, Submit, Time } from "../components.js";
+import { Field, Form, FormError, Submit, TableScroll, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { Copyable } from "../copy.js";
 import type { FormState } from "./auth.js";
@@ -73,7 +73,7 @@ function NewToken(p: { name: string; token: string; origin: string }) {
 function TokenTable(p: { ctx: PageContext; tokens: ApiToken[]; now: number }) {
   if (p.tokens.length === 0) return <p class="muted">You have no API tokens yet.</p>;
   return (
-    <table>
+    <TableScroll label="API tokens">
       <thead>
         <tr>
           <th scope="col">Name</th>
@@ -124,7 +124,7 @@ function TokenTable(p: { ctx: PageContext; tokens: ApiToken[]; now: number }) {
           );
         })}
       </tbody>
-    </table>
+    </TableScroll>
   );
 }
 

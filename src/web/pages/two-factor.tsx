@@ -1,6 +1,6 @@
 import { noun, plural } from "../../lib/plural.js";
 import type { FactorSummary, TotpEnrollment } from "../../mfa/index.js";
-import { Field, Form, FormError, Submit, Time } from "../components.js";
+import { Field, Form, FormError, Submit, TableScroll, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { Copyable } from "../copy.js";
 import type { FormState } from "./auth.js";
@@ -59,7 +59,7 @@ export function TwoFactorPage(
         {f.keys.length === 0 ? (
           <p class="muted">None yet.</p>
         ) : (
-          <table>
+          <TableScroll label="Security keys">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -97,7 +97,7 @@ export function TwoFactorPage(
                 </tr>
               ))}
             </tbody>
-          </table>
+          </TableScroll>
         )}
         <p>
           <a class="button primary" href="/account/two-factor/keys">

@@ -1,6 +1,6 @@
 import { type Paged, pageHref, pageLinks } from "../../lib/paging.js";
 import type { Invitation, Role } from "../../packages/index.js";
-import { Form, Pager, Submit, Time } from "../components.js";
+import { Form, Pager, Submit, TableScroll, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { roleLabel, roleWithArticle } from "../format.js";
 import { manageHref, projectHref } from "../hrefs.js";
@@ -57,7 +57,7 @@ export function YourProjectsPage(ctx: PageContext, s: YourProjectsState) {
           accept an invitation from a project's owner.
         </p>
       ) : (
-        <table>
+        <TableScroll label="Your projects">
           <thead>
             <tr>
               <th scope="col">Project</th>
@@ -84,7 +84,7 @@ export function YourProjectsPage(ctx: PageContext, s: YourProjectsState) {
               );
             })}
           </tbody>
-        </table>
+        </TableScroll>
       )}
       <Pager {...pageLinks(s.page, (n) => pageHref("/account/projects", {}, n))} />
     </>

@@ -1,0 +1,239 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { missing, registeredRoutes } from "../../src/test-support/index.js";
+import {
+  axeFindings,
+  type Listening,
+  launchBrowser,
+  overflow,
+  saveScreenshot,
+  VIEWPORTS,
+  watchedContext,
+} from "./support/screens.js";
+import { buildWorld, type Visitor, type World } from "./support/world.js";
+
+const SUITE = "every page at 1280×800 and 390×844: no sideways overflow, axe, console and CSP (Chromium)";
+
+/**
+ * One row per page view: the route it covers (as Fastify registered it), the address to open, who is
+ * signed in, the status expected, and an optional setup step run before the visit. Add a row when you
+ * add a page: the first test fails for a GET route that renders HTML and has no row.
+ */
+interface Row {
+  route: string;
+  name: string;
+  path: (w: World) => string;
+  as: Visitor;
+  status?: number;
+  setup?: (w: World) => Promise<void>;
+}
+
+const row = (
+  route: string,
+  name: string,
+  as: Visitor,
+  path: string | ((w: World) => string),
+  status = 200,
+): Row => ({
+  route,
+  name,
+  as,
+  path: typeof path === "string" ? () => path : path,
+  status,
+});
+
+const ROWS: Row[] = [
+  row("/", "home", "anonymous", "/"),
+  row("/", "home-signed-in", "maintainer", "/"),
+  row("/search", "search", "anonymous", "/search?q=demo"),
+  row("/help/account-recovery", "help-account-recovery", "anonymous", "/help/account-recovery"),
+  row("/help/design", "help-design", "anonymous", "/help/design"),
+  row("/project/:name", "project-redirect", "anonymous", "/project/demo-pkg"),
+  row("/project/:name/", "project", "anonymous", "/project/demo-pkg/"),
+  row("/project/:name/:version", "project-version-redirect", "anonymous", "/project/demo-pkg/1.0"),
+  row("/project/:name/:version/", "project-version", "anonymous", "/project/demo-pkg/1.0/"),
+  row("/project/:name/", "project-missing", "anonymous", "/project/no-such-project/", 404),
+  row("/package/*", "npm-package", "anonymous", "/package/@acme/tool"),
+  row("/scopes/:scope", "scope-redirect", "anonymous", "/scopes/acme"),
+  row("/scopes/:scope/", "scope", "maintainer", "/scopes/acme/"),
+  row("/user/:username", "profile-redirect", "anonymous", "/user/alice"),
+  row("/user/:username/", "profile", "anonymous", "/user/alice/"),
+  row("/manage/project/:name", "manage-project-redirect", "maintainer", "/manage/project/demo-pkg"),
+  row("/manage/project/:name/", "manage-project", "maintainer", "/manage/project/demo-pkg/"),
+  row("/manage/package/*", "manage-npm-package", "maintainer", "/manage/package/@acme/tool"),
+  row("/account/register", "register", "anonymous", "/account/register"),
+  row("/account/login", "login", "anonymous", "/account/login"),
+  row("/account/forgot-password", "forgot-password", "anonymous", "/account/forgot-password"),
+  row(
+    "/account/reset-password",
+    "reset-password-bad-link",
+    "anonymous",
+    "/account/reset-password?token=expired",
+    400,
+  ),
+  row("/account/verify-email", "verify-email-bad-link", "anonymous", "/account/verify-email?token=expired"),
+  row(
+    "/account/confirm-email",
+    "confirm-email-bad-link",
+    "anonymous",
+    "/account/confirm-email?token=expired",
+  ),
+  row("/account/login/two-factor", "login-two-factor-none", "anonymous", "/account/login/two-factor"),
+  row("/account/recovery", "recovery-start", "anonymous", "/account/recovery"),
+  row(
+    "/account/recovery/confirm",
+    "recovery-confirm-bad-link",
+    "anonymous",
+    "/account/recovery/confirm?token=x",
+    400,
+  ),
+  row(
+    "/account/recovery/cancel",
+    "recovery-cancel-bad-link",
+    "anonymous",
+    "/account/recovery/cancel?token=x",
+  ),
+  row("/account/recovery/stop", "recovery-stop-bad-link", "anonymous", "/account/recovery/stop?token=x", 403),
+  row("/account/recovery/proofs", "recovery-proofs", "recovering", "/account/recovery/proofs"),
+  row("/account/recovery/open", "recovery-open", "maintainer", "/account/recovery/open"),
+  row("/account", "account-redirect", "maintainer", "/account"),
+  row("/account/", "account", "maintainer", "/account/"),
+  row("/account/", "account-newcomer", "newcomer", "/account/"),
+  row("/account/sudo", "sudo", "maintainer", "/account/sudo"),
+  row("/account/sessions", "sessions", "maintainer", "/account/sessions"),
+  row("/account/security-history", "security-history", "maintainer", "/account/security-history"),
+  row("/account/security-keys", "security-keys-redirect", "maintainer", "/account/security-keys"),
+  row("/account/two-factor", "two-factor", "maintainer", "/account/two-factor"),
+  row("/account/two-factor", "two-factor-newcomer", "newcomer", "/account/two-factor"),
+  row("/account/two-factor/totp", "totp-setup", "newcomer", "/account/two-factor/totp"),
+  row("/account/two-factor/keys", "security-keys", "maintainer", "/account/two-factor/keys"),
+  row("/account/two-factor/checkup", "two-factor-checkup", "maintainer", "/account/two-factor/checkup"),
+  row("/account/tokens", "tokens", "maintainer", "/account/tokens"),
+  row("/account/projects", "your-projects", "maintainer", "/account/projects"),
+  row("/account/projects", "your-projects-empty", "newcomer", "/account/projects"),
+  row("/npm-cli/login/:id", "npm-cli-login", "maintainer", (w) => `/npm-cli/login/${w.ids.npmLogin}`),
+  row("/npm-cli/confirm/:id", "npm-cli-confirm", "maintainer", (w) => `/npm-cli/confirm/${w.ids.npmConfirm}`),
+  row("/admin", "console-redirect", "operator", "/admin"),
+  row("/admin/", "console-dashboard", "operator", "/admin/"),
+  row("/admin/", "console-refused", "maintainer", "/admin/", 404),
+  row("/admin/recovery", "console-recovery", "operator", "/admin/recovery"),
+  row(
+    "/admin/recovery/:id",
+    "console-recovery-request",
+    "operator",
+    (w) => `/admin/recovery/${w.ids.recovery}`,
+  ),
+  row("/admin/users", "console-users", "operator", "/admin/users"),
+  row("/admin/users/:username", "console-user", "operator", "/admin/users/alice"),
+  row("/admin/projects", "console-projects", "operator", "/admin/projects"),
+  row("/admin/projects/prohibited", "console-prohibited", "operator", "/admin/projects/prohibited"),
+  row("/admin/projects/:ecosystem/:name", "console-project", "operator", "/admin/projects/pypi/demo-pkg"),
+  row("/admin/critical", "console-critical", "operator", "/admin/critical"),
+  row("/admin/mandates", "console-mandates", "operator", "/admin/mandates"),
+  row("/admin/mandates/new", "console-mandate-new", "operator", "/admin/mandates/new"),
+  row(
+    "/admin/mandates/:id/edit",
+    "console-mandate-edit",
+    "operator",
+    (w) => `/admin/mandates/${w.ids.mandate}/edit`,
+  ),
+  row("/admin/giveaway", "console-giveaway", "operator", "/admin/giveaway"),
+  row("/admin/domains", "console-domains", "operator", "/admin/domains"),
+  row("/admin/audit", "console-audit", "operator", "/admin/audit"),
+];
+
+/** GET routes that answer something other than a page (protocols, scripts, files, JSON, health). */
+const NOT_PAGES =
+  /^GET \/(simple|pypi|files|npm|api|static|healthz|readyz|metrics|favicon\.ico)(\/|$)|^GET \/npm\/-\/v1\/done\//;
+
+describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
+  let world: World;
+  let browser: Browser;
+  const contexts: Array<{ context: BrowserContext }> = [];
+
+  beforeAll(async () => {
+    [world, browser] = await Promise.all([buildWorld(), launchBrowser()]);
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.context.close().catch(() => undefined);
+    await browser?.close();
+    await world?.close();
+  });
+
+  it("has a row for every GET route that renders a page, and no row for a route that does not exist", () => {
+    const { app } = world.registry.t;
+    const pages = registeredRoutes(app).filter((r) => r.startsWith("GET ") && !NOT_PAGES.test(r));
+    const covered = new Set(ROWS.map((r) => `GET ${r.route}`));
+    // Wildcard routes (/package/*, /manage/package/*) are drawn as "/*" in the route tree: hasRoute checks them.
+    expect(pages.filter((r) => r !== "GET /*" && !covered.has(r))).toEqual([]);
+    for (const r of ROWS) expect(app.hasRoute({ method: "GET", url: r.route }), r.route).toBe(true);
+    expect(new Set(ROWS.map((r) => r.name)).size).toBe(ROWS.length);
+  });
+
+  for (const viewport of VIEWPORTS) {
+    describe(`at ${viewport.width}×${viewport.height}`, () => {
+      const tabs = new Map<Visitor, { page: Page; listening: Listening }>();
+
+      /** One context per visitor and width, made on first use and kept for the following rows. */
+      async function tab(as: Visitor) {
+        const open = tabs.get(as);
+        if (open) return open;
+        const client = world.visitors[as];
+        const cookies = [...(client?.cookies ?? [])].map(([name, value]) => ({
+          name,
+          value,
+          url: world.registry.origin,
+        }));
+        const made = await watchedContext(browser, viewport, cookies);
+        contexts.push(made);
+        tabs.set(as, made);
+        return made;
+      }
+
+      for (const r of ROWS) {
+        it(`${r.name} (${r.as})`, async () => {
+          await r.setup?.(world);
+          const { page, listening } = await tab(r.as);
+          listening.problems.length = 0;
+          const res = await page.goto(world.registry.at(r.path(world)), { waitUntil: "load" });
+          expect(res?.status(), `${r.path(world)} answered`).toBe(r.status ?? 200);
+          const wide = await overflow(page);
+          const findings = await axeFindings(page);
+          saveScreenshot(await page.screenshot({ fullPage: true }), viewport.width, r.name);
+          expect(
+            {
+              overflow: wide.scrollWidth > wide.width ? wide : null,
+              axe: findings,
+              problems: listening.problems,
+            },
+            r.name,
+          ).toEqual({ overflow: null, axe: [], problems: [] });
+        }, 60_000);
+      }
+
+      // Issue 14, finding 2: on a phone the header wrapped and the operator's "Sign out" left the screen.
+      it.skipIf(viewport.width > 860)(
+        "keeps Sign out one tap away, inside the screen, for a maintainer and an operator",
+        async () => {
+          for (const [as, path] of [
+            ["maintainer", "/account/"],
+            ["operator", "/admin/audit"],
+          ] as const) {
+            const { page } = await tab(as);
+            await page.goto(world.registry.at(path));
+            const signOut = page.getByRole("button", { name: "Sign out" });
+            await expect(signOut.isVisible()).resolves.toBe(false);
+            await page.locator("summary", { hasText: "Menu" }).click();
+            await expect(signOut.isVisible()).resolves.toBe(true);
+            const box = await signOut.boundingBox();
+            expect(
+              box && box.x >= 0 && box.x + box.width <= viewport.width,
+              `${as}: ${JSON.stringify(box)}`,
+            ).toBe(true);
+          }
+        },
+      );
+    });
+  }
+});
