@@ -4,6 +4,7 @@ import { plural } from "../../lib/plural.js";
 import type { FactorSummary, RememberedBrowser } from "../../mfa/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
+import { EventDetails } from "../event-details.js";
 import type { FormState } from "./auth.js";
 
 /** First on the settings page: whether a second factor protects the account, and the way to one. */
@@ -231,23 +232,6 @@ export function SessionsPage(
   );
 }
 
-function describe(e: SecurityEvent): string {
-  const d = e.data;
-  if (e.type === "login.failure" && d.reason) return `reason: ${String(d.reason)}`;
-  if (e.type === "login.success" && d.method)
-    return `with ${String(d.method).replace(/_/g, " ")}${d.phishingResistant ? " (phishing-resistant)" : ""}`;
-  if (e.type === "mfa.recovery_code_used") return `${plural(Number(d.remaining), "code")} left`;
-  if (e.type.startsWith("mfa.key_") && d.label) return String(d.label);
-  if (e.type === "email.changed") return `${String(d.from)} → ${String(d.to)}`;
-  if (e.type === "email.change_requested") return `to ${String(d.to)}`;
-  if (e.type === "email.verified") return String(d.email);
-  // Which browser may now skip the second step: the one thing the owner needs to judge it by.
-  if (e.type === "remembered_browser.created") return e.userAgent ? `browser: ${e.userAgent}` : "";
-  if (typeof d.sessionsEnded === "number" && d.sessionsEnded > 0)
-    return `${plural(d.sessionsEnded, "other session")} signed out`;
-  return "";
-}
-
 export function HistoryPage(_ctx: PageContext, s: { events: SecurityEvent[] }) {
   return (
     <>
@@ -272,7 +256,9 @@ export function HistoryPage(_ctx: PageContext, s: { events: SecurityEvent[] }) {
                   <Time ms={e.createdAt} />
                 </td>
                 <td>{e.label}</td>
-                <td>{describe(e)}</td>
+                <td>
+                  <EventDetails event={e} />
+                </td>
                 <td>{e.ip ?? ""}</td>
               </tr>
             ))}
