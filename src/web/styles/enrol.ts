@@ -6,6 +6,7 @@ export const ENROL_CSS = `
 .copyable.block pre{margin:0;padding-right:76px}
 .copyable.block .copy-button{position:absolute;top:8px;right:8px}
 .copy-text{user-select:all}
+.button.small.copy-button{background:#e8edf3;color:var(--ink)}
 .copyable>code.copy-text{overflow-wrap:anywhere;word-break:break-all;max-width:100%}
 .copy-status{color:var(--ok);font-size:.9rem}.copy-status:empty{display:none}
 .copy-actions{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:12px 0}
@@ -25,8 +26,9 @@ export const ENROL_CSS = `
 @media (max-width:640px){.totp-setup{grid-template-columns:1fr}.totp-setup .qr{margin:0 auto}}
 code.grouped-secret{font-size:1.1rem;letter-spacing:.04em;word-spacing:.2em;white-space:normal}
 .otpauth-link{display:inline-block;margin:4px 0 8px}
-ul.codes{list-style:none;padding:0;margin:12px 0;display:grid;grid-template-columns:repeat(2,max-content);gap:6px 24px;font-size:1.05rem}
-@media (max-width:420px){ul.codes{grid-template-columns:1fr}}
+.card.narrow.recovery-codes-page{max-width:540px}
+ul.codes{list-style:none;padding:0;margin:12px 0;display:grid;grid-template-columns:repeat(2,max-content);gap:6px 20px;font-size:1rem}
+@media (max-width:480px){ul.codes{grid-template-columns:1fr}}
 ul.codes code{background:none;font-family:ui-monospace,Menlo,Consolas,monospace;letter-spacing:.03em}
 .print-only{display:none}
 @media print{
