@@ -55,6 +55,8 @@ const ROUTES: ReadonlyArray<readonly [method: string, path: string, surface: Sur
   ["GET", "/api/projects/:ecosystem/:name/security", "public"],
   // Public on purpose: the paged list of project names, as /simple/ and npm search already publish them.
   ["GET", "/api/projects", "public"],
+  // Public on purpose: which projects depend on a project is public metadata (their releases name it).
+  ["GET", "/api/projects/:ecosystem/:name/dependents", "public"],
 ];
 
 /** Every route the app registered, as [method, path], from Fastify's own route tree (HEAD left out). */
