@@ -62,6 +62,8 @@ const ROUTES: ReadonlyArray<readonly [method: string, path: string, surface: Sur
   ["GET", "/api/projects/:ecosystem/:name/security", "public"],
   // Public on purpose: the paged list of project names, as /simple/ and npm search already publish them.
   ["GET", "/api/projects", "public"],
+  // Public on purpose: which projects depend on a project is public metadata (their releases name it).
+  ["GET", "/api/projects/:ecosystem/:name/dependents", "public"],
 ];
 
 const SAMPLE: Record<string, string> = { id: "no-such-id", username: "joe", ecosystem: "pypi", name: "demo" };

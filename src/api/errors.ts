@@ -10,6 +10,7 @@ export const apiErrors = catalogue({
     status: 400,
     message: "Use /api/projects?ecosystem=pypi|npm[&limit=1..500][&after=<name>].",
   },
+  INVALID_PAGE: { status: 400, message: "Use ?page=1.. and &limit=1..500." },
   JSON_REQUIRED: { status: 415, message: "Send the parameters as JSON (content-type: application/json)." },
   // Call sites name the first invalid parameter.
   INVALID_SIMULATION: { status: 400, message: "The simulation parameters are not valid." },

@@ -4,16 +4,24 @@
  */
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../deps.js";
+import { registerDependentsApi } from "./dependents.js";
 import { registerMandatesApi } from "./mandates.js";
 import { registerPolicyApi } from "./policy.js";
 import { registerPostureApi } from "./posture.js";
 import { registerProjectsApi } from "./projects.js";
 
-export { registerMandatesApi, registerPolicyApi, registerPostureApi, registerProjectsApi };
+export {
+  registerDependentsApi,
+  registerMandatesApi,
+  registerPolicyApi,
+  registerPostureApi,
+  registerProjectsApi,
+};
 
 export function registerApi(app: FastifyInstance, deps: Deps): void {
   registerPostureApi(app, deps);
   registerProjectsApi(app, deps);
+  registerDependentsApi(app, deps);
   registerPolicyApi(app, deps);
   registerMandatesApi(app, deps);
 }

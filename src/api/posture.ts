@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { securityPosture } from "../authz/index.js";
+import { dependentCount } from "../dependents/index.js";
 import type { Deps } from "../deps.js";
 import { normalizeName } from "../ecosystems/pypi/index.js";
 import { findProject, packageErrors } from "../packages/index.js";
@@ -17,8 +18,10 @@ export function registerPostureApi(app: FastifyInstance, deps: Deps): void {
     const key = ecosystem === "pypi" ? normalizeName(name) : name.toLowerCase();
     const project = await findProject(deps.db, ecosystem, key);
     if (!project) throw packageErrors.PROJECT_NOT_FOUND(`No ${ecosystem} project named '${name}'.`);
-    return reply
-      .header("cache-control", "public, max-age=60")
-      .send(await securityPosture(deps.db, project, deps.clock.now()));
+    return reply.header("cache-control", "public, max-age=60").send({
+      ...(await securityPosture(deps.db, project, deps.clock.now())),
+      // How many projects install it: what "critical by dependents" ranks.
+      dependents: await dependentCount(deps.db, ecosystem, project.normalizedName),
+    });
   });
 }

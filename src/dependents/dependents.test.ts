@@ -327,4 +327,37 @@ describe.each(testDatabases())("dependents (%s)", (kind) => {
     await unpublishVersions(t.deps, {}, grant, npmProject, ["1.0.0", "2.0.0-beta.1"], () => null);
     expect((await matchesRecompute()).npm).toEqual({ base: 1 });
   });
+
+  it("the JSON API answers the count and a page of dependents; the posture API carries the count", async () => {
+    const { auth } = await npmUser(t, "carol");
+    const put = async (name: string, dependencies: Record<string, string>) => {
+      const body = await publishBody(name, "1.0.0", { extraManifest: { dependencies } });
+      const r = await t.app.inject({
+        method: "PUT",
+        url: `/npm/${escaped(name)}`,
+        payload: JSON.stringify(body),
+        headers: { ...auth, "content-type": "application/json" },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+    };
+    await put("core", {});
+    for (const n of ["zeta", "@acme/alpha", "mid"]) await put(n, { core: "^1" });
+    const first = await t.app.inject({ url: "/api/projects/npm/core/dependents?limit=2" });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({
+      name: "core",
+      dependents: { direct: 3, transitive: null },
+      total: 3,
+      page: 1,
+      pages: 2,
+      projects: [{ name: "@acme/alpha" }, { name: "mid" }],
+      next: "/api/projects/npm/core/dependents?page=2&limit=2",
+    });
+    const second = await t.app.inject({ url: first.json().next });
+    expect(second.json()).toMatchObject({ projects: [{ name: "zeta" }], next: null });
+    const posture = await t.app.inject({ url: "/api/projects/npm/core/security" });
+    expect(posture.json().dependents).toEqual({ direct: 3, transitive: null });
+    expect((await t.app.inject({ url: "/api/projects/npm/nope/dependents" })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: "/api/projects/npm/core/dependents?page=0" })).statusCode).toBe(400);
+  });
 });
