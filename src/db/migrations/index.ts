@@ -31,6 +31,7 @@ import * as m019 from "./019_domain_checks.js";
 import * as m020 from "./020_criticality_told.js";
 import * as m021 from "./021_stats_import_ledger.js";
 import * as m022 from "./022_housekeeping.js";
+import * as m024 from "./024_quarantine.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -54,4 +55,5 @@ export const migrations: Record<string, Migration> = {
   "020_criticality_told": m020,
   "021_stats_import_ledger": m021,
   "022_housekeeping": m022,
+  "024_quarantine": m024,
 };
