@@ -160,6 +160,16 @@ export const SETTINGS = {
     help: "A domain that must resolve before a run counts anything as missing (proves the resolver answers)",
     def: "example.com",
   },
+  typosquatAction: {
+    env: "WHARF_TYPOSQUAT_ACTION",
+    help: "A new project name that imitates a protected one: hold (created but quarantined until an operator approves it), refuse (with a message naming the similar project) or off",
+    def: "hold",
+  },
+  typosquatProtectTop: {
+    env: "WHARF_TYPOSQUAT_PROTECT_TOP",
+    help: "Protected names: critical projects plus this many most downloaded (30 days) per ecosystem; 0: critical projects only",
+    def: "1000",
+  },
   logLevel: {
     env: "WHARF_LOG_LEVEL",
     help: "fatal | error | warn | info | debug | trace | silent",

@@ -142,6 +142,12 @@ const schema = z.object({
   domainCheckCanary: z
     .string()
     .regex(/^[a-z0-9.-]+\.[a-z]{2,63}$/i, "must be a domain name such as example.com"),
+  typosquatAction: z.enum(["hold", "refuse", "off"]),
+  typosquatProtectTop: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of projects")
+    .transform(Number)
+    .pipe(z.number().max(1_000_000)),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
 });
 
@@ -191,6 +197,9 @@ export interface Config {
     maxAccounts: number;
     canary: string;
   };
+  /** What a new name imitating a protected one gets (packages/typosquat.ts). */
+  typosquatAction: "hold" | "refuse" | "off";
+  typosquatProtectTop: number;
   logLevel: string;
 }
 
@@ -277,6 +286,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
       maxAccounts: c.domainCheckMaxAccounts,
       canary: c.domainCheckCanary.toLowerCase(),
     },
+    typosquatAction: c.typosquatAction,
+    typosquatProtectTop: c.typosquatProtectTop,
     logLevel: c.logLevel,
   };
 }
@@ -350,6 +361,8 @@ export function describeConfig(config: Config): Array<[string, string]> {
     domainCheckBatch: String(config.domainCheck.batch),
     domainCheckMaxAccounts: String(config.domainCheck.maxAccounts),
     domainCheckCanary: config.domainCheck.canary,
+    typosquatAction: config.typosquatAction,
+    typosquatProtectTop: String(config.typosquatProtectTop),
     logLevel: config.logLevel,
   };
   return (Object.keys(SETTINGS) as SettingName[]).map((name) => {

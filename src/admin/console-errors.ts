@@ -32,6 +32,8 @@ export const consoleErrors = catalogue({
     message: "This name is already allowed despite its look-alike.",
   },
   NOT_LOOKALIKE_ALLOWED: { status: 404, message: "This name is not allowed as a look-alike." },
+  ALREADY_QUARANTINED: { status: 409, message: "This project is already quarantined." },
+  NOT_QUARANTINED: { status: 409, message: "This project has no open quarantine." },
   DOMAIN_ALREADY_ABANDONED: {
     status: 409,
     field: "domain",

@@ -27,6 +27,12 @@ export {
   revokeLookalike,
 } from "./lookalikes.js";
 export {
+  closeProjectQuarantine,
+  type QuarantineOutcome,
+  quarantineProject,
+  quarantineQueue,
+} from "./quarantine.js";
+export {
   type OperatorFigures,
   operatorFigures,
   recoveryBacklog,

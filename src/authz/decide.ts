@@ -37,6 +37,15 @@ export async function decide(
       return denial(authzErrors.TOKEN_SCOPE(msg), tokens);
     }
   } else {
+    // Quarantine freezes a project for everyone (issue 18 item 3): its owners may be the attackers.
+    if (project.quarantinedAt) {
+      const why = project.quarantineReason ? ` ${project.quarantineReason}` : "";
+      return denial(
+        authzErrors.QUARANTINED(
+          `Project '${project.name}' is quarantined and cannot be changed until the registry's operators review it.${why}`,
+        ),
+      );
+    }
     if (actor.token && !tokenCovers(actor.token, project.id)) {
       const msg = `This API token is not scoped to project '${project.name}'. Create a token for it at ${tokens}`;
       return denial(authzErrors.TOKEN_SCOPE(msg), tokens);

@@ -8,6 +8,10 @@ export const authzErrors = catalogue({
   NOT_A_MAINTAINER: { status: 403, message: "You are not an owner or maintainer of this project." },
   NOT_AN_OWNER: { status: 403, message: "Only owners of this project can do that." },
   PROJECT_NOT_FOUND: { status: 404, message: "No such project." },
+  QUARANTINED: {
+    status: 403,
+    message: "This project is quarantined: it cannot be changed until the registry's operators review it.",
+  },
   PROJECT_REQUIRES_MFA: {
     status: 403,
     message: "The owners of this project require two-factor authentication of everyone who publishes it.",

@@ -77,6 +77,23 @@ export interface LookalikeAllowancesTable {
   created_at: number;
 }
 
+/** 024: why a project entered quarantine, and how the operator closed it. */
+export interface QuarantineCasesTable {
+  id: string;
+  project_id: string;
+  /** typosquat (held at creation) | manual (an operator's action) */
+  kind: string;
+  similar_to: string | null;
+  reason: string;
+  opened_by: string;
+  opened_at: number;
+  /** open | released | rejected */
+  state: Generated<string>;
+  closed_by: string | null;
+  closed_at: number | null;
+  close_reason: string | null;
+}
+
 /** Append-only (database triggers refuse UPDATE and DELETE). */
 export interface AdminAuditTable {
   id: string;

@@ -27,6 +27,7 @@ import type {
   LookalikeAllowancesTable,
   MfaSnapshotsTable,
   ProhibitedNamesTable,
+  QuarantineCasesTable,
   RecoveryRequestsTable,
 } from "./schema-recovery.js";
 import type { NpmScopeOwnersTable, NpmScopesTable, NpmStarsTable } from "./schema-scopes.js";
@@ -110,6 +111,9 @@ export interface ProjectsTable {
   critical_since: number | null;
   critical_manual: Generated<number>;
   critical_reason: string | null;
+  /** 024: set while the project is quarantined (hidden from installers, frozen for its owners). */
+  quarantined_at: number | null;
+  quarantine_reason: string | null;
   /**
    * 005: the owners' requirement of everyone who publishes: none | any | phishing-resistant. 014: the
    * only one (npm's access set mfa=... folded in); on npm, any level also asks an OTP on every write.
@@ -314,6 +318,7 @@ export interface Database {
   email_domain_checks: EmailDomainChecksTable;
   prohibited_names: ProhibitedNamesTable;
   lookalike_allowances: LookalikeAllowancesTable;
+  quarantine_cases: QuarantineCasesTable;
   admin_audit: AdminAuditTable;
   mfa_snapshots: MfaSnapshotsTable;
   policy_mail: PolicyMailTable;

@@ -25,6 +25,7 @@ export const packageErrors = catalogue({
     message: "Choose none, two-factor authentication, or a security key or passkey.",
   },
   LOOKALIKE: { status: 403, message: "This project name is too similar to an existing project." },
+  TYPOSQUAT: { status: 403, message: "This project name is too similar to a popular project." },
   FILE_EXISTS: {
     status: 400,
     message: "File already exists. A file name can only be used once, even after deletion.",

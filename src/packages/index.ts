@@ -27,6 +27,13 @@ export {
   setUploadLimit,
 } from "./projects.js";
 export { blobKeyFor, type PublishInput, type PublishResult, publishFile } from "./publish.js";
+export {
+  closeQuarantine,
+  listOpenQuarantines,
+  openQuarantine,
+  type QuarantineCase,
+  type QuarantineKind,
+} from "./quarantine.js";
 export { listReleaseSummaries, type ReleaseSummary } from "./queries.js";
 export {
   listMissingBlobs,
@@ -85,4 +92,5 @@ export {
   setMfaRequirement,
 } from "./settings.js";
 export { setStar, starredBy, starsOfUser } from "./stars.js";
+export { findTyposquatTarget, forgetProtectedNames, protectedNames } from "./typosquat.js";
 export { UNPUBLISH_WINDOW, type UnpublishResult, unpublishVersions } from "./unpublish.js";

@@ -16,6 +16,9 @@ export interface Project {
   serial: number;
   /** When the public document last changed without a new release (npm `time.modified`); 015. */
   modifiedAt?: number | null;
+  /** 024: set while quarantined: hidden from installers and listings, frozen for its owners. */
+  quarantinedAt?: number | null;
+  quarantineReason?: string | null;
 }
 
 type Row = {
@@ -27,6 +30,8 @@ type Row = {
   upload_limit_bytes: number | null;
   serial: number;
   modified_at?: number | null;
+  quarantined_at: number | null;
+  quarantine_reason: string | null;
 };
 
 const toProject = (r: Row): Project => ({
@@ -38,6 +43,8 @@ const toProject = (r: Row): Project => ({
   uploadLimitBytes: r.upload_limit_bytes,
   serial: r.serial,
   modifiedAt: r.modified_at ?? null,
+  quarantinedAt: r.quarantined_at,
+  quarantineReason: r.quarantine_reason,
 });
 
 const COLUMNS = [
@@ -49,6 +56,8 @@ const COLUMNS = [
   "upload_limit_bytes",
   "serial",
   "modified_at",
+  "quarantined_at",
+  "quarantine_reason",
 ] as const;
 
 export async function findProject(
@@ -149,6 +158,8 @@ export async function insertProject(
     created_at: now,
     upload_limit_bytes: null,
     serial: 1,
+    quarantined_at: null,
+    quarantine_reason: null,
   };
   await db.insertInto("projects").values(row).execute();
   return toProject(row);
@@ -170,11 +181,13 @@ export async function setUploadLimit(db: DbExecutor, projectId: string, bytes: n
   await db.updateTable("projects").set({ upload_limit_bytes: bytes }).where("id", "=", projectId).execute();
 }
 
+/** An ecosystem's public projects (quarantined ones are left out: installers must not see them). */
 export async function listProjects(db: DbExecutor, ecosystem: Ecosystem): Promise<Project[]> {
   const rows = await db
     .selectFrom("projects")
     .select(COLUMNS)
     .where("ecosystem", "=", ecosystem)
+    .where("quarantined_at", "is", null)
     .orderBy("normalized_name")
     .execute();
   return rows.map(toProject);
@@ -220,6 +233,7 @@ export async function searchProjects(
     .selectFrom("projects")
     .select(COLUMNS)
     .where("normalized_name", "like", `%${q}%`)
+    .where("quarantined_at", "is", null)
     .orderBy(sql`case when normalized_name like ${`${q}%`} then 0 else 1 end`)
     .orderBy("normalized_name")
     .orderBy("ecosystem")

@@ -18,6 +18,7 @@ import {
   isProhibitedName,
   type Project,
 } from "./projects.js";
+import { openQuarantine } from "./quarantine.js";
 import {
   type DescriptionColumns,
   type FileRecord,
@@ -29,6 +30,7 @@ import {
   type Release,
 } from "./releases.js";
 import { addRole } from "./roles.js";
+import { findTyposquatTarget } from "./typosquat.js";
 
 export interface PublishInput {
   ecosystem: Ecosystem;
@@ -124,6 +126,17 @@ async function publishOnce(
     );
     if (twin) throw lookalike(input, twin);
   }
+  // Typosquats of protected names (issue 18): refused, or created in quarantine for an operator to review.
+  const squat = existing
+    ? null
+    : await findTyposquatTarget(deps, input.ecosystem, input.project.name, input.project.normalizedName);
+  const held = squat
+    ? `The name '${input.project.name}' looks like the project '${squat.similarTo}' (${squat.reason})`
+    : "";
+  if (squat && deps.config.typosquatAction === "refuse")
+    throw packageErrors.TYPOSQUAT(
+      `${held}: choose another name, or ask the registry's operators to allow it.`,
+    );
   if (await filenameEverUsed(deps.db, input.file.filename)) throw alreadyExists();
   // Refuse an exhausted budget before storing the blob; the point itself is spent at commit (below).
   if (!existing) await deps.limits.ensureLeft("projectCreateUser", actor.userId);
@@ -152,6 +165,15 @@ async function publishOnce(
               projectName: project.name,
               actorId: actor.userId,
             });
+            if (squat) {
+              await openQuarantine(tx, now, {
+                projectId: project.id,
+                kind: "typosquat",
+                similarTo: squat.similarTo,
+                reason: `Held for review: ${held.charAt(0).toLowerCase()}${held.slice(1)}.`,
+                openedBy: "wharf",
+              });
+            }
           }
           let release = await findRelease(tx, project.id, input.release.canonicalVersion);
           if (!release) {
@@ -202,6 +224,10 @@ async function publishOnce(
         : work();
     });
     await deps.changes.publish(result.project.id);
+    if (squat && result.createdProject) {
+      const warning = `${held}, so it is held for review: nothing is installable until an operator approves it.`;
+      return { ...result, warning: grant.warning ? `${grant.warning} ${warning}` : warning };
+    }
     return grant.warning ? { ...result, warning: grant.warning, warnMandates: grant.warnMandates } : result;
   } catch (e) {
     // Two uploads of one name racing: the journal's primary key lets exactly one win.

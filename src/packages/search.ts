@@ -26,7 +26,7 @@ export async function searchEcosystem(
     .trim()
     .toLowerCase()
     .replace(/[%_\\]/g, "");
-  let matching = db.selectFrom("projects");
+  let matching = db.selectFrom("projects").where("quarantined_at", "is", null);
   if (ecosystem) matching = matching.where("ecosystem", "=", ecosystem);
   if (q) matching = matching.where("normalized_name", "like", `%${q}%`);
   const selected = matching.select([

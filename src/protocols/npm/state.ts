@@ -16,7 +16,9 @@ export class PackageStates {
   get(name: string): Promise<PackageState | null> {
     return this.cache.get(name, async () => {
       const v = await loadPackageView(this.deps.db, name);
-      if (!v) return null;
+      // Quarantined: no packument, manifest or tarball for installers (issue 18 item 3); not kept, so
+      // lifting it (a change-feed message for the project) serves it again at once.
+      if (!v || v.project.quarantinedAt) return null;
       const s = renderState(this.deps.config.origin, v);
       return { value: s, group: s.projectId, bytes: s.bytes };
     });

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
-import { findFileByName, packageErrors } from "../../packages/index.js";
+import { findFileByName, getProjectById, packageErrors } from "../../packages/index.js";
 import { BlobNotFoundError } from "../../storage/index.js";
 
 /** Parses a single `bytes=` range (RFC 9110 §14.1.2); null for none, "unsatisfiable" when out of range. */
@@ -37,6 +37,9 @@ export function registerFiles(app: FastifyInstance, deps: Deps): void {
       if (wantsMetadata) filename = filename.slice(0, -".metadata".length);
       const file = await findFileByName(deps.db, filename);
       if (!file || file.sha256 !== sha || !file.blobKey.startsWith(`${eco}/`))
+        throw packageErrors.FILE_NOT_FOUND();
+      // A quarantined project's files are kept for inspection, never served (issue 18 item 3).
+      if ((await getProjectById(deps.db, file.projectId))?.quarantinedAt)
         throw packageErrors.FILE_NOT_FOUND();
       const key = wantsMetadata ? file.metadataBlobKey : file.blobKey;
       if (!key) throw packageErrors.FILE_NOT_FOUND();

@@ -3,9 +3,13 @@ import { loadProjectView as loadView, type ProjectView } from "../../packages/in
 
 export { fileUrl, type ProjectView } from "../../packages/index.js";
 
-/** A PyPI project with its releases in PEP 440 order (the view itself lives in packages/). */
-export function loadProjectView(db: Db, normalizedName: string): Promise<ProjectView | null> {
-  return loadView(db, "pypi", normalizedName);
+/**
+ * A PyPI project with its releases in PEP 440 order (the view itself lives in packages/), as installers
+ * see it: a quarantined project does not exist for them (issue 18 item 3).
+ */
+export async function loadProjectView(db: Db, normalizedName: string): Promise<ProjectView | null> {
+  const v = await loadView(db, "pypi", normalizedName);
+  return v && !v.project.quarantinedAt ? v : null;
 }
 
 /** PEP 700's upload-time: ISO 8601 UTC with microseconds. */

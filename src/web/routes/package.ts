@@ -62,7 +62,11 @@ export function registerPackageRoutes(app: FastifyInstance, deps: Deps): void {
     if (!u || !name || !npm.isValidName(name))
       throw packageErrors.PROJECT_NOT_FOUND("There is no package at this address.");
     const view = await loadProjectView(deps.db, "npm", name);
-    if (!view) throw packageErrors.PROJECT_NOT_FOUND(`There is no package named '${name}'.`);
+    const quarantinedForViewer =
+      view?.project.quarantinedAt &&
+      !(req.auth && (await getRole(deps.db, view.project.id, req.auth.user.id)));
+    if (!view || quarantinedForViewer)
+      throw packageErrors.PROJECT_NOT_FOUND(`There is no package named '${name}'.`);
     const tags = await listDistTags(deps.db, view.project.id);
     const latest = view.releases.find((r) => r.version === tags.latest) ?? latestRelease(view);
     let shown = latest;

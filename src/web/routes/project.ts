@@ -98,6 +98,8 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
     }
     const members = await listMembers(deps.db, view.project.id);
     const viewerRole = req.auth ? await getRole(deps.db, view.project.id, req.auth.user.id) : null;
+    // A quarantined project exists only for its own people (they read why in the refusals of their writes).
+    if (view.project.quarantinedAt && !viewerRole) throw noProject(name);
     const posture = await securityPosture(deps.db, view.project, deps.clock.now());
     const title = shown ? `${view.project.name} ${shown.version}` : view.project.name;
     // Stored at publish; only a release that predates that is rendered here, once (bounded, in the worker).
