@@ -1,6 +1,11 @@
 /** Account recovery: requests, machine-checked proofs, waiting periods, the operator queue. */
 export { cancelAsOwner, cancelByLink, requestOfCancelLink, stopWithFactor } from "./cancel.js";
-export { type CompletionRun, completeDueRecoveries, startRecoveryJob } from "./complete.js";
+export {
+  type CompletionRun,
+  completeDueRecoveries,
+  isAbandonedRequest,
+  startRecoveryJob,
+} from "./complete.js";
 export { type RecoveryDeps, waitFor } from "./context.js";
 export { decideRequest, type OperatorContext, type OperatorDecision } from "./decide.js";
 export {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../deps.js";
 import { checkCsrf, registerWebContext, sendPage, setFlash } from "./context.js";
-import { ENROL_STYLES } from "./enrol-styles.js";
 import { HomePage } from "./pages/home.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAuthRoutes } from "./routes/auth.js";
@@ -26,6 +25,8 @@ import { STYLESHEET } from "./styles.js";
 export { Field, Form, FormError, Pager, Submit, Time } from "./components.js";
 export { checkCsrf, type PageContext, safeNext, sendPage, setFlash, type WebAuth } from "./context.js";
 export { webErrors } from "./errors.js";
+export { type Detail, DetailList, dataDetails, EventDetails, eventDetails } from "./event-details.js";
+export { ago, relativeAge } from "./format.js";
 export { formFailure, readForm, requestContext } from "./forms.js";
 export { manageHref, npmPackageHref, projectHref } from "./hrefs.js";
 export { ErrorPage } from "./pages/home.js";
@@ -61,7 +62,7 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
       reply
         .header("content-type", "text/css; charset=utf-8")
         .header("cache-control", "public, max-age=3600")
-        .send(STYLESHEET + ENROL_STYLES),
+        .send(STYLESHEET),
     );
     registerStaticScripts(web);
     registerAuthRoutes(web, deps);
