@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { COPY_CLIENT } from "./copy-script.js";
+import { WEBAUTHN_MESSAGES } from "./webauthn-messages.js";
 
 /**
  * The only scripts the site has, served from our origin (the CSP allows no inline script and no CDN):
@@ -74,28 +75,32 @@ const WEBAUTHN_CLIENT = `
     return data;
   }
 
-  function explain(e) {
-    var name = e && e.name;
-    if (name === "NotAllowedError" || name === "AbortError") {
-      return "The key was not used: the request was cancelled or timed out. Try again.";
-    }
-    if (name === "InvalidStateError") return "This key is already registered to your account.";
-    if (name === "SecurityError") {
-      return "The browser refused: this page's address does not match the registry's configured origin.";
-    }
-    return (e && e.message) || "Something went wrong. Try again.";
+  // Messages by DOMException name and button (webauthn-messages.ts); SimpleWebAuthn keeps the name.
+  var MESSAGES = __MESSAGES__;
+  function explain(e, context) {
+    var table = MESSAGES[context] || MESSAGES["second-step"];
+    var name = e && (e.name || (e.cause && e.cause.name));
+    if (name && name !== "Error" && table[name]) return table[name];
+    // Our own errors (the registry's answer, the network) carry a message meant for people.
+    if (e && e.name === "Error" && e.message) return e.message;
+    return table["default"];
+  }
+
+  /** No WebAuthn here: keep the buttons disabled and say so next to them. */
+  function unsupported(root, buttons) {
+    for (var i = 0; i < buttons.length; i++) buttons[i].disabled = true;
+    var note = root.querySelector("#webauthn-unsupported");
+    if (note) note.hidden = false;
   }
 
   function setupSignIn(box) {
     var url = ENDPOINTS[box.getAttribute("data-mode")];
     var button = box.querySelector("#webauthn-login-button");
     var status = box.querySelector("#webauthn-status");
+    var mode = box.getAttribute("data-mode");
     if (!url || !button) return;
-    if (!supported()) {
-      button.disabled = true;
-      say(status, "This browser cannot use security keys or passkeys.", true);
-      return;
-    }
+    if (!supported()) return unsupported(box, [button]);
+    button.disabled = false;
     button.addEventListener("click", async function () {
       var csrf = box.getAttribute("data-csrf") || "";
       button.disabled = true;
@@ -112,7 +117,7 @@ const WEBAUTHN_CLIENT = `
         say(status, "Done. Continuing…", false);
         window.location.assign(done.redirect);
       } catch (e) {
-        say(status, explain(e), true);
+        say(status, explain(e, mode), true);
         button.disabled = false;
       }
     });
@@ -127,13 +132,11 @@ const WEBAUTHN_CLIENT = `
       busy = b;
       for (var i = 0; i < buttons.length; i++) buttons[i].disabled = b;
     };
+    if (!supported()) return unsupported(form, buttons);
+    setBusy(false);
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       if (busy) return;
-      if (!supported()) {
-        say(status, "This browser cannot use security keys or passkeys.", true);
-        return;
-      }
       var kind = event.submitter && event.submitter.value === "passkey" ? "passkey" : "security-key";
       var csrf = form.getAttribute("data-csrf") || "";
       setBusy(true);
@@ -148,7 +151,7 @@ const WEBAUTHN_CLIENT = `
         say(status, "Saving…", false);
         form.submit();
       } catch (e) {
-        say(status, explain(e), true);
+        say(status, explain(e, "enrol"), true);
         setBusy(false);
       }
     });
@@ -163,7 +166,8 @@ const WEBAUTHN_CLIENT = `
 
 export function registerStaticScripts(app: FastifyInstance): void {
   const bundle = simpleWebAuthnBundle();
-  const combined = `${bundle}\n;${WEBAUTHN_CLIENT}`;
+  const client = WEBAUTHN_CLIENT.replace("__MESSAGES__", () => JSON.stringify(WEBAUTHN_MESSAGES));
+  const combined = `${bundle}\n;${client}`;
   const serve = (path: string, body: string) =>
     app.get(path, (_req, reply) =>
       reply

@@ -1,6 +1,7 @@
 import { PASSWORD_MAX, PASSWORD_MIN } from "../../accounts/index.js";
 import { Field, Form, FormError, Submit } from "../components.js";
 import type { PageContext } from "../context.js";
+import { WebAuthnButton } from "../webauthn-ui.js";
 
 /** State a form page is re-rendered with after a failed POST: the values typed and the errors. */
 export interface FormState {
@@ -84,14 +85,9 @@ export function LoginPage(ctx: PageContext, s: FormState & { next: string }) {
           <a href="/help/account-recovery">Lost your second factor?</a>
         </p>
       </Form>
-      <div id="webauthn-login" data-mode="passkey" data-next={s.next} data-csrf={ctx.csrf}>
+      <WebAuthnButton mode="passkey" csrf={ctx.csrf} next={s.next} label="Sign in with a passkey">
         <p class="muted">Or, without a password:</p>
-        <button type="button" class="button secondary" id="webauthn-login-button">
-          Sign in with a passkey
-        </button>
-        <p class="hint" id="webauthn-status" role="status" aria-live="polite" />
-        <script src="/static/wharf-webauthn.js" defer />
-      </div>
+      </WebAuthnButton>
     </div>
   );
 }
@@ -217,14 +213,9 @@ export function SudoPage(
         <Submit>Confirm</Submit>
       </Form>
       {s.hasKey && (
-        <div id="webauthn-login" data-mode="sudo" data-next={s.next} data-csrf={ctx.csrf}>
+        <WebAuthnButton mode="sudo" csrf={ctx.csrf} next={s.next} label="Use a passkey">
           <p>Or confirm with a passkey alone:</p>
-          <button type="button" class="button secondary" id="webauthn-login-button">
-            Use a passkey
-          </button>
-          <p class="hint" id="webauthn-status" role="status" aria-live="polite" />
-          <script src="/static/wharf-webauthn.js" defer />
-        </div>
+        </WebAuthnButton>
       )}
     </div>
   );

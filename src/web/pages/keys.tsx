@@ -1,6 +1,7 @@
 import { type KeyInfo, LABEL_MAX } from "../../mfa/index.js";
 import { Field, Form, FormError, Submit, TableScroll, Time } from "../components.js";
 import type { PageContext } from "../context.js";
+import { WebAuthnNotes } from "../webauthn-ui.js";
 import type { FormState } from "./auth.js";
 
 /**
@@ -45,18 +46,14 @@ export function KeysPage(ctx: PageContext, s: FormState & { keys: KeyInfo[] }) {
             maxlength={LABEL_MAX}
             autocomplete="off"
           />
-          <button type="submit" name="kind" value="security-key" class="button primary">
+          <button type="submit" name="kind" value="security-key" class="button primary" disabled>
             Add security key
           </button>{" "}
-          <button type="submit" name="kind" value="passkey" class="button secondary">
+          <button type="submit" name="kind" value="passkey" class="button secondary" disabled>
             Add passkey
           </button>
           <p class="hint" id="webauthn-enroll-status" role="status" aria-live="polite" />
-          <noscript>
-            <p class="alert info">
-              Adding a key needs JavaScript: the browser talks to the key through the WebAuthn API.
-            </p>
-          </noscript>
+          <WebAuthnNotes context="enrol" />
         </form>
         <script src="/static/wharf-webauthn.js" defer />
       </section>

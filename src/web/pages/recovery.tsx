@@ -3,6 +3,7 @@ import type { RecoveryRequest } from "../../recovery/index.js";
 import { PROOF_LABELS } from "../../recovery/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
+import { WebAuthnButton } from "../webauthn-ui.js";
 import type { FormState } from "./auth.js";
 
 /** On every recovery page: the published policy, with this registry's waits. */
@@ -55,24 +56,6 @@ export function RecoveryStartPage(ctx: PageContext, s: FormState & { sent?: bool
           </Form>
         </>
       )}
-      <PolicyLink />
-    </div>
-  );
-}
-
-export function RecoveryConfirmPage(
-  ctx: PageContext,
-  s: { token: string; username: string; error?: string },
-) {
-  return (
-    <div class="card narrow">
-      <h1>Recover {s.username}</h1>
-      <FormError message={s.error} />
-      <p>You confirmed control of the account's email address. Next, show what this browser can prove.</p>
-      <Form action="/account/recovery/confirm" csrf={ctx.csrf} label="Continue account recovery">
-        <input type="hidden" name="token" value={s.token} />
-        <Submit>Continue</Submit>
-      </Form>
       <PolicyLink />
     </div>
   );
@@ -254,13 +237,12 @@ export function StopRecoveryPage(ctx: PageContext, s: FormState & { login: strin
         <>
           <section class="factor" aria-labelledby="stop-key-h">
             <h2 id="stop-key-h">Security key or passkey</h2>
-            <div id="webauthn-login" data-mode="recovery-stop" data-csrf={ctx.csrf}>
-              <button type="button" class="button primary" id="webauthn-login-button">
-                Use your security key
-              </button>
-              <p class="hint" id="webauthn-status" role="status" aria-live="polite" />
-            </div>
-            <script src="/static/wharf-webauthn.js" defer />
+            <WebAuthnButton
+              mode="recovery-stop"
+              csrf={ctx.csrf}
+              label="Use your security key"
+              kind="primary"
+            />
           </section>
           <section class="factor" aria-labelledby="stop-code-h">
             <h2 id="stop-code-h">Authenticator app or recovery code</h2>

@@ -1,6 +1,7 @@
 import type { FactorSummary } from "../../mfa/index.js";
 import { Field, Form, FormError, Submit } from "../components.js";
 import type { PageContext } from "../context.js";
+import { WebAuthnButton } from "../webauthn-ui.js";
 import type { FormState } from "./auth.js";
 
 /** The second step of signing in: every enrolled method, keys first (phishing-resistant). */
@@ -19,13 +20,13 @@ export function SecondStepPage(
       {s.factors.keys.length > 0 && (
         <section aria-labelledby="key-h" class="factor">
           <h2 id="key-h">Security key or passkey</h2>
-          <div id="webauthn-login" data-mode="second-step" data-next={s.next} data-csrf={ctx.csrf}>
-            <button type="button" class="button primary" id="webauthn-login-button">
-              Use your security key
-            </button>
-            <p class="hint" id="webauthn-status" role="status" aria-live="polite" />
-          </div>
-          <script src="/static/wharf-webauthn.js" defer />
+          <WebAuthnButton
+            mode="second-step"
+            csrf={ctx.csrf}
+            next={s.next}
+            label="Use your security key"
+            kind="primary"
+          />
         </section>
       )}
       {s.factors.totp && (

@@ -23,7 +23,9 @@ export interface ChromiumSession {
 }
 
 /** A headless Chromium on a fresh, throw-away profile; `close` ends it and deletes the profile. */
-export async function launchChromium(): Promise<ChromiumSession> {
+export async function launchChromium(
+  opts: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
+): Promise<ChromiumSession> {
   const profile = mkdtempSync(join(tmpdir(), "wharf-chromium-"));
   let context: BrowserContext;
   try {
@@ -31,6 +33,7 @@ export async function launchChromium(): Promise<ChromiumSession> {
       executablePath: CHROMIUM,
       args: ARGS,
       timeout: 30_000,
+      ...opts,
     });
   } catch (e) {
     rmSync(profile, { recursive: true, force: true });
