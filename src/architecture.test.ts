@@ -41,8 +41,11 @@ const IO_MODULES = new Set([
   "worker_threads",
   "inspector",
 ]);
-/** Packages an ecosystem may use: pure code only. Add one here only after reading what it does. */
-const ECOSYSTEM_PACKAGES = new Set<string>([]);
+/**
+ * Packages an ecosystem may use: pure code only. Add one here only after reading what it does.
+ * unhomoglyph: one regular-expression replace over the Unicode confusables table (a JSON file); no I/O.
+ */
+const ECOSYSTEM_PACKAGES = new Set<string>(["unhomoglyph"]);
 /** Pure node modules an ecosystem may use (`module` only for its list of built-in names). */
 const ECOSYSTEM_NODE_PURE = new Set(["node:module"]);
 

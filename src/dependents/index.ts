@@ -7,6 +7,7 @@
  */
 export { dependenciesOf, latestOf, refreshDependencies } from "./edges.js";
 export {
+  countsFor,
   type DependentCount,
   type DependentsMode,
   type DependentsPage,

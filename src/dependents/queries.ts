@@ -111,3 +111,22 @@ export async function topByDependents(db: DbExecutor, ecosystem: string, n: numb
   if (n <= 0) return [];
   return (await rankByDependents(db, ecosystem, "top-k", Math.floor(n))).selected.map((r) => r.name);
 }
+
+/** Direct dependents of each of `names` (normalized) that has any. */
+export async function countsFor(
+  db: DbExecutor,
+  ecosystem: string,
+  names: string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < names.length; i += 500) {
+    const rows = await db
+      .selectFrom("dependent_counts")
+      .select(["name", "direct"])
+      .where("ecosystem", "=", ecosystem)
+      .where("name", "in", names.slice(i, i + 500))
+      .execute();
+    for (const r of rows) out.set(r.name, Number(r.direct));
+  }
+  return out;
+}

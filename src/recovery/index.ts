@@ -19,9 +19,17 @@ export {
   unmarkAbandoned,
 } from "./domains.js";
 export { recoveryErrors } from "./errors.js";
+export {
+  browserClaim,
+  HANDOVER_WINDOW,
+  moveToThisBrowser,
+  type RecoveryLinkView,
+  readClaim,
+  viewRecoveryLink,
+} from "./handover.js";
 export { coMaintainersOf } from "./people.js";
 export type { ObservedProofs } from "./proofs.js";
-export { confirmRecovery, peekConfirmation, requestRecovery } from "./start.js";
+export { confirmRecovery, requestRecovery } from "./start.js";
 export { openRequestOfStopLink, stopWithCode } from "./stop.js";
 export {
   getRequest,

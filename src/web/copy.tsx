@@ -29,6 +29,8 @@ export function Copyable(p: {
   label: string;
   block?: boolean;
   secret?: boolean;
+  /** What the button copies when it differs from what is shown (a secret shown in groups of four). */
+  copyText?: string;
   /** Extra class of a block's `pre` (e.g. "install"). */
   preClass?: string;
 }) {
@@ -43,7 +45,7 @@ export function Copyable(p: {
           {p.text}
         </code>
       )}
-      <CopyButton target={p.id} text={p.text} label={p.label} />
+      <CopyButton target={p.id} text={p.copyText ?? p.text} label={p.label} />
       <span class="copy-status" role="status" aria-live="polite" />
       <CopyScript />
     </div>

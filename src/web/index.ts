@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../deps.js";
 import { checkCsrf, registerWebContext, sendPage, setFlash } from "./context.js";
-import { ENROL_STYLES } from "./enrol-styles.js";
 import { HomePage } from "./pages/home.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAuthRoutes } from "./routes/auth.js";
@@ -63,7 +62,7 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
       reply
         .header("content-type", "text/css; charset=utf-8")
         .header("cache-control", "public, max-age=3600")
-        .send(STYLESHEET + ENROL_STYLES),
+        .send(STYLESHEET),
     );
     registerStaticScripts(web);
     registerAuthRoutes(web, deps);

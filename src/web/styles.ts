@@ -1,5 +1,6 @@
 /** The site stylesheet, kept in a module so the build needs no asset copying; served at /static/wharf.css. */
 import { CONSOLE_CSS } from "./styles/console.js";
+import { ENROL_CSS } from "./styles/enrol.js";
 import { FLOWS_CSS } from "./styles/flows.js";
 
 export const STYLESHEET = `
@@ -99,5 +100,5 @@ td .form .field{margin-bottom:6px}
 textarea{width:100%;padding:9px 11px;border:1px solid #b9c2cc;border-radius:6px;font:inherit}
 .console-main table{margin-bottom:20px}.stat .muted{display:block;font-size:.85rem}
 .site-footer{border-top:1px solid var(--line);color:var(--muted);font-size:.9rem;padding:20px 0}
-${FLOWS_CSS}
+${FLOWS_CSS}${ENROL_CSS}
 ${CONSOLE_CSS}`;

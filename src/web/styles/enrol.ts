@@ -1,5 +1,6 @@
 /** Styles of the enrolment pages (protect, authenticator app, recovery codes) and the copy component. */
-export const ENROL_STYLES = `
+export const ENROL_CSS = `
+[hidden]{display:none!important}
 .copyable{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:8px 0 12px}
 .copyable.block{display:block;position:relative}
 .copyable.block pre{margin:0;padding-right:76px}
