@@ -60,6 +60,26 @@ describe("console charts", () => {
     expect(svg).not.toMatch(/style=|<style/);
   });
 
+  it("tells the series apart without colour: solid vs dashed line, round vs square markers, drawn in the legend", () => {
+    const svg = render(AdoptionChart({ id: "all", title: "All users", points: series }));
+    const group = (k: string) => new RegExp(`data-series="${k}"[^>]*>([\\s\\S]*?)</g>`).exec(svg)?.[1] ?? "";
+    expect(group("any")).not.toContain("stroke-dasharray");
+    expect(group("pr")).toContain('stroke-dasharray="7 4"');
+    expect(group("any").match(/data-marker="circle"/g)).toHaveLength(3);
+    expect(group("pr").match(/data-marker="square"/g)).toHaveLength(3);
+    const legend = svg.slice(svg.indexOf('data-part="legend"'));
+    expect(legend).toContain('stroke-dasharray="7 4"');
+    expect(legend).toContain('data-marker="square"');
+    expect(legend).toContain('data-marker="circle"');
+    const bars = render(
+      RecoveryAgeChart({
+        buckets: ["< 1 day", "1–3 days", "3–7 days", "> 7 days"].map((label) => ({ label, count: 1 })),
+      }),
+    );
+    // The oldest bucket is hatched, not only red.
+    expect(bars.match(/fill="url\(#overdue-hatch\)"/g)).toHaveLength(1);
+  });
+
   it("draws a single day (a fresh install) as points in the middle, without a line", () => {
     const svg = render(AdoptionChart({ id: "critical", title: "Critical", points: series.slice(0, 1) }));
     expect(points(svg, "any")).toEqual({ line: [], dots: [[336, 160]] });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSession } from "../accounts/index.js";
+import { recordEvent } from "../events/index.js";
 import { addRole, insertProject } from "../packages/index.js";
 import {
   createTestApp,
@@ -83,6 +84,43 @@ describe.each(testDatabases())("console: users on %s", (kind) => {
     expect(page.body).toContain('href="/admin/projects/pypi/Bobs-Tool"');
     expect(page.body).toContain('data-event="account.created"');
     expect((await web.get("/admin/users/nobody")).statusCode).toBe(404);
+  });
+
+  it("summarises an account at the top and pages its events instead of listing them all", async () => {
+    const { web } = await signedInAdmin(t);
+    const bob = await account(t, "bob");
+    for (let i = 0; i < 45; i++) {
+      t.clock.advance(60_000);
+      await recordEvent(
+        t.deps.db,
+        t.clock.now(),
+        { ip: "10.1.1.1" },
+        {
+          type: "login.success",
+          userId: bob.id,
+          data: { method: "password" },
+        },
+      );
+    }
+    const lastAt = new Date(t.clock.now()).toISOString();
+    const page = await web.get("/admin/users/bob");
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('data-summary="factor"><dt>Strongest factor</dt><dd>none</dd>');
+    expect(page.body).toContain('data-summary="recovery"><dt>Open recovery</dt><dd>none</dd>');
+    expect(page.body).toMatch(new RegExp(`data-summary="last-sign-in">.*?datetime="${lastAt}"`, "s"));
+    expect(page.body).toContain("<li>Signed in: <b>45</b></li>");
+    const shown = (body: string) => [...body.matchAll(/data-event="/g)].length;
+    expect(shown(page.body)).toBe(20);
+    expect(page.body).toContain("<dt>Method</dt><dd>password</dd>");
+    const older = /id="older-events" href="([^"]+)"/.exec(page.body)?.[1]?.replace(/&amp;/g, "&") ?? "";
+    expect(older).toMatch(/^\/admin\/users\/bob\?events_before=[0-9a-f]+#events-h$/);
+    const second = await web.get(older.replace(/#.*/, ""));
+    expect(shown(second.body)).toBe(20);
+    const third = /id="older-events" href="([^"]+)"/.exec(second.body)?.[1]?.replace(/#.*/, "") ?? "";
+    const last = await web.get(third);
+    // 45 sign-ins and the account's creation: 6 left on the third page, and no further link.
+    expect(shown(last.body)).toBe(6);
+    expect(last.body).not.toContain('id="older-events"');
   });
 
   it("freezes: sessions end, sign-in and tokens are refused, the user is told; unfreezes", async () => {

@@ -8,7 +8,14 @@ import {
 } from "../accounts/index.js";
 import { type DbExecutor, type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
-import { listUserEvents, recordEvent, type SecurityEvent } from "../events/index.js";
+import {
+  countUserEvents,
+  type EventType,
+  lastSignIn,
+  listUserEvents,
+  recordEvent,
+  type SecurityEvent,
+} from "../events/index.js";
 import {
   type ActorStrength,
   actorStrengths,
@@ -19,7 +26,7 @@ import {
 } from "../mfa/index.js";
 import * as mails from "../notify/templates/admin.js";
 import { projectsOfUser, type Role } from "../packages/index.js";
-import { emailDomain, isAbandoned } from "../recovery/index.js";
+import { emailDomain, isAbandoned, openRequestOf, type RecoveryRequest } from "../recovery/index.js";
 import { revokeAllTokens } from "../tokens/index.js";
 import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
@@ -30,7 +37,7 @@ const mfaOf = (s: ActorStrength | undefined): UserRow["mfa"] =>
   s?.phishingResistant ? "key" : s?.any ? "totp" : "none";
 
 export const USER_SEARCH_LIMIT = 50;
-export const USER_EVENTS_SHOWN = 30;
+export const USER_EVENTS_SHOWN = 20;
 
 /** The strongest second factor an account has: what a mandate or the console guard would ask about. */
 export type MfaState = "none" | "totp" | "key";
@@ -134,7 +141,12 @@ export interface UserDetail {
   openSessions: number;
   activeTokens: number;
   projects: Array<{ projectId: string; name: string; ecosystem: string; role: Role }>;
+  /** A page of events, newest first (USER_EVENTS_SHOWN), and the cursor of the next older page. */
   events: SecurityEvent[];
+  olderEvents: string | null;
+  eventCounts: Array<{ type: EventType; label: string; count: number }>;
+  lastSignIn: number | null;
+  openRecovery: RecoveryRequest | null;
   domain: string;
   domainAbandoned: boolean;
 }
@@ -145,25 +157,34 @@ export async function findUser(deps: Pick<Deps, "db">, username: string): Promis
   return user;
 }
 
-/** Everything the console's account page shows. */
-export async function userDetail(deps: Deps, username: string): Promise<UserDetail> {
+const EVENT_ID = /^[0-9a-f]{1,64}$/;
+
+/** Everything the console's account page shows; `eventsBefore` pages back through the events. */
+export async function userDetail(deps: Deps, username: string, eventsBefore = ""): Promise<UserDetail> {
   const user = await findUser(deps, username);
   const now = deps.clock.now();
   const policy = { idleMs: deps.config.sessionIdleMs, maxMs: deps.config.sessionMaxMs };
-  const [factors, sessions, tokens, projects, events, domainAbandoned] = await Promise.all([
-    factorSummary(deps.db, user.id),
-    listSessions(deps.db, now, policy, user.id),
-    deps.db
-      .selectFrom("api_tokens")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("user_id", "=", user.id)
-      .where("revoked_at", "is", null)
-      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
-      .executeTakeFirstOrThrow(),
-    projectsOfUser(deps.db, user.id),
-    listUserEvents(deps.db, user.id, 0, USER_EVENTS_SHOWN),
-    isAbandoned(deps.db, user.email),
-  ]);
+  const before = EVENT_ID.test(eventsBefore) ? eventsBefore : undefined;
+  const [factors, sessions, tokens, projects, fetched, domainAbandoned, counts, signedIn, recovery] =
+    await Promise.all([
+      factorSummary(deps.db, user.id),
+      listSessions(deps.db, now, policy, user.id),
+      deps.db
+        .selectFrom("api_tokens")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("user_id", "=", user.id)
+        .where("revoked_at", "is", null)
+        .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+        .executeTakeFirstOrThrow(),
+      projectsOfUser(deps.db, user.id),
+      // One more than a page: its presence says there is an older page.
+      listUserEvents(deps.db, user.id, 0, USER_EVENTS_SHOWN + 1, before),
+      isAbandoned(deps.db, user.email),
+      countUserEvents(deps.db, user.id),
+      lastSignIn(deps.db, user.id),
+      openRequestOf(deps.db, user.id),
+    ]);
+  const events = fetched.slice(0, USER_EVENTS_SHOWN);
   return {
     user,
     factors,
@@ -171,6 +192,10 @@ export async function userDetail(deps: Deps, username: string): Promise<UserDeta
     activeTokens: Number(tokens.n),
     projects,
     events,
+    olderEvents: fetched.length > USER_EVENTS_SHOWN ? (events.at(-1)?.id ?? null) : null,
+    eventCounts: counts,
+    lastSignIn: signedIn,
+    openRecovery: recovery,
     domain: emailDomain(user.email),
     domainAbandoned,
   };

@@ -210,20 +210,48 @@ function toEvent(r: {
   };
 }
 
-/** A user's history since `since` (the security-history page shows 90 days), newest first. */
+/**
+ * A user's history since `since` (the security-history page shows 90 days), newest first; `before`
+ * (an event id) pages back from there.
+ */
 export async function listUserEvents(
   db: DbExecutor,
   userId: string,
   since: number,
   limit = 500,
+  before?: string,
 ): Promise<SecurityEvent[]> {
+  let q = db.selectFrom("events").selectAll().where("user_id", "=", userId).where("created_at", ">=", since);
+  if (before) q = q.where("id", "<", before);
+  const rows = await q.orderBy("id", "desc").limit(limit).execute();
+  return rows.map(toEvent);
+}
+
+/** How many events of each kind a user's history holds, most frequent first (the console's summary). */
+export async function countUserEvents(
+  db: DbExecutor,
+  userId: string,
+): Promise<Array<{ type: EventType; label: string; count: number }>> {
   const rows = await db
     .selectFrom("events")
-    .selectAll()
+    .select(["type", (eb) => eb.fn.countAll<number>().as("n")])
     .where("user_id", "=", userId)
-    .where("created_at", ">=", since)
-    .orderBy("id", "desc")
-    .limit(limit)
+    .groupBy("type")
     .execute();
-  return rows.map(toEvent);
+  return rows
+    .map((r) => ({ type: r.type as EventType, label: labelOf(r.type as EventType, {}), count: Number(r.n) }))
+    .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+}
+
+/** When the user last signed in (any method, any client), or null. */
+export async function lastSignIn(db: DbExecutor, userId: string): Promise<number | null> {
+  const r = await db
+    .selectFrom("events")
+    .select("created_at")
+    .where("user_id", "=", userId)
+    .where("type", "=", "login.success")
+    .orderBy("id", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return r?.created_at ?? null;
 }

@@ -129,11 +129,11 @@ export function AdoptionChart(p: AdoptionChartProps) {
                 <polyline
                   points={pts.map((q) => `${fixed(q.x)},${fixed(q.y)}`).join(" ")}
                   stroke-linejoin="round"
-                  stroke-dasharray={key === "pr" ? "6 3" : undefined}
+                  stroke-dasharray={DASH[key]}
                 />
               )}
               {(pts.length <= 60 ? pts : pts.slice(-1)).map((q) => (
-                <circle key={q.x} cx={fixed(q.x)} cy={fixed(q.y)} r="3.5" fill={SERIES[key].color} />
+                <Marker key={q.x} kind={key} x={q.x} y={q.y} />
               ))}
             </g>
           );
@@ -141,8 +141,17 @@ export function AdoptionChart(p: AdoptionChartProps) {
         <g data-part="legend" transform={`translate(${PLOT.left} 236)`}>
           {(["any", "pr"] as const).map((key, i) => (
             <g key={key} transform={`translate(${i * 260} 0)`}>
-              <rect x="0" y="-10" width="14" height="10" fill={SERIES[key].color} />
-              <text x="20" y="0" fill={INK}>
+              <line
+                x1="0"
+                x2="30"
+                y1="-5"
+                y2="-5"
+                stroke={SERIES[key].color}
+                stroke-width="2.5"
+                stroke-dasharray={DASH[key]}
+              />
+              <Marker kind={key} x={15} y={-5} />
+              <text x="38" y="0" fill={INK}>
                 {SERIES[key].label}
                 {last
                   ? ` ${fixed(pct(key === "any" ? last.anyMfa : last.phishingResistant, last.total))}%`
@@ -153,6 +162,41 @@ export function AdoptionChart(p: AdoptionChartProps) {
         </g>
       </svg>
     </figure>
+  );
+}
+
+/**
+ * The two series differ in three ways besides colour (issue 14: colour only fails for colour-blind
+ * readers and on grey printouts): a solid vs dashed line, round vs square markers, and the legend
+ * draws each line with its marker.
+ */
+const DASH: Record<"any" | "pr", string | undefined> = { any: undefined, pr: "7 4" };
+
+function Marker(p: { kind: "any" | "pr"; x: number; y: number }) {
+  const color = SERIES[p.kind].color;
+  if (p.kind === "pr")
+    return (
+      <rect
+        data-marker="square"
+        x={fixed(p.x - 4)}
+        y={fixed(p.y - 4)}
+        width="8"
+        height="8"
+        fill="#fff"
+        stroke={color}
+        stroke-width="2"
+      />
+    );
+  return (
+    <circle
+      cx={fixed(p.x)}
+      cy={fixed(p.y)}
+      r="4"
+      fill={color}
+      stroke="#fff"
+      stroke-width="1"
+      data-marker="circle"
+    />
   );
 }
 
@@ -179,6 +223,19 @@ export function RecoveryAgeChart(p: { buckets: Array<{ label: string; count: num
         font-size="12"
       >
         <title>{summary}</title>
+        <defs>
+          {/* Old buckets are hatched as well as red, so they stand out without colour. */}
+          <pattern
+            id="overdue-hatch"
+            width="6"
+            height="6"
+            patternUnits="userSpaceOnUse"
+            patternTransform="rotate(45)"
+          >
+            <rect width="6" height="6" fill="#b42318" />
+            <line x1="0" y1="0" x2="0" y2="6" stroke="#fff" stroke-width="2.5" />
+          </pattern>
+        </defs>
         <Frame />
         <YAxis ticks={max >= 2 ? [0, max / 2, max] : [0, max]} max={max} format={(v) => String(v)} />
         {p.buckets.map((b, i) => {
@@ -191,7 +248,9 @@ export function RecoveryAgeChart(p: { buckets: Array<{ label: string; count: num
                 y={fixed(PLOT.bottom - h)}
                 width={fixed(slot * 0.6)}
                 height={fixed(h)}
-                fill={i >= 3 ? "#b42318" : "#0b5cad"}
+                fill={i >= 3 ? "url(#overdue-hatch)" : "#0b5cad"}
+                stroke={i >= 3 ? "#b42318" : undefined}
+                data-overdue={i >= 3 ? "" : undefined}
               />
               <text x={fixed(cx)} y={fixed(PLOT.bottom - h - 5)} text-anchor="middle" fill={INK}>
                 {b.count}

@@ -1,5 +1,5 @@
 import type { PageContext } from "../../web/index.js";
-import { Pager, TableScroll, Time } from "../../web/index.js";
+import { EventDetails, Pager, TableScroll, Time } from "../../web/index.js";
 import type { MfaState, UserDetail, UserRow } from "../users.js";
 import { userCursor } from "../users.js";
 import { type ActionState, FilterForm, FilterInput, userPath } from "./action-form.js";
@@ -152,43 +152,134 @@ function Projects(p: { d: UserDetail }) {
   );
 }
 
+/** The account at a glance: what an operator answering a ticket looks for first. */
+function Summary(p: { d: UserDetail }) {
+  const d = p.d;
+  const f = d.factors;
+  const passkeys = f.keys.filter((k) => k.isPasskey).length;
+  const owner = d.projects.filter((r) => r.role === "owner").length;
+  const flags = [
+    d.user.isFrozen && "frozen",
+    d.user.isAdmin && "admin",
+    !d.user.emailVerified && "email not verified",
+    d.domainAbandoned && `email domain ${d.domain} abandoned`,
+    d.user.mfaRequiredAt && "must enrol a factor (recovered)",
+  ].filter((x): x is string => Boolean(x));
+  const strongest = f.phishingResistant ? "key" : f.enrolled ? "totp" : "none";
+  return (
+    <dl class="summary-grid" id="user-summary">
+      <div data-summary="factor">
+        <dt>Strongest factor</dt>
+        <dd>{MFA_LABEL[strongest]}</dd>
+      </div>
+      <div data-summary="keys">
+        <dt>Keys and passkeys</dt>
+        <dd>
+          {f.keys.length === 0
+            ? "none"
+            : `${f.keys.length} (${passkeys} passkey${passkeys === 1 ? "" : "s"})`}
+        </dd>
+      </div>
+      <div data-summary="totp">
+        <dt>Authenticator app · codes left</dt>
+        <dd>
+          {f.totp ? "yes" : "no"} · {f.recoveryCodesRemaining}
+        </dd>
+      </div>
+      <div data-summary="projects">
+        <dt>Projects</dt>
+        <dd>{d.projects.length === 0 ? "none" : `${d.projects.length} (owner of ${owner})`}</dd>
+      </div>
+      <div data-summary="last-sign-in">
+        <dt>Last sign-in</dt>
+        <dd>{d.lastSignIn === null ? "never" : <Time ms={d.lastSignIn} />}</dd>
+      </div>
+      <div data-summary="sessions">
+        <dt>Open sessions</dt>
+        <dd id="stat-sessions">{d.openSessions}</dd>
+      </div>
+      <div data-summary="tokens">
+        <dt>Active API tokens</dt>
+        <dd id="stat-tokens">{d.activeTokens}</dd>
+      </div>
+      <div data-summary="recovery">
+        <dt>Open recovery</dt>
+        <dd>
+          {d.openRecovery ? (
+            <a class="flag" href={`/admin/recovery/${d.openRecovery.id}`}>
+              {d.openRecovery.state}, since <Time ms={d.openRecovery.createdAt} />
+            </a>
+          ) : (
+            "none"
+          )}
+        </dd>
+      </div>
+      <div data-summary="flags">
+        <dt>Flags</dt>
+        <dd class={flags.length ? "flag" : undefined}>{flags.length ? flags.join(", ") : "none"}</dd>
+      </div>
+    </dl>
+  );
+}
+
+/** Events a page at a time, after a count of each kind (a busy account has thousands). */
 function Events(p: { d: UserDetail }) {
+  const d = p.d;
+  const base = userPath(d.user.username);
   return (
     <section aria-labelledby="events-h">
-      <h2 id="events-h">Recent security events</h2>
-      {p.d.events.length === 0 ? (
+      <h2 id="events-h">Security events</h2>
+      {d.eventCounts.length > 0 && (
+        <ul class="event-counts" id="event-counts" aria-label="Events by kind, all time">
+          {d.eventCounts.map((c) => (
+            <li key={c.type}>
+              {c.label}: <b>{c.count}</b>
+            </li>
+          ))}
+        </ul>
+      )}
+      {d.events.length === 0 ? (
         <p class="muted">No event.</p>
       ) : (
-        <TableScroll label="Their events">
+        <TableScroll label="Their events" id="user-events">
           <thead>
             <tr>
               <th scope="col">When</th>
               <th scope="col">Event</th>
-              <th scope="col">Reason</th>
+              <th scope="col">Details</th>
               <th scope="col">IP address</th>
             </tr>
           </thead>
           <tbody>
-            {p.d.events.map((e) => (
+            {d.events.map((e) => (
               <tr key={e.id} data-event={e.type}>
                 <td>
                   <Time ms={e.createdAt} />
                 </td>
                 <td>{e.label}</td>
-                <td>{typeof e.data.reason === "string" ? e.data.reason : ""}</td>
+                <td>
+                  <EventDetails event={e} />
+                </td>
                 <td>{e.ip ?? ""}</td>
               </tr>
             ))}
           </tbody>
         </TableScroll>
       )}
+      <nav class="pager" aria-label="Event pages">
+        {d.olderEvents && (
+          <a rel="next" id="older-events" href={`${base}?events_before=${d.olderEvents}#events-h`}>
+            Older events →
+          </a>
+        )}{" "}
+        <a href={`${base}#events-h`}>Newest events</a>
+      </nav>
     </section>
   );
 }
 
 export function UserPage(ctx: PageContext, s: UserPageState) {
   const d = s.detail;
-  const mfa = d.factors.phishingResistant ? "key" : d.factors.enrolled ? "totp" : "none";
   return (
     <ConsoleFrame current="/admin/users">
       <p class="subnav">
@@ -219,17 +310,7 @@ export function UserPage(ctx: PageContext, s: UserPageState) {
           <Time ms={d.user.createdAt} />
         </dd>
       </dl>
-      <div class="stat-grid">
-        <div class="stat" id="stat-sessions">
-          <b>{d.openSessions}</b> open sessions
-        </div>
-        <div class="stat" id="stat-tokens">
-          <b>{d.activeTokens}</b> active API tokens
-        </div>
-        <div class="stat" id="stat-mfa">
-          <b>{MFA_LABEL[mfa]}</b> strongest factor
-        </div>
-      </div>
+      <Summary d={d} />
       <Factors d={d} />
       <Projects d={d} />
       <Events d={d} />

@@ -45,7 +45,7 @@ export function registerUserAdminRoutes(app: FastifyInstance, deps: Deps): void 
     forms: UserPageState["forms"] = {},
     status = 200,
   ) {
-    const detail = await userDetail(deps, req.params.username);
+    const detail = await userDetail(deps, req.params.username, queryParam(req, "events_before").slice(0, 64));
     const self = detail.user.id === auditActor(req).id;
     return sendPage(
       deps,
