@@ -26,6 +26,7 @@ import { fastifyTrustProxy, hopCountWarning } from "./ops/trust-proxy.js";
 import { ChangeFeed, DownloadCounter } from "./packages/index.js";
 import { registerNpm } from "./protocols/npm/index.js";
 import { registerPypi } from "./protocols/pypi/index.js";
+import { registerRubygems } from "./protocols/rubygems/index.js";
 import { createRateLimiters } from "./ratelimit/index.js";
 import { startRecoveryJob } from "./recovery/index.js";
 import { createBlobStore } from "./storage/index.js";
@@ -174,5 +175,6 @@ export async function buildApp(
   await registerWeb(app, deps);
   await registerAdmin(app, deps);
   await registerNpm(app, deps);
+  await registerRubygems(app, deps);
   return { app, deps };
 }

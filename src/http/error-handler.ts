@@ -31,6 +31,8 @@ export function sendError(deps: Deps, req: FastifyRequest, reply: FastifyReply, 
       return reply.status(e.status).type("text/plain; charset=utf-8").send(e.message);
     case "npm":
       return reply.status(e.status).send({ error: e.message, code: e.code });
+    case "gem":
+      return reply.status(e.status).type("text/plain; charset=utf-8").send(e.message);
     case "json":
       return reply.status(e.status).send({ error: { code: e.code, message: e.message } });
     default:

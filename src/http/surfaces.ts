@@ -1,5 +1,5 @@
 /** Which client is on the other end decides how an error must be shaped for the user to see it. */
-export type Dialect = "html" | "json" | "npm" | "twine";
+export type Dialect = "html" | "json" | "npm" | "twine" | "gem";
 
 /**
  * What serves a URL, by its first path segment: the error dialect its clients can show, and whether
@@ -23,6 +23,8 @@ export const SURFACES: Readonly<Record<string, Surface>> = {
   files: { dialect: "html", page: false },
   // npm shows `body.error`.
   npm: { dialect: "npm", page: false },
+  // gem prints the response body as it is.
+  rubygems: { dialect: "gem", page: false },
   api: { dialect: "json", page: false },
   static: { dialect: "html", page: false },
   metrics: { dialect: "html", page: false },

@@ -23,6 +23,11 @@ const REQUIREMENTS = {
   twine: { check: () => onPath("twine"), install: "apt-get install -y twine" },
   pip: { check: () => onPath("pip") || onPath("pip3"), install: "apt-get install -y python3-pip" },
   npm: { check: () => onPath("npm"), install: "apt-get install -y npm" },
+  gem: { check: () => onPath("gem"), install: "apt-get install -y --no-install-recommends ruby" },
+  bundle: {
+    check: () => onPath("bundle"),
+    install: "apt-get install -y --no-install-recommends ruby-bundler",
+  },
   // A real reverse proxy in front of Wharf (test/e2e/reverse-proxy.security.test.ts).
   nginx: { check: () => nginxBinary() !== undefined, install: "apt-get install -y nginx-light" },
   // A pseudo-terminal for npm's prompts (OTP, web login): util-linux `script`.

@@ -32,3 +32,18 @@ export const gemspecErrors = catalogue({
       "The gem's metadata contains a YAML tag other than Gem::Specification, Gem::Version, Gem::Requirement or Gem::Dependency: rebuild the gem with `gem build`.",
   },
 });
+
+/** Refusals of a pushed .gem file as a whole (its tar layout, sizes and checksums). */
+export const gemFileErrors = catalogue({
+  GEM_INVALID: {
+    status: 400,
+    message:
+      "The pushed file is not a valid .gem (a tar of metadata.gz, data.tar.gz and checksums.yaml.gz): build it with `gem build`.",
+  },
+  GEM_TOO_LARGE: { status: 413, message: "The gem is larger than this registry accepts." },
+  GEM_CHECKSUM_MISMATCH: {
+    status: 400,
+    message:
+      "The gem's checksums.yaml.gz does not match its contents: the file is damaged, build it again with `gem build`.",
+  },
+});

@@ -4,7 +4,7 @@
  * opens a .gem lives in `packages/archives/`.
  */
 export { rubygems } from "./ecosystem.js";
-export { gemspecErrors, rubygemsNameErrors } from "./errors.js";
+export { gemFileErrors, gemspecErrors, rubygemsNameErrors } from "./errors.js";
 export {
   formatRequirement,
   type GemDependency,

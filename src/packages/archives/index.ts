@@ -6,5 +6,6 @@
  */
 export type { ArchiveLimits, InspectOptions, InspectResult } from "./archive.js";
 export { LIMITS } from "./archive.js";
+export { type InspectedGem, inspectGem } from "./archive-gem.js";
 export { inspectSdist } from "./archive-tar.js";
 export { inspectWheel } from "./archive-zip.js";
