@@ -24,7 +24,7 @@ describe.each(testDatabases())("accounts on %s", (kind) => {
   it("registers, signs the new user in and mails a verification link that verifies the address", async () => {
     const res = await register();
     expect(res.statusCode).toBe(303);
-    expect(res.headers.location).toBe("/account/");
+    expect(res.headers.location).toBe("/account/protect");
     const settings = await web.get("/account/");
     expect(settings.body).toContain("alice@example.com");
     expect(settings.body).toContain("not verified");

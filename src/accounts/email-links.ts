@@ -71,6 +71,34 @@ export async function peekLinkToken(
   return { id: row.id, userId: row.user_id, email: row.email };
 }
 
+export interface LinkTokenState extends LinkTokenRow {
+  usedAt: number | null;
+  expiresAt: number;
+}
+
+/**
+ * A token's row whatever its state (null for a forged or unknown one), for pages that explain what
+ * happened to a spent or expired link instead of only refusing it (recovery/handover.ts).
+ */
+export async function inspectLinkToken(
+  db: DbExecutor,
+  keys: Keyring,
+  purpose: LinkPurpose,
+  token: string,
+): Promise<LinkTokenState | null> {
+  const id = token ? keys.unseal(`link:${purpose}`, token) : null;
+  if (!id) return null;
+  const row = await db
+    .selectFrom("email_tokens")
+    .selectAll()
+    .where("id", "=", id)
+    .where("purpose", "=", purpose)
+    .executeTakeFirst();
+  return row
+    ? { id: row.id, userId: row.user_id, email: row.email, usedAt: row.used_at, expiresAt: row.expires_at }
+    : null;
+}
+
 /**
  * Spends a token with a compare-and-swap, so two racing requests cannot both use one link. Call it in
  * the transaction that makes the change the link authorises.

@@ -3,8 +3,10 @@ export type { AccessPurpose, AccountDeps, RequestContext } from "./context.js";
 export { sendAccessMail } from "./context.js";
 export { confirmEmailChange, requestEmailChange } from "./email-change.js";
 export {
+  inspectLinkToken,
   issueLinkToken,
   type LinkTokenRow,
+  type LinkTokenState,
   peekLinkToken,
   spendLinkToken,
   voidLinkTokens,

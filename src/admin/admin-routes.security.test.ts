@@ -13,6 +13,7 @@ type Surface = "console" | "api" | "public";
 const ROUTES: ReadonlyArray<readonly [method: string, path: string, surface: Surface]> = [
   ["GET", "/admin", "console"],
   ["GET", "/admin/", "console"],
+  ["GET", "/admin/static/console.js", "console"],
   ["GET", "/admin/recovery", "console"],
   ["GET", "/admin/recovery/:id", "console"],
   ["POST", "/admin/recovery/:id/decide", "console"],

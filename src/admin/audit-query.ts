@@ -9,12 +9,13 @@ export interface AuditQuery {
   actor: string;
   action: string;
   target: string;
+  reason: string;
   from: string;
   to: string;
   before: string;
 }
 
-export const AUDIT_QUERY_FIELDS = ["actor", "action", "target", "from", "to", "before"] as const;
+export const AUDIT_QUERY_FIELDS = ["actor", "action", "target", "reason", "from", "to", "before"] as const;
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // Ids are 32 hex digits (lib/ids.ts); anything else in `before` is not a page of this log.
@@ -39,9 +40,11 @@ export function parseAuditQuery(q: AuditQuery): { filter: AuditFilter; errors: R
   const actor = q.actor.trim();
   const action = q.action.trim();
   const target = q.target.trim();
+  const reason = q.reason.trim();
   if (actor) filter.actor = actor.slice(0, 100);
   if (action) filter.action = action.slice(0, 100);
   if (target) filter.target = target.slice(0, 300);
+  if (reason) filter.reason = reason.slice(0, 300);
   for (const key of ["from", "to"] as const) {
     const v = q[key].trim();
     if (!v) continue;

@@ -100,6 +100,45 @@ describe.each(testDatabases())("console: email domains and the audit log on %s",
     expect(entries(bad.body)).toHaveLength(3);
   });
 
+  it("matches admin, action and reason as substrings, and shows changes as old → new, not raw JSON", async () => {
+    const { id } = await signedInAdmin(t);
+    const actor = { id, name: "root", ip: "10.77.0.1" };
+    const write = (action: string, target: string, reason: string, data: Record<string, unknown>) =>
+      recordAudit(t.deps.db, t.clock.now(), actor, { action, targetType: "mandate", target, reason, data });
+    await write("mandate.update", "critical first", "Moved enforcement by a week", {
+      id: "m1",
+      before: { name: "critical first", strength: "any", enforceAt: Date.UTC(2027, 0, 1) },
+      after: { name: "critical first", strength: "phishing-resistant", enforceAt: Date.UTC(2027, 0, 8) },
+    });
+    await write("project.upload_limit", "pypi/demo", "Large wheels", {
+      fromBytes: 100_000_000,
+      toBytes: 250_000_000,
+    });
+    await write("user.unfreeze", "bob", "Appeal accepted", {});
+    const web = (await signedInAdmin(t, "other", "10.77.0.2")).web;
+    const by = async (qs: string) => entries((await web.get(`/admin/audit?${qs}`)).body);
+    expect(await by("action=mandate.")).toEqual(["mandate.update"]);
+    expect(await by("action=FREEZE")).toEqual(["user.unfreeze"]);
+    expect(await by("actor=oo")).toEqual(["user.unfreeze", "project.upload_limit", "mandate.update"]);
+    expect(await by("reason=appeal")).toEqual(["user.unfreeze"]);
+    expect(await by("reason=wheels&action=upload")).toEqual(["project.upload_limit"]);
+
+    const page = (await web.get("/admin/audit?target=critical")).body;
+    expect(page).not.toContain("{&quot;");
+    expect(page).not.toMatch(/\b1798\d{9}\b/); // no epoch milliseconds
+    expect(page).toContain("<dt>Strength</dt><dd><del>any</del>");
+    expect(page).toContain("<ins>phishing-resistant</ins>");
+    expect(page).toContain(
+      '<del><time datetime="2027-01-01T00:00:00.000Z">2027-01-01 00:00 UTC</time></del>',
+    );
+    // Unchanged fields are left out of the diff; the internal id is not shown.
+    expect(page).not.toContain("<dt>Name</dt>");
+    expect(page).not.toContain("<dt>Id</dt>");
+    const limit = (await web.get("/admin/audit?action=upload")).body;
+    expect(limit).toContain("<dt>Bytes</dt><dd><del>100 MB</del>");
+    expect(limit).toContain("<ins>250 MB</ins>");
+  });
+
   it("pages back through older entries with the filters kept", async () => {
     const { web, id } = await signedInAdmin(t);
     const actor = { id, name: "root", ip: "10.0.0.9" };

@@ -59,6 +59,7 @@ export interface AuditFilter {
   actor?: string;
   action?: string;
   target?: string;
+  reason?: string;
   from?: number;
   to?: number;
   /** Entries older than this id (the page before). */
@@ -66,14 +67,21 @@ export interface AuditFilter {
   limit?: number;
 }
 
-/** The log, newest first, filtered by actor name, action, target (substring) and time. */
+/**
+ * The log, newest first. Admin, action, target and reason match as substrings ("freeze" finds
+ * user.freeze and user.unfreeze; "mandate." every mandate action), literally (`_` and `%` are not
+ * wildcards), and by time.
+ */
 export async function listAudit(db: Db, f: AuditFilter = {}): Promise<AuditRecord[]> {
   let q = db.selectFrom("admin_audit").selectAll();
-  if (f.actor) q = q.where("actor_name", "=", f.actor);
-  if (f.action) q = q.where("action", "=", f.action);
-  if (f.target) {
-    const pattern = likeContains(f.target);
-    q = q.where((eb) => sql<boolean>`${eb.ref("target")} like ${pattern} escape '\\'`);
+  const contains = { actor_name: f.actor, action: f.action, target: f.target, reason: f.reason } as const;
+  for (const [column, needle] of Object.entries(contains) as Array<
+    [keyof typeof contains, string | undefined]
+  >) {
+    if (!needle) continue;
+    // Lower-cased on both sides: SQLite's LIKE ignores ASCII case and PostgreSQL's does not.
+    const pattern = likeContains(needle.toLowerCase());
+    q = q.where((eb) => sql<boolean>`lower(${eb.ref(column)}) like ${pattern} escape '\\'`);
   }
   if (f.from !== undefined) q = q.where("created_at", ">=", f.from);
   if (f.to !== undefined) q = q.where("created_at", "<", f.to);

@@ -42,6 +42,32 @@ describe.each(testDatabases())("recovery queue in the console (%s)", (kind) => {
     expect(detail.body).toContain("Account recovery sent to the operators for review");
   });
 
+  it("gives a minute-old request its age in minutes, and shows one past its proofs window as abandoned", async () => {
+    await enrollTotp(t, await signedUp(t, "alice"));
+    await t.deps.db.updateTable("users").set({ email_verified_at: t.clock.now() }).execute();
+    await confirmedRequest(t, "alice", "alice@example.com");
+    const alice = (await getUserByUsername(t.deps.db, "alice"))!;
+    const r = (await openRequestOf(t.deps.db, alice.id))!;
+    expect(r.state).toBe("proofs");
+    t.clock.advance(MINUTE + 5_000);
+    const root = await signedInAdmin(t);
+    const fresh = await root.web.get("/admin/recovery");
+    const row = (body: string) =>
+      new RegExp(`<tr[^>]*data-request="${r.id}"[\\s\\S]*?</tr>`).exec(body)?.[0] ?? "";
+    // Issue 14: this read "1 h" (hours floored, then raised to at least one).
+    expect(row(fresh.body)).toContain("<td>1 min</td>");
+    expect(row(fresh.body)).not.toContain("abandoned");
+    // Two days on, the completion job has not run yet: the request is still "proofs" in the table.
+    t.clock.advance(2 * DAY);
+    const other = await signedInAdmin(t, "other", "10.77.0.2");
+    const stale = await other.web.get("/admin/recovery");
+    expect(row(stale.body)).toContain('class="stale"');
+    expect(row(stale.body)).toContain("abandoned: proofs never submitted");
+    expect(row(stale.body)).toContain("<td>2 d</td>");
+    const detail = await other.web.get(`/admin/recovery/${r.id}`);
+    expect(detail.body).toContain("abandoned: proofs never submitted");
+  });
+
   it("approving needs a reason, starts the waiting period with its notices, and is audited", async () => {
     const r = await queued();
     const { web } = await signedInAdmin(t);

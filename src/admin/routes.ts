@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../deps.js";
 import { checkCsrf } from "../web/index.js";
+import { registerConsoleScript } from "./console-script.js";
 import { admitAdmin } from "./guard.js";
 import { registerAuditRoutes } from "./routes/audit.js";
 import { registerCriticalRoutes } from "./routes/critical.js";
@@ -22,6 +23,7 @@ export async function registerAdmin(app: FastifyInstance, deps: Deps): Promise<v
       if (!(await admitAdmin(deps, req, reply))) return reply;
       if (req.method === "POST") checkCsrf(deps, req);
     });
+    registerConsoleScript(admin);
     registerDashboardRoutes(admin, deps);
     registerRecoveryQueueRoutes(admin, deps);
     registerUserAdminRoutes(admin, deps);

@@ -5,6 +5,7 @@ import {
   CRITICALITY_LEASE,
   type CriticalityRule,
   computeCriticality,
+  type DependentsClause,
   deliverPolicyMail,
   describeRule,
   designateCritical,
@@ -18,6 +19,7 @@ import {
   setRule,
 } from "../criticality/index.js";
 import { type Tx, transaction } from "../db/index.js";
+import { MAX_TRANSITIVE_TOP, rankByDependents, recomputeDependents } from "../dependents/index.js";
 import { instanceId, withLease } from "../jobs/index.js";
 import { isAppError } from "../lib/errors.js";
 import { simulate, simulationInput } from "../mandates/index.js";
@@ -33,11 +35,20 @@ export const POLICY_HELP = `Usage: wharf policy <command> [options] [settings]
       Rank projects by downloads and designate critical ones now (the server also does it daily).
       A run that changes designations is recorded in the audit log (operator cli:<os user>@<host>).
   rule show
-  rule set --ecosystem E (--top 1% | --top-k N | --threshold N) [--window 180d] [--sticky true|false]
-           (--reason R | --dry-run)
-      The criticality rule (default: top 1% over 180 days, sticky: never removed automatically).
+  rule set --ecosystem E [--top 1% | --top-k N | --threshold N] [--window 180d] [--downloads on|off]
+           [--dependents-top 1% | --dependents-top-k N | --dependents-threshold N | --dependents off]
+           [--sticky true|false] (--reason R | --dry-run)
+      The criticality rule (default: top 1% by downloads over 180 days, sticky: never removed
+      automatically). A project is critical when the download clause OR the dependents clause selects
+      it ("--top-k 100 --dependents-top-k 100"); --downloads off keeps only the dependents clause.
       Prints the designations the new rule would make and end and the emails that would go out;
       --dry-run stops there; otherwise the rule is saved and audited (--reason required).
+  dependents recompute [--ecosystem E] [--transitive] [--transitive-top N] --reason R
+      Recount every project's direct dependents from the latest releases (publishes, yanks and
+      unpublishes keep them current; this repairs and fills them), audited. --transitive also counts
+      transitive dependents of the N names with the most direct ones (default 1,000, at most 10,000).
+  dependents top [--ecosystem E] [--limit 20]
+      The most depended-on names (hosted or not) and their counts.
   critical add NAME --ecosystem E --reason R
   critical remove NAME --ecosystem E --reason R
       Designate or undesignate a project by hand; the reason (required, 3-500 characters) is recorded
@@ -45,10 +56,12 @@ export const POLICY_HELP = `Usage: wharf policy <command> [options] [settings]
       A removed project stays out until it is added again.
   simulate [--cohort critical|all-projects|threshold|projects|all-users] [--ecosystem pypi,npm]
            [--top 1% | --top-k N | --threshold N] [--window 180d] [--sticky true|false]
+           [--downloads on|off] [--dependents-top 1% | --dependents-top-k N |
+           --dependents-threshold N | --dependents off]
            [--project NAME]... [--min-downloads N] [--cohort-window 180d] [--warn-days 30]
            [--strength any|phishing-resistant] [--json]
       What a mandate over a cohort would meet: the cohort (critical: under the current rule, or the
-      one given), maintainers, their two-factor readiness and the emails each phase would send, by
+      one given, with the clause that made each project critical), maintainers, their two-factor readiness and the emails each phase would send, by
       the sender's own rules. Changes nothing.
   mandate ...
       Rollouts: see 'wharf policy mandate --help'.
@@ -71,6 +84,14 @@ const OPTIONS: Options = {
   "min-downloads": { type: "string" },
   "cohort-window": { type: "string" },
   "warn-days": { type: "string" },
+  downloads: { type: "string" },
+  dependents: { type: "string" },
+  "dependents-top": { type: "string" },
+  "dependents-top-k": { type: "string" },
+  "dependents-threshold": { type: "string" },
+  transitive: { type: "boolean" },
+  "transitive-top": { type: "string" },
+  limit: { type: "string" },
 };
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -101,6 +122,39 @@ function selection(v: Values, optional: boolean): Pick<CriticalityRule, "mode" |
   );
 }
 
+/** The dependents clause flags: a clause, null for `--dependents off`, undefined when none is given. */
+function dependentsSelection(v: Values): DependentsClause | null | undefined {
+  const keys = ["dependents-top", "dependents-top-k", "dependents-threshold", "dependents"] as const;
+  const given = keys.filter((k) => str(v, k) !== undefined);
+  if (given.length > 1)
+    throw new UsageError(
+      "Give only one of --dependents-top, --dependents-top-k, --dependents-threshold and --dependents off",
+    );
+  const [k] = given;
+  if (!k) return undefined;
+  const text = str(v, k)!;
+  if (k === "dependents") {
+    if (text !== "off")
+      throw new UsageError("--dependents takes only off (or use --dependents-top-k N, ...)");
+    return null;
+  }
+  return usage(() =>
+    k === "dependents-top"
+      ? { mode: "top-percent" as const, value: parsePercent(text) }
+      : {
+          mode: k === "dependents-top-k" ? ("top-k" as const) : ("threshold" as const),
+          value: parseCount(text),
+        },
+  );
+}
+
+function onOff(v: Values, k: string): boolean | undefined {
+  const text = str(v, k);
+  if (text === undefined) return undefined;
+  if (text !== "on" && text !== "off") throw new UsageError(`--${k} must be on or off`);
+  return text === "on";
+}
+
 function usage<T>(fn: () => T): T {
   try {
     return fn();
@@ -112,10 +166,19 @@ function usage<T>(fn: () => T): T {
 /** `wharf policy compute | rule | critical | simulate ...` (mandates live in cli/mandates.ts). */
 export async function policyCli(argv: string[]): Promise<number> {
   const [sub, ...after] = argv;
-  const twoWord = sub === "rule" || sub === "critical";
+  const twoWord = sub === "rule" || sub === "critical" || sub === "dependents";
   const action = twoWord ? `${sub} ${after[0] ?? ""}` : (sub ?? "");
   const { values, positionals } = parse(twoWord ? after.slice(1) : after, OPTIONS);
-  const known = ["compute", "simulate", "rule show", "rule set", "critical add", "critical remove"];
+  const known = [
+    "compute",
+    "simulate",
+    "rule show",
+    "rule set",
+    "critical add",
+    "critical remove",
+    "dependents recompute",
+    "dependents top",
+  ];
   // `wharf policy rule --help` puts the flag where the second word goes: help, not an unknown action.
   const help = asksHelp(values, sub, after[0]);
   if (help || !known.includes(action)) {
@@ -126,11 +189,13 @@ export async function policyCli(argv: string[]): Promise<number> {
   const reason =
     action === "critical add" || action === "critical remove"
       ? cliReason(values.reason, `wharf policy ${action} NAME --ecosystem E --reason R`)
-      : action === "rule set" && !values["dry-run"]
-        ? cliReason(values.reason, "wharf policy rule set --ecosystem E ... --reason R (or --dry-run)")
-        : action === "compute" && values.reason !== undefined
-          ? cliReason(values.reason, "wharf policy compute [--ecosystem E] [--reason R]")
-          : "Ran the criticality rule by hand (wharf policy compute)";
+      : action === "dependents recompute"
+        ? cliReason(values.reason, "wharf policy dependents recompute [--ecosystem E] --reason R")
+        : action === "rule set" && !values["dry-run"]
+          ? cliReason(values.reason, "wharf policy rule set --ecosystem E ... --reason R (or --dry-run)")
+          : action === "compute" && values.reason !== undefined
+            ? cliReason(values.reason, "wharf policy compute [--ecosystem E] [--reason R]")
+            : "Ran the criticality rule by hand (wharf policy compute)";
   const config = loadConfig(process.env, settingFlags(values));
   return withPolicyDeps(config, async (deps) => {
     try {
@@ -177,15 +242,34 @@ export async function policyCli(argv: string[]): Promise<number> {
           const sticky = str(values, "sticky");
           if (sticky !== undefined && sticky !== "true" && sticky !== "false")
             throw new UsageError("--sticky must be true or false");
+          const downloads = selection(values, true);
+          const dependents = dependentsSelection(values);
+          const byDownloads = onOff(values, "downloads");
+          if (
+            !downloads &&
+            dependents === undefined &&
+            byDownloads === undefined &&
+            sticky === undefined &&
+            str(values, "window") === undefined
+          )
+            throw new UsageError(
+              "Give what changes: --top 1%, --top-k N or --threshold N; --dependents-top-k N (or -top, -threshold, off); --downloads on|off; --window; --sticky",
+            );
           const rule: CriticalityRule = {
             ...current,
-            ...selection(values, false),
+            ...downloads,
+            ...(dependents !== undefined ? { dependents } : {}),
+            ...(byDownloads !== undefined ? { byDownloads } : {}),
             windowDays: str(values, "window")
               ? usage(() => parseWindow(str(values, "window")!))
               : current.windowDays,
             sticky: sticky === undefined ? current.sticky : sticky === "true",
           };
           const line = (r: CriticalityRule) => `${describeRule(r)}${r.sticky ? ", sticky" : ", not sticky"}`;
+          if (!rule.byDownloads && !rule.dependents)
+            throw new UsageError(
+              "With --downloads off, give a dependents clause (--dependents-top-k N, ...)",
+            );
           const preview = await previewRun(deps, rule);
           console.log(`${ecosystem}: now ${line(current)}; new ${line(rule)}.`);
           console.log(describePreview(preview));
@@ -251,6 +335,52 @@ export async function policyCli(argv: string[]): Promise<number> {
           );
           return 0;
         }
+        case "dependents recompute": {
+          const only = ecosystemOf(values, false);
+          const top = str(values, "transitive-top");
+          const transitive = values.transitive
+            ? { top: top === undefined ? 1000 : usage(() => parseCount(top)) }
+            : undefined;
+          if (transitive && transitive.top > MAX_TRANSITIVE_TOP)
+            throw new UsageError(`--transitive-top is at most ${fmt(MAX_TRANSITIVE_TOP)}`);
+          const actor = cliActor();
+          for (const ecosystem of only ? [only] : STATS_ECOSYSTEMS) {
+            const r = await transaction(deps.db, async (tx) => {
+              const report = await recomputeDependents(tx, ecosystem, { transitive });
+              await recordAudit(tx, deps.clock.now(), actor, {
+                action: "dependents.recompute",
+                targetType: "ecosystem",
+                target: ecosystem,
+                reason,
+                data: { ...report, ms: Math.round(report.ms) },
+              });
+              return report;
+            });
+            console.log(
+              `${ecosystem}: ${fmt(r.projects)} projects, ${fmt(r.edges)} dependencies, ${fmt(r.depended)} names depended on; ${fmt(r.corrected)} count(s) corrected${r.transitive ? `; transitive dependents of the top ${fmt(r.transitive)}` : ""}; took ${secs(r.ms)}`,
+            );
+          }
+          console.log(`Recorded in the audit log as ${actor.name}.`);
+          return 0;
+        }
+        case "dependents top": {
+          const limit =
+            str(values, "limit") === undefined ? 20 : usage(() => parseCount(str(values, "limit")!));
+          for (const ecosystem of ecosystemOf(values, false)
+            ? [ecosystemOf(values, false)!]
+            : STATS_ECOSYSTEMS) {
+            const { population, selected } = await rankByDependents(
+              deps.db,
+              ecosystem,
+              "top-k",
+              Math.min(limit, 10_000),
+            );
+            console.log(`${ecosystem}: ${fmt(population)} names have dependents`);
+            for (const r of selected)
+              console.log(`  ${String(r.rank).padStart(5)}  ${fmt(r.dependents).padStart(9)}  ${r.name}`);
+          }
+          return 0;
+        }
         case "simulate": {
           const parsed = simulationInput.safeParse(simulationFlags(values));
           if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("; "));
@@ -273,6 +403,11 @@ function describeCompute(r: ComputeReport): string {
   return [
     `${r.ecosystem}: ${r.rule}${r.sticky ? " (sticky)" : ""}`,
     `  window ${r.window.first}..${r.window.last}; ${fmt(r.population)} projects with downloads; ${fmt(r.selected)} selected${r.cutoffDownloads !== null ? ` (at least ${fmt(r.cutoffDownloads)} downloads)` : ""}${r.unhosted ? `, ${fmt(r.unhosted)} of them not hosted here` : ""}`,
+    ...(r.cutoffDependents !== null
+      ? [
+          `  ${fmt(r.dependentsPopulation)} projects with dependents; the dependents clause selects those with at least ${fmt(r.cutoffDependents)}`,
+        ]
+      : []),
     `  critical now: ${fmt(r.critical)} (+${fmt(r.added.length)} new, -${fmt(r.removed.length)} removed); ${fmt(r.queued)} email(s) to send`,
     `  took ${secs(r.timings.plan + r.timings.apply)} (ranking ${secs(r.timings.plan)}, writes ${secs(r.timings.apply)})`,
   ].join("\n");
@@ -296,6 +431,8 @@ function describePreview(p: RunPreview): string {
 /** The simulate flags, as the simulation's input (validated there, like the JSON API's). */
 function simulationFlags(v: Values) {
   const sel = selection(v, true);
+  const dep = dependentsSelection(v);
+  const byDownloads = onOff(v, "downloads");
   const list = str(v, "ecosystem");
   const ecosystems = list?.split(",").map((e) => e.trim());
   if (ecosystems?.some((e) => !STATS_ECOSYSTEMS.includes(e as StatsEcosystem)))
@@ -327,6 +464,16 @@ function simulationFlags(v: Values) {
           : {}),
     ...(str(v, "window") ? { windowDays: parseWindow(str(v, "window")!) } : {}),
     ...(sticky !== undefined ? { sticky: sticky === "true" } : {}),
+    ...(dep === null
+      ? { dependents: "off" as const }
+      : dep?.mode === "top-k"
+        ? { dependentsTopK: dep.value }
+        : dep?.mode === "threshold"
+          ? { dependentsThreshold: dep.value }
+          : dep
+            ? { dependentsTop: dep.value }
+            : {}),
+    ...(byDownloads !== undefined ? { byDownloads } : {}),
     projects,
     ...(str(v, "min-downloads") ? { minDownloads: parseCount(str(v, "min-downloads")!) } : {}),
     ...(str(v, "cohort-window") ? { cohortWindowDays: parseWindow(str(v, "cohort-window")!) } : {}),

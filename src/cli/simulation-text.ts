@@ -1,6 +1,9 @@
 import type { SimulationResult } from "../mandates/index.js";
 import { fmt } from "./stats.js";
 
+/** Designations listed with their reasons in the text output. */
+const SHOWN = 50;
+
 /** `wharf policy simulate` and `wharf policy mandate simulate` print the one simulation alike. */
 export function describeSimulation(s: SimulationResult): string {
   const pct = (n: number) => (s.maintainers ? ` (${((100 * n) / s.maintainers).toFixed(1)}%)` : "");
@@ -12,6 +15,18 @@ export function describeSimulation(s: SimulationResult): string {
       `  ${c.ecosystem}: ${c.rule}${c.sticky ? ", keeping today's designations" : ""} (window ${c.window.first}..${c.window.last})`,
       `    critical: ${fmt(c.cohort_size)} projects (${fmt(c.cohort_new)} newly designated; ${fmt(c.cohort_unhosted)} selected projects not hosted here)${c.cutoff_downloads !== null ? `, at least ${fmt(c.cutoff_downloads)} downloads` : ""}`,
     );
+    if (c.cutoff_dependents !== null)
+      lines.push(
+        `    dependents: ${fmt(c.dependents_population)} projects have dependents; selected: at least ${fmt(c.cutoff_dependents)}`,
+      );
+    const b = c.by_clause;
+    lines.push(
+      `    why: ${fmt(b.downloads)} by downloads only, ${fmt(b.dependents)} by dependents only, ${fmt(b.both)} by both, ${fmt(b.kept)} kept (sticky), ${fmt(b.manual)} by an admin`,
+    );
+    for (const d of c.designations.slice(0, SHOWN))
+      lines.push(`      ${d.name}${d.new ? " (new)" : ""}: ${d.reasons.join("; and ") || "—"}`);
+    const more = c.designations.length - Math.min(SHOWN, c.designations.length) + c.designations_more;
+    if (more > 0) lines.push(`      ... and ${fmt(more)} more (--json lists up to 1,000 with their reasons)`);
     if (c.removed.length)
       lines.push(
         `    designations that would end: ${fmt(c.removed.length)}: ${c.removed

@@ -22,6 +22,9 @@ export interface ComputeReport {
   population: number;
   selected: number;
   cutoffDownloads: number | null;
+  /** Names with a dependent, and the fewest dependents the dependents clause selected (null: none). */
+  dependentsPopulation: number;
+  cutoffDependents: number | null;
   unhosted: number;
   added: string[];
   removed: string[];
@@ -63,6 +66,8 @@ export async function computeCriticality(
       population: plan.population,
       selected: plan.selected,
       cutoffDownloads: plan.cutoffDownloads,
+      dependentsPopulation: plan.dependentsPopulation,
+      cutoffDependents: plan.cutoffDependents,
       unhosted: plan.unhosted,
       added: added.map((p) => p.name),
       removed: removed.map((p) => p.name),
@@ -128,6 +133,9 @@ async function applyPlan(
       automatic: true,
       rule: why,
       downloads: p.downloads,
+      dependents: p.dependents,
+      // Which clause made it critical (issue 18: "top 100 by dependents OR top 1% by downloads").
+      reasons: p.reasons.map((r) => r.text),
     }));
     await projectEvents(tx, now, "project.not_critical", removed, people, () => ({
       automatic: true,
@@ -142,13 +150,19 @@ async function applyPlan(
       tells.map((t) => t.userId),
     );
     const byUser = new Map<string, { added: Listed[]; removed: Listed[] }>();
+    // With a dependents clause, say which clause selected each project (downloads only: as before).
+    const clauses = new Map(
+      plan.rule.dependents ? added.map((p) => [p.id, p.reasons.map((r) => r.text).join("; and ")]) : [],
+    );
     for (const t of tells) {
       if (!users.has(t.userId)) continue;
       const lists = byUser.get(t.userId) ?? { added: [], removed: [] };
       if (t.critical)
         lists.added.push({
           name: t.name,
-          why: t.catchUp ? why : `${why} (${t.downloads.toLocaleString("en-US")} downloads)`,
+          why: t.catchUp
+            ? why
+            : clauses.get(t.projectId) || `${why} (${t.downloads.toLocaleString("en-US")} downloads)`,
           ecosystem: eco,
         });
       else lists.removed.push({ name: t.name, why: `it is no longer among ${why}.`, ecosystem: eco });

@@ -19,11 +19,15 @@ export {
   startCriticalityJob,
 } from "./job.js";
 export { designateCritical, type ManualInput, type ManualResult, removeCritical } from "./manual.js";
-export { type CriticalityPlan, type HostedProject, MANUAL, planCriticality } from "./plan.js";
+export { type CriticalityPlan, type HostedProject, MANUAL, planCriticality, type Reason } from "./plan.js";
 export { deliverPolicyMail } from "./queue.js";
 export {
   type CriticalityRule,
+  type DependentsClause,
   defaultRule,
+  dependentsClauseSchema,
+  describeDependents,
+  describeDownloads,
   describeRule,
   getRule,
   parseCount,

@@ -1,6 +1,7 @@
 import type { DbExecutor } from "../db/index.js";
+import { countsFor, rankByDependents } from "../dependents/index.js";
 import { ecosystemTotals, isoDay, type WindowTotals } from "../stats/index.js";
-import type { CriticalityRule } from "./rules.js";
+import { type CriticalityRule, describeDependents, describeDownloads } from "./rules.js";
 
 /** critical_manual: 1 = designated by an admin, 0 = by the rule (or not critical), -1 = excluded by an admin. */
 export const MANUAL = { designated: 1, automatic: 0, excluded: -1 } as const;
@@ -13,6 +14,16 @@ export interface HostedProject {
   criticalManual: number;
   /** Downloads over the rule's window (0 when the project is not in the ranking). */
   downloads: number;
+  /** Direct dependents (projects whose latest release depends on it). */
+  dependents: number;
+  /** Why the project is (or stays) critical under the plan: one entry per clause that selects it. */
+  reasons: Reason[];
+}
+
+/** downloads / dependents: a clause of the rule selects it; kept: sticky; manual: an admin's designation. */
+export interface Reason {
+  clause: "downloads" | "dependents" | "kept" | "manual";
+  text: string;
 }
 
 export interface CriticalityPlan {
@@ -23,6 +34,9 @@ export interface CriticalityPlan {
   /** Projects the rule selects (hosted or not) and the fewest downloads among them. */
   selected: number;
   cutoffDownloads: number | null;
+  /** Names with at least one dependent, and the fewest dependents among those the clause selects. */
+  dependentsPopulation: number;
+  cutoffDependents: number | null;
   /** Selected projects Wharf does not host (known only from imported statistics): never designated. */
   unhosted: number;
   add: HostedProject[];
@@ -43,18 +57,55 @@ export async function planCriticality(
   now: number,
 ): Promise<CriticalityPlan> {
   const totals = await ecosystemTotals(db, rule.ecosystem, rule.windowDays, now);
-  const { population, picked, cutoff } = await rank(db, totals, rule);
+  const { population, picked, cutoff } = rule.byDownloads
+    ? await rank(db, totals, rule)
+    : { population: countPopulation(totals), picked: { ids: [], names: [] }, cutoff: null };
   const downloads = new Map<string, number>();
   const idNames = await namesOf(db, picked.ids);
   for (const id of picked.ids) downloads.set(idNames.get(id)!, totals.byId[id]!);
   for (const name of picked.names) downloads.set(name, totals.byName.get(name)!);
-  const hosted = await hostedByName(db, rule.ecosystem, [...downloads.keys()], downloads);
+  // Rank by downloads within the selection (the top of the whole ranking), ties by name.
+  const byDownloads = new Map(
+    [...downloads]
+      .sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]))
+      .map(([name, d], i) => [name, { rank: i + 1, downloads: d }]),
+  );
+  const deps = rule.dependents
+    ? await rankByDependents(db, rule.ecosystem, rule.dependents.mode, rule.dependents.value)
+    : { population: 0, selected: [] };
+  const byDependents = new Map(deps.selected.map((r) => [r.name, r]));
+  const selectedNames = new Set([...downloads.keys(), ...byDependents.keys()]);
+  const extra = await windowDownloads(
+    db,
+    rule.ecosystem,
+    [...byDependents.keys()].filter((n) => !downloads.has(n)),
+    totals,
+  );
+  for (const [n, d] of extra) downloads.set(n, d);
+  const hosted = await hostedByName(db, rule.ecosystem, [...selectedNames], downloads);
   const current = await db
     .selectFrom("projects")
     .select(["id", "name", "normalized_name", "critical_since", "critical_manual"])
     .where("ecosystem", "=", rule.ecosystem)
     .where("critical_since", "is not", null)
     .execute();
+  const fmt = (n: number) => n.toLocaleString("en-US");
+  for (const h of hosted) {
+    const d = byDownloads.get(h.normalizedName);
+    if (d)
+      h.reasons.push({
+        clause: "downloads",
+        text: `${describeDownloads(rule)} (#${fmt(d.rank)}: ${fmt(d.downloads)} downloads)`,
+      });
+    const r = byDependents.get(h.normalizedName);
+    if (r && rule.dependents) {
+      h.dependents = r.dependents;
+      h.reasons.push({
+        clause: "dependents",
+        text: `${describeDependents(rule.dependents)} (#${fmt(r.rank)}: ${fmt(r.dependents)} dependents)`,
+      });
+    }
+  }
   const qualifying = hosted.filter((p) => p.criticalManual !== MANUAL.excluded);
   const qualifies = new Set(qualifying.map((p) => p.id));
   const add = qualifying.filter((p) => p.criticalSince === null);
@@ -70,22 +121,49 @@ export async function planCriticality(
     totals,
   );
   for (const r of current) {
-    const p = byId.get(r.id) ?? toHosted(r, kept.get(r.normalized_name) ?? 0);
+    let p = byId.get(r.id);
+    if (!p) {
+      p = toHosted(r, kept.get(r.normalized_name) ?? 0);
+      p.reasons.push(
+        r.critical_manual === MANUAL.designated
+          ? { clause: "manual", text: "designated by an admin" }
+          : { clause: "kept", text: "designated earlier and kept: the rule is sticky" },
+      );
+    } else if (r.critical_manual === MANUAL.designated && p.reasons.length === 0)
+      p.reasons.push({ clause: "manual", text: "designated by an admin" });
     if (!rule.sticky && r.critical_manual === MANUAL.automatic && !qualifies.has(r.id)) remove.push(p);
     else critical.push(p);
   }
+  // Dependents of everything shown, not only of what the dependents clause selected.
+  const counts = await countsFor(
+    db,
+    rule.ecosystem,
+    [...critical, ...remove].filter((p) => !byDependents.has(p.normalizedName)).map((p) => p.normalizedName),
+  );
+  for (const p of [...critical, ...remove])
+    if (counts.has(p.normalizedName)) p.dependents = counts.get(p.normalizedName)!;
   critical.sort((a, b) => b.downloads - a.downloads || cmp(a.normalizedName, b.normalizedName));
+  const lastDependents = deps.selected.at(-1);
   return {
     rule,
     window: { first: isoDay(totals.firstDay), last: isoDay(totals.lastDay) },
     population,
-    selected: downloads.size,
+    selected: selectedNames.size,
     cutoffDownloads: cutoff,
-    unhosted: downloads.size - hosted.length,
+    dependentsPopulation: deps.population,
+    cutoffDependents: lastDependents ? lastDependents.dependents : null,
+    unhosted: selectedNames.size - hosted.length,
     add,
     remove,
     critical,
   };
+}
+
+function countPopulation(totals: WindowTotals): number {
+  let population = 0;
+  for (let i = 0; i < totals.byId.length; i++) if (totals.byId[i]! > 0) population++;
+  for (const v of totals.byName.values()) if (v > 0) population++;
+  return population;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -102,9 +180,7 @@ export async function rank(
   rule: Pick<CriticalityRule, "mode" | "value">,
 ): Promise<{ population: number; picked: Picked; cutoff: number | null }> {
   const { byId, byName } = totals;
-  let population = 0;
-  for (let i = 0; i < byId.length; i++) if (byId[i]! > 0) population++;
-  for (const v of byName.values()) if (v > 0) population++;
+  const population = countPopulation(totals);
   const picked: Picked = { ids: [], names: [] };
   let floor: number;
   let k = Number.POSITIVE_INFINITY;
@@ -201,6 +277,8 @@ const toHosted = (r: ProjectRow, downloads: number): HostedProject => ({
   criticalSince: r.critical_since,
   criticalManual: r.critical_manual,
   downloads,
+  dependents: 0,
+  reasons: [],
 });
 
 async function hostedByName(

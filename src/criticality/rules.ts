@@ -5,7 +5,17 @@ import { DEFAULT_WINDOW_DAYS, STATS_ECOSYSTEMS, type StatsEcosystem } from "../s
 
 export type RuleMode = "top-percent" | "top-k" | "threshold";
 
-/** Which projects of an ecosystem are critical: the top N% or top K by downloads, or a download floor. */
+/** "Top 100 by dependents": the top N%, the top K, or at least N direct dependents. */
+export interface DependentsClause {
+  mode: RuleMode;
+  value: number;
+}
+
+/**
+ * Which projects of an ecosystem are critical: by downloads (the top N% or top K over a window, or a
+ * download floor), OR by dependents (npm's first 2FA cohort was its top 100 by dependents), or both:
+ * a project either clause selects is critical, and the plan records which clause made it so.
+ */
 export interface CriticalityRule {
   ecosystem: StatsEcosystem;
   mode: RuleMode;
@@ -14,6 +24,10 @@ export interface CriticalityRule {
   windowDays: number;
   /** Sticky designations are never removed automatically (PyPI's choice); an admin still can. */
   sticky: boolean;
+  /** The download clause (mode, value, windowDays) applies; false: by dependents only. */
+  byDownloads: boolean;
+  /** The dependents clause, or null for none. */
+  dependents: DependentsClause | null;
 }
 
 /** PyPI 2022: the top 1% of projects by downloads over the previous six months, kept once designated. */
@@ -23,7 +37,18 @@ export const defaultRule = (ecosystem: StatsEcosystem): CriticalityRule => ({
   value: 1,
   windowDays: DEFAULT_WINDOW_DAYS,
   sticky: true,
+  byDownloads: true,
+  dependents: null,
 });
+
+const clauseChecks = <T extends { mode: RuleMode; value: number }>(c: T) =>
+  (c.mode !== "top-percent" || c.value <= 100) && (c.mode === "top-percent" || Number.isInteger(c.value));
+
+export const dependentsClauseSchema = z
+  .object({ mode: z.enum(["top-percent", "top-k", "threshold"]), value: z.number().positive().finite() })
+  .refine(clauseChecks, {
+    message: "Dependents: a percentage is at most 100; top-k and threshold take a whole number",
+  });
 
 export const ruleSchema = z
   .object({
@@ -32,6 +57,11 @@ export const ruleSchema = z
     value: z.number().positive().finite(),
     windowDays: z.number().int().min(1).max(3650).default(DEFAULT_WINDOW_DAYS),
     sticky: z.boolean().default(true),
+    byDownloads: z.boolean().default(true),
+    dependents: dependentsClauseSchema.nullable().default(null),
+  })
+  .refine((r) => r.byDownloads || r.dependents !== null, {
+    message: "A rule needs a download clause, a dependents clause, or both",
   })
   .refine((r) => r.mode !== "top-percent" || r.value <= 100, { message: "A percentage is at most 100" })
   .refine((r) => r.mode === "top-percent" || Number.isInteger(r.value), {
@@ -51,16 +81,28 @@ export async function getRule(db: DbExecutor, ecosystem: StatsEcosystem): Promis
     value: Number(r.value),
     windowDays: r.window_days,
     sticky: r.sticky === 1,
+    byDownloads: Number(r.downloads) !== 0,
+    dependents:
+      r.dependents_mode && r.dependents_value !== null
+        ? { mode: r.dependents_mode as RuleMode, value: Number(r.dependents_value) }
+        : null,
   };
 }
 
-export async function setRule(db: DbExecutor, input: CriticalityRule, now: number): Promise<CriticalityRule> {
+export async function setRule(
+  db: DbExecutor,
+  input: z.input<typeof ruleSchema>,
+  now: number,
+): Promise<CriticalityRule> {
   const rule = ruleSchema.parse(input);
   const row = {
     mode: rule.mode,
     value: rule.value,
     window_days: rule.windowDays,
     sticky: rule.sticky ? 1 : 0,
+    downloads: rule.byDownloads ? 1 : 0,
+    dependents_mode: rule.dependents?.mode ?? null,
+    dependents_value: rule.dependents?.value ?? null,
     updated_at: now,
   };
   await db
@@ -71,7 +113,8 @@ export async function setRule(db: DbExecutor, input: CriticalityRule, now: numbe
   return rule;
 }
 
-export function describeRule(r: Pick<CriticalityRule, "mode" | "value" | "windowDays">): string {
+/** The download clause alone: "the top 1% of projects by downloads over the last 180 days". */
+export function describeDownloads(r: Pick<CriticalityRule, "mode" | "value" | "windowDays">): string {
   const n = r.value.toLocaleString("en-US");
   const what =
     r.mode === "top-percent"
@@ -80,6 +123,30 @@ export function describeRule(r: Pick<CriticalityRule, "mode" | "value" | "window
         ? `the ${n} most downloaded projects`
         : `projects with at least ${n} downloads`;
   return `${what} over the last ${plural(r.windowDays, "day")}`;
+}
+
+/** The dependents clause alone: "the 100 projects with the most dependents". */
+export function describeDependents(c: DependentsClause): string {
+  const n = c.value.toLocaleString("en-US");
+  return c.mode === "top-percent"
+    ? `the top ${n}% of projects by dependents`
+    : c.mode === "top-k"
+      ? c.value === 1
+        ? "the project with the most dependents"
+        : `the ${n} projects with the most dependents`
+      : `projects with at least ${plural(c.value, "dependent")}`;
+}
+
+/** The whole rule, clauses joined by "or" (either selects a project). */
+export function describeRule(
+  r: Pick<CriticalityRule, "mode" | "value" | "windowDays"> &
+    Partial<Pick<CriticalityRule, "byDownloads" | "dependents">>,
+): string {
+  const parts = [
+    ...(r.byDownloads === false ? [] : [describeDownloads(r)]),
+    ...(r.dependents ? [describeDependents(r.dependents)] : []),
+  ];
+  return parts.join(", or ");
 }
 
 /** "180d", "180" → 180; "26w" → 182. Throws with a message for anything else. */

@@ -12,6 +12,26 @@ export interface CriticalityRulesTable {
   window_days: number;
   sticky: number;
   updated_at: number;
+  /** 026: 1 = the download clause (mode, value, window_days) applies; 0 = by dependents only. */
+  downloads: Generated<number>;
+  /** 026: the dependents clause (top-percent | top-k | threshold), or NULL for none. */
+  dependents_mode: string | null;
+  dependents_value: number | null;
+}
+
+/** 026: the direct dependencies of each project's latest release (the edges). */
+export interface ProjectDependenciesTable {
+  project_id: string;
+  ecosystem: string;
+  dependency: string;
+}
+
+/** 026: reverse-dependency counts per name; transitive only after a --transitive recompute. */
+export interface DependentCountsTable {
+  ecosystem: string;
+  name: string;
+  direct: number;
+  transitive: number | null;
 }
 
 export interface MandatesTable {

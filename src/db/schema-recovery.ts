@@ -24,6 +24,12 @@ export interface RecoveryRequestsTable {
   decision_reason: string | null;
   requester_ip: string;
   requester_ua: string;
+  /** 023: the confirmation link (email_tokens.id) that created the request. */
+  link_id: string | null;
+  /** 023: the value the recovery cookie of the browser finishing the request must carry. */
+  browser_binding: string | null;
+  /** 023: when the request was moved to another browser (once at most). */
+  moved_at: number | null;
 }
 
 export interface AbandonedEmailDomainsTable {

@@ -4,6 +4,7 @@ import type { MailCoalesceTable, NotifyOutboxTable } from "./schema-mail.js";
 import type {
   CriticalityRulesTable,
   CriticalityToldTable,
+  DependentCountsTable,
   DownloadMonthsTable,
   DownloadStatsTable,
   DownloadWeeksTable,
@@ -12,6 +13,7 @@ import type {
   MandateNoticesTable,
   MandatesTable,
   PolicyMailTable,
+  ProjectDependenciesTable,
   StatsCoverageTable,
   StatsImportDaysTable,
   StatsImportsTable,
@@ -233,6 +235,8 @@ export interface RecoveryCodesTable {
   code_hash: string;
   created_at: number;
   used_at: number | null;
+  /** When the user typed one of this set's codes back on the codes page (migration 029). */
+  confirmed_at: number | null;
 }
 
 export interface WebauthnCredentialsTable {
@@ -323,6 +327,8 @@ export interface Database {
   stats_import_days: StatsImportDaysTable;
   giveaway_codes: GiveawayCodesTable;
   criticality_rules: CriticalityRulesTable;
+  project_dependencies: ProjectDependenciesTable;
+  dependent_counts: DependentCountsTable;
   mandates: MandatesTable;
   mandate_notices: MandateNoticesTable;
   criticality_told: CriticalityToldTable;

@@ -31,6 +31,13 @@ export interface Ecosystem {
   canonicalVersion(version: string): string;
   /** What a client installs when no version is pinned: the newest final release, else the newest. */
   latest(versions: readonly string[]): string | null;
+  /**
+   * The projects (normalized names, distinct, `self` excluded) a user of a release installs with it,
+   * read from the release's stored metadata: criticality by dependents counts these edges. npm:
+   * dependencies, peer and optional dependencies; PyPI: Requires-Dist without extras. A RubyGems
+   * ecosystem returns its runtime dependencies.
+   */
+  dependencies(metadata: Record<string, unknown>, self: string): string[];
 }
 
 export type EcosystemName = "pypi" | "npm" | "rubygems";

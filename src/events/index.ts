@@ -75,6 +75,7 @@ export const EVENT_TYPES = {
   "recovery.denied": "Account recovery denied by an operator",
   "recovery.cancelled": "Account recovery cancelled",
   "recovery.stop_refused": "Wrong code entered to stop an account recovery",
+  "recovery.moved": "Account recovery moved to another browser with the email link",
   "recovery.completed": "Account recovered: factors reset, sessions and tokens revoked",
   // Operator actions on an account (src/admin); the admin audit log has the operator's side.
   "account.frozen": "Account frozen by an operator",

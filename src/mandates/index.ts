@@ -3,6 +3,8 @@
  * (notice → warn → enforce), the cohorts they cover, the banners and mail that announce them, and the
  * job that sends the notices. The decision that enforces them is authz/.
  */
+
+export { BANNER_LABELS, type BannerPhase, bannerText, daysUntil, longDate } from "./banner-text.js";
 export { type PolicyProject, policyProject, projectInCohort } from "./cohorts.js";
 export { mandateErrors } from "./errors.js";
 export {

@@ -16,7 +16,7 @@ import {
   testDatabases,
   twineForm,
 } from "../test-support/index.js";
-import { createMandate, sendMandateNotices } from "./index.js";
+import { createMandate, longDate, sendMandateNotices } from "./index.js";
 
 describe.each(testDatabases())("an MFA mandate from notice to enforcement on %s", (kind) => {
   let t: TestApp;
@@ -117,13 +117,20 @@ describe.each(testDatabases())("an MFA mandate from notice to enforcement on %s"
     expect(await mails("Two-factor authentication will be required")).toHaveLength(1);
     const noticePage = await pageFor(alice.user.id);
     expect(noticePage).toContain('data-phase="notice"');
-    expect(noticePage).toContain("will require two-factor authentication (Critical projects)");
+    const enforceDate = longDate(start + 20 * DAY);
+    expect(noticePage).toContain(
+      `From ${enforceDate} (in 19 days), publishing to crit-pkg will need two-factor authentication (Critical projects).`,
+    );
+    expect(noticePage).toMatch(/class="banner-label"><span aria-hidden="true">ℹ<\/span> Notice:/);
 
     t.clock.advance(9 * DAY);
     expect((await upload(alice.token, "1.1")).statusCode).toBe(200);
     expect((await upload(alice.token, "1.2")).statusCode).toBe(200);
     expect(await mails("Your upload to crit-pkg worked")).toHaveLength(1);
-    expect(await pageFor(alice.user.id)).toContain('data-phase="warn"');
+    const warnPage = await pageFor(alice.user.id);
+    expect(warnPage).toContain('data-phase="warn"');
+    expect(warnPage).toContain(`you can publish until ${enforceDate} (10 days left)`);
+    expect(warnPage).toContain("Deadline:");
 
     t.clock.advance(10 * DAY);
     const refused = await upload(alice.token, "2.0");
@@ -131,7 +138,11 @@ describe.each(testDatabases())("an MFA mandate from notice to enforcement on %s"
     expect(refused.statusMessage).toContain(
       "Two-factor authentication is required to publish to 'crit-pkg' (Critical projects). Set it up at http://localhost:8080/account/two-factor",
     );
-    expect(await pageFor(alice.user.id)).toContain('data-phase="enforce"');
+    const enforcePage = await pageFor(alice.user.id);
+    expect(enforcePage).toContain('data-phase="enforce"');
+    expect(enforcePage).toContain(
+      'Blocked:</span> <span class="banner-text">Publishing to crit-pkg is blocked until you enable two-factor authentication (Critical projects).',
+    );
     const project = (await findProject(t.deps.db, "pypi", "crit-pkg"))!;
     const aliceUser = (await (await import("../accounts/index.js")).getUser(t.deps.db, alice.user.id))!;
     await expect(

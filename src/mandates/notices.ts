@@ -3,15 +3,14 @@ import type { Deps } from "../deps.js";
 import { actorStrength, describeStrength, meets } from "../mfa/index.js";
 import { queueNotification, send } from "../notify/index.js";
 import * as mails from "../notify/templates/policy.js";
+import { type BannerPhase, bannerText } from "./banner-text.js";
 import { type PolicyProject, projectInCohort } from "./cohorts.js";
 import { mandateAudience, phaseMail, type Recipient, warnMailDue } from "./mail-plan.js";
-import { activeMandates, getMandate, type Mandate, type Phase, phaseOf } from "./store.js";
+import { activeMandates, getMandate, type Mandate, phaseOf } from "./store.js";
 
 type NoticeDeps = Pick<Deps, "db" | "mailer" | "log" | "clock"> & {
   config: Pick<Deps["config"], "origin" | "siteName">;
 };
-
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The projects of `userId` that a mandate covers (names), or ["*"] for the all-users cohort. */
 async function coveredProjectsOf(
@@ -172,8 +171,9 @@ export async function remindAfterUpload(
 }
 
 export interface Banner {
-  phase: Exclude<Phase, "scheduled">;
+  phase: BannerPhase;
   text: string;
+  enforceAt: number;
 }
 
 /** What a signed-in maintainer sees on every page while a mandate concerns them. */
@@ -187,7 +187,7 @@ export async function bannersFor(deps: NoticeDeps, userId: string): Promise<Bann
     if (meets(strength, m.strength)) continue;
     const projects = await coveredProjectsOf(deps, m, userId, now);
     if (projects.length === 0) continue;
-    const phase = phaseOf(m, now) as Banner["phase"];
+    const phase = phaseOf(m, now) as BannerPhase;
     const where =
       projects[0] === "*"
         ? "your projects"
@@ -195,10 +195,8 @@ export async function bannersFor(deps: NoticeDeps, userId: string): Promise<Bann
     const need = describeStrength(m.strength);
     out.push({
       phase,
-      text:
-        phase === "enforce"
-          ? `Publishing to ${where} is blocked until you set up ${need} (${m.name}).`
-          : `From ${day(m.enforceAt)}, publishing to ${where} will require ${need} (${m.name}).`,
+      text: bannerText({ phase, where, need, name: m.name, enforceAt: m.enforceAt, now }),
+      enforceAt: m.enforceAt,
     });
   }
   return out;

@@ -35,6 +35,13 @@ export const simulationInput = z
     windowDays: z.number().int().min(1).max(3650).optional(),
     /** Keep today's designations the rule would not select (default: the ecosystem's rule). */
     sticky: z.boolean().optional(),
+    /** The dependents clause: one of these, or `dependents: "off"`; none given: the rule's own. */
+    dependentsTop: z.number().positive().max(100).optional(),
+    dependentsTopK: z.number().int().positive().optional(),
+    dependentsThreshold: z.number().int().positive().optional(),
+    dependents: z.literal("off").optional(),
+    /** false: by dependents only (the download clause off); default: the rule's own. */
+    byDownloads: z.boolean().optional(),
     /** The projects cohort's names; the threshold cohort's download bar and window. */
     projects: z.array(z.string().trim().min(1).max(214)).default([]),
     minDownloads: z.number().int().positive().optional(),
@@ -51,6 +58,12 @@ export const simulationInput = z
   .refine((s) => [s.top, s.topK, s.threshold].filter((v) => v !== undefined).length <= 1, {
     message: "Give one of top, topK or threshold",
   })
+  .refine(
+    (s) =>
+      [s.dependentsTop, s.dependentsTopK, s.dependentsThreshold, s.dependents].filter((v) => v !== undefined)
+        .length <= 1,
+    { message: "Give one of dependentsTop, dependentsTopK, dependentsThreshold or dependents: off" },
+  )
   .refine((s) => s.cohort !== "projects" || s.projects.length > 0, {
     message: "A projects cohort needs at least one project",
   })
@@ -68,13 +81,33 @@ export interface RuleSimulation {
   window: { first: string; last: string };
   population: number;
   cutoff_downloads: number | null;
+  /** Names with at least one dependent; the fewest dependents the dependents clause selected. */
+  dependents_population: number;
+  cutoff_dependents: number | null;
   cohort_size: number;
   cohort_new: number;
   cohort_unhosted: number;
   /** Designations the rule would end (non-sticky): "what if I switch to top 1%" shows who goes. */
   removed: { name: string; downloads: number }[];
-  top_projects: { name: string; downloads: number; critical_now: boolean; maintainers: number }[];
+  top_projects: {
+    name: string;
+    downloads: number;
+    dependents: number;
+    critical_now: boolean;
+    maintainers: number;
+    reasons: string[];
+  }[];
+  /** How many of the cohort each clause selected (a project both select counts in `both`). */
+  by_clause: { downloads: number; dependents: number; both: number; kept: number; manual: number };
+  /**
+   * Every project of the cohort with the reason it is in it (the clause and its rank), most downloaded
+   * first; at most DESIGNATIONS_SHOWN, `designations_more` says how many were left out.
+   */
+  designations: { name: string; new: boolean; reasons: string[] }[];
+  designations_more: number;
 }
+
+export const DESIGNATIONS_SHOWN = 1000;
 
 /** One phase's mail: to verified addresses (sent) and to unverified ones (not sent: banner only). */
 export interface PhaseMail {
@@ -200,11 +233,23 @@ async function ruleFor(
         : input.top !== undefined
           ? { mode: "top-percent", value: input.top }
           : { mode: current.mode, value: current.value };
+  const dependents =
+    input.dependents === "off"
+      ? null
+      : input.dependentsTopK !== undefined
+        ? { mode: "top-k", value: input.dependentsTopK }
+        : input.dependentsThreshold !== undefined
+          ? { mode: "threshold", value: input.dependentsThreshold }
+          : input.dependentsTop !== undefined
+            ? { mode: "top-percent", value: input.dependentsTop }
+            : current.dependents;
   return ruleSchema.parse({
     ecosystem: e,
     ...pick,
     windowDays: input.windowDays ?? current.windowDays,
     sticky: input.sticky ?? current.sticky,
+    byDownloads: input.byDownloads ?? current.byDownloads,
+    dependents,
   });
 }
 
@@ -216,6 +261,8 @@ function describePlan(plan: CriticalityPlan, maintainers: Map<string, number>): 
     window: plan.window,
     population: plan.population,
     cutoff_downloads: plan.cutoffDownloads,
+    dependents_population: plan.dependentsPopulation,
+    cutoff_dependents: plan.cutoffDependents,
     cohort_size: plan.critical.length,
     cohort_new: plan.add.length,
     cohort_unhosted: plan.unhosted,
@@ -223,9 +270,18 @@ function describePlan(plan: CriticalityPlan, maintainers: Map<string, number>): 
     top_projects: plan.critical.slice(0, 20).map((p) => ({
       name: p.name,
       downloads: p.downloads,
+      dependents: p.dependents,
       critical_now: p.criticalSince !== null,
       maintainers: maintainers.get(p.id) ?? 0,
+      reasons: p.reasons.map((r) => r.text),
     })),
+    by_clause: byClause(plan),
+    designations: plan.critical.slice(0, DESIGNATIONS_SHOWN).map((p) => ({
+      name: p.name,
+      new: p.criticalSince === null,
+      reasons: p.reasons.map((r) => r.text),
+    })),
+    designations_more: Math.max(0, plan.critical.length - DESIGNATIONS_SHOWN),
   };
 }
 
@@ -244,4 +300,17 @@ export function draftInput(
     phases,
     warnDays: Math.min(365, Math.max(1, Math.round((d.enforceAt - d.warnAt) / DAY))),
   };
+}
+
+function byClause(plan: CriticalityPlan): RuleSimulation["by_clause"] {
+  const out = { downloads: 0, dependents: 0, both: 0, kept: 0, manual: 0 };
+  for (const p of plan.critical) {
+    const has = (c: string) => p.reasons.some((r) => r.clause === c);
+    if (has("downloads") && has("dependents")) out.both++;
+    else if (has("downloads")) out.downloads++;
+    else if (has("dependents")) out.dependents++;
+    else if (has("manual")) out.manual++;
+    else out.kept++;
+  }
+  return out;
 }

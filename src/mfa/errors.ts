@@ -39,6 +39,21 @@ export const mfaErrors = catalogue({
     message:
       "Security keys are unavailable: this registry's WHARF_ORIGIN is an IP address, which WebAuthn does not allow. Ask its operators to use a domain name (or localhost).",
   },
+  SAVED_CODE_WRONG: {
+    status: 400,
+    field: "saved_code",
+    message: "That is not one of the codes above. Type one of them as you saved it (dashes are optional).",
+  },
+  CODES_PAGE_EXPIRED: {
+    status: 400,
+    message:
+      "This page of recovery codes expired. If you did not save them, generate new ones from the two-factor page.",
+  },
+  CODES_REPLACED: {
+    status: 409,
+    message:
+      "These recovery codes are no longer your current set: new ones were generated since. Save the newest set.",
+  },
   WEBAUTHN_FAILED: { status: 400, message: "The security key could not be verified. Try again." },
   COUNTER_REGRESSED: {
     status: 400,

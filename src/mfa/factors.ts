@@ -1,5 +1,5 @@
 import type { DbExecutor } from "../db/index.js";
-import { remainingRecoveryCodes } from "./recovery-codes.js";
+import { recoveryCodesConfirmed, remainingRecoveryCodes } from "./recovery-codes.js";
 
 export interface KeyInfo {
   id: string;
@@ -14,6 +14,8 @@ export interface FactorSummary {
   totp: { createdAt: number; lastUsedAt: number | null } | null;
   keys: KeyInfo[];
   recoveryCodesRemaining: number;
+  /** False while the newest set was shown but not yet typed back (mfa/recovery-confirm.ts). */
+  recoveryCodesConfirmed: boolean;
   /** Any second factor (recovery codes alone do not count: they are a backup). */
   enrolled: boolean;
   /** At least one security key or passkey (phishing-resistant, NIST AAL3-style). */
@@ -48,6 +50,7 @@ export async function factorSummary(db: DbExecutor, userId: string): Promise<Fac
     totp: totp ? { createdAt: totp.created_at, lastUsedAt: totp.last_used_at } : null,
     keys,
     recoveryCodesRemaining: await remainingRecoveryCodes(db, userId),
+    recoveryCodesConfirmed: await recoveryCodesConfirmed(db, userId),
     enrolled: Boolean(totp) || keys.length > 0,
     phishingResistant: keys.length > 0,
   };

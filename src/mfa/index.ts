@@ -39,7 +39,13 @@ export {
 } from "./login.js";
 export { type MfaDeps, mfaEvent } from "./notify.js";
 export { mfaStatus, resetMfa, wipeFactors } from "./operator.js";
-export { RECOVERY_CODE_COUNT, remainingRecoveryCodes, spendRecoveryCode } from "./recovery-codes.js";
+export {
+  RECOVERY_CODE_COUNT,
+  recoveryCodesConfirmed,
+  remainingRecoveryCodes,
+  spendRecoveryCode,
+} from "./recovery-codes.js";
+export { confirmSavedRecoveryCodes, openRecoveryCodes, sealRecoveryCodes } from "./recovery-confirm.js";
 export {
   checkRememberedBrowser,
   forgetBrowsers,

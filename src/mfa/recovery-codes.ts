@@ -69,3 +69,42 @@ export async function spendRecoveryCode(
     .executeTakeFirst();
   return r.numUpdatedRows === 1n;
 }
+
+/**
+ * Marks the user's current set as saved when `code` is one of its unused codes, without spending it
+ * (typing one back proves the set was kept somewhere; burning one would leave nine for no gain).
+ */
+export async function confirmRecoveryCodes(
+  db: DbExecutor,
+  now: number,
+  userId: string,
+  code: string,
+): Promise<boolean> {
+  if (normalizeRecoveryCode(code).length !== 16) return false;
+  const hit = await db
+    .selectFrom("recovery_codes")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("code_hash", "=", hashCode(userId, code))
+    .where("used_at", "is", null)
+    .executeTakeFirst();
+  if (!hit) return false;
+  await db
+    .updateTable("recovery_codes")
+    .set({ confirmed_at: now })
+    .where("user_id", "=", userId)
+    .where("confirmed_at", "is", null)
+    .execute();
+  return true;
+}
+
+/** False while the current set was shown but never typed back (true when there is no set at all). */
+export async function recoveryCodesConfirmed(db: DbExecutor, userId: string): Promise<boolean> {
+  const open = await db
+    .selectFrom("recovery_codes")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("confirmed_at", "is", null)
+    .executeTakeFirst();
+  return !open;
+}

@@ -36,7 +36,7 @@ describe.each(testDatabases())("remembered browsers on %s", (kind) => {
       .executeTakeFirstOrThrow();
     expect(event.ip).toBe("10.7.0.1");
     expect(event.user_agent).toBeTruthy();
-    expect(rows[0]).toContain(`browser: ${event.user_agent}`);
+    expect(rows[0]).toContain(`<dt>Browser</dt><dd>${event.user_agent}</dd>`);
   });
 
   it("records nothing when the box was not ticked", async () => {

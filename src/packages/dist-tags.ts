@@ -1,6 +1,7 @@
 import type { Grant } from "../authz/index.js";
 import type { DbExecutor } from "../db/index.js";
 import { transaction } from "../db/index.js";
+import { refreshDependencies } from "../dependents/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
@@ -91,6 +92,8 @@ export async function changeDistTag(
       await putDistTag(tx, now, project.id, tag, version);
     }
     await bumpSerial(tx, project.id, now);
+    // `npm dist-tag add x@1.0.0 latest` changes what installs resolve to, and so the dependencies.
+    if (tag === "latest") await refreshDependencies(tx, project.id);
     await recordProjectEvent(tx, now, ctx, {
       type: version === null ? "dist_tag.removed" : "dist_tag.set",
       projectId: project.id,

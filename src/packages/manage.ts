@@ -1,6 +1,7 @@
 import type { User } from "../accounts/index.js";
 import type { Action, Grant } from "../authz/index.js";
 import { transaction } from "../db/index.js";
+import { refreshDependencies } from "../dependents/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { packageErrors } from "./errors.js";
@@ -43,6 +44,8 @@ export async function yankRelease(
   await transaction(deps.db, async (tx) => {
     await setYanked(tx, now, release.id, yank ? clean || null : null, yank);
     await bumpSerial(tx, project.id);
+    // Unpinned installs skip a yanked release: the latest, and so the dependencies, may change.
+    await refreshDependencies(tx, project.id);
     await recordProjectEvent(tx, now, ctx, {
       type: yank ? "release.yanked" : "release.unyanked",
       projectId: project.id,
@@ -68,6 +71,7 @@ export async function removeRelease(
   const keys = await transaction(deps.db, async (tx) => {
     const keys = await deleteRelease(tx, release.id);
     await bumpSerial(tx, project.id);
+    await refreshDependencies(tx, project.id);
     await recordProjectEvent(tx, now, ctx, {
       type: "release.deleted",
       projectId: project.id,

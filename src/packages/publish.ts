@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Grant } from "../authz/index.js";
 import { isUniqueViolation, lockKey, type Tx, transaction } from "../db/index.js";
+import { refreshDependencies } from "../dependents/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
@@ -185,6 +186,8 @@ async function publishOnce(
           });
           if (input.alsoInTransaction) await input.alsoInTransaction(tx, { project, release });
           await bumpSerial(tx, project.id);
+          // A new release may be the new latest (npm: its dist-tag was just written above).
+          await refreshDependencies(tx, project.id);
           // The creation budget is spent last, by a creation that is about to commit (issue 11, LOW 19):
           // a CI matrix racing to create one project spends one point, not one per job. Over budget,
           // the 429 rolls everything back.

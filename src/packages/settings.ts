@@ -55,7 +55,8 @@ export async function setMfaRequirement(
   const level = parseMfaLevel(change.level);
   const now = deps.clock.now();
   const next = await transaction(deps.db, async (tx) => {
-    const tokensExempt = change.tokensExempt ?? (await mfaRequirementOf(tx, project.id)).tokensExempt;
+    const before = await mfaRequirementOf(tx, project.id);
+    const tokensExempt = change.tokensExempt ?? before.tokensExempt;
     await tx
       .updateTable("projects")
       .set({ mfa_requirement: level, mfa_tokens_exempt: tokensExempt ? 1 : 0 })
@@ -67,7 +68,8 @@ export async function setMfaRequirement(
       projectId: project.id,
       projectName: project.name,
       actorId: actor.userId,
-      data: { requirement: level, tokensExempt },
+      // The level before too: the history shows "old → new", not only where it ended up.
+      data: { requirement: level, tokensExempt, previous: before.level },
     });
     return { level, tokensExempt };
   });

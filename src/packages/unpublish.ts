@@ -1,5 +1,6 @@
 import type { Grant } from "../authz/index.js";
 import { transaction } from "../db/index.js";
+import { refreshDependencies } from "../dependents/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { HOUR } from "../lib/clock.js";
@@ -55,6 +56,7 @@ export async function unpublishVersions(
     for (const r of doomed) keys.push(...(await deleteRelease(tx, r.id)));
     await retagAfterRemoval(tx, now, project.id, removed, pickLatest(remaining));
     await bumpSerial(tx, project.id, now);
+    await refreshDependencies(tx, project.id);
     for (const r of doomed) {
       await recordProjectEvent(tx, now, ctx, {
         type: "release.deleted",

@@ -22,6 +22,13 @@ import { type RecoveryRequest, toRequest, transition } from "./store.js";
 /** How long the browser that confirmed the email has to present its proofs. */
 export const PROOFS_FOR = DAY;
 
+/**
+ * A request still in the proofs state after its window: abandoned, only waiting for the next run of the
+ * completion job to mark it expired. The console shows it as such, not as a live request.
+ */
+export const isAbandonedRequest = (r: Pick<RecoveryRequest, "state" | "createdAt">, now: number): boolean =>
+  r.state === "proofs" && now - r.createdAt >= PROOFS_FOR;
+
 /** Stored instead of a password hash: argon2 cannot parse it, so no password matches (fails closed). */
 const NO_PASSWORD = "!reset-by-account-recovery";
 

@@ -3,6 +3,16 @@ import { catalogue } from "../lib/errors.js";
 export const recoveryErrors = catalogue({
   DOMAIN_INVALID: { status: 400, field: "domain", message: "Enter a domain name such as example.com." },
   REQUEST_NOT_FOUND: { status: 404, message: "There is no such recovery request." },
+  REQUEST_MOVED: {
+    status: 403,
+    message:
+      "This recovery was continued in another browser with the link from the email, so it can only be finished there. If that was not you, start again and check who can read your email.",
+  },
+  LINK_NOT_MOVABLE: {
+    status: 409,
+    message:
+      "This recovery can no longer be moved to this browser: it was moved once already, its proofs were submitted, or more than 30 minutes passed since the link was used. Start again to get a new link.",
+  },
   REQUEST_CLOSED: { status: 409, message: "This recovery request is no longer open." },
   TOKEN_NOT_PROOF: {
     status: 400,

@@ -1,6 +1,11 @@
 /** Account recovery: requests, machine-checked proofs, waiting periods, the operator queue. */
 export { cancelAsOwner, cancelByLink, requestOfCancelLink, stopWithFactor } from "./cancel.js";
-export { type CompletionRun, completeDueRecoveries, startRecoveryJob } from "./complete.js";
+export {
+  type CompletionRun,
+  completeDueRecoveries,
+  isAbandonedRequest,
+  startRecoveryJob,
+} from "./complete.js";
 export { type RecoveryDeps, waitFor } from "./context.js";
 export { decideRequest, type OperatorContext, type OperatorDecision } from "./decide.js";
 export {
@@ -14,9 +19,17 @@ export {
   unmarkAbandoned,
 } from "./domains.js";
 export { recoveryErrors } from "./errors.js";
+export {
+  browserClaim,
+  HANDOVER_WINDOW,
+  moveToThisBrowser,
+  type RecoveryLinkView,
+  readClaim,
+  viewRecoveryLink,
+} from "./handover.js";
 export { coMaintainersOf } from "./people.js";
 export type { ObservedProofs } from "./proofs.js";
-export { confirmRecovery, peekConfirmation, requestRecovery } from "./start.js";
+export { confirmRecovery, requestRecovery } from "./start.js";
 export { openRequestOfStopLink, stopWithCode } from "./stop.js";
 export {
   getRequest,

@@ -2,10 +2,8 @@ import {
   getUser,
   getUserByLogin,
   issueLinkToken,
-  peekLinkToken,
   type RequestContext,
   spendLinkToken,
-  type User,
   voidLinkTokens,
 } from "../accounts/index.js";
 import { transaction } from "../db/index.js";
@@ -17,6 +15,7 @@ import * as mails from "../notify/templates/recovery.js";
 import type { RecoveryDeps } from "./context.js";
 import { isAbandoned } from "./domains.js";
 import { recoveryErrors } from "./errors.js";
+import { newBinding } from "./handover.js";
 import { maintainsCritical } from "./people.js";
 import { openRequestOf, transition } from "./store.js";
 
@@ -57,16 +56,9 @@ async function mailConfirmation(deps: RecoveryDeps, ctx: RequestContext, login: 
   await send(deps, user.email, mails.confirmRecovery, { username: user.username, link });
 }
 
-/** Who a confirmation link is for, without spending it (the confirmation page). */
-export async function peekConfirmation(deps: RecoveryDeps, token: string): Promise<User> {
-  const row = await peekLinkToken(deps.db, deps.keys, deps.clock.now(), "recover_account", token);
-  const user = await getUser(deps.db, row.userId);
-  if (!user) throw recoveryErrors.REQUEST_NOT_FOUND();
-  return user;
-}
-
 /**
- * Step 2: the link is spent (compare-and-swap) and the request created, in one transaction. An older
+ * Step 2, on the page's button (never on GET: mail previews open links): the link is spent
+ * (compare-and-swap) and the request created, bound to this browser, in one transaction. An older
  * request still collecting proofs is superseded; one already waiting or queued is not replaced (it
  * would restart the clock an owner may be counting on).
  */
@@ -74,7 +66,7 @@ export async function confirmRecovery(
   deps: RecoveryDeps,
   ctx: RequestContext,
   token: string,
-): Promise<{ requestId: string; userId: string }> {
+): Promise<{ requestId: string; userId: string; binding: string }> {
   const now = deps.clock.now();
   return transaction(deps.db, async (tx) => {
     const link = await spendLinkToken(tx, deps.keys, now, "recover_account", token);
@@ -92,6 +84,7 @@ export async function confirmRecovery(
         decision_reason: "superseded by a newer request",
       });
     const id = newId(now);
+    const binding = newBinding();
     await tx
       .insertInto("recovery_requests")
       .values({
@@ -110,9 +103,11 @@ export async function confirmRecovery(
         decision_reason: null,
         requester_ip: ctx.ip ?? "",
         requester_ua: (ctx.userAgent ?? "").slice(0, 400),
+        link_id: link.id,
+        browser_binding: binding,
       })
       .execute();
     await recordEvent(tx, now, ctx, { type: "recovery.requested", userId: user.id, data: { request: id } });
-    return { requestId: id, userId: user.id };
+    return { requestId: id, userId: user.id, binding };
   });
 }

@@ -44,6 +44,9 @@ export interface RecoveryRequest {
   decisionReason: string | null;
   requesterIp: string;
   requesterUa: string;
+  linkId: string | null;
+  binding: string | null;
+  movedAt: number | null;
 }
 
 export function toRequest(r: RecoveryRequestsTable): RecoveryRequest {
@@ -63,6 +66,9 @@ export function toRequest(r: RecoveryRequestsTable): RecoveryRequest {
     decisionReason: r.decision_reason,
     requesterIp: r.requester_ip,
     requesterUa: r.requester_ua,
+    linkId: r.link_id,
+    binding: r.browser_binding,
+    movedAt: r.moved_at,
   };
 }
 

@@ -10,10 +10,18 @@ import { coMaintainersOf } from "./people.js";
 import { gatherProofs, type ObservedProofs } from "./proofs.js";
 import { getRequest, PROOF_LABELS, type RecoveryRequest, transition } from "./store.js";
 
-/** The request the browser is finishing; the recovery cookie names it, so others cannot drive it. */
-export async function requestForBrowser(deps: RecoveryDeps, requestId: string): Promise<RecoveryRequest> {
+/**
+ * The request the browser is finishing; the recovery cookie names it and carries the browser's binding,
+ * so others cannot drive it, and a browser it was moved away from (handover.ts) no longer can.
+ */
+export async function requestForBrowser(
+  deps: RecoveryDeps,
+  requestId: string,
+  binding: string | null,
+): Promise<RecoveryRequest> {
   const r = await getRequest(deps.db, requestId);
   if (!r) throw recoveryErrors.REQUEST_NOT_FOUND();
+  if (r.binding !== null && r.binding !== binding) throw recoveryErrors.REQUEST_MOVED();
   return r;
 }
 
@@ -25,11 +33,11 @@ export async function requestForBrowser(deps: RecoveryDeps, requestId: string): 
 export async function submitProofs(
   deps: RecoveryDeps,
   ctx: RequestContext,
-  requestId: string,
+  claim: { requestId: string; binding: string | null },
   observed: ObservedProofs,
   apiToken: string,
 ): Promise<RecoveryRequest> {
-  const r = await requestForBrowser(deps, requestId);
+  const r = await requestForBrowser(deps, claim.requestId, claim.binding);
   if (r.state !== "proofs") throw recoveryErrors.REQUEST_CLOSED();
   const proofs = await gatherProofs(deps, ctx.ip ?? "", r.userId, observed, apiToken);
   const now = deps.clock.now();

@@ -8,3 +8,4 @@ export { mulberry32 } from "./prng.js";
 export { basicAuth, maintainer, tokenFor, twineForm } from "./pypi.js";
 export { missing, nginxBinary, requirement, wheelBuildPython } from "./requirements.js";
 export { recordingDb, seedProjects, seedUsers } from "./seed.js";
+export { topPypiNames } from "./top-pypi.js";

@@ -25,6 +25,8 @@ import { STYLESHEET } from "./styles.js";
 export { Field, Form, FormError, Pager, Submit, Time } from "./components.js";
 export { checkCsrf, type PageContext, safeNext, sendPage, setFlash, type WebAuth } from "./context.js";
 export { webErrors } from "./errors.js";
+export { type Detail, DetailList, dataDetails, EventDetails, eventDetails } from "./event-details.js";
+export { ago, relativeAge } from "./format.js";
 export { formFailure, readForm, requestContext } from "./forms.js";
 export { manageHref, npmPackageHref, projectHref } from "./hrefs.js";
 export { ErrorPage } from "./pages/home.js";

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import type { User } from "../accounts/index.js";
 import type { Banner } from "../mandates/index.js";
+import { MandateBanner } from "./mandate-banner.js";
 
 export interface Flash {
   kind: "success" | "info" | "error";
@@ -89,16 +90,7 @@ export function Layout(p: LayoutProps) {
           </div>
         )}
         {(p.banners ?? []).map((b) => (
-          <div
-            class={`banner mandate ${b.phase}`}
-            role={b.phase === "notice" ? "note" : "alert"}
-            data-phase={b.phase}
-            key={b.text}
-          >
-            <div class="wrap">
-              {b.text} <a href="/account/two-factor">Set up two-factor authentication</a>
-            </div>
-          </div>
+          <MandateBanner b={b} key={b.text} />
         ))}
         {p.user && !p.user.emailVerified && (
           <div class="banner warn" role="note">

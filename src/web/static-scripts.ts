@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { COPY_CLIENT } from "./copy-script.js";
 
 /**
  * The only scripts the site has, served from our origin (the CSP allows no inline script and no CDN):
@@ -172,4 +173,5 @@ export function registerStaticScripts(app: FastifyInstance): void {
     );
   serve("/static/simplewebauthn-browser.js", bundle);
   serve("/static/wharf-webauthn.js", combined);
+  serve("/static/wharf-copy.js", COPY_CLIENT);
 }

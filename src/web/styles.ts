@@ -1,4 +1,8 @@
 /** The site stylesheet, kept in a module so the build needs no asset copying; served at /static/wharf.css. */
+import { CONSOLE_CSS } from "./styles/console.js";
+import { ENROL_CSS } from "./styles/enrol.js";
+import { FLOWS_CSS } from "./styles/flows.js";
+
 export const STYLESHEET = `
 :root{--ink:#17212b;--muted:#5a6776;--line:#d9dee5;--bg:#f6f8fa;--card:#fff;--accent:#0b5cad;--accent-ink:#fff;
 --danger:#b42318;--ok:#137333;--warn-bg:#fff4d6;--warn-line:#f0c35a;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
@@ -96,4 +100,5 @@ td .form .field{margin-bottom:6px}
 textarea{width:100%;padding:9px 11px;border:1px solid #b9c2cc;border-radius:6px;font:inherit}
 .console-main table{margin-bottom:20px}.stat .muted{display:block;font-size:.85rem}
 .site-footer{border-top:1px solid var(--line);color:var(--muted);font-size:.9rem;padding:20px 0}
-`;
+${FLOWS_CSS}${ENROL_CSS}
+${CONSOLE_CSS}`;

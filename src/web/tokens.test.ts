@@ -42,7 +42,7 @@ describe.each(testDatabases())("API tokens page on %s", (kind) => {
     expect(newToken(created.body)).toMatch(/^wharf_/);
   });
 
-  it("shows a new token once, with twine usage, and never again nor in clear in the database", async () => {
+  it("shows a new token once, with .pypirc, twine and .npmrc set-up, and never again nor in clear in the database", async () => {
     const { web, user } = await signedInUser(t, "alice");
     await web.get("/account/tokens");
     const res = await web.post("/account/tokens", { name: "laptop", scope: "account", expires: "30" });
@@ -50,9 +50,13 @@ describe.each(testDatabases())("API tokens page on %s", (kind) => {
     expect(res.headers["cache-control"]).toBe("no-store");
     const token = newToken(res.body)!;
     expect(token).toMatch(/^wharf_[A-Za-z0-9_-]{55}$/);
-    expect(res.body).toContain(
-      `twine upload --repository-url ${t.deps.config.origin}/legacy/ -u __token__ -p ${token}`,
-    );
+    // Client set-up in files and environment variables; never the token on a twine command line.
+    const origin = t.deps.config.origin;
+    expect(res.body).toContain(`repository = ${origin}/legacy/\nusername = __token__\npassword = ${token}`);
+    expect(res.body).toContain(`TWINE_USERNAME=__token__\nTWINE_PASSWORD=${token}`);
+    expect(res.body).toContain(`//${new URL(origin).host}/npm/:_authToken=${token}`);
+    expect(res.body).not.toMatch(/ -p wharf_/);
+    expect(res.body).toContain(`data-copy="new-token" data-copy-text="${token}"`);
     expect(res.body).toContain("shown only once");
 
     const list = await web.get("/account/tokens");

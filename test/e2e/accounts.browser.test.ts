@@ -82,14 +82,16 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
     await page.fill("#email", email);
     await page.fill("#password", first);
     await page.getByRole("button", { name: "Create account" }).click();
-    await page.waitForURL(at("/account/"));
+    await page.waitForURL(at("/account/protect"));
     await expect(flash(page).textContent()).resolves.toContain(`Welcome, ${username}`);
+    await page.goto(at("/account/"));
     await expect(page.locator("#email .badge").textContent()).resolves.toBe("not verified");
 
     await page.goto(await waitForLink(server!.outboxDir, email, "/account/verify-email"));
     await page.getByRole("button", { name: "Verify email address" }).click();
-    await page.waitForURL(at("/account/"));
+    await page.waitForURL(at("/account/protect"));
     await expect(flash(page).textContent()).resolves.toContain("Your email address is verified.");
+    await page.goto(at("/account/"));
     await expect(page.locator("#email .badge").textContent()).resolves.toBe("verified");
     await page.screenshot({ path: SETTINGS_SHOT, fullPage: true });
 

@@ -97,7 +97,7 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
     await p.fill("#email", email);
     await p.fill("#password", password);
     await p.getByRole("button", { name: "Create account" }).click();
-    await p.waitForURL(at("/account/"));
+    await p.waitForURL(at("/account/protect"));
   });
 
   afterAll(async () => {

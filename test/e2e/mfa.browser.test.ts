@@ -89,10 +89,10 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
     await p.fill("#email", email);
     await p.fill("#password", password);
     await p.getByRole("button", { name: "Create account" }).click();
-    await p.waitForURL(at("/account/"));
+    await p.waitForURL(at("/account/protect"));
 
     await p.goto(at("/account/two-factor/totp"));
-    app = new TestAuthenticatorApp((await p.locator("#totp-secret").textContent())!.trim());
+    app = new TestAuthenticatorApp((await p.locator("#totp-secret").textContent())!.replace(/\s+/g, ""));
     await p.fill("#code", await app.code());
     await p.getByRole("button", { name: "Enable" }).click();
     recoveryCodes = await p.locator("#recovery-codes code").allTextContents();

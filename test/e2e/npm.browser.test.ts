@@ -62,10 +62,10 @@ describe.skipIf(missing(SUITE, "npm", "script", "chromium"))(SUITE, () => {
     await p.fill("#email", email);
     await p.fill("#password", password);
     await p.getByRole("button", { name: "Create account" }).click();
-    await p.waitForURL(at("/account/"));
+    await p.waitForURL(at("/account/protect"));
     await p.goto(await waitForLink(server.outboxDir, email, "/account/verify-email"));
     await p.getByRole("button", { name: "Verify email address" }).click();
-    await p.waitForURL(at("/account/"));
+    await p.waitForURL(at("/account/protect"));
     await p.goto(at("/account/two-factor/keys"));
     await p.fill("#label", "Blue key");
     await p.getByRole("button", { name: "Add security key" }).click();

@@ -79,19 +79,34 @@ export function FilterForm(p: { action: string; label: string; children: Compone
   );
 }
 
-/** A labelled text input inside a filter form. */
-export function FilterInput(p: { name: string; label: string; value: string; type?: string; list?: string }) {
+/** A labelled text input inside a filter form; an error sits under it, tied to it for screen readers. */
+export function FilterInput(p: {
+  name: string;
+  label: string;
+  value: string;
+  type?: string;
+  list?: string;
+  error?: string;
+}) {
+  const id = `filter-${p.name}`;
   return (
-    <div>
-      <label for={`filter-${p.name}`}>{p.label}</label>
+    <div class={p.error ? "field has-error" : undefined}>
+      <label for={id}>{p.label}</label>
       <input
-        id={`filter-${p.name}`}
+        id={id}
         name={p.name}
         type={(p.type ?? "text") as "text"}
         value={p.value}
         maxlength={254}
         list={p.list}
+        aria-invalid={p.error ? "true" : undefined}
+        aria-describedby={p.error ? `${id}-error` : undefined}
       />
+      {p.error && (
+        <p class="field-error" id={`${id}-error`}>
+          {p.error}
+        </p>
+      )}
     </div>
   );
 }

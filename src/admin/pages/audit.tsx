@@ -1,5 +1,5 @@
 import type { PageContext } from "../../web/index.js";
-import { Time } from "../../web/index.js";
+import { DetailList, dataDetails, Time } from "../../web/index.js";
 import type { AuditRecord } from "../audit.js";
 import type { AuditQuery } from "../audit-query.js";
 import { FilterForm, FilterInput } from "./action-form.js";
@@ -27,11 +27,11 @@ function targetHref(e: AuditRecord): string | null {
   return null;
 }
 
-function details(e: AuditRecord): string {
-  const parts = Object.entries(e.data).map(
-    ([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`,
-  );
-  return [...parts, e.ip ? `from ${e.ip}` : ""].filter(Boolean).join("; ");
+/** The entry's data as readable details (old → new for changes), then where the admin acted from. */
+function Details(p: { e: AuditRecord }) {
+  const details = dataDetails(p.e.data);
+  if (p.e.ip) details.push({ key: "ip", label: "From", value: p.e.ip });
+  return <DetailList details={details} />;
 }
 
 function FieldErrors(p: { errors: Record<string, string> }) {
@@ -56,11 +56,12 @@ export function AuditPage(_ctx: PageContext, s: AuditPageState) {
       <p>Every admin action, newest first. Entries cannot be changed or deleted.</p>
       <FieldErrors errors={s.errors} />
       <FilterForm action="/admin/audit" label="Filter the audit log">
-        <FilterInput name="actor" label="Admin" value={q.actor} />
-        <FilterInput name="action" label="Action" value={q.action} list="audit-actions" />
+        <FilterInput name="actor" label="Admin contains" value={q.actor} />
+        <FilterInput name="action" label="Action contains" value={q.action} list="audit-actions" />
         <FilterInput name="target" label="Target contains" value={q.target} />
-        <FilterInput name="from" label="From (UTC day)" value={q.from} type="date" />
-        <FilterInput name="to" label="To (UTC day)" value={q.to} type="date" />
+        <FilterInput name="reason" label="Reason contains" value={q.reason} />
+        <FilterInput name="from" label="From (UTC day)" value={q.from} type="date" error={s.errors.from} />
+        <FilterInput name="to" label="To (UTC day)" value={q.to} type="date" error={s.errors.to} />
       </FilterForm>
       <datalist id="audit-actions">
         {s.actions.map((a) => (
@@ -70,16 +71,14 @@ export function AuditPage(_ctx: PageContext, s: AuditPageState) {
       {s.entries.length === 0 ? (
         <p>No entry matches.</p>
       ) : (
-        <table>
+        <table class="audit">
           <thead>
             <tr>
               <th scope="col">When</th>
               <th scope="col">Admin</th>
               <th scope="col">Action</th>
-              <th scope="col">Target type</th>
               <th scope="col">Target</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Details</th>
+              <th scope="col">Reason and details</th>
             </tr>
           </thead>
           <tbody>
@@ -94,10 +93,14 @@ export function AuditPage(_ctx: PageContext, s: AuditPageState) {
                   <td>
                     <code>{e.action}</code>
                   </td>
-                  <td>{e.targetType}</td>
-                  <td>{href ? <a href={href}>{e.target}</a> : e.target}</td>
-                  <td>{e.reason}</td>
-                  <td class="muted">{details(e)}</td>
+                  <td>
+                    <span class="muted">{e.targetType}</span>{" "}
+                    {href ? <a href={href}>{e.target}</a> : e.target}
+                  </td>
+                  <td>
+                    {e.reason && <p class="reason">{e.reason}</p>}
+                    <Details e={e} />
+                  </td>
                 </tr>
               );
             })}

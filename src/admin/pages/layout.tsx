@@ -1,5 +1,6 @@
 import type { ComponentChildren } from "preact";
 import type { PageContext } from "../../web/index.js";
+import { CONSOLE_SCRIPT_PATH } from "../console-script.js";
 
 /** Console sections, in the order of the navigation bar. */
 export const CONSOLE_SECTIONS = [
@@ -14,18 +15,29 @@ export const CONSOLE_SECTIONS = [
   { href: "/admin/audit", label: "Audit log" },
 ] as const;
 
-/** The frame of every console page: section navigation, then the page. */
+/**
+ * The frame of every console page: a sidebar of sections (a menu that folds on phones: the console
+ * script closes it there, and without script it stays open), the page beside it, full width.
+ */
 export function ConsoleFrame(props: { current: string; children: ComponentChildren }) {
+  const current = CONSOLE_SECTIONS.find((s) => s.href === props.current);
   return (
     <div class="console">
-      <nav class="console-nav" aria-label="Operator console">
-        {CONSOLE_SECTIONS.map((s) => (
-          <a key={s.href} href={s.href} aria-current={s.href === props.current ? "page" : undefined}>
-            {s.label}
-          </a>
-        ))}
-      </nav>
+      <details class="console-nav" id="console-nav" open>
+        <summary>
+          <span>Console menu</span>
+          {current && <span class="muted">{current.label}</span>}
+        </summary>
+        <nav aria-label="Operator console">
+          {CONSOLE_SECTIONS.map((s) => (
+            <a key={s.href} href={s.href} aria-current={s.href === props.current ? "page" : undefined}>
+              {s.label}
+            </a>
+          ))}
+        </nav>
+      </details>
       <div class="console-main">{props.children}</div>
+      <script src={CONSOLE_SCRIPT_PATH} defer />
     </div>
   );
 }

@@ -1,13 +1,23 @@
 import type { SecurityEvent } from "../../events/index.js";
-import { PROOF_LABELS, type QueueEntry, type RecoveryRequest } from "../../recovery/index.js";
-import { Field, Form, FormError, type PageContext, Time } from "../../web/index.js";
+import {
+  isAbandonedRequest,
+  PROOF_LABELS,
+  type QueueEntry,
+  type RecoveryRequest,
+} from "../../recovery/index.js";
+import { ago, Field, Form, FormError, type PageContext, relativeAge, Time } from "../../web/index.js";
 import { ConsoleFrame } from "./layout.js";
 
-const DAY = 86_400_000;
-const age = (now: number, t: number) => {
-  const d = Math.floor((now - t) / DAY);
-  return d >= 1 ? `${d} d` : `${Math.max(1, Math.floor((now - t) / 3_600_000))} h`;
-};
+/** The request's state; an abandoned one (proofs never sent within the window) says so. */
+function State(p: { r: RecoveryRequest; now: number }) {
+  if (isAbandonedRequest(p.r, p.now))
+    return (
+      <span class="state stale" data-stale="">
+        abandoned: proofs never submitted
+      </span>
+    );
+  return <span class="state">{p.r.state}</span>;
+}
 
 function proofsText(r: RecoveryRequest): string {
   return r.proofs
@@ -44,15 +54,20 @@ export function RecoveryQueuePage(
           </thead>
           <tbody>
             {s.rows.map((r) => (
-              <tr key={r.id} data-request={r.id} data-state={r.state}>
+              <tr
+                key={r.id}
+                data-request={r.id}
+                data-state={r.state}
+                class={isAbandonedRequest(r, s.now) ? "stale" : undefined}
+              >
                 <td>
                   <a href={`/admin/recovery/${r.id}`}>{r.username}</a>
                   {r.critical && " (critical maintainer)"}
                 </td>
                 <td>
-                  <span class="state">{r.state}</span>
+                  <State r={r} now={s.now} />
                 </td>
-                <td>{age(s.now, r.createdAt)}</td>
+                <td>{relativeAge(s.now, r.createdAt)}</td>
                 <td>{proofsText(r) || (r.state === "queued" ? "none — review by hand" : "—")}</td>
                 <td>{r.waitUntil !== null ? <Time ms={r.waitUntil} /> : "—"}</td>
               </tr>
@@ -85,13 +100,13 @@ export function RecoveryDetailPage(ctx: PageContext, s: RecoveryDetail) {
       <dl class="meta" id="recovery-detail" data-state={r.state}>
         <dt>State</dt>
         <dd>
-          <span class="state">{r.state}</span>
+          <State r={r} now={s.now} />
           {r.decisionReason && ` — ${r.decisionReason}`}
           {r.decidedBy && ` (by ${r.decidedBy})`}
         </dd>
         <dt>Requested</dt>
         <dd>
-          <Time ms={r.createdAt} /> ({age(s.now, r.createdAt)} ago) from {r.requesterIp},{" "}
+          <Time ms={r.createdAt} /> ({ago(s.now, r.createdAt)}) from {r.requesterIp},{" "}
           {r.requesterUa || "unknown browser"}
         </dd>
         <dt>Email confirmed</dt>

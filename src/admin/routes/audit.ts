@@ -20,6 +20,7 @@ export function registerAuditRoutes(app: FastifyInstance, deps: Deps): void {
       actor: param("actor"),
       action: param("action"),
       target: param("target"),
+      reason: param("reason"),
       from: param("from"),
       to: param("to"),
       before: param("before"),

@@ -7,6 +7,7 @@ import {
   coMaintainersOf,
   decideRequest,
   getRequest,
+  isAbandonedRequest,
   listRequests,
   OPEN_STATES,
   type OperatorDecision,
@@ -24,13 +25,13 @@ export function registerRecoveryQueueRoutes(app: FastifyInstance, deps: Deps): v
   app.get("/admin/recovery", async (req, reply) => {
     const showAll = queryParam(req, "all") === "1";
     const rows = await listRequests(deps.db, showAll ? { limit: 500 } : { states: OPEN_STATES });
-    // Queued first (they need a person), then by age: the oldest waits longest.
-    rows.sort(
-      (a, b) => Number(b.state === "queued") - Number(a.state === "queued") || a.createdAt - b.createdAt,
-    );
-    return sendPage(deps, req, reply, "Recovery queue", (c) =>
-      RecoveryQueuePage(c, { rows, now: deps.clock.now(), showAll }),
-    );
+    // Queued first (they need a person), abandoned ones last (nobody is waiting on them), then by age:
+    // the oldest waits longest.
+    const now = deps.clock.now();
+    const rank = (r: (typeof rows)[number]) =>
+      r.state === "queued" ? 0 : isAbandonedRequest(r, now) ? 2 : 1;
+    rows.sort((a, b) => rank(a) - rank(b) || a.createdAt - b.createdAt);
+    return sendPage(deps, req, reply, "Recovery queue", (c) => RecoveryQueuePage(c, { rows, now, showAll }));
   });
 
   const detail = async (id: string) => {

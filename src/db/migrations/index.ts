@@ -31,6 +31,9 @@ import * as m019 from "./019_domain_checks.js";
 import * as m020 from "./020_criticality_told.js";
 import * as m021 from "./021_stats_import_ledger.js";
 import * as m022 from "./022_housekeeping.js";
+import * as m023 from "./023_recovery_handover.js";
+import * as m026 from "./026_dependents.js";
+import * as m029 from "./029_recovery_codes_confirmed.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -54,4 +57,7 @@ export const migrations: Record<string, Migration> = {
   "020_criticality_told": m020,
   "021_stats_import_ledger": m021,
   "022_housekeeping": m022,
+  "023_recovery_handover": m023,
+  "026_dependents": m026,
+  "029_recovery_codes_confirmed": m029,
 };

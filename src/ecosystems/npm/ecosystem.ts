@@ -1,4 +1,5 @@
 import type { Ecosystem } from "../index.js";
+import { npmDependencies } from "./dependencies.js";
 import { parsePackageName, ultranormalizePackageName } from "./names.js";
 import { cleanVersion, compareSemver, highestVersion, isPrerelease } from "./semver.js";
 
@@ -25,4 +26,5 @@ export const npm: Ecosystem = {
   isPrerelease,
   canonicalVersion: cleanVersion,
   latest: (versions) => highestVersion([...versions]),
+  dependencies: npmDependencies,
 };

@@ -1,5 +1,6 @@
 import type { Ecosystem } from "../index.js";
 import { assertValidProjectName, isValidProjectName, normalizeName, ultranormalizeName } from "./names.js";
+import { pypiDependencies } from "./requirements.js";
 import { canonicalVersion, compareVersions, isPrerelease } from "./version.js";
 
 /** Python packages: PEP 503 names, PEP 440 versions. */
@@ -18,4 +19,5 @@ export const pypi: Ecosystem = {
     const sorted = [...versions].sort(compareVersions);
     return sorted.filter((v) => !isPrerelease(v)).at(-1) ?? sorted.at(-1) ?? null;
   },
+  dependencies: pypiDependencies,
 };

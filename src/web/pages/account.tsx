@@ -1,16 +1,60 @@
 import type { Session, User } from "../../accounts/index.js";
 import type { SecurityEvent } from "../../events/index.js";
 import { plural } from "../../lib/plural.js";
-import type { RememberedBrowser } from "../../mfa/index.js";
+import type { FactorSummary, RememberedBrowser } from "../../mfa/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
+import { EventDetails } from "../event-details.js";
 import type { FormState } from "./auth.js";
 
-export function SettingsPage(ctx: PageContext, s: { user: User; email?: FormState; password?: FormState }) {
+/** First on the settings page: whether a second factor protects the account, and the way to one. */
+function TwoFactorCard(p: { f: FactorSummary }) {
+  const { f } = p;
+  const parts = [
+    f.keys.length ? plural(f.keys.length, "security key or passkey", "security keys or passkeys") : "",
+    f.totp ? "an authenticator app" : "",
+  ].filter(Boolean);
+  return (
+    <section
+      class={f.enrolled ? "card twofa-card" : "card twofa-card off"}
+      id="two-factor"
+      aria-labelledby="twofa-h"
+    >
+      <h2 id="twofa-h">Two-factor authentication</h2>
+      {f.enrolled ? (
+        <p class="status">
+          <span class="badge ok">on</span> {parts.join(" and ")};{" "}
+          {plural(f.recoveryCodesRemaining, "unused recovery code")}.
+        </p>
+      ) : (
+        <p class="status">
+          <span class="badge warn">off</span> Anyone who learns your password can sign in and publish as you.
+        </p>
+      )}
+      <p>
+        {f.enrolled ? (
+          <a class="button secondary" href="/account/two-factor">
+            Manage two-factor authentication
+          </a>
+        ) : (
+          <a class="button primary" href="/account/protect">
+            Protect your account
+          </a>
+        )}
+      </p>
+    </section>
+  );
+}
+
+export function SettingsPage(
+  ctx: PageContext,
+  s: { user: User; f: FactorSummary; email?: FormState; password?: FormState },
+) {
   const { user } = s;
   return (
     <>
       <h1>Account settings</h1>
+      <TwoFactorCard f={s.f} />
       <section class="card" id="email" aria-labelledby="email-h">
         <h2 id="email-h">Email address</h2>
         <p>
@@ -188,23 +232,6 @@ export function SessionsPage(
   );
 }
 
-function describe(e: SecurityEvent): string {
-  const d = e.data;
-  if (e.type === "login.failure" && d.reason) return `reason: ${String(d.reason)}`;
-  if (e.type === "login.success" && d.method)
-    return `with ${String(d.method).replace(/_/g, " ")}${d.phishingResistant ? " (phishing-resistant)" : ""}`;
-  if (e.type === "mfa.recovery_code_used") return `${plural(Number(d.remaining), "code")} left`;
-  if (e.type.startsWith("mfa.key_") && d.label) return String(d.label);
-  if (e.type === "email.changed") return `${String(d.from)} → ${String(d.to)}`;
-  if (e.type === "email.change_requested") return `to ${String(d.to)}`;
-  if (e.type === "email.verified") return String(d.email);
-  // Which browser may now skip the second step: the one thing the owner needs to judge it by.
-  if (e.type === "remembered_browser.created") return e.userAgent ? `browser: ${e.userAgent}` : "";
-  if (typeof d.sessionsEnded === "number" && d.sessionsEnded > 0)
-    return `${plural(d.sessionsEnded, "other session")} signed out`;
-  return "";
-}
-
 export function HistoryPage(_ctx: PageContext, s: { events: SecurityEvent[] }) {
   return (
     <>
@@ -229,7 +256,9 @@ export function HistoryPage(_ctx: PageContext, s: { events: SecurityEvent[] }) {
                   <Time ms={e.createdAt} />
                 </td>
                 <td>{e.label}</td>
-                <td>{describe(e)}</td>
+                <td>
+                  <EventDetails event={e} />
+                </td>
                 <td>{e.ip ?? ""}</td>
               </tr>
             ))}

@@ -2,6 +2,7 @@ import type { SecurityEvent } from "../../events/index.js";
 import type { Invitation, Member, Project, Release, MfaLevel as Requirement } from "../../packages/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
+import { EventDetails } from "../event-details.js";
 import { roleLabel } from "../format.js";
 import { manageHref, projectHref } from "../hrefs.js";
 import type { FormState } from "./auth.js";
@@ -127,17 +128,6 @@ function People(p: { ctx: PageContext; s: ManageState; base: string }) {
   );
 }
 
-function describe(e: SecurityEvent): string {
-  const d = e.data;
-  const parts: string[] = [];
-  if (typeof d.version === "string") parts.push(`version ${d.version}`);
-  if (typeof d.filename === "string") parts.push(d.filename);
-  if (typeof d.username === "string") parts.push(`user ${d.username}`);
-  if (typeof d.role === "string") parts.push(`as ${roleLabel(d.role)}`);
-  if (typeof d.reason === "string") parts.push(`reason: ${d.reason}`);
-  return parts.join(", ");
-}
-
 function History(p: { s: ManageState }) {
   return (
     <section aria-labelledby="project-history-h" id="security-history">
@@ -162,7 +152,9 @@ function History(p: { s: ManageState }) {
                 </td>
                 <td>{e.label}</td>
                 <td>{typeof e.data.actor === "string" ? (p.s.usernames.get(e.data.actor) ?? "") : ""}</td>
-                <td>{describe(e)}</td>
+                <td>
+                  <EventDetails event={e} omit={["project"]} />
+                </td>
               </tr>
             ))}
           </tbody>

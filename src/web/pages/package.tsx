@@ -3,6 +3,7 @@ import { ecosystemFor } from "../../ecosystems/index.js";
 import type { Member, Project, Release } from "../../packages/index.js";
 import { Time } from "../components.js";
 import type { PageContext } from "../context.js";
+import { Copyable } from "../copy.js";
 import { humanSize } from "../format.js";
 import { npmPackageHref } from "../hrefs.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
@@ -54,15 +55,23 @@ function Install(p: { origin: string; name: string; version: string | null }) {
   return (
     <section>
       <h2>Install</h2>
-      <pre class="install">
-        <code id="install-command">{`npm install ${p.name}${p.version ? `@${p.version}` : ""}`}</code>
-      </pre>
+      <Copyable
+        id="install-command"
+        text={`npm install ${p.name}${p.version ? `@${p.version}` : ""}`}
+        label="the install command"
+        preClass="install"
+        block
+      />
       <p class="muted" id="registry-hint">
         {scope ? `Fetch ${scope} packages from this registry (in .npmrc):` : "Use this registry (in .npmrc):"}
       </p>
-      <pre class="install">
-        <code id="registry-setup">{scope ? `${scope}:registry=${registry}` : `registry=${registry}`}</code>
-      </pre>
+      <Copyable
+        id="registry-setup"
+        text={scope ? `${scope}:registry=${registry}` : `registry=${registry}`}
+        label="the .npmrc line"
+        preClass="install"
+        block
+      />
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { isPrerelease } from "../../ecosystems/pypi/index.js";
 import { plural } from "../../lib/plural.js";
 import { type FileRecord, fileUrl, type Member, type Release } from "../../packages/index.js";
 import { Time } from "../components.js";
+import { Copyable } from "../copy.js";
 import { humanSize } from "../format.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
 
@@ -103,9 +104,13 @@ export function Sidebar(p: {
     <aside class="sidebar" aria-label="Project information">
       <section>
         <h2>Install</h2>
-        <pre class="install">
-          <code id="install-command">{`pip install --index-url ${p.origin}/simple/ ${spec}`}</code>
-        </pre>
+        <Copyable
+          id="install-command"
+          text={`pip install --index-url ${p.origin}/simple/ ${spec}`}
+          label="the install command"
+          preClass="install"
+          block
+        />
       </section>
       <SecurityBox posture={p.posture} />
       <section>

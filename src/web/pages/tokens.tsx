@@ -1,6 +1,7 @@
 import type { ApiToken } from "../../tokens/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
+import { Copyable } from "../copy.js";
 import type { FormState } from "./auth.js";
 
 export interface TokenFormState extends FormState {
@@ -24,8 +25,19 @@ export function tokenStatus(t: ApiToken, now: number): "active" | "expired" | "r
   return "active";
 }
 
+/** Client set-up for a new token: files and environment variables, never the token on a command line. */
+export function clientSnippets(origin: string, token: string) {
+  const host = new URL(origin).host;
+  return {
+    pypirc: `[distutils]\nindex-servers = wharf\n\n[wharf]\nrepository = ${origin}/legacy/\nusername = __token__\npassword = ${token}\n`,
+    env: `TWINE_REPOSITORY_URL=${origin}/legacy/\nTWINE_USERNAME=__token__\nTWINE_PASSWORD=${token}\n`,
+    // npm keys credentials by registry URL without its scheme; the registry lives under /npm/.
+    npmrc: `registry=${origin}/npm/\n//${host}/npm/:_authToken=${token}\n`,
+  };
+}
+
 function NewToken(p: { name: string; token: string; origin: string }) {
-  const pypirc = `[distutils]\nindex-servers = wharf\n\n[wharf]\nrepository = ${p.origin}/legacy/\nusername = __token__\npassword = ${p.token}\n`;
+  const snippets = clientSnippets(p.origin, p.token);
   return (
     <section class="card created-token" aria-labelledby="new-token-h">
       <h2 id="new-token-h">Your new token “{p.name}”</h2>
@@ -33,22 +45,26 @@ function NewToken(p: { name: string; token: string; origin: string }) {
         Copy this token now. It is shown only once: we keep only a hash of it, so nobody can show it to you
         again.
       </p>
-      <p>
-        <code id="new-token" class="secret">
-          {p.token}
-        </code>
-      </p>
-      <p class="hint">Select the whole token (double-click or triple-click it) and copy it.</p>
-      <h3>Upload with twine</h3>
-      <pre>
-        <code>{`twine upload --repository-url ${p.origin}/legacy/ -u __token__ -p ${p.token} dist/*`}</code>
-      </pre>
-      <h3>Or keep it in ~/.pypirc</h3>
-      <pre>
-        <code>{pypirc}</code>
-      </pre>
+      <Copyable id="new-token" text={p.token} label="the token" secret />
       <p class="hint">
-        Then run <code>twine upload -r wharf dist/*</code>. Treat the token like a password.
+        Treat it like a password: keep it in a file only you can read or in your CI's secret store, not on a
+        command line (shell history and process lists keep those).
+      </p>
+      <h3>twine: ~/.pypirc</h3>
+      <Copyable id="snippet-pypirc" text={snippets.pypirc} label="the .pypirc lines" block />
+      <p class="hint">
+        Then run <code>twine upload -r wharf dist/*</code>.
+      </p>
+      <h3>twine in CI: environment variables</h3>
+      <Copyable id="snippet-twine-env" text={snippets.env} label="the twine environment variables" block />
+      <p class="hint">
+        Store them as secrets of your CI job, then run <code>twine upload dist/*</code>.
+      </p>
+      <h3>npm: .npmrc</h3>
+      <Copyable id="snippet-npmrc" text={snippets.npmrc} label="the .npmrc lines" block />
+      <p class="hint">
+        In <code>~/.npmrc</code> or the project's <code>.npmrc</code> (keep it out of version control), then
+        run <code>npm publish</code>.
       </p>
     </section>
   );

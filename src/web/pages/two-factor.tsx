@@ -2,6 +2,7 @@ import { noun, plural } from "../../lib/plural.js";
 import type { FactorSummary, TotpEnrollment } from "../../mfa/index.js";
 import { Field, Form, FormError, Submit, Time } from "../components.js";
 import type { PageContext } from "../context.js";
+import { Copyable } from "../copy.js";
 import type { FormState } from "./auth.js";
 
 const Strength = (p: { resistant: boolean }) =>
@@ -24,6 +25,12 @@ export function TwoFactorPage(
           Protect your account with a second factor. Security keys and passkeys resist phishing; an
           authenticator app is free and works everywhere. Enroll two keys, or a key and an app, so losing one
           never locks you out.
+        </div>
+      )}
+      {f.enrolled && !f.recoveryCodesConfirmed && (
+        <div class="alert error" role="note" id="codes-unconfirmed">
+          Your newest recovery codes were never confirmed as saved. If you did not keep them, generate new
+          ones below and save those: without them, losing your device locks you out.
         </div>
       )}
       {last && (
@@ -143,75 +150,58 @@ export function TwoFactorPage(
   );
 }
 
+/** The secret in groups of four, as people read and type it (apps accept it with or without spaces). */
+export const groupSecret = (secret: string) => secret.match(/.{1,4}/g)?.join(" ") ?? secret;
+
+/**
+ * The QR (about 200 px) beside the code field, so both fit a 1280×800 screen without scrolling and no
+ * autofocus pulls the page away from the QR; on a phone, the otpauth:// link opens the authenticator
+ * app on the same device, where a QR cannot be scanned.
+ */
 export function TotpEnrollPage(ctx: PageContext, s: FormState & { e: TotpEnrollment }) {
   return (
     <div class="card">
       <h1>Set up an authenticator app</h1>
-      <ol>
-        <li>Scan this QR code with your authenticator app (or enter the key by hand).</li>
-        <li>Enter the 6-digit code it shows to finish.</li>
-      </ol>
-      <div
-        class="qr"
-        role="img"
-        aria-label="QR code for your authenticator app"
-        dangerouslySetInnerHTML={{ __html: s.e.qrSvg }}
-      />
-      <p>
-        Key: <code id="totp-secret">{s.e.secret}</code>
-      </p>
-      <details>
-        <summary>Setup URI</summary>
-        <code id="totp-uri">{s.e.uri}</code>
-      </details>
-      <Form action="/account/two-factor/totp" csrf={ctx.csrf} label="Confirm authenticator app">
-        <FormError message={s.error} />
-        <input type="hidden" name="sealed" value={s.e.sealed} />
-        <Field
-          name="code"
-          label="Code from the app"
-          autocomplete="one-time-code"
-          error={s.errors?.code}
-          maxlength={12}
-          autofocus
+      <div class="totp-setup">
+        <div
+          class="qr"
+          role="img"
+          aria-label="QR code for your authenticator app"
+          dangerouslySetInnerHTML={{ __html: s.e.qrSvg }}
         />
-        <Submit>Enable</Submit>
-      </Form>
-    </div>
-  );
-}
-
-export function RecoveryCodesPage(
-  _ctx: PageContext,
-  s: { codes: string[]; siteName: string; username: string },
-) {
-  const text = `${s.siteName} recovery codes for ${s.username}\nEach code works once. Keep them somewhere safe and offline.\n\n${s.codes.join("\n")}\n`;
-  return (
-    <div class="card narrow">
-      <h1>Your recovery codes</h1>
-      <p>
-        <strong>This is the only time they are shown.</strong> Each works once, in place of your second
-        factor. Save them in a password manager or print them.
-      </p>
-      <ul class="codes" id="recovery-codes">
-        {s.codes.map((c) => (
-          <li key={c}>
-            <code>{c}</code>
-          </li>
-        ))}
-      </ul>
-      <p>
-        <a
-          class="button secondary"
-          download="recovery-codes.txt"
-          href={`data:text/plain;charset=utf-8,${encodeURIComponent(text)}`}
-        >
-          Download as .txt
-        </a>{" "}
-        <a class="button primary" href="/account/two-factor">
-          I have saved them
-        </a>
-      </p>
+        <div>
+          <ol>
+            <li>
+              Scan the QR code with your authenticator app, or on this phone{" "}
+              <a class="otpauth-link" id="totp-uri" href={s.e.uri}>
+                open it in your authenticator app
+              </a>
+              .
+            </li>
+            <li>Enter the 6-digit code the app shows.</li>
+          </ol>
+          <p class="hint">Cannot scan? Enter this key in the app by hand:</p>
+          <Copyable
+            id="totp-secret"
+            text={groupSecret(s.e.secret)}
+            copyText={s.e.secret}
+            label="the setup key"
+            secret
+          />
+          <Form action="/account/two-factor/totp" csrf={ctx.csrf} label="Confirm authenticator app">
+            <FormError message={s.error} />
+            <input type="hidden" name="sealed" value={s.e.sealed} />
+            <Field
+              name="code"
+              label="Code from the app"
+              autocomplete="one-time-code"
+              error={s.errors?.code}
+              maxlength={12}
+            />
+            <Submit>Enable</Submit>
+          </Form>
+        </div>
+      </div>
     </div>
   );
 }

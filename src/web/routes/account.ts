@@ -14,7 +14,7 @@ import type { Deps } from "../../deps.js";
 import { listUserEvents, recordEvent } from "../../events/index.js";
 import { DAY } from "../../lib/clock.js";
 import { plural } from "../../lib/plural.js";
-import { forgetBrowsers, listRememberedBrowsers } from "../../mfa/index.js";
+import { factorSummary, forgetBrowsers, listRememberedBrowsers } from "../../mfa/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
 import { HistoryPage, SessionsPage, SettingsPage } from "../pages/account.js";
@@ -31,10 +31,11 @@ export function registerAccountRoutes(app: FastifyInstance, deps: Deps): void {
   }
 
   app.get("/account", (_req, reply) => reply.redirect("/account/", 301));
-  app.get("/account/", (req, reply) => {
+  app.get("/account/", async (req, reply) => {
     const auth = signedIn(req, reply);
     if (!auth) return reply;
-    return sendPage(deps, req, reply, "Account settings", (c) => SettingsPage(c, { user: auth.user }));
+    const f = await factorSummary(deps.db, auth.user.id);
+    return sendPage(deps, req, reply, "Account settings", (c) => SettingsPage(c, { user: auth.user, f }));
   });
 
   app.post("/account/resend-verification", async (req, reply) => {
@@ -73,12 +74,13 @@ export function registerAccountRoutes(app: FastifyInstance, deps: Deps): void {
       return reply.redirect("/account/", 303);
     } catch (e) {
       const { state, status } = formFailure(e, reply, form);
+      const f = await factorSummary(deps.db, auth.user.id);
       return sendPage(
         deps,
         req,
         reply,
         "Account settings",
-        (c) => SettingsPage(c, { user: auth.user, email: state }),
+        (c) => SettingsPage(c, { user: auth.user, f, email: state }),
         status,
       );
     }
@@ -109,12 +111,13 @@ export function registerAccountRoutes(app: FastifyInstance, deps: Deps): void {
     } catch (e) {
       const { state, status } = formFailure(e, reply, form);
       const user = (await getUser(deps.db, auth.user.id)) ?? auth.user;
+      const f = await factorSummary(deps.db, auth.user.id);
       return sendPage(
         deps,
         req,
         reply,
         "Account settings",
-        (c) => SettingsPage(c, { user, password: state }),
+        (c) => SettingsPage(c, { user, f, password: state }),
         status,
       );
     }

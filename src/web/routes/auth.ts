@@ -21,6 +21,7 @@ import {
   RegisterPage,
   ResetPasswordPage,
 } from "../pages/auth.js";
+import { afterSignUp, PROTECT } from "./protect.js";
 
 /** Signed-out pages: register, sign in/out, verify email, forgot/reset password, sudo. */
 export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
@@ -53,7 +54,8 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
         kind: "success",
         message: `Welcome, ${user.username}. We sent a verification link to ${user.email}.`,
       });
-      return reply.redirect("/account/", 303);
+      // The sign-up opened a sudo window: adding a second factor right now is one click away.
+      return reply.redirect(PROTECT, 303);
     } catch (e) {
       const { state, status } = formFailure(e, reply, form);
       return sendPage(
@@ -156,6 +158,8 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
       text: "Confirm that this email address belongs to you.",
       act: verifyEmail,
       done: "Your email address is verified.",
+      // A new account's next step is a second factor (the "protect your account" page).
+      protectNext: true,
     },
     {
       path: "/account/confirm-email",
@@ -164,6 +168,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
       text: "Make this the email address of your account.",
       act: confirmEmailChange,
       done: "Your email address was changed.",
+      protectNext: false,
     },
   ];
   for (const p of linkPages) {
@@ -176,7 +181,8 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
       try {
         await p.act(deps, requestContext(req), form.token);
         setFlash(deps, reply, { kind: "success", message: p.done });
-        return reply.redirect(req.auth ? "/account/" : "/account/login", 303);
+        if (!req.auth) return reply.redirect("/account/login", 303);
+        return reply.redirect(p.protectNext ? await afterSignUp(deps, req.auth.user.id) : "/account/", 303);
       } catch (e) {
         if (!isAppError(e)) throw e;
         return sendPage(

@@ -1,24 +1,27 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { getUser } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
-import { isAppError } from "../../lib/errors.js";
+import { type AppError, isAppError } from "../../lib/errors.js";
 import { checkRememberedBrowser } from "../../mfa/index.js";
 import {
+  browserClaim,
   cancelAsOwner,
   cancelByLink,
   confirmRecovery,
+  moveToThisBrowser,
   type ObservedProofs,
   OPEN_STATES,
   openRequestOf,
   openRequestOfStopLink,
-  peekConfirmation,
   type RecoveryRequest,
+  readClaim,
   recoveryErrors,
   requestForBrowser,
   requestOfCancelLink,
   requestRecovery,
   stopWithCode,
   submitProofs,
+  viewRecoveryLink,
   waitFor,
 } from "../../recovery/index.js";
 import { cookieOptions, sendPage, setFlash } from "../context.js";
@@ -28,11 +31,11 @@ import { ErrorPage } from "../pages/home.js";
 import {
   CancelByLinkPage,
   OpenRecoveryPage,
-  RecoveryConfirmPage,
   RecoveryProofsPage,
   RecoveryStartPage,
   StopRecoveryPage,
 } from "../pages/recovery.js";
+import { NoRecoveryHerePage, RecoveryLinkPage } from "../pages/recovery-link.js";
 import { queryParam, signedIn } from "./guards.js";
 
 const cookieName = (deps: Deps) => `${deps.config.secureCookies ? "__Host-" : ""}wharf_recovery`;
@@ -84,37 +87,62 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: Deps): void {
     }
   });
 
-  app.get("/account/recovery/confirm", async (req, reply) => {
-    const token = queryParam(req, "token");
-    try {
-      const user = await peekConfirmation(deps, token);
-      return sendPage(deps, req, reply, title, (c) =>
-        RecoveryConfirmPage(c, { token, username: user.username }),
-      );
-    } catch (e) {
-      return failPage(req, reply, e);
-    }
-  });
+  // GET only shows the link's state (mail previews open links); the buttons spend or move it.
+  const linkPage = async (req: FastifyRequest, reply: FastifyReply, token: string, error?: AppError) => {
+    const view = await viewRecoveryLink(deps, token);
+    const claim = browserClaimOf(req);
+    const heldHere = view.kind === "movable" && claim?.requestId === view.requestId;
+    const status =
+      error?.status ??
+      (view.kind === "invalid" ? 400 : view.kind === "used" || view.kind === "expired" ? 410 : 200);
+    return sendPage(
+      deps,
+      req,
+      reply,
+      title,
+      (c) => RecoveryLinkPage(c, { token, view, heldHere, error: error?.message }),
+      status,
+    );
+  };
+  const bindBrowser = (reply: FastifyReply, requestId: string, binding: string) => {
+    reply.setCookie(
+      cookieName(deps),
+      deps.keys.seal("recovery", browserClaim(requestId, binding)),
+      cookieOptions(deps, 60 * 86400),
+    );
+    return reply.redirect("/account/recovery/proofs", 303);
+  };
+  app.get("/account/recovery/confirm", (req, reply) => linkPage(req, reply, queryParam(req, "token")));
   app.post("/account/recovery/confirm", async (req, reply) => {
     const form = readForm(req, ["token"]);
     try {
-      const { requestId } = await confirmRecovery(deps, requestContext(req), form.token);
-      reply.setCookie(
-        cookieName(deps),
-        deps.keys.seal("recovery", requestId),
-        cookieOptions(deps, 60 * 86400),
-      );
-      return reply.redirect("/account/recovery/proofs", 303);
+      const { requestId, binding } = await confirmRecovery(deps, requestContext(req), form.token);
+      return bindBrowser(reply, requestId, binding);
     } catch (e) {
-      return failPage(req, reply, e);
+      if (!isAppError(e)) throw e;
+      return linkPage(req, reply, form.token, e);
+    }
+  });
+  app.post("/account/recovery/move", async (req, reply) => {
+    const form = readForm(req, ["token"]);
+    try {
+      const { requestId, binding } = await moveToThisBrowser(deps, requestContext(req), form.token);
+      return bindBrowser(reply, requestId, binding);
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      return linkPage(req, reply, form.token, e);
     }
   });
 
   /** The request this browser confirmed, or a page saying to start over. */
-  const browserRequest = async (req: FastifyRequest): Promise<RecoveryRequest | null> => {
+  function browserClaimOf(req: FastifyRequest) {
     const raw = req.cookies[cookieName(deps)];
-    const id = raw ? deps.keys.unseal("recovery", raw) : null;
-    return id ? requestForBrowser(deps, id).catch(() => null) : null;
+    const claim = raw ? deps.keys.unseal("recovery", raw) : null;
+    return claim ? readClaim(claim) : null;
+  }
+  const browserRequest = async (req: FastifyRequest): Promise<RecoveryRequest | null> => {
+    const claim = browserClaimOf(req);
+    return claim ? requestForBrowser(deps, claim.requestId, claim.binding).catch(() => null) : null;
   };
   const observe = async (req: FastifyRequest, userId: string): Promise<ObservedProofs> => {
     const remember = rememberCookie(deps, req);
@@ -152,20 +180,19 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: Deps): void {
       status,
     );
   };
-  const noRequest = (req: FastifyRequest, reply: FastifyReply) =>
-    sendPage(
-      deps,
-      req,
-      reply,
-      title,
-      (c) =>
-        ErrorPage(c, {
-          status: 403,
-          message:
-            "Open the link from the recovery email in this browser first, or start again at /account/recovery.",
-        }),
-      403,
-    );
+  const noRequest = async (req: FastifyRequest, reply: FastifyReply) => {
+    const claim = browserClaimOf(req);
+    const moved = claim
+      ? await requestForBrowser(deps, claim.requestId, claim.binding).then(
+          () => false,
+          (e: unknown) => isAppError(e) && e.code === "REQUEST_MOVED",
+        )
+      : false;
+    const message = moved
+      ? recoveryErrors.REQUEST_MOVED().message
+      : "This browser has no recovery in progress. Open the link from the recovery email here, or start again.";
+    return sendPage(deps, req, reply, title, (c) => NoRecoveryHerePage(c, { message }), 403);
+  };
 
   app.get("/account/recovery/proofs", async (req, reply) => {
     const r = await browserRequest(req);
@@ -176,7 +203,8 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: Deps): void {
     if (!r) return noRequest(req, reply);
     const form = readForm(req, ["api_token"]);
     try {
-      await submitProofs(deps, requestContext(req), r.id, await observe(req, r.userId), form.api_token);
+      const claim = { requestId: r.id, binding: browserClaimOf(req)?.binding ?? null };
+      await submitProofs(deps, requestContext(req), claim, await observe(req, r.userId), form.api_token);
       return reply.redirect("/account/recovery/proofs", 303);
     } catch (e) {
       const { state, status } = formFailure(e, reply, form);

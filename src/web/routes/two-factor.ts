@@ -13,13 +13,17 @@ import {
 } from "../../mfa/index.js";
 import { safeNext, sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
-import { CheckupPage, RecoveryCodesPage, TotpEnrollPage, TwoFactorPage } from "../pages/two-factor.js";
+import { CheckupPage, TotpEnrollPage, TwoFactorPage } from "../pages/two-factor.js";
+import { registerProtectRoutes } from "./protect.js";
+import { registerRecoveryCodeRoutes, sendRecoveryCodes } from "./recovery-codes.js";
 
 const OTHER_SESSIONS_HINT =
   " If you think someone else had access, sign out your other sessions on the Sessions page.";
 
 /** Factor management: overview, authenticator app, recovery codes, removal (all changes need sudo). */
 export function registerTwoFactorRoutes(app: FastifyInstance, deps: Deps): void {
+  registerRecoveryCodeRoutes(app, deps);
+  registerProtectRoutes(app, deps);
   function gate(
     req: FastifyRequest,
     reply: FastifyReply,
@@ -72,10 +76,7 @@ export function registerTwoFactorRoutes(app: FastifyInstance, deps: Deps): void 
         form.sealed,
         form.code,
       );
-      if (codes)
-        return sendPage(deps, req, reply, "Your recovery codes", (c) =>
-          RecoveryCodesPage(c, { codes, siteName: deps.config.siteName, username: auth.user.username }),
-        );
+      if (codes) return sendRecoveryCodes(deps, req, reply, auth.user, codes);
       setFlash(deps, reply, { kind: "success", message: `Authenticator app enabled.${OTHER_SESSIONS_HINT}` });
       return reply.redirect("/account/two-factor", 303);
     } catch (e) {
@@ -126,9 +127,7 @@ export function registerTwoFactorRoutes(app: FastifyInstance, deps: Deps): void 
     const auth = gate(req, reply, true);
     if (!auth) return reply;
     const codes = await regenerateRecoveryCodes(deps, requestContext(req), auth.user, auth.session);
-    return sendPage(deps, req, reply, "Your recovery codes", (c) =>
-      RecoveryCodesPage(c, { codes, siteName: deps.config.siteName, username: auth.user.username }),
-    );
+    return sendRecoveryCodes(deps, req, reply, auth.user, codes);
   });
 
   app.get("/account/two-factor/checkup", async (req, reply) => {
@@ -147,9 +146,7 @@ export function registerTwoFactorRoutes(app: FastifyInstance, deps: Deps): void 
     if (answer === "regenerate") {
       // The sign-in that led here opened a sudo window, so this is the promised one-step path.
       const codes = await regenerateRecoveryCodes(deps, requestContext(req), auth.user, auth.session);
-      return sendPage(deps, req, reply, "Your recovery codes", (c) =>
-        RecoveryCodesPage(c, { codes, siteName: deps.config.siteName, username: auth.user.username }),
-      );
+      return sendRecoveryCodes(deps, req, reply, auth.user, codes);
     }
     setFlash(deps, reply, { kind: "success", message: "Thanks. We will not ask again." });
     return reply.redirect(next, 303);

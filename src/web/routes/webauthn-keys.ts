@@ -6,7 +6,7 @@ import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
 import type { FormState } from "../pages/auth.js";
 import { KeysPage } from "../pages/keys.js";
-import { RecoveryCodesPage } from "../pages/two-factor.js";
+import { sendRecoveryCodes } from "./recovery-codes.js";
 
 const KEYS = "/account/two-factor/keys";
 
@@ -76,9 +76,7 @@ export function registerKeyPages(app: FastifyInstance, deps: Deps): void {
       if (added.recoveryCodes) {
         // The first factor: its recovery codes exist in clear only in this response, never stored.
         const codes = added.recoveryCodes;
-        return sendPage(deps, req, reply, "Your recovery codes", (c) =>
-          RecoveryCodesPage(c, { codes, siteName: deps.config.siteName, username: auth.user.username }),
-        );
+        return sendRecoveryCodes(deps, req, reply, auth.user, codes);
       }
       setFlash(deps, reply, {
         kind: "success",

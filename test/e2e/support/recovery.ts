@@ -113,10 +113,10 @@ export async function registerVerified(r: Registry, who: Person): Promise<void> 
   await p.fill("#email", who.email);
   await p.fill("#password", who.password);
   await p.getByRole("button", { name: "Create account" }).click();
-  await p.waitForURL(r.at("/account/"));
+  await p.waitForURL(r.at("/account/protect"));
   await p.goto(await waitForLink(r.outboxDir, who.email, "/account/verify-email"));
   await p.getByRole("button", { name: "Verify email address" }).click();
-  await p.waitForURL(r.at("/account/"));
+  await p.waitForURL(r.at("/account/protect"));
   await expect(flash(p).textContent()).resolves.toContain("Your email address is verified.");
 }
 
@@ -142,7 +142,10 @@ export class ClockAuthenticatorApp {
 export async function enrollTotp(r: Registry, p: Page): Promise<ClockAuthenticatorApp> {
   await p.goto(r.at("/account/two-factor/totp"));
   expect(p.url()).toBe(r.at("/account/two-factor/totp"));
-  const app = new ClockAuthenticatorApp(r, (await p.locator("#totp-secret").textContent())!.trim());
+  const app = new ClockAuthenticatorApp(
+    r,
+    (await p.locator("#totp-secret").textContent())!.replace(/\s+/g, ""),
+  );
   await p.fill("#code", app.code());
   await p.getByRole("button", { name: "Enable" }).click();
   await p

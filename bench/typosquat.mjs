@@ -1,0 +1,94 @@
+// Typosquat check benchmark: `npm run bench:typosquat` (builds dist/ first).
+//
+// Indexes 700,000 names (BENCH_NAMES) — the real PyPI top 15,000 (../shared/data, or the test fixture
+// copy) and a generated long tail of two- and three-word names made of the real names' own words —
+// then times `match()` per checked name: real typosquats, unrelated new names, and hostile names (very
+// long, all separators, mixed scripts). Prints build time, index entries, heap, and microseconds per
+// check (median and p99 over every name of a kind, after a warm-up).
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { normalizeName } from "../dist/ecosystems/pypi/index.js";
+import { TyposquatIndex } from "../dist/ecosystems/typosquat/index.js";
+
+const NAMES = Number(process.env.BENCH_NAMES ?? 700_000);
+const shared = fileURLToPath(new URL("../../shared/data/pypi-top-15000-30d-2026-04.csv", import.meta.url));
+const fixture = fileURLToPath(new URL("../test/fixtures/pypi-top-15000-30d-2026-04.csv", import.meta.url));
+const csv = readFileSync(existsSync(shared) ? shared : fixture, "utf8");
+const top = csv
+  .split("\n")
+  .slice(1)
+  .filter((l) => l.includes(","))
+  .map((l) => l.slice(l.indexOf(",") + 1).replace(/"/g, ""));
+
+// mulberry32: a fixed seed, so every run indexes the same names.
+let seed = 0x5eed;
+const rand = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const words = [...new Set(top.flatMap((n) => n.toLowerCase().split(/[-_.]+/)))].filter((w) => w.length > 1);
+const pick = () => words[Math.floor(rand() * words.length)];
+const names = [...top];
+const seen = new Set(top.map(normalizeName));
+while (names.length < NAMES) {
+  const n = rand() < 0.6 ? `${pick()}-${pick()}` : `${pick()}-${pick()}-${pick()}`;
+  if (seen.has(n)) continue;
+  seen.add(n);
+  names.push(n);
+}
+
+const heap0 = process.memoryUsage().heapUsed;
+let t0 = performance.now();
+const index = new TyposquatIndex(names, normalizeName);
+const buildMs = performance.now() - t0;
+const heapMb = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
+
+const kinds = {
+  "real typosquats": [
+    "jeIlyfish",
+    "python3-dateutil",
+    "colourama",
+    "reqeusts",
+    "urlib3",
+    "djanga",
+    "setup-tools",
+    "nunpy",
+    "googel-clould-storage",
+    "py-requests",
+  ],
+  "new unrelated names": Array.from({ length: 2000 }, (_, i) => `wharf-${pick()}x${i}-${pick()}`),
+  "hostile names": [
+    "a".repeat(200),
+    `a${"-".repeat(198)}b`,
+    `${"a-".repeat(99)}a`,
+    "ab".repeat(21),
+    "googlecloudstoragegooglecloudstorage",
+    "rеquеsts-ѕеtuрtооls",
+    "i1l|I".repeat(8),
+  ],
+};
+
+const fmt = (n) => n.toFixed(1);
+console.log(
+  `names indexed: ${index.size.toLocaleString("en-US")}  index entries: ${index.entries.toLocaleString("en-US")}`,
+);
+console.log(`build: ${(buildMs / 1000).toFixed(1)} s  heap: ~${Math.round(heapMb)} MB`);
+for (const [kind, list] of Object.entries(kinds)) {
+  for (const n of list) index.match(n); // warm-up
+  const times = [];
+  let hits = 0;
+  for (let round = 0; round < 5; round++) {
+    for (const n of list) {
+      t0 = performance.now();
+      if (index.match(n)) hits++;
+      times.push((performance.now() - t0) * 1000);
+    }
+  }
+  times.sort((a, b) => a - b);
+  const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+  console.log(
+    `${kind.padEnd(20)} median ${fmt(at(0.5))} µs  p99 ${fmt(at(0.99))} µs  max ${fmt(at(1))} µs  (${hits / 5}/${list.length} matched)`,
+  );
+}
