@@ -44,7 +44,7 @@ const IO_MODULES = new Set([
 /**
  * Packages an ecosystem may use: pure code only. Add one here only after reading what it does.
  * unhomoglyph: one regular-expression replace over the Unicode confusables table (a JSON file); no I/O.
- * yaml: a YAML parser (the gemspec in a .gem's metadata.gz); no I/O.
+ * yaml: a YAML parser (the gemspec inside a pushed gem); parses strings, reads no files.
  */
 const ECOSYSTEM_PACKAGES = new Set<string>(["unhomoglyph", "yaml"]);
 /** Pure node modules an ecosystem may use (`module` only for its list of built-in names). */

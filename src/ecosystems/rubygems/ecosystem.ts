@@ -12,6 +12,18 @@ export const rubygems: Ecosystem = {
   compareVersions: compareGemVersions,
   isPrerelease: isGemPrerelease,
   canonicalVersion: canonicalGemVersion,
+  /** The runtime dependencies a push stored (protocols/rubygems/push.ts releaseMetadata). */
+  dependencies(metadata, self) {
+    const deps = Array.isArray(metadata.dependencies) ? (metadata.dependencies as unknown[]) : [];
+    const names = new Set<string>();
+    for (const d of deps) {
+      const dep = d as { name?: unknown; type?: unknown } | null;
+      if (dep && typeof dep.name === "string" && dep.type === "runtime" && isValidGemName(dep.name))
+        names.add(normalizeGemName(dep.name));
+    }
+    names.delete(self);
+    return [...names];
+  },
   latest(versions) {
     const sorted = [...versions].sort(compareGemVersions);
     const finals = sorted.filter((v) => !isGemPrerelease(v));
