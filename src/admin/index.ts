@@ -27,15 +27,15 @@ export {
   revokeLookalike,
 } from "./lookalikes.js";
 export {
-  closeProjectQuarantine,
-  type QuarantineOutcome,
-  quarantineProject,
-  quarantineQueue,
-} from "./quarantine.js";
-export {
   type OperatorFigures,
   operatorFigures,
   recoveryBacklog,
   registerOperatorMetrics,
 } from "./metrics.js";
+export {
+  closeProjectQuarantine,
+  type QuarantineOutcome,
+  quarantineProject,
+  quarantineQueue,
+} from "./quarantine.js";
 export { registerAdmin } from "./routes.js";

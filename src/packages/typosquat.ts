@@ -84,7 +84,10 @@ async function indexFor(
 ): Promise<TyposquatIndex> {
   const now = deps.clock.now();
   let perDb = cache.get(deps.db);
-  if (!perDb) cache.set(deps.db, (perDb = new Map()));
+  if (!perDb) {
+    perDb = new Map();
+    cache.set(deps.db, perDb);
+  }
   const hit = perDb.get(ecosystem);
   if (hit && now - hit.builtAt < INDEX_TTL_MS) return hit.index;
   const names = await protectedNames(deps.db, ecosystem, now, deps.config.typosquatProtectTop);

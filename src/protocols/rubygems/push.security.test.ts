@@ -41,12 +41,42 @@ describe.each(testDatabases())("gem push refusals on %s", (kind) => {
   );
 
   it.each<[string, () => Promise<Buffer>, number, RegExp]>([
-    ["a body that is not a tar", async () => Buffer.from("not a gem at all"), 400, /not a valid \.gem.*gem build/],
-    ["a tar without metadata.gz", async () => tarOf([["data.tar.gz", gzipSync(Buffer.alloc(10))]]), 400, /metadata\.gz is missing/],
-    ["a member a gem never has", async () => tarOf([["../evil", Buffer.from("x")]]), 400, /contains '\.\.\/evil'/],
-    ["checksums that do not match", () => gemOf(undefined, { badChecksum: true }), 400, /SHA256 of metadata\.gz .* build it again/],
-    ["the Gem::Requirement deserialisation gadget", () => gemOf(gadget), 400, /YAML tag '!ruby\/object:Gem::DependencyList'/],
-    ["an invalid gem name", () => gemOf(gemspecYaml({ name: "-x", platform: "ruby" })), 400, /Invalid gem name '-x'/],
+    [
+      "a body that is not a tar",
+      async () => Buffer.from("not a gem at all"),
+      400,
+      /not a valid \.gem.*gem build/,
+    ],
+    [
+      "a tar without metadata.gz",
+      async () => tarOf([["data.tar.gz", gzipSync(Buffer.alloc(10))]]),
+      400,
+      /metadata\.gz is missing/,
+    ],
+    [
+      "a member a gem never has",
+      async () => tarOf([["../evil", Buffer.from("x")]]),
+      400,
+      /contains '\.\.\/evil'/,
+    ],
+    [
+      "checksums that do not match",
+      () => gemOf(undefined, { badChecksum: true }),
+      400,
+      /SHA256 of metadata\.gz .* build it again/,
+    ],
+    [
+      "the Gem::Requirement deserialisation gadget",
+      () => gemOf(gadget),
+      400,
+      /YAML tag '!ruby\/object:Gem::DependencyList'/,
+    ],
+    [
+      "an invalid gem name",
+      () => gemOf(gemspecYaml({ name: "-x", platform: "ruby" })),
+      400,
+      /Invalid gem name '-x'/,
+    ],
   ])("refuses %s", async (_what, body, status, message) => {
     const r = await push(await body());
     expect(r.statusCode).toBe(status);
@@ -68,7 +98,9 @@ describe.each(testDatabases())("gem push refusals on %s", (kind) => {
   it("refuses a gem whose gemspec requires MFA from a maintainer without a second factor", async () => {
     const r = await push(await gemOf());
     expect(r.statusCode).toBe(403);
-    expect(r.body).toMatch(/The gem hello-rg requires multifactor authentication: set up an authenticator app/);
+    expect(r.body).toMatch(
+      /The gem hello-rg requires multifactor authentication: set up an authenticator app/,
+    );
     await expectNothingStored();
   });
 
@@ -84,6 +116,8 @@ describe.each(testDatabases())("gem push refusals on %s", (kind) => {
     const again = await push(gem);
     expect(again.statusCode).toBe(409);
     expect(again.body).toMatch(/hello-rg \(1\.0\.0\) already exists\. Bump the version/);
-    expect(await t.deps.db.selectFrom("files").select("filename").execute()).toEqual([{ filename: "hello-rg-1.0.0.gem" }]);
+    expect(await t.deps.db.selectFrom("files").select("filename").execute()).toEqual([
+      { filename: "hello-rg-1.0.0.gem" },
+    ]);
   });
 });

@@ -17,7 +17,10 @@ export async function tarOf(members: [string, Buffer][]): Promise<Buffer> {
  * A .gem laid out as `gem build` writes it (metadata.gz, data.tar.gz, checksums.yaml.gz), from the
  * given gemspec YAML; `checksums: false` leaves the checksums as they were for other bytes.
  */
-export async function gemOf(yaml = gemspecYaml({ platform: "ruby", version: "1.0.0" }), o: { badChecksum?: boolean } = {}): Promise<Buffer> {
+export async function gemOf(
+  yaml = gemspecYaml({ platform: "ruby", version: "1.0.0" }),
+  o: { badChecksum?: boolean } = {},
+): Promise<Buffer> {
   const metadata = gzipSync(Buffer.from(yaml));
   const data = gzipSync(await tarOf([["lib/hello.rb", Buffer.from("module Hello; end\n")]]));
   const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
