@@ -63,7 +63,7 @@ describe.each(testDatabases())("typosquats and quarantine on %s", (kind) => {
   };
 
   it("holds a twine upload of reqeusts next to a critical requests: invisible to pip until released", async () => {
-    await start();
+    await start({ typosquatAction: "hold" });
     const { token } = await maintainer(t, "alice");
     expect((await twine("requests", token)).statusCode).toBe(200);
     await protect("pypi", "requests");
@@ -111,7 +111,7 @@ describe.each(testDatabases())("typosquats and quarantine on %s", (kind) => {
   });
 
   it("holds npm's cros-env next to a critical cross-env (crossenv itself meets the older look-alike refusal); rejection keeps it hidden and its name taken", async () => {
-    await start();
+    await start({ typosquatAction: "hold" });
     const { auth } = await npmUser(t, "alice");
     expect((await npmPublish("cross-env", auth)).statusCode).toBe(201);
     await protect("npm", "cross-env");
@@ -127,7 +127,7 @@ describe.each(testDatabases())("typosquats and quarantine on %s", (kind) => {
   });
 
   it("quarantine of an existing project hides it from pip, npm and downloads; lifting it restores everything", async () => {
-    await start();
+    await start({ typosquatAction: "hold" });
     const { token } = await maintainer(t, "alice");
     expect((await twine("demo-pkg", token)).statusCode).toBe(200);
     const { auth } = await npmUser(t, "bob");

@@ -25,6 +25,8 @@ export async function createTestApp(
   const config = {
     ...loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: "silent" }),
     ...(pgSchema ? { databaseUrl: pgSchema.url } : {}),
+    // Tests publish families of similar names; the typosquat tests turn the check on themselves.
+    typosquatAction: "off" as const,
     ...overrides,
     secretKey: "test-secret-key-0123456789-abcdefghijklmnop",
   };

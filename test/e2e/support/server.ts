@@ -115,6 +115,9 @@ export async function startWharf(
     WHARF_ORIGIN: origin,
     WHARF_SECRET_KEY: "e2e-secret-key-0123456789-abcdefghijklmnopqrstuv",
     WHARF_LOG_LEVEL: "warn",
+    // The end-to-end suites publish families of similar names (demo-a, demo-b); the typosquat check
+    // (hold by default in production) has its own tests, which turn it on.
+    WHARF_TYPOSQUAT_ACTION: "off",
     ...env,
   };
   const child = spawn(process.execPath, [WHARF_MAIN, "serve"], {
