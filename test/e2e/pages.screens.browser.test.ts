@@ -103,6 +103,7 @@ const ROWS: Row[] = [
   row("/account/sessions", "sessions", "maintainer", "/account/sessions"),
   row("/account/security-history", "security-history", "maintainer", "/account/security-history"),
   row("/account/security-keys", "security-keys-redirect", "maintainer", "/account/security-keys"),
+  row("/account/protect", "protect", "newcomer", "/account/protect"),
   row("/account/two-factor", "two-factor", "maintainer", "/account/two-factor"),
   row("/account/two-factor", "two-factor-newcomer", "newcomer", "/account/two-factor"),
   row("/account/two-factor/totp", "totp-setup", "newcomer", "/account/two-factor/totp"),
@@ -144,7 +145,7 @@ const ROWS: Row[] = [
 
 /** GET routes that answer something other than a page (protocols, scripts, files, JSON, health). */
 const NOT_PAGES =
-  /^GET \/(simple|pypi|files|npm|api|static|healthz|readyz|metrics|favicon\.ico)(\/|$)|^GET \/npm\/-\/v1\/done\//;
+  /^GET \/(simple|pypi|files|npm|rubygems|api|static|admin\/static|healthz|readyz|metrics|favicon\.ico)(\/|$)|^GET \/npm\/-\/v1\/done\//;
 
 describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
   let world: World;
