@@ -225,7 +225,7 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
             await page.goto(world.registry.at(path));
             const signOut = page.getByRole("button", { name: "Sign out" });
             await expect(signOut.isVisible()).resolves.toBe(false);
-            await page.locator("summary", { hasText: "Menu" }).click();
+            await page.locator("details.site-menu > summary").click();
             await expect(signOut.isVisible()).resolves.toBe(true);
             const box = await signOut.boundingBox();
             expect(
