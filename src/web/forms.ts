@@ -48,7 +48,15 @@ export class FieldErrors extends AppError {
  * form's field is "new_password"). Falsy checks are skipped. The domain checks again when called:
  * this is for the person filling the form, not a security boundary.
  */
-export function checkFields(checks: Record<string, (() => unknown) | false | undefined>): void {
+export function checkFields(checks: FieldChecks): void {
+  const errors = fieldErrorsOf(checks);
+  if (Object.keys(errors).length > 0) throw new FieldErrors(errors);
+}
+
+export type FieldChecks = Record<string, (() => unknown) | false | undefined>;
+
+/** checkFields' messages without the throw, for a form that merges them with errors of its own. */
+export function fieldErrorsOf(checks: FieldChecks): Record<string, string> {
   const errors: Record<string, string> = {};
   for (const [name, check] of Object.entries(checks)) {
     if (!check) continue;
@@ -59,7 +67,7 @@ export function checkFields(checks: Record<string, (() => unknown) | false | und
       errors[name] = e.message;
     }
   }
-  if (Object.keys(errors).length > 0) throw new FieldErrors(errors);
+  return errors;
 }
 
 /** A check for checkFields: the field must not be blank. */
