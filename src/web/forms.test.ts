@@ -169,6 +169,20 @@ describe.each(testDatabases())("forms report every error at once on %s", (kind) 
     expect(res.body).toContain('value="-x-"');
   });
 
+  it("confirming it is you: an empty password is reported before it is tried", async () => {
+    const { web } = await signedInUser(t, "alice");
+    await web.get("/account/sudo");
+    const res = await web.post("/account/sudo", { password: "", code: "" });
+    expect(res.statusCode).toBe(400);
+    expect(textOf(res.body, "password-error")).toBe("Enter your password.");
+    const failures = await t.deps.db
+      .selectFrom("events")
+      .select("id")
+      .where("type", "=", "login.failure")
+      .execute();
+    expect(failures).toHaveLength(0);
+  });
+
   it("account recovery and forgotten password: an empty field is reported beside it", async () => {
     const web = new FormClient(t.app);
     await web.get("/account/recovery");
