@@ -129,6 +129,7 @@ const ROWS: Row[] = [
   row("/admin/projects", "console-projects", "operator", "/admin/projects"),
   row("/admin/projects/prohibited", "console-prohibited", "operator", "/admin/projects/prohibited"),
   row("/admin/projects/:ecosystem/:name", "console-project", "operator", "/admin/projects/pypi/demo-pkg"),
+  row("/admin/quarantine", "console-quarantine", "operator", "/admin/quarantine"),
   row("/admin/critical", "console-critical", "operator", "/admin/critical"),
   row("/admin/mandates", "console-mandates", "operator", "/admin/mandates"),
   row("/admin/mandates/new", "console-mandate-new", "operator", "/admin/mandates/new"),
