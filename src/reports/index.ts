@@ -6,6 +6,7 @@ export {
   DESCRIPTION_MAX,
   DESCRIPTION_MIN,
   fileReport,
+  findReportedProject,
   listOpenReports,
   type NewReport,
   type OpenReport,
