@@ -25,6 +25,7 @@ import type {
   AdminAuditTable,
   EmailDomainChecksTable,
   LookalikeAllowancesTable,
+  MalwareReportsTable,
   MfaSnapshotsTable,
   ProhibitedNamesTable,
   QuarantineCasesTable,
@@ -319,6 +320,7 @@ export interface Database {
   prohibited_names: ProhibitedNamesTable;
   lookalike_allowances: LookalikeAllowancesTable;
   quarantine_cases: QuarantineCasesTable;
+  malware_reports: MalwareReportsTable;
   admin_audit: AdminAuditTable;
   mfa_snapshots: MfaSnapshotsTable;
   policy_mail: PolicyMailTable;

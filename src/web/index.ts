@@ -13,6 +13,7 @@ import { registerPackageRoutes } from "./routes/package.js";
 import { registerProjectRoutes } from "./routes/project.js";
 import { registerYourProjectsRoutes } from "./routes/projects.js";
 import { registerRecoveryRoutes } from "./routes/recovery.js";
+import { registerReportRoutes } from "./routes/report.js";
 import { registerScopeRoutes } from "./routes/scopes.js";
 import { registerSudoRoutes } from "./routes/sudo.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
@@ -86,6 +87,7 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerYourProjectsRoutes(web, deps);
     registerProjectRoutes(web, deps);
     registerPackageRoutes(web, deps);
+    registerReportRoutes(web, deps);
     registerManagePackageRoutes(web, deps, registerManageRoutes(web, deps));
     registerScopeRoutes(web, deps);
   });

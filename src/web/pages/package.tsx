@@ -7,7 +7,8 @@ import { Copyable } from "../copy.js";
 import { humanSize } from "../format.js";
 import { npmPackageHref } from "../hrefs.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
-import { Description, SecurityBox } from "./project-parts.js";
+import { Description, QuarantineBanner, SecurityBox } from "./project-parts.js";
+import { ReportBox } from "./report.js";
 
 export interface PackagePageState {
   origin: string;
@@ -76,7 +77,7 @@ function Install(p: { origin: string; name: string; version: string | null }) {
   );
 }
 
-function Sidebar(p: { s: PackagePageState }) {
+function Sidebar(p: { ctx: PageContext; s: PackagePageState }) {
   const { s } = p;
   const r = s.shown;
   const m = r?.metadata ?? {};
@@ -164,6 +165,9 @@ function Sidebar(p: { s: PackagePageState }) {
           </dl>
         </section>
       )}
+      {!s.project.quarantinedAt && (
+        <ReportBox ctx={p.ctx} ecosystem="npm" name={s.project.name} here={npmPackageHref(s.project.name)} />
+      )}
     </aside>
   );
 }
@@ -229,7 +233,7 @@ function Versions(p: { s: PackagePageState }) {
 }
 
 /** An npm package's public page: readme, install line, versions and tags, who maintains it. */
-export function PackagePage(_ctx: PageContext, s: PackagePageState) {
+export function PackagePage(ctx: PageContext, s: PackagePageState) {
   const { project, shown, latest } = s;
   const message = shown ? deprecation(shown) : null;
   return (
@@ -245,6 +249,7 @@ export function PackagePage(_ctx: PageContext, s: PackagePageState) {
           </p>
         )}
       </header>
+      {project.quarantinedAt && <QuarantineBanner reason={project.quarantineReason} />}
       {shown && latest && shown !== latest && (
         <div class="alert info" role="note">
           You are viewing {project.name} {shown.version}. The latest version is{" "}
@@ -257,7 +262,7 @@ export function PackagePage(_ctx: PageContext, s: PackagePageState) {
         </div>
       )}
       <div class="project-layout">
-        <Sidebar s={s} />
+        <Sidebar ctx={ctx} s={s} />
         <div class="project-main">
           {shown ? (
             <>
