@@ -54,6 +54,8 @@ const ROWS: Row[] = [
   row("/project/:name/:version/", "project-version", "anonymous", "/project/demo-pkg/1.0/"),
   row("/project/:name/", "project-missing", "anonymous", "/project/no-such-project/", 404),
   row("/package/*", "npm-package", "anonymous", "/package/@acme/tool"),
+  row("/project/:name/dependents/", "project-dependents", "anonymous", "/project/demo-pkg/dependents/"),
+  row("/package/*", "npm-package-dependents", "anonymous", "/package/@acme/tool/dependents"),
   row("/scopes/:scope", "scope-redirect", "anonymous", "/scopes/acme"),
   row("/scopes/:scope/", "scope", "maintainer", "/scopes/acme/"),
   row("/user/:username", "profile-redirect", "anonymous", "/user/alice"),

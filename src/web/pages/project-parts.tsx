@@ -6,6 +6,7 @@ import { TableScroll, Time } from "../components.js";
 import { Copyable } from "../copy.js";
 import { humanSize } from "../format.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
+import { UsedBy } from "./dependents.js";
 
 /** The uploader's description: Markdown as sanitised HTML, anything else verbatim in a <pre>. */
 export function Description(p: { rendered: RenderedDescription }) {
@@ -96,6 +97,7 @@ export function Sidebar(p: {
   pinned: boolean;
   members: Member[];
   posture: SecurityPosture;
+  usedBy: { count: number; href: string };
 }) {
   const license = typeof p.release?.metadata.license === "string" ? p.release.metadata.license.trim() : "";
   const links = projectLinks(p.release);
@@ -113,6 +115,7 @@ export function Sidebar(p: {
         />
       </section>
       <SecurityBox posture={p.posture} />
+      <UsedBy {...p.usedBy} />
       <section>
         <h2>Maintainers</h2>
         <ul class="plain">

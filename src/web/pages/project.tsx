@@ -20,6 +20,8 @@ export interface ProjectPageState {
   /** The signed-in visitor's role, to offer the manage link. */
   viewerRole: string | null;
   posture: SecurityPosture;
+  /** "Used by N projects" and the dependents page. */
+  usedBy: { count: number; href: string };
 }
 
 export function ProjectPage(_ctx: PageContext, s: ProjectPageState) {
@@ -60,6 +62,7 @@ export function ProjectPage(_ctx: PageContext, s: ProjectPageState) {
           pinned={s.pinned}
           members={s.members}
           posture={s.posture}
+          usedBy={s.usedBy}
         />
         <div class="project-main">
           {shown ? (
