@@ -26,6 +26,7 @@ export function UsedBy(p: { count: number; href: string }) {
 }
 
 export interface DependentsState {
+  ecosystem: string;
   /** The project as its page names it, and that page's address. */
   name: string;
   projectHref: string;
@@ -46,8 +47,11 @@ export function DependentsPage(_ctx: PageContext, s: DependentsState) {
         Projects that depend on <a href={s.projectHref}>{s.name}</a>
       </h1>
       <p class="muted">
-        Projects hosted here whose latest release names {s.name} as a dependency (npm: dependencies, peer and
-        optional dependencies; PyPI: Requires-Dist without an extra).
+        Projects hosted here whose latest release depends on {s.name} (
+        {s.ecosystem === "npm"
+          ? "dependencies, peer and optional dependencies"
+          : "Requires-Dist without an extra"}
+        ). As JSON, for scripts: <a href={s.apiHref}>{s.apiHref}</a>
       </p>
       {s.projects.length === 0 && !s.page.hasPrev ? (
         <p role="status">No project here depends on {s.name}.</p>
@@ -70,9 +74,6 @@ export function DependentsPage(_ctx: PageContext, s: DependentsState) {
         {...pageLinks(s.page, (n) => pageHref(s.path, {}, n))}
         note={s.page.capped ? "Later pages: see the JSON list." : undefined}
       />
-      <p class="muted">
-        As JSON, for scripts: <a href={s.apiHref}>{s.apiHref}</a>
-      </p>
     </>
   );
 }

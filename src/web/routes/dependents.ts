@@ -51,6 +51,7 @@ export async function sendDependentsPage(
   };
   return sendPage(deps, req, reply, `Dependents of ${project.name}`, (c) =>
     DependentsPage(c, {
+      ecosystem,
       name: project.name,
       projectHref: projectHref(project),
       apiHref: `/api/projects/${ecosystem}/${encodeURIComponent(project.name)}/dependents`,
