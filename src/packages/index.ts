@@ -51,6 +51,7 @@ export {
   findRelease,
   insertFile,
   insertRelease,
+  isReleaseLive,
   listReleases,
   type NewFile,
   type Release,
