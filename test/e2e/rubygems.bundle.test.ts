@@ -109,11 +109,59 @@ describe.skipIf(missing(SUITE, "gem", "bundle"))(SUITE, () => {
 
       // A new version appends a line to info/wharf-dep: Bundler fetches the tail and checks the MD5.
       await push({ name: "wharf-dep", version: "1.2.0" });
-      const update = await c.bundle(["update", "wharf-dep", "--conservative"], app);
+      const update = await c.bundle(["update", "wharf-dep", "--conservative", "--verbose"], app);
       ok(update);
+      expect(update.output).toMatch(/HTTP 206 Partial Content .*\/rubygems\/info\/wharf-dep/);
       expect(readFileSync(join(app, "Gemfile.lock"), "utf8")).toContain("wharf-dep (1.2.0)");
     } finally {
       c.cleanup();
     }
   }, 240_000);
+
+  it("gem yank takes a version out of the index for good; its number cannot be pushed again", async () => {
+    const withKey = { env: { GEM_HOST_API_KEY: key } };
+    const yank = await alice.run(["yank", "wharf-dep", "-v", "1.1.0", "--host", host], withKey);
+    ok(yank);
+    expect(yank.output).toContain("Successfully deleted gem: wharf-dep (1.1.0)");
+    const info = await (await fetch(`${host}/info/wharf-dep`)).text();
+    expect(info).not.toMatch(/^1\.1\.0 /m);
+    expect(info).toMatch(/^1\.0\.0 /m);
+    const c = consumer();
+    try {
+      const pinned = await install(c, ["wharf-dep", "-v", "1.1.0"]);
+      expect(pinned.code).not.toBe(0);
+      expect(pinned.output).toMatch(/Could not find a valid gem 'wharf-dep' \(= 1\.1\.0\)/);
+    } finally {
+      c.cleanup();
+    }
+    const again = await alice.run(
+      ["push", await buildGem(alice, { name: "wharf-dep", version: "1.1.0" }), "--host", host],
+      withKey,
+    );
+    expect(again.code).toBe(1);
+    expect(again.output).toContain(
+      "Version 1.1.0 of wharf-dep was yanked and its number is never used again",
+    );
+    // gem yank prints the body and exits 0 whatever the status: the sentence is all the user sees.
+    const twice = await alice.run(["yank", "wharf-dep", "-v", "1.1.0", "--host", host], withKey);
+    expect(twice.output).toContain("The version 1.1.0 of wharf-dep has already been yanked.");
+  }, 120_000);
+
+  it("gem owner adds and removes an owner by handle or email, and lists the owners", async () => {
+    const withKey = { env: { GEM_HOST_API_KEY: key } };
+    const add = await alice.run(["owner", "wharf-app", "--add", "bob@example.test", "--host", host], withKey);
+    ok(add);
+    expect(add.output).toContain("bob is now an owner of wharf-app.");
+    expect(add.output).toMatch(/Owners for gem: wharf-app\n- alice\n- bob/);
+    const remove = await alice.run(["owner", "wharf-app", "--remove", "bob", "--host", host], withKey);
+    ok(remove);
+    expect(remove.output).toContain("bob is no longer an owner of wharf-app.");
+    expect(remove.output).toMatch(/Owners for gem: wharf-app\n- alice\n(?!- bob)/);
+    const bobKey = await createToken(server, "bob");
+    const notOwner = await alice.run(["owner", "wharf-app", "--add", "bob", "--host", host], {
+      env: { GEM_HOST_API_KEY: bobKey },
+    });
+    expect(notOwner.code).toBe(1);
+    expect(notOwner.output).toContain("Adding bob: You are not an owner or maintainer of 'wharf-app'.");
+  }, 120_000);
 });
