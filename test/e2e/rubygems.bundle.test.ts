@@ -111,7 +111,10 @@ describe.skipIf(missing(SUITE, "gem", "bundle"))(SUITE, () => {
       await push({ name: "wharf-dep", version: "1.2.0" });
       const update = await c.bundle(["update", "wharf-dep", "--conservative", "--verbose"], app);
       ok(update);
+      // Both grew at their end only: the tails are appended and pass Bundler's MD5 check (no full refetch).
+      expect(update.output).toMatch(/HTTP 206 Partial Content .*\/rubygems\/versions/);
       expect(update.output).toMatch(/HTTP 206 Partial Content .*\/rubygems\/info\/wharf-dep/);
+      expect(update.output).not.toMatch(/HTTP 200 OK .*\/rubygems\/(versions|info\/wharf-dep)/);
       expect(readFileSync(join(app, "Gemfile.lock"), "utf8")).toContain("wharf-dep (1.2.0)");
     } finally {
       c.cleanup();

@@ -34,6 +34,7 @@ import * as m022 from "./022_housekeeping.js";
 import * as m023 from "./023_recovery_handover.js";
 import * as m024 from "./024_quarantine.js";
 import * as m026 from "./026_dependents.js";
+import * as m027 from "./027_gem_versions_log.js";
 import * as m029 from "./029_recovery_codes_confirmed.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
@@ -61,5 +62,6 @@ export const migrations: Record<string, Migration> = {
   "023_recovery_handover": m023,
   "024_quarantine": m024,
   "026_dependents": m026,
+  "027_gem_versions_log": m027,
   "029_recovery_codes_confirmed": m029,
 };

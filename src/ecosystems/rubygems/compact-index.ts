@@ -37,13 +37,62 @@ export function infoLine(f: IndexedGemFile): string {
 export const infoFile = (files: IndexedGemFile[]): string =>
   `---\n${files.map((f) => `${infoLine(f)}\n`).join("")}`;
 
-/** `created_at: …`, `---`, then `NAME V1,V2-PLATFORM MD5-OF-INFO` per gem. */
-export function versionsFile(
-  createdAt: Date,
-  gems: { name: string; versions: string[]; infoMd5: string }[],
-): string {
-  const lines = gems.map((g) => `${g.name} ${g.versions.join(",")} ${g.infoMd5}\n`);
-  return `created_at: ${createdAt.toISOString().replace(/\.\d{3}Z$/, "Z")}\n---\n${lines.join("")}`;
+/** `created_at: …` and `---`: the header of `versions`, stable for the life of the log. */
+export const versionsHeader = (createdAt: Date): string =>
+  `created_at: ${createdAt.toISOString().replace(/\.\d{3}Z$/, "Z")}\n---\n`;
+
+/** A gem as the index shows it now: its version tokens and the MD5 of its info file (none: not shown). */
+export interface GemIndexState {
+  name: string;
+  versions: string[];
+  infoMd5: string;
+}
+
+/** What a gem's logged lines add up to, as Bundler reads them: tokens added, `-token` removed, last MD5. */
+export function replayVersionsLines(lines: string[]): { name: string; versions: string[]; infoMd5: string } {
+  const versions: string[] = [];
+  let name = "";
+  let infoMd5 = "";
+  for (const line of lines) {
+    const [n = "", tokens = "", md5 = ""] = line.split(" ");
+    name = n;
+    infoMd5 = md5;
+    for (const t of tokens.split(",")) {
+      if (t.startsWith("-")) {
+        const i = versions.indexOf(t.slice(1));
+        if (i >= 0) versions.splice(i, 1);
+      } else if (t) versions.push(t);
+    }
+  }
+  return { name, versions, infoMd5 };
+}
+
+/**
+ * The line to append so that a gem's logged lines add up to its state now, or null when they already
+ * do: new tokens, `-token` for the ones gone (yanked, or the whole gem hidden: `now` null), and the
+ * current info MD5. A change that neither adds nor removes (the info file changed otherwise) re-states
+ * the newest token as `-t,t`, since a line needs at least one.
+ */
+export function nextVersionsLine(
+  logged: string[],
+  now: GemIndexState | null,
+  emptyInfoMd5: string,
+): string | null {
+  const before = replayVersionsLines(logged);
+  const name = now?.name ?? before.name;
+  const versions = now?.versions ?? [];
+  const md5 = now?.infoMd5 ?? emptyInfoMd5;
+  if (logged.length === 0 && versions.length === 0) return null;
+  if (logged.length > 0 && before.infoMd5 === md5 && before.name === name) return null;
+  const removed = before.versions.filter((v) => !versions.includes(v)).map((v) => `-${v}`);
+  const added = versions.filter((v) => !before.versions.includes(v));
+  let tokens = [...removed, ...added];
+  if (tokens.length === 0) {
+    const last = versions.at(-1);
+    if (last === undefined) return null;
+    tokens = [`-${last}`, last];
+  }
+  return `${name} ${tokens.join(",")} ${md5}`;
 }
 
 export const namesFile = (names: string[]): string => `---\n${names.map((n) => `${n}\n`).join("")}`;

@@ -5,11 +5,14 @@
  */
 
 export {
+  type GemIndexState,
   type IndexedGemFile,
   infoFile,
   infoLine,
   namesFile,
-  versionsFile,
+  nextVersionsLine,
+  replayVersionsLines,
+  versionsHeader,
   versionToken,
 } from "./compact-index.js";
 export { rubygems } from "./ecosystem.js";

@@ -1,18 +1,27 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { isUniqueViolation } from "../../db/index.js";
 import type { Deps } from "../../deps.js";
 import {
+  type GemIndexState,
   type IndexedGemFile,
   infoFile,
   namesFile,
+  nextVersionsLine,
   normalizeGemName,
-  versionsFile,
+  versionsHeader,
   versionToken,
 } from "../../ecosystems/rubygems/index.js";
 import { ANY_PROJECT, type RenderCache, type Rendered } from "../../http/render-cache.js";
 import { acceptsGzip } from "../../http/send.js";
-import { listProjects, loadProjectView, type ProjectView } from "../../packages/index.js";
+import {
+  appendGemVersionsLog,
+  listProjects,
+  loadProjectView,
+  type ProjectView,
+  readGemVersionsLog,
+} from "../../packages/index.js";
 
 /** A compact-index file: the ETag is the quoted MD5 of the body, which Bundler 2.3 checks after appending. */
 export interface IndexFile extends Rendered {
@@ -96,20 +105,63 @@ export function loadInfo(deps: Deps, cache: RenderCache<IndexFile>, name: string
   });
 }
 
-/** `versions`: every installable gem with a live version, in the order the gems were created. */
+/**
+ * `versions`: an append-only log (migration 027). Each render compares every gem's state now (its live
+ * version tokens and info MD5) with what its logged lines add up to, and appends a line for each gem
+ * that moved: a push adds its token, a yank or a quarantine removes tokens (`-1.0.0`), so the file only
+ * ever grows at its end and Bundler's Range requests get just the new lines. A race with another
+ * instance appending the same gem's next line loses on the primary key, and the render starts over.
+ */
 export function loadVersions(deps: Deps, cache: RenderCache<IndexFile>): Promise<IndexFile | null> {
   return cache.get("\0versions", async () => {
-    const projects = (await listProjects(deps.db, "rubygems")).sort((a, b) => a.createdAt - b.createdAt);
-    const gems: { name: string; versions: string[]; infoMd5: string }[] = [];
-    for (const p of projects) {
-      const info = await loadInfo(deps, cache, p.normalizedName);
-      if (info && info.versions.length > 0)
-        gems.push({ name: p.name, versions: info.versions, infoMd5: info.md5 });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return kept(await renderVersions(deps), ANY_PROJECT);
+      } catch (e) {
+        if (attempt >= 2 || !isUniqueViolation(e)) throw e;
+      }
     }
-    // A stable header: the first gem's creation (a fixed date when there is none yet).
-    const createdAt = new Date(projects[0]?.createdAt ?? 0);
-    return kept(indexFile(versionsFile(createdAt, gems)), ANY_PROJECT);
   });
+}
+
+const EMPTY_INFO_MD5 = createHash("md5").update(infoFile([])).digest("hex");
+
+/** A gem's index state read from the database now (never from this instance's cache, which may lag). */
+async function gemState(deps: Deps, normalizedName: string): Promise<GemIndexState | null> {
+  const v = await installableGem(deps, normalizedName);
+  if (!v) return null;
+  const files = indexedFiles(v);
+  const md5 = createHash("md5").update(infoFile(files)).digest("hex");
+  return { name: v.project.name, versions: files.map(versionToken), infoMd5: md5 };
+}
+
+async function renderVersions(deps: Deps): Promise<IndexFile> {
+  // The log first, then the state: a line another instance logged is then already in the state read
+  // after it, so this render never appends a stale state's line after a newer one.
+  let log = await readGemVersionsLog(deps.db);
+  const projects = (await listProjects(deps.db, "rubygems")).sort((a, b) => a.createdAt - b.createdAt);
+  const now = new Map<string, GemIndexState>();
+  for (const p of projects) {
+    const state = await gemState(deps, p.normalizedName);
+    if (state) now.set(p.id, state);
+  }
+  const byGem = new Map<string, string[]>();
+  for (const row of log) byGem.set(row.projectId, [...(byGem.get(row.projectId) ?? []), row.line]);
+  const appended: { projectId: string; n: number; line: string }[] = [];
+  // Gems in creation order, then the ones only the log remembers (quarantined or removed since).
+  const ids = projects.map((p) => p.id);
+  for (const id of byGem.keys()) if (!now.has(id)) ids.push(id);
+  for (const id of ids) {
+    const lines = byGem.get(id) ?? [];
+    const line = nextVersionsLine(lines, now.get(id) ?? null, EMPTY_INFO_MD5);
+    if (line) appended.push({ projectId: id, n: lines.length + 1, line });
+  }
+  if (appended.length > 0) {
+    await appendGemVersionsLog(deps.db, deps.clock.now(), log.at(-1)?.seq ?? 0, appended);
+    log = await readGemVersionsLog(deps.db);
+  }
+  const createdAt = new Date(log[0]?.loggedAt ?? 0);
+  return indexFile(versionsHeader(createdAt) + log.map((r) => `${r.line}\n`).join(""));
 }
 
 export function loadNames(deps: Deps, cache: RenderCache<IndexFile>): Promise<IndexFile | null> {

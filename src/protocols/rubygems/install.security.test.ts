@@ -146,7 +146,7 @@ describe.each(testDatabases())("rubygems install side, yank and owners on %s", (
 
     // The last version yanked: the gem leaves versions, and info has nothing to offer.
     await yank({ gem_name: "hello-rg", version: "1.0.0" });
-    expect((await get("/rubygems/versions")).body).not.toContain("hello-rg");
+    expect((await get("/rubygems/versions")).body).toMatch(/\nhello-rg -1\.0\.0 [0-9a-f]{32}\n$/);
     expect((await get("/rubygems/info/hello-rg")).statusCode).toBe(404);
   });
 
@@ -172,8 +172,34 @@ describe.each(testDatabases())("rubygems install side, yank and owners on %s", (
     expect(JSON.parse((await get(url)).body)).toEqual([{ handle: "bob" }]);
   });
 
+  it("keeps versions append-only: a push, a yank and a new gem each add a line at the end", async () => {
+    await push("hello-rg", "1.0.0");
+    const v1 = (await get("/rubygems/versions")).body;
+    expect(v1).toMatch(/\nhello-rg 1\.0\.0 [0-9a-f]{32}\n$/);
+    t.clock.advance(1000);
+    await push("hello-rg", "1.1.0");
+    await push("other-rg", "0.1.0");
+    const v2 = await get("/rubygems/versions", { range: `bytes=${v1.length - 1}-` });
+    expect(v2.statusCode).toBe(206);
+    const whole = v1 + v2.body.slice(1);
+    expect(v2.headers.etag).toBe(`"${md5(whole)}"`);
+    const info = (await get("/rubygems/info/hello-rg")).body;
+    expect(whole.slice(v1.length)).toBe(
+      `hello-rg 1.1.0 ${md5(info)}\nother-rg 0.1.0 ${md5((await get("/rubygems/info/other-rg")).body)}\n`,
+    );
+    await form("DELETE", "/rubygems/api/v1/gems/yank", { gem_name: "hello-rg", version: "1.0.0" }, alice);
+    const v3 = (await get("/rubygems/versions")).body;
+    expect(v3.startsWith(whole)).toBe(true);
+    expect(v3.slice(whole.length)).toBe(
+      `hello-rg -1.0.0 ${md5((await get("/rubygems/info/hello-rg")).body)}\n`,
+    );
+    // Nothing moved: the same bytes again.
+    expect((await get("/rubygems/versions")).body).toBe(v3);
+  });
+
   it("hides a quarantined gem from every install URL and from the owners list", async () => {
     await push("hello-rg", "1.0.0");
+    expect((await get("/rubygems/versions")).body).toMatch(/\nhello-rg 1\.0\.0 /);
     const project = await t.deps.db.selectFrom("projects").select("id").executeTakeFirstOrThrow();
     await t.deps.db
       .updateTable("projects")
@@ -188,7 +214,8 @@ describe.each(testDatabases())("rubygems install side, yank and owners on %s", (
       "/rubygems/api/v1/gems/hello-rg/owners.yaml",
     ])
       expect((await get(url)).statusCode, url).toBe(404);
-    expect((await get("/rubygems/versions")).body).not.toContain("hello-rg");
+    // Bundler's copy had it: the log takes it back with a removal line.
+    expect((await get("/rubygems/versions")).body).toMatch(/\nhello-rg -1\.0\.0 [0-9a-f]{32}\n$/);
     expect((await get("/rubygems/names")).body).not.toContain("hello-rg");
     const yank = await form(
       "DELETE",
