@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { isUniqueViolation } from "../../db/index.js";
 import type { Deps } from "../../deps.js";
 import {
+  compareGemVersions,
   type GemIndexState,
   type IndexedGemFile,
   infoFile,
@@ -17,9 +18,12 @@ import { ANY_PROJECT, type RenderCache, type Rendered } from "../../http/render-
 import { acceptsGzip } from "../../http/send.js";
 import {
   appendGemVersionsLog,
+  listEcosystemReleases,
   listProjects,
   loadProjectView,
+  type Project,
   type ProjectView,
+  type Release,
   readGemVersionsLog,
 } from "../../packages/index.js";
 
@@ -86,7 +90,14 @@ export function indexedFiles(v: ProjectView): IndexedGemFile[] {
       });
     }
   }
-  return out.sort((a, b) => a.at - b.at);
+  // Push order; ties (one millisecond) broken the same way whatever order the rows came in, so the
+  // info file and the MD5 in versions always agree.
+  return out.sort(
+    (a, b) =>
+      a.at - b.at ||
+      compareGemVersions(a.version, b.version) ||
+      (a.platform < b.platform ? -1 : a.platform > b.platform ? 1 : 0),
+  );
 }
 
 /** A gem as installers see it: a quarantined gem does not exist for them (as on /simple/ and npm). */
@@ -126,13 +137,11 @@ export function loadVersions(deps: Deps, cache: RenderCache<IndexFile>): Promise
 
 const EMPTY_INFO_MD5 = createHash("md5").update(infoFile([])).digest("hex");
 
-/** A gem's index state read from the database now (never from this instance's cache, which may lag). */
-async function gemState(deps: Deps, normalizedName: string): Promise<GemIndexState | null> {
-  const v = await installableGem(deps, normalizedName);
-  if (!v) return null;
-  const files = indexedFiles(v);
+/** A gem's index state from its rows (read from the database now, never from a cache that may lag). */
+function gemState(project: Project, releases: Release[]): GemIndexState {
+  const files = indexedFiles({ project, releases });
   const md5 = createHash("md5").update(infoFile(files)).digest("hex");
-  return { name: v.project.name, versions: files.map(versionToken), infoMd5: md5 };
+  return { name: project.name, versions: files.map(versionToken), infoMd5: md5 };
 }
 
 async function renderVersions(deps: Deps): Promise<IndexFile> {
@@ -140,11 +149,9 @@ async function renderVersions(deps: Deps): Promise<IndexFile> {
   // after it, so this render never appends a stale state's line after a newer one.
   let log = await readGemVersionsLog(deps.db);
   const projects = (await listProjects(deps.db, "rubygems")).sort((a, b) => a.createdAt - b.createdAt);
+  const releases = await listEcosystemReleases(deps.db, "rubygems");
   const now = new Map<string, GemIndexState>();
-  for (const p of projects) {
-    const state = await gemState(deps, p.normalizedName);
-    if (state) now.set(p.id, state);
-  }
+  for (const p of projects) now.set(p.id, gemState(p, releases.get(p.id) ?? []));
   const byGem = new Map<string, string[]>();
   for (const row of log) byGem.set(row.projectId, [...(byGem.get(row.projectId) ?? []), row.line]);
   const appended: { projectId: string; n: number; line: string }[] = [];
