@@ -14,6 +14,7 @@ import { registerPackageRoutes } from "./routes/package.js";
 import { registerProjectRoutes } from "./routes/project.js";
 import { registerYourProjectsRoutes } from "./routes/projects.js";
 import { registerRecoveryRoutes } from "./routes/recovery.js";
+import { registerReportRoutes } from "./routes/report.js";
 import { registerScopeRoutes } from "./routes/scopes.js";
 import { registerSudoRoutes } from "./routes/sudo.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
@@ -28,7 +29,15 @@ export { checkCsrf, type PageContext, safeNext, sendPage, setFlash, type WebAuth
 export { webErrors } from "./errors.js";
 export { type Detail, DetailList, dataDetails, EventDetails, eventDetails } from "./event-details.js";
 export { ago, relativeAge } from "./format.js";
-export { formFailure, readForm, requestContext } from "./forms.js";
+export {
+  checkFields,
+  choice,
+  fieldErrorsOf,
+  formFailure,
+  readForm,
+  requestContext,
+  required,
+} from "./forms.js";
 export { manageHref, npmPackageHref, projectHref } from "./hrefs.js";
 export { ErrorPage } from "./pages/home.js";
 export { flashFailure, queryParam, readList } from "./routes/guards.js";
@@ -80,6 +89,7 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerProjectRoutes(web, deps);
     registerDependentsRoutes(web, deps);
     registerPackageRoutes(web, deps);
+    registerReportRoutes(web, deps);
     registerManagePackageRoutes(web, deps, registerManageRoutes(web, deps));
     registerScopeRoutes(web, deps);
   });

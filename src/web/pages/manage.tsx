@@ -4,10 +4,11 @@ import { Field, Form, FormError, Submit, TableScroll, Time } from "../components
 import type { PageContext } from "../context.js";
 import { EventDetails } from "../event-details.js";
 import { roleLabel } from "../format.js";
-import { manageHref, projectHref } from "../hrefs.js";
+import { manageHref, projectHref, tokenForProjectHref } from "../hrefs.js";
 import type { FormState } from "./auth.js";
 import { type ReleaseFormState, ReleasesSection } from "./manage-releases.js";
 import { SettingsSection } from "./manage-settings.js";
+import { QuarantineBanner } from "./project-parts.js";
 
 export interface ManageState {
   project: Project;
@@ -171,14 +172,18 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
     <>
       <h1>Manage {s.project.name}</h1>
       <p>
-        <a href={projectHref(s.project)}>View the {npm ? "package" : "project"} page</a>
+        <a href={projectHref(s.project)}>View the {npm ? "package" : "project"} page</a> ·{" "}
+        <a href={tokenForProjectHref(s.project)} id="token-for-project">
+          Create a token for this {npm ? "package" : "project"}
+        </a>
       </p>
       <nav class="subnav" aria-label="Sections">
         <a href="#people">People</a> <a href="#settings">Publishing security</a>{" "}
         <a href="#releases">{npm ? "Versions" : "Releases"}</a>{" "}
         <a href="#security-history">Security history</a>
       </nav>
-      {!s.canManage && (
+      {s.project.quarantinedAt && <QuarantineBanner reason={s.project.quarantineReason} />}
+      {!s.canManage && !s.project.quarantinedAt && (
         <div class="alert info" role="note" id="read-only">
           Only owners can manage {s.project.name}. As a maintainer you can upload releases; ask an owner to
           change people or releases.

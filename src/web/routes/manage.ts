@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { getUser } from "../../accounts/index.js";
+import { getUser, validateUsername } from "../../accounts/index.js";
 import { type Action, authorize, decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { listProjectEvents } from "../../events/index.js";
 import { refusal } from "../../lib/errors.js";
 import {
+  getRole,
   inviteMember,
   listMembers,
   loadProjectView,
@@ -21,7 +22,7 @@ import {
   yankRelease,
 } from "../../packages/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
-import { formFailure, readForm, requestContext } from "../forms.js";
+import { checkFields, formFailure, readForm, requestContext } from "../forms.js";
 import { manageHref } from "../hrefs.js";
 import type { FormState } from "../pages/auth.js";
 import { ManagePage } from "../pages/manage.js";
@@ -54,7 +55,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
   }
 
   /** Owner, maintainer (read-only) or a 403 page: the policy module decides, the page only renders. */
-  async function access(auth: WebAuth, view: ProjectView): Promise<boolean> {
+  async function access(auth: WebAuth, view: ProjectView, opts: { look?: boolean } = {}): Promise<boolean> {
     const d = await decide(
       deps.db,
       deps.config.origin,
@@ -65,6 +66,9 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     );
     if (d.allow) return true;
     if (d.code === "NOT_AN_OWNER") return false;
+    // A quarantined project is frozen for its own people, who may still look at it and read why.
+    if (opts.look && d.code === "QUARANTINED" && (await getRole(deps.db, view.project.id, auth.user.id)))
+      return false;
     throw refusal(d);
   }
 
@@ -85,7 +89,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     forms: { invite?: FormState; forms?: ReleaseFormState; settingsError?: string } = {},
     status = 200,
   ) {
-    const canManage = await access(auth, view);
+    const canManage = await access(auth, view, { look: true });
     const now = deps.clock.now();
     const requirement = (await mfaRequirementOf(deps.db, view.project.id)).level;
     const [members, invitations, events] = await Promise.all([
@@ -171,6 +175,10 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     if (!requireSudo(deps, auth, reply, `${base(view)}#people`, sudoMsg)) return reply;
     const form = readForm(req, ["username", "role"]);
     try {
+      checkFields({
+        username: () => validateUsername(form.username),
+        role: () => parseRole(form.role),
+      });
       await inviteMember(
         deps,
         requestContext(req),

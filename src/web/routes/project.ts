@@ -141,7 +141,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
     if (user.username !== req.params.username)
       return reply.redirect(`/user/${encodeURIComponent(user.username)}/`, 301);
     const at = offsetPage(queryParam(req, "page"), PROFILE_PAGE_SIZE);
-    const page = toPage(await projectsOfUserPage(deps.db, user.id, at), at);
+    const page = toPage(await projectsOfUserPage(deps.db, user.id, at, { publicOnly: true }), at);
     return sendPage(deps, req, reply, user.username, (c) =>
       ProfilePage(c, { username: user.username, memberSince: user.createdAt, projects: page.items, page }),
     );
