@@ -86,7 +86,8 @@ export async function projectCli(argv: string[]): Promise<number> {
         if (queue.length === 0) console.log("Nothing waits for review.");
         for (const e of queue) {
           const similar = e.similarTo ? ` (looks like ${e.similarTo})` : "";
-          const reports = e.reports.length ? ` [${e.reports.length} open report(s)]` : "";
+          const n = e.reports.length;
+          const reports = n ? ` [${n} open report${n === 1 ? "" : "s"}]` : "";
           console.log(
             `${e.ecosystem}/${e.projectName}  ${e.kind}${similar}${e.quarantined ? "" : ", still served"}  by ${e.openedBy}, ${new Date(e.openedAt).toISOString()}: ${e.reason}${reports}`,
           );
