@@ -22,7 +22,7 @@ export {
   verifyAccountPassword,
 } from "./login.js";
 export { changePassword, checkResetToken, requestPasswordReset, resetPassword } from "./password.js";
-export { commonPasswords, PASSWORD_MAX, PASSWORD_MIN } from "./passwords.js";
+export { checkPasswordPolicy, commonPasswords, PASSWORD_MAX, PASSWORD_MIN } from "./passwords.js";
 export { registerUser, resendVerification, verifyEmail } from "./registration.js";
 export { registerOrTellOwner } from "./registration-taken.js";
 export {
@@ -36,5 +36,5 @@ export {
   type Session,
   SUDO_WINDOW,
 } from "./sessions.js";
-export { canonicalEmail, canonicalUsername } from "./usernames.js";
+export { canonicalEmail, canonicalUsername, validateEmail, validateUsername } from "./usernames.js";
 export { countUsers, getUser, getUserByLogin, getUserByUsername, listUsers, type User } from "./users.js";

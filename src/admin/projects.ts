@@ -139,6 +139,28 @@ export function uploadCeilingMb(deps: Pick<Deps, "config">, ecosystem: Ecosystem
   return ecosystem === "npm" ? Math.max(1, Math.floor(deps.config.uploadLimitBytes / MB)) : PYPI_CEILING_MB;
 }
 
+/**
+ * Every rule of a console form, one per field, for the page to judge them all at once (checkFields): the
+ * (ecosystem, name, reason) forms of prohibited names and look-alikes, and the upload-limit form. The
+ * functions below apply the same rules again when called.
+ */
+export function nameFormRules(form: { ecosystem: string; name: string; reason: string }) {
+  const ecosystem = ECOSYSTEMS.find((e) => e === form.ecosystem);
+  return {
+    ecosystem: () => parseEcosystem(form.ecosystem),
+    // A name is judged by its ecosystem's rules, so only once the ecosystem is known.
+    name: ecosystem !== undefined && (() => normalizeProjectName(ecosystem, form.name)),
+    reason: () => requireReason(form.reason),
+  };
+}
+
+export function uploadLimitRules(deps: Deps, project: Project, form: { limit_mb: string; reason: string }) {
+  return {
+    limit_mb: () => parseLimitMb(form.limit_mb, uploadCeilingMb(deps, project.ecosystem)),
+    reason: () => requireReason(form.reason),
+  };
+}
+
 /** "" is the registry default (null); otherwise whole megabytes from 1 up to the ceiling. */
 export function parseLimitMb(raw: string, ceilingMb: number): number | null {
   const v = raw.trim();

@@ -47,9 +47,12 @@ export function bannerText(f: BannerFacts): string {
   }
 }
 
-/** The word (and symbol) that tells the phases apart without colour. */
-export const BANNER_LABELS: Record<BannerPhase, { icon: string; word: string }> = {
-  notice: { icon: "ℹ", word: "Notice" },
-  warn: { icon: "⚠", word: "Deadline" },
-  enforce: { icon: "⛔", word: "Blocked" },
+/**
+ * The word that tells the phases apart without colour. The symbol is the stylesheet's (one icon per
+ * banner, as on every alert); a second one in the text read as a duplicate.
+ */
+export const BANNER_LABELS: Record<BannerPhase, { word: string }> = {
+  notice: { word: "Notice" },
+  warn: { word: "Deadline" },
+  enforce: { word: "Blocked" },
 };

@@ -62,7 +62,7 @@ export {
   type Strength,
 } from "./strength.js";
 export { confirmSudoMfa } from "./sudo.js";
-export { otpauthUri, PERIOD_MS, verifyTotp } from "./totp.js";
+export { normalizeCode, otpauthUri, PERIOD_MS, verifyTotp } from "./totp.js";
 export {
   type AddedKey,
   finishKeyRegistration,
@@ -72,6 +72,7 @@ export {
 } from "./webauthn.js";
 export {
   type CeremonyOptions,
+  cleanLabel,
   KEY_KINDS,
   type KeyKind,
   LABEL_MAX,

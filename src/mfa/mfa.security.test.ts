@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { findSession, getUserByUsername } from "../accounts/index.js";
 import { findLink } from "../mail/index.js";
 import { createTestApp, FormClient, type TestApp, testDatabases, textOf } from "../test-support/index.js";
+import { confirmSudoMfa } from "./index.js";
 import { codeAt, enrollTotp, passwordStep, signedUp } from "./test-helpers.js";
 
 // Threats against the second step: racing recovery codes, replayed or forged login steps, resets that
@@ -129,8 +131,23 @@ describe.each(testDatabases())("second-step threats on %s", (kind) => {
     const noCode = await web.post("/account/sudo?next=/account/two-factor", {
       password: "correct horse battery",
     });
-    expect(noCode.statusCode).toBe(401);
+    // The page says a blank code field is missing (400) before trying the password; the domain refuses
+    // a missing factor on its own too (confirmSudoMfa), whatever a page checks first.
+    expect(noCode.statusCode).toBe(400);
     expect(noCode.body).toContain("authenticator app or a recovery code");
+    expect(noCode.headers.location).toBeUndefined();
+    const policy = { idleMs: t.deps.config.sessionIdleMs, maxMs: t.deps.config.sessionMaxMs };
+    const session = await findSession(
+      t.deps.db,
+      t.clock.now(),
+      policy,
+      web.cookies.get("wharf_session") ?? "",
+    );
+    const user = await getUserByUsername(t.deps.db, "alice");
+    if (!session || !user) throw new Error("alice is signed in");
+    await expect(
+      confirmSudoMfa(t.deps, { ip: "127.0.0.1" }, user, session, { password: "correct horse battery" }),
+    ).rejects.toMatchObject({ status: 401, message: expect.stringContaining("authenticator app") });
     const ok = await web.post("/account/sudo?next=/account/two-factor", {
       password: "correct horse battery",
       code: codeAt(secret, t.clock.now()),

@@ -10,6 +10,7 @@ import * as mails from "../notify/templates/tokens.js";
 import { projectsOfUser } from "../packages/index.js";
 import { tokenErrors } from "./errors.js";
 import { normalizeCidrs } from "./restrictions.js";
+import { checkExpiryDays } from "./rules.js";
 import { checkTokenGrant } from "./service.js";
 import { insertToken, listTokens } from "./store.js";
 
@@ -59,11 +60,7 @@ export async function createCliToken(
 ): Promise<CliToken> {
   const now = deps.clock.now();
   if (req.grant !== "cli-session") checkTokenGrant(req.grant, user.id, req);
-  if (
-    req.expiresInDays !== null &&
-    !(Number.isInteger(req.expiresInDays) && req.expiresInDays >= 1 && req.expiresInDays <= 3650)
-  )
-    throw tokenErrors.EXPIRY_INVALID();
+  checkExpiryDays(req.expiresInDays);
   const expiresAt = req.expiresInDays === null ? null : now + req.expiresInDays * DAY;
   const cidrs = normalizeCidrs(req.cidrs ?? []);
   const mine = await projectsOfUser(deps.db, user.id);

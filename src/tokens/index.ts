@@ -4,6 +4,7 @@ export { type CliToken, type CliTokenRequest, createCliToken, findUserTokenId, t
 export { tokenErrors } from "./errors.js";
 export { TOKEN_PREFIX } from "./format.js";
 export { ipAllowed, normalizeCidrs } from "./restrictions.js";
+export { checkExpiryDays, checkScopeChosen, tokenName } from "./rules.js";
 export { createUserToken, issueAdminToken, revokeUserToken } from "./service.js";
 export {
   type ApiToken,

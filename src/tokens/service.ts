@@ -9,6 +9,7 @@ import { send } from "../notify/index.js";
 import * as mails from "../notify/templates/tokens.js";
 import { projectsOfUser } from "../packages/index.js";
 import { tokenErrors } from "./errors.js";
+import { checkExpiryDays, checkScopeChosen } from "./rules.js";
 import { insertToken, listTokens, markRevoked } from "./store.js";
 
 type TokenDeps = Pick<Deps, "db" | "clock" | "mailer" | "log"> & {
@@ -23,9 +24,8 @@ export interface TokenRequest {
 }
 
 function expiry(now: number, days: number | null): number | null {
-  if (days === null) return null;
-  if (!Number.isInteger(days) || days < 1 || days > 3650) throw tokenErrors.EXPIRY_INVALID();
-  return now + days * DAY;
+  checkExpiryDays(days);
+  return days === null ? null : now + days * DAY;
 }
 
 async function checkProjects(
@@ -33,6 +33,7 @@ async function checkProjects(
   userId: string,
   projectIds: string[] | null,
 ): Promise<string[]> {
+  checkScopeChosen(projectIds);
   if (projectIds === null) return [];
   const mine = await projectsOfUser(deps.db, userId);
   const names: string[] = [];
@@ -41,8 +42,6 @@ async function checkProjects(
     if (!p) throw tokenErrors.PROJECT_NOT_YOURS();
     names.push(p.name);
   }
-  if (names.length === 0)
-    throw tokenErrors.PROJECT_NOT_YOURS("Pick at least one project, or choose the whole account.");
   return names;
 }
 

@@ -3,6 +3,7 @@ import { newId } from "../lib/ids.js";
 import { tokenErrors } from "./errors.js";
 import { mintToken, tokenLookup, tokenMatches } from "./format.js";
 import { checkTokenAddress, projectsInNpmScopes } from "./restrictions.js";
+import { tokenName } from "./rules.js";
 import type { TokenUsage } from "./usage.js";
 
 export type TokenScope = { kind: "account" } | { kind: "projects"; projectIds: string[] };
@@ -46,8 +47,7 @@ export async function insertToken(
   now: number,
   input: NewToken,
 ): Promise<{ token: string; id: string }> {
-  const name = input.name.trim();
-  if (name.length < 1 || name.length > 100) throw tokenErrors.NAME_INVALID();
+  const name = tokenName(input.name);
   const clash = await db
     .selectFrom("api_tokens")
     .select("id")

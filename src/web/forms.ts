@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { RequestContext } from "../accounts/index.js";
-import { isAppError } from "../lib/errors.js";
+import { AppError, isAppError } from "../lib/errors.js";
 import { webErrors } from "./errors.js";
 import type { FormState } from "./pages/auth.js";
 
@@ -30,6 +30,61 @@ export function requestContext(req: FastifyRequest): RequestContext {
 }
 
 /**
+ * Several fields refused at once (checkFields). An AppError like any other, so a surface that knows
+ * nothing of forms still answers 400 with a sentence; formFailure puts each message beside its field.
+ */
+export class FieldErrors extends AppError {
+  constructor(readonly errors: Readonly<Record<string, string>>) {
+    const base = webErrors.FIELDS_INVALID();
+    super(base.status, base.code, base.message);
+  }
+}
+
+/**
+ * Runs every check of a form before the domain is called, so the page reports all its errors at once
+ * instead of the first one the domain meets. Each check is the domain's own rule (e.g. accounts'
+ * validateUsername), so page and domain cannot drift apart; its message goes beside the field named
+ * by the check's key (the form's name for it: the password policy speaks of "password", the change
+ * form's field is "new_password"). Falsy checks are skipped. The domain checks again when called:
+ * this is for the person filling the form, not a security boundary.
+ */
+export function checkFields(checks: FieldChecks): void {
+  const errors = fieldErrorsOf(checks);
+  if (Object.keys(errors).length > 0) throw new FieldErrors(errors);
+}
+
+export type FieldChecks = Record<string, (() => unknown) | false | undefined>;
+
+/** checkFields' messages without the throw, for a form that merges them with errors of its own. */
+export function fieldErrorsOf(checks: FieldChecks): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const [name, check] of Object.entries(checks)) {
+    if (!check) continue;
+    try {
+      check();
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      errors[name] = e.message;
+    }
+  }
+  return errors;
+}
+
+/** A check for checkFields: the field must not be blank. */
+export function required(value: string, message: string): () => void {
+  return () => {
+    if (!value.trim()) throw webErrors.FIELD_REQUIRED(message);
+  };
+}
+
+/** A check for checkFields: the value must be one of the form's own options (radio buttons, selects). */
+export function choice(value: string, options: readonly string[], message: string): () => void {
+  return () => {
+    if (!options.includes(value)) throw webErrors.FIELD_REQUIRED(message);
+  };
+}
+
+/**
  * Turns a domain error into form state: a field's message goes beside that field, anything else on
  * top of the form. Rate-limit headers are kept. Unexpected errors are rethrown to the error handler.
  */
@@ -43,8 +98,11 @@ export function formFailure(
   const safeValues = Object.fromEntries(Object.entries(values).filter(([k]) => !/password|token/.test(k)));
   return {
     status: e.status,
-    state: e.field
-      ? { values: safeValues, errors: { [e.field]: e.message } }
-      : { values: safeValues, error: e.message },
+    state:
+      e instanceof FieldErrors
+        ? { values: safeValues, errors: { ...e.errors } }
+        : e.field
+          ? { values: safeValues, errors: { [e.field]: e.message } }
+          : { values: safeValues, error: e.message },
   };
 }

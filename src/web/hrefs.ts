@@ -33,3 +33,25 @@ export function manageHref(p: { name: string; ecosystem: string }): string {
   if (p.ecosystem === "npm") return `/manage${npmPackageHref(p.name)}/`;
   return `/manage/project/${encodeURIComponent(normalizeName(p.name))}/`;
 }
+
+/**
+ * The token page opened from a project: "only these projects" is chosen and this project ticked. The
+ * ecosystem comes first and the name keeps its own '/' (npm scopes): `pypi/demo`, `npm/@acme/lib`.
+ */
+export function tokenForProjectHref(p: { name: string; ecosystem: string }): string {
+  return `/account/tokens?project=${encodeURIComponent(`${p.ecosystem}/${p.name}`)}#create`;
+}
+
+/** The project a `?project=` value of tokenForProjectHref names, among the ones given. */
+export function projectNamedBy<P extends { name: string; ecosystem: string }>(
+  projects: readonly P[],
+  param: string | undefined,
+): P | undefined {
+  const slash = param?.indexOf("/") ?? -1;
+  if (!param || slash < 1) return undefined;
+  const ecosystem = param.slice(0, slash);
+  const name = param.slice(slash + 1);
+  // PyPI names match by their normalized form (as /project/ URLs do); npm names are lower case.
+  const key = (n: string) => (ecosystem === "pypi" ? normalizeName(n) : n.toLowerCase());
+  return projects.find((p) => p.ecosystem === ecosystem && key(p.name) === key(name));
+}

@@ -28,7 +28,15 @@ export { checkCsrf, type PageContext, safeNext, sendPage, setFlash, type WebAuth
 export { webErrors } from "./errors.js";
 export { type Detail, DetailList, dataDetails, EventDetails, eventDetails } from "./event-details.js";
 export { ago, relativeAge } from "./format.js";
-export { formFailure, readForm, requestContext } from "./forms.js";
+export {
+  checkFields,
+  choice,
+  fieldErrorsOf,
+  formFailure,
+  readForm,
+  requestContext,
+  required,
+} from "./forms.js";
 export { manageHref, npmPackageHref, projectHref } from "./hrefs.js";
 export { ErrorPage } from "./pages/home.js";
 export { flashFailure, queryParam, readList } from "./routes/guards.js";

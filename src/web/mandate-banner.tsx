@@ -1,8 +1,9 @@
 import { BANNER_LABELS, type Banner } from "../mandates/index.js";
 
 /**
- * One mandate banner. The phase is told by a word and a symbol before the sentence, not by tint
- * alone (issue 14 item 7): a reader without colour, or a screen reader, hears "Deadline:" or "Blocked:".
+ * One mandate banner. The phase is told by a word before the sentence, not by tint alone (issue 14
+ * item 7): a reader without colour, or a screen reader, hears "Deadline:" or "Blocked:". Its one icon
+ * and its border style (solid, dashed, double) come from the stylesheet (styles/components.ts, flows.ts).
  */
 export function MandateBanner({ b }: { b: Banner }) {
   const label = BANNER_LABELS[b.phase];
@@ -13,10 +14,7 @@ export function MandateBanner({ b }: { b: Banner }) {
       data-phase={b.phase}
     >
       <div class="wrap banner-row">
-        <span class="banner-label">
-          <span aria-hidden="true">{label.icon}</span> {label.word}:
-        </span>{" "}
-        <span class="banner-text">{b.text}</span>{" "}
+        <span class="banner-label">{label.word}:</span> <span class="banner-text">{b.text}</span>{" "}
         <a href="/account/two-factor">Set up two-factor authentication</a>
       </div>
     </div>

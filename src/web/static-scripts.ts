@@ -48,7 +48,42 @@ const WEBAUTHN_CLIENT = `
   function say(el, text, isError) {
     if (!el) return;
     el.textContent = text;
+    // An error is red with its icon (.field-error); .hint would make it grey again, so it goes.
     el.classList.toggle("field-error", Boolean(isError));
+    el.classList.toggle("hint", !isError);
+  }
+
+  /** Shows (or, with no text, clears) an error beside an input, as the server-rendered Field does. */
+  function fieldError(input, text) {
+    if (!input || !input.id) return;
+    var id = input.id + "-error";
+    var p = document.getElementById(id);
+    var wrap = input.closest(".field");
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (x) {
+      return x && x !== id;
+    });
+    if (!text) {
+      if (p) p.remove();
+      input.removeAttribute("aria-invalid");
+      if (wrap) wrap.classList.remove("has-error");
+    } else {
+      if (!p) {
+        p = document.createElement("p");
+        p.id = id;
+        p.className = "field-error";
+        p.setAttribute("role", "alert");
+        input.insertAdjacentElement("afterend", p);
+      }
+      p.textContent = text;
+      // The protect page keeps the name in a <details>: open it, or the message would stay hidden.
+      var details = input.closest("details");
+      if (details) details.open = true;
+      input.setAttribute("aria-invalid", "true");
+      if (wrap) wrap.classList.add("has-error");
+      described.push(id);
+    }
+    if (described.length) input.setAttribute("aria-describedby", described.join(" "));
+    else input.removeAttribute("aria-describedby");
   }
 
   async function post(url, payload, csrf) {
@@ -70,7 +105,9 @@ const WEBAUTHN_CLIENT = `
       data = null;
     }
     if (!res.ok || !data || data.error) {
-      throw new Error((data && data.error) || "The request failed (HTTP " + res.status + "). Reload the page and try again.");
+      var err = new Error((data && data.error) || "The request failed (HTTP " + res.status + "). Reload the page and try again.");
+      err.field = data && data.field;
+      throw err;
     }
     return data;
   }
@@ -140,6 +177,7 @@ const WEBAUTHN_CLIENT = `
       var kind = event.submitter && event.submitter.value === "passkey" ? "passkey" : "security-key";
       var csrf = form.getAttribute("data-csrf") || "";
       setBusy(true);
+      fieldError(field("label"), "");
       say(status, "Preparing…", false);
       try {
         var o = await post("/account/two-factor/keys/options", { kind: kind, label: field("label").value }, csrf);
@@ -151,7 +189,12 @@ const WEBAUTHN_CLIENT = `
         say(status, "Saving…", false);
         form.submit();
       } catch (e) {
-        say(status, explain(e, "enrol"), true);
+        // A refused name belongs beside the name field (red, announced); anything else in the status line.
+        if (e && e.field === "label" && field("label")) {
+          say(status, "", false);
+          fieldError(field("label"), e.message);
+          field("label").focus();
+        } else say(status, explain(e, "enrol"), true);
         setBusy(false);
       }
     });

@@ -294,4 +294,116 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
     ]);
     expect(cspErrors).toEqual([]);
   }, 90_000);
+
+  /** No sideways scrolling of the page itself (a table may scroll inside its own box). */
+  async function noPageOverflow(): Promise<void> {
+    const { scroll, client } = await page().evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+    }));
+    expect(scroll, page().url()).toBeLessThanOrEqual(client);
+  }
+
+  // Issue 14, "Why" item 10: what the operator console got wrong, each checked in the browser.
+  it("is full width at 1280 px; the audit log fits, reads old → new with local dates, and filters by substring", async () => {
+    const p = page();
+    await p.setViewportSize({ width: 1280, height: 800 });
+    // A change to log: the upload limit of the seeded project, from the default to 50 MB.
+    await p.goto(at("/admin/projects/pypi/demo-lib"));
+    await p.fill("#limit_mb", "50");
+    await p.fill("#upload-limit-reason", "Large wheels");
+    await p.getByRole("button", { name: "Set limit" }).click();
+    await p.locator("div.alert[role=status]").waitFor();
+
+    await p.goto(at("/admin/audit"));
+    const main = await p.locator(".console-main").boundingBox();
+    expect(
+      main?.width,
+      "the console's main column uses the width, not the 960 px site column",
+    ).toBeGreaterThan(960);
+    await noPageOverflow();
+    const row = p.locator('tr[data-audit="project.upload_limit"]');
+    const text = (await row.textContent()) ?? "";
+    // Readable: bytes as sizes, the change as old → new; no JSON and no epoch milliseconds.
+    await expect(row.locator("dl.details .change del").count()).resolves.toBeGreaterThan(0);
+    // (The console's "MB" is 1024², the details' decimal: 50 MB reads "52 MB" here. Not this test's to judge.)
+    await expect(row.locator("dl.details .change ins").textContent()).resolves.toMatch(/^\d+ MB$/);
+    expect(text).not.toMatch(/[{}"]|\b1\d{12}\b/);
+    // Local dates: the script rewrote every <time> (its UTC text stays as the tooltip).
+    const times = row.locator("time");
+    await expect(times.first().getAttribute("data-local")).resolves.toBe("");
+    await expect(times.first().getAttribute("title")).resolves.toMatch(/UTC$/);
+    await screenshot("audit-1280");
+
+    // The action filter matches part of an action name.
+    await p.fill("#filter-action", "upload_lim");
+    await p.getByRole("button", { name: "Show" }).click();
+    await p.waitForURL(/action=upload_lim/);
+    const actions = await p
+      .locator("tr[data-audit]")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-audit")));
+    expect(actions).toEqual(["project.upload_limit"]);
+  }, 90_000);
+
+  it("shows a one-minute-old recovery request as 1 minute old, marks abandoned ones, and opens a user with a summary", async () => {
+    const p = page();
+    const d = db!;
+    const request = d.prepare(
+      `INSERT INTO recovery_requests (id, user_id, state, email, created_at, proofs, critical, requester_ip, requester_ua)
+       VALUES (?, 'maintainer-a', ?, 'x@example.test', ?, '[]', 0, '127.0.0.1', 'seed')`,
+    );
+    request.run("seed-minute", "proofs", Date.now() - 61_000);
+    // Still waiting for proofs after the 1-day window: abandoned, not live.
+    request.run("seed-abandoned", "proofs", Date.now() - 1.5 * DAY);
+    await p.goto(at("/admin/recovery"));
+    await noPageOverflow();
+    const age = (id: string) => p.locator(`tr[data-request="${id}"] td:nth-child(3)`).textContent();
+    await expect(age("seed-minute")).resolves.toBe("1 min");
+    await expect(age("seed-abandoned")).resolves.toBe("1 d");
+    await expect(
+      p.locator('tr[data-request="seed-abandoned"] [data-stale]').textContent(),
+    ).resolves.toContain("abandoned");
+    await expect(p.locator('tr[data-request="seed-minute"] [data-stale]').count()).resolves.toBe(0);
+    await screenshot("recovery-queue");
+
+    await p.goto(at("/admin/users/maintainer-a"));
+    // The summary comes first, before the events.
+    const order = await p.evaluate(() => {
+      const summary = document.getElementById("user-summary");
+      const events = document.getElementById("events-h");
+      return summary && events
+        ? summary.compareDocumentPosition(events) & Node.DOCUMENT_POSITION_FOLLOWING
+        : 0;
+    });
+    expect(order).toBeTruthy();
+    await expect(p.locator('#user-summary [data-summary="projects"] dd').textContent()).resolves.toBe(
+      "1 (owner of 1)",
+    );
+    await noPageOverflow();
+  }, 90_000);
+
+  it("draws chart series that differ by line and marker, not only by colour", async () => {
+    const p = page();
+    await p.goto(at("/admin/"));
+    const series = (key: string) => p.locator(`figure[data-chart="adoption-all"] [data-series="${key}"]`);
+    const dash = (key: string) =>
+      series(key)
+        .locator("polyline")
+        .first()
+        .evaluate((el) => getComputedStyle(el).strokeDasharray);
+    await expect(dash("any")).resolves.toBe("none");
+    await expect(dash("pr")).resolves.not.toBe("none");
+    const markers = async (key: string) =>
+      new Set(
+        await series(key)
+          .locator("[data-marker]")
+          .evaluateAll((els) => els.map((e) => e.getAttribute("data-marker"))),
+      );
+    const any = await markers("any");
+    const pr = await markers("pr");
+    expect(any.size).toBe(1);
+    expect(pr.size).toBe(1);
+    expect([...any][0]).not.toBe([...pr][0]);
+    expect(cspErrors).toEqual([]);
+  }, 60_000);
 });

@@ -203,6 +203,10 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
         const text = (await banner.textContent()) ?? "";
         expect(text).toContain(word);
         if (days) expect(text).toContain(days);
+        // Exactly one icon: the stylesheet's ::before, no symbol in the text beside it.
+        expect(text).not.toMatch(/[ℹ⚠⛔]/);
+        const icon = await banner.locator(".wrap").evaluate((el) => getComputedStyle(el, "::before").content);
+        expect(icon).not.toBe("none");
         await shoot(who.page, `banner-${phase}`);
       }
     }, 180_000);

@@ -148,13 +148,23 @@ export function CriticalPage(ctx: PageContext, s: CriticalPageState) {
         <Form action="/admin/critical/designate" csrf={ctx.csrf} label="Designate a project critical">
           <div class={s.errors?.ecosystem ? "field has-error" : "field"}>
             <label for="ecosystem">Ecosystem</label>
-            <select id="ecosystem" name="ecosystem">
+            <select
+              id="ecosystem"
+              name="ecosystem"
+              aria-invalid={s.errors?.ecosystem ? "true" : undefined}
+              aria-describedby={s.errors?.ecosystem ? "ecosystem-error" : undefined}
+            >
               {ECOSYSTEMS.map((e) => (
                 <option key={e} value={e} selected={v.ecosystem === e}>
                   {e}
                 </option>
               ))}
             </select>
+            {s.errors?.ecosystem && (
+              <p class="field-error" id="ecosystem-error" role="alert">
+                {s.errors.ecosystem}
+              </p>
+            )}
           </div>
           <Field name="name" label="Project name" value={v.name} error={s.errors?.name} maxlength={214} />
           <Field

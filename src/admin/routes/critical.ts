@@ -3,7 +3,16 @@ import { type RawBuilder, sql } from "kysely";
 import { designateCritical, MANUAL, removeCritical } from "../../criticality/index.js";
 import type { Deps } from "../../deps.js";
 import type { StatsEcosystem } from "../../stats/index.js";
-import { flashFailure, formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
+import {
+  checkFields,
+  flashFailure,
+  formFailure,
+  queryParam,
+  readForm,
+  required,
+  sendPage,
+  setFlash,
+} from "../../web/index.js";
 import { HAS_ANY, HAS_KEY } from "../adoption.js";
 import { recordAudit } from "../audit.js";
 import { consoleErrors } from "../console-errors.js";
@@ -105,6 +114,11 @@ export function registerCriticalRoutes(app: FastifyInstance, deps: Deps): void {
   app.post("/admin/critical/designate", async (req, reply) => {
     const form = readForm(req, ["ecosystem", "name", "reason"] as const);
     try {
+      checkFields({
+        ecosystem: () => ecosystemOf(form.ecosystem),
+        name: required(form.name, adminErrors.NAME_REQUIRED().message),
+        reason: () => requireReason(form.reason),
+      });
       const ecosystem = ecosystemOf(form.ecosystem);
       if (!form.name.trim()) throw adminErrors.NAME_REQUIRED();
       const reason = requireReason(form.reason);

@@ -3,8 +3,9 @@ import type { Deps } from "../../deps.js";
 import { isAppError } from "../../lib/errors.js";
 import { plural } from "../../lib/plural.js";
 import { accountsAtDomain, normalizeDomain } from "../../recovery/index.js";
-import { formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
+import { checkFields, formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
 import { abandonDomain, domainsOverview, restoreDomain } from "../domains.js";
+import { requireReason } from "../errors.js";
 import { auditActor } from "../guard.js";
 import { DomainsPage, type DomainsPageState } from "../pages/domains.js";
 
@@ -47,6 +48,7 @@ export function registerDomainRoutes(app: FastifyInstance, deps: Deps): void {
   app.post("/admin/domains", async (req, reply) => {
     const form = readForm(req, ["domain", "reason"]);
     try {
+      checkFields({ domain: () => normalizeDomain(form.domain), reason: () => requireReason(form.reason) });
       const r = await abandonDomain(deps, auditActor(req), form.domain, form.reason);
       setFlash(deps, reply, {
         kind: "success",

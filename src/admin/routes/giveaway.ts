@@ -3,7 +3,15 @@ import { sql } from "kysely";
 import type { Deps } from "../../deps.js";
 import { giveawayInventory, loadCodes } from "../../giveaway/index.js";
 import { isAppError } from "../../lib/errors.js";
-import { formFailure, readForm, sendPage, setFlash, webErrors } from "../../web/index.js";
+import {
+  checkFields,
+  formFailure,
+  readForm,
+  required,
+  sendPage,
+  setFlash,
+  webErrors,
+} from "../../web/index.js";
 import { recordAudit } from "../audit.js";
 import { adminErrors, requireReason } from "../errors.js";
 import { auditActor } from "../guard.js";
@@ -89,8 +97,13 @@ export function registerGiveawayAdminRoutes(app: FastifyInstance, deps: Deps): v
     try {
       form = readForm(req, ["batch", "codes", "reason"] as const);
       const batch = form.batch.trim();
-      if (!batch || batch.length > 100) throw adminErrors.BATCH_REQUIRED();
-      if (!form.codes.trim()) throw adminErrors.CODES_REQUIRED();
+      checkFields({
+        batch: () => {
+          if (!batch || batch.length > 100) throw adminErrors.BATCH_REQUIRED();
+        },
+        codes: required(form.codes, adminErrors.CODES_REQUIRED().message),
+        reason: () => requireReason(form.reason),
+      });
       const reason = requireReason(form.reason);
       const actor = auditActor(req);
       const r = await loadCodes(deps, form.codes, batch, (tx, counts) =>

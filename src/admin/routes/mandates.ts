@@ -13,7 +13,7 @@ import {
   phaseOf,
   updateMandate,
 } from "../../mandates/index.js";
-import { flashFailure, readForm, sendPage, setFlash } from "../../web/index.js";
+import { fieldErrorsOf, flashFailure, readForm, sendPage, setFlash } from "../../web/index.js";
 import { recordAudit } from "../audit.js";
 import { requireReason } from "../errors.js";
 import { auditActor } from "../guard.js";
@@ -50,7 +50,14 @@ async function submit(deps: Deps, req: FastifyRequest, reply: FastifyReply, exis
   const values = readForm(req, MANDATE_FIELDS);
   const mandate = existing ? { id: existing.id, phase: phaseOf(existing, deps.clock.now()) } : undefined;
   const { draft, errors } = readDraft(values);
-  if (!draft) return page(deps, req, reply, { mandate, values, errors }, 400);
+  if (!draft) {
+    // Saving also needs a reason: said together with the draft's own errors, not after them. (With a
+    // valid draft, a missing reason is said below, beside the preview.)
+    const reason = fieldErrorsOf({
+      reason: values.intent === "save" && (() => requireReason(values.reason)),
+    });
+    return page(deps, req, reply, { mandate, values, errors: { ...errors, ...reason } }, 400);
+  }
   const digest = draftDigest(draft);
   const preview = await previewDraft(deps, draft);
   const again = (extra: Partial<MandateFormState>, status = 200) =>

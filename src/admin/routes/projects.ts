@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { offsetPage, toPage } from "../../lib/paging.js";
-import { formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
+import { checkFields, formFailure, queryParam, readForm, sendPage, setFlash } from "../../web/index.js";
 import { auditActor } from "../guard.js";
 import { allowLookalike, listLookalikeAllowances, revokeLookalike } from "../lookalikes.js";
 import { allowName, listProhibited, prohibitName } from "../names.js";
@@ -12,10 +12,12 @@ import {
   ECOSYSTEMS,
   findProjectAdmin,
   MB,
+  nameFormRules,
   PROJECT_SEARCH_LIMIT,
   projectDetail,
   searchProjectsAdmin,
   setProjectUploadLimit,
+  uploadLimitRules,
 } from "../projects.js";
 
 type ProjectReq = FastifyRequest<{ Params: { ecosystem: string; name: string } }>;
@@ -66,6 +68,7 @@ export function registerProjectAdminRoutes(app: FastifyInstance, deps: Deps): vo
   app.post("/admin/projects/prohibited", async (req, reply) => {
     const form = readForm(req, ["ecosystem", "name", "reason"]);
     try {
+      checkFields(nameFormRules(form));
       const r = await prohibitName(deps, auditActor(req), form.ecosystem, form.name, form.reason);
       const kept = r.projectExists ? " The existing project with this name keeps it." : "";
       setFlash(deps, reply, {
@@ -99,6 +102,7 @@ export function registerProjectAdminRoutes(app: FastifyInstance, deps: Deps): vo
   app.post("/admin/projects/lookalikes", async (req, reply) => {
     const form = readForm(req, ["ecosystem", "name", "reason"]);
     try {
+      checkFields(nameFormRules(form));
       const r = await allowLookalike(deps, auditActor(req), form.ecosystem, form.name, form.reason);
       setFlash(deps, reply, {
         kind: "success",
@@ -152,6 +156,7 @@ export function registerProjectAdminRoutes(app: FastifyInstance, deps: Deps): vo
       const project = await findProjectAdmin(deps, req.params.ecosystem, req.params.name);
       const form = readForm(req, ["limit_mb", "reason"]);
       try {
+        checkFields(uploadLimitRules(deps, project, form));
         const bytes = await setProjectUploadLimit(deps, auditActor(req), project, form.limit_mb, form.reason);
         setFlash(deps, reply, {
           kind: "success",

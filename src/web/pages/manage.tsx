@@ -4,7 +4,7 @@ import { Field, Form, FormError, Submit, TableScroll, Time } from "../components
 import type { PageContext } from "../context.js";
 import { EventDetails } from "../event-details.js";
 import { roleLabel } from "../format.js";
-import { manageHref, projectHref } from "../hrefs.js";
+import { manageHref, projectHref, tokenForProjectHref } from "../hrefs.js";
 import type { FormState } from "./auth.js";
 import { type ReleaseFormState, ReleasesSection } from "./manage-releases.js";
 import { SettingsSection } from "./manage-settings.js";
@@ -172,7 +172,10 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
     <>
       <h1>Manage {s.project.name}</h1>
       <p>
-        <a href={projectHref(s.project)}>View the {npm ? "package" : "project"} page</a>
+        <a href={projectHref(s.project)}>View the {npm ? "package" : "project"} page</a> ·{" "}
+        <a href={tokenForProjectHref(s.project)} id="token-for-project">
+          Create a token for this {npm ? "package" : "project"}
+        </a>
       </p>
       <nav class="subnav" aria-label="Sections">
         <a href="#people">People</a> <a href="#settings">Publishing security</a>{" "}

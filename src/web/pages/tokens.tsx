@@ -2,6 +2,7 @@ import type { ApiToken } from "../../tokens/index.js";
 import { Field, Form, FormError, Submit, TableScroll, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { Copyable } from "../copy.js";
+import { projectNamedBy } from "../hrefs.js";
 import type { FormState } from "./auth.js";
 
 export interface TokenFormState extends FormState {
@@ -15,6 +16,8 @@ export interface TokensPageState {
   now: number;
   origin: string;
   form?: TokenFormState;
+  /** `?project=<ecosystem>/<name>`: the page was opened from that project, which is pre-ticked. */
+  from?: string;
   /** The secret of a token created by this very request: rendered once, never stored or redirected. */
   created?: { name: string; token: string };
 }
@@ -130,11 +133,15 @@ function TokenTable(p: { ctx: PageContext; tokens: ApiToken[]; now: number }) {
 
 function CreateForm(p: { ctx: PageContext; s: TokensPageState }) {
   const f = p.s.form ?? {};
-  const scope = f.scope ?? (p.s.projects.length ? "projects" : "account");
-  const chosen = new Set(f.projects ?? []);
-  const projectsError = f.errors?.projects;
+  // Defaults a first submit can succeed with: the whole account, or the project the page came from.
+  const fromProject = projectNamedBy(p.s.projects, p.s.from);
+  const scope = f.scope ?? (fromProject ? "projects" : "account");
+  const chosen = new Set(f.projects ?? (fromProject ? [fromProject.projectId] : []));
+  const scopeError = f.errors?.projects ?? f.errors?.scope;
+  const none = p.s.projects.length === 0;
+  const action = p.s.from ? `/account/tokens?project=${encodeURIComponent(p.s.from)}` : "/account/tokens";
   return (
-    <Form action="/account/tokens" csrf={p.ctx.csrf} label="Create an API token">
+    <Form action={action} csrf={p.ctx.csrf} label="Create an API token">
       <FormError message={f.error} />
       <Field
         name="name"
@@ -145,8 +152,8 @@ function CreateForm(p: { ctx: PageContext; s: TokensPageState }) {
         maxlength={100}
       />
       <fieldset
-        class={projectsError || f.errors?.scope ? "field has-error" : "field"}
-        aria-describedby={projectsError || f.errors?.scope ? "projects-error" : undefined}
+        class={scopeError ? "field has-error" : "field"}
+        aria-describedby={scopeError ? "projects-error" : undefined}
       >
         <legend>Scope</legend>
         <div class="choice">
@@ -160,12 +167,16 @@ function CreateForm(p: { ctx: PageContext; s: TokensPageState }) {
             name="scope"
             value="projects"
             checked={scope === "projects"}
-            disabled={p.s.projects.length === 0}
+            disabled={none}
+            aria-describedby={none ? "scope-projects-hint" : undefined}
           />
           <label for="scope-projects">Only these projects</label>
         </div>
-        {p.s.projects.length === 0 ? (
-          <p class="hint">You maintain no projects yet: your first upload needs an account-wide token.</p>
+        {none ? (
+          <p class="hint" id="scope-projects-hint">
+            You have no project yet, so there is none to choose: a token for the entire account uploads your
+            first one. Once it exists, create a token for just that project and revoke this one.
+          </p>
         ) : (
           <ul class="checklist" aria-label="Projects">
             {p.s.projects.map((proj) => (
@@ -184,9 +195,9 @@ function CreateForm(p: { ctx: PageContext; s: TokensPageState }) {
             ))}
           </ul>
         )}
-        {(projectsError || f.errors?.scope) && (
+        {scopeError && (
           <p class="field-error" id="projects-error" role="alert">
-            {projectsError ?? f.errors?.scope}
+            {scopeError}
           </p>
         )}
       </fieldset>

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
   changePassword,
+  checkPasswordPolicy,
   getUser,
   inSudo,
   listSessions,
@@ -16,7 +17,7 @@ import { DAY } from "../../lib/clock.js";
 import { plural } from "../../lib/plural.js";
 import { factorSummary, forgetBrowsers, listRememberedBrowsers } from "../../mfa/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
-import { formFailure, readForm, requestContext } from "../forms.js";
+import { checkFields, formFailure, readForm, requestContext, required } from "../forms.js";
 import { HistoryPage, SessionsPage, SettingsPage } from "../pages/account.js";
 
 /** Signed-in pages: settings (email, password), sessions, security history. */
@@ -95,6 +96,10 @@ export function registerAccountRoutes(app: FastifyInstance, deps: Deps): void {
     }
     const form = readForm(req, ["current_password", "new_password"]);
     try {
+      checkFields({
+        current_password: required(form.current_password, "Enter your current password."),
+        new_password: () => checkPasswordPolicy(form.new_password, auth.user),
+      });
       await changePassword(
         deps,
         requestContext(req),

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import {
+  checkPasswordPolicy,
   checkResetToken,
   confirmEmailChange,
   logout,
@@ -7,12 +8,14 @@ import {
   requestPasswordReset,
   resetPassword,
   startSession,
+  validateEmail,
+  validateUsername,
   verifyEmail,
 } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
 import { isAppError } from "../../lib/errors.js";
 import { cookieNames, cookieOptions, safeNext, sendPage, setFlash } from "../context.js";
-import { formFailure, readForm, requestContext } from "../forms.js";
+import { checkFields, formFailure, readForm, requestContext, required } from "../forms.js";
 import { markSeen } from "../login-state.js";
 import {
   ConfirmLinkPage,
@@ -37,6 +40,12 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
     const form = readForm(req, ["username", "email", "password"]);
     const ctx = requestContext(req);
     try {
+      if (!closed)
+        checkFields({
+          username: () => validateUsername(form.username),
+          email: () => validateEmail(form.email),
+          password: () => checkPasswordPolicy(form.password, form),
+        });
       const user = await registerOrTellOwner(deps, ctx, form);
       if (!user) {
         // The address belongs to someone else, who gets a mail instead; this page must not say so
@@ -87,15 +96,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
   app.post("/account/forgot-password", async (req, reply) => {
     const form = readForm(req, ["login"]);
     try {
-      if (!form.login.trim())
-        return sendPage(
-          deps,
-          req,
-          reply,
-          "Reset your password",
-          (c) => ForgotPasswordPage(c, { errors: { login: "Enter your username or email address." } }),
-          400,
-        );
+      checkFields({ login: required(form.login, "Enter your username or email address.") });
       await requestPasswordReset(deps, requestContext(req), form.login);
       return sendPage(deps, req, reply, "Reset your password", (c) => ForgotPasswordPage(c, { sent: true }));
     } catch (e) {
@@ -126,6 +127,9 @@ export function registerAuthRoutes(app: FastifyInstance, deps: Deps): void {
   app.post("/account/reset-password", async (req, reply) => {
     const form = readForm(req, ["token", "password"]);
     try {
+      // A dead link is said first (a new password cannot help); then the password, by the same rule.
+      const owner = await checkResetToken(deps, form.token);
+      checkFields({ password: () => checkPasswordPolicy(form.password, owner) });
       await resetPassword(deps, requestContext(req), form.token, form.password);
       reply.clearCookie(names.session, { path: "/" });
       setFlash(deps, reply, {

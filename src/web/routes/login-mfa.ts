@@ -4,7 +4,7 @@ import type { Deps } from "../../deps.js";
 import { isAppError } from "../../lib/errors.js";
 import { afterPassword, completeSecondStep, type PasswordOutcome, pendingLogin } from "../../mfa/index.js";
 import { safeNext, sendPage, setFlash } from "../context.js";
-import { formFailure, readForm, requestContext } from "../forms.js";
+import { checkFields, formFailure, readForm, requestContext, required } from "../forms.js";
 import {
   loginCookieNames,
   loginStep,
@@ -49,6 +49,11 @@ export function registerLoginRoutes(app: FastifyInstance, deps: Deps): void {
     const next = safeNext((req.query as Record<string, unknown>).next);
     const form = readForm(req, ["username", "password"]);
     try {
+      // Blank fields are said before any attempt is counted against the rate limits.
+      checkFields({
+        username: required(form.username, "Enter your username or email address."),
+        password: required(form.password, "Enter your password."),
+      });
       const ctx = requestContext(req);
       const user = await checkPasswordLogin(deps, ctx, form.username, form.password);
       const outcome = await afterPassword(deps, ctx, user, {

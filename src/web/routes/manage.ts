@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { getUser } from "../../accounts/index.js";
+import { getUser, validateUsername } from "../../accounts/index.js";
 import { type Action, authorize, decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { normalizeName } from "../../ecosystems/pypi/index.js";
@@ -22,7 +22,7 @@ import {
   yankRelease,
 } from "../../packages/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
-import { formFailure, readForm, requestContext } from "../forms.js";
+import { checkFields, formFailure, readForm, requestContext } from "../forms.js";
 import { manageHref } from "../hrefs.js";
 import type { FormState } from "../pages/auth.js";
 import { ManagePage } from "../pages/manage.js";
@@ -175,6 +175,10 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     if (!requireSudo(deps, auth, reply, `${base(view)}#people`, sudoMsg)) return reply;
     const form = readForm(req, ["username", "role"]);
     try {
+      checkFields({
+        username: () => validateUsername(form.username),
+        role: () => parseRole(form.role),
+      });
       await inviteMember(
         deps,
         requestContext(req),

@@ -25,7 +25,7 @@ import {
   waitFor,
 } from "../../recovery/index.js";
 import { cookieOptions, sendPage, setFlash } from "../context.js";
-import { formFailure, readForm, requestContext } from "../forms.js";
+import { checkFields, formFailure, readForm, requestContext, required } from "../forms.js";
 import { rememberCookie, seenUsers } from "../login-state.js";
 import { ErrorPage } from "../pages/home.js";
 import {
@@ -69,16 +69,8 @@ export function registerRecoveryRoutes(app: FastifyInstance, deps: Deps): void {
   );
   app.post("/account/recovery", async (req, reply) => {
     const form = readForm(req, ["login"]);
-    if (!form.login.trim())
-      return sendPage(
-        deps,
-        req,
-        reply,
-        title,
-        (c) => RecoveryStartPage(c, { errors: { login: "Enter your username or email address." } }),
-        400,
-      );
     try {
+      checkFields({ login: required(form.login, "Enter your username or email address.") });
       await requestRecovery(deps, requestContext(req), form.login);
       return sendPage(deps, req, reply, title, (c) => RecoveryStartPage(c, { sent: true }));
     } catch (e) {

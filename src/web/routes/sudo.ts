@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { confirmSudoMfa, factorSummary } from "../../mfa/index.js";
 import { safeNext, sendPage } from "../context.js";
-import { formFailure, readForm, requestContext } from "../forms.js";
+import { checkFields, formFailure, readForm, requestContext, required } from "../forms.js";
 import { SudoPage } from "../pages/auth.js";
 
 /** Sudo mode: password plus the second factor when one is enrolled (or a passkey alone, via script). */
@@ -27,7 +27,18 @@ export function registerSudoRoutes(app: FastifyInstance, deps: Deps): void {
         ? { kind: "totp" as const, code }
         : { kind: "recovery" as const, code }
       : undefined;
+    const p = await page(req.auth.user.id);
     try {
+      // Blank fields are said together, before the password is tried (and counted by the rate limit).
+      checkFields({
+        password: required(form.password, "Enter your password."),
+        code:
+          p.needsFactor &&
+          required(
+            form.code,
+            "Enter a code from your authenticator app or a recovery code, or use your security key.",
+          ),
+      });
       await confirmSudoMfa(deps, requestContext(req), req.auth.user, req.auth.session, {
         password: form.password,
         factor,
@@ -36,7 +47,6 @@ export function registerSudoRoutes(app: FastifyInstance, deps: Deps): void {
     } catch (e) {
       const { state, status } = formFailure(e, reply, form);
       if (state.errors?.recovery_code) state.errors = { code: state.errors.recovery_code };
-      const p = await page(req.auth.user.id);
       return sendPage(
         deps,
         req,

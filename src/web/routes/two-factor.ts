@@ -6,13 +6,14 @@ import {
   completeCheckup,
   confirmTotpEnrollment,
   factorSummary,
+  normalizeCode,
   regenerateRecoveryCodes,
   removeKey,
   removeTotp,
   resumeTotpEnrollment,
 } from "../../mfa/index.js";
 import { safeNext, sendPage, setFlash, type WebAuth } from "../context.js";
-import { formFailure, readForm, requestContext } from "../forms.js";
+import { checkFields, formFailure, readForm, requestContext } from "../forms.js";
 import { CheckupPage, TotpEnrollPage, TwoFactorPage } from "../pages/two-factor.js";
 import { registerProtectRoutes } from "./protect.js";
 import { registerRecoveryCodeRoutes, sendRecoveryCodes } from "./recovery-codes.js";
@@ -68,6 +69,7 @@ export function registerTwoFactorRoutes(app: FastifyInstance, deps: Deps): void 
     if (!auth) return reply;
     const form = readForm(req, ["sealed", "code"]);
     try {
+      checkFields({ code: () => normalizeCode(form.code) });
       const codes = await confirmTotpEnrollment(
         deps,
         requestContext(req),

@@ -1,9 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { inSudo } from "../../accounts/index.js";
 import type { Deps } from "../../deps.js";
-import { finishKeyRegistration, KEY_KINDS, type KeyKind, listKeys, renameKey } from "../../mfa/index.js";
+import {
+  cleanLabel,
+  finishKeyRegistration,
+  KEY_KINDS,
+  type KeyKind,
+  listKeys,
+  renameKey,
+} from "../../mfa/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
-import { formFailure, readForm, requestContext } from "../forms.js";
+import { checkFields, formFailure, readForm, requestContext } from "../forms.js";
 import type { FormState } from "../pages/auth.js";
 import { KeysPage } from "../pages/keys.js";
 import { sendRecoveryCodes } from "./recovery-codes.js";
@@ -54,6 +61,8 @@ export function registerKeyPages(app: FastifyInstance, deps: Deps): void {
     if (!auth) return reply;
     const form = readForm(req, ["label", "key_kind", "challenge_id", "response", "kind"]);
     try {
+      // The name is judged first, by the domain's rule: without JavaScript it is the one thing to fix here.
+      checkFields({ label: () => cleanLabel(form.label) });
       if (!form.response || !isKeyKind(form.key_kind)) {
         return page(
           req,

@@ -70,7 +70,8 @@ export function registerWebAuthnRoutes(app: FastifyInstance, deps: Deps): void {
         return reply.status(500).send({ error: "Something went wrong on our side. Try again." });
       }
       for (const [k, v] of Object.entries(e.headers ?? {})) reply.header(k, v);
-      return reply.status(e.status).send({ error: e.message, code: e.code });
+      // `field` lets the script put the message beside its field (the key's name), not in the status line.
+      return reply.status(e.status).send({ error: e.message, code: e.code, field: e.field });
     });
     json.addHook("onSend", async (_req, reply) => {
       reply.header("cache-control", "no-store");
