@@ -8,6 +8,7 @@ import type {
   DownloadMonthsTable,
   DownloadStatsTable,
   DownloadWeeksTable,
+  GemVersionsLogTable,
   GiveawayCodesTable,
   JobLeasesTable,
   MandateNoticesTable,
@@ -339,6 +340,7 @@ export interface Database {
   mandates: MandatesTable;
   mandate_notices: MandateNoticesTable;
   criticality_told: CriticalityToldTable;
+  gem_versions_log: GemVersionsLogTable;
   job_leases: JobLeasesTable;
   dist_tags: DistTagsTable;
   cli_web_auth: CliWebAuthTable;

@@ -84,6 +84,8 @@ const ROWS: Row[] = [
   row("/report", "report-form", "maintainer", "/report?ecosystem=pypi&name=demo-pkg"),
   row("/report", "report-unverified", "newcomer", "/report?ecosystem=pypi&name=demo-pkg", 403),
   row("/package/*", "npm-package", "anonymous", "/package/@acme/tool"),
+  row("/project/:name/dependents/", "project-dependents", "anonymous", "/project/demo-pkg/dependents/"),
+  row("/package/*", "npm-package-dependents", "anonymous", "/package/@acme/tool/dependents"),
   row("/scopes/:scope", "scope-redirect", "anonymous", "/scopes/acme"),
   row("/scopes/:scope/", "scope", "maintainer", "/scopes/acme/"),
   row("/user/:username", "profile-redirect", "anonymous", "/user/alice"),

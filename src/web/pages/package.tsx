@@ -7,6 +7,7 @@ import { Copyable } from "../copy.js";
 import { humanSize } from "../format.js";
 import { npmPackageHref } from "../hrefs.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
+import { UsedBy } from "./dependents.js";
 import { Description, QuarantineBanner, SecurityBox } from "./project-parts.js";
 import { ReportBox } from "./report.js";
 
@@ -28,6 +29,8 @@ export interface PackagePageState {
   /** Where the signed-in visitor manages the package, when they have a role on it. */
   manage: { href: string; label: string } | null;
   posture: SecurityPosture;
+  /** "Used by N projects" and the dependents page. */
+  usedBy: { count: number; href: string };
 }
 
 const deprecation = (r: Release): string | null =>
@@ -93,6 +96,7 @@ function Sidebar(p: { ctx: PageContext; s: PackagePageState }) {
     <aside class="sidebar" aria-label="Package information">
       <Install origin={s.origin} name={s.project.name} version={s.pinned && r ? r.version : null} />
       <SecurityBox posture={s.posture} />
+      <UsedBy {...s.usedBy} />
       <section>
         <h2>Maintainers</h2>
         <ul class="plain" id="maintainers">

@@ -7,6 +7,7 @@ import { TableScroll, Time } from "../components.js";
 import { Copyable } from "../copy.js";
 import { humanSize } from "../format.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
+import { UsedBy } from "./dependents.js";
 
 /** The uploader's description: Markdown as sanitised HTML, anything else verbatim in a <pre>. */
 export function Description(p: { rendered: RenderedDescription }) {
@@ -113,6 +114,7 @@ export function Sidebar(p: {
   posture: SecurityPosture;
   /** More sections at the end (the report box). */
   children?: ComponentChildren;
+  usedBy: { count: number; href: string };
 }) {
   const license = typeof p.release?.metadata.license === "string" ? p.release.metadata.license.trim() : "";
   const links = projectLinks(p.release);
@@ -130,6 +132,7 @@ export function Sidebar(p: {
         />
       </section>
       <SecurityBox posture={p.posture} />
+      <UsedBy {...p.usedBy} />
       <section>
         <h2>Maintainers</h2>
         <ul class="plain">

@@ -21,6 +21,8 @@ export interface ProjectPageState {
   /** The signed-in visitor's role, to offer the manage link. */
   viewerRole: string | null;
   posture: SecurityPosture;
+  /** "Used by N projects" and the dependents page. */
+  usedBy: { count: number; href: string };
 }
 
 export function ProjectPage(ctx: PageContext, s: ProjectPageState) {
@@ -62,6 +64,7 @@ export function ProjectPage(ctx: PageContext, s: ProjectPageState) {
           pinned={s.pinned}
           members={s.members}
           posture={s.posture}
+          usedBy={s.usedBy}
         >
           {!project.quarantinedAt && <ReportBox ctx={ctx} ecosystem="pypi" name={project.name} here={path} />}
         </Sidebar>

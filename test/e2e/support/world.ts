@@ -20,7 +20,7 @@ export type Visitor = "anonymous" | "maintainer" | "newcomer" | "operator" | "re
 
 /**
  * A registry with something on every page: a maintainer (authenticator app, security key, a PyPI project
- * with two releases, an npm package in a scope, tokens, a collaborator), a newcomer with nothing yet,
+ * with two releases and a project depending on it, an npm package in a scope, tokens, a collaborator), a newcomer with nothing yet,
  * an operator signed in with a security key, a mandate in its notice phase, and someone half-way through
  * an account recovery (their browser is on the proofs page). Built in-process through the pages and the
  * protocols (no shortcuts past the domain), then served over HTTP to Chromium.
@@ -76,6 +76,9 @@ export async function buildWorld(): Promise<World> {
       "demo-held",
       "Reported: posts tokens to a remote host",
     );
+    // Something depends on demo-pkg: its page says "Used by 1 project" and its dependents page lists it.
+    const app = await publish(t, work, token, "demo-app", "1.0", { extra: "Requires-Dist: demo-pkg>=1.0" });
+    expect(app.statusCode, app.body).toBe(200);
     // npm asks an account with two-factor for a one-time password on publish, or to confirm in the
     // browser (its page is one of those visited); the enrolment spent this time step.
     const body = await publishBody("@acme/tool", "1.0.0", { readme: "# @acme/tool\n\nA scoped package." });
