@@ -152,6 +152,23 @@ describe.each(testDatabases())("typosquats and quarantine on %s", (kind) => {
     expect(other.json().error).toContain("quarantined");
   });
 
+  it("keeps a quarantined project's name taken: another account's upload of it, in any spelling, is refused", async () => {
+    await start({ typosquatAction: "hold" });
+    const { token } = await maintainer(t, "alice");
+    expect((await twine("demo-pkg", token)).statusCode).toBe(200);
+    await quarantineProject(t.deps, operator, "pypi", "demo-pkg", "under review");
+    const { token: mallory } = await maintainer(t, "mallory");
+    for (const name of ["demo-pkg", "Demo.Pkg"])
+      expect((await twine(name, mallory, "9.0")).statusCode, name).toBe(403);
+    const { auth } = await npmUser(t, "bob");
+    expect((await npmPublish("demo-npm", auth)).statusCode).toBe(201);
+    await quarantineProject(t.deps, operator, "npm", "demo-npm", "under review");
+    const { auth: eve } = await npmUser(t, "eve");
+    expect((await npmPublish("demo-npm", eve, "9.0.0")).statusCode).toBe(403);
+    const names = await t.deps.db.selectFrom("projects").select("name").orderBy("name").execute();
+    expect(names.map((p) => p.name)).toEqual(["demo-npm", "demo-pkg"]);
+  });
+
   it("quarantine of an existing project hides it from pip, npm and downloads; lifting it restores everything", async () => {
     await start({ typosquatAction: "hold" });
     const { token } = await maintainer(t, "alice");
