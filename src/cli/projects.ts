@@ -95,7 +95,7 @@ export async function projectCli(argv: string[]): Promise<number> {
       }
       if (change && !redis)
         console.error(
-          "Note: without WHARF_REDIS_URL a running server is not told: it keeps serving what it cached of this project (index pages, npm packuments) until the project changes again or the server restarts. Use the console (/admin/quarantine) on a running server, or restart it.",
+          "Note: without WHARF_REDIS_URL a running server is not told: it keeps serving what it cached of this project (index pages, npm packuments, recently downloaded files) until the project changes again or the server restarts. Use the console (/admin/quarantine) on a running server, or restart it.",
         );
       return 0;
     });
