@@ -103,7 +103,7 @@ export function wrk(url, headers, seconds = DURATION) {
 }
 
 /** Spawns `wharf serve`; `ready()` waits for /readyz. Its stderr is kept to explain a failure. */
-export function startWharf(dataDir, port) {
+export function startWharf(dataDir, port, extraEnv = {}) {
   const env = {
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WHARF_"))),
     WHARF_DATA_DIR: dataDir,
@@ -111,6 +111,7 @@ export function startWharf(dataDir, port) {
     WHARF_ORIGIN: `http://localhost:${port}`,
     WHARF_SECRET_KEY: randomBytes(32).toString("hex"),
     WHARF_LOG_LEVEL: LOG_LEVEL,
+    ...extraEnv,
   };
   // The JSON request log (stdout) goes to /dev/null, as it would to a fast log shipper.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
@@ -120,6 +121,7 @@ export function startWharf(dataDir, port) {
   });
   let stderr = "";
   child.stderr.on("data", (b) => {
+    if (process.env.BENCH_STDERR) process.stderr.write(b);
     stderr = (stderr + b).slice(-8192);
   });
   const base = `http://127.0.0.1:${port}`;
@@ -145,7 +147,7 @@ export function startWharf(dataDir, port) {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once("exit", r));
   };
-  return { base, ready, cli, stop };
+  return { base, ready, cli, stop, pid: child.pid };
 }
 
 /**
@@ -212,5 +214,5 @@ export function benchToken(wharf) {
     ],
     "bench password for wharf 1\n",
   );
-  return wharf.cli(["token", "create", "--user", "bench"]).trim();
+  return wharf.cli(["token", "create", "--user", "bench", "--reason", "benchmark set-up"]).trim();
 }

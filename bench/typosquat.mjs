@@ -3,9 +3,12 @@
 // Indexes 700,000 names (BENCH_NAMES) — the real PyPI top 15,000 (../shared/data, or the test fixture
 // copy) and a generated long tail of two- and three-word names made of the real names' own words —
 // then times `match()` per checked name: real typosquats, unrelated new names, and hostile names (very
-// long, all separators, mixed scripts). Prints build time, index entries, heap, and microseconds per
-// check (median and p99 over every name of a kind, after a warm-up).
+// long, all separators, mixed scripts). Prints the load average, build time, index entries, memory (JS
+// heap plus the typed arrays, which live outside the heap), and a table of microseconds per check
+// (median, p99 and max over every name of a kind, after a warm-up): one check is what a publish of a
+// new project adds.
 import { existsSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { normalizeName } from "../dist/ecosystems/pypi/index.js";
 import { TyposquatIndex } from "../dist/ecosystems/typosquat/index.js";
@@ -39,11 +42,22 @@ while (names.length < NAMES) {
   names.push(n);
 }
 
-const heap0 = process.memoryUsage().heapUsed;
+const load = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ");
+// The index's tables are Float64Arrays: outside the JS heap, counted in `arrayBuffers`.
+const held = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+globalThis.gc?.();
+const mem0 = held();
 let t0 = performance.now();
 const index = new TyposquatIndex(names, normalizeName);
 const buildMs = performance.now() - t0;
-const heapMb = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
+globalThis.gc?.();
+const memMb = (held() - mem0) / 2 ** 20;
+const rssMb = process.memoryUsage().rss / 2 ** 20;
 
 const kinds = {
   "real typosquats": [
@@ -71,10 +85,16 @@ const kinds = {
 };
 
 const fmt = (n) => n.toFixed(1);
+console.log(`load average before the build: ${load} (${new Date().toISOString()}, Node ${process.version})`);
 console.log(
   `names indexed: ${index.size.toLocaleString("en-US")}  index entries: ${index.entries.toLocaleString("en-US")}`,
 );
-console.log(`build: ${(buildMs / 1000).toFixed(1)} s  heap: ~${Math.round(heapMb)} MB`);
+console.log(
+  `build: ${(buildMs / 1000).toFixed(1)} s  index memory: ~${Math.round(memMb)} MB  process RSS: ${Math.round(rssMb)} MB`,
+);
+console.log("");
+console.log("| checked names         | checks | matched | median µs | p99 µs | max µs |");
+console.log("| --------------------- | -----: | ------: | --------: | -----: | -----: |");
 for (const [kind, list] of Object.entries(kinds)) {
   for (const n of list) index.match(n); // warm-up
   const times = [];
@@ -89,6 +109,11 @@ for (const [kind, list] of Object.entries(kinds)) {
   times.sort((a, b) => a - b);
   const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
   console.log(
-    `${kind.padEnd(20)} median ${fmt(at(0.5))} µs  p99 ${fmt(at(0.99))} µs  max ${fmt(at(1))} µs  (${hits / 5}/${list.length} matched)`,
+    `| ${kind.padEnd(21)} | ${String(list.length).padStart(6)} | ${String(hits / 5).padStart(7)} | ${fmt(at(0.5)).padStart(9)} | ${fmt(at(0.99)).padStart(6)} | ${fmt(at(1)).padStart(6)} |`,
   );
 }
+console.log(
+  `load average after: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);

@@ -167,7 +167,7 @@ export const SETTINGS = {
   },
   typosquatProtectTop: {
     env: "WHARF_TYPOSQUAT_PROTECT_TOP",
-    help: "Protected names: critical projects plus this many most downloaded (30 days) per ecosystem; 0: critical projects only",
+    help: "Protected names: critical projects plus this many most downloaded (30 days) and this many most depended-on, per ecosystem; 0: critical projects only",
     def: "1000",
   },
   logLevel: {

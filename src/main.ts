@@ -18,6 +18,7 @@ Commands:
   giveaway       Security-key promo codes: load FILE | status
   scope          npm scope owners: show @SCOPE | add-owner @SCOPE USER | remove-owner @SCOPE USER
   name           look-alike overrides: allow-lookalike | revoke-lookalike ECOSYSTEM NAME --reason TEXT
+  project        quarantine: quarantine | release | reject ECOSYSTEM/NAME --reason TEXT | queue
   domains        abandoned email domains: check [--domain D] --reason TEXT | list
   policy mandate Define MFA mandates: create | update | list | archive (see --help)
   policy compute | rule | critical | simulate
@@ -108,6 +109,7 @@ export async function main(argv: string[]): Promise<number> {
   if (first === "giveaway") return (await import("./cli/giveaway.js")).giveawayCli(argv.slice(1));
   if (first === "scope") return (await import("./cli/scopes.js")).scopeCli(argv.slice(1));
   if (first === "name") return (await import("./cli/names.js")).nameCli(argv.slice(1));
+  if (first === "project") return (await import("./cli/projects.js")).projectCli(argv.slice(1));
   if (first === "domains") return (await import("./cli/domains.js")).domainsCli(argv.slice(1));
   if (first === "storage") return (await import("./cli/storage.js")).storageCli(argv.slice(1));
   const helpAsked = (a: string | undefined) => a === "--help" || a === "-h" || a === "help";

@@ -15,7 +15,7 @@ import { auditRows, signedInAdmin, totpAdmin } from "./test-helpers.js";
 // admin signed in with a security key. The table below is checked against the routes the app really
 // registers, so a new /admin/ or /api/ route without a row here fails this test.
 
-type Surface = "console" | "api" | "public";
+type Surface = "console" | "api" | "public" | "user";
 const ROUTES: ReadonlyArray<readonly [method: string, path: string, surface: Surface]> = [
   ["GET", "/admin", "console"],
   ["GET", "/admin/", "console"],
@@ -37,6 +37,12 @@ const ROUTES: ReadonlyArray<readonly [method: string, path: string, surface: Sur
   ["POST", "/admin/projects/lookalikes/revoke", "console"],
   ["GET", "/admin/projects/:ecosystem/:name", "console"],
   ["POST", "/admin/projects/:ecosystem/:name/upload-limit", "console"],
+  ["GET", "/admin/quarantine", "console"],
+  ["POST", "/admin/quarantine", "console"],
+  ["POST", "/admin/quarantine/release", "console"],
+  ["POST", "/admin/quarantine/reject", "console"],
+  ["POST", "/admin/quarantine/quarantine", "console"],
+  ["POST", "/admin/quarantine/dismiss", "console"],
   ["GET", "/admin/critical", "console"],
   ["POST", "/admin/critical/designate", "console"],
   ["POST", "/admin/critical/remove", "console"],
@@ -64,6 +70,9 @@ const ROUTES: ReadonlyArray<readonly [method: string, path: string, surface: Sur
   ["GET", "/api/projects", "public"],
   // Public on purpose: which projects depend on a project is public metadata (their releases name it).
   ["GET", "/api/projects/:ecosystem/:name/dependents", "public"],
+  // Any signed-in account (or API token) with a verified email: malware reports (issue 18). Its own
+  // refusals are tested in src/reports/reports.security.test.ts; here: no operator guard, nothing stored.
+  ["POST", "/api/projects/:ecosystem/:name/reports", "user"],
 ];
 
 const SAMPLE: Record<string, string> = { id: "no-such-id", username: "joe", ecosystem: "pypi", name: "demo" };
@@ -164,6 +173,12 @@ describe.each(testDatabases())("every operator route on %s", (kind) => {
       for (const [name, who] of Object.entries(actors) as [keyof typeof actors, FormClient][]) {
         const res = await send(who, method, path);
         const label = `${name} ${method} ${path} -> ${res.statusCode} ${res.body.slice(0, 200)}`;
+        if (surface === "user") {
+          if (name === "anonymous")
+            expect(`${res.statusCode} ${apiCode(res)}`, label).toBe("401 SIGN_IN_REQUIRED");
+          else expect(res.statusCode, label).toBeGreaterThanOrEqual(400);
+          continue;
+        }
         if (surface === "public" || name === "keyAdmin") {
           // Past the guard: whatever the route itself answers, it is not a refusal of who is asking.
           expect([401, 403], label).not.toContain(res.statusCode);
@@ -178,6 +193,7 @@ describe.each(testDatabases())("every operator route on %s", (kind) => {
     // Nothing of the above was a complete, reasoned operator action: nothing may have changed.
     expect(await auditRows(t)).toEqual([]);
     expect(await t.deps.db.selectFrom("mandates").select("id").execute()).toEqual([]);
+    expect(await t.deps.db.selectFrom("malware_reports").select("id").execute()).toEqual([]);
   });
 
   it("writes a reasoned audit row, in the same transaction, for every mandate change through the API", async () => {

@@ -34,6 +34,7 @@ export const consoleErrors = catalogue({
   NOT_LOOKALIKE_ALLOWED: { status: 404, message: "This name is not allowed as a look-alike." },
   ALREADY_QUARANTINED: { status: 409, message: "This project is already quarantined." },
   NOT_QUARANTINED: { status: 409, message: "This project has no open quarantine." },
+  NO_OPEN_REPORTS: { status: 409, message: "This project has no open malware report." },
   DOMAIN_ALREADY_ABANDONED: {
     status: 409,
     field: "domain",

@@ -34,8 +34,9 @@ export {
 } from "./metrics.js";
 export {
   closeProjectQuarantine,
+  dismissReports,
   type QuarantineOutcome,
   quarantineProject,
-  quarantineQueue,
 } from "./quarantine.js";
+export { type QueueEntry, type QueueKind, quarantineQueue } from "./quarantine-queue.js";
 export { registerAdmin } from "./routes.js";

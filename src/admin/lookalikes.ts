@@ -1,5 +1,4 @@
-import { hostname, userInfo } from "node:os";
-import { isUniqueViolation, transaction } from "../db/index.js";
+import { type DbExecutor, isUniqueViolation, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import type { Ecosystem } from "../packages/index.js";
 import { type AuditActor, recordAudit } from "./audit.js";
@@ -40,6 +39,37 @@ export async function listLookalikeAllowances(deps: Pick<Deps, "db">): Promise<L
   }));
 }
 
+/**
+ * The allowance and its audit row, in the caller's transaction (the quarantine queue's release offers
+ * "also allow this look-alike" in the same change). A normalized name; refuses a second allowance.
+ */
+export async function insertAllowance(
+  tx: DbExecutor,
+  now: number,
+  actor: AuditActor,
+  ecosystem: Ecosystem,
+  name: string,
+  reason: string,
+): Promise<void> {
+  const taken = await tx
+    .selectFrom("lookalike_allowances")
+    .select("normalized_name")
+    .where("ecosystem", "=", ecosystem)
+    .where("normalized_name", "=", name)
+    .executeTakeFirst();
+  if (taken) throw consoleErrors.ALREADY_LOOKALIKE_ALLOWED();
+  await tx
+    .insertInto("lookalike_allowances")
+    .values({ ecosystem, normalized_name: name, reason, created_by: actor.name, created_at: now })
+    .execute();
+  await recordAudit(tx, now, actor, {
+    action: "name.allow-lookalike",
+    targetType: "name",
+    target: `${ecosystem}/${name}`,
+    reason,
+  });
+}
+
 /** This exact name may be created in this ecosystem although another project's name looks like it. */
 export async function allowLookalike(
   deps: Pick<Deps, "db" | "clock">,
@@ -54,23 +84,7 @@ export async function allowLookalike(
   const now = deps.clock.now();
   try {
     return await transaction(deps.db, async (tx) => {
-      const taken = await tx
-        .selectFrom("lookalike_allowances")
-        .select("normalized_name")
-        .where("ecosystem", "=", ecosystem)
-        .where("normalized_name", "=", name)
-        .executeTakeFirst();
-      if (taken) throw consoleErrors.ALREADY_LOOKALIKE_ALLOWED();
-      await tx
-        .insertInto("lookalike_allowances")
-        .values({ ecosystem, normalized_name: name, reason, created_by: actor.name, created_at: now })
-        .execute();
-      await recordAudit(tx, now, actor, {
-        action: "name.allow-lookalike",
-        targetType: "name",
-        target: `${ecosystem}/${name}`,
-        reason,
-      });
+      await insertAllowance(tx, now, actor, ecosystem, name, reason);
       return { ecosystem, name };
     });
   } catch (e) {

@@ -1,15 +1,11 @@
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
-import {
-  closeQuarantine,
-  listOpenQuarantines,
-  openQuarantine,
-  type Project,
-  type QuarantineCase,
-} from "../packages/index.js";
+import { closeQuarantine, openQuarantine, type Project } from "../packages/index.js";
+import { closeReports } from "../reports/index.js";
 import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
 import { requireReason } from "./errors.js";
+import { insertAllowance } from "./lookalikes.js";
 import { findProjectAdmin } from "./projects.js";
 
 /**
@@ -51,7 +47,11 @@ export async function quarantineProject(
   return project;
 }
 
-/** Closes a project's open cases: release lifts the quarantine, reject keeps it. */
+/**
+ * Closes a project's open cases: release lifts the quarantine, reject keeps it. Its open malware reports
+ * close with the same outcome. `allowLookalike` (a release of a held look-alike) also allows the exact
+ * name, audited, in the same transaction, so the pair is not held again (e.g. after a re-creation).
+ */
 export async function closeProjectQuarantine(
   deps: Pick<Deps, "db" | "clock" | "changes">,
   actor: AuditActor,
@@ -59,6 +59,7 @@ export async function closeProjectQuarantine(
   name: string,
   outcome: "released" | "rejected",
   rawReason: string,
+  opts: { allowLookalike?: boolean } = {},
 ): Promise<Project> {
   const reason = requireReason(rawReason);
   const project = await findProjectAdmin(deps, ecosystem, name);
@@ -78,6 +79,16 @@ export async function closeProjectQuarantine(
     });
     // Rejecting twice is a mistake to report; releasing a quarantine with no open case is still a release.
     if (outcome === "rejected" && closed === 0) throw consoleErrors.NOT_QUARANTINED();
+    await closeReports(tx, now, { projectId: project.id, outcome, closedBy: actor.name, reason });
+    if (opts.allowLookalike && outcome === "released") {
+      const allowed = await tx
+        .selectFrom("lookalike_allowances")
+        .select("normalized_name")
+        .where("ecosystem", "=", project.ecosystem)
+        .where("normalized_name", "=", project.normalizedName)
+        .executeTakeFirst();
+      if (!allowed) await insertAllowance(tx, now, actor, project.ecosystem, project.normalizedName, reason);
+    }
     await recordAudit(tx, now, actor, {
       action: outcome === "released" ? "project.release" : "project.reject",
       targetType: "project",
@@ -89,6 +100,33 @@ export async function closeProjectQuarantine(
   return project;
 }
 
-export function quarantineQueue(deps: Pick<Deps, "db">): Promise<QuarantineCase[]> {
-  return listOpenQuarantines(deps.db);
+/** Closes a project's open malware reports without quarantining it: the operator found nothing. */
+export async function dismissReports(
+  deps: Pick<Deps, "db" | "clock">,
+  actor: AuditActor,
+  ecosystem: string,
+  name: string,
+  rawReason: string,
+): Promise<{ project: Project; dismissed: number }> {
+  const reason = requireReason(rawReason);
+  const project = await findProjectAdmin(deps, ecosystem, name);
+  const now = deps.clock.now();
+  const dismissed = await transaction(deps.db, async (tx) => {
+    const n = await closeReports(tx, now, {
+      projectId: project.id,
+      outcome: "dismissed",
+      closedBy: actor.name,
+      reason,
+    });
+    if (n === 0) throw consoleErrors.NO_OPEN_REPORTS();
+    await recordAudit(tx, now, actor, {
+      action: "project.dismiss-reports",
+      targetType: "project",
+      target: target(project),
+      reason,
+      data: { reports: n },
+    });
+    return n;
+  });
+  return { project, dismissed };
 }

@@ -10,6 +10,7 @@ import { registerDomainRoutes } from "./routes/domains.js";
 import { registerGiveawayAdminRoutes } from "./routes/giveaway.js";
 import { registerMandateRoutes } from "./routes/mandates.js";
 import { registerProjectAdminRoutes } from "./routes/projects.js";
+import { registerQuarantineRoutes } from "./routes/quarantine.js";
 import { registerRecoveryQueueRoutes } from "./routes/recovery.js";
 import { registerUserAdminRoutes } from "./routes/users.js";
 
@@ -28,6 +29,7 @@ export async function registerAdmin(app: FastifyInstance, deps: Deps): Promise<v
     registerRecoveryQueueRoutes(admin, deps);
     registerUserAdminRoutes(admin, deps);
     registerProjectAdminRoutes(admin, deps);
+    registerQuarantineRoutes(admin, deps);
     registerCriticalRoutes(admin, deps);
     registerMandateRoutes(admin, deps);
     registerGiveawayAdminRoutes(admin, deps);

@@ -9,6 +9,7 @@ import { registerMandatesApi } from "./mandates.js";
 import { registerPolicyApi } from "./policy.js";
 import { registerPostureApi } from "./posture.js";
 import { registerProjectsApi } from "./projects.js";
+import { registerReportsApi } from "./reports.js";
 
 export {
   registerDependentsApi,
@@ -16,12 +17,14 @@ export {
   registerPolicyApi,
   registerPostureApi,
   registerProjectsApi,
+  registerReportsApi,
 };
 
 export function registerApi(app: FastifyInstance, deps: Deps): void {
   registerPostureApi(app, deps);
   registerProjectsApi(app, deps);
   registerDependentsApi(app, deps);
+  registerReportsApi(app, deps);
   registerPolicyApi(app, deps);
   registerMandatesApi(app, deps);
 }

@@ -39,10 +39,12 @@ export async function decide(
   } else {
     // Quarantine freezes a project for everyone (issue 18 item 3): its owners may be the attackers.
     if (project.quarantinedAt) {
-      const why = project.quarantineReason ? ` ${project.quarantineReason}` : "";
+      // twine shows only this reason phrase (cut at 400 characters): what to do comes before the
+      // operator's reason, which may be long.
+      const why = project.quarantineReason ? ` Reason: ${project.quarantineReason}` : "";
       return denial(
         authzErrors.QUARANTINED(
-          `Project '${project.name}' is quarantined and cannot be changed until the registry's operators review it.${why}`,
+          `Project '${project.name}' is quarantined and cannot be changed until the registry's operators review it; contact them if you think this is a mistake.${why}`,
         ),
       );
     }

@@ -65,6 +65,15 @@ export interface CriticalityToldTable {
   told_at: number;
 }
 
+/** The compact index's `versions` lines, append-only, numbered per gem (027; protocols/rubygems). */
+export interface GemVersionsLogTable {
+  seq: number;
+  project_id: string;
+  n: number;
+  line: string;
+  logged_at: number;
+}
+
 export interface JobLeasesTable {
   name: string;
   holder: string;

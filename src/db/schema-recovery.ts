@@ -94,6 +94,24 @@ export interface QuarantineCasesTable {
   close_reason: string | null;
 }
 
+/** 025: a signed-in user's malware report on a project, until an operator's action on it closes it. */
+export interface MalwareReportsTable {
+  id: string;
+  project_id: string;
+  reporter_id: string;
+  /** malware | typosquatting | dependency-confusion | spam | other */
+  category: string;
+  description: string;
+  created_at: number;
+  /** open | closed */
+  state: Generated<string>;
+  /** quarantined | released | rejected | dismissed */
+  outcome: string | null;
+  closed_by: string | null;
+  closed_at: number | null;
+  close_reason: string | null;
+}
+
 /** Append-only (database triggers refuse UPDATE and DELETE). */
 export interface AdminAuditTable {
   id: string;

@@ -8,6 +8,7 @@ import type {
   DownloadMonthsTable,
   DownloadStatsTable,
   DownloadWeeksTable,
+  GemVersionsLogTable,
   GiveawayCodesTable,
   JobLeasesTable,
   MandateNoticesTable,
@@ -25,6 +26,7 @@ import type {
   AdminAuditTable,
   EmailDomainChecksTable,
   LookalikeAllowancesTable,
+  MalwareReportsTable,
   MfaSnapshotsTable,
   ProhibitedNamesTable,
   QuarantineCasesTable,
@@ -319,6 +321,7 @@ export interface Database {
   prohibited_names: ProhibitedNamesTable;
   lookalike_allowances: LookalikeAllowancesTable;
   quarantine_cases: QuarantineCasesTable;
+  malware_reports: MalwareReportsTable;
   admin_audit: AdminAuditTable;
   mfa_snapshots: MfaSnapshotsTable;
   policy_mail: PolicyMailTable;
@@ -337,6 +340,7 @@ export interface Database {
   mandates: MandatesTable;
   mandate_notices: MandateNoticesTable;
   criticality_told: CriticalityToldTable;
+  gem_versions_log: GemVersionsLogTable;
   job_leases: JobLeasesTable;
   dist_tags: DistTagsTable;
   cli_web_auth: CliWebAuthTable;

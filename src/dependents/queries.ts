@@ -32,7 +32,10 @@ export interface DependentsPage {
   projects: { name: string; normalizedName: string }[];
 }
 
-/** One page of the projects that depend on `name`, alphabetically. */
+/**
+ * One page of the projects that depend on `name`, alphabetically. A quarantined project is hidden
+ * from every public list (its name is not for installers to find), so it is not listed here either.
+ */
 export async function listDependents(
   db: DbExecutor,
   ecosystem: string,
@@ -43,7 +46,8 @@ export async function listDependents(
     .selectFrom("project_dependencies as d")
     .innerJoin("projects as p", "p.id", "d.project_id")
     .where("d.ecosystem", "=", ecosystem)
-    .where("d.dependency", "=", name);
+    .where("d.dependency", "=", name)
+    .where("p.quarantined_at", "is", null);
   const count = await base.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst();
   const rows = await base
     .select(["p.name", "p.normalized_name"])

@@ -6,6 +6,7 @@ export { changeDistTag, listDistTags, putDistTag } from "./dist-tags.js";
 export { DownloadCounter, dayOf, downloadsSince } from "./downloads.js";
 export { packageErrors } from "./errors.js";
 export { recordProjectEvent } from "./events.js";
+export { appendGemVersionsLog, type GemVersionsLine, readGemVersionsLog } from "./gem-versions-log.js";
 export { MAX_INSPECTIONS_PER_USER, withInspectionSlot } from "./inspections.js";
 export { removeFile, removeRelease, yankRelease } from "./manage.js";
 export { changeOwners, type OwnerChange } from "./owners.js";
@@ -51,6 +52,7 @@ export {
   findRelease,
   insertFile,
   insertRelease,
+  isReleaseLive,
   listReleases,
   type NewFile,
   type Release,

@@ -17,10 +17,12 @@ type OwnerDeps = Pick<Deps, "db" | "clock" | "mailer" | "log" | "changes"> & {
 export interface OwnerChange {
   add: string[];
   remove: string[];
+  /** The client, for the events (`npm owner` unless told: `gem owner`). */
+  client?: "npm" | "gem";
 }
 
 /**
- * `npm owner add/rm`. The web invites and waits for acceptance; the npm CLI has no accept step and
+ * `npm owner add/rm` and `gem owner --add/--remove`. The web invites and waits for acceptance; the npm CLI has no accept step and
  * prints "+ user" at once, so an owner added from the CLI becomes an owner directly — and is told by
  * mail, with the way to leave, so nobody is attached to a package without knowing. All changes of one
  * request commit together; the last owner cannot be removed.
@@ -49,7 +51,7 @@ export async function changeOwners(
         projectName: project.name,
         actorId: actor.userId,
         people: [user.id],
-        data: { username: user.username, role: "owner", via: "npm owner add" },
+        data: { username: user.username, role: "owner", via: `${change.client ?? "npm"} owner add` },
       });
       added.push({ username: user.username, email: user.email });
     }
@@ -63,7 +65,7 @@ export async function changeOwners(
         projectName: project.name,
         actorId: actor.userId,
         people: [user.id],
-        data: { username: user.username, role, via: "npm owner rm" },
+        data: { username: user.username, role, via: `${change.client ?? "npm"} owner rm` },
       });
     }
     await bumpSerial(tx, project.id, now);

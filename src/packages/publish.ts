@@ -5,7 +5,7 @@ import { refreshDependencies } from "../dependents/index.js";
 import type { Deps } from "../deps.js";
 import type { EventContext } from "../events/index.js";
 import { AppError } from "../lib/errors.js";
-import { putWithRow } from "../storage/index.js";
+import { type BlobContent, putWithRow } from "../storage/index.js";
 import { renderNewRelease } from "./descriptions.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
@@ -37,8 +37,11 @@ export interface PublishInput {
   project: { name: string; normalizedName: string; ultranormalizedName: string };
   release: Omit<NewRelease, "projectId">;
   file: Omit<FileRecord, "id" | "releaseId" | "uploadedAt" | "blobKey" | "metadataBlobKey">;
-  /** A fresh stream of the file's bytes (already hashed and validated by the protocol). */
-  content: () => Readable;
+  /**
+   * The file's bytes (already hashed and validated by the protocol), afresh for each attempt: a stream,
+   * or a local file the blob store may take over (an upload spooled to disk: no second copy).
+   */
+  content: () => BlobContent | Promise<BlobContent>;
   /** Core metadata served beside the file (PEP 658), if any. */
   coreMetadata?: () => Readable;
   /**
@@ -148,7 +151,7 @@ async function publishOnce(
   const blobKey = blobKeyFor(input.ecosystem, input.file.sha256, input.file.filename);
   const metadataBlobKey = input.coreMetadata ? `${blobKey}.metadata` : null;
   try {
-    const result = await putWithRow(deps.blobs, input.content(), blobKey, async (_s, commitFile) => {
+    const result = await putWithRow(deps.blobs, await input.content(), blobKey, async (_s, commitFile) => {
       const work = async (commitMeta?: () => Promise<void>) =>
         transaction(deps.db, async (tx) => {
           let project = await findProject(tx, input.ecosystem, input.project.normalizedName);

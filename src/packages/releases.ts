@@ -226,6 +226,16 @@ export async function findFileByName(
   return f ? { ...toFile(f), projectId: f.project_id } : null;
 }
 
+/** True when the release exists and is not yanked (a file download checks its release this way). */
+export async function isReleaseLive(db: DbExecutor, releaseId: string): Promise<boolean> {
+  const r = await db
+    .selectFrom("releases")
+    .select("yanked_at")
+    .where("id", "=", releaseId)
+    .executeTakeFirst();
+  return r !== undefined && r.yanked_at === null;
+}
+
 export async function setYanked(
   db: DbExecutor,
   now: number,

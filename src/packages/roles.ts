@@ -197,17 +197,23 @@ export async function closeInvitation(
   return inv;
 }
 
-/** One page of a person's projects, alphabetical, `limit + 1` rows (lib/paging.ts toPage). */
+/**
+ * One page of a person's projects, alphabetical, `limit + 1` rows (lib/paging.ts toPage). `publicOnly`
+ * (a public profile) leaves out quarantined projects, which exist only for their own people.
+ */
 export async function projectsOfUserPage(
   db: DbExecutor,
   userId: string,
   page: { offset: number; limit: number },
+  opts: { publicOnly?: boolean } = {},
 ): Promise<Array<{ projectId: string; name: string; ecosystem: string; role: Role }>> {
-  const rows = await db
+  let q = db
     .selectFrom("roles")
     .innerJoin("projects", "projects.id", "roles.project_id")
     .select(["projects.id", "projects.name", "projects.ecosystem", "roles.role"])
-    .where("roles.user_id", "=", userId)
+    .where("roles.user_id", "=", userId);
+  if (opts.publicOnly) q = q.where("projects.quarantined_at", "is", null);
+  const rows = await q
     .orderBy("projects.normalized_name")
     .orderBy("projects.ecosystem")
     .limit(page.limit + 1)

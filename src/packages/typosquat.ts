@@ -1,4 +1,5 @@
 import type { DbExecutor } from "../db/index.js";
+import { topByDependents } from "../dependents/index.js";
 import type { Deps } from "../deps.js";
 import { ecosystemFor } from "../ecosystems/index.js";
 import { TyposquatIndex, type TyposquatMatch } from "../ecosystems/typosquat/index.js";
@@ -11,7 +12,8 @@ const INDEX_TTL_MS = 5 * 60_000;
 /**
  * The names a new project may not imitate, most important first: critical projects, then the top
  * `top` by downloads over 30 days (imported statistics and Wharf's own counts), then `ranked` — any other
- * ranking a caller holds (the top N by dependents, once that count exists) — each list in its own order.
+ * ranking a caller holds (the look-alike check passes the top `top` by dependents) — each list in its
+ * own order.
  */
 export async function protectedNames(
   db: DbExecutor,
@@ -90,7 +92,11 @@ async function indexFor(
   }
   const hit = perDb.get(ecosystem);
   if (hit && now - hit.builtAt < INDEX_TTL_MS) return hit.index;
-  const names = await protectedNames(deps.db, ecosystem, now, deps.config.typosquatProtectTop);
+  // npm's first 2FA cohort was its top packages by dependents: a look-alike of a much-depended-on
+  // project is as dangerous as one of a much-downloaded project (issue 18).
+  const top = deps.config.typosquatProtectTop;
+  const ranked = await topByDependents(deps.db, ecosystem, top);
+  const names = await protectedNames(deps.db, ecosystem, now, top, ranked);
   const { normalizeName } = ecosystemFor(ecosystem);
   const index = new TyposquatIndex(names, (n) => normalizeName(n));
   perDb.set(ecosystem, { builtAt: now, index });

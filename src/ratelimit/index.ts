@@ -38,6 +38,10 @@ export const LIMITS = {
   // second-factor lockout, which a stranger could otherwise trip (issue 11 MEDIUM 7). Not per request
   // either: whoever started a recovery could then spend the owner's budget for stopping it.
   recoveryStopIp: { points: 10, duration: 60 * 60 },
+  // Malware reports (issue 18): enough for a researcher working through a campaign, not for a flood
+  // from one account burying the operators' queue.
+  reportUserHour: { points: 5, duration: 60 * 60 },
+  reportUserDay: { points: 20, duration: 24 * 60 * 60 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

@@ -1,11 +1,30 @@
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { access, constants, mkdir, open, readdir, rename, rm, stat, unlink } from "node:fs/promises";
+import {
+  access,
+  constants,
+  copyFile,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  stat,
+  unlink,
+} from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { BlobStore, ListedBlob, StagedBlob } from "./index.js";
-import { BlobNotFoundError, byteCounter, TEMP_SEGMENT, validateKey, validateRange } from "./keys.js";
+import {
+  type BlobContent,
+  BlobNotFoundError,
+  byteCounter,
+  isFileContent,
+  TEMP_SEGMENT,
+  validateKey,
+  validateRange,
+} from "./keys.js";
 
 function isErrno(e: unknown, ...codes: string[]): boolean {
   return e instanceof Error && codes.includes((e as NodeJS.ErrnoException).code ?? "");
@@ -45,6 +64,21 @@ async function* walk(dir: string, prefix: string): AsyncGenerator<ListedBlob> {
   }
 }
 
+/**
+ * Moves a handed-over file into the temp area: a rename when both are on one filesystem (the upload
+ * spool lives in the same data folder), else one copy and the source removed.
+ */
+async function adopt(file: string, tmpPath: string): Promise<number> {
+  try {
+    await rename(file, tmpPath);
+  } catch (e) {
+    if (!isErrno(e, "EXDEV")) throw e;
+    await copyFile(file, tmpPath, constants.COPYFILE_EXCL);
+    await rm(file, { force: true });
+  }
+  return (await stat(tmpPath)).size;
+}
+
 export function createFsBlobStore(root: string): BlobStore {
   const base = resolve(root);
   const tmpDir = join(base, TEMP_SEGMENT);
@@ -60,20 +94,25 @@ export function createFsBlobStore(root: string): BlobStore {
   return {
     kind: "fs",
 
-    async stage(body: Readable): Promise<StagedBlob> {
+    async stage(body: BlobContent): Promise<StagedBlob> {
       await mkdir(tmpDir, { recursive: true });
       const tmpPath = join(tmpDir, randomUUID());
-      const counter = byteCounter();
+      let size: number;
       try {
-        // "wx": a name collision must fail rather than let two uploads share one temp file.
-        await pipeline(body, counter.stage, createWriteStream(tmpPath, { flags: "wx" }));
+        if (isFileContent(body)) size = await adopt(body.file, tmpPath);
+        else {
+          const counter = byteCounter();
+          // "wx": a name collision must fail rather than let two uploads share one temp file.
+          await pipeline(body, counter.stage, createWriteStream(tmpPath, { flags: "wx" }));
+          size = counter.count();
+        }
       } catch (e) {
         await rm(tmpPath, { force: true });
         throw e;
       }
       let committed = false;
       return {
-        size: counter.count(),
+        size,
         async commit(key: string): Promise<void> {
           const dest = pathOf(key);
           if (committed) throw new Error("Staged blob already committed");

@@ -2,10 +2,10 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { Config } from "../config.js";
 import { createFsBlobStore } from "./fs-store.js";
-import { validateKey } from "./keys.js";
+import { type BlobContent, validateKey } from "./keys.js";
 import { createS3BlobStore } from "./s3-store.js";
 
-export { BlobNotFoundError } from "./keys.js";
+export { type BlobContent, BlobNotFoundError, isFileContent } from "./keys.js";
 
 export interface StagedBlob {
   /** Bytes written. */
@@ -25,7 +25,7 @@ export interface BlobStore {
    * Stream `body` into a temporary object; nothing is visible under a final key yet, and the body is never
    * held in memory whole. If the body stream errors, the temp is removed and the promise rejects.
    */
-  stage(body: Readable): Promise<StagedBlob>;
+  stage(body: BlobContent): Promise<StagedBlob>;
   /**
    * Stream the object, optionally only bytes start..end inclusive (HTTP Range semantics: an end past the
    * last byte is clamped). Rejects with BlobNotFoundError when missing, RangeError when start is past the
@@ -77,7 +77,7 @@ export function createBlobStore(config: Pick<Config, "dataDir" | "s3">): BlobSto
  */
 export async function putWithRow<T>(
   store: BlobStore,
-  body: Readable,
+  body: BlobContent,
   key: string,
   work: (staged: StagedBlob, commitBlob: () => Promise<void>) => Promise<T>,
 ): Promise<T> {

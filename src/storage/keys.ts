@@ -68,3 +68,14 @@ export function byteCounter(): { count: () => number; stage: (src: Readable) => 
     },
   };
 }
+
+/**
+ * What a blob is made from: a stream, or a local file the caller hands over (an upload already spooled
+ * to disk and inspected). A handed-over file becomes the store's: the filesystem store renames it into
+ * its temp area instead of copying it (issue 15: a 500 MB wheel was written twice), S3 uploads from it;
+ * either way the path is gone afterwards.
+ */
+export type BlobContent = Readable | { file: string };
+
+export const isFileContent = (c: BlobContent): c is { file: string } =>
+  typeof (c as { file?: unknown }).file === "string";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -18,7 +18,15 @@ import {
 } from "@aws-sdk/client-s3";
 import type { Config } from "../config.js";
 import type { BlobStore, ListedBlob, StagedBlob } from "./index.js";
-import { BlobNotFoundError, byteCounter, TEMP_SEGMENT, validateKey, validateRange } from "./keys.js";
+import {
+  type BlobContent,
+  BlobNotFoundError,
+  byteCounter,
+  isFileContent,
+  TEMP_SEGMENT,
+  validateKey,
+  validateRange,
+} from "./keys.js";
 
 type S3Config = NonNullable<Config["s3"]>;
 
@@ -62,21 +70,27 @@ export function createS3BlobStore(config: S3Config, options: S3StoreOptions = {}
   return {
     kind: "s3",
 
-    async stage(body: Readable): Promise<StagedBlob> {
+    async stage(body: BlobContent): Promise<StagedBlob> {
       await mkdir(spoolDir, { recursive: true });
-      const spoolPath = join(spoolDir, `wharf-blob-${randomUUID()}`);
+      // A handed-over file is uploaded from where it is; a stream is spooled first (PutObject needs the length).
+      const spoolPath = isFileContent(body) ? body.file : join(spoolDir, `wharf-blob-${randomUUID()}`);
       const tempKey = `${config.prefix}${TEMP_SEGMENT}/${randomUUID()}`;
-      const counter = byteCounter();
+      let size: number;
       let uploading = false;
       try {
-        await pipeline(body, counter.stage, createWriteStream(spoolPath, { flags: "wx", mode: 0o600 }));
+        if (isFileContent(body)) size = (await stat(spoolPath)).size;
+        else {
+          const counter = byteCounter();
+          await pipeline(body, counter.stage, createWriteStream(spoolPath, { flags: "wx", mode: 0o600 }));
+          size = counter.count();
+        }
         uploading = true;
         await client.send(
           new PutObjectCommand({
             Bucket,
             Key: tempKey,
             Body: createReadStream(spoolPath),
-            ContentLength: counter.count(),
+            ContentLength: size,
           }),
         );
       } catch (e) {
@@ -88,7 +102,7 @@ export function createS3BlobStore(config: S3Config, options: S3StoreOptions = {}
       }
       let committed = false;
       return {
-        size: counter.count(),
+        size,
         async commit(key: string): Promise<void> {
           const Key = objectKey(key);
           if (committed) throw new Error("Staged blob already committed");

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -124,6 +124,21 @@ describe.each([
     expect(staged.size).toBe(11);
     await staged.commit(key);
     expect((await readAll(await b.store.get(key))).toString()).toBe("hello wharf");
+  });
+
+  it("takes over a handed-over file: its bytes under the key, the file gone, nothing left behind", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "wharf-handover-"));
+    const file = join(dir, "upload.part");
+    const bytes = randomBytes(300_000);
+    await writeFile(file, bytes);
+    const key = uniqueKey();
+    const staged = await b.store.stage({ file });
+    expect(staged.size).toBe(bytes.length);
+    await staged.commit(key);
+    expect((await readAll(await b.store.get(key))).equals(bytes)).toBe(true);
+    expect(await readdir(dir)).toEqual([]);
+    expect(await b.temps()).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it("round-trips a 5 MB streamed body", async () => {
@@ -345,5 +360,18 @@ describe("temp sweep after a crash", () => {
     expect(await store.sweepTemp(0)).toBe(1);
     expect(readdirSync(join(root, ".tmp"))).toHaveLength(0);
     expect(await store.stat("a/b/kept")).toMatchObject({ size: 4 });
+  });
+});
+
+describe("a handed-over file on the filesystem store", () => {
+  it("is renamed into place, not copied (the same inode ends up under the key)", async () => {
+    const root = await mkdtemp(join(tmpdir(), "wharf-fs-inode-"));
+    const store = createFsBlobStore(join(root, "blobs"));
+    const file = join(root, "spooled.part");
+    await writeFile(file, "spooled bytes");
+    const before = (await stat(file)).ino;
+    await (await store.stage({ file })).commit("pypi/aa/bb/x/f.whl");
+    expect((await stat(join(root, "blobs", "pypi/aa/bb/x/f.whl"))).ino).toBe(before);
+    await rm(root, { recursive: true, force: true });
   });
 });

@@ -24,6 +24,7 @@ const REQUIREMENTS = {
   pip: { check: () => onPath("pip") || onPath("pip3"), install: "apt-get install -y python3-pip" },
   npm: { check: () => onPath("npm"), install: "apt-get install -y npm" },
   gem: { check: () => onPath("gem"), install: "apt-get install -y --no-install-recommends ruby" },
+  ruby: { check: () => onPath("ruby"), install: "apt-get install -y --no-install-recommends ruby" },
   bundle: {
     check: () => onPath("bundle"),
     install: "apt-get install -y --no-install-recommends ruby-bundler",

@@ -4,6 +4,7 @@ import { checkCsrf, registerWebContext, sendPage, setFlash } from "./context.js"
 import { HomePage } from "./pages/home.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAuthRoutes } from "./routes/auth.js";
+import { registerDependentsRoutes } from "./routes/dependents.js";
 import { registerGiveawayRoutes } from "./routes/giveaway.js";
 import { registerHelpRoutes } from "./routes/help.js";
 import { registerLoginRoutes } from "./routes/login-mfa.js";
@@ -13,6 +14,7 @@ import { registerPackageRoutes } from "./routes/package.js";
 import { registerProjectRoutes } from "./routes/project.js";
 import { registerYourProjectsRoutes } from "./routes/projects.js";
 import { registerRecoveryRoutes } from "./routes/recovery.js";
+import { registerReportRoutes } from "./routes/report.js";
 import { registerScopeRoutes } from "./routes/scopes.js";
 import { registerSudoRoutes } from "./routes/sudo.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
@@ -85,7 +87,9 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerTokenRoutes(web, deps);
     registerYourProjectsRoutes(web, deps);
     registerProjectRoutes(web, deps);
+    registerDependentsRoutes(web, deps);
     registerPackageRoutes(web, deps);
+    registerReportRoutes(web, deps);
     registerManagePackageRoutes(web, deps, registerManageRoutes(web, deps));
     registerScopeRoutes(web, deps);
   });

@@ -8,6 +8,7 @@ export const CONSOLE_SECTIONS = [
   { href: "/admin/recovery", label: "Recovery queue" },
   { href: "/admin/users", label: "Users" },
   { href: "/admin/projects", label: "Projects" },
+  { href: "/admin/quarantine", label: "Quarantine queue" },
   { href: "/admin/critical", label: "Critical projects" },
   { href: "/admin/mandates", label: "Mandates" },
   { href: "/admin/giveaway", label: "Giveaway" },

@@ -33,7 +33,9 @@ import * as m021 from "./021_stats_import_ledger.js";
 import * as m022 from "./022_housekeeping.js";
 import * as m023 from "./023_recovery_handover.js";
 import * as m024 from "./024_quarantine.js";
+import * as m025 from "./025_malware_reports.js";
 import * as m026 from "./026_dependents.js";
+import * as m027 from "./027_gem_versions_log.js";
 import * as m029 from "./029_recovery_codes_confirmed.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
@@ -60,6 +62,8 @@ export const migrations: Record<string, Migration> = {
   "022_housekeeping": m022,
   "023_recovery_handover": m023,
   "024_quarantine": m024,
+  "025_malware_reports": m025,
   "026_dependents": m026,
+  "027_gem_versions_log": m027,
   "029_recovery_codes_confirmed": m029,
 };

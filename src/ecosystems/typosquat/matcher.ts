@@ -1,5 +1,6 @@
 import { osaDistance } from "./distance.js";
 import { affixStems, squeeze, typoKey } from "./keys.js";
+import { deletion2Hashes, deletionHashes } from "./variant-hash.js";
 import { MAX_IDS, type VariantTable, VariantTableBuilder } from "./variant-table.js";
 
 /** Why a new name looks like a protected one; shown to operators and in refusals. */
@@ -30,18 +31,6 @@ export const LONG_NAME = 12;
  */
 export const LONG_NAME_MAX = 40;
 
-const deletions = (s: string): Set<string> => {
-  const out = new Set<string>();
-  for (let i = 0; i < s.length; i++) out.add(s.slice(0, i) + s.slice(i + 1));
-  return out;
-};
-
-const deletions2 = (s: string): Set<string> => {
-  const out = new Set<string>();
-  for (const d of deletions(s)) for (const dd of deletions(d)) out.add(dd);
-  return out;
-};
-
 /**
  * The protected names of one ecosystem, indexed for the questions a typosquat check asks (symmetric
  * delete: a name within one edit of another shares a one-deletion variant with it, so a check is a few
@@ -56,6 +45,10 @@ export class TyposquatIndex {
   private readonly squeezed: VariantTable;
   private readonly stems: VariantTable;
   private readonly near: VariantTable;
+  /**
+   * The first `distance2Names` long keys with their one- and two-deletion variants: the distance-2
+   * search looks only here (in the whole `near` it would meet every tail name within distance 3).
+   */
   private readonly far: VariantTable;
   private maxKeyLength = 0;
   private readonly distance2Names: number;
@@ -88,9 +81,15 @@ export class TyposquatIndex {
       squeezed.add(squeeze(key), id);
       for (const stem of affixStems(name)) stems.add(typoKey(stem), id);
       near.add(key, id);
-      for (const d of deletions(key)) near.add(d, id);
-      if (key.length >= LONG_NAME && key.length <= LONG_NAME_MAX)
-        for (const d of deletions2(key)) far.add(d, id);
+      const d1 = deletionHashes(key);
+      for (const d of d1) near.addHash(d, id);
+      // The cap is what keeps 700,000 names in memory: distance 2 for all of them was 127 million
+      // entries and 53 minutes of build (bench/typosquat.mjs, before this check).
+      if (id < distance2Names && key.length >= LONG_NAME && key.length <= LONG_NAME_MAX) {
+        far.add(key, id);
+        for (const d of d1) far.addHash(d, id);
+        for (const d of deletion2Hashes(key)) far.addHash(d, id);
+      }
     }
     this.exact = exact.build();
     this.squeezed = squeezed.build();
@@ -157,17 +156,16 @@ export class TyposquatIndex {
       const d = osaDistance(key, k, max);
       if (d >= 1 && d <= max) consider(id, "edit distance", d);
     };
-    const d1 = deletions(key);
+    const d1 = deletionHashes(key);
     this.near.lookup(key, edit);
-    for (const d of d1) this.near.lookup(d, edit);
+    for (const d of d1) this.near.lookupHash(d, edit);
     if (key.length >= LONG_NAME - 2 && key.length <= LONG_NAME_MAX + 2) {
-      // Distance 2 = up to two deletions on each side: `near` holds the protected key and its one-deletion
-      // variants, `far` its two-deletion ones (long keys only); the candidate brings all three kinds.
-      const d2 = deletions2(key);
-      for (const d of d2) this.near.lookup(d, edit);
+      // Distance 2 = up to two deletions on each side: `far` holds the protected key and its one- and
+      // two-deletion variants (long keys of the first names only); the candidate brings all three kinds.
+      const d2 = deletion2Hashes(key);
       this.far.lookup(key, edit);
-      for (const d of d1) this.far.lookup(d, edit);
-      for (const d of d2) this.far.lookup(d, edit);
+      for (const d of d1) this.far.lookupHash(d, edit);
+      for (const d of d2) this.far.lookupHash(d, edit);
     }
     return best ? this.answer(best) : null;
   }

@@ -164,7 +164,7 @@ export async function handlePublish(
     ecosystem: "npm",
   });
   const bytes = decodeAttachment(deps, body, existing?.uploadLimitBytes ?? deps.config.uploadLimitBytes);
-  const d = digests(bytes);
+  const d = await digests(bytes);
   const dist = (manifest.dist ?? {}) as Record<string, unknown>;
   checkIntegrity(dist.integrity, dist.shasum, d);
   // Inflating and reading the tarball is the costly step: at most a few at a time per user.

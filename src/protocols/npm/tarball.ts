@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { blake2b } from "@noble/hashes/blake2.js";
 import tar from "tar-stream";
 import { ARCHIVE_LIMITS, type ArchiveLimits, inflateCap } from "../../lib/archive-limits.js";
+import { blake2b256 } from "../../lib/digests.js";
 import { isAppError } from "../../lib/errors.js";
 import { npmErrors } from "./errors.js";
 import { Members } from "./tarball-members.js";
@@ -25,14 +25,14 @@ export interface Digests {
   blake2b256: string;
 }
 
-export function digests(bytes: Buffer): Digests {
+export async function digests(bytes: Buffer): Promise<Digests> {
   const h = (alg: string) => createHash(alg).update(bytes);
   return {
     sha512: h("sha512").digest(),
     sha1: h("sha1").digest("hex"),
     sha256: h("sha256").digest("hex"),
     md5: h("md5").digest("hex"),
-    blake2b256: Buffer.from(blake2b(bytes, { dkLen: 32 })).toString("hex"),
+    blake2b256: await blake2b256(bytes),
   };
 }
 

@@ -1,13 +1,13 @@
-import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { link, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { blake2b } from "@noble/hashes/blake2.js";
 import { randomToken } from "../../lib/crypto.js";
+import { uploadDigests } from "../../lib/digest-pool.js";
 import { type AppError, isAppError } from "../../lib/errors.js";
+import type { BlobContent } from "../../storage/index.js";
 import { pypiErrors } from "./errors.js";
 
 export interface Spooled {
@@ -16,6 +16,12 @@ export interface Spooled {
   sha256: string;
   blake2b256: string;
   md5: string;
+  /**
+   * The file for the blob store to take over: a hard link to the spool file (free, and the store's
+   * rename of it is not a copy), one per call because a publish retried after a race needs the bytes
+   * again. Where links are not possible, a stream of the file.
+   */
+  handOver(): Promise<BlobContent>;
   remove(): Promise<void>;
 }
 
@@ -50,9 +56,7 @@ export async function spoolUpload(
 ): Promise<Spooled> {
   await mkdir(spoolDir(dataDir), { recursive: true });
   const path = join(spoolDir(dataDir), `${randomToken(12)}.part`);
-  const sha256 = createHash("sha256");
-  const md5 = createHash("md5");
-  const b2 = blake2b.create({ dkLen: 32 });
+  const digests = await uploadDigests();
   let size = 0;
   // An error of the incoming body (a truncated or malformed multipart body) is the client's doing
   // and answers 400; an error writing the spool file stays a server error.
@@ -64,10 +68,10 @@ export async function spoolUpload(
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
       if (size > limit) return done(pypiErrors.FILE_TOO_LARGE(limitMessage));
-      sha256.update(chunk);
-      md5.update(chunk);
-      b2.update(chunk);
-      done(null, chunk);
+      // The worker's share of the hashing pauses the stream when it falls behind (bounded memory).
+      const wait = digests.update(chunk);
+      if (wait) wait.then(() => done(null, chunk), done);
+      else done(null, chunk);
     },
   });
   const out = createWriteStream(path, { mode: 0o600 });
@@ -80,16 +84,29 @@ export async function spoolUpload(
     // its file; removing it then would race the open and leave a stray .part behind. Wait for close.
     if (!out.closed) await new Promise<void>((done) => out.once("close", () => done()));
     await rm(path, { force: true });
+    digests.drop();
     // The body may also have failed before this function started listening (it is then `errored`).
     if ((e === bodyError || e === body.errored) && !isAppError(e)) throw bodyFailure(e, limitMessage);
     throw e;
   }
+  const digested = await digests.digest().catch(async (e: unknown) => {
+    await rm(path, { force: true });
+    throw e;
+  });
+  let handedOver = 0;
   return {
     path,
     size,
-    sha256: sha256.digest("hex"),
-    blake2b256: Buffer.from(b2.digest()).toString("hex"),
-    md5: md5.digest("hex"),
+    ...digested,
+    handOver: async () => {
+      const linked = `${path}.${++handedOver}`;
+      try {
+        await link(path, linked);
+        return { file: linked };
+      } catch {
+        return createReadStream(path);
+      }
+    },
     remove: () => rm(path, { force: true }),
   };
 }

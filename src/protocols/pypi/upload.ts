@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type Actor, authorize, type Grant } from "../../authz/index.js";
@@ -160,7 +159,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
       version,
       requiresPython: one(form, "requires_python"),
     });
-    const path = spooled.path;
+    const spool = spooled;
     const result = await publishFile(
       deps,
       { ip: req.ip, userAgent: String(req.headers["user-agent"] ?? "") },
@@ -187,7 +186,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
               ? createHash("sha256").update(inspected.metadataBytes).digest("hex")
               : null,
         },
-        content: () => createReadStream(path),
+        content: () => spool.handOver(),
         coreMetadata: parsed.kind === "wheel" ? () => Readable.from([inspected.metadataBytes]) : undefined,
         grant,
         authorizeUpload: (p) => authorize(deps, auth.actor, "upload", p, { ecosystem: "pypi" }),

@@ -43,5 +43,12 @@ export const gemErrors = catalogue({
     message: "This version was yanked and its number is never used again: bump the version and push again.",
   },
   NAME_CASE: { status: 409, message: "A gem with this name in another case exists: use its exact name." },
+  GEM_NOT_FOUND: { status: 404, message: "This gem could not be found." },
+  OWNER_NOT_FOUND: { status: 404, message: "Owner could not be found: check the email or user name." },
+  ALREADY_YANKED: { status: 422, message: "This version has already been yanked." },
+  YANK_PLATFORM: {
+    status: 422,
+    message: "This registry yanks a version with all its platforms: run gem yank without --platform.",
+  },
   TOO_LARGE: { status: 413, message: "The gem is larger than this registry accepts." },
 });

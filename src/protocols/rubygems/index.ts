@@ -2,8 +2,11 @@ import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { requireKey } from "./auth.js";
 import { gemErrors } from "./errors.js";
+import { registerInstall } from "./install.js";
+import { registerOwners } from "./owners.js";
 import { handlePush } from "./push.js";
 import { registerSignin } from "./signin.js";
+import { handleYank } from "./yank.js";
 
 const MB = 1024 * 1024;
 
@@ -26,6 +29,12 @@ export async function registerRubygems(app: FastifyInstance, deps: Deps): Promis
       throw err;
     });
     registerSignin(gem, deps);
+    registerInstall(gem, deps);
+    registerOwners(gem, deps);
+    gem.delete("/rubygems/api/v1/gems/yank", async (req, reply) => {
+      const auth = await requireKey(deps, req, true);
+      return reply.type("text/plain; charset=utf-8").send(await handleYank(deps, req, auth));
+    });
     gem.post(
       "/rubygems/api/v1/gems",
       {

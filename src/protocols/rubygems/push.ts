@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { blake2b } from "@noble/hashes/blake2.js";
 import type { FastifyRequest } from "fastify";
 import { authorize } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { ecosystemFor } from "../../ecosystems/index.js";
 import { formatRequirement, type GemSpec, gemFilename } from "../../ecosystems/rubygems/index.js";
+import { fileDigests } from "../../lib/digests.js";
 import { isAppError } from "../../lib/errors.js";
 import { inspectGem } from "../../packages/archives/index.js";
 import {
@@ -102,9 +102,7 @@ export async function handlePush(deps: Deps, req: FastifyRequest, auth: GemAuth)
       pythonVersion: null,
       requiresPython: null,
       size: bytes.length,
-      sha256: createHash("sha256").update(bytes).digest("hex"),
-      blake2b256: Buffer.from(blake2b(bytes, { dkLen: 32 })).toString("hex"),
-      md5: createHash("md5").update(bytes).digest("hex"),
+      ...(await fileDigests(bytes)),
       metadataSha256: createHash("sha256").update(inspected.metadataYaml).digest("hex"),
     },
     content: () => Readable.from([bytes]),

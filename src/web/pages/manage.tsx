@@ -8,6 +8,7 @@ import { manageHref, projectHref, tokenForProjectHref } from "../hrefs.js";
 import type { FormState } from "./auth.js";
 import { type ReleaseFormState, ReleasesSection } from "./manage-releases.js";
 import { SettingsSection } from "./manage-settings.js";
+import { QuarantineBanner } from "./project-parts.js";
 
 export interface ManageState {
   project: Project;
@@ -181,7 +182,8 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
         <a href="#releases">{npm ? "Versions" : "Releases"}</a>{" "}
         <a href="#security-history">Security history</a>
       </nav>
-      {!s.canManage && (
+      {s.project.quarantinedAt && <QuarantineBanner reason={s.project.quarantineReason} />}
+      {!s.canManage && !s.project.quarantinedAt && (
         <div class="alert info" role="note" id="read-only">
           Only owners can manage {s.project.name}. As a maintainer you can upload releases; ask an owner to
           change people or releases.

@@ -7,7 +7,9 @@ import { Copyable } from "../copy.js";
 import { humanSize } from "../format.js";
 import { npmPackageHref } from "../hrefs.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
-import { Description, SecurityBox } from "./project-parts.js";
+import { UsedBy } from "./dependents.js";
+import { Description, QuarantineBanner, SecurityBox } from "./project-parts.js";
+import { ReportBox } from "./report.js";
 
 export interface PackagePageState {
   origin: string;
@@ -27,6 +29,8 @@ export interface PackagePageState {
   /** Where the signed-in visitor manages the package, when they have a role on it. */
   manage: { href: string; label: string } | null;
   posture: SecurityPosture;
+  /** "Used by N projects" and the dependents page. */
+  usedBy: { count: number; href: string };
 }
 
 const deprecation = (r: Release): string | null =>
@@ -76,7 +80,7 @@ function Install(p: { origin: string; name: string; version: string | null }) {
   );
 }
 
-function Sidebar(p: { s: PackagePageState }) {
+function Sidebar(p: { ctx: PageContext; s: PackagePageState }) {
   const { s } = p;
   const r = s.shown;
   const m = r?.metadata ?? {};
@@ -92,6 +96,7 @@ function Sidebar(p: { s: PackagePageState }) {
     <aside class="sidebar" aria-label="Package information">
       <Install origin={s.origin} name={s.project.name} version={s.pinned && r ? r.version : null} />
       <SecurityBox posture={s.posture} />
+      <UsedBy {...s.usedBy} />
       <section>
         <h2>Maintainers</h2>
         <ul class="plain" id="maintainers">
@@ -164,6 +169,9 @@ function Sidebar(p: { s: PackagePageState }) {
           </dl>
         </section>
       )}
+      {!s.project.quarantinedAt && (
+        <ReportBox ctx={p.ctx} ecosystem="npm" name={s.project.name} here={npmPackageHref(s.project.name)} />
+      )}
     </aside>
   );
 }
@@ -229,7 +237,7 @@ function Versions(p: { s: PackagePageState }) {
 }
 
 /** An npm package's public page: readme, install line, versions and tags, who maintains it. */
-export function PackagePage(_ctx: PageContext, s: PackagePageState) {
+export function PackagePage(ctx: PageContext, s: PackagePageState) {
   const { project, shown, latest } = s;
   const message = shown ? deprecation(shown) : null;
   return (
@@ -245,6 +253,7 @@ export function PackagePage(_ctx: PageContext, s: PackagePageState) {
           </p>
         )}
       </header>
+      {project.quarantinedAt && <QuarantineBanner reason={project.quarantineReason} />}
       {shown && latest && shown !== latest && (
         <div class="alert info" role="note">
           You are viewing {project.name} {shown.version}. The latest version is{" "}
@@ -257,7 +266,7 @@ export function PackagePage(_ctx: PageContext, s: PackagePageState) {
         </div>
       )}
       <div class="project-layout">
-        <Sidebar s={s} />
+        <Sidebar ctx={ctx} s={s} />
         <div class="project-main">
           {shown ? (
             <>

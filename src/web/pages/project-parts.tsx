@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import type { SecurityPosture } from "../../authz/index.js";
 import { isPrerelease } from "../../ecosystems/pypi/index.js";
 import { plural } from "../../lib/plural.js";
@@ -6,6 +7,7 @@ import { TableScroll, Time } from "../components.js";
 import { Copyable } from "../copy.js";
 import { humanSize } from "../format.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
+import { UsedBy } from "./dependents.js";
 
 /** The uploader's description: Markdown as sanitised HTML, anything else verbatim in a <pre>. */
 export function Description(p: { rendered: RenderedDescription }) {
@@ -89,6 +91,20 @@ export function SecurityBox(p: { posture: SecurityPosture }) {
   );
 }
 
+/**
+ * What the owners of a quarantined project read on its pages (nobody else sees them): why, what it
+ * means, and whom to ask (issue 18 item 5).
+ */
+export function QuarantineBanner(p: { reason: string | null | undefined }) {
+  const why = (p.reason ?? "under review by the registry's operators").replace(/\.$/, "");
+  return (
+    <div class="alert error" role="note" id="quarantine-notice">
+      This project is quarantined: {why}. It is hidden from installers and cannot be changed until an operator
+      reviews it. Contact the registry's operators if you think this is a mistake.
+    </div>
+  );
+}
+
 export function Sidebar(p: {
   origin: string;
   name: string;
@@ -96,6 +112,9 @@ export function Sidebar(p: {
   pinned: boolean;
   members: Member[];
   posture: SecurityPosture;
+  /** More sections at the end (the report box). */
+  children?: ComponentChildren;
+  usedBy: { count: number; href: string };
 }) {
   const license = typeof p.release?.metadata.license === "string" ? p.release.metadata.license.trim() : "";
   const links = projectLinks(p.release);
@@ -113,6 +132,7 @@ export function Sidebar(p: {
         />
       </section>
       <SecurityBox posture={p.posture} />
+      <UsedBy {...p.usedBy} />
       <section>
         <h2>Maintainers</h2>
         <ul class="plain">
@@ -171,6 +191,7 @@ export function Sidebar(p: {
           </dl>
         </section>
       )}
+      {p.children}
     </aside>
   );
 }

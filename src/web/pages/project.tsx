@@ -3,7 +3,8 @@ import type { Member, Project, Release } from "../../packages/index.js";
 import type { PageContext } from "../context.js";
 import { manageHref } from "../hrefs.js";
 import type { RenderedDescription } from "../markdown.js";
-import { Description, FileList, ReleaseHistory, Sidebar } from "./project-parts.js";
+import { Description, FileList, QuarantineBanner, ReleaseHistory, Sidebar } from "./project-parts.js";
+import { ReportBox } from "./report.js";
 
 export interface ProjectPageState {
   origin: string;
@@ -20,9 +21,11 @@ export interface ProjectPageState {
   /** The signed-in visitor's role, to offer the manage link. */
   viewerRole: string | null;
   posture: SecurityPosture;
+  /** "Used by N projects" and the dependents page. */
+  usedBy: { count: number; href: string };
 }
 
-export function ProjectPage(_ctx: PageContext, s: ProjectPageState) {
+export function ProjectPage(ctx: PageContext, s: ProjectPageState) {
   const { project, shown, latest } = s;
   const path = `/project/${project.normalizedName}/`;
   return (
@@ -40,6 +43,7 @@ export function ProjectPage(_ctx: PageContext, s: ProjectPageState) {
           </p>
         )}
       </header>
+      {project.quarantinedAt && <QuarantineBanner reason={project.quarantineReason} />}
       {shown && latest && shown !== latest && (
         <div class="alert info" role="note">
           You are viewing {project.name} {shown.version}. The latest version is{" "}
@@ -60,7 +64,10 @@ export function ProjectPage(_ctx: PageContext, s: ProjectPageState) {
           pinned={s.pinned}
           members={s.members}
           posture={s.posture}
-        />
+          usedBy={s.usedBy}
+        >
+          {!project.quarantinedAt && <ReportBox ctx={ctx} ecosystem="pypi" name={project.name} here={path} />}
+        </Sidebar>
         <div class="project-main">
           {shown ? (
             <>

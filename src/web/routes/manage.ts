@@ -6,6 +6,7 @@ import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { listProjectEvents } from "../../events/index.js";
 import { refusal } from "../../lib/errors.js";
 import {
+  getRole,
   inviteMember,
   listMembers,
   loadProjectView,
@@ -54,7 +55,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
   }
 
   /** Owner, maintainer (read-only) or a 403 page: the policy module decides, the page only renders. */
-  async function access(auth: WebAuth, view: ProjectView): Promise<boolean> {
+  async function access(auth: WebAuth, view: ProjectView, opts: { look?: boolean } = {}): Promise<boolean> {
     const d = await decide(
       deps.db,
       deps.config.origin,
@@ -65,6 +66,9 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     );
     if (d.allow) return true;
     if (d.code === "NOT_AN_OWNER") return false;
+    // A quarantined project is frozen for its own people, who may still look at it and read why.
+    if (opts.look && d.code === "QUARANTINED" && (await getRole(deps.db, view.project.id, auth.user.id)))
+      return false;
     throw refusal(d);
   }
 
@@ -85,7 +89,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     forms: { invite?: FormState; forms?: ReleaseFormState; settingsError?: string } = {},
     status = 200,
   ) {
-    const canManage = await access(auth, view);
+    const canManage = await access(auth, view, { look: true });
     const now = deps.clock.now();
     const requirement = (await mfaRequirementOf(deps.db, view.project.id)).level;
     const [members, invitations, events] = await Promise.all([

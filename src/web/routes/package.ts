@@ -15,6 +15,7 @@ import { sendPage } from "../context.js";
 import { manageHref, npmPackageHref } from "../hrefs.js";
 import { shownDescription } from "../markdown.js";
 import { PackagePage } from "../pages/package.js";
+import { dependentsHref, sendDependentsPage, usedBy } from "./dependents.js";
 
 const npm = ecosystemFor("npm");
 
@@ -22,6 +23,8 @@ const npm = ecosystemFor("npm");
 export interface PackageUrl {
   name: string;
   version: string | null;
+  /** `/package/<name>/dependents`: the package's dependents page. */
+  dependents?: boolean;
 }
 
 /**
@@ -47,6 +50,7 @@ export function parsePackageUrl(url: string): PackageUrl | null {
     name = `${name}/${bare}`;
   }
   if (segs.length === 0) return { name, version: null };
+  if (segs.length === 1 && segs[0] === "dependents") return { name, version: null, dependents: true };
   if (segs.length === 2 && segs[0] === "v" && segs[1]) return { name, version: segs[1] };
   return null;
 }
@@ -61,6 +65,11 @@ export function registerPackageRoutes(app: FastifyInstance, deps: Deps): void {
       u && !npm.isValidName(u.name) && npm.isValidName(u.name.toLowerCase()) ? u.name.toLowerCase() : u?.name;
     if (!u || !name || !npm.isValidName(name))
       throw packageErrors.PROJECT_NOT_FOUND("There is no package at this address.");
+    if (u.dependents) {
+      const canonical = `${npmPackageHref(name)}/dependents`;
+      if (canonical !== req.url.split("?")[0]) return reply.redirect(canonical, 301);
+      return sendDependentsPage(deps, req, reply, "npm", name);
+    }
     const view = await loadProjectView(deps.db, "npm", name);
     const quarantinedForViewer =
       view?.project.quarantinedAt &&
@@ -83,10 +92,11 @@ export function registerPackageRoutes(app: FastifyInstance, deps: Deps): void {
     // One URL per page: `@scope%2fname`, a trailing slash or `v/=1.0.0` move to the canonical form.
     const canonical = npmPackageHref(name, shown && u.version !== null ? shown.version : undefined);
     if (canonical !== req.url.split("?")[0]) return reply.redirect(canonical, 301);
-    const [members, role, posture] = await Promise.all([
+    const [members, role, posture, used] = await Promise.all([
       listMembers(deps.db, view.project.id),
       req.auth ? getRole(deps.db, view.project.id, req.auth.user.id) : null,
       securityPosture(deps.db, view.project, deps.clock.now()),
+      usedBy(deps, view.project),
     ]);
     // Rendered at publish and stored; a version that predates that is rendered once, here.
     const description = shown
@@ -111,6 +121,7 @@ export function registerPackageRoutes(app: FastifyInstance, deps: Deps): void {
             }
           : null,
         posture,
+        usedBy: { count: used, href: dependentsHref(view.project) },
       }),
     );
   }

@@ -24,6 +24,7 @@ import { npmPackageHref, projectHref } from "../hrefs.js";
 import { shownDescription } from "../markdown.js";
 import { ProfilePage, SearchPage, type SearchResult } from "../pages/profile.js";
 import { ProjectPage } from "../pages/project.js";
+import { dependentsHref, usedBy } from "./dependents.js";
 import { queryParam } from "./guards.js";
 
 /** Results per page of /search, and projects per page of a profile. */
@@ -101,6 +102,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
     // A quarantined project exists only for its own people (they read why in the refusals of their writes).
     if (view.project.quarantinedAt && !viewerRole) throw noProject(name);
     const posture = await securityPosture(deps.db, view.project, deps.clock.now());
+    const used = { count: await usedBy(deps, view.project), href: dependentsHref(view.project) };
     const title = shown ? `${view.project.name} ${shown.version}` : view.project.name;
     // Stored at publish; only a release that predates that is rendered here, once (bounded, in the worker).
     const description = shown
@@ -118,6 +120,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
         description,
         viewerRole,
         posture,
+        usedBy: used,
       }),
     );
   }
@@ -138,7 +141,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
     if (user.username !== req.params.username)
       return reply.redirect(`/user/${encodeURIComponent(user.username)}/`, 301);
     const at = offsetPage(queryParam(req, "page"), PROFILE_PAGE_SIZE);
-    const page = toPage(await projectsOfUserPage(deps.db, user.id, at), at);
+    const page = toPage(await projectsOfUserPage(deps.db, user.id, at, { publicOnly: true }), at);
     return sendPage(deps, req, reply, user.username, (c) =>
       ProfilePage(c, { username: user.username, memberSince: user.createdAt, projects: page.items, page }),
     );

@@ -50,6 +50,17 @@ export class GemClient {
     );
   }
 
+  /** `bundle` in `cwd`, installing into this client's own gem home; its compact-index cache is under ~/.bundle. */
+  bundle(args: string[], cwd: string, env: Record<string, string> = {}): Promise<GemRun> {
+    return collect(
+      spawn("bundle", args, {
+        cwd,
+        env: this.env({ BUNDLE_PATH: this.gemHome, BUNDLE_DISABLE_SHARED_GEMS: "true", ...env }),
+      }),
+      120_000,
+    );
+  }
+
   /** gem on a pseudo-terminal (util-linux `script`), answering prompts in order once each is on screen. */
   interactive(
     args: string[],

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
+import { quarantineProject } from "../../../src/admin/index.js";
 import { signedInAdmin } from "../../../src/admin/test-helpers.js";
 import { DAY } from "../../../src/lib/clock.js";
 import { createMandate } from "../../../src/mandates/index.js";
@@ -9,6 +10,7 @@ import { addKey, SoftAuthenticator } from "../../../src/mfa/test-fixtures.js";
 import { codeAt, enrollTotp, signedUp } from "../../../src/mfa/test-helpers.js";
 import { publishBody } from "../../../src/protocols/npm/test-fixtures.js";
 import { confirmedRequest } from "../../../src/recovery/test-helpers.js";
+import { fileReport } from "../../../src/reports/index.js";
 import { type FormClient, tokenFor } from "../../../src/test-support/index.js";
 import { publish } from "../../../src/web/test-fixtures.js";
 import { type Registry, startRegistry } from "./recovery.js";
@@ -18,7 +20,7 @@ export type Visitor = "anonymous" | "maintainer" | "newcomer" | "operator" | "re
 
 /**
  * A registry with something on every page: a maintainer (authenticator app, security key, a PyPI project
- * with two releases, an npm package in a scope, tokens, a collaborator), a newcomer with nothing yet,
+ * with two releases and a project depending on it, an npm package in a scope, tokens, a collaborator), a newcomer with nothing yet,
  * an operator signed in with a security key, a mandate in its notice phase, and someone half-way through
  * an account recovery (their browser is on the proofs page). Built in-process through the pages and the
  * protocols (no shortcuts past the domain), then served over HTTP to Chromium.
@@ -63,6 +65,20 @@ export async function buildWorld(): Promise<World> {
       });
       expect(r.statusCode, r.body).toBe(200);
     }
+    // A project of alice's under quarantine (its owner's pages show the banner) and a reported one
+    // (the console's queue has both kinds of rows).
+    expect((await publish(t, work, token, "demo-held", "1.0")).statusCode).toBe(200);
+    const harbourmaster = { id: operator.id, name: "harbourmaster", ip: "10.60.0.1" };
+    await quarantineProject(
+      t.deps,
+      harbourmaster,
+      "pypi",
+      "demo-held",
+      "Reported: posts tokens to a remote host",
+    );
+    // Something depends on demo-pkg: its page says "Used by 1 project" and its dependents page lists it.
+    const app = await publish(t, work, token, "demo-app", "1.0", { extra: "Requires-Dist: demo-pkg>=1.0" });
+    expect(app.statusCode, app.body).toBe(200);
     // npm asks an account with two-factor for a one-time password on publish, or to confirm in the
     // browser (its page is one of those visited); the enrolment spent this time step.
     const body = await publishBody("@acme/tool", "1.0.0", { readme: "# @acme/tool\n\nA scoped package." });
@@ -87,6 +103,15 @@ export async function buildWorld(): Promise<World> {
     const bob = await signedUp(t, "bob", "10.60.0.4");
     await verify("bob");
     await enrollTotp(t, bob);
+    const bobId = await t.deps.db
+      .selectFrom("users")
+      .select("id")
+      .where("username", "=", "bob")
+      .executeTakeFirstOrThrow();
+    await fileReport(t.deps, { userId: bobId.id, emailVerified: true }, "pypi", "demo-pkg", {
+      category: "malware",
+      description: "The 2.0 wheel downloads and runs a script from a paste site at import.",
+    });
     const recovering = await confirmedRequest(t, "bob", "bob@example.com");
     const request = await t.deps.db.selectFrom("recovery_requests").select("id").executeTakeFirstOrThrow();
 

@@ -1,0 +1,334 @@
+// Big uploads (issue 15, item 1): a twine upload of a large wheel and an npm publish of a large tarball,
+// each beside its ceiling, a bare node:http server that reads the same request body, hashes it (sha256)
+// and writes it to the same disk. While each upload runs, a second client keeps asking Wharf for
+// /simple/ to show whether other requests are still served; Wharf's RSS is sampled from /proc.
+//
+//   npm run bench:upload                      (500 MB wheel, 100 MB npm tarball, 2 rounds)
+//   BENCH_UPLOAD_MB=50 BENCH_NPM_MB=10 BENCH_ROUNDS=1 npm run bench:upload   (the short mode)
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer, request } from "node:http";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough, Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
+import tar from "tar-stream";
+import yazl from "yazl";
+import { BenchError, benchToken, checkPrerequisites, fail, freePort, ROUNDS, startWharf } from "./lib.mjs";
+
+const MB = 1024 * 1024;
+const WHEEL_MB = Number(process.env.BENCH_UPLOAD_MB ?? 500);
+const NPM_MB = Number(process.env.BENCH_NPM_MB ?? 100);
+const PROJECT = "bench-upload";
+const CHUNK = randomBytes(MB);
+
+/** `size` bytes of incompressible data (one random MiB, each copy stamped with its index). */
+function payload(size) {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= size) return this.push(null);
+      const n = Math.min(MB, size - sent);
+      const c = Buffer.from(CHUNK.subarray(0, n));
+      c.writeUInt32BE(sent / MB, 0);
+      sent += n;
+      this.push(c);
+    },
+  });
+}
+
+async function sha256Of(stream) {
+  const h = createHash("sha256");
+  for await (const c of stream) h.update(c);
+  return h.digest("base64url");
+}
+
+/** A py3-none-any wheel with one stored (uncompressed) payload member, written to `path`. */
+async function writeWheel(path, version, size) {
+  const dist = PROJECT.replace(/-/g, "_");
+  const info = `${dist}-${version}.dist-info`;
+  const small = [
+    [`${info}/METADATA`, Buffer.from(`Metadata-Version: 2.1\nName: ${PROJECT}\nVersion: ${version}\n`)],
+    [
+      `${info}/WHEEL`,
+      Buffer.from("Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
+    ],
+  ];
+  const digest = (b) => `sha256=${createHash("sha256").update(b).digest("base64url")}`;
+  const lines = [`${dist}/payload.bin,sha256=${await sha256Of(payload(size))},${size}`];
+  for (const [p, b] of small) lines.push(`${p},${digest(b)},${b.length}`);
+  const zip = new yazl.ZipFile();
+  zip.addReadStream(payload(size), `${dist}/payload.bin`, { compress: false, size });
+  for (const [name, data] of small) zip.addBuffer(data, name);
+  zip.addBuffer(Buffer.from(`${lines.join("\n")}\n${info}/RECORD,,\n`), `${info}/RECORD`);
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(path));
+  return `${dist}-${version}-py3-none-any.whl`;
+}
+
+/** The multipart body twine sends, streamed from the file on disk. */
+function twineBody(path, filename, version, sha256) {
+  const boundary = `bench${randomBytes(8).toString("hex")}`;
+  const fields = {
+    ":action": "file_upload",
+    protocol_version: "1",
+    metadata_version: "2.1",
+    name: PROJECT,
+    version,
+    filetype: "bdist_wheel",
+    pyversion: "py3",
+    sha256_digest: sha256,
+  };
+  let head = "";
+  for (const [k, v] of Object.entries(fields))
+    head += `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`;
+  head += `--${boundary}\r\nContent-Disposition: form-data; name="content"; filename="${filename}"\r\n`;
+  head += "Content-Type: application/octet-stream\r\n\r\n";
+  const tail = `\r\n--${boundary}--\r\n`;
+  const length = Buffer.byteLength(head) + statSync(path).size + Buffer.byteLength(tail);
+  const body = () => {
+    const out = new PassThrough();
+    out.write(head);
+    createReadStream(path, { highWaterMark: MB })
+      .on("end", () => out.end(tail))
+      .pipe(out, { end: false });
+    return out;
+  };
+  return { body, length, type: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** An npm publish body (the JSON npm sends: manifest plus the base64 tarball) for a tarball of `size`. */
+async function npmBody(version, size) {
+  const pack = tar.pack();
+  const manifest = { name: PROJECT, version, description: "bench" };
+  pack.entry({ name: "package/package.json" }, JSON.stringify(manifest));
+  const entry = pack.entry({ name: "package/payload.bin", size });
+  const gz = [];
+  const gzip = createGzip({ level: 1 });
+  gzip.on("data", (c) => gz.push(c));
+  const done = new Promise((r) => gzip.on("end", r));
+  pack.pipe(gzip);
+  await pipeline(payload(size), entry);
+  pack.finalize();
+  await done;
+  const tgz = Buffer.concat(gz);
+  const integrity = `sha512-${createHash("sha512").update(tgz).digest("base64")}`;
+  const shasum = createHash("sha1").update(tgz).digest("hex");
+  const json = Buffer.from(
+    JSON.stringify({
+      _id: PROJECT,
+      name: PROJECT,
+      "dist-tags": { latest: version },
+      versions: {
+        [version]: {
+          ...manifest,
+          _id: `${PROJECT}@${version}`,
+          dist: { integrity, shasum, tarball: `http://x/${PROJECT}-${version}.tgz` },
+        },
+      },
+      _attachments: {
+        [`${PROJECT}-${version}.tgz`]: {
+          content_type: "application/octet-stream",
+          data: tgz.toString("base64"),
+          length: tgz.length,
+        },
+      },
+    }),
+  );
+  return {
+    body: () => Readable.from([json]),
+    length: json.length,
+    type: "application/json",
+    tgz: tgz.length,
+  };
+}
+
+/** Sends one request body and waits for the whole answer. */
+function send(url, method, headers, body, length) {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: { ...headers, "content-length": length } }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode, reason: res.statusMessage, body: Buffer.concat(chunks) }),
+      );
+    });
+    req.on("error", reject);
+    body.pipe(req);
+  });
+}
+
+/** The ceiling: hash and write every body byte to `dir`, then answer 200. */
+async function startCeiling(dir) {
+  let n = 0;
+  const server = createServer(async (req, res) => {
+    const h = createHash("sha256");
+    const hash = new Transform({
+      transform(c, _e, done) {
+        h.update(c);
+        done(null, c);
+      },
+    });
+    const path = join(dir, `ceiling-${++n}`);
+    await pipeline(req, hash, createWriteStream(path));
+    h.digest("hex");
+    rmSync(path, { force: true });
+    res.end("ok");
+  });
+  const port = await freePort();
+  await new Promise((r) => server.listen(port, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** User plus system CPU seconds of the process (both of Wharf's threads): the figure noise cannot inflate. */
+const cpuOf = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+
+const rssOf = (pid) => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : 0;
+};
+
+/** Runs `work` while sampling RSS and timing GET /simple/ one request after another. */
+async function observed(wharf, work) {
+  const before = rssOf(wharf.pid);
+  let peak = before;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssOf(wharf.pid));
+  }, 50);
+  const latencies = [];
+  let running = true;
+  const prober = (async () => {
+    while (running) {
+      const t = performance.now();
+      await fetch(`${wharf.base}/simple/`).then((r) => r.arrayBuffer());
+      latencies.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const t0 = performance.now();
+  const cpu0 = cpuOf(wharf.pid);
+  try {
+    const res = await work();
+    const cpu = cpuOf(wharf.pid) - cpu0;
+    return { res, seconds: (performance.now() - t0) / 1000, cpu, growth: peak - before, latencies };
+  } finally {
+    running = false;
+    clearInterval(sampler);
+    await prober;
+  }
+}
+
+const ms = (list, q) => {
+  if (!list.length) return "—";
+  const s = [...list].sort((a, b) => a - b);
+  return `${s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(0)} ms`;
+};
+
+async function main() {
+  checkPrerequisites("bench:upload");
+  const dir = mkdtempSync(join(tmpdir(), "wharf-bench-upload-"));
+  const port = await freePort();
+  const wharf = startWharf(join(dir, "data"), port, {
+    WHARF_UPLOAD_LIMIT_MB: String(Math.max(WHEEL_MB, NPM_MB * 2) + 16),
+  });
+  const ceilingServer = await startCeiling(dir);
+  const rows = [];
+  try {
+    await wharf.ready();
+    const token = benchToken(wharf);
+    const auth = { authorization: `Basic ${Buffer.from(`__token__:${token}`).toString("base64")}` };
+    console.log(
+      `load average before: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
+    // Round -1 warms up with small files (it starts the digest worker, a one-off cost reported apart).
+    for (let round = -1; round < ROUNDS; round++) {
+      const warm = round < 0;
+      const version = warm ? "0.0.1" : `1.0.${round}`;
+      const wheelPath = join(dir, "upload.whl");
+      const filename = await writeWheel(wheelPath, version, warm ? MB : WHEEL_MB * MB);
+      const wheelBytes = statSync(wheelPath).size;
+      const sha = createHash("sha256");
+      for await (const c of createReadStream(wheelPath)) sha.update(c);
+      const form = twineBody(wheelPath, filename, version, sha.digest("hex"));
+      const headers = { "content-type": form.type };
+      const t = performance.now();
+      await send(ceilingServer.url, "POST", headers, form.body(), form.length);
+      const bare = (performance.now() - t) / 1000;
+      const w = await observed(wharf, () =>
+        send(`${wharf.base}/legacy/`, "POST", { ...headers, ...auth }, form.body(), form.length),
+      );
+      if (w.res.status !== 200) fail(`twine-style upload: ${w.res.status} ${w.res.reason}`);
+      if (!warm)
+        rows.push({
+          label: `twine upload, ${(wheelBytes / MB).toFixed(0)} MiB wheel`,
+          bytes: wheelBytes,
+          bare,
+          ...w,
+        });
+      rmSync(wheelPath, { force: true });
+
+      const npm = await npmBody(version, warm ? MB : NPM_MB * MB);
+      const npmHeaders = { "content-type": npm.type, authorization: `Bearer ${token}` };
+      const tn = performance.now();
+      await send(ceilingServer.url, "PUT", npmHeaders, npm.body(), npm.length);
+      const bareNpm = (performance.now() - tn) / 1000;
+      const wn = await observed(wharf, () =>
+        send(`${wharf.base}/npm/${PROJECT}`, "PUT", npmHeaders, npm.body(), npm.length),
+      );
+      if (wn.res.status !== 200 && wn.res.status !== 201)
+        fail(`npm publish: ${wn.res.status} ${wn.res.body.toString().slice(0, 300)}`);
+      if (!warm)
+        rows.push({
+          label: `npm publish, ${(npm.tgz / MB).toFixed(0)} MiB tarball (${(npm.length / MB).toFixed(0)} MiB JSON)`,
+          bytes: npm.length,
+          bare: bareNpm,
+          ...wn,
+        });
+    }
+    console.log(
+      `load average after: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}\n`,
+    );
+    const table = [
+      [
+        "upload",
+        "Wharf MB/s",
+        "ceiling MB/s",
+        "Wharf / ceiling",
+        "Wharf CPU",
+        "RSS growth",
+        "/simple/ p50 / max meanwhile",
+      ],
+      ...rows.map((r) => [
+        r.label,
+        (r.bytes / 1e6 / r.seconds).toFixed(0),
+        (r.bytes / 1e6 / r.bare).toFixed(0),
+        `${((100 * r.bare) / r.seconds).toFixed(0)}%`,
+        `${r.cpu.toFixed(1)} s`,
+        `${(r.growth / MB).toFixed(0)} MiB`,
+        `${ms(r.latencies, 0.5)} / ${ms(r.latencies, 1)} (${r.latencies.length} requests)`,
+      ]),
+    ];
+    const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+    const line = (r) =>
+      `| ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(" | ")} |`;
+    console.log(`${line(table[0])}\n| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
+    for (const r of table.slice(1)) console.log(line(r));
+  } finally {
+    await ceilingServer.close();
+    await wharf.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof BenchError ? `bench failed: ${e.message}` : e);
+  process.exit(1);
+});

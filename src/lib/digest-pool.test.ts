@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { uploadDigests } from "./digest-pool.js";
+import { fileDigests } from "./digests.js";
+
+function bytes(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + (i >> 9)) % 256;
+  return b;
+}
+
+describe("upload digests on two threads", () => {
+  it("give the digests computed in one thread, for chunks that are views of a larger buffer", async () => {
+    const data = bytes(5 * 1024 * 1024 + 17);
+    const d = await uploadDigests();
+    for (let at = 0; at < data.length; at += 65_536) {
+      const wait = d.update(data.subarray(at, at + 65_536));
+      if (wait) await wait;
+    }
+    expect(await d.digest()).toEqual(await fileDigests(data));
+  });
+
+  it("keep concurrent uploads apart", async () => {
+    const [a, b] = [bytes(300_000), bytes(200_001).reverse()];
+    const [da, db] = await Promise.all([uploadDigests(), uploadDigests()]);
+    for (let at = 0; at < 300_000; at += 50_000) {
+      await da.update(a.subarray(at, at + 50_000));
+      await db.update(b.subarray(at, at + 50_000));
+    }
+    const [ra, rb] = await Promise.all([da.digest(), db.digest()]);
+    expect(ra).toEqual(await fileDigests(a));
+    expect(rb).toEqual(await fileDigests(b));
+  });
+
+  it("ask the caller to wait once more than 8 MiB are waiting for the worker (bounded memory)", async () => {
+    const d = await uploadDigests();
+    const big = bytes(9 * 1024 * 1024);
+    const wait = d.update(big);
+    expect(wait).toBeInstanceOf(Promise);
+    await wait;
+    expect((await d.digest()).sha256).toBe((await fileDigests(big)).sha256);
+  });
+
+  it("hash an empty upload", async () => {
+    const d = await uploadDigests();
+    expect(await d.digest()).toEqual(await fileDigests(Buffer.alloc(0)));
+  });
+});

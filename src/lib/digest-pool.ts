@@ -1,0 +1,160 @@
+import { createHash } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import type { DigestReply, DigestRequest } from "./digest-worker.js";
+import { type FileDigests, streamingDigests } from "./digests.js";
+
+/**
+ * The digests of an upload computed on two threads: sha256 here, md5 and BLAKE2b-256 in the digest
+ * worker (digest-worker.ts). At most MAX_IN_FLIGHT bytes wait for the worker: past that, `update`
+ * returns a promise and the caller's stream pauses, so a slow worker slows the upload down instead of
+ * filling memory. When the worker cannot start, the digests are computed inline (slower, same result).
+ */
+export interface UploadDigests {
+  /** Feed the next chunk; a promise means "wait before sending more". */
+  update(chunk: Uint8Array): Promise<void> | undefined;
+  digest(): Promise<FileDigests>;
+  /** The upload failed: forget this stream. */
+  drop(): void;
+}
+
+const MAX_IN_FLIGHT = 8 * 1024 * 1024;
+const START_TIMEOUT_MS = 5_000;
+
+function workerUrl(): URL {
+  // Under vitest this file is the .ts source, which Node 20 cannot run in a worker (see render/pool.ts).
+  const fromSource = import.meta.url.endsWith(".ts");
+  return new URL(fromSource ? "./digest-worker-dev.mjs" : "./digest-worker.js", import.meta.url);
+}
+
+type Handler = (reply: DigestReply | { op: "error"; error: string }) => void;
+
+class DigestWorker {
+  private worker: Worker | null = null;
+  private starting: Promise<Worker | null> | null = null;
+  private readonly handlers = new Map<number, Handler>();
+  private nextId = 1;
+
+  /** The running worker, started on first use; null when it cannot start. */
+  get(): Promise<Worker | null> {
+    if (this.worker) return Promise.resolve(this.worker);
+    this.starting ??= this.spawn().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private spawn(): Promise<Worker | null> {
+    return new Promise((resolve) => {
+      const w = new Worker(workerUrl());
+      const timer = setTimeout(() => {
+        void w.terminate();
+        resolve(null);
+      }, START_TIMEOUT_MS);
+      w.on("message", (m: "ready" | DigestReply) => {
+        if (m === "ready") {
+          clearTimeout(timer);
+          // An idle worker must not keep the process alive (see render/pool.ts: only after "ready").
+          w.unref();
+          this.worker = w;
+          resolve(w);
+          return;
+        }
+        this.handlers.get(m.id)?.(m);
+      });
+      const gone = (why: string) => {
+        clearTimeout(timer);
+        if (this.worker === w) this.worker = null;
+        resolve(null);
+        for (const h of this.handlers.values()) h({ op: "error", error: why });
+        this.handlers.clear();
+      };
+      w.on("error", (e) => gone(String(e)));
+      w.on("exit", (code) => gone(`digest worker exited with ${code}`));
+    });
+  }
+
+  /** While a stream is open the worker holds the process (an upload's answer is awaited from it). */
+  open(handler: Handler): number {
+    const id = this.nextId++;
+    this.handlers.set(id, handler);
+    this.worker?.ref();
+    return id;
+  }
+
+  close(id: number): void {
+    this.handlers.delete(id);
+    if (this.handlers.size === 0) this.worker?.unref();
+  }
+}
+
+const shared = new DigestWorker();
+
+async function inline(): Promise<UploadDigests> {
+  const d = await streamingDigests();
+  return {
+    update: (chunk) => {
+      d.update(chunk);
+      return undefined;
+    },
+    digest: async () => d.digest(),
+    drop: () => {},
+  };
+}
+
+export async function uploadDigests(): Promise<UploadDigests> {
+  const worker = await shared.get();
+  if (!worker) return inline();
+  const sha256 = createHash("sha256");
+  let inFlight = 0;
+  let failure: Error | null = null;
+  let resume: { go: () => void; stop: (e: Error) => void } | null = null;
+  let result: { done: (d: { md5: string; blake2b256: string }) => void; stop: (e: Error) => void } | null =
+    null;
+  const id = shared.open((reply) => {
+    if (reply.op === "ack") {
+      inFlight -= reply.bytes;
+      if (resume && inFlight <= MAX_IN_FLIGHT) {
+        resume.go();
+        resume = null;
+      }
+    } else if (reply.op === "digest") {
+      shared.close(id);
+      result?.done(reply);
+    } else {
+      failure = new Error(`Hashing the upload failed: ${reply.error}`);
+      shared.close(id);
+      resume?.stop(failure);
+      result?.stop(failure);
+    }
+  });
+  const post = (m: DigestRequest, transfer?: ArrayBuffer[]) => worker.postMessage(m, transfer);
+  post({ id, op: "start" });
+  return {
+    update(chunk) {
+      if (failure) return Promise.reject(failure);
+      sha256.update(chunk);
+      // An exact copy, transferred: cloning a view would copy its whole backing buffer.
+      const copy = new Uint8Array(chunk);
+      inFlight += copy.byteLength;
+      post({ id, op: "data", chunk: copy }, [copy.buffer]);
+      if (inFlight <= MAX_IN_FLIGHT) return undefined;
+      return new Promise<void>((go, stop) => {
+        resume = { go, stop };
+      });
+    },
+    digest() {
+      if (failure) return Promise.reject(failure);
+      return new Promise<FileDigests>((done, stop) => {
+        result = {
+          done: (d) => done({ sha256: sha256.digest("hex"), md5: d.md5, blake2b256: d.blake2b256 }),
+          stop,
+        };
+        post({ id, op: "end" });
+      });
+    },
+    drop() {
+      shared.close(id);
+      post({ id, op: "drop" });
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { isUniqueViolation } from "../../db/index.js";
+import type { Deps } from "../../deps.js";
+import {
+  type GemIndexState,
+  type IndexedGemFile,
+  infoFile,
+  namesFile,
+  nextVersionsLine,
+  normalizeGemName,
+  versionsHeader,
+  versionToken,
+} from "../../ecosystems/rubygems/index.js";
+import { ANY_PROJECT, type RenderCache, type Rendered } from "../../http/render-cache.js";
+import { acceptsGzip } from "../../http/send.js";
+import {
+  appendGemVersionsLog,
+  listProjects,
+  loadProjectView,
+  type ProjectView,
+  readGemVersionsLog,
+} from "../../packages/index.js";
+
+/** A compact-index file: the ETag is the quoted MD5 of the body, which Bundler 2.3 checks after appending. */
+export interface IndexFile extends Rendered {
+  md5: string;
+  /** The whole body's SHA-256, base64: `Repr-Digest` (Bundler 2.5+) and `Digest` (older clients). */
+  sha256: string;
+  /** The `versions` tokens of this gem's info (one per version and platform), for the versions file. */
+  versions: string[];
+}
+
+export function indexFile(text: string, versions: string[] = []): IndexFile {
+  const body = Buffer.from(text, "utf8");
+  const md5 = createHash("md5").update(body).digest("hex");
+  return {
+    body,
+    gzip: gzipSync(body, { level: 6 }),
+    etag: `"${md5}"`,
+    contentType: "text/plain; charset=utf-8",
+    md5,
+    sha256: createHash("sha256").update(body).digest("base64"),
+    versions,
+  };
+}
+
+const kept = (f: IndexFile, group: string) => ({
+  value: f,
+  group,
+  bytes: f.body.length + f.gzip.length,
+});
+
+/** The platform of a stored .gem, from its file name (`name-version[-platform].gem`). */
+export function platformOf(filename: string, name: string, version: string): string {
+  const stem = filename.slice(0, -".gem".length);
+  const prefix = `${name}-${version}`;
+  return stem.length > prefix.length && stem.startsWith(`${prefix}-`)
+    ? stem.slice(prefix.length + 1)
+    : "ruby";
+}
+
+const text = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
+
+/** Every live (not yanked) .gem of a gem, in push order: a push appends a line to the info file. */
+export function indexedFiles(v: ProjectView): IndexedGemFile[] {
+  const out: (IndexedGemFile & { at: number })[] = [];
+  for (const r of v.releases) {
+    if (r.yankedAt !== null) continue;
+    const m = r.metadata;
+    const dependencies = (Array.isArray(m.dependencies) ? (m.dependencies as unknown[]) : [])
+      .map((d) => d as { name?: unknown; type?: unknown; requirement?: unknown })
+      .filter((d) => d.type === "runtime" && typeof d.name === "string")
+      .map((d) => ({ name: d.name as string, requirement: text(d.requirement, ">= 0") }));
+    for (const f of r.files) {
+      if (f.packagetype !== "gem") continue;
+      out.push({
+        at: f.uploadedAt,
+        version: r.version,
+        platform: platformOf(f.filename, v.project.name, r.version),
+        sha256: f.sha256,
+        dependencies,
+        requiredRubyVersion: text(m.requiredRubyVersion, ">= 0"),
+        requiredRubygemsVersion: text(m.requiredRubygemsVersion, ">= 0"),
+      });
+    }
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/** A gem as installers see it: a quarantined gem does not exist for them (as on /simple/ and npm). */
+export async function installableGem(deps: Deps, name: string): Promise<ProjectView | null> {
+  const v = await loadProjectView(deps.db, "rubygems", normalizeGemName(name));
+  return v && !v.project.quarantinedAt ? v : null;
+}
+
+export function loadInfo(deps: Deps, cache: RenderCache<IndexFile>, name: string): Promise<IndexFile | null> {
+  const normalized = normalizeGemName(name);
+  return cache.get(`${normalized}\0info`, async () => {
+    const v = await installableGem(deps, normalized);
+    if (!v) return null;
+    const files = indexedFiles(v);
+    return kept(indexFile(infoFile(files), files.map(versionToken)), v.project.id);
+  });
+}
+
+/**
+ * `versions`: an append-only log (migration 027). Each render compares every gem's state now (its live
+ * version tokens and info MD5) with what its logged lines add up to, and appends a line for each gem
+ * that moved: a push adds its token, a yank or a quarantine removes tokens (`-1.0.0`), so the file only
+ * ever grows at its end and Bundler's Range requests get just the new lines. A race with another
+ * instance appending the same gem's next line loses on the primary key, and the render starts over.
+ */
+export function loadVersions(deps: Deps, cache: RenderCache<IndexFile>): Promise<IndexFile | null> {
+  return cache.get("\0versions", async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return kept(await renderVersions(deps), ANY_PROJECT);
+      } catch (e) {
+        if (attempt >= 2 || !isUniqueViolation(e)) throw e;
+      }
+    }
+  });
+}
+
+const EMPTY_INFO_MD5 = createHash("md5").update(infoFile([])).digest("hex");
+
+/** A gem's index state read from the database now (never from this instance's cache, which may lag). */
+async function gemState(deps: Deps, normalizedName: string): Promise<GemIndexState | null> {
+  const v = await installableGem(deps, normalizedName);
+  if (!v) return null;
+  const files = indexedFiles(v);
+  const md5 = createHash("md5").update(infoFile(files)).digest("hex");
+  return { name: v.project.name, versions: files.map(versionToken), infoMd5: md5 };
+}
+
+async function renderVersions(deps: Deps): Promise<IndexFile> {
+  // The log first, then the state: a line another instance logged is then already in the state read
+  // after it, so this render never appends a stale state's line after a newer one.
+  let log = await readGemVersionsLog(deps.db);
+  const projects = (await listProjects(deps.db, "rubygems")).sort((a, b) => a.createdAt - b.createdAt);
+  const now = new Map<string, GemIndexState>();
+  for (const p of projects) {
+    const state = await gemState(deps, p.normalizedName);
+    if (state) now.set(p.id, state);
+  }
+  const byGem = new Map<string, string[]>();
+  for (const row of log) byGem.set(row.projectId, [...(byGem.get(row.projectId) ?? []), row.line]);
+  const appended: { projectId: string; n: number; line: string }[] = [];
+  // Gems in creation order, then the ones only the log remembers (quarantined or removed since).
+  const ids = projects.map((p) => p.id);
+  for (const id of byGem.keys()) if (!now.has(id)) ids.push(id);
+  for (const id of ids) {
+    const lines = byGem.get(id) ?? [];
+    const line = nextVersionsLine(lines, now.get(id) ?? null, EMPTY_INFO_MD5);
+    if (line) appended.push({ projectId: id, n: lines.length + 1, line });
+  }
+  if (appended.length > 0) {
+    await appendGemVersionsLog(deps.db, deps.clock.now(), log.at(-1)?.seq ?? 0, appended);
+    log = await readGemVersionsLog(deps.db);
+  }
+  const createdAt = new Date(log[0]?.loggedAt ?? 0);
+  return indexFile(versionsHeader(createdAt) + log.map((r) => `${r.line}\n`).join(""));
+}
+
+export function loadNames(deps: Deps, cache: RenderCache<IndexFile>): Promise<IndexFile | null> {
+  return cache.get("\0names", async () => {
+    const names = (await listProjects(deps.db, "rubygems")).map((p) => p.name).sort();
+    return kept(indexFile(namesFile(names)), ANY_PROJECT);
+  });
+}
+
+/** Bundler asks `bytes=<local size - 1>-`; anything else (several ranges, suffixes) gets the whole file. */
+function rangeStart(header: string | undefined): number | null {
+  const m = /^bytes=(\d+)-$/.exec(header?.trim() ?? "");
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Sends a compact-index file: 304 when the client's MD5 matches, 206 with the tail for a `Range`
+ * (Bundler appends it and checks the whole file's MD5 against the ETag; a file that changed other than
+ * at its end fails that check and Bundler fetches it whole), else the whole file (gzip when accepted).
+ */
+export function sendIndexFile(req: FastifyRequest, reply: FastifyReply, f: IndexFile): FastifyReply {
+  reply
+    .header("etag", f.etag)
+    .header("repr-digest", `sha-256=:${f.sha256}:`)
+    .header("digest", `SHA-256=${f.sha256}`)
+    .header("accept-ranges", "bytes")
+    .header("cache-control", "max-age=60, public")
+    .header("vary", "Accept-Encoding")
+    .header("content-type", f.contentType);
+  const tags = String(req.headers["if-none-match"] ?? "").split(",");
+  if (tags.some((t) => t.trim().replace(/^W\//, "") === f.etag)) return reply.status(304).send();
+  const start = rangeStart(req.headers.range);
+  if (start !== null) {
+    const size = f.body.length;
+    if (start >= size) return reply.status(416).header("content-range", `bytes */${size}`).send();
+    const tail = f.body.subarray(start);
+    return reply
+      .status(206)
+      .header("content-range", `bytes ${start}-${size - 1}/${size}`)
+      .header("content-length", tail.length)
+      .send(tail);
+  }
+  if (acceptsGzip(req.headers["accept-encoding"]))
+    return reply.header("content-encoding", "gzip").header("content-length", f.gzip.length).send(f.gzip);
+  return reply.header("content-length", f.body.length).send(f.body);
+}

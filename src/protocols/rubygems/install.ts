@@ -1,0 +1,90 @@
+import { deflateSync } from "node:zlib";
+import type { FastifyInstance } from "fastify";
+import type { Deps } from "../../deps.js";
+import { parseGemspec, specMarshal } from "../../ecosystems/rubygems/index.js";
+import { RenderCache } from "../../http/render-cache.js";
+import { findFileByName, getProjectById, isReleaseLive } from "../../packages/index.js";
+import { BlobNotFoundError } from "../../storage/index.js";
+import { type IndexFile, loadInfo, loadNames, loadVersions, sendIndexFile } from "./compact-index.js";
+import { gemErrors } from "./errors.js";
+
+/**
+ * A stored .gem as installers may see it: its project not quarantined and its version not yanked (a
+ * yanked gem is gone from the index and from downloads, as on rubygems.org).
+ */
+async function installableFile(deps: Deps, filename: string) {
+  const file = await findFileByName(deps.db, filename);
+  if (!file || file.packagetype !== "gem" || !file.blobKey.startsWith("rubygems/")) return null;
+  const project = await getProjectById(deps.db, file.projectId);
+  if (!project || project.quarantinedAt) return null;
+  if (!(await isReleaseLive(deps.db, file.releaseId))) return null;
+  return { file, project };
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * What `gem install` and `bundle install` fetch (docs/protocols/rubygems.md): `HEAD /rubygems/` (a
+ * 2xx makes gem use the compact index), `versions`, `info/<name>`, `names`, the Marshal'd gemspec of
+ * the chosen version under `quick/Marshal.4.8/`, and the .gem under `gems/`.
+ */
+export function registerInstall(app: FastifyInstance, deps: Deps): void {
+  const cache = new RenderCache<IndexFile>(deps.changes, { maxEntries: 20_000 });
+  const specs = new RenderCache<Buffer>(deps.changes, { maxEntries: 20_000, maxBytes: 64 * 1024 * 1024 });
+
+  app.get("/rubygems/", async (_req, reply) =>
+    reply.type("text/plain; charset=utf-8").send(`${deps.config.siteName} RubyGems index\n`),
+  );
+  app.get("/rubygems/versions", async (req, reply) =>
+    sendIndexFile(req, reply, (await loadVersions(deps, cache))!),
+  );
+  app.get("/rubygems/names", async (req, reply) =>
+    sendIndexFile(req, reply, (await loadNames(deps, cache))!),
+  );
+  app.get<{ Params: { name: string } }>("/rubygems/info/:name", async (req, reply) => {
+    const info = await loadInfo(deps, cache, req.params.name);
+    if (!info || info.versions.length === 0) throw gemErrors.GEM_NOT_FOUND();
+    return sendIndexFile(req, reply, info);
+  });
+
+  app.get<{ Params: { file: string } }>("/rubygems/quick/Marshal.4.8/:file", async (req, reply) => {
+    const m = /^(.+)\.gemspec\.rz$/.exec(req.params.file);
+    if (!m) throw gemErrors.GEM_NOT_FOUND();
+    const filename = `${m[1]}.gem`;
+    const body = await specs.get(filename, async () => {
+      const found = await installableFile(deps, filename);
+      if (!found?.file.metadataBlobKey) return null;
+      const yaml = await readAll(await deps.blobs.get(found.file.metadataBlobKey));
+      const rz = deflateSync(specMarshal(parseGemspec(yaml.toString("utf8"))));
+      return { value: rz, group: found.project.id, bytes: rz.length };
+    });
+    if (!body) throw gemErrors.GEM_NOT_FOUND();
+    return reply
+      .type("application/octet-stream")
+      .header("cache-control", "max-age=60, public")
+      .header("content-length", body.length)
+      .send(body);
+  });
+
+  app.get<{ Params: { file: string } }>("/rubygems/gems/:file", async (req, reply) => {
+    const found = await installableFile(deps, req.params.file);
+    if (!found) throw gemErrors.GEM_NOT_FOUND();
+    try {
+      const stream = await deps.blobs.get(found.file.blobKey);
+      if (req.method === "GET") deps.downloads.count(found.project.id, deps.clock.now());
+      return reply
+        .type("application/octet-stream")
+        .header("etag", `"${found.file.sha256}"`)
+        .header("cache-control", "max-age=60, public")
+        .header("content-length", found.file.size)
+        .send(stream);
+    } catch (e) {
+      if (e instanceof BlobNotFoundError) throw gemErrors.GEM_NOT_FOUND();
+      throw e;
+    }
+  });
+}
