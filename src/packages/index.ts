@@ -53,6 +53,7 @@ export {
   insertFile,
   insertRelease,
   isReleaseLive,
+  listEcosystemReleases,
   listReleases,
   type NewFile,
   type Release,

@@ -114,6 +114,38 @@ export async function listReleases(db: DbExecutor, projectId: string): Promise<R
   return releases.map((r) => toRelease(r, files.filter((f) => f.release_id === r.id).map(toFile)));
 }
 
+/**
+ * Every release with its files of every listed (not quarantined) project of an ecosystem, in two
+ * queries, grouped by project id: for an index built over the whole ecosystem (RubyGems' `versions`).
+ */
+export async function listEcosystemReleases(
+  db: DbExecutor,
+  ecosystem: string,
+): Promise<Map<string, Release[]>> {
+  const releases = await db
+    .selectFrom("releases")
+    .innerJoin("projects", "projects.id", "releases.project_id")
+    .select(releaseColumns.map((c) => `releases.${c}` as const))
+    .where("projects.ecosystem", "=", ecosystem)
+    .where("projects.quarantined_at", "is", null)
+    .orderBy("releases.created_at")
+    .execute();
+  const files = await db
+    .selectFrom("files")
+    .innerJoin("projects", "projects.id", "files.project_id")
+    .selectAll("files")
+    .where("projects.ecosystem", "=", ecosystem)
+    .where("projects.quarantined_at", "is", null)
+    .orderBy("files.filename")
+    .execute();
+  const filesOf = new Map<string, FileRecord[]>();
+  for (const f of files) filesOf.set(f.release_id, [...(filesOf.get(f.release_id) ?? []), toFile(f)]);
+  const out = new Map<string, Release[]>();
+  for (const r of releases)
+    out.set(r.project_id, [...(out.get(r.project_id) ?? []), toRelease(r, filesOf.get(r.id) ?? [])]);
+  return out;
+}
+
 export async function findRelease(
   db: DbExecutor,
   projectId: string,

@@ -94,6 +94,24 @@ describe.each(testDatabases())("npm publish and install on %s", (kind) => {
     expect(doc["dist-tags"]).toEqual({ latest: "1.0.0", next: "1.1.0" });
   });
 
+  it("serves one version's manifest by number or dist-tag, following new publishes and tags", async () => {
+    const { auth } = await npmUser(t, "alice");
+    await put("demo", await publishBody("demo", "1.0.0"), auth);
+    const byTag = await t.app.inject({ url: "/npm/demo/latest" });
+    expect(byTag.headers["content-type"]).toMatch(/^application\/json/);
+    expect(byTag.json()).toMatchObject({ name: "demo", version: "1.0.0" });
+    expect((await t.app.inject({ url: "/npm/demo/1.0.0" })).json().version).toBe("1.0.0");
+    await put("demo", await publishBody("demo", "1.1.0"), auth);
+    expect((await t.app.inject({ url: "/npm/demo/latest" })).json().version).toBe("1.1.0");
+    expect((await t.app.inject({ url: "/npm/demo/1.0.0" })).json().version).toBe("1.0.0");
+    // Names of Object.prototype are neither versions nor tags.
+    for (const spec of ["9.9.9", "constructor", "__proto__", "toString"]) {
+      const r = await t.app.inject({ url: `/npm/demo/${spec}` });
+      expect(r.statusCode, spec).toBe(404);
+      expect(r.json().error).toMatch(/has no version or dist-tag/);
+    }
+  });
+
   describe("refuses bad input with a 4xx {error} and stores nothing", () => {
     const cases: Array<[string, (name: string) => Promise<unknown>, number, RegExp]> = [
       [

@@ -5,7 +5,6 @@ import { isUniqueViolation } from "../../db/index.js";
 import type { Deps } from "../../deps.js";
 import {
   type GemIndexState,
-  type IndexedGemFile,
   infoFile,
   namesFile,
   nextVersionsLine,
@@ -17,11 +16,15 @@ import { ANY_PROJECT, type RenderCache, type Rendered } from "../../http/render-
 import { acceptsGzip } from "../../http/send.js";
 import {
   appendGemVersionsLog,
+  listEcosystemReleases,
   listProjects,
   loadProjectView,
+  type Project,
   type ProjectView,
+  type Release,
   readGemVersionsLog,
 } from "../../packages/index.js";
+import { type GemFacts, indexedFiles, loadGemFacts } from "./gem-files.js";
 
 /** A compact-index file: the ETag is the quoted MD5 of the body, which Bundler 2.3 checks after appending. */
 export interface IndexFile extends Rendered {
@@ -52,43 +55,6 @@ const kept = (f: IndexFile, group: string) => ({
   bytes: f.body.length + f.gzip.length,
 });
 
-/** The platform of a stored .gem, from its file name (`name-version[-platform].gem`). */
-export function platformOf(filename: string, name: string, version: string): string {
-  const stem = filename.slice(0, -".gem".length);
-  const prefix = `${name}-${version}`;
-  return stem.length > prefix.length && stem.startsWith(`${prefix}-`)
-    ? stem.slice(prefix.length + 1)
-    : "ruby";
-}
-
-const text = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
-
-/** Every live (not yanked) .gem of a gem, in push order: a push appends a line to the info file. */
-export function indexedFiles(v: ProjectView): IndexedGemFile[] {
-  const out: (IndexedGemFile & { at: number })[] = [];
-  for (const r of v.releases) {
-    if (r.yankedAt !== null) continue;
-    const m = r.metadata;
-    const dependencies = (Array.isArray(m.dependencies) ? (m.dependencies as unknown[]) : [])
-      .map((d) => d as { name?: unknown; type?: unknown; requirement?: unknown })
-      .filter((d) => d.type === "runtime" && typeof d.name === "string")
-      .map((d) => ({ name: d.name as string, requirement: text(d.requirement, ">= 0") }));
-    for (const f of r.files) {
-      if (f.packagetype !== "gem") continue;
-      out.push({
-        at: f.uploadedAt,
-        version: r.version,
-        platform: platformOf(f.filename, v.project.name, r.version),
-        sha256: f.sha256,
-        dependencies,
-        requiredRubyVersion: text(m.requiredRubyVersion, ">= 0"),
-        requiredRubygemsVersion: text(m.requiredRubygemsVersion, ">= 0"),
-      });
-    }
-  }
-  return out.sort((a, b) => a.at - b.at);
-}
-
 /** A gem as installers see it: a quarantined gem does not exist for them (as on /simple/ and npm). */
 export async function installableGem(deps: Deps, name: string): Promise<ProjectView | null> {
   const v = await loadProjectView(deps.db, "rubygems", normalizeGemName(name));
@@ -100,7 +66,7 @@ export function loadInfo(deps: Deps, cache: RenderCache<IndexFile>, name: string
   return cache.get(`${normalized}\0info`, async () => {
     const v = await installableGem(deps, normalized);
     if (!v) return null;
-    const files = indexedFiles(v);
+    const files = indexedFiles(v, await loadGemFacts(deps, [v]));
     return kept(indexFile(infoFile(files), files.map(versionToken)), v.project.id);
   });
 }
@@ -126,13 +92,11 @@ export function loadVersions(deps: Deps, cache: RenderCache<IndexFile>): Promise
 
 const EMPTY_INFO_MD5 = createHash("md5").update(infoFile([])).digest("hex");
 
-/** A gem's index state read from the database now (never from this instance's cache, which may lag). */
-async function gemState(deps: Deps, normalizedName: string): Promise<GemIndexState | null> {
-  const v = await installableGem(deps, normalizedName);
-  if (!v) return null;
-  const files = indexedFiles(v);
+/** A gem's index state from its rows (read from the database now, never from a cache that may lag). */
+function gemState(project: Project, releases: Release[], facts: Map<string, GemFacts>): GemIndexState {
+  const files = indexedFiles({ project, releases }, facts);
   const md5 = createHash("md5").update(infoFile(files)).digest("hex");
-  return { name: v.project.name, versions: files.map(versionToken), infoMd5: md5 };
+  return { name: project.name, versions: files.map(versionToken), infoMd5: md5 };
 }
 
 async function renderVersions(deps: Deps): Promise<IndexFile> {
@@ -140,11 +104,13 @@ async function renderVersions(deps: Deps): Promise<IndexFile> {
   // after it, so this render never appends a stale state's line after a newer one.
   let log = await readGemVersionsLog(deps.db);
   const projects = (await listProjects(deps.db, "rubygems")).sort((a, b) => a.createdAt - b.createdAt);
+  const releases = await listEcosystemReleases(deps.db, "rubygems");
   const now = new Map<string, GemIndexState>();
-  for (const p of projects) {
-    const state = await gemState(deps, p.normalizedName);
-    if (state) now.set(p.id, state);
-  }
+  const facts = await loadGemFacts(
+    deps,
+    projects.map((project) => ({ project, releases: releases.get(project.id) ?? [] })),
+  );
+  for (const p of projects) now.set(p.id, gemState(p, releases.get(p.id) ?? [], facts));
   const byGem = new Map<string, string[]>();
   for (const row of log) byGem.set(row.projectId, [...(byGem.get(row.projectId) ?? []), row.line]);
   const appended: { projectId: string; n: number; line: string }[] = [];

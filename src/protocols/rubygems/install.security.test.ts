@@ -73,6 +73,29 @@ describe.each(testDatabases())("rubygems install side, yank and owners on %s", (
     expect((await get("/rubygems/info/no-such-gem")).statusCode).toBe(404);
   });
 
+  it("describes each platform of a version by its own gemspec (a native gem's narrower Ruby, its own dependencies)", async () => {
+    expect((await push("hello-rg", "1.0.0")).statusCode).toBe(200);
+    const native = yamlOf("hello-rg", "1.0.0", "x86_64-linux")
+      .replace("      version: '2.7'", "      version: '3.1'")
+      .replace("  name: rake", "  name: rake-native");
+    const r = await t.app.inject({
+      method: "POST",
+      url: "/rubygems/api/v1/gems",
+      payload: await gemOf(native),
+      headers: { "content-type": "application/octet-stream", authorization: alice },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const lines = (await get("/rubygems/info/hello-rg")).body.split("\n");
+    expect(lines[1]).toMatch(/^1\.0\.0 rake:~> 13\.0&>= 13\.0\.1\|checksum:[0-9a-f]{64},ruby:>= 2\.7,/);
+    expect(lines[2]).toMatch(
+      /^1\.0\.0-x86_64-linux rake-native:~> 13\.0&>= 13\.0\.1\|checksum:[0-9a-f]{64},ruby:>= 3\.1,/,
+    );
+    const versions = (await get("/rubygems/versions")).body;
+    expect(versions).toContain(
+      `hello-rg 1.0.0,1.0.0-x86_64-linux ${md5((await get("/rubygems/info/hello-rg")).body)}`,
+    );
+  });
+
   it("answers Bundler's conditional and range requests: 304, 206 with the appended tail, 416 past the end, gzip", async () => {
     await push("hello-rg", "1.0.0");
     const before = (await get("/rubygems/info/hello-rg")).body;

@@ -4,8 +4,8 @@ import type { Deps } from "../../deps.js";
 import { canonicalGemVersion } from "../../ecosystems/rubygems/index.js";
 import { latestRelease, loadProjectView, type ProjectView, yankRelease } from "../../packages/index.js";
 import { type GemAuth, requestContext } from "./auth.js";
-import { platformOf } from "./compact-index.js";
 import { gemErrors } from "./errors.js";
+import { platformOf } from "./gem-files.js";
 import { requireOtp } from "./second-factor.js";
 
 export const form = (req: FastifyRequest): Record<string, string> => {
