@@ -86,7 +86,8 @@ export async function projectCli(argv: string[]): Promise<number> {
         if (queue.length === 0) console.log("Nothing waits for review.");
         for (const e of queue) {
           const similar = e.similarTo ? ` (looks like ${e.similarTo})` : "";
-          const reports = e.reports.length ? ` [${e.reports.length} open report(s)]` : "";
+          const n = e.reports.length;
+          const reports = n ? ` [${n} open report${n === 1 ? "" : "s"}]` : "";
           console.log(
             `${e.ecosystem}/${e.projectName}  ${e.kind}${similar}${e.quarantined ? "" : ", still served"}  by ${e.openedBy}, ${new Date(e.openedAt).toISOString()}: ${e.reason}${reports}`,
           );
@@ -94,7 +95,7 @@ export async function projectCli(argv: string[]): Promise<number> {
       }
       if (change && !redis)
         console.error(
-          "Note: without WHARF_REDIS_URL a running server is not told: it keeps serving what it cached of this project (index pages, npm packuments) until the project changes again or the server restarts. Use the console (/admin/quarantine) on a running server, or restart it.",
+          "Note: without WHARF_REDIS_URL a running server is not told: it keeps serving what it cached of this project (index pages, npm packuments, recently downloaded files) until the project changes again or the server restarts. Use the console (/admin/quarantine) on a running server, or restart it.",
         );
       return 0;
     });

@@ -77,6 +77,9 @@ const samples: Record<string, Record<string, unknown[]>> = {
     ],
     madeOwner: [{ username: "bob", by: "alice", project: "demo" }],
     madeScopeOwner: [{ username: "bob", by: "alice", scope: "acme" }],
+    lookalikeHeld: [
+      { username: "alice", project: "requests", lookalike: "reqeusts", why: "one or two letters differ" },
+    ],
   },
   policy: {
     critical: [

@@ -18,7 +18,7 @@ import {
   isProhibitedName,
   type Project,
 } from "./projects.js";
-import { openQuarantine } from "./quarantine.js";
+import { openQuarantine, tellOwnersOfHeldLookalike } from "./quarantine.js";
 import {
   type DescriptionColumns,
   type FileRecord,
@@ -175,6 +175,13 @@ async function publishOnce(
                 similarTo: squat.similarTo,
                 reason: `Held for review: ${held.charAt(0).toLowerCase()}${held.slice(1)}.`,
                 openedBy: "wharf",
+              });
+              await tellOwnersOfHeldLookalike(tx, now, {
+                ecosystem: input.ecosystem,
+                lookalike: project.name,
+                similarTo: squat.similarTo,
+                // "edit distance" is the matcher's word; an owner reads what it means.
+                why: squat.reason === "edit distance" ? "one or two letters differ" : squat.reason,
               });
             }
           }

@@ -1,5 +1,9 @@
 import type { DbExecutor } from "../db/index.js";
+import { ecosystemFor } from "../ecosystems/index.js";
 import { newId } from "../lib/ids.js";
+import { queueNotification } from "../notify/index.js";
+import * as mails from "../notify/templates/packages.js";
+import type { Ecosystem } from "./projects.js";
 
 /** Why a project entered quarantine: held at creation as a look-alike, or an operator's decision. */
 export type QuarantineKind = "typosquat" | "manual";
@@ -102,4 +106,35 @@ export async function listOpenQuarantines(db: DbExecutor, limit = 500): Promise<
     openedBy: r.opened_by,
     openedAt: r.opened_at,
   }));
+}
+
+/**
+ * Tells the owners of the protected project that a look-alike of it is held (issue 18 item 4), in the
+ * transaction that holds it: the mail commits with the hold or not at all, so a retried upload never
+ * mails twice (the project is created once). Owners with a verified address only; a protected name
+ * known only from imported statistics has no project here, and nobody to tell.
+ */
+export async function tellOwnersOfHeldLookalike(
+  tx: DbExecutor,
+  now: number,
+  held: { ecosystem: Ecosystem; lookalike: string; similarTo: string; why: string },
+): Promise<number> {
+  const owners = await tx
+    .selectFrom("projects as p")
+    .innerJoin("roles as r", "r.project_id", "p.id")
+    .innerJoin("users as u", "u.id", "r.user_id")
+    .select(["u.id", "u.username", "u.email", "p.name"])
+    .where("p.ecosystem", "=", held.ecosystem)
+    .where("p.normalized_name", "=", ecosystemFor(held.ecosystem).normalizeName(held.similarTo))
+    .where("r.role", "=", "owner")
+    .where("u.email_verified_at", "is not", null)
+    .orderBy("u.username")
+    .execute();
+  for (const o of owners)
+    await queueNotification(tx, now, o.id, {
+      to: o.email,
+      template: mails.lookalikeHeld,
+      vars: { username: o.username, project: o.name, lookalike: held.lookalike, why: held.why },
+    });
+  return owners.length;
 }

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { closeProjectQuarantine, listAudit, quarantineProject, quarantineQueue } from "../admin/index.js";
 import type { Config } from "../config.js";
 import { buildWheel } from "../packages/archives/test-fixtures.js";
-import { forgetProtectedNames } from "../packages/index.js";
+import { addRole, forgetProtectedNames } from "../packages/index.js";
 import {
   basicAuth,
   createTestApp,
@@ -88,6 +88,32 @@ describe.each(testDatabases())("typosquats and quarantine on %s", (kind) => {
     expect((await listAudit(t.deps.db)).map((a) => a.action)).toContain("project.release");
   });
 
+  it("mails each verified owner of the imitated project once when a look-alike of it is held", async () => {
+    await start({ typosquatAction: "hold" });
+    const { token } = await maintainer(t, "alice");
+    expect((await twine("requests", token)).statusCode).toBe(200);
+    await protect("pypi", "requests");
+    const requests = await t.deps.db.selectFrom("projects").select("id").executeTakeFirstOrThrow();
+    const { user: bob } = await maintainer(t, "bob");
+    const { user: carol } = await maintainer(t, "carol");
+    await addRole(t.deps.db, t.clock.now(), requests.id, bob.id, "owner");
+    await addRole(t.deps.db, t.clock.now(), requests.id, carol.id, "maintainer");
+    const { token: mallory } = await maintainer(t, "mallory");
+    const before = (await t.outbox()).length;
+
+    expect((await twine("reqeusts", mallory)).statusCode).toBe(200);
+    // The owner's second upload is refused (quarantined): no new project, no second mail.
+    expect((await twine("reqeusts", mallory, "1.1")).statusCode).toBe(403);
+    const mails = (await t.outbox()).slice(before);
+    expect(mails.map((m) => [m.to, m.subject]).sort()).toEqual([
+      ["alice@example.com", "[Wharf] A look-alike of requests is held for review"],
+      ["bob@example.com", "[Wharf] A look-alike of requests is held for review"],
+    ]);
+    expect(mails[0]?.text).toContain("A new project named reqeusts was just created");
+    expect(mails[0]?.text).toContain("looks like your project requests (one or two letters differ)");
+    expect(await t.deps.db.selectFrom("notify_outbox").select("id").execute()).toEqual([]);
+  });
+
   it("refuses the look-alike with a reason naming the similar project when the setting says refuse", async () => {
     await start({ typosquatAction: "refuse" });
     const { token } = await maintainer(t, "alice");
@@ -124,6 +150,23 @@ describe.each(testDatabases())("typosquats and quarantine on %s", (kind) => {
     const other = await npmPublish("cros-env", auth, "2.0.0");
     expect(other.statusCode).toBe(403);
     expect(other.json().error).toContain("quarantined");
+  });
+
+  it("keeps a quarantined project's name taken: another account's upload of it, in any spelling, is refused", async () => {
+    await start({ typosquatAction: "hold" });
+    const { token } = await maintainer(t, "alice");
+    expect((await twine("demo-pkg", token)).statusCode).toBe(200);
+    await quarantineProject(t.deps, operator, "pypi", "demo-pkg", "under review");
+    const { token: mallory } = await maintainer(t, "mallory");
+    for (const name of ["demo-pkg", "Demo.Pkg"])
+      expect((await twine(name, mallory, "9.0")).statusCode, name).toBe(403);
+    const { auth } = await npmUser(t, "bob");
+    expect((await npmPublish("demo-npm", auth)).statusCode).toBe(201);
+    await quarantineProject(t.deps, operator, "npm", "demo-npm", "under review");
+    const { auth: eve } = await npmUser(t, "eve");
+    expect((await npmPublish("demo-npm", eve, "9.0.0")).statusCode).toBe(403);
+    const names = await t.deps.db.selectFrom("projects").select("name").orderBy("name").execute();
+    expect(names.map((p) => p.name)).toEqual(["demo-npm", "demo-pkg"]);
   });
 
   it("quarantine of an existing project hides it from pip, npm and downloads; lifting it restores everything", async () => {

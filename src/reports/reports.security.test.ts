@@ -67,6 +67,16 @@ describe.each(testDatabases())("malware reports on %s", (kind) => {
     expect(rows).toEqual([{ id, reporter_id: user.id, category: "malware" }]);
   });
 
+  it("keeps one open report per reporter per project when two requests race", async () => {
+    const { token } = await maintainer(t, "bob");
+    const answers = await Promise.all([
+      post("demo-a", report, bearer(token)),
+      post("demo-a", report, bearer(token)),
+    ]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409]);
+    expect(await t.deps.db.selectFrom("malware_reports").select("id").execute()).toHaveLength(1);
+  });
+
   it("limits a flood from one account: 5 an hour, then 429 with Retry-After, nothing stored past the limit", async () => {
     const { token } = await maintainer(t, "flooder");
     for (const name of ["demo-a", "demo-b", "demo-c", "demo-d", "demo-e"])

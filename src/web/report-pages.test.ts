@@ -142,16 +142,4 @@ describe.each(testDatabases())("report form and quarantine banner on %s", (kind)
     expect(twine.statusMessage).toContain("contact them if you think this is a mistake");
     expect(twine.statusMessage).toContain("Reason: reported: posts tokens to a remote host");
   });
-
-  it("keeps a quarantined project's name taken: another account's upload of it is refused, not a new project", async () => {
-    const alice = await maintainer(t, "alice");
-    expect((await publish(t, dir, alice.token, "demo-pkg", "1.0")).statusCode).toBe(200);
-    await quarantineProject(t.deps, operator, "pypi", "demo-pkg", "under review");
-    const mallory = await maintainer(t, "mallory");
-    for (const name of ["demo-pkg", "Demo.Pkg"]) {
-      const res = await publish(t, dir, mallory.token, name, "9.0");
-      expect(res.statusCode, name).toBe(403);
-    }
-    expect(await t.deps.db.selectFrom("projects").select("name").execute()).toEqual([{ name: "demo-pkg" }]);
-  });
 });

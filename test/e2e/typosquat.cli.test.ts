@@ -1,15 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeProjectQuarantine, quarantineProject } from "../../src/admin/index.js";
-import { systemClock } from "../../src/lib/clock.js";
-import { ChangeFeed } from "../../src/packages/index.js";
 import { missing } from "../../src/test-support/requirements.js";
 import { ensureBuilt, startWharf, type WharfServer } from "./support/index.js";
 import { NpmClient, type NpmRun, packageDir } from "./support/npm.js";
-import { createMaintainer, createToken, get, wharfCli, withDatabase } from "./support/pypi.js";
+import { createMaintainer, createToken, get, wharfCli } from "./support/pypi.js";
 import { buildDists, makeVenv, oneLine, pipInstall, type Run, twineUpload } from "./support/python.js";
 
 // Issue 18, "Done means": with the real twine, pip and npm, a look-alike of a protected project is held
@@ -20,7 +16,6 @@ import { buildDists, makeVenv, oneLine, pipInstall, type Run, twineUpload } from
 const SUITE = "typosquats held, refused and quarantined, seen by twine, pip and npm";
 const PASSWORD = "lighthouse keeper 7 knots";
 const DAY = 86_400_000;
-const operator = { id: "e2e-operator", name: "e2e-operator", ip: "127.0.0.1" };
 
 /**
  * Last week's PyPI and npm download counts, as an operator mirroring a public registry imports them:
@@ -49,11 +44,11 @@ async function importTopDownloads(server: WharfServer, dir: string): Promise<voi
 const REDIS = process.env.WHARF_TEST_REDIS_URL;
 
 /**
- * The operator's decision, through the domain functions the console and `wharf project` call, on the
- * server's database from this process. What tells the server's render cache is the change feed: over
- * Redis when the suite has one (as with several instances, or a CLI beside one instance); without it,
- * nothing can reach the running server's memory, so it is restarted on the same data — either way,
- * what this proves is what installers see once the server knows.
+ * The operator's decision, with the operator's command: `wharf project quarantine|release`, on the server's
+ * data. What tells the running server's render cache is the change feed: over Redis when the suite has
+ * one (the server and the command share its URL and prefix, as several instances do); without Redis
+ * nothing can reach the server's memory (the command says so), so it is restarted on the same data —
+ * either way, what this proves is what installers see once the server knows.
  */
 async function operatorDecides(
   r: Registry,
@@ -62,18 +57,7 @@ async function operatorDecides(
   name: string,
   reason: string,
 ) {
-  const redis = REDIS ? new Redis(REDIS) : undefined;
-  const changes = new ChangeFeed(redis, r.server.env.WHARF_REDIS_PREFIX ?? "");
-  try {
-    await withDatabase(r.server, async (db) => {
-      const deps = { db, clock: systemClock, changes };
-      if (action === "quarantine") await quarantineProject(deps, operator, ecosystem, name, reason);
-      else await closeProjectQuarantine(deps, operator, ecosystem, name, "released", reason);
-    });
-  } finally {
-    changes.close();
-    redis?.disconnect();
-  }
+  await wharfCli(r.server, ["project", action, `${ecosystem}/${name}`, "--reason", reason]);
   if (!REDIS) {
     await r.server.stop();
     r.server = await startWharf(r.server.env, { dataDir: r.server.dataDir, port: r.server.port });

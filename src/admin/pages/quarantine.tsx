@@ -29,6 +29,7 @@ function RowAction(p: {
   e: QueueEntry;
   i: number;
   action: QueueAction;
+  title: string;
   button: string;
   kind: "primary" | "danger" | "secondary";
   failed?: QuarantinePageState["failed"];
@@ -37,19 +38,22 @@ function RowAction(p: {
   const state =
     p.failed?.projectId === p.e.projectId && p.failed.action === p.action ? p.failed.state : undefined;
   return (
-    <Form
-      action={`/admin/quarantine/${p.action}`}
-      csrf={p.ctx.csrf}
-      label={`${p.button}: ${p.e.projectName}`}
-      class="form queue-action"
-    >
-      <FormError message={state?.error} />
-      <input type="hidden" name="ecosystem" value={p.e.ecosystem} />
-      <input type="hidden" name="name" value={p.e.projectName} />
-      <ReasonField form={`${p.action}-${p.i}`} state={state} />
-      {p.children}
-      <Submit kind={p.kind}>{p.button}</Submit>
-    </Form>
+    <div>
+      <h3>{p.title}</h3>
+      <Form
+        action={`/admin/quarantine/${p.action}`}
+        csrf={p.ctx.csrf}
+        label={`${p.button}: ${p.e.projectName}`}
+        class="form queue-action"
+      >
+        <FormError message={state?.error} />
+        <input type="hidden" name="ecosystem" value={p.e.ecosystem} />
+        <input type="hidden" name="name" value={p.e.projectName} />
+        <ReasonField form={`${p.action}-${p.i}`} state={state} />
+        {p.children}
+        <Submit kind={p.kind}>{p.button}</Submit>
+      </Form>
+    </div>
   );
 }
 
@@ -105,24 +109,50 @@ function Entry(p: { ctx: PageContext; e: QueueEntry; i: number; failed?: Quarant
           </ul>
         </details>
       )}
-      {e.quarantined ? (
-        <>
-          <RowAction {...common} action="release" button="Release" kind="primary">
-            {e.kind === "typosquat" && (
-              <label class="check">
-                <input type="checkbox" name="allow_lookalike" value="1" /> Also allow this look-alike name, so
-                it is not held again
-              </label>
-            )}
-          </RowAction>
-          <RowAction {...common} action="reject" button="Reject (remove)" kind="danger" />
-        </>
-      ) : (
-        <>
-          <RowAction {...common} action="quarantine" button="Quarantine" kind="danger" />
-          <RowAction {...common} action="dismiss" button="Dismiss reports" kind="secondary" />
-        </>
-      )}
+      <div class="grid">
+        {e.quarantined ? (
+          <>
+            <RowAction
+              {...common}
+              action="release"
+              title="Release: serve it again"
+              button="Release"
+              kind="primary"
+            >
+              {e.kind === "typosquat" && (
+                <label class="check">
+                  <input type="checkbox" name="allow_lookalike" value="1" /> Also allow this look-alike name,
+                  so it is not held again
+                </label>
+              )}
+            </RowAction>
+            <RowAction
+              {...common}
+              action="reject"
+              title="Reject: keep it hidden for good"
+              button="Reject (remove)"
+              kind="danger"
+            />
+          </>
+        ) : (
+          <>
+            <RowAction
+              {...common}
+              action="quarantine"
+              title="Quarantine: hide it while you look"
+              button="Quarantine"
+              kind="danger"
+            />
+            <RowAction
+              {...common}
+              action="dismiss"
+              title="Dismiss: nothing wrong found"
+              button="Dismiss reports"
+              kind="secondary"
+            />
+          </>
+        )}
+      </div>
     </section>
   );
 }
