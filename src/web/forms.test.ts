@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { accountErrors } from "../accounts/index.js";
+import { findLink } from "../mail/index.js";
 import { createTestApp, FormClient, type TestApp, testDatabases, textOf } from "../test-support/index.js";
 import { checkFields, FieldErrors, formFailure, required } from "./forms.js";
 import { accountToken, projectIdOf, publish, signedInUser } from "./test-fixtures.js";
@@ -112,6 +113,28 @@ describe.each(testDatabases())("forms report every error at once on %s", (kind) 
     expect(res.statusCode).toBe(400);
     expect(textOf(res.body, "current_password-error")).toBe("Enter your current password.");
     expect(textOf(res.body, "new_password-error")).toBe(accountErrors.PASSWORD_TOO_SHORT().message);
+  });
+
+  it("password reset: a dead link is said first; with a live one, the password by the same rule as elsewhere", async () => {
+    await signedInUser(t, "alice");
+    const web = new FormClient(t.app);
+    await web.get("/account/forgot-password");
+    const dead = await web.post("/account/reset-password", { token: "expired", password: "short" });
+    expect(dead.statusCode).toBe(400);
+    expect(dead.body).not.toContain('id="password-error"');
+    await web.get("/account/forgot-password");
+    await web.post("/account/forgot-password", { login: "alice" });
+    const mail = (await t.outbox()).find((m) => m.subject.includes("Reset your password"));
+    const token =
+      new URL(findLink(mail?.text ?? "", "/account/reset-password") ?? "http://x/").searchParams.get(
+        "token",
+      ) ?? "";
+    await web.get(`/account/reset-password?token=${encodeURIComponent(token)}`);
+    const res = await web.post("/account/reset-password", { token, password: "alice" });
+    expect(res.statusCode).toBe(400);
+    expect(textOf(res.body, "password-error")).toBe(accountErrors.PASSWORD_TOO_SHORT().message);
+    const same = await web.post("/account/reset-password", { token, password: "alice@example.com" });
+    expect(textOf(same.body, "password-error")).toBe(accountErrors.PASSWORD_SAME_AS_NAME().message);
   });
 
   it("API token: a blank name, no project ticked and a bad expiry are all reported, the name kept", async () => {

@@ -114,9 +114,10 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
     // The name is checked before anyone touches a key, ignoring case.
     await keys!.use("green");
     await addKey(p, "blue KEY", "security key");
-    await p
-      .locator("#webauthn-enroll-status", { hasText: "You already have a key with that name." })
-      .waitFor();
+    // A refused name is said at the name field (red, announced), not in the status line.
+    await p.locator("#label-error", { hasText: "You already have a key with that name." }).waitFor();
+    await expect(p.locator("#label").getAttribute("aria-invalid")).resolves.toBe("true");
+    await expect(p.locator("#label").getAttribute("aria-describedby")).resolves.toContain("label-error");
 
     await addKey(p, "Green key", "security key");
     await p.waitForURL(at("/account/two-factor/keys"));

@@ -28,6 +28,8 @@ interface Row {
   setup?: (w: World) => Promise<void>;
   /** Done on the page once it is open (a form submitted with errors), before it is judged and shot. */
   act?: (page: Page) => Promise<void>;
+  /** Problems the act causes on purpose (Chromium logs a refused fetch as a console error). */
+  expected?: RegExp;
 }
 
 const row = (
@@ -51,10 +53,11 @@ const row = (
 const withErrors = (
   r: Row,
   name: string,
-  o: { fill?: Record<string, string>; check?: string[]; submit: string; errors: string[] },
+  o: { fill?: Record<string, string>; check?: string[]; submit: string; errors: string[]; expected?: RegExp },
 ): Row => ({
   ...r,
   name,
+  expected: o.expected,
   act: async (page) => {
     for (const [sel, value] of Object.entries(o.fill ?? {})) await page.fill(sel, value);
     for (const sel of o.check ?? []) await page.check(sel);
@@ -157,6 +160,8 @@ const ROWS: Row[] = [
       fill: { "#label": "" },
       submit: "Add security key",
       errors: ["label-error"],
+      // The refusal is the options call's 400 answer, which Chromium reports on the console.
+      expected: /^console: Failed to load resource: the server responded with a status of 400/,
     },
   ),
   row("/account/two-factor/checkup", "two-factor-checkup", "maintainer", "/account/two-factor/checkup"),
@@ -268,18 +273,72 @@ describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
           expect(res?.status(), `${r.path(world)} answered`).toBe(r.status ?? 200);
           await r.act?.(page);
           const wide = await overflow(page);
+          // An event's details squeezed to a letter a line (issue 14, finding 11, on a phone).
+          const squeezed = await page
+            .locator(".table-scroll dl.details")
+            .evaluateAll((els) => els.filter((e) => e.getBoundingClientRect().width < 150).length);
           const findings = await axeFindings(page);
           saveScreenshot(await page.screenshot({ fullPage: true }), viewport.width, r.name);
           expect(
             {
               overflow: wide.scrollWidth > wide.width ? wide : null,
+              squeezedDetails: squeezed,
               axe: findings,
-              problems: listening.problems,
+              problems: listening.problems.filter((x) => !r.expected?.test(x)),
             },
             r.name,
-          ).toEqual({ overflow: null, axe: [], problems: [] });
+          ).toEqual({ overflow: null, squeezedDetails: 0, axe: [], problems: [] });
         }, 60_000);
       }
+
+      // Issue 14, finding 3: content touched the header, a visually hidden legend showed, choice labels
+      // were bold and the inline rename inputs had no style.
+      it("keeps the layout's basics: room under the header, hidden text hidden, plain choices, styled inputs", async () => {
+        const { page } = await tab("maintainer");
+        for (const path of ["/account/tokens", "/manage/project/demo-pkg/", "/account/two-factor/keys"]) {
+          await page.goto(world.registry.at(path));
+          const gap = await page.evaluate(() => {
+            const header = document.querySelector("header.site-header")?.getBoundingClientRect();
+            const first = document.querySelector("main h1")?.getBoundingClientRect();
+            return header && first ? first.top - header.bottom : -1;
+          });
+          expect(gap, `${path}: space between the header and the heading`).toBeGreaterThanOrEqual(16);
+          const shown = await page.locator(".sr-only, .visually-hidden").evaluateAll(
+            (els) =>
+              els.filter((e) => {
+                const r = e.getBoundingClientRect();
+                return r.width > 1 || r.height > 1;
+              }).length,
+          );
+          expect(shown, `${path}: visually hidden elements that show`).toBe(0);
+        }
+        await page.goto(world.registry.at("/account/tokens"));
+        const weights = await page
+          .locator(".choice label")
+          .evaluateAll((els) => els.map((e) => Number(getComputedStyle(e).fontWeight)));
+        expect(weights.length).toBeGreaterThan(0);
+        expect(Math.max(...weights), "radio and checkbox labels are not bold").toBeLessThanOrEqual(400);
+        await page.goto(world.registry.at("/account/two-factor/keys"));
+        const style = (sel: string) =>
+          page
+            .locator(sel)
+            .first()
+            .evaluate((el) => {
+              const c = getComputedStyle(el);
+              return {
+                border: c.borderTopStyle,
+                radius: c.borderTopLeftRadius,
+                font: c.fontSize,
+                pad: c.paddingLeft,
+              };
+            });
+        // Styled like the page's other inputs (border, corners, type), if more compact inside a table row.
+        const { pad, ...rename } = await style("input[id^=rename-]");
+        const { pad: _, ...field } = await style("#label");
+        expect(rename).toEqual(field);
+        expect(rename.border).not.toBe("none");
+        expect(Number.parseFloat(pad)).toBeGreaterThanOrEqual(4);
+      });
 
       // Issue 14, finding 2: on a phone the header wrapped and the operator's "Sign out" left the screen.
       it.skipIf(viewport.width > 860)(

@@ -120,7 +120,6 @@ export function registerCriticalRoutes(app: FastifyInstance, deps: Deps): void {
         reason: () => requireReason(form.reason),
       });
       const ecosystem = ecosystemOf(form.ecosystem);
-      if (!form.name.trim()) throw adminErrors.NAME_REQUIRED();
       const reason = requireReason(form.reason);
       const actor = auditActor(req);
       const r = await designateCritical(deps, {

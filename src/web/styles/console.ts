@@ -27,6 +27,10 @@ dl.details>div{display:flex;flex-wrap:wrap;gap:0 6px}
 dl.details dt{font-weight:600;color:var(--muted);font-size:.9rem}
 dl.details dt::after{content:":"}
 dl.details dd{margin:0;overflow-wrap:anywhere;min-width:0}
+/* Details may break anywhere (long file names), so a table sized to its content would squeeze them to a
+   letter a line on a phone (a 3,000 px history page): their column keeps a readable width and the table
+   scrolls in its box instead. */
+.table-scroll dl.details{min-width:24ch}
 dl.details del{text-decoration:line-through;color:var(--danger);background:#fdecea;padding:0 3px;border-radius:3px}
 dl.details ins{text-decoration:none;color:var(--ok);background:#e7f5ec;padding:0 3px;border-radius:3px}
 .audit .reason{margin:0 0 4px}.audit td:first-child{white-space:nowrap}
