@@ -5,9 +5,9 @@ import { missing } from "../../src/test-support/index.js";
 import { buildGem, GemClient, type GemRun } from "./support/gem.js";
 import { ensureBuilt, startWharf, type WharfServer } from "./support/index.js";
 import { AuthenticatorApp, NpmClient } from "./support/npm.js";
-import { createMaintainer } from "./support/pypi.js";
+import { createMaintainer, wharfCli } from "./support/pypi.js";
 
-const SUITE = "gem CLI against Wharf: signin, push, refusals, MFA prompt";
+const SUITE = "gem CLI against Wharf: signin, push, refusals, MFA prompt, mandates";
 const PASSWORD = "mooring line 4096 knots";
 
 describe.skipIf(missing(SUITE, "gem", "npm", "script"))(SUITE, () => {
@@ -190,5 +190,50 @@ describe.skipIf(missing(SUITE, "gem", "npm", "script"))(SUITE, () => {
     });
     ok(fresh);
     expect(fresh.output).toContain("(3.0.0.beta1)");
+  }, 180_000);
+  it("a mandate over every ecosystem: in warn gem push succeeds and prints the warning, in enforce it is refused with where to enrol", async () => {
+    // carol has no second factor; the mandate names no ecosystem, so it covers RubyGems too.
+    await createMaintainer(server, "carol", PASSWORD);
+    const carol = new GemClient(host);
+    try {
+      ok(await signin(carol, "carol@example.test", ["push_rubygem"]));
+      const phases = (enforce: string) =>
+        ["--name", "Everyone: any factor", "--cohort", "all-users", "--notice", "2026-01-01"].concat([
+          "--warn",
+          "2026-02-01",
+          "--enforce",
+          enforce,
+          "--reason",
+          "e2e gem rollout",
+        ]);
+      await wharfCli(server, ["policy", "mandate", "create", ...phases("2099-01-01")]);
+      const warned = await carol.run([
+        "push",
+        await buildGem(carol, { name: "wharf-e2e-carol", version: "1.0.0" }),
+        "--host",
+        host,
+      ]);
+      ok(warned);
+      expect(warned.output).toContain("Successfully registered gem: wharf-e2e-carol (1.0.0)");
+      expect(warned.output).toContain(
+        `Two-factor authentication will be required to publish new projects from 2099-01-01 (Everyone: any factor). Set it up at ${server.origin}/account/two-factor`,
+      );
+
+      const [mandate] = JSON.parse(await wharfCli(server, ["policy", "mandate", "list", "--json"]));
+      await wharfCli(server, ["policy", "mandate", "update", mandate.id, ...phases("2026-03-01")]);
+      const v2 = await buildGem(carol, { name: "wharf-e2e-carol", version: "2.0.0" });
+      const refused = await carol.run(["push", v2, "--host", host]);
+      expect(refused.code).toBe(1);
+      expect(refused.output).toContain(
+        `Two-factor authentication is required to publish to 'wharf-e2e-carol' (Everyone: any factor). Set it up at ${server.origin}/account/two-factor`,
+      );
+      expect(refused.output).not.toContain("Successfully registered");
+      // Nothing was stored: the index still lists only 1.0.0.
+      const info = await (await fetch(`${host}/info/wharf-e2e-carol`)).text();
+      expect(info).toContain("1.0.0");
+      expect(info).not.toContain("2.0.0");
+    } finally {
+      carol.cleanup();
+    }
   }, 180_000);
 });
