@@ -98,7 +98,7 @@ export async function buildApp(
     limits: createRateLimiters({ redis, prefix: config.redisPrefix }),
     redis,
     log: app.log,
-    changes: new ChangeFeed(redis, config.redisPrefix),
+    changes: new ChangeFeed(redis, config.redisPrefix, db),
     downloads: new DownloadCounter(db),
     tokenUsage: new TokenUsage(db),
   };
@@ -108,6 +108,7 @@ export async function buildApp(
   const swept = await deps.blobs.sweepTemp(deps.blobs.kind === "fs" ? 0 : HOUR);
   if (swept) app.log.info({ swept }, "removed temporary blobs left by an interrupted upload");
   deps.downloads.start();
+  await deps.changes.listen();
   // Security mail queued with its event is sent when its transaction commits; the job sends what a
   // crash or a mail outage left behind.
   const detachOutbox = attachOutbox(deps);

@@ -60,9 +60,11 @@ export async function projectCli(argv: string[]): Promise<number> {
   // Running servers drop their cached pages of the project on this feed when they share Redis.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   redis?.on("error", () => undefined);
-  const changes = new ChangeFeed(redis, config.redisPrefix);
+  let changes: ChangeFeed | undefined;
   try {
     return await withAccountDeps({ ...config, secretKey }, async (base) => {
+      // With Redis the change goes out on its channel; without, into the change log servers read.
+      changes = new ChangeFeed(redis, config.redisPrefix, base.db);
       const deps = { ...base, changes };
       const actor = cliActor();
       if (change === "quarantine") {
@@ -93,17 +95,13 @@ export async function projectCli(argv: string[]): Promise<number> {
           );
         }
       }
-      if (change && !redis)
-        console.error(
-          "Note: without WHARF_REDIS_URL a running server is not told: it keeps serving what it cached of this project (index pages, npm packuments, recently downloaded files) until the project changes again or the server restarts. Use the console (/admin/quarantine) on a running server, or restart it.",
-        );
       return 0;
     });
   } catch (e) {
     if (isAppError(e)) throw new UsageError(e.message);
     throw e;
   } finally {
-    changes.close();
+    changes?.close();
     redis?.disconnect();
   }
 }

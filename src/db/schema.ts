@@ -341,6 +341,7 @@ export interface Database {
   mandate_notices: MandateNoticesTable;
   criticality_told: CriticalityToldTable;
   gem_versions_log: GemVersionsLogTable;
+  change_log: ChangeLogTable;
   job_leases: JobLeasesTable;
   dist_tags: DistTagsTable;
   cli_web_auth: CliWebAuthTable;
@@ -363,4 +364,13 @@ export interface Database {
   email_tokens: EmailTokensTable;
   events: EventsTable;
   wharf_migrations: { name: string; applied_at: number };
+}
+
+/** 030: project changes for instances without Redis (packages/changes.ts). */
+export interface ChangeLogTable {
+  seq: Generated<number>;
+  project_id: string;
+  /** The instance that wrote it (it already told its own caches). */
+  origin: string;
+  changed_at: number;
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { closeProjectQuarantine, quarantineProject } from "../../admin/quarantine.js";
 import { buildWheel } from "../../packages/archives/test-fixtures.js";
+import { ChangeFeed } from "../../packages/index.js";
 import {
   basicAuth,
   createTestApp,
@@ -77,5 +78,32 @@ describe.each(testDatabases())("PyPI file downloads on %s", (kind) => {
     expect((await t.app.inject({ url: `${url}.metadata` })).statusCode).toBe(404);
     await closeProjectQuarantine(t.deps, operator, "pypi", "demo-pkg", "released", "False report, checked");
     expect((await t.app.inject({ url })).statusCode).toBe(200);
+  });
+
+  it("stops serving within seconds when another process (the operator's CLI, no Redis) quarantines it", async () => {
+    const { url, user } = await published();
+    expect((await t.app.inject({ url })).statusCode).toBe(200);
+    // What `wharf project quarantine` does: its own change feed over the same database.
+    const cli = new ChangeFeed(undefined, "cli:", t.deps.db);
+    try {
+      const operator = { id: user.id, name: "cli:ops@host", ip: "127.0.0.1" };
+      await quarantineProject(
+        { ...t.deps, changes: cli },
+        operator,
+        "pypi",
+        "demo-pkg",
+        "Reported: reads ~/.pypirc",
+      );
+    } finally {
+      cli.close();
+    }
+    let status = 200;
+    for (let i = 0; i < 50 && status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await t.app.inject({ url })).statusCode;
+    }
+    expect(status).toBe(404);
+    const simple = await t.app.inject({ url: "/simple/demo-pkg/" });
+    expect(simple.statusCode).toBe(404);
   });
 });
