@@ -226,13 +226,19 @@ export async function projectsOfUserPage(
 export async function projectsOfUser(
   db: DbExecutor,
   userId: string,
-): Promise<Array<{ projectId: string; name: string; ecosystem: string; role: Role }>> {
+): Promise<Array<{ projectId: string; name: string; ecosystem: string; role: Role; quarantined: boolean }>> {
   const rows = await db
     .selectFrom("roles")
     .innerJoin("projects", "projects.id", "roles.project_id")
-    .select(["projects.id", "projects.name", "projects.ecosystem", "roles.role"])
+    .select(["projects.id", "projects.name", "projects.ecosystem", "roles.role", "projects.quarantined_at"])
     .where("roles.user_id", "=", userId)
     .orderBy("projects.normalized_name")
     .execute();
-  return rows.map((r) => ({ projectId: r.id, name: r.name, ecosystem: r.ecosystem, role: r.role as Role }));
+  return rows.map((r) => ({
+    projectId: r.id,
+    name: r.name,
+    ecosystem: r.ecosystem,
+    role: r.role as Role,
+    quarantined: r.quarantined_at !== null,
+  }));
 }

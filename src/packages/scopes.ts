@@ -76,16 +76,21 @@ export async function getScope(db: DbExecutor, raw: string): Promise<Scope | nul
 export async function listScopePackages(
   db: DbExecutor,
   raw: string,
-): Promise<Array<{ id: string; name: string; createdAt: number }>> {
+): Promise<Array<{ id: string; name: string; createdAt: number; quarantined: boolean }>> {
   const prefix = `@${normalizeScope(raw)}/`;
   const rows = await db
     .selectFrom("projects")
-    .select(["id", "name", "created_at"])
+    .select(["id", "name", "created_at", "quarantined_at"])
     .where("ecosystem", "=", "npm")
     .where(sql<string>`substr(normalized_name, 1, ${sql.lit(prefix.length)})`, "=", prefix)
     .orderBy("normalized_name")
     .execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    createdAt: r.created_at,
+    quarantined: r.quarantined_at !== null,
+  }));
 }
 
 async function isOwner(db: DbExecutor, scope: string, userId: string): Promise<boolean> {

@@ -120,17 +120,19 @@ export function registerPackageApi(app: FastifyInstance, deps: Deps, states: Pac
 
   // npm access list packages [user|scope]
   app.get<{ Params: { who: string } }>("/npm/-/user/:who/package", async (req) => {
-    await requireAuth(deps, req);
+    const auth = await requireAuth(deps, req);
     const user = await getUserByUsername(deps.db, req.params.who);
     if (!user) throw npmErrors.NOT_FOUND(`No user named '${req.params.who}'.`);
     const mine = await projectsOfUser(deps.db, user.id);
-    return Object.fromEntries(mine.filter((p) => p.ecosystem === "npm").map((p) => [p.name, "read-write"]));
+    // A quarantined package exists only for its own people (issue 18): others do not learn its name here.
+    const shown = mine.filter((p) => p.ecosystem === "npm" && (!p.quarantined || user.id === auth.user.id));
+    return Object.fromEntries(shown.map((p) => [p.name, "read-write"]));
   });
   // npm asks the org route first and falls back to the user route only on a 404 (libnpmaccess
   // getPackages). A scope here is not an account: when the name is a user's (alice owns @alice too),
   // the user route's answer (all of alice's packages) is the one `npm access list packages` wants.
   app.get<{ Params: { scope: string } }>("/npm/-/org/:scope/package", async (req) => {
-    await requireAuth(deps, req);
+    const auth = await requireAuth(deps, req);
     const name = req.params.scope.replace(/^@/, "");
     const notOrg = () => npmErrors.NOT_FOUND(`No scope named '@${name}' on this registry.`);
     if (await getUserByUsername(deps.db, name)) throw notOrg();
@@ -141,7 +143,8 @@ export function registerPackageApi(app: FastifyInstance, deps: Deps, states: Pac
       throw notOrg();
     }
     if (!scope) throw notOrg();
-    const projects = await listScopePackages(deps.db, scope.name);
+    const owner = scope.owners.some((o) => o.userId === auth.user.id);
+    const projects = (await listScopePackages(deps.db, scope.name)).filter((p) => owner || !p.quarantined);
     return Object.fromEntries(projects.map((p) => [p.name, "read-write"]));
   });
 }

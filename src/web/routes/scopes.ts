@@ -26,9 +26,10 @@ export function registerScopeRoutes(app: FastifyInstance, deps: Deps): void {
     const name = normalizeScope(raw);
     const scope = await getScope(deps.db, name);
     const namesake = scope ? null : await getUserByUsername(deps.db, name);
-    const packages = await listScopePackages(deps.db, name);
     const viewer = req.auth?.user.id;
     const viewerIsOwner = !!viewer && !!scope?.owners.some((o) => o.userId === viewer);
+    // Quarantined packages exist only for the scope's owners (issue 18): others do not see their names.
+    const packages = (await listScopePackages(deps.db, name)).filter((p) => viewerIsOwner || !p.quarantined);
     return sendPage(
       deps,
       req,
