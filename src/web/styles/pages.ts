@@ -16,7 +16,7 @@ pre.install{word-break:normal;overflow-wrap:anywhere}
 .description :is(th,td){overflow-wrap:normal;word-break:normal;min-width:6ch}
 .dist-tags>div{display:flex;gap:12px}.dist-tags dt{min-width:6ch}
 .description-text{white-space:pre-wrap;word-break:normal}
-code.hash{font-size:.8rem;word-break:break-all}td.hashes{max-width:320px}
+code.hash{font-size:.8rem;word-break:break-all}td.hashes{max-width:320px}.table-scroll td.hashes{min-width:26ch}
 .releases li{margin-bottom:6px}.releases .yanked>a{text-decoration:line-through}
 .yank-reason{color:var(--danger)}
 .release{list-style:none}.release details{margin-top:14px}
