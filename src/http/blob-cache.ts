@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { readAll } from "../storage/index.js";
 
 /**
  * Small immutable blobs (npm tarballs) kept in memory. A blob key names its sha256, so an entry can
@@ -29,9 +30,7 @@ export class BlobCache {
 
   /** Reads a small blob whole and keeps it; the caller checked the size against maxEntryBytes. */
   async fill(key: string, stream: Readable): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const c of stream) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks);
+    const body = await readAll(stream);
     if (!this.entries.has(key)) {
       this.entries.set(key, body);
       this.bytes += body.length;

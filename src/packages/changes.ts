@@ -31,6 +31,7 @@ export class ChangeFeed {
   /** Sequence numbers already seen within the look-back window. */
   private seen = new Set<number>();
   private polling = false;
+  private polls = 0;
 
   constructor(
     private readonly redis: Redis | undefined,
@@ -94,7 +95,8 @@ export class ChangeFeed {
         if (r.origin !== this.origin) this.emit(r.project_id);
       }
       for (const s of this.seen) if (s <= this.last - LOOKBACK) this.seen.delete(s);
-      if (Math.random() < 0.01)
+      // Every ten minutes or so, each instance drops rows nobody needs any more (idempotent).
+      if (++this.polls % 600 === 0)
         await db
           .deleteFrom("change_log")
           .where("changed_at", "<", Date.now() - KEEP_MS)

@@ -5,7 +5,7 @@ import { createFsBlobStore } from "./fs-store.js";
 import { type BlobContent, validateKey } from "./keys.js";
 import { createS3BlobStore } from "./s3-store.js";
 
-export { type BlobContent, BlobNotFoundError, isFileContent } from "./keys.js";
+export { type BlobContent, BlobNotFoundError, isFileContent, readAll } from "./keys.js";
 
 export interface StagedBlob {
   /** Bytes written. */

@@ -79,3 +79,10 @@ export type BlobContent = Readable | { file: string };
 
 export const isFileContent = (c: BlobContent): c is { file: string } =>
   typeof (c as { file?: unknown }).file === "string";
+
+/** A blob's whole body (for small blobs that are kept in memory or parsed whole). */
+export async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { type Loaded, RenderCache } from "../../http/render-cache.js";
 import { findFileByName, getProjectById, packageErrors } from "../../packages/index.js";
-import { BlobNotFoundError } from "../../storage/index.js";
+import { BlobNotFoundError, readAll } from "../../storage/index.js";
 
 /** Parses a single `bytes=` range (RFC 9110 §14.1.2); null for none, "unsatisfiable" when out of range. */
 export function parseRange(
@@ -40,12 +40,6 @@ interface ServedFile {
  * (issue 15, item 6); the blob key names the sha256, so kept bytes can never be stale.
  */
 const SMALL_FILE = 1024 * 1024;
-
-async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /**
  * `/files/<ecosystem>/<aa>/<bb>/<sha256>/<filename>[.metadata]`: immutable content, so a strong ETag

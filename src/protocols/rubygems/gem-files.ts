@@ -6,6 +6,7 @@ import {
   parseGemspec,
 } from "../../ecosystems/rubygems/index.js";
 import type { ProjectView, Release } from "../../packages/index.js";
+import { readAll } from "../../storage/index.js";
 
 /** What a line of `info` says of one .gem besides its name, version, platform and checksum. */
 export type GemFacts = Pick<
@@ -21,12 +22,6 @@ export type GemFacts = Pick<
  */
 const factsByFile = new Map<string, GemFacts>();
 const MAX_KEPT = 50_000;
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** The facts of every live .gem of these gems that its release's metadata does not describe. */
 export async function loadGemFacts(deps: Deps, gems: ProjectView[]): Promise<Map<string, GemFacts>> {

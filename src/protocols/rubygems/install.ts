@@ -4,7 +4,7 @@ import type { Deps } from "../../deps.js";
 import { parseGemspec, specMarshal } from "../../ecosystems/rubygems/index.js";
 import { RenderCache } from "../../http/render-cache.js";
 import { findFileByName, getProjectById, isReleaseLive } from "../../packages/index.js";
-import { BlobNotFoundError } from "../../storage/index.js";
+import { BlobNotFoundError, readAll } from "../../storage/index.js";
 import { type IndexFile, loadInfo, loadNames, loadVersions, sendIndexFile } from "./compact-index.js";
 import { gemErrors } from "./errors.js";
 
@@ -19,12 +19,6 @@ async function installableFile(deps: Deps, filename: string) {
   if (!project || project.quarantinedAt) return null;
   if (!(await isReleaseLive(deps.db, file.releaseId))) return null;
   return { file, project };
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /**
