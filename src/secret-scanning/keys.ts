@@ -46,7 +46,7 @@ export function parseKeyList(json: unknown): ScanningKey[] {
  * two characters (an environment variable on one line) counts as a newline.
  */
 export function parseInlineKeys(text: string): ScanningKey[] {
-  const t = text.replace(/\\n/g, "\n").trim();
+  const t = text.trim();
   if (t === "") return [];
   if (t.startsWith("{")) {
     let json: unknown;
@@ -57,7 +57,7 @@ export function parseInlineKeys(text: string): ScanningKey[] {
     }
     return parseKeyList(json);
   }
-  const blocks = t.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g);
+  const blocks = t.replace(/\\n/g, "\n").match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g);
   if (!blocks) throw new Error("must be a JSON key list or PEM public keys (-----BEGIN PUBLIC KEY-----)");
   return blocks.map((b) => {
     const pem = `${b}\n`;
