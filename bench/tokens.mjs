@@ -82,8 +82,70 @@ async function measure(cacheSeconds) {
   }
 }
 
+/**
+ * CPU per request in one process (process.cpuUsage over N in-process requests): on a shared machine
+ * wrk's req/s moves with other load; CPU time spent per request does much less.
+ */
+async function cpuPerRequest(cacheSeconds, n = 3000) {
+  const { buildApp } = await import("../dist/app.js");
+  const { loadConfig } = await import("../dist/config.js");
+  const { registerUser } = await import("../dist/accounts/index.js");
+  const { insertToken } = await import("../dist/tokens/store.js");
+  const dataDir = mkdtempSync(join(tmpdir(), "wharf-bench-tokens-cpu-"));
+  const config = loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: "silent" });
+  const { app, deps } = await buildApp(
+    { ...config, tokenCacheMs: cacheSeconds * 1000, secretKey: "bench-secret-key-0123456789-abcdefghijkl" },
+    { logger: { level: "silent" } },
+  );
+  try {
+    const user = await registerUser(
+      deps,
+      { ip: "127.0.0.1" },
+      {
+        username: "bench",
+        email: "bench@example.test",
+        password: "bench password for wharf 1",
+        verified: true,
+      },
+      { viaOperator: true },
+    );
+    const { token } = await insertToken(deps.db, Date.now(), {
+      userId: user.id,
+      name: "bench",
+      projectIds: null,
+      expiresAt: null,
+      issuedBy: "user",
+    });
+    const base = `http://127.0.0.1`;
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const port = app.server.address().port;
+    await publish(`${base}:${port}`, token);
+    const url = `/npm/${NAME}`;
+    const run = async (headers) => {
+      for (let i = 0; i < 300; i++) await app.inject({ url, headers });
+      const before = process.cpuUsage();
+      for (let i = 0; i < n; i++) await app.inject({ url, headers });
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / 1000 / n;
+    };
+    const anon = await run({ accept: INSTALL_ACCEPT });
+    const withToken = await run({ accept: INSTALL_ACCEPT, authorization: `Bearer ${token}` });
+    return { anon, withToken };
+  } finally {
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   checkPrerequisites("bench:tokens");
+  console.log("In-process CPU per abbreviated-packument request (ms), 3,000 requests after 300 warm-up:");
+  for (const secs of [0, 15]) {
+    const { anon, withToken } = await cpuPerRequest(secs);
+    console.log(
+      `  WHARF_TOKEN_CACHE_SECONDS=${secs}: anonymous ${anon.toFixed(3)}, token ${withToken.toFixed(3)} (${(withToken / anon).toFixed(2)}×)`,
+    );
+  }
   console.log(
     `wrk ${WRK.join(" ")} on loopback, best of ${ROUNDS} alternating rounds; Wharf at WHARF_LOG_LEVEL=${LOG_LEVEL}.`,
   );
