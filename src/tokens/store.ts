@@ -227,7 +227,8 @@ export async function authenticateToken(
   return {
     tokenId: v.tokenId,
     userId: v.userId,
-    scope: { kind: "projects", projectIds: inScopes.length ? [...v.projectIds, ...inScopes] : v.projectIds },
+    // A copy: the cached entry must not change with what a caller does to its actor.
+    scope: { kind: "projects", projectIds: [...v.projectIds, ...inScopes] },
     ...flags,
   };
 }
