@@ -5,6 +5,7 @@ import { HomePage } from "./pages/home.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAuthRoutes } from "./routes/auth.js";
 import { registerDependentsRoutes } from "./routes/dependents.js";
+import { registerGemRoutes } from "./routes/gem.js";
 import { registerGiveawayRoutes } from "./routes/giveaway.js";
 import { registerHelpRoutes } from "./routes/help.js";
 import { registerLoginRoutes } from "./routes/login-mfa.js";
@@ -38,7 +39,7 @@ export {
   requestContext,
   required,
 } from "./forms.js";
-export { manageHref, npmPackageHref, projectHref } from "./hrefs.js";
+export { gemHref, manageHref, npmPackageHref, projectHref } from "./hrefs.js";
 export { ErrorPage } from "./pages/home.js";
 export { flashFailure, queryParam, readList } from "./routes/guards.js";
 
@@ -90,7 +91,9 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerDependentsRoutes(web, deps);
     registerPackageRoutes(web, deps);
     registerReportRoutes(web, deps);
-    registerManagePackageRoutes(web, deps, registerManageRoutes(web, deps));
+    const manage = registerManageRoutes(web, deps);
+    registerManagePackageRoutes(web, deps, manage);
+    registerGemRoutes(web, deps, manage);
     registerScopeRoutes(web, deps);
   });
 }
