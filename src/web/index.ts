@@ -4,6 +4,7 @@ import { checkCsrf, registerWebContext, sendPage, setFlash } from "./context.js"
 import { HomePage } from "./pages/home.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAuthRoutes } from "./routes/auth.js";
+import { registerCliHandoffPages } from "./routes/cli-handoff.js";
 import { registerDependentsRoutes } from "./routes/dependents.js";
 import { registerGemRoutes } from "./routes/gem.js";
 import { registerGiveawayRoutes } from "./routes/giveaway.js";
@@ -94,6 +95,7 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     const manage = registerManageRoutes(web, deps);
     registerManagePackageRoutes(web, deps, manage);
     registerGemRoutes(web, deps, manage);
+    registerCliHandoffPages(web, deps);
     registerScopeRoutes(web, deps);
   });
 }
