@@ -12,6 +12,8 @@ export const trustErrors = catalogue({
   },
   // The OIDC token was valid but no publisher of the project accepts its claims.
   NO_MATCHING_PUBLISHER: { status: 403, message: "No trusted publisher of this project matches this token." },
+  // Pending publishers per account (manage.ts MAX_PENDING_PER_ACCOUNT): each may create a project.
+  PENDING_LIMIT: { status: 403, message: "This account holds as many pending publishers as it may." },
   PROJECT_NOT_FOUND: {
     status: 404,
     message: "No such project, and no pending trusted publisher creates it.",

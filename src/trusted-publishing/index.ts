@@ -27,7 +27,18 @@
  */
 export { type CiIdentity, type Claims, ciIdentity, describeIdentity } from "./claims.js";
 export { trustErrors } from "./errors.js";
+export {
+  addProjectPublisher,
+  type ChangeVia,
+  checkPendingName,
+  describePublisher,
+  MAX_PENDING_PER_ACCOUNT,
+  ownerMails,
+  type PublisherSpec,
+  removeProjectPublisher,
+} from "./manage.js";
 export { type MatchInput, type MatchResult, matchPublisher } from "./match.js";
+export { addPendingPublisher, removePendingPublisher } from "./pending.js";
 export {
   type Provenance,
   type ProvenanceClaims,

@@ -6,9 +6,11 @@ import { EventDetails } from "../event-details.js";
 import { roleLabel } from "../format.js";
 import { manageHref, projectHref, tokenForProjectHref } from "../hrefs.js";
 import type { FormState } from "./auth.js";
+import { PublishersSection } from "./manage-publishers.js";
 import { type ReleaseFormState, ReleasesSection } from "./manage-releases.js";
 import { SettingsSection } from "./manage-settings.js";
 import { QuarantineBanner } from "./project-parts.js";
+import type { PublisherForms, PublisherRow } from "./publishers.js";
 
 export interface ManageState {
   project: Project;
@@ -25,6 +27,8 @@ export interface ManageState {
   forms?: ReleaseFormState;
   requirement: Requirement;
   settingsError?: string;
+  publishers: PublisherRow[];
+  publisherForms?: PublisherForms;
 }
 
 function People(p: { ctx: PageContext; s: ManageState; base: string }) {
@@ -179,7 +183,7 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
       </p>
       <nav class="subnav" aria-label="Sections">
         <a href="#people">People</a> <a href="#settings">Publishing security</a>{" "}
-        <a href="#releases">{npm ? "Versions" : "Releases"}</a>{" "}
+        <a href="#publishing">Trusted publishers</a> <a href="#releases">{npm ? "Versions" : "Releases"}</a>{" "}
         <a href="#security-history">Security history</a>
       </nav>
       {s.project.quarantinedAt && <QuarantineBanner reason={s.project.quarantineReason} />}
@@ -196,6 +200,15 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
         requirement={s.requirement}
         canManage={s.canManage}
         error={s.settingsError}
+      />
+      <PublishersSection
+        ctx={ctx}
+        base={base}
+        npm={npm}
+        name={s.project.name}
+        rows={s.publishers}
+        canManage={s.canManage}
+        forms={s.publisherForms ?? {}}
       />
       {npm ? (
         // Yanking is PyPI's; npm versions are deprecated or unpublished (within its window) with the CLI.
