@@ -24,8 +24,8 @@ export function PendingPublishersPage(ctx: PageContext, s: PendingPublishersStat
       <p>
         A pending publisher lets a CI workflow create a new project on its first publish, without an API
         token. The project is created with you as its owner, and the publisher becomes its trusted publisher.
-        Until then, only that workflow can use the name; a pending publisher does not stop someone else from
-        creating the project first with a token, so publish soon.
+        Until then no other account can add a pending publisher for that name, but someone may still create
+        the project first with a token: publish soon.
       </p>
       <p class="hint">
         For an existing project, add publishers on its manage page instead (Your projects → Manage → Trusted
