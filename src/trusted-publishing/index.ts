@@ -27,13 +27,12 @@
  */
 export { type CiIdentity, type Claims, ciIdentity, describeIdentity } from "./claims.js";
 export { trustErrors } from "./errors.js";
+export { describePublisher, firstUseMails, managePath, ownerMails } from "./mails.js";
 export {
   addProjectPublisher,
   type ChangeVia,
   checkPendingName,
-  describePublisher,
   MAX_PENDING_PER_ACCOUNT,
-  ownerMails,
   type PublisherSpec,
   removeProjectPublisher,
 } from "./manage.js";

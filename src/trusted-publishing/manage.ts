@@ -1,8 +1,8 @@
 import type { Grant } from "../authz/index.js";
-import { type DbExecutor, transaction } from "../db/index.js";
+import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EcosystemName, ecosystemFor } from "../ecosystems/index.js";
-import { type EventContext, type EventMail, eventMail } from "../events/index.js";
+import { type EventContext, eventMail } from "../events/index.js";
 import * as mails from "../notify/templates/publishing.js";
 import {
   checkNewPackageScope,
@@ -14,6 +14,7 @@ import {
   packageErrors,
 } from "../packages/index.js";
 import { trustErrors } from "./errors.js";
+import { describePublisher, managePath, ownerMails } from "./mails.js";
 import type { Provider, TrustedPublisher } from "./publisher.js";
 import { addPublisher, getPublisher, listPendingPublishers, removePublisher } from "./store.js";
 
@@ -38,39 +39,10 @@ export interface PublisherSpec {
 export interface ChangeVia {
   username: string;
   via: string;
-  /** The project's manage page, absolute (the mails link to it). */
-  manageUrl: string;
 }
 
 /** An account may hold this many pending publishers at a time (PyPI has a similar cap). */
 export const MAX_PENDING_PER_ACCOUNT = 3;
-
-/** "GitHub acme/widget, workflow release.yml, any environment": how mails name a publisher. */
-export function describePublisher(
-  p: Pick<TrustedPublisher, "provider" | "repository" | "workflow" | "environment">,
-) {
-  const provider = p.provider === "github" ? "GitHub" : "GitLab";
-  const file = p.provider === "github" ? "workflow" : "CI config";
-  return `${provider} ${p.repository}, ${file} ${p.workflow}, ${p.environment ? `environment ${p.environment}` : "any environment"}`;
-}
-
-/** One mail per owner with a verified address (the outbox sends them when the transaction commits). */
-export async function ownerMails(
-  db: DbExecutor,
-  projectId: string,
-  build: (owner: { username: string; email: string }) => EventMail<unknown>,
-): Promise<EventMail<unknown>[]> {
-  const owners = await db
-    .selectFrom("roles as r")
-    .innerJoin("users as u", "u.id", "r.user_id")
-    .select(["u.username", "u.email"])
-    .where("r.project_id", "=", projectId)
-    .where("r.role", "=", "owner")
-    .where("u.email_verified_at", "is not", null)
-    .orderBy("u.username")
-    .execute();
-  return owners.map(build);
-}
 
 export async function addProjectPublisher(
   deps: ManageDeps,
@@ -87,7 +59,7 @@ export async function addProjectPublisher(
       username,
       project: project.name,
       publisher: describePublisher({ ...spec, environment: spec.environment?.trim() || null }),
-      manageUrl: by.manageUrl,
+      managePath: managePath(project),
       by: by.username,
       via: by.via,
     });
@@ -125,7 +97,7 @@ export async function removeProjectPublisher(
               username: o.username,
               project: project.name,
               publisher: describePublisher(p),
-              manageUrl: by.manageUrl,
+              managePath: managePath(project),
               by: by.username,
               via: by.via,
             }),

@@ -6,6 +6,7 @@ import { type EventContext, type EventMail, type EventType, recordEvent } from "
 import { newId } from "../lib/ids.js";
 import { findProject, getProjectById } from "../packages/index.js";
 import { trustErrors } from "./errors.js";
+import { firstUseMails } from "./mails.js";
 import { type Provider, publisherLabel, type TrustedPublisher } from "./publisher.js";
 
 /** The built-in issuers; a self-managed GitLab passes its own (it must be in WHARF_OIDC_PROVIDERS). */
@@ -297,7 +298,8 @@ export async function publisherEvent(
 /**
  * Marks a publisher used. On its first use, records the repository ids the token carried if the
  * publisher was added by name only (compare-and-swap: two racing first uses cannot record different
- * ids; the loser is refused by returning false) and writes `trusted_publisher.first_used`.
+ * ids; the loser is refused by returning false) and writes `trusted_publisher.first_used`, mailed to
+ * every owner (mails.ts firstUseMails) unless the caller passes its own `notify`; `runUrl` goes in it.
  */
 export async function markPublisherUsed(
   db: DbExecutor,
@@ -306,7 +308,7 @@ export async function markPublisherUsed(
   p: TrustedPublisher,
   recordIds: { repositoryId: string; repositoryOwnerId: string | null } | null,
   projectName: string,
-  opts: { notify?: EventMail<unknown>[] } = {},
+  opts: { notify?: EventMail<unknown>[]; runUrl?: string | null } = {},
 ): Promise<boolean> {
   if (recordIds) {
     const r = await db
@@ -328,7 +330,12 @@ export async function markPublisherUsed(
     .executeTakeFirst();
   if (first.numUpdatedRows === 1n) {
     const used = { ...p, ...(recordIds ?? {}) };
-    await publisherEvent(db, now, ctx, "trusted_publisher.first_used", used, projectName, null, opts);
+    const notify =
+      opts.notify ??
+      (used.projectId
+        ? await firstUseMails(db, { ...used, projectId: used.projectId }, projectName, opts.runUrl ?? null)
+        : []);
+    await publisherEvent(db, now, ctx, "trusted_publisher.first_used", used, projectName, null, { notify });
   } else {
     await db.updateTable("trusted_publishers").set({ last_used_at: now }).where("id", "=", p.id).execute();
   }

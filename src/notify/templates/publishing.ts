@@ -12,11 +12,12 @@ export interface PublisherVars {
   username: string;
   project: string;
   publisher: string;
-  manageUrl: string;
+  /** The project's manage page, from the origin: "/manage/project/demo/". */
+  managePath: string;
 }
 
 const closing = (s: Site, v: PublisherVars) =>
-  `\n\nSee and remove the project's trusted publishers at ${v.manageUrl}#publishing${signature(s)}`;
+  `\n\nSee and remove the project's trusted publishers at ${s.origin}${v.managePath}#publishing${signature(s)}`;
 
 export function publisherAdded(s: Site, v: PublisherVars & { by: string; via: string }) {
   return {

@@ -10,7 +10,6 @@ import {
   removeProjectPublisher,
   type TrustedPublisher,
 } from "../../trusted-publishing/index.js";
-import { manageHref } from "../../web/index.js";
 import { type NpmAuth, requestContext, requireAuth, requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { loadPackageView } from "./packument.js";
@@ -124,10 +123,9 @@ export function trustRoutes(deps: Deps) {
     await requireSecondFactor(deps, req, auth.user, auth.token, { kind: "auth", description: what, project });
     return grant;
   }
-  const via = (auth: NpmAuth, project: Project, command: string) => ({
+  const via = (auth: NpmAuth, command: string) => ({
     username: auth.user.username,
     via: `with ${command}`,
-    manageUrl: `${deps.config.origin}${manageHref(project)}`,
   });
 
   return {
@@ -154,7 +152,7 @@ export function trustRoutes(deps: Deps) {
         grant,
         project,
         spec,
-        via(auth, project, "npm trust"),
+        via(auth, "npm trust"),
       );
       return reply.status(201).send([trustConfigOf(p)]);
     },
@@ -169,7 +167,7 @@ export function trustRoutes(deps: Deps) {
         grant,
         project,
         id,
-        via(auth, project, "npm trust revoke"),
+        via(auth, "npm trust revoke"),
       );
       return reply.status(204).send();
     },

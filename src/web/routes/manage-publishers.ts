@@ -38,11 +38,7 @@ export interface PublisherHandlers {
  */
 export function registerPublisherRoutes(app: FastifyInstance, deps: Deps, kit: Kit): PublisherHandlers {
   const { base, grantFor, render, ownerOnly } = kit;
-  const by = (auth: WebAuth, view: ProjectView) => ({
-    username: auth.user.username,
-    via: "on the web",
-    manageUrl: `${deps.config.origin}${base(view)}`,
-  });
+  const by = (auth: WebAuth) => ({ username: auth.user.username, via: "on the web" });
 
   async function prologue(req: FastifyRequest, reply: FastifyReply, view: ProjectView, again: string) {
     const auth = signedIn(req, reply);
@@ -62,7 +58,7 @@ export function registerPublisherRoutes(app: FastifyInstance, deps: Deps, kit: K
     try {
       await checkPublisherForm(deps, form);
       const grant = await grantFor(auth, view, "manage-settings");
-      await addProjectPublisher(deps, requestContext(req), grant, view.project, form.spec, by(auth, view));
+      await addProjectPublisher(deps, requestContext(req), grant, view.project, form.spec, by(auth));
       setFlash(deps, reply, {
         kind: "success",
         message: `Added. ${form.spec.repository} can now publish ${view.project.name} from ${form.spec.workflow}; its ids are pinned on first use.`,
@@ -86,7 +82,7 @@ export function registerPublisherRoutes(app: FastifyInstance, deps: Deps, kit: K
         grant,
         view.project,
         publisher_id,
-        by(auth, view),
+        by(auth),
       );
       setFlash(deps, reply, {
         kind: "success",
