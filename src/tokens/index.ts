@@ -3,6 +3,7 @@
 export { type CliToken, type CliTokenRequest, createCliToken, findUserTokenId, tokenOptions } from "./cli.js";
 export { tokenErrors } from "./errors.js";
 export { TOKEN_PREFIX } from "./format.js";
+export { insertPublisherToken, PUBLISHER_TOKEN_TTL_MS } from "./publisher.js";
 export { ipAllowed, normalizeCidrs } from "./restrictions.js";
 export { checkExpiryDays, checkScopeChosen, tokenName } from "./rules.js";
 export { createUserToken, issueAdminToken, revokeUserToken } from "./service.js";

@@ -1,5 +1,6 @@
 import type { DbExecutor } from "../db/index.js";
 import { newId } from "../lib/ids.js";
+import type { ProvenanceClaims } from "../packages/index.js";
 import { tokenErrors } from "./errors.js";
 import { mintToken, tokenLookup, tokenMatches } from "./format.js";
 import { checkTokenAddress, projectsInNpmScopes } from "./restrictions.js";
@@ -32,6 +33,11 @@ export interface TokenActor {
   readonly?: boolean;
   /** 004: npm writes skip the OTP prompt unless the package requires 2FA to publish. */
   bypass2fa?: boolean;
+  /**
+   * 031: minted by a trusted publisher's OIDC exchange: its own actor kind in authz (upload only, to
+   * its one project; no interactive second factor asked). The claims go into the upload's provenance.
+   */
+  publisher?: { id: string; label: string; claims: ProvenanceClaims };
 }
 
 export interface NewToken {
@@ -198,9 +204,11 @@ export async function authenticateToken(
   token: string,
   /**
    * 004: `ip` is checked against the token's CIDR allow-list (without it such tokens fail closed);
-   * read-only tokens are refused unless the caller says the request only reads.
+   * read-only tokens are refused unless the caller says the request only reads. 031: a trusted
+   * publisher's token only where the caller says the request is an upload (`publish`), so every other
+   * route refuses it without having to know it exists (fail closed).
    */
-  use: { ip?: string; read?: boolean } = {},
+  use: { ip?: string; read?: boolean; publish?: boolean } = {},
 ): Promise<TokenActor> {
   const lookup = tokenLookup(token);
   if (!lookup) throw tokenErrors.TOKEN_INVALID();
@@ -221,8 +229,13 @@ export async function authenticateToken(
     throw tokenErrors.TOKEN_INVALID("This account is frozen. Contact the registry operators.");
   checkTokenAddress(row.cidr_whitelist, use.ip);
   if (row.readonly === 1 && !use.read) throw tokenErrors.TOKEN_READONLY();
+  if (row.publisher_id !== null && !use.publish) throw tokenErrors.TOKEN_PUBLISH_ONLY();
   usage?.touch(row.id, now);
-  const flags = { readonly: row.readonly === 1, bypass2fa: row.bypass_2fa === 1 };
+  const flags = {
+    readonly: row.readonly === 1,
+    bypass2fa: row.bypass_2fa === 1,
+    ...(row.publisher_id !== null ? { publisher: publisherOf(row.publisher_id, row.publisher_claims) } : {}),
+  };
   if (row.scope === "account")
     return { tokenId: row.id, userId: row.user_id, scope: { kind: "account" }, ...flags };
   const projects = await db
@@ -243,4 +256,9 @@ export async function authenticateToken(
 export function tokenCovers(actor: TokenActor, projectId: string | null): boolean {
   if (actor.scope.kind === "account") return true;
   return projectId !== null && actor.scope.projectIds.includes(projectId);
+}
+
+function publisherOf(id: string, json: string | null): NonNullable<TokenActor["publisher"]> {
+  const claims = JSON.parse(json ?? "{}") as ProvenanceClaims;
+  return { id, label: claims.publisher ?? id, claims };
 }

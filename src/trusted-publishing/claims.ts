@@ -1,4 +1,5 @@
-import type { Provider } from "./publisher.js";
+import type { ProvenanceClaims } from "../packages/index.js";
+import { type Provider, publisherLabel, type TrustedPublisher } from "./publisher.js";
 
 /** A verified OIDC token's payload (src/oidc checked signature, issuer, audience and times). */
 export type Claims = Record<string, unknown>;
@@ -98,4 +99,22 @@ export function describeIdentity(provider: Provider, id: CiIdentity): string {
   const repo = provider === "github" ? "repository" : "project";
   const wf = provider === "github" ? "workflow" : "CI config";
   return `${repo} ${id.repository ?? "—"}, ${wf} ${id.workflows.join(" / ") || "—"}, environment ${id.environment ?? "—"}`;
+}
+
+/** The claims that matter, as the minted token carries them to the upload (packages/provenance.ts). */
+export function provenanceClaims(p: TrustedPublisher, id: CiIdentity): ProvenanceClaims {
+  return {
+    publisherId: p.id,
+    publisher: publisherLabel(p),
+    provider: p.provider,
+    issuer: p.issuer,
+    repository: id.repository,
+    workflow: id.workflows.includes(p.workflow) ? p.workflow : (id.workflows[0] ?? null),
+    ref: id.ref,
+    sha: id.sha,
+    runId: id.runId,
+    runAttempt: id.runAttempt,
+    environment: id.environment,
+    runUrl: id.runUrl,
+  };
 }

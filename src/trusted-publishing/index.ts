@@ -15,18 +15,25 @@
  * - `matchPublisher(db, {ecosystem, projectName, claims, issuer, origin})` → `{ok: true, publisher,
  *   project, identity, recordIds}` or `{ok: false, claim, message, error}`: the message names what the
  *   token says, the claim that did not match and where to configure a publisher.
+ * - `exchangeOidcToken(deps, ctx, {ecosystem, projectName?, oidcToken})` → {token, expiresAt, project,
+ *   publisher, createdProject}: verify, match, then one transaction (jti spent, pending project
+ *   created, first use recorded, ≤ 15-minute upload-only token minted). `audienceFor(ecosystem, origin)`.
  * - `markPublisherUsed(...)`: records ids on first use (CAS), `trusted_publisher.first_used`.
  * - `provenanceFor(db, {projectId, releaseId?})` → Provenance[] (repository, workflow, ref, sha,
  *   run id/attempt, environment, runUrl) per version (npm, fileId null) or file (PyPI).
- * - `recordProvenance(...)` is called by the upload paths for trusted-publisher tokens.
+ *   publishFile records it (packages/provenance.ts) for uploads made with a trusted-publisher token.
  * - `publisherLabel(p)` → "github:acme/widget release.yml", as history shows it.
  *
  * GitHub publishers match repository + repository_id + repository_owner_id + the workflow file (from
  * job_workflow_ref or workflow_ref, in the same repository) + environment when set; GitLab ones
  * project_path + project_id + namespace_id + the CI config path of ci_config_ref_uri + environment.
  */
-export { type CiIdentity, type Claims, ciIdentity, describeIdentity } from "./claims.js";
+
+// Provenance lives with releases and files (packages/provenance.ts); re-exported for the pages.
+export { type Provenance, type ProvenanceClaims, provenanceFor } from "../packages/index.js";
+export { type CiIdentity, type Claims, ciIdentity, describeIdentity, provenanceClaims } from "./claims.js";
 export { trustErrors } from "./errors.js";
+export { audienceFor, type ExchangeDeps, type Exchanged, exchangeOidcToken } from "./exchange.js";
 export { describePublisher, firstUseMails, managePath, ownerMails } from "./mails.js";
 export {
   addProjectPublisher,
@@ -36,15 +43,8 @@ export {
   type PublisherSpec,
   removeProjectPublisher,
 } from "./manage.js";
-export { type MatchInput, type MatchResult, matchPublisher } from "./match.js";
+export { type MatchInput, type MatchResult, matchPublisher, matchPublisherByClaims } from "./match.js";
 export { addPendingPublisher, removePendingPublisher } from "./pending.js";
-export {
-  type Provenance,
-  type ProvenanceClaims,
-  provenanceClaims,
-  provenanceFor,
-  recordProvenance,
-} from "./provenance.js";
 export { type Provider, publisherLabel, type TrustedPublisher } from "./publisher.js";
 export {
   addPublisher,

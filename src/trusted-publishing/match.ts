@@ -1,7 +1,8 @@
+import { sql } from "kysely";
 import type { DbExecutor } from "../db/index.js";
 import { type EcosystemName, ecosystemFor } from "../ecosystems/index.js";
 import type { AppError } from "../lib/errors.js";
-import { findProject, type Project } from "../packages/index.js";
+import { findProject, getProjectById, type Project } from "../packages/index.js";
 import { type CiIdentity, type Claims, ciIdentity, describeIdentity } from "./claims.js";
 import { trustErrors } from "./errors.js";
 import type { TrustedPublisher } from "./publisher.js";
@@ -99,9 +100,45 @@ export async function matchPublisher(db: DbExecutor, input: MatchInput): Promise
     const message = `No project '${name}' exists and no pending trusted publisher for this issuer creates it; add a pending publisher at ${where}`;
     return { ok: false, claim: null, message, error: trustErrors.PROJECT_NOT_FOUND(message) };
   }
+  return pick(candidates, input.claims, name, where, () => Promise.resolve(project));
+}
+
+/**
+ * PyPI's exchange names no project (`/_/oidc/mint-token` takes only the token): the publisher is found
+ * by the token's repository among the ecosystem's publishers and pending publishers of this issuer.
+ * When one repository publishes several projects, the oldest matching publisher wins.
+ */
+export async function matchPublisherByClaims(
+  db: DbExecutor,
+  input: Omit<MatchInput, "projectName">,
+): Promise<MatchResult> {
+  const issuer = input.issuer.replace(/\/+$/, "");
+  const repository = String(input.claims.repository ?? input.claims.project_path ?? "");
+  const rows = await db
+    .selectFrom("trusted_publishers")
+    .selectAll()
+    .where("issuer", "=", issuer)
+    .where("ecosystem", "=", input.ecosystem)
+    .where(sql<string>`lower(repository)`, "=", repository.toLowerCase())
+    .orderBy("id")
+    .execute();
+  const candidates = rows.map(toPublisher);
+  const where = `${input.origin}/account/publishing`;
+  return pick(candidates, input.claims, "", where, async (p) =>
+    p.projectId ? await getProjectById(db, p.projectId) : null,
+  );
+}
+
+async function pick(
+  candidates: TrustedPublisher[],
+  claims: Claims,
+  name: string,
+  where: string,
+  projectOf: (p: TrustedPublisher) => Promise<Project | null>,
+): Promise<MatchResult> {
   let closest: { p: TrustedPublisher; failed: Check; passed: number } | null = null;
   for (const p of candidates) {
-    const id = ciIdentity(p.provider, input.claims);
+    const id = ciIdentity(p.provider, claims);
     const results = checks(p, id);
     const failed = results.find((c) => !c.ok);
     if (!failed) {
@@ -109,15 +146,16 @@ export async function matchPublisher(db: DbExecutor, input: MatchInput): Promise
         p.repositoryId === null && id.repositoryId !== null
           ? { repositoryId: id.repositoryId, repositoryOwnerId: p.repositoryOwnerId ?? id.ownerId }
           : null;
-      return { ok: true, publisher: p, project, identity: id, recordIds };
+      return { ok: true, publisher: p, project: await projectOf(p), identity: id, recordIds };
     }
     const passed = results.indexOf(failed);
     if (!closest || passed > closest.passed) closest = { p, failed, passed };
   }
-  const provider = candidates[0]?.provider ?? (input.claims.project_path !== undefined ? "gitlab" : "github");
-  const said = describeIdentity(provider, ciIdentity(provider, input.claims));
+  const provider = candidates[0]?.provider ?? (claims.project_path !== undefined ? "gitlab" : "github");
+  const said = describeIdentity(provider, ciIdentity(provider, claims));
   const detail = closest && closest.passed > 0 ? ` (${closest.failed.why})` : "";
-  const message = `No trusted publisher on '${name}' matches ${said}${detail}; configure one at ${where}`;
+  const on = name ? ` on '${name}'` : "";
+  const message = `No trusted publisher${on} matches ${said}${detail}; configure one at ${where}`;
   return {
     ok: false,
     claim: closest && closest.passed > 0 ? closest.failed.claim : candidates.length ? "repository" : null,

@@ -156,9 +156,15 @@ function History(p: { s: ManageState }) {
                   <Time ms={e.createdAt} />
                 </td>
                 <td>{e.label}</td>
-                <td>{typeof e.data.actor === "string" ? (p.s.usernames.get(e.data.actor) ?? "") : ""}</td>
                 <td>
-                  <EventDetails event={e} omit={["project"]} />
+                  {typeof e.data.via === "string"
+                    ? e.data.via
+                    : typeof e.data.actor === "string"
+                      ? (p.s.usernames.get(e.data.actor) ?? "")
+                      : ""}
+                </td>
+                <td>
+                  <EventDetails event={e} omit={["project", "via"]} />
                 </td>
               </tr>
             ))}

@@ -1,7 +1,5 @@
 import type { DbExecutor } from "../db/index.js";
 import { newId } from "../lib/ids.js";
-import type { CiIdentity } from "./claims.js";
-import { publisherLabel, type TrustedPublisher } from "./publisher.js";
 
 /** Where a version or file was built, as the trusted publisher's OIDC token said. */
 export interface Provenance {
@@ -25,7 +23,11 @@ export interface Provenance {
   publishedAt: number;
 }
 
-/** What the minted token carries from its exchange to the upload (tokens keep it; see exchange.ts). */
+/**
+ * What a trusted publisher's minted token carries from its exchange to the upload
+ * (trusted-publishing/exchange.ts writes it, api_tokens.publisher_claims keeps it, publishFile copies it
+ * here in the publishing transaction).
+ */
 export interface ProvenanceClaims {
   publisherId: string;
   publisher: string;
@@ -39,23 +41,6 @@ export interface ProvenanceClaims {
   runAttempt: string | null;
   environment: string | null;
   runUrl: string | null;
-}
-
-export function provenanceClaims(p: TrustedPublisher, id: CiIdentity): ProvenanceClaims {
-  return {
-    publisherId: p.id,
-    publisher: publisherLabel(p),
-    provider: p.provider,
-    issuer: p.issuer,
-    repository: id.repository,
-    workflow: id.workflows.includes(p.workflow) ? p.workflow : (id.workflows[0] ?? null),
-    ref: id.ref,
-    sha: id.sha,
-    runId: id.runId,
-    runAttempt: id.runAttempt,
-    environment: id.environment,
-    runUrl: id.runUrl,
-  };
 }
 
 /** Stores the claims with a version (npm) or file (PyPI) in the publishing transaction. */
