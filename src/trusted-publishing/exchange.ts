@@ -81,6 +81,8 @@ export async function exchangeOidcToken(
       { ...p, projectId: project.id },
       match.recordIds,
       project.name,
+      // The owners' first-use mail links to the run (mails.ts firstUseMails).
+      { runUrl: match.identity.runUrl },
     );
     if (!recorded)
       throw trustErrors.NO_MATCHING_PUBLISHER("The trusted publisher was changed meanwhile; try again.");
