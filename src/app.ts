@@ -20,6 +20,7 @@ import { Keyring } from "./lib/crypto.js";
 import { createMailer, settleBackground } from "./mail/index.js";
 import { startNoticeJob } from "./mandates/index.js";
 import { attachOutbox, startOutboxJob } from "./notify/index.js";
+import { OidcVerifier } from "./oidc/index.js";
 import { AccessLog } from "./ops/access-log.js";
 import { registerOps } from "./ops/index.js";
 import { fastifyTrustProxy, hopCountWarning } from "./ops/trust-proxy.js";
@@ -103,6 +104,7 @@ export async function buildApp(
     downloads: new DownloadCounter(db),
     // Verified tokens are kept briefly; revocations reach every instance through `changes` (tokens/cache.ts).
     tokenUsage: new TokenUsage(db, new VerifiedTokens(changes, config.tokenCacheMs)),
+    oidc: new OidcVerifier(config.oidcProviders, () => (opts.clock ?? systemClock).now()),
   };
   // Leftovers of a crashed upload. A filesystem store belongs to this instance alone (several instances
   // share S3, not a data dir; `wharf serve` holds the data dir's lock, storage/data-dir.ts), so all its

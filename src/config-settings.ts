@@ -185,6 +185,11 @@ export const SETTINGS = {
     help: "Protected names: critical projects plus this many most downloaded (30 days) and this many most depended-on, per ecosystem; 0: critical projects only",
     def: "1000",
   },
+  oidcProviders: {
+    env: "WHARF_OIDC_PROVIDERS",
+    help: "Identity providers trusted for trusted publishing, comma-separated: github (GitHub Actions), gitlab (gitlab.com), gitlab=https://gitlab.example.com (self-managed), github=URL; empty: trusted publishing off",
+    def: "github,gitlab",
+  },
   logLevel: {
     env: "WHARF_LOG_LEVEL",
     help: "fatal | error | warn | info | debug | trace | silent",

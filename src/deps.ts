@@ -5,6 +5,7 @@ import type { Db } from "./db/index.js";
 import type { Clock } from "./lib/clock.js";
 import type { Keyring } from "./lib/crypto.js";
 import type { Mailer } from "./mail/index.js";
+import type { OidcVerifier } from "./oidc/index.js";
 import type { ChangeFeed, DownloadCounter } from "./packages/index.js";
 import type { RateLimiters } from "./ratelimit/index.js";
 import type { BlobStore } from "./storage/index.js";
@@ -28,5 +29,7 @@ export interface Deps {
   changes: ChangeFeed;
   downloads: DownloadCounter;
   tokenUsage: TokenUsage;
+  /** Trusted publishing: verifies CI providers' OIDC tokens (keys cached per provider). */
+  oidc: OidcVerifier;
   log: FastifyBaseLogger;
 }

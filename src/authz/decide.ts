@@ -6,6 +6,7 @@ import { tokenCovers } from "../tokens/index.js";
 import { ACTIONS, type Action } from "./actions.js";
 import { authzErrors } from "./errors.js";
 import { type Actor, type Grant, mintGrant } from "./grant.js";
+import { decidePublisher } from "./publisher.js";
 import { type Denial, denial, mfaVerdict } from "./verdict.js";
 
 /**
@@ -13,7 +14,16 @@ import { type Denial, denial, mfaVerdict } from "./verdict.js";
  * now, and if not, what must they do? Surfaces call `authorize` once per request and hand the grant to
  * the domain mutator; `decide` is the same answer without throwing, for pages that only show it.
  */
-export type Decision = { allow: true; role: Role | null; warning?: string; warnMandates?: string[] } | Denial;
+export type Decision =
+  | {
+      allow: true;
+      role: Role | null;
+      warning?: string;
+      warnMandates?: string[];
+      /** Set when the actor is a trusted publisher (CI, no person and no interactive second factor). */
+      actorKind?: "trusted-publisher";
+    }
+  | Denial;
 
 export async function decide(
   db: DbExecutor,
@@ -24,6 +34,8 @@ export async function decide(
   now: number,
   opts: { ecosystem?: string } = {},
 ): Promise<Decision> {
+  // A trusted publisher is a machine with its own rules (authz/publisher.ts), decided apart.
+  if (actor.token?.publisher) return decidePublisher(db, origin, actor.token, action, project);
   const tokens = `${origin}/account/tokens`;
   if ((action === "upload" || action === "create-project") && !actor.emailVerified) {
     const msg = `Verify your account's email address before publishing: ${origin}/account/`;

@@ -21,6 +21,11 @@ export const authzErrors = catalogue({
     status: 403,
     message: "Your account was recovered: set up two-factor authentication before publishing.",
   },
+  // 031: what a trusted publisher's token may not do (it only uploads to its project).
+  PUBLISHER_UPLOAD_ONLY: {
+    status: 403,
+    message: "A trusted publisher can only upload to its project.",
+  },
   // A grant handed to the wrong mutator is a bug in the surface, never the user's doing.
   GRANT_MISMATCH: { status: 500, message: "Internal error: an authorization was used for another action." },
 });

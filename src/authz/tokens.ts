@@ -1,6 +1,7 @@
 import { getProjectById, projectsOfUser } from "../packages/index.js";
 import { tokenErrors } from "../tokens/index.js";
 import { type AuthzDeps, decide } from "./decide.js";
+import { authzErrors } from "./errors.js";
 import { type Actor, type Grant, mintGrant, type TokenGrantScope } from "./grant.js";
 import { mfaVerdict } from "./verdict.js";
 
@@ -17,6 +18,8 @@ export async function authorizeTokenCreation(
   actor: Actor,
   scope: TokenGrantScope,
 ): Promise<Grant> {
+  if (actor.token?.publisher)
+    throw authzErrors.PUBLISHER_UPLOAD_ONLY("A trusted publisher's token cannot create tokens.");
   if (!actor.emailVerified) throw tokenErrors.EMAIL_UNVERIFIED();
   const grant = () => mintGrant({ actor, action: "create-token", projectId: null, role: null, token: scope });
   if (scope.readonly) return grant();

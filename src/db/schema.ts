@@ -33,6 +33,7 @@ import type {
   RecoveryRequestsTable,
 } from "./schema-recovery.js";
 import type { NpmScopeOwnersTable, NpmScopesTable, NpmStarsTable } from "./schema-scopes.js";
+import type { OidcJtiUsedTable, PublishProvenanceTable, TrustedPublishersTable } from "./schema-trust.js";
 
 /**
  * Table types for Kysely. Times are epoch milliseconds in BIGINT columns and booleans are 0/1 integers
@@ -220,6 +221,10 @@ export interface ApiTokensTable {
   bypass_2fa: Generated<number>;
   /** 004: JSON array of npm scopes ("@acme") whose existing packages the token also covers. */
   npm_scopes: string | null;
+  /** 031: the trusted publisher whose OIDC exchange minted it (upload only, for one project). */
+  publisher_id: string | null;
+  /** 031: JSON of the OIDC claims that matter (trusted-publishing/provenance.ts ProvenanceClaims). */
+  publisher_claims: string | null;
 }
 
 export interface ApiTokenProjectsTable {
@@ -308,6 +313,9 @@ export interface CliWebAuthTable {
 }
 
 export interface Database {
+  trusted_publishers: TrustedPublishersTable;
+  publish_provenance: PublishProvenanceTable;
+  oidc_jti_used: OidcJtiUsedTable;
   missing_blobs: MissingBlobsTable;
   housekeeping_reports: HousekeepingReportsTable;
   npm_scopes: NpmScopesTable;

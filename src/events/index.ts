@@ -87,6 +87,11 @@ export const EVENT_TYPES = {
   "scope.claimed": "Claimed an npm scope by publishing into it first",
   "scope.owner_added": "Made an owner of an npm scope",
   "scope.owner_removed": "Removed as an owner of an npm scope",
+  // Trusted publishing (src/trusted-publishing): CI publishing with its provider's OIDC token.
+  "trusted_publisher.added": "Trusted publisher added",
+  "trusted_publisher.removed": "Trusted publisher removed",
+  "trusted_publisher.first_used": "Trusted publisher used for the first time",
+  "trusted_publisher.project_created": "Project created by a pending trusted publisher",
 } as const;
 
 export type EventType = keyof typeof EVENT_TYPES;

@@ -23,6 +23,10 @@ export const SURFACES: Readonly<Record<string, Surface>> = {
   files: { dialect: "html", page: false },
   // npm shows `body.error`.
   npm: { dialect: "npm", page: false },
+  // The npm CLI's OIDC token exchange arrives at the origin's root (/-/npm/v1/oidc/...), whatever the
+  // registry's path; PyPI's trusted-publishing endpoints live at /_/oidc/ (their own JSON shape).
+  "-": { dialect: "npm", page: false },
+  _: { dialect: "json", page: false },
   // gem prints the response body as it is.
   rubygems: { dialect: "gem", page: false },
   api: { dialect: "json", page: false },

@@ -4,6 +4,7 @@ import type { Template } from "./templates/common.js";
 import * as mfa from "./templates/mfa.js";
 import * as packages from "./templates/packages.js";
 import * as policy from "./templates/policy.js";
+import * as publishing from "./templates/publishing.js";
 import * as recovery from "./templates/recovery.js";
 import * as tokens from "./templates/tokens.js";
 
@@ -19,6 +20,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   mfa,
   packages,
   policy,
+  publishing,
   recovery,
   tokens,
 };

@@ -5,6 +5,7 @@ import type { Site } from "./templates/common.js";
 import * as mfa from "./templates/mfa.js";
 import * as packages from "./templates/packages.js";
 import * as policy from "./templates/policy.js";
+import * as publishing from "./templates/publishing.js";
 import * as recovery from "./templates/recovery.js";
 import * as tokens from "./templates/tokens.js";
 
@@ -126,6 +127,53 @@ const samples: Record<string, Record<string, unknown[]>> = {
       },
     ],
   },
+  publishing: {
+    publisherAdded: [
+      {
+        username: "bob",
+        project: "demo",
+        publisher: "GitHub acme/demo, workflow release.yml, any environment",
+        managePath: "/manage/project/demo/",
+        by: "alice",
+        via: "on the web",
+      },
+    ],
+    publisherRemoved: [
+      {
+        username: "bob",
+        project: "@acme/demo",
+        publisher: "GitLab acme/demo, .gitlab-ci.yml, environment release",
+        managePath: "/manage/package/@acme/demo/",
+        by: "alice",
+        via: "with npm trust revoke",
+      },
+    ],
+    publisherFirstUsed: [
+      {
+        username: "alice",
+        project: "demo",
+        publisher: "GitHub acme/demo, workflow release.yml, any environment",
+        managePath: "/manage/project/demo/",
+        run: "https://github.com/acme/demo/actions/runs/42",
+      },
+      {
+        username: "alice",
+        project: "demo",
+        publisher: "GitLab acme/demo, .gitlab-ci.yml, any environment",
+        managePath: "/manage/project/demo/",
+        run: null,
+      },
+    ],
+    pendingPublisherUsed: [
+      {
+        username: "alice",
+        project: "demo",
+        publisher: "GitHub acme/demo, workflow release.yml, any environment",
+        managePath: "/manage/project/demo/",
+        run: "https://github.com/acme/demo/actions/runs/42",
+      },
+    ],
+  },
   recovery: {
     confirmRecovery: [{ username: "alice", link }],
     waiting: [
@@ -177,6 +225,7 @@ const modules: Record<string, Record<string, unknown>> = {
   mfa,
   packages,
   policy,
+  publishing,
   recovery,
   tokens,
 };

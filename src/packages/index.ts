@@ -27,6 +27,7 @@ export {
   searchProjects,
   setUploadLimit,
 } from "./projects.js";
+export { type Provenance, type ProvenanceClaims, provenanceFor, recordProvenance } from "./provenance.js";
 export { blobKeyFor, type PublishInput, type PublishResult, publishFile } from "./publish.js";
 export {
   closeQuarantine,

@@ -18,6 +18,7 @@ import {
   isProhibitedName,
   type Project,
 } from "./projects.js";
+import { recordProvenance } from "./provenance.js";
 import { openQuarantine, tellOwnersOfHeldLookalike } from "./quarantine.js";
 import {
   type DescriptionColumns,
@@ -114,6 +115,10 @@ async function publishOnce(
   if (existing) grant.require("upload", existing.id);
   else grant.require("create-project", null);
   const actor = grant.actor;
+  // History shows "trusted publisher github:acme/widget release.yml" for CI uploads.
+  const publishedBy = actor.token?.publisher
+    ? { via: `trusted publisher ${actor.token.publisher.label}` }
+    : {};
   if (!existing) {
     // Only creation is refused: a project that already had the name before it was prohibited goes on.
     if (await isProhibitedName(deps.db, input.ecosystem, input.project.normalizedName))
@@ -193,7 +198,7 @@ async function publishOnce(
               projectId: project.id,
               projectName: project.name,
               actorId: actor.userId,
-              data: { version: release.version },
+              data: { version: release.version, ...publishedBy },
             });
           }
           const file = await insertFile(tx, now, {
@@ -214,8 +219,17 @@ async function publishOnce(
               version: release.version,
               sha256: file.sha256,
               ...(actor.token ? { tokenId: actor.token.tokenId } : {}),
+              ...publishedBy,
             },
           });
+          // Trusted publishing (issue 16): where it was built, as the CI provider's token said.
+          if (actor.token?.publisher)
+            await recordProvenance(
+              tx,
+              now,
+              { projectId: project.id, releaseId: release.id, fileId: file.id },
+              actor.token.publisher.claims,
+            );
           if (input.alsoInTransaction) await input.alsoInTransaction(tx, { project, release });
           await bumpSerial(tx, project.id);
           // A new release may be the new latest (npm: its dist-tag was just written above).

@@ -1,4 +1,4 @@
-import type { ChangeFeed, TokenChange } from "../packages/index.js";
+import type { ChangeFeed, ProvenanceClaims, TokenChange } from "../packages/index.js";
 
 /** What a database read established about a live token; what each request still checks is kept raw. */
 export interface VerifiedToken {
@@ -17,6 +17,8 @@ export interface VerifiedToken {
    * cached: a package published into the scope a second ago is covered at once.
    */
   npmScopes: string | null;
+  /** A trusted publisher's short-lived token (migration 031): publish only, with the claims it carries. */
+  publisher?: { id: string; label: string; claims: ProvenanceClaims };
 }
 
 export const DEFAULT_TOKEN_CACHE_MS = 15_000;

@@ -25,6 +25,12 @@ export const tokenErrors = catalogue({
   // 004 (npm token options)
   TOKEN_ADDRESS: { status: 403, message: "This API token may not be used from this address." },
   CIDR_INVALID: { status: 400, field: "cidr", message: "Invalid CIDR range: use a.b.c.d/n." },
+  // 031: minted by a trusted publisher's OIDC exchange: it uploads to its one project, nothing else.
+  TOKEN_PUBLISH_ONLY: {
+    status: 403,
+    message:
+      "This token was minted by trusted publishing: it can only upload to its project (no tokens, people, settings or other changes).",
+  },
   TOKEN_READONLY: {
     status: 403,
     message: "This API token is read-only: it cannot publish or change anything.",

@@ -5,6 +5,7 @@ export { type CliToken, type CliTokenRequest, createCliToken, findUserTokenId, t
 export { tokenErrors } from "./errors.js";
 export { TOKEN_PREFIX } from "./format.js";
 export { type LeakOutcome, type LeakReport, type LeakReporter, revokeLeakedToken } from "./leaked.js";
+export { insertPublisherToken, PUBLISHER_TOKEN_TTL_MS } from "./publisher.js";
 export { ipAllowed, normalizeCidrs } from "./restrictions.js";
 export { checkExpiryDays, checkScopeChosen, tokenName } from "./rules.js";
 export { createUserToken, issueAdminToken, revokeUserToken } from "./service.js";

@@ -1,6 +1,7 @@
 import type { DbExecutor } from "../db/index.js";
 import { safeEqual, sha256Hex } from "../lib/crypto.js";
 import { newId } from "../lib/ids.js";
+import type { ProvenanceClaims } from "../packages/index.js";
 import type { VerifiedToken } from "./cache.js";
 import { tokenErrors } from "./errors.js";
 import { mintToken, tokenLookup, tokenMatches } from "./format.js";
@@ -34,6 +35,11 @@ export interface TokenActor {
   readonly?: boolean;
   /** 004: npm writes skip the OTP prompt unless the package requires 2FA to publish. */
   bypass2fa?: boolean;
+  /**
+   * 031: minted by a trusted publisher's OIDC exchange: its own actor kind in authz (upload only, to
+   * its one project; no interactive second factor asked). The claims go into the upload's provenance.
+   */
+  publisher?: { id: string; label: string; claims: ProvenanceClaims };
 }
 
 export interface NewToken {
@@ -203,9 +209,11 @@ export async function authenticateToken(
   token: string,
   /**
    * 004: `ip` is checked against the token's CIDR allow-list (without it such tokens fail closed);
-   * read-only tokens are refused unless the caller says the request only reads.
+   * read-only tokens are refused unless the caller says the request only reads. 031: a trusted
+   * publisher's token only where the caller says the request is an upload (`publish`), so every other
+   * route refuses it without having to know it exists (fail closed).
    */
-  use: { ip?: string; read?: boolean } = {},
+  use: { ip?: string; read?: boolean; publish?: boolean } = {},
 ): Promise<TokenActor> {
   const lookup = tokenLookup(token);
   if (!lookup) throw tokenErrors.TOKEN_INVALID();
@@ -219,8 +227,13 @@ export async function authenticateToken(
   }
   checkTokenAddress(v.cidrs, use.ip);
   if (v.readonly && !use.read) throw tokenErrors.TOKEN_READONLY();
+  if (v.publisher && !use.publish) throw tokenErrors.TOKEN_PUBLISH_ONLY();
   usage?.touch(v.tokenId, now);
-  const flags = { readonly: v.readonly, bypass2fa: v.bypass2fa };
+  const flags = {
+    readonly: v.readonly,
+    bypass2fa: v.bypass2fa,
+    ...(v.publisher ? { publisher: v.publisher } : {}),
+  };
   if (v.scope === "account")
     return { tokenId: v.tokenId, userId: v.userId, scope: { kind: "account" }, ...flags };
   const inScopes = await projectsInNpmScopes(db, v.userId, v.npmScopes);
@@ -274,6 +287,7 @@ async function verifyToken(
     scope: row.scope === "account" ? "account" : "projects",
     projectIds: projects.map((p) => p.project_id),
     npmScopes: row.npm_scopes,
+    ...(row.publisher_id !== null ? { publisher: publisherOf(row.publisher_id, row.publisher_claims) } : {}),
   };
 }
 
@@ -281,4 +295,9 @@ async function verifyToken(
 export function tokenCovers(actor: TokenActor, projectId: string | null): boolean {
   if (actor.scope.kind === "account") return true;
   return projectId !== null && actor.scope.projectIds.includes(projectId);
+}
+
+function publisherOf(id: string, json: string | null): NonNullable<TokenActor["publisher"]> {
+  const claims = JSON.parse(json ?? "{}") as ProvenanceClaims;
+  return { id, label: claims.publisher ?? id, claims };
 }

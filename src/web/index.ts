@@ -13,6 +13,7 @@ import { registerLoginRoutes } from "./routes/login-mfa.js";
 import { registerManageRoutes } from "./routes/manage.js";
 import { registerManagePackageRoutes } from "./routes/manage-package.js";
 import { registerPackageRoutes } from "./routes/package.js";
+import { registerPendingPublisherRoutes } from "./routes/pending-publishers.js";
 import { registerProjectRoutes } from "./routes/project.js";
 import { registerYourProjectsRoutes } from "./routes/projects.js";
 import { registerRecoveryRoutes } from "./routes/recovery.js";
@@ -87,6 +88,7 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerAccountRoutes(web, deps);
     registerGiveawayRoutes(web, deps);
     registerTokenRoutes(web, deps);
+    registerPendingPublisherRoutes(web, deps);
     registerYourProjectsRoutes(web, deps);
     registerProjectRoutes(web, deps);
     registerDependentsRoutes(web, deps);

@@ -178,6 +178,16 @@ const ROWS: Row[] = [
     submit: "Create token",
     errors: ["name-error", "projects-error", "expires-error"],
   }),
+  row("/account/publishing", "pending-publishers", "maintainer", "/account/publishing"),
+  withErrors(
+    row("/account/publishing", "", "maintainer", "/account/publishing"),
+    "pending-publishers-errors",
+    {
+      fill: { "#gh_project_name": "-bad-", "#gh_repository": "no-slash", "#gh_workflow": "release.txt" },
+      submit: "Add GitHub publisher",
+      errors: ["gh_project_name-error", "gh_repository-error", "gh_workflow-error"],
+    },
+  ),
   row("/account/projects", "your-projects", "maintainer", "/account/projects"),
   row("/account/projects", "your-projects-empty", "newcomer", "/account/projects"),
   row("/npm-cli/login/:id", "npm-cli-login", "maintainer", (w) => `/npm-cli/login/${w.ids.npmLogin}`),

@@ -38,6 +38,8 @@ import * as m026 from "./026_dependents.js";
 import * as m027 from "./027_gem_versions_log.js";
 import * as m029 from "./029_recovery_codes_confirmed.js";
 import * as m030 from "./030_change_log.js";
+import * as m031 from "./031_trusted_publishing.js";
+import * as m032 from "./032_oidc_jti.js";
 import * as m038 from "./038_name_search_index.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
@@ -69,5 +71,7 @@ export const migrations: Record<string, Migration> = {
   "027_gem_versions_log": m027,
   "029_recovery_codes_confirmed": m029,
   "030_change_log": m030,
+  "031_trusted_publishing": m031,
+  "032_oidc_jti": m032,
   "038_name_search_index": m038,
 };

@@ -5,6 +5,7 @@ import type { Deps } from "../../deps.js";
 import { isAppError, reraise } from "../../lib/errors.js";
 import { authenticateToken, type TokenActor } from "../../tokens/index.js";
 import { npmErrors } from "./errors.js";
+import { parsePackagePath } from "./paths.js";
 
 /** Who a request speaks for: every npm credential is a Wharf API token (`npm login` mints one). */
 export interface NpmAuth {
@@ -52,6 +53,9 @@ export async function authenticate(deps: Deps, req: FastifyRequest): Promise<Npm
   const token = await authenticateToken(deps.db, deps.tokenUsage, deps.clock.now(), secret, {
     ip: req.ip,
     read: true,
+    // A trusted publisher's token is accepted only by the publish route (PUT of a package document);
+    // authz then allows only an upload to its project.
+    publish: req.method === "PUT" && parsePackagePath(req.url)?.kind === "package",
   }).catch((e: unknown) => {
     // 401 (not 403) so npm says "log in again" rather than "forbidden".
     if (isAppError(e) && e.status === 403 && e.code !== "TOKEN_ADDRESS")

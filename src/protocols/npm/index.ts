@@ -7,6 +7,7 @@ import { registerAudit } from "./audit.js";
 import { requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { registerLogin } from "./login.js";
+import { registerNpmOidc } from "./oidc.js";
 import { registerOrgs } from "./orgs.js";
 import { registerPackageApi } from "./package-api.js";
 import { type PackagePath, parsePackagePath } from "./paths.js";
@@ -88,6 +89,7 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
     registerOrgs(npm, deps);
     registerStars(npm, deps);
     registerAudit(npm, deps);
+    registerNpmOidc(npm, deps);
 
     npm.get("/npm/*", (req, reply) => handleRead(deps, states, req, reply, packagePath(req)));
     // The publish route reads its body with its own parser (publish-stream.ts): the tarball goes to a

@@ -19,6 +19,7 @@ import { npmErrors } from "./errors.js";
 import { checkDistTag } from "./rules.js";
 import { requireSecondFactor } from "./second-factor.js";
 import type { PackageStates } from "./state.js";
+import { trustRoutes } from "./trust.js";
 import { allow } from "./writes.js";
 
 /** `/npm/-/package/<name>/<rest...>`, where the name is `@scope%2fname` or `@scope/name` or plain. */
@@ -34,12 +35,17 @@ const AccessBody = z.union([
   z.object({ access: z.string() }),
 ]);
 
-/** dist-tags, access/MFA settings and collaborators: the `npm dist-tag` and `npm access` commands. */
+/**
+ * dist-tags, access/MFA settings, collaborators and trusted publishers: the `npm dist-tag`, `npm access`
+ * and `npm trust` commands.
+ */
 export function registerPackageApi(app: FastifyInstance, deps: Deps, states: PackageStates): void {
   const project = async (name: string) => (await states.view(name)).project;
+  const trust = trustRoutes(deps);
 
   app.get("/npm/-/package/*", async (req) => {
     const { name, rest } = parse(req.url);
+    if (rest.join("/") === "trust") return trust.list(req, name);
     const v = await states.view(name);
     if (rest.join("/") === "dist-tags") return v.tags;
     if (rest.join("/") === "visibility") return { public: true };
@@ -58,6 +64,8 @@ export function registerPackageApi(app: FastifyInstance, deps: Deps, states: Pac
 
   const tagWrite = async (req: FastifyRequest, reply: FastifyReply) => {
     const { name, rest } = parse(req.url);
+    if (req.method === "DELETE" && rest.length === 2 && rest[0] === "trust")
+      return trust.revoke(req, reply, name, rest[1]!);
     if (rest.length !== 2 || rest[0] !== "dist-tags") throw npmErrors.NOT_FOUND();
     const tag = checkDistTag(rest[1]!);
     const auth = await requireWriter(deps, req);
@@ -77,6 +85,7 @@ export function registerPackageApi(app: FastifyInstance, deps: Deps, states: Pac
 
   app.post("/npm/-/package/*", async (req, reply) => {
     const { name, rest } = parse(req.url);
+    if (rest.join("/") === "trust") return trust.add(req, reply, name);
     if (rest.join("/") !== "access") throw npmErrors.NOT_FOUND();
     const parsed = AccessBody.safeParse(req.body);
     if (!parsed.success)

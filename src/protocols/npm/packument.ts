@@ -9,6 +9,8 @@ import {
   listReleases,
   type Member,
   type Project,
+  type Provenance,
+  provenanceFor,
   type Release,
   starredBy,
 } from "../../packages/index.js";
@@ -27,18 +29,29 @@ export interface PackageView {
   members: Member[];
   /** Usernames who starred it (`npm star`), served as the packument's `users`. */
   stars: string[];
+  /** Versions a trusted publisher published, by release id: where they were built. */
+  provenance: Map<string, Provenance>;
 }
 
 export async function loadPackageView(db: Db, name: string): Promise<PackageView | null> {
   const project = await findProject(db, "npm", name);
   if (!project) return null;
-  const [releases, tags, members, stars] = await Promise.all([
+  const [releases, tags, members, stars, provenance] = await Promise.all([
     listReleases(db, project.id),
     listDistTags(db, project.id),
     listMembers(db, project.id),
     starredBy(db, project.id),
+    provenanceFor(db, { projectId: project.id }),
   ]);
-  return { project, name: parsePackageName(project.name), releases, tags, members, stars };
+  return {
+    project,
+    name: parsePackageName(project.name),
+    releases,
+    tags,
+    members,
+    stars,
+    provenance: new Map(provenance.map((p) => [p.releaseId, p])),
+  };
 }
 
 /** CouchDB-style revision: changes whenever the project's serial does (optimistic concurrency for writes). */
@@ -52,6 +65,35 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** Maintainer entries. Emails are left empty on purpose: harvested packument emails fed the 2025 npm phishing wave. */
 const maintainers = (v: PackageView) => v.members.map((m) => ({ name: m.username, email: "" }));
 
+/**
+ * A version a trusted publisher published (issue 16 item 4). npm's own registry marks such a version
+ * with `_npmUser.trustedPublisher: {id, oidcConfigId}` (the provider and the configuration's id);
+ * Wharf adds the same, and `_trustedPublisher` with where it was built (`npm view <pkg>@<v>
+ * _trustedPublisher`). npm's Sigstore provenance (`dist.attestations`) is a signature Wharf does not
+ * make, so `dist` is left alone.
+ */
+function trustedPublisherFields(
+  m: Record<string, unknown>,
+  p: Provenance | undefined,
+): Record<string, unknown> {
+  if (!p) return {};
+  const user = (m._npmUser && typeof m._npmUser === "object" ? m._npmUser : {}) as Record<string, unknown>;
+  return {
+    _npmUser: { ...user, trustedPublisher: { id: p.provider, oidcConfigId: p.publisherId } },
+    _trustedPublisher: {
+      provider: p.provider,
+      repository: p.repository,
+      workflow: p.workflow,
+      ref: p.ref,
+      sha: p.sha,
+      runId: p.runId,
+      runAttempt: p.runAttempt,
+      runUrl: p.runUrl,
+      environment: p.environment,
+    },
+  };
+}
+
 /** One version's manifest as clients expect it: stored fields plus computed id and tarball URL. */
 function manifest(origin: string, v: PackageView, r: Release): Record<string, unknown> {
   const m = r.metadata;
@@ -62,6 +104,7 @@ function manifest(origin: string, v: PackageView, r: Release): Record<string, un
     _id: `${v.project.name}@${r.version}`,
     maintainers: maintainers(v),
     dist: servedDist(m.dist, tarballUrl(origin, v.name, r.version)),
+    ...trustedPublisherFields(m, v.provenance.get(r.id)),
   };
 }
 

@@ -32,7 +32,10 @@ export async function tokenFromBasicAuth(
       `Username/password uploads are not supported. Create an API token at ${tokensUrl} and upload with username __token__ and the token as password.`,
     );
   }
-  const token = await authenticateToken(deps.db, deps.tokenUsage, deps.clock.now(), secret.trim());
+  // Only uploads come here: a trusted publisher's token is accepted (authz lets it upload, nothing else).
+  const token = await authenticateToken(deps.db, deps.tokenUsage, deps.clock.now(), secret.trim(), {
+    publish: true,
+  });
   const user = await getUser(deps.db, token.userId);
   if (!user) throw tokenErrors.TOKEN_INVALID();
   return { user, token, actor: { userId: user.id, emailVerified: user.emailVerified, token } };

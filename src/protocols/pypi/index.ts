@@ -5,6 +5,7 @@ import { RenderCache, type Rendered } from "../../http/render-cache.js";
 import { registerFiles } from "./files.js";
 import { MULTIPART_FIELD_LIMITS, notMultipart } from "./form.js";
 import { registerJsonApi } from "./json-api.js";
+import { registerPypiOidc } from "./oidc.js";
 import { registerSimple } from "./simple.js";
 import { clearSpool } from "./spool.js";
 import { registerUpload } from "./upload.js";
@@ -38,4 +39,6 @@ export async function registerPypi(app: FastifyInstance, deps: Deps): Promise<vo
     registerJsonApi(pypi, deps, cache);
     registerFiles(pypi, deps);
   });
+  // Trusted publishing's JSON endpoints, outside the upload's multipart error handling.
+  await app.register(async (oidc) => registerPypiOidc(oidc, deps));
 }

@@ -3,11 +3,45 @@ import type { Deps } from "../../deps.js";
 import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
 import { type RenderCache, type Rendered, rendered } from "../../http/render-cache.js";
 import { sendRendered } from "../../http/send.js";
-import { type FileRecord, latestRelease, packageErrors, type Release } from "../../packages/index.js";
+import {
+  type FileRecord,
+  latestRelease,
+  type Provenance,
+  packageErrors,
+  provenanceFor,
+  type Release,
+} from "../../packages/index.js";
 import { kept, PYPI_CACHING } from "./simple.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
-function fileDict(origin: string, r: Release, f: FileRecord) {
+/**
+ * Where a file was built, when a trusted publisher uploaded it (issue 16 item 4); null otherwise.
+ * `publisher` has PEP 740's shape (kind, repository, workflow, environment); the rest are the run's
+ * claims. Wharf's own key: pypi.org's JSON API has none (its provenance lives in PEP 740
+ * attestations, which Wharf does not make).
+ */
+function provenanceDict(p: Provenance | undefined) {
+  if (!p) return null;
+  return {
+    publisher: {
+      kind: p.provider === "gitlab" ? "GitLab" : "GitHub",
+      repository: p.repository,
+      workflow: p.workflow,
+      environment: p.environment,
+    },
+    ref: p.ref,
+    sha: p.sha,
+    run_id: p.runId,
+    run_attempt: p.runAttempt,
+    run_url: p.runUrl,
+  };
+}
+
+type ByFile = Map<string, Provenance>;
+const byFile = async (deps: Deps, projectId: string): Promise<ByFile> =>
+  new Map((await provenanceFor(deps.db, { projectId })).flatMap((p) => (p.fileId ? [[p.fileId, p]] : [])));
+
+function fileDict(origin: string, r: Release, f: FileRecord, prov: ByFile) {
   return {
     filename: f.filename,
     url: `${origin}${fileUrl(f)}`,
@@ -23,6 +57,7 @@ function fileDict(origin: string, r: Release, f: FileRecord) {
     yanked_reason: r.yankedReason,
     has_sig: false,
     comment_text: "",
+    provenance: provenanceDict(prov.get(f.id)),
   };
 }
 
@@ -65,15 +100,16 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
       const v = await loadProjectView(deps.db, normalized);
       if (!v || v.releases.length === 0) return null;
       const latest = latestRelease(v)!;
+      const prov = await byFile(deps, v.project.id);
       return kept(
         rendered(
           JSON.stringify({
             info: info(origin, v, latest),
             last_serial: v.project.serial,
             releases: Object.fromEntries(
-              v.releases.map((rel) => [rel.version, rel.files.map((f) => fileDict(origin, rel, f))]),
+              v.releases.map((rel) => [rel.version, rel.files.map((f) => fileDict(origin, rel, f, prov))]),
             ),
-            urls: latest.files.map((f) => fileDict(origin, latest, f)),
+            urls: latest.files.map((f) => fileDict(origin, latest, f, prov)),
             vulnerabilities: [],
           }),
           "application/json",
@@ -97,12 +133,13 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
       const v = await loadProjectView(deps.db, normalized);
       const rel = v?.releases.find((x) => x.canonicalVersion === wanted);
       if (!v || !rel) return null;
+      const prov = await byFile(deps, v.project.id);
       return kept(
         rendered(
           JSON.stringify({
             info: info(origin, v, rel),
             last_serial: v.project.serial,
-            urls: rel.files.map((f) => fileDict(origin, rel, f)),
+            urls: rel.files.map((f) => fileDict(origin, rel, f, prov)),
             vulnerabilities: [],
           }),
           "application/json",

@@ -120,6 +120,10 @@ export function SettingsPage(
             <a href="/account/tokens">API tokens</a> — for twine and npm, scoped to projects
           </li>
           <li>
+            <a href="/account/publishing">Pending publishers</a> — let a CI workflow create a new project
+            without a token (trusted publishing)
+          </li>
+          <li>
             <a href="/account/security-history">Security history</a> — sign-ins and changes of the last 90
             days
           </li>

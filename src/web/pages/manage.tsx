@@ -6,9 +6,11 @@ import { EventDetails } from "../event-details.js";
 import { roleLabel } from "../format.js";
 import { manageHref, projectHref, tokenForProjectHref } from "../hrefs.js";
 import type { FormState } from "./auth.js";
+import { PublishersSection } from "./manage-publishers.js";
 import { type ReleaseFormState, ReleasesSection } from "./manage-releases.js";
 import { SettingsSection } from "./manage-settings.js";
 import { QuarantineBanner } from "./project-parts.js";
+import type { PublisherForms, PublisherRow } from "./publishers.js";
 
 export interface ManageState {
   project: Project;
@@ -25,6 +27,8 @@ export interface ManageState {
   forms?: ReleaseFormState;
   requirement: Requirement;
   settingsError?: string;
+  publishers: PublisherRow[];
+  publisherForms?: PublisherForms;
 }
 
 function People(p: { ctx: PageContext; s: ManageState; base: string }) {
@@ -152,9 +156,15 @@ function History(p: { s: ManageState }) {
                   <Time ms={e.createdAt} />
                 </td>
                 <td>{e.label}</td>
-                <td>{typeof e.data.actor === "string" ? (p.s.usernames.get(e.data.actor) ?? "") : ""}</td>
                 <td>
-                  <EventDetails event={e} omit={["project"]} />
+                  {typeof e.data.via === "string"
+                    ? e.data.via
+                    : typeof e.data.actor === "string"
+                      ? (p.s.usernames.get(e.data.actor) ?? "")
+                      : ""}
+                </td>
+                <td>
+                  <EventDetails event={e} omit={["project", "via"]} />
                 </td>
               </tr>
             ))}
@@ -181,6 +191,7 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
       </p>
       <nav class="subnav" aria-label="Sections">
         <a href="#people">People</a> <a href="#settings">Publishing security</a>{" "}
+        <a href="#publishing">Trusted publishers</a>{" "}
         <a href="#releases">{npm || gem ? "Versions" : "Releases"}</a>{" "}
         <a href="#security-history">Security history</a>
       </nav>
@@ -198,6 +209,15 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
         requirement={s.requirement}
         canManage={s.canManage}
         error={s.settingsError}
+      />
+      <PublishersSection
+        ctx={ctx}
+        base={base}
+        npm={npm}
+        name={s.project.name}
+        rows={s.publishers}
+        canManage={s.canManage}
+        forms={s.publisherForms ?? {}}
       />
       {npm ? (
         // Yanking is PyPI's; npm versions are deprecated or unpublished (within its window) with the CLI.

@@ -1,6 +1,6 @@
 import type { SecurityPosture } from "../../authz/index.js";
 import { ecosystemFor } from "../../ecosystems/index.js";
-import type { Member, Project, Release } from "../../packages/index.js";
+import type { Member, Project, Provenance, Release } from "../../packages/index.js";
 import { Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { Copyable } from "../copy.js";
@@ -9,6 +9,7 @@ import { npmPackageHref } from "../hrefs.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
 import { UsedBy } from "./dependents.js";
 import { Description, QuarantineBanner, SecurityBox } from "./project-parts.js";
+import { ProvenanceSection } from "./provenance.js";
 import { ReportBox } from "./report.js";
 
 export interface PackagePageState {
@@ -31,6 +32,8 @@ export interface PackagePageState {
   posture: SecurityPosture;
   /** "Used by N projects" and the dependents page. */
   usedBy: { count: number; href: string };
+  /** Where the shown version was built, when a trusted publisher published it. */
+  provenance: Provenance[];
 }
 
 const deprecation = (r: Release): string | null =>
@@ -274,6 +277,7 @@ export function PackagePage(ctx: PageContext, s: PackagePageState) {
                 <h2 id="readme-h">Readme</h2>
                 <Description rendered={s.description} />
               </section>
+              <ProvenanceSection items={s.provenance} />
               <Versions s={s} />
             </>
           ) : (

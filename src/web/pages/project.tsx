@@ -1,9 +1,10 @@
 import type { SecurityPosture } from "../../authz/index.js";
-import type { Member, Project, Release } from "../../packages/index.js";
+import type { Member, Project, Provenance, Release } from "../../packages/index.js";
 import type { PageContext } from "../context.js";
 import { manageHref } from "../hrefs.js";
 import type { RenderedDescription } from "../markdown.js";
 import { Description, FileList, QuarantineBanner, ReleaseHistory, Sidebar } from "./project-parts.js";
+import { ProvenanceSection } from "./provenance.js";
 import { ReportBox } from "./report.js";
 
 export interface ProjectPageState {
@@ -23,6 +24,8 @@ export interface ProjectPageState {
   posture: SecurityPosture;
   /** "Used by N projects" and the dependents page. */
   usedBy: { count: number; href: string };
+  /** Where the shown release's files were built, for those a trusted publisher uploaded. */
+  provenance: Provenance[];
 }
 
 export function ProjectPage(ctx: PageContext, s: ProjectPageState) {
@@ -76,6 +79,7 @@ export function ProjectPage(ctx: PageContext, s: ProjectPageState) {
                 <Description rendered={s.description} />
               </section>
               <FileList release={shown} />
+              <ProvenanceSection items={s.provenance} files={shown.files} />
               <ReleaseHistory projectPath={path} releases={s.releases} shown={shown} latest={latest} />
             </>
           ) : (

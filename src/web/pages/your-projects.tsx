@@ -87,6 +87,10 @@ export function YourProjectsPage(ctx: PageContext, s: YourProjectsState) {
         </TableScroll>
       )}
       <Pager {...pageLinks(s.page, (n) => pageHref("/account/projects", {}, n))} />
+      <p>
+        To publish a new project from CI without a token, add a{" "}
+        <a href="/account/publishing">pending trusted publisher</a> for its name.
+      </p>
     </>
   );
 }

@@ -5,11 +5,18 @@ import { loadProjectView, packageErrors } from "../../packages/index.js";
 import { manageHref } from "../hrefs.js";
 import type { ManageHandlers } from "./manage.js";
 
-const ACTIONS = ["invite", "settings", "people/remove"] as const;
+const ACTIONS = [
+  "invite",
+  "settings",
+  "people/remove",
+  "publishers/add-github",
+  "publishers/add-gitlab",
+  "publishers/remove",
+] as const;
 
 /**
  * /manage/package/<name>/ and /manage/package/@scope/name/ for npm packages: the PyPI manage page's
- * handlers (people, publishing security, security history) behind npm's URL shape. The raw path is
+ * handlers (people, publishing security, trusted publishers, security history) behind npm's URL shape. The raw path is
  * split and each segment decoded on its own (as in package.ts), so `%2f` cannot add a segment and
  * only a valid npm name is ever looked up.
  */
@@ -50,6 +57,9 @@ export function registerManagePackageRoutes(app: FastifyInstance, deps: Deps, h:
     if (action === "invite") return h.invite(req, reply, view);
     if (action === "settings") return h.settings(req, reply, view);
     if (action === "people/remove") return h.removePerson(req, reply, view);
+    if (action === "publishers/add-github") return h.publishers.add(req, reply, view, "github");
+    if (action === "publishers/add-gitlab") return h.publishers.add(req, reply, view, "gitlab");
+    if (action === "publishers/remove") return h.publishers.remove(req, reply, view);
     throw packageErrors.PROJECT_NOT_FOUND(`Use one of: ${ACTIONS.join(", ")}.`);
   });
 }

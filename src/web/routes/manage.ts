@@ -21,14 +21,18 @@ import {
   setMfaRequirement,
   yankRelease,
 } from "../../packages/index.js";
+import { listPublishers } from "../../trusted-publishing/index.js";
 import { sendPage, setFlash, type WebAuth } from "../context.js";
 import { checkFields, formFailure, readForm, requestContext } from "../forms.js";
 import { manageHref } from "../hrefs.js";
 import type { FormState } from "../pages/auth.js";
 import { ManagePage } from "../pages/manage.js";
 import type { ReleaseFormState } from "../pages/manage-releases.js";
+import type { PublisherForms } from "../pages/publishers.js";
 import { flashFailure, requireSudo, signedIn } from "./guards.js";
+import { type PublisherHandlers, registerPublisherRoutes } from "./manage-publishers.js";
 import { registerReleaseRoutes } from "./manage-release-routes.js";
+import { publisherRows } from "./publisher-form.js";
 
 type Req = FastifyRequest<{ Params: { name: string; version?: string; fileId?: string } }>;
 
@@ -38,6 +42,7 @@ export interface ManageHandlers {
   invite(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
   settings(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
   removePerson(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
+  publishers: PublisherHandlers;
 }
 
 /**
@@ -86,16 +91,22 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     reply: FastifyReply,
     auth: WebAuth,
     view: ProjectView,
-    forms: { invite?: FormState; forms?: ReleaseFormState; settingsError?: string } = {},
+    forms: {
+      invite?: FormState;
+      forms?: ReleaseFormState;
+      settingsError?: string;
+      publisherForms?: PublisherForms;
+    } = {},
     status = 200,
   ) {
     const canManage = await access(auth, view, { look: true });
     const now = deps.clock.now();
     const requirement = (await mfaRequirementOf(deps.db, view.project.id)).level;
-    const [members, invitations, events] = await Promise.all([
+    const [members, invitations, events, publishers] = await Promise.all([
       listMembers(deps.db, view.project.id),
       openInvitationsForProject(deps.db, now, view.project.id),
       listProjectEvents(deps.db, view.project.id),
+      listPublishers(deps.db, view.project.id).then((list) => publisherRows(deps, list)),
     ]);
     const actorIds = new Set(
       events.map((e) => e.data.actor).filter((a): a is string => typeof a === "string"),
@@ -121,6 +132,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
           releases: view.releases,
           events,
           usernames,
+          publishers,
           ...forms,
         }),
       status,
@@ -257,7 +269,8 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
       return reply.redirect(`${base(view)}#people`, 303);
     }
   }
-  const handlers: ManageHandlers = { page, invite, settings, removePerson };
+  const publishers = registerPublisherRoutes(app, deps, { load, base, grantFor, ownerOnly, render });
+  const handlers: ManageHandlers = { page, invite, settings, removePerson, publishers };
   registerReleaseRoutes(app, deps, { prologue, render, base, grantFor });
 
   return handlers;

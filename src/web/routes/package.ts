@@ -9,6 +9,7 @@ import {
   listMembers,
   loadProjectView,
   packageErrors,
+  provenanceFor,
   releaseDescription,
 } from "../../packages/index.js";
 import { sendPage } from "../context.js";
@@ -92,11 +93,12 @@ export function registerPackageRoutes(app: FastifyInstance, deps: Deps): void {
     // One URL per page: `@scope%2fname`, a trailing slash or `v/=1.0.0` move to the canonical form.
     const canonical = npmPackageHref(name, shown && u.version !== null ? shown.version : undefined);
     if (canonical !== req.url.split("?")[0]) return reply.redirect(canonical, 301);
-    const [members, role, posture, used] = await Promise.all([
+    const [members, role, posture, used, provenance] = await Promise.all([
       listMembers(deps.db, view.project.id),
       req.auth ? getRole(deps.db, view.project.id, req.auth.user.id) : null,
       securityPosture(deps.db, view.project, deps.clock.now()),
       usedBy(deps, view.project),
+      shown ? provenanceFor(deps.db, { projectId: view.project.id, releaseId: shown.id }) : [],
     ]);
     // Rendered at publish and stored; a version that predates that is rendered once, here.
     const description = shown
@@ -122,6 +124,7 @@ export function registerPackageRoutes(app: FastifyInstance, deps: Deps): void {
           : null,
         posture,
         usedBy: { count: used, href: dependentsHref(view.project) },
+        provenance,
       }),
     );
   }

@@ -15,6 +15,7 @@ import {
   loadProjectView,
   packageErrors,
   projectsOfUserPage,
+  provenanceFor,
   type ReleaseSummary,
   releaseDescription,
   searchProjects,
@@ -103,6 +104,9 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
     if (view.project.quarantinedAt && !viewerRole) throw noProject(name);
     const posture = await securityPosture(deps.db, view.project, deps.clock.now());
     const used = { count: await usedBy(deps, view.project), href: dependentsHref(view.project) };
+    const provenance = shown
+      ? await provenanceFor(deps.db, { projectId: view.project.id, releaseId: shown.id })
+      : [];
     const title = shown ? `${view.project.name} ${shown.version}` : view.project.name;
     // Stored at publish; only a release that predates that is rendered here, once (bounded, in the worker).
     const description = shown
@@ -121,6 +125,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
         viewerRole,
         posture,
         usedBy: used,
+        provenance,
       }),
     );
   }

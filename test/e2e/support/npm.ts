@@ -14,6 +14,14 @@ export interface NpmRun {
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007|\r/g;
 export const plain = (s: string) => s.replace(ANSI, "");
 
+export interface RunOptions {
+  cwd?: string;
+  cache?: string;
+  timeoutMs?: number;
+  /** Give npm its config file and cache in the environment instead of as flags (see args()). */
+  configInEnv?: boolean;
+}
+
 /** One prompt answered: when the output (since the last answer) matches `when`, type `send` + Enter. */
 export interface Step {
   when: RegExp;
@@ -41,7 +49,7 @@ export class NpmClient {
     return join(this.dir, `cache-${++this.cacheN}`);
   }
 
-  private env(): NodeJS.ProcessEnv {
+  private env(o: RunOptions = {}): NodeJS.ProcessEnv {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
     return {
       ...env,
@@ -50,10 +58,15 @@ export class NpmClient {
       npm_config_audit: "false",
       npm_config_fund: "false",
       NO_COLOR: "1",
+      ...(o.configInEnv
+        ? { npm_config_userconfig: this.userconfig, npm_config_cache: o.cache ?? join(this.dir, "cache") }
+        : {}),
     };
   }
 
-  private args(args: string[], cache?: string): string[] {
+  private args(args: string[], cache?: string, configInEnv = false): string[] {
+    // Commands with their own flag list (npm trust) refuse --userconfig/--cache: those go in the env.
+    if (configInEnv) return [...args, "--registry", this.registry];
     return [
       ...args,
       "--userconfig",
@@ -66,9 +79,12 @@ export class NpmClient {
   }
 
   /** npm without a terminal: prompts are impossible, so an OTP request fails with EOTP. */
-  run(args: string[], opts: { cwd?: string; cache?: string; timeoutMs?: number } = {}): Promise<NpmRun> {
+  run(args: string[], opts: RunOptions = {}): Promise<NpmRun> {
     return collect(
-      spawn("npm", this.args(args, opts.cache), { cwd: opts.cwd ?? this.dir, env: this.env() }),
+      spawn("npm", this.args(args, opts.cache, opts.configInEnv), {
+        cwd: opts.cwd ?? this.dir,
+        env: this.env(opts),
+      }),
       opts.timeoutMs,
     );
   }
@@ -77,11 +93,7 @@ export class NpmClient {
    * npm on a pseudo-terminal (util-linux `script`), answering its prompts in order. Answers are sent
    * only once the prompt is on screen: npm reads the terminal fresh for each question.
    */
-  interactive(
-    args: string[],
-    steps: Step[],
-    opts: { cwd?: string; timeoutMs?: number } = {},
-  ): Promise<NpmRun> {
+  interactive(args: string[], steps: Step[], opts: RunOptions = {}): Promise<NpmRun> {
     return this.start(args, steps, opts).result;
   }
 
@@ -89,12 +101,14 @@ export class NpmClient {
   start(
     args: string[],
     steps: Step[] = [],
-    opts: { cwd?: string; timeoutMs?: number } = {},
+    opts: RunOptions = {},
   ): { result: Promise<NpmRun>; output: () => string } {
-    const cmd = ["npm", ...this.args(args)].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    const cmd = ["npm", ...this.args(args, undefined, opts.configInEnv)]
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+      .join(" ");
     const child = spawn("script", ["-qefc", cmd, "/dev/null"], {
       cwd: opts.cwd ?? this.dir,
-      env: this.env(),
+      env: this.env(opts),
     });
     let seen = 0;
     let out = "";
