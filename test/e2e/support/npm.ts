@@ -41,10 +41,11 @@ export class NpmClient {
     return join(this.dir, `cache-${++this.cacheN}`);
   }
 
-  private env(): NodeJS.ProcessEnv {
+  private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
     return {
       ...env,
+      ...extra,
       HOME: join(this.dir, "home"),
       npm_config_update_notifier: "false",
       npm_config_audit: "false",
@@ -66,9 +67,12 @@ export class NpmClient {
   }
 
   /** npm without a terminal: prompts are impossible, so an OTP request fails with EOTP. */
-  run(args: string[], opts: { cwd?: string; cache?: string; timeoutMs?: number } = {}): Promise<NpmRun> {
+  run(
+    args: string[],
+    opts: { cwd?: string; cache?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+  ): Promise<NpmRun> {
     return collect(
-      spawn("npm", this.args(args, opts.cache), { cwd: opts.cwd ?? this.dir, env: this.env() }),
+      spawn("npm", this.args(args, opts.cache), { cwd: opts.cwd ?? this.dir, env: this.env(opts.env) }),
       opts.timeoutMs,
     );
   }
