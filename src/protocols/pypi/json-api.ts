@@ -3,11 +3,41 @@ import type { Deps } from "../../deps.js";
 import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
 import { type RenderCache, type Rendered, rendered } from "../../http/render-cache.js";
 import { sendRendered } from "../../http/send.js";
-import { type FileRecord, latestRelease, packageErrors, type Release } from "../../packages/index.js";
+import {
+  type FileRecord,
+  latestRelease,
+  type Provenance,
+  packageErrors,
+  provenanceFor,
+  type Release,
+} from "../../packages/index.js";
 import { kept, PYPI_CACHING } from "./simple.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
-function fileDict(origin: string, r: Release, f: FileRecord) {
+type ProvenanceByFile = Map<string, Provenance>;
+
+/** Wharf's addition for files published by a trusted publisher (issue 16): where they were built. */
+function trustedPublisher(p: Provenance | undefined) {
+  if (!p) return null;
+  return {
+    publisher: p.publisher,
+    repository: p.repository,
+    workflow: p.workflow,
+    ref: p.ref,
+    sha: p.sha,
+    run_id: p.runId,
+    run_attempt: p.runAttempt,
+    environment: p.environment,
+    run_url: p.runUrl,
+  };
+}
+
+async function provenanceByFile(deps: Deps, projectId: string): Promise<ProvenanceByFile> {
+  const rows = await provenanceFor(deps.db, { projectId });
+  return new Map(rows.filter((p) => p.fileId).map((p) => [p.fileId!, p]));
+}
+
+function fileDict(origin: string, r: Release, f: FileRecord, prov: ProvenanceByFile) {
   return {
     filename: f.filename,
     url: `${origin}${fileUrl(f)}`,
@@ -23,6 +53,7 @@ function fileDict(origin: string, r: Release, f: FileRecord) {
     yanked_reason: r.yankedReason,
     has_sig: false,
     comment_text: "",
+    trusted_publisher: trustedPublisher(prov.get(f.id)),
   };
 }
 
@@ -65,15 +96,16 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
       const v = await loadProjectView(deps.db, normalized);
       if (!v || v.releases.length === 0) return null;
       const latest = latestRelease(v)!;
+      const prov = await provenanceByFile(deps, v.project.id);
       return kept(
         rendered(
           JSON.stringify({
             info: info(origin, v, latest),
             last_serial: v.project.serial,
             releases: Object.fromEntries(
-              v.releases.map((rel) => [rel.version, rel.files.map((f) => fileDict(origin, rel, f))]),
+              v.releases.map((rel) => [rel.version, rel.files.map((f) => fileDict(origin, rel, f, prov))]),
             ),
-            urls: latest.files.map((f) => fileDict(origin, latest, f)),
+            urls: latest.files.map((f) => fileDict(origin, latest, f, prov)),
             vulnerabilities: [],
           }),
           "application/json",
@@ -97,12 +129,13 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
       const v = await loadProjectView(deps.db, normalized);
       const rel = v?.releases.find((x) => x.canonicalVersion === wanted);
       if (!v || !rel) return null;
+      const prov = await provenanceByFile(deps, v.project.id);
       return kept(
         rendered(
           JSON.stringify({
             info: info(origin, v, rel),
             last_serial: v.project.serial,
-            urls: rel.files.map((f) => fileDict(origin, rel, f)),
+            urls: rel.files.map((f) => fileDict(origin, rel, f, prov)),
             vulnerabilities: [],
           }),
           "application/json",
