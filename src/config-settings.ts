@@ -170,6 +170,11 @@ export const SETTINGS = {
     help: "Protected names: critical projects plus this many most downloaded (30 days) and this many most depended-on, per ecosystem; 0: critical projects only",
     def: "1000",
   },
+  stagedReleaseDays: {
+    env: "WHARF_STAGED_RELEASE_DAYS",
+    help: "A staged release not approved within this many days expires and its files are removed",
+    def: "14",
+  },
   logLevel: {
     env: "WHARF_LOG_LEVEL",
     help: "fatal | error | warn | info | debug | trace | silent",

@@ -143,6 +143,11 @@ const schema = z.object({
     .string()
     .regex(/^[a-z0-9.-]+\.[a-z]{2,63}$/i, "must be a domain name such as example.com"),
   typosquatAction: z.enum(["hold", "refuse", "off"]),
+  stagedReleaseDays: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of days")
+    .transform(Number)
+    .pipe(z.number().min(1).max(365)),
   typosquatProtectTop: z
     .string()
     .regex(/^\d+$/, "must be a whole number of projects")
@@ -200,6 +205,8 @@ export interface Config {
   /** What a new name imitating a protected one gets (packages/typosquat.ts). */
   typosquatAction: "hold" | "refuse" | "off";
   typosquatProtectTop: number;
+  /** How long a staged release waits for approval before it expires (staging/). */
+  stagedReleaseMs: number;
   logLevel: string;
 }
 
@@ -288,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     },
     typosquatAction: c.typosquatAction,
     typosquatProtectTop: c.typosquatProtectTop,
+    stagedReleaseMs: c.stagedReleaseDays * 86_400_000,
     logLevel: c.logLevel,
   };
 }
@@ -363,6 +371,7 @@ export function describeConfig(config: Config): Array<[string, string]> {
     domainCheckCanary: config.domainCheck.canary,
     typosquatAction: config.typosquatAction,
     typosquatProtectTop: String(config.typosquatProtectTop),
+    stagedReleaseDays: String(config.stagedReleaseMs / 86_400_000),
     logLevel: config.logLevel,
   };
   return (Object.keys(SETTINGS) as SettingName[]).map((name) => {

@@ -6,14 +6,23 @@ import { tokenCovers } from "../tokens/index.js";
 import { ACTIONS, type Action } from "./actions.js";
 import { authzErrors } from "./errors.js";
 import { type Actor, type Grant, mintGrant } from "./grant.js";
-import { type Denial, denial, mfaVerdict } from "./verdict.js";
+import { type Denial, denial, mfaVerdict, type StageRequirement, stagingVerdict } from "./verdict.js";
 
 /**
  * The one question every surface asks before acting: may this actor do this action on this project
  * now, and if not, what must they do? Surfaces call `authorize` once per request and hand the grant to
  * the domain mutator; `decide` is the same answer without throwing, for pages that only show it.
  */
-export type Decision = { allow: true; role: Role | null; warning?: string; warnMandates?: string[] } | Denial;
+export type Decision =
+  | {
+      allow: true;
+      role: Role | null;
+      warning?: string;
+      warnMandates?: string[];
+      /** Issue 16 item 6: allowed, but only as a staged release a maintainer approves. */
+      stage?: StageRequirement;
+    }
+  | Denial;
 
 export async function decide(
   db: DbExecutor,
@@ -70,9 +79,14 @@ export async function decide(
     now,
   );
   if (verdict.deny) return verdict.deny;
+  const stage =
+    action === "upload" && target && project
+      ? await stagingVerdict(db, actor.token !== undefined, target, project.name, now)
+      : null;
   return {
     allow: true,
     role,
+    ...(stage ? { stage } : {}),
     ...(verdict.warning ? { warning: verdict.warning, warnMandates: verdict.warnMandates } : {}),
   };
 }
@@ -97,6 +111,7 @@ export async function authorize(
     action,
     projectId: project?.id ?? null,
     role: d.role,
+    ...(d.stage ? { stage: d.stage } : {}),
     ...(d.warning ? { warning: d.warning, warnMandates: d.warnMandates } : {}),
   });
 }

@@ -33,6 +33,7 @@ import type {
   RecoveryRequestsTable,
 } from "./schema-recovery.js";
 import type { NpmScopeOwnersTable, NpmScopesTable, NpmStarsTable } from "./schema-scopes.js";
+import type { StagedFilesTable, StagedReleasesTable } from "./schema-staging.js";
 
 /**
  * Table types for Kysely. Times are epoch milliseconds in BIGINT columns and booleans are 0/1 integers
@@ -125,6 +126,8 @@ export interface ProjectsTable {
   modified_at: Generated<number | null>;
   /** 014: 1 = tokens marked bypass-2FA write without an OTP (npm mfa=automation); 0 = no exemption. */
   mfa_tokens_exempt: Generated<number>;
+  /** 035: none | any | phishing-resistant: token publishes must be staged and approved (staging/). */
+  stage_requirement: Generated<string>;
 }
 
 export interface RolesTable {
@@ -308,6 +311,8 @@ export interface CliWebAuthTable {
 }
 
 export interface Database {
+  staged_releases: StagedReleasesTable;
+  staged_files: StagedFilesTable;
   missing_blobs: MissingBlobsTable;
   housekeeping_reports: HousekeepingReportsTable;
   npm_scopes: NpmScopesTable;

@@ -38,6 +38,8 @@ import * as m026 from "./026_dependents.js";
 import * as m027 from "./027_gem_versions_log.js";
 import * as m029 from "./029_recovery_codes_confirmed.js";
 import * as m030 from "./030_change_log.js";
+import * as m034 from "./034_staged_releases.js";
+import * as m035 from "./035_staging_policy.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -68,4 +70,6 @@ export const migrations: Record<string, Migration> = {
   "027_gem_versions_log": m027,
   "029_recovery_codes_confirmed": m029,
   "030_change_log": m030,
+  "034_staged_releases": m034,
+  "035_staging_policy": m035,
 };
