@@ -17,10 +17,10 @@ import { findStaged, type StagedRelease } from "./store.js";
 
 /**
  * The second factor the approver gave for this very request: verified by the surface just now (an
- * OTP in npm's `npm-otp`, a WebAuthn assertion or TOTP on the web page). A token or a sudo window alone
- * is never one (issue 16: "a token alone never approves").
+ * OTP in npm's `npm-otp` or npm's browser hand-off, a WebAuthn assertion or TOTP on the web page).
+ * A token or a sudo window alone is never one (issue 16: "a token alone never approves").
  */
-export type ApprovalFactor = "totp" | "recovery" | "webauthn";
+export type ApprovalFactor = "totp" | "recovery" | "webauthn" | "browser";
 
 export interface Decision {
   /** authorize()'s "approve-staged" grant for the staged release's project. */

@@ -14,6 +14,7 @@ import { handlePublish, PublishBody, publishBodyProblem } from "./publish.js";
 import { handleRead, registerMisc } from "./read.js";
 import { registerSearch } from "./search.js";
 import { OtpChallenge } from "./second-factor.js";
+import { registerStage } from "./stage.js";
 import { registerStars } from "./stars.js";
 import { PackageStates } from "./state.js";
 import { registerTokens } from "./tokens.js";
@@ -62,6 +63,7 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
     registerOrgs(npm, deps);
     registerStars(npm, deps);
     registerAudit(npm, deps);
+    registerStage(npm, deps, publishLimit);
 
     npm.get("/npm/*", (req, reply) => handleRead(deps, states, req, reply, packagePath(req)));
     npm.put(
