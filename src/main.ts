@@ -98,6 +98,8 @@ async function serve(config: Config): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
   await app.listen({ host: config.host, port: config.port });
   app.log.info(`Wharf is serving ${config.origin} (bound to ${config.host}:${config.port})`);
+  // Started now rather than by the first upload, which would hash inline while it starts.
+  void (await import("./lib/digest-pool.js")).warmDigestWorker();
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { uploadDigests } from "./digest-pool.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { uploadDigests, warmDigestWorker } from "./digest-pool.js";
 import { fileDigests } from "./digests.js";
 
 function bytes(n: number): Buffer {
@@ -9,6 +9,10 @@ function bytes(n: number): Buffer {
 }
 
 describe("upload digests on two threads", () => {
+  beforeAll(async () => {
+    expect(await warmDigestWorker()).toBe(true);
+  });
+
   it("give the digests computed in one thread, for chunks that are views of a larger buffer", async () => {
     const data = bytes(5 * 1024 * 1024 + 17);
     const d = await uploadDigests();

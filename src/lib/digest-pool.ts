@@ -18,7 +18,9 @@ export interface UploadDigests {
 }
 
 const MAX_IN_FLIGHT = 8 * 1024 * 1024;
-const START_TIMEOUT_MS = 5_000;
+const START_TIMEOUT_MS = 30_000;
+const READY_WAIT_MS = 100;
+const RETRY_AFTER_MS = 60_000;
 
 function workerUrl(): URL {
   // Under vitest this file is the .ts source, which Node 20 cannot run in a worker (see render/pool.ts).
@@ -34,13 +36,35 @@ class DigestWorker {
   private readonly handlers = new Map<number, Handler>();
   private nextId = 1;
 
-  /** The running worker, started on first use; null when it cannot start. */
-  get(): Promise<Worker | null> {
-    if (this.worker) return Promise.resolve(this.worker);
-    this.starting ??= this.spawn().finally(() => {
+  private failedAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * The running worker, or null while it is not there: an upload never waits more than READY_WAIT_MS for
+   * it (on a loaded machine a worker takes seconds to start, and every upload paid up to the start
+   * timeout), and after a failed start uploads hash inline for RETRY_AFTER_MS before it is tried again.
+   */
+  async get(): Promise<Worker | null> {
+    if (this.worker) return this.worker;
+    if (!this.starting && Date.now() - this.failedAt < RETRY_AFTER_MS) return null;
+    this.starting ??= this.spawn().then((w) => {
       this.starting = null;
+      if (!w) this.failedAt = Date.now();
+      return w;
     });
-    return this.starting;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((r) => {
+      timer = setTimeout(() => r(null), READY_WAIT_MS);
+    });
+    const w = await Promise.race([this.starting, late]);
+    clearTimeout(timer);
+    return w;
+  }
+
+  /** Starts the worker ahead of the first upload; resolves once it runs (or could not start). */
+  async warm(): Promise<boolean> {
+    if (this.worker) return true;
+    void this.get();
+    return (await this.starting) !== null || this.worker !== null;
   }
 
   private spawn(): Promise<Worker | null> {
@@ -99,6 +123,14 @@ async function inline(): Promise<UploadDigests> {
     digest: async () => d.digest(),
     drop: () => {},
   };
+}
+
+/**
+ * Starts the digest worker so the first large upload already has it (at server start-up; tests and
+ * benchmarks await it). Resolves to whether it runs.
+ */
+export function warmDigestWorker(): Promise<boolean> {
+  return shared.warm();
 }
 
 export async function uploadDigests(): Promise<UploadDigests> {

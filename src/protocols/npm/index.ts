@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { parsePackageName } from "../../ecosystems/npm/names.js";
+import { spoolDir } from "../../lib/spool-dir.js";
+import type { SpooledAttachment } from "./attachment-spool.js";
 import { registerAudit } from "./audit.js";
 import { requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
@@ -11,10 +13,11 @@ import { registerCliPages } from "./pages.js";
 import { type PackagePath, parsePackagePath } from "./paths.js";
 import { registerProfile } from "./profile.js";
 import { handlePublish, PublishBody, publishBodyProblem } from "./publish.js";
+import { readPublishStream, type StreamedPublish } from "./publish-stream.js";
 import { handleRead, registerMisc } from "./read.js";
 import { registerSearch } from "./search.js";
 import { OtpChallenge } from "./second-factor.js";
-import { registerStage } from "./stage.js";
+import { handleStagePublish, registerStage } from "./stage.js";
 import { registerStars } from "./stars.js";
 import { PackageStates } from "./state.js";
 import { registerTokens } from "./tokens.js";
@@ -33,6 +36,29 @@ function packagePath(req: FastifyRequest): PackagePath {
  * (/npm-cli/...). Protocol facts: shared/reference/npm-protocol.md; the domain work happens in
  * packages/, tokens/, mfa/ and policy/ like every other surface.
  */
+async function handlePut(
+  deps: Deps,
+  states: PackageStates,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  spooled: Map<string, SpooledAttachment>,
+): Promise<unknown> {
+  const p = packagePath(req);
+  const auth = await requireWriter(deps, req);
+  if (p.kind !== "package" && p.kind !== "rev") throw npmErrors.NOT_FOUND();
+  const name = parsePackageName(p.name);
+  const body = req.body as Record<string, unknown> | undefined;
+  if (!body || typeof body !== "object" || Array.isArray(body))
+    throw npmErrors.BODY_INVALID("Send a JSON object, as npm does.");
+  const attachments = body._attachments as Record<string, unknown> | undefined;
+  if (p.kind === "package" && attachments && Object.keys(attachments).length > 0) {
+    const parsed = PublishBody.safeParse(body);
+    if (!parsed.success) throw npmErrors.BODY_INVALID(publishBodyProblem(parsed.error));
+    return handlePublish(deps, req, reply, name, parsed.data, spooled, auth);
+  }
+  return handleUpdate(deps, states, req, reply, name.name, body, p.kind === "rev" ? p.rev : null, auth);
+}
+
 export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<void> {
   const states = new PackageStates(deps);
   // base64 inflates by 4/3; the manifest and readme ride along in the same JSON document.
@@ -54,6 +80,7 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
       throw err;
     });
 
+    const streamed = new WeakMap<object, StreamedPublish>();
     registerMisc(npm, deps);
     registerSearch(npm, deps, states);
     registerLogin(npm, deps);
@@ -63,35 +90,71 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
     registerOrgs(npm, deps);
     registerStars(npm, deps);
     registerAudit(npm, deps);
-    registerStage(npm, deps, publishLimit);
+    registerStage(npm, deps);
 
     npm.get("/npm/*", (req, reply) => handleRead(deps, states, req, reply, packagePath(req)));
-    npm.put(
-      "/npm/*",
-      {
-        bodyLimit: publishLimit,
-        // Refuse a missing, read-only or dead token before reading a body that may be a 100 MB tarball.
-        preParsing: async (req) => {
-          await requireWriter(deps, req);
+    // The publish route reads its body with its own parser (publish-stream.ts): the tarball goes to a
+    // spool file as it arrives instead of being held, with its JSON string and its decoded bytes, in memory.
+    await npm.register(async (put) => {
+      const tooLarge = () =>
+        npmErrors.TOO_LARGE(
+          `The request is larger than this registry accepts (packages up to ${Math.floor(deps.config.uploadLimitBytes / MB)} MB).`,
+        );
+      put.removeContentTypeParser("application/json");
+      put.addContentTypeParser(
+        "application/json",
+        async (req: FastifyRequest, payload: AsyncIterable<Buffer>) => {
+          if (Number(req.headers["content-length"] ?? 0) > publishLimit) throw tooLarge();
+          const read = await readPublishStream(payload, spoolDir(deps.config.dataDir), {
+            bodyBytes: publishLimit,
+            tooLarge,
+          });
+          streamed.set(req.raw, read);
+          return read.body;
         },
-      },
-      async (req: FastifyRequest, reply: FastifyReply) => {
-        const p = packagePath(req);
-        const auth = await requireWriter(deps, req);
-        if (p.kind !== "package" && p.kind !== "rev") throw npmErrors.NOT_FOUND();
-        const name = parsePackageName(p.name);
-        const body = req.body as Record<string, unknown> | undefined;
-        if (!body || typeof body !== "object" || Array.isArray(body))
-          throw npmErrors.BODY_INVALID("Send a JSON object, as npm does.");
-        const attachments = body._attachments as Record<string, unknown> | undefined;
-        if (p.kind === "package" && attachments && Object.keys(attachments).length > 0) {
-          const parsed = PublishBody.safeParse(body);
-          if (!parsed.success) throw npmErrors.BODY_INVALID(publishBodyProblem(parsed.error));
-          return handlePublish(deps, req, reply, name, parsed.data, auth);
-        }
-        return handleUpdate(deps, states, req, reply, name.name, body, p.kind === "rev" ? p.rev : null, auth);
-      },
-    );
+      );
+      // Backstop for a response that ends without the handler's own clean-up (a client gone mid-way).
+      put.addHook("onResponse", async (req) => {
+        await streamed.get(req.raw)?.cleanup();
+      });
+      // `npm stage publish` sends the same body as `npm publish`, so it is read the same way.
+      put.post(
+        "/npm/-/stage/package/*",
+        {
+          preParsing: async (req) => {
+            await requireWriter(deps, req);
+          },
+        },
+        async (req: FastifyRequest, reply: FastifyReply) => {
+          try {
+            return await handleStagePublish(
+              deps,
+              req,
+              reply,
+              streamed.get(req.raw)?.attachments ?? new Map(),
+            );
+          } finally {
+            await streamed.get(req.raw)?.cleanup();
+          }
+        },
+      );
+      put.put(
+        "/npm/*",
+        {
+          // Refuse a missing, read-only or dead token before reading a body that may be a 100 MB tarball.
+          preParsing: async (req) => {
+            await requireWriter(deps, req);
+          },
+        },
+        async (req: FastifyRequest, reply: FastifyReply) => {
+          try {
+            return await handlePut(deps, states, req, reply, streamed.get(req.raw)?.attachments ?? new Map());
+          } finally {
+            await streamed.get(req.raw)?.cleanup();
+          }
+        },
+      );
+    });
     npm.delete("/npm/*", async (req, reply) => {
       const p = packagePath(req);
       const auth = await requireWriter(deps, req);

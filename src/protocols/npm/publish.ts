@@ -1,4 +1,3 @@
-import { Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { authorize } from "../../authz/index.js";
@@ -15,13 +14,14 @@ import {
   putDistTag,
   withInspectionSlot,
 } from "../../packages/index.js";
+import type { SpooledAttachment } from "./attachment-spool.js";
 import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { checkManifestMatches, computedDist, INSTALL_FIELDS, installFields } from "./manifest.js";
 import { revOf } from "./packument.js";
 import { checkDistTag, checkScopeClaim } from "./rules.js";
 import { ascii, requireSecondFactor } from "./second-factor.js";
-import { checkIntegrity, digests, inspectTarball } from "./tarball.js";
+import { checkIntegrity, inspectTarball } from "./tarball.js";
 
 const Attachment = z.object({
   content_type: z.string().optional(),
@@ -101,24 +101,26 @@ function refuseExtraAttachments(body: Publish): void {
   }
 }
 
-function decodeAttachment(deps: Deps, body: Publish, limit: number) {
+/**
+ * The tarball attachment, as the body reader spooled it to disk (publish-stream.ts). The checks are the
+ * ones the whole-body decoder made: exactly one `.tgz`, base64, the declared length, not empty, the limit.
+ */
+function tarballAttachment(body: Publish, spooled: Map<string, SpooledAttachment>, limit: number) {
   const tarballs = Object.entries(body._attachments).filter(([k]) => k.endsWith(".tgz"));
   if (tarballs.length !== 1) throw npmErrors.BODY_INVALID("Attach exactly one package tarball (.tgz).");
   const [, att] = tarballs[0]!;
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(att.data) || att.data.length % 4 !== 0)
-    throw npmErrors.ATTACHMENT_INVALID("The tarball attachment is not valid base64.");
-  const bytes = Buffer.from(att.data, "base64");
-  if (att.length !== undefined && att.length !== bytes.length)
+  const file = spooled.get(att.data);
+  if (!file?.valid) throw npmErrors.ATTACHMENT_INVALID("The tarball attachment is not valid base64.");
+  if (att.length !== undefined && att.length !== file.size)
     throw npmErrors.ATTACHMENT_INVALID(
-      `The attachment says it is ${att.length} bytes but holds ${bytes.length}.`,
+      `The attachment says it is ${att.length} bytes but holds ${file.size}.`,
     );
-  if (bytes.length === 0) throw npmErrors.ATTACHMENT_INVALID("The tarball attachment is empty.");
-  if (bytes.length > limit)
+  if (file.size === 0) throw npmErrors.ATTACHMENT_INVALID("The tarball attachment is empty.");
+  if (file.size > limit)
     throw npmErrors.TOO_LARGE(
-      `The package tarball is ${(bytes.length / MB).toFixed(1)} MB; the limit here is ${Math.floor(limit / MB)} MB.`,
+      `The package tarball is ${(file.size / MB).toFixed(1)} MB; the limit here is ${Math.floor(limit / MB)} MB.`,
     );
-  void deps;
-  return bytes;
+  return file;
 }
 
 /**
@@ -134,10 +136,11 @@ export async function handlePublish(
   reply: FastifyReply,
   name: PackageName,
   body: Publish,
+  spooled: Map<string, SpooledAttachment>,
   auth: NpmAuth,
 ): Promise<unknown> {
-  const p = await preparePublish(deps, req, name, body, auth, "publish");
-  const { existing, grant, version, tags, bytes, release, file } = p;
+  const p = await preparePublish(deps, req, name, body, spooled, auth, "publish");
+  const { existing, grant, version, tags, tarball, release, file } = p;
   const result = await publishFile(deps, requestContext(req), {
     ecosystem: "npm",
     project: {
@@ -147,7 +150,7 @@ export async function handlePublish(
     },
     release,
     file,
-    content: () => Readable.from([bytes]),
+    content: () => tarball.handOver(),
     grant,
     authorizeUpload: (p) => authorize(deps, auth.actor, "upload", p, { ecosystem: "npm" }),
     alsoInTransaction: async (tx, { project }) => {
@@ -199,6 +202,7 @@ export async function preparePublish(
   req: FastifyRequest,
   name: PackageName,
   body: Publish,
+  spooled: Map<string, SpooledAttachment>,
   auth: NpmAuth,
   mode: "publish" | "stage",
 ) {
@@ -230,12 +234,16 @@ export async function preparePublish(
   const grant = await authorize(deps, auth.actor, existing ? "upload" : "create-project", existing, {
     ecosystem: "npm",
   });
-  const bytes = decodeAttachment(deps, body, existing?.uploadLimitBytes ?? deps.config.uploadLimitBytes);
-  const d = await digests(bytes);
+  const tarball = tarballAttachment(
+    body,
+    spooled,
+    existing?.uploadLimitBytes ?? deps.config.uploadLimitBytes,
+  );
+  const d = tarball.digests;
   const dist = (manifest.dist ?? {}) as Record<string, unknown>;
   checkIntegrity(dist.integrity, dist.shasum, d);
   // Inflating and reading the tarball is the costly step: at most a few at a time per user.
-  const inspected = await withInspectionSlot(auth.user.id, inspectTarball, bytes);
+  const inspected = await withInspectionSlot(auth.user.id, inspectTarball, tarball);
   const inner = inspected.packageJson;
   if (
     inner.name !== name.name ||
@@ -269,7 +277,7 @@ export async function preparePublish(
     grant,
     version,
     tags,
-    bytes,
+    tarball,
     release: {
       version,
       canonicalVersion: version,
@@ -284,7 +292,7 @@ export async function preparePublish(
       packagetype: "npm",
       pythonVersion: null,
       requiresPython: null,
-      size: bytes.length,
+      size: tarball.size,
       sha256: d.sha256,
       blake2b256: d.blake2b256,
       md5: d.md5,

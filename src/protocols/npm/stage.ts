@@ -1,5 +1,4 @@
-import { Readable } from "node:stream";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { authorize, decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { parsePackageName } from "../../ecosystems/npm/names.js";
@@ -13,6 +12,7 @@ import {
   stageFile,
   stagingErrors,
 } from "../../staging/index.js";
+import type { SpooledAttachment } from "./attachment-spool.js";
 import { type NpmAuth, requestContext, requireAuth, requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { PublishBody, preparePublish, publishBodyProblem } from "./publish.js";
@@ -24,44 +24,41 @@ import { requireSecondFactor } from "./second-factor.js";
  * paths against the registry URL, so they live under /npm/-/stage. Staging takes no second factor (the
  * CLI skips its OTP prompt there on purpose); approval and rejection always do.
  */
-export function registerStage(app: FastifyInstance, deps: Deps, publishLimit: number): void {
-  app.post(
-    "/npm/-/stage/package/*",
-    {
-      bodyLimit: publishLimit,
-      preParsing: async (req) => {
-        await requireWriter(deps, req);
-      },
-    },
-    async (req, reply) => {
-      const auth = await requireWriter(deps, req);
-      // npm escapes a scoped name's slash (@scope%2fname), as in every package URL.
-      const raw = (req.url.split("?")[0] ?? "").slice("/npm/-/stage/package/".length);
-      let decoded: string;
-      try {
-        decoded = decodeURIComponent(raw);
-      } catch {
-        throw npmErrors.NAME_INVALID();
-      }
-      const name = parsePackageName(decoded);
-      const parsed = PublishBody.safeParse(req.body);
-      if (!parsed.success) throw npmErrors.BODY_INVALID(publishBodyProblem(parsed.error));
-      const p = await preparePublish(deps, req, name, parsed.data, auth, "stage");
-      if (!p.existing) throw npmErrors.STAGE_NEW_PACKAGE();
-      const { staged } = await stageFile(deps, requestContext(req), {
-        grant: p.grant,
-        project: p.existing,
-        release: p.release,
-        tag: p.tags[0]?.[0] ?? "latest",
-        file: p.file,
-        content: () => Readable.from([p.bytes]),
-        joinDraft: false,
-        phishingResistant: p.grant.stage?.phishingResistant ?? false,
-      });
-      return reply.status(201).send({ ok: true, stageId: staged.id, ...view(deps, staged) });
-    },
-  );
+export async function handleStagePublish(
+  deps: Deps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  spooled: Map<string, SpooledAttachment>,
+): Promise<unknown> {
+  const auth = await requireWriter(deps, req);
+  // npm escapes a scoped name's slash (@scope%2fname), as in every package URL.
+  const raw = (req.url.split("?")[0] ?? "").slice("/npm/-/stage/package/".length);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw npmErrors.NAME_INVALID();
+  }
+  const name = parsePackageName(decoded);
+  const parsed = PublishBody.safeParse(req.body);
+  if (!parsed.success) throw npmErrors.BODY_INVALID(publishBodyProblem(parsed.error));
+  const p = await preparePublish(deps, req, name, parsed.data, spooled, auth, "stage");
+  if (!p.existing) throw npmErrors.STAGE_NEW_PACKAGE();
+  const { staged } = await stageFile(deps, requestContext(req), {
+    grant: p.grant,
+    project: p.existing,
+    release: p.release,
+    tag: p.tags[0]?.[0] ?? "latest",
+    file: p.file,
+    content: () => p.tarball.handOver(),
+    joinDraft: false,
+    phishingResistant: p.grant.stage?.phishingResistant ?? false,
+  });
+  return reply.status(201).send({ ok: true, stageId: staged.id, ...view(deps, staged) });
+}
 
+/** The reads, approval and rejection (the staging POST is read by the publish body's reader: index.ts). */
+export function registerStage(app: FastifyInstance, deps: Deps): void {
   app.get("/npm/-/stage", async (req) => {
     const auth = await requireAuth(deps, req);
     const q = req.query as Record<string, string | undefined>;

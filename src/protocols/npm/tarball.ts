@@ -1,10 +1,9 @@
-import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { ARCHIVE_LIMITS, type ArchiveLimits, inflateCap } from "../../lib/archive-limits.js";
-import { blake2b256 } from "../../lib/digests.js";
 import { isAppError } from "../../lib/errors.js";
 import { npmErrors } from "./errors.js";
 import { Members } from "./tarball-members.js";
@@ -23,17 +22,6 @@ export interface Digests {
   sha256: string;
   md5: string;
   blake2b256: string;
-}
-
-export async function digests(bytes: Buffer): Promise<Digests> {
-  const h = (alg: string) => createHash(alg).update(bytes);
-  return {
-    sha512: h("sha512").digest(),
-    sha1: h("sha1").digest("hex"),
-    sha256: h("sha256").digest("hex"),
-    md5: h("md5").digest("hex"),
-    blake2b256: await blake2b256(bytes),
-  };
 }
 
 /**
@@ -64,6 +52,13 @@ export interface Inspected {
   unpackedSize: number;
   /** Regular files' paths inside the package ("lib/index.js"), in tarball order. */
   files: string[];
+}
+
+/** A tarball spooled to disk (attachment-spool.ts): its first bytes, size and file. */
+export interface TarballFile {
+  head: Buffer;
+  size: number;
+  path: string;
 }
 
 export interface InspectOptions {
@@ -111,15 +106,23 @@ async function readPackageJson(stream: AsyncIterable<unknown>): Promise<Buffer> 
  * `package/package.json`, reading all of it (so a truncated or corrupt stream fails its CRC here,
  * not on a user's machine) within bounds. Every member name is checked (tarball-members.ts).
  */
-export async function inspectTarball(bytes: Buffer, options: InspectOptions = {}): Promise<Inspected> {
-  if (bytes.length < 18 || bytes[0] !== 0x1f || bytes[1] !== 0x8b)
+export async function inspectTarball(
+  tarball: Buffer | TarballFile,
+  options: InspectOptions = {},
+): Promise<Inspected> {
+  const inMemory = Buffer.isBuffer(tarball);
+  const head = inMemory ? tarball : tarball.head;
+  const size = inMemory ? tarball.length : tarball.size;
+  if (size < 18 || head[0] !== 0x1f || head[1] !== 0x8b)
     throw npmErrors.NOT_GZIP(
       "The attachment is not a gzip-compressed tarball (.tgz); publish with npm publish.",
     );
   const limits = { ...ARCHIVE_LIMITS, ...options.limits };
-  const source = Readable.from([bytes]);
+  const source = inMemory
+    ? Readable.from([tarball])
+    : createReadStream(tarball.path, { highWaterMark: 1 << 20 });
   const extract = tar.extract();
-  const cap = inflationCap(bytes.length, limits, options.meter ?? { inflated: 0 });
+  const cap = inflationCap(size, limits, options.meter ?? { inflated: 0 });
   const done = pipeline(source, createGunzip(), cap, extract);
   // Failures also reach the iterator below; this keeps the promise from being reported unhandled.
   done.catch(() => {});

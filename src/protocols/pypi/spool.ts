@@ -7,8 +7,11 @@ import { pipeline } from "node:stream/promises";
 import { randomToken } from "../../lib/crypto.js";
 import { uploadDigests } from "../../lib/digest-pool.js";
 import { type AppError, isAppError } from "../../lib/errors.js";
+import { spoolDir } from "../../lib/spool-dir.js";
 import type { BlobContent } from "../../storage/index.js";
 import { pypiErrors } from "./errors.js";
+
+export { clearSpool, spoolDir } from "../../lib/spool-dir.js";
 
 export interface Spooled {
   path: string;
@@ -23,16 +26,6 @@ export interface Spooled {
    */
   handOver(): Promise<BlobContent>;
   remove(): Promise<void>;
-}
-
-/** Where uploads wait while they are checked. Emptied at start-up: whatever is there was interrupted. */
-export function spoolDir(dataDir: string): string {
-  return join(dataDir, "tmp", "uploads");
-}
-
-export async function clearSpool(dataDir: string): Promise<void> {
-  await rm(spoolDir(dataDir), { recursive: true, force: true });
-  await mkdir(spoolDir(dataDir), { recursive: true });
 }
 
 /** The multipart layer's own file-size ceiling (413), or a body that ended in the middle of the file. */
