@@ -16,6 +16,7 @@ import { registerYourProjectsRoutes } from "./routes/projects.js";
 import { registerRecoveryRoutes } from "./routes/recovery.js";
 import { registerReportRoutes } from "./routes/report.js";
 import { registerScopeRoutes } from "./routes/scopes.js";
+import { registerStagedRoutes } from "./routes/staged.js";
 import { registerSudoRoutes } from "./routes/sudo.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
 import { registerTwoFactorRoutes } from "./routes/two-factor.js";
@@ -90,6 +91,7 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerDependentsRoutes(web, deps);
     registerPackageRoutes(web, deps);
     registerReportRoutes(web, deps);
+    registerStagedRoutes(web, deps);
     registerManagePackageRoutes(web, deps, registerManageRoutes(web, deps));
     registerScopeRoutes(web, deps);
   });
