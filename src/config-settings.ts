@@ -190,6 +190,11 @@ export const SETTINGS = {
     help: "Identity providers trusted for trusted publishing, comma-separated: github (GitHub Actions), gitlab (gitlab.com), gitlab=https://gitlab.example.com (self-managed), github=URL; empty: trusted publishing off",
     def: "github,gitlab",
   },
+  stagedReleaseDays: {
+    env: "WHARF_STAGED_RELEASE_DAYS",
+    help: "A staged release not approved within this many days expires and its files are removed",
+    def: "14",
+  },
   logLevel: {
     env: "WHARF_LOG_LEVEL",
     help: "fatal | error | warn | info | debug | trace | silent",

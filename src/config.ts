@@ -158,6 +158,11 @@ const schema = z.object({
     .string()
     .regex(/^[a-z0-9.-]+\.[a-z]{2,63}$/i, "must be a domain name such as example.com"),
   typosquatAction: z.enum(["hold", "refuse", "off"]),
+  stagedReleaseDays: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of days")
+    .transform(Number)
+    .pipe(z.number().min(1).max(365)),
   typosquatProtectTop: z
     .string()
     .regex(/^\d+$/, "must be a whole number of projects")
@@ -272,6 +277,8 @@ export interface Config {
   typosquatProtectTop: number;
   /** Trusted publishing's identity providers (WHARF_OIDC_PROVIDERS); empty: off. */
   oidcProviders: OidcProviderConfig[];
+  /** How long a staged release waits for approval before it expires (staging/). */
+  stagedReleaseMs: number;
   logLevel: string;
 }
 
@@ -363,6 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     typosquatAction: c.typosquatAction,
     typosquatProtectTop: c.typosquatProtectTop,
     oidcProviders: c.oidcProviders,
+    stagedReleaseMs: c.stagedReleaseDays * 86_400_000,
     logLevel: c.logLevel,
   };
 }
@@ -444,6 +452,7 @@ export function describeConfig(config: Config): Array<[string, string]> {
     typosquatAction: config.typosquatAction,
     typosquatProtectTop: String(config.typosquatProtectTop),
     oidcProviders: config.oidcProviders.map((p) => `${p.provider}=${p.issuer}`).join(",") || "(off)",
+    stagedReleaseDays: String(config.stagedReleaseMs / 86_400_000),
     logLevel: config.logLevel,
   };
   return (Object.keys(SETTINGS) as SettingName[]).map((name) => {

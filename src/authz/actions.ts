@@ -14,6 +14,13 @@ export const ACTIONS = {
   delete: { role: "owner", gated: true, what: "delete a release or a file" },
   "manage-people": { role: "owner", gated: true, what: "invite, add or remove owners and maintainers" },
   "manage-settings": { role: "owner", gated: true, what: "change access and MFA settings" },
+  // Not gated: approving takes a second factor given for the request itself (staging/decide.ts), and a
+  // phishing-resistant rule is the staged release's own (decided when it was staged).
+  "approve-staged": {
+    role: "maintainer",
+    gated: false,
+    what: "approve or reject a staged release (with a second factor, given just now)",
+  },
   "create-token": { role: "maintainer", gated: true, what: "create an API token that can write" },
 } as const satisfies Record<string, { role: "owner" | "maintainer" | null; gated: boolean; what: string }>;
 

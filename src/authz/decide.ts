@@ -7,7 +7,7 @@ import { ACTIONS, type Action } from "./actions.js";
 import { authzErrors } from "./errors.js";
 import { type Actor, type Grant, mintGrant } from "./grant.js";
 import { decidePublisher } from "./publisher.js";
-import { type Denial, denial, mfaVerdict } from "./verdict.js";
+import { type Denial, denial, mfaVerdict, type StageRequirement, stagingVerdict } from "./verdict.js";
 
 /**
  * The one question every surface asks before acting: may this actor do this action on this project
@@ -22,6 +22,8 @@ export type Decision =
       warnMandates?: string[];
       /** Set when the actor is a trusted publisher (CI, no person and no interactive second factor). */
       actorKind?: "trusted-publisher";
+      /** Issue 16 item 6: allowed, but only as a staged release a maintainer approves. */
+      stage?: StageRequirement;
     }
   | Denial;
 
@@ -35,7 +37,15 @@ export async function decide(
   opts: { ecosystem?: string } = {},
 ): Promise<Decision> {
   // A trusted publisher is a machine with its own rules (authz/publisher.ts), decided apart.
-  if (actor.token?.publisher) return decidePublisher(db, origin, actor.token, action, project);
+  if (actor.token?.publisher) {
+    const d = await decidePublisher(db, origin, actor.token, action, project);
+    if (!d.allow || !project) return d;
+    // A machine has no second factor to give: where the policy wants non-interactive publishes staged
+    // (issue 16 item 6), its releases wait for a maintainer's approval like a token's.
+    const target = await policyProject(db, project.id);
+    const stage = target ? await stagingVerdict(db, true, target, project.name, now) : null;
+    return stage ? { ...d, stage } : d;
+  }
   const tokens = `${origin}/account/tokens`;
   if ((action === "upload" || action === "create-project") && !actor.emailVerified) {
     const msg = `Verify your account's email address before publishing: ${origin}/account/`;
@@ -82,9 +92,14 @@ export async function decide(
     now,
   );
   if (verdict.deny) return verdict.deny;
+  const stage =
+    action === "upload" && target && project
+      ? await stagingVerdict(db, actor.token !== undefined, target, project.name, now)
+      : null;
   return {
     allow: true,
     role,
+    ...(stage ? { stage } : {}),
     ...(verdict.warning ? { warning: verdict.warning, warnMandates: verdict.warnMandates } : {}),
   };
 }
@@ -109,6 +124,7 @@ export async function authorize(
     action,
     projectId: project?.id ?? null,
     role: d.role,
+    ...(d.stage ? { stage: d.stage } : {}),
     ...(d.warning ? { warning: d.warning, warnMandates: d.warnMandates } : {}),
   });
 }

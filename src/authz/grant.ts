@@ -2,6 +2,7 @@ import type { Role } from "../packages/index.js";
 import type { TokenActor } from "../tokens/index.js";
 import type { Action } from "./actions.js";
 import { authzErrors } from "./errors.js";
+import type { StageRequirement } from "./verdict.js";
 
 export interface Actor {
   userId: string;
@@ -26,6 +27,7 @@ interface GrantFields {
   warning?: string;
   warnMandates?: string[];
   token?: TokenGrantScope;
+  stage?: StageRequirement;
 }
 
 // Only this module holds the key, and only authorize() is given `mintGrant`: nothing else can make one.
@@ -46,6 +48,8 @@ export class Grant {
   readonly warning?: string;
   readonly warnMandates?: string[];
   readonly token?: TokenGrantScope;
+  /** The policy says this upload must be staged for a maintainer's approval (staging/). */
+  readonly stage?: StageRequirement;
 
   constructor(key: symbol, f: GrantFields) {
     if (key !== KEY || !this.#minted)
@@ -57,6 +61,7 @@ export class Grant {
     if (f.warning) this.warning = f.warning;
     if (f.warnMandates) this.warnMandates = f.warnMandates;
     if (f.token) this.token = f.token;
+    if (f.stage) this.stage = f.stage;
     Object.freeze(this);
   }
 

@@ -10,4 +10,4 @@ export { authzErrors } from "./errors.js";
 export type { Actor, Grant, TokenGrantScope } from "./grant.js";
 export { type SecurityPosture, securityPosture } from "./posture.js";
 export { authorizeTokenCreation } from "./tokens.js";
-export { type Denial, type MfaVerdict, mfaVerdict } from "./verdict.js";
+export { type Denial, type MfaVerdict, mfaVerdict, type StageRequirement } from "./verdict.js";

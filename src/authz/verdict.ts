@@ -103,5 +103,46 @@ async function covers(
   );
 }
 
+/**
+ * Issue 16 item 6: must this publish be staged for a maintainer's approval? Only publishes made without
+ * an interactive second factor (an API token or a trusted publisher's minted token) are; the project's
+ * owners' rule and every enforced mandate covering the project count, and the strictest wins
+ * (phishing-resistant: only a security key or passkey approves). Null: publish directly.
+ */
+export async function stagingVerdict(
+  db: DbExecutor,
+  nonInteractive: boolean,
+  project: PolicyProject,
+  projectName: string,
+  now: number,
+): Promise<StageRequirement | null> {
+  if (!nonInteractive) return null;
+  let out: StageRequirement | null =
+    project.requireStaging === "none"
+      ? null
+      : {
+          phishingResistant: project.requireStaging === "phishing-resistant",
+          reason: `The owners of '${projectName}' require publishes from tokens to be approved by a maintainer`,
+        };
+  for (const m of await activeMandates(db)) {
+    if (m.staging === "none" || out?.phishingResistant) continue;
+    if (phaseOf(m, now) !== "enforce") continue;
+    if (!(await projectInCohort(db, m, project, now))) continue;
+    if (out && m.staging !== "phishing-resistant") continue;
+    out = {
+      phishingResistant: m.staging === "phishing-resistant",
+      reason: `Publishes from tokens to '${projectName}' must be approved by a maintainer (${m.name})`,
+    };
+  }
+  return out;
+}
+
+export interface StageRequirement {
+  /** Only a WebAuthn approval (security key or passkey) counts. */
+  phishingResistant: boolean;
+  /** Why, for the publisher: the owners' rule or the mandate's name. */
+  reason: string;
+}
+
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

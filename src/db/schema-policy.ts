@@ -48,6 +48,8 @@ export interface MandatesTable {
   created_at: number;
   created_by: string;
   archived_at: number | null;
+  /** 035: none | any | phishing-resistant: token publishes in the cohort must be staged. */
+  stage_requirement: Generated<string>;
 }
 
 export interface MandateNoticesTable {

@@ -33,6 +33,7 @@ import type {
   RecoveryRequestsTable,
 } from "./schema-recovery.js";
 import type { NpmScopeOwnersTable, NpmScopesTable, NpmStarsTable } from "./schema-scopes.js";
+import type { StagedFilesTable, StagedReleasesTable } from "./schema-staging.js";
 import type { OidcJtiUsedTable, PublishProvenanceTable, TrustedPublishersTable } from "./schema-trust.js";
 
 /**
@@ -126,6 +127,8 @@ export interface ProjectsTable {
   modified_at: Generated<number | null>;
   /** 014: 1 = tokens marked bypass-2FA write without an OTP (npm mfa=automation); 0 = no exemption. */
   mfa_tokens_exempt: Generated<number>;
+  /** 035: none | any | phishing-resistant: token publishes must be staged and approved (staging/). */
+  stage_requirement: Generated<string>;
 }
 
 export interface RolesTable {
@@ -316,6 +319,8 @@ export interface Database {
   trusted_publishers: TrustedPublishersTable;
   publish_provenance: PublishProvenanceTable;
   oidc_jti_used: OidcJtiUsedTable;
+  staged_releases: StagedReleasesTable;
+  staged_files: StagedFilesTable;
   missing_blobs: MissingBlobsTable;
   housekeeping_reports: HousekeepingReportsTable;
   npm_scopes: NpmScopesTable;

@@ -54,6 +54,11 @@ export const EVENT_TYPES = {
   "release.unyanked": "Release un-yanked",
   "release.deleted": "Release deleted",
   "file.deleted": "File deleted",
+  // Staged releases (staging/, issue 16 item 5): uploaded by a machine, published by a person.
+  "release.staged": "Release staged for approval",
+  "release.approved": "Staged release approved",
+  "release.rejected": "Staged release rejected",
+  "release.stage_expired": "Staged release expired",
   // npm (protocols/npm): deprecations, dist-tags, the per-package 2FA rule and the CLI's 2FA mode.
   "release.deprecated": "Release deprecated",
   "release.undeprecated": "Release un-deprecated",

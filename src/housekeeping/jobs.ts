@@ -2,6 +2,7 @@ import type { Deps } from "../deps.js";
 import { instanceId, repeatEvery, withLease } from "../jobs/index.js";
 import { HOUR, MINUTE } from "../lib/clock.js";
 import { type ReconcileOptions, type ReconcileReport, reconcileBlobs } from "../packages/index.js";
+import { expireStaged } from "../staging/index.js";
 import { type PurgeReport, purgeSpent } from "./purge.js";
 import { saveReport } from "./reports.js";
 
@@ -77,7 +78,17 @@ export function startHousekeepingJobs(
         .catch((e: unknown) => deps.log.error({ err: e }, "purge of spent records failed")),
     { intervalMs: purgeEvery, firstDelayMs: firstDelayMs * 2 },
   );
+  // Staged releases past WHARF_STAGED_RELEASE_DAYS: expired, their files removed (staging/).
+  const stopExpiry = repeatEvery(
+    () =>
+      withLease(deps.db, "staged-expiry", holder, 15 * MINUTE, deps.clock.now(), () => expireStaged(deps))
+        .then((r) => {
+          if (r.ran && r.value > 0) deps.log.info({ expired: r.value }, "staged releases expired");
+        })
+        .catch((e: unknown) => deps.log.error({ err: e }, "expiry of staged releases failed")),
+    { intervalMs: 15 * MINUTE, firstDelayMs: firstDelayMs * 3 },
+  );
   return async () => {
-    await Promise.all([stopReconcile(), stopPurge()]);
+    await Promise.all([stopReconcile(), stopPurge(), stopExpiry()]);
   };
 }

@@ -8,12 +8,14 @@ export interface PolicyProject {
   normalizedName: string;
   criticalSince: number | null;
   requireMfa: "none" | "any" | "phishing-resistant";
+  /** 035: the owners' rule that token publishes are staged for approval (staging/). */
+  requireStaging: "none" | "any" | "phishing-resistant";
 }
 
 export async function policyProject(db: DbExecutor, projectId: string): Promise<PolicyProject | null> {
   const r = await db
     .selectFrom("projects")
-    .select(["id", "ecosystem", "normalized_name", "critical_since", "mfa_requirement"])
+    .select(["id", "ecosystem", "normalized_name", "critical_since", "mfa_requirement", "stage_requirement"])
     .where("id", "=", projectId)
     .executeTakeFirst();
   return r
@@ -23,6 +25,7 @@ export async function policyProject(db: DbExecutor, projectId: string): Promise<
         normalizedName: r.normalized_name,
         criticalSince: r.critical_since,
         requireMfa: levelOf(r.mfa_requirement),
+        requireStaging: levelOf(r.stage_requirement),
       }
     : null;
 }

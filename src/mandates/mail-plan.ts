@@ -124,6 +124,7 @@ export async function coveredPeople(
             ecosystem: r.ecosystem,
             normalizedName: r.normalized_name,
             criticalSince: r.critical_since,
+            requireStaging: "none",
             requireMfa: "none",
           },
           now,

@@ -40,6 +40,7 @@ async function coveredProjectsOf(
       ecosystem: r.ecosystem,
       normalizedName: r.normalized_name,
       criticalSince: r.critical_since,
+      requireStaging: "none",
       requireMfa: "none",
     };
     if (await projectInCohort(deps.db, m, p, now)) names.push(r.name);

@@ -245,7 +245,7 @@ describe.each(testDatabases())("simulation (%s)", (kind) => {
         .execute();
     const forecast = await simulate(
       t.deps,
-      draftInput({ ...mandate, threshold: null, projects: [], windowDays: 180 }),
+      draftInput({ ...mandate, staging: "none", threshold: null, projects: [], windowDays: 180 }),
     );
     // Must act: none, totp, regular (mailed) and ghost (unverified: not mailed).
     expect(forecast.mail.notice).toEqual({ reachable: 3, unreachable: 1 });

@@ -47,6 +47,9 @@ export const simulationInput = z
     minDownloads: z.number().int().positive().optional(),
     cohortWindowDays: z.number().int().min(1).max(3650).default(180),
     strength: z.enum(["any", "phishing-resistant"]).default("any"),
+    /** 035: token publishes in the cohort staged for approval; the result counts past releases it would have held. */
+    staging: z.enum(["none", "any", "phishing-resistant"]).default("none"),
+    stagingWindowDays: z.number().int().min(1).max(3650).default(90),
     phases: z
       .array(z.enum(SIMULATION_PHASES))
       .min(1)
@@ -171,6 +174,7 @@ export async function simulate(
     projects: input.projects.map((p) => p.toLowerCase()),
     windowDays: input.cohortWindowDays,
     strength: input.strength,
+    staging: input.staging,
     noticeAt: now,
     warnAt: now,
     enforceAt: now,
@@ -298,6 +302,7 @@ export function draftInput(
     ...(d.threshold !== null ? { minDownloads: d.threshold } : {}),
     cohortWindowDays: d.windowDays,
     strength: d.strength,
+    staging: d.staging,
     phases,
     warnDays: Math.min(365, Math.max(1, Math.round((d.enforceAt - d.warnAt) / DAY))),
   };

@@ -21,6 +21,11 @@ export interface Mandate {
   projects: string[];
   windowDays: number;
   strength: Strength;
+  /**
+   * 035: once enforced, publishes without an interactive second factor (tokens, trusted publishers)
+   * in the cohort are staged and wait for a maintainer's approval with a second factor (staging/).
+   */
+  staging: "none" | Strength;
   noticeAt: number;
   warnAt: number;
   enforceAt: number;
@@ -39,6 +44,7 @@ export const mandateInput = z
     projects: z.array(z.string().trim().min(1).max(214)).default([]),
     windowDays: z.number().int().min(1).max(3650).default(180),
     strength: z.enum(["any", "phishing-resistant"]).default("any"),
+    staging: z.enum(["none", "any", "phishing-resistant"]).default("none"),
     noticeAt: z.number().int(),
     warnAt: z.number().int(),
     enforceAt: z.number().int(),
@@ -64,6 +70,7 @@ export type MandateShape = Pick<
   | "projects"
   | "windowDays"
   | "strength"
+  | "staging"
   | "noticeAt"
   | "warnAt"
   | "enforceAt"
@@ -78,6 +85,7 @@ export const auditedSettings = (m: MandateShape & Pick<Mandate, "name">) => ({
   projects: m.projects,
   windowDays: m.windowDays,
   strength: m.strength,
+  staging: m.staging,
   noticeAt: m.noticeAt,
   warnAt: m.warnAt,
   enforceAt: m.enforceAt,
@@ -104,6 +112,7 @@ type Row = {
   created_at: number;
   created_by: string;
   archived_at: number | null;
+  stage_requirement?: string;
 };
 
 function toMandate(r: Row): Mandate {
@@ -117,6 +126,10 @@ function toMandate(r: Row): Mandate {
     projects: cohort === "projects" ? (JSON.parse(r.cohort_value ?? "[]") as string[]) : [],
     windowDays: r.window_days,
     strength: r.strength as Strength,
+    staging:
+      r.stage_requirement === "any" || r.stage_requirement === "phishing-resistant"
+        ? r.stage_requirement
+        : "none",
     noticeAt: r.notice_at,
     warnAt: r.warn_at,
     enforceAt: r.enforce_at,
@@ -149,6 +162,7 @@ function columns(m: z.output<typeof mandateInput>) {
           : null,
     window_days: m.windowDays,
     strength: m.strength,
+    stage_requirement: m.staging,
     notice_at: m.noticeAt,
     warn_at: m.warnAt,
     enforce_at: m.enforceAt,

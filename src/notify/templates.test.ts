@@ -81,6 +81,16 @@ const samples: Record<string, Record<string, unknown[]>> = {
     lookalikeHeld: [
       { username: "alice", project: "requests", lookalike: "reqeusts", why: "one or two letters differ" },
     ],
+    releaseStaged: [
+      {
+        username: "alice",
+        project: "widget",
+        version: "2.0",
+        by: "ci-bot (with an API token)",
+        link: "https://wharf.example/staged/0b7c1e9a-2f4d-4c1e-9d3a-6f1e2d3c4b5a",
+        expires: "2027-01-15 12:00 UTC",
+      },
+    ],
   },
   policy: {
     critical: [

@@ -1,6 +1,6 @@
 /** Ecosystem-neutral projects, releases, files, roles and download counts (PyPI now, npm next). */
 export { ChangeFeed, type TokenChange } from "./changes.js";
-export { releaseDescription } from "./descriptions.js";
+export { releaseDescription, renderNewRelease } from "./descriptions.js";
 // npm (protocols/npm): dist-tags, unpublish, owners from the CLI, per-package 2FA, deprecation, search.
 export { changeDistTag, listDistTags, putDistTag } from "./dist-tags.js";
 export { DownloadCounter, dayOf, downloadsSince } from "./downloads.js";
@@ -28,7 +28,14 @@ export {
   setUploadLimit,
 } from "./projects.js";
 export { type Provenance, type ProvenanceClaims, provenanceFor, recordProvenance } from "./provenance.js";
-export { blobKeyFor, type PublishInput, type PublishResult, publishFile } from "./publish.js";
+export {
+  blobKeyFor,
+  type NewPublishedFile,
+  type PublishInput,
+  type PublishResult,
+  publishFile,
+  writeFilesInTx,
+} from "./publish.js";
 export {
   closeQuarantine,
   listOpenQuarantines,
@@ -57,6 +64,7 @@ export {
   listEcosystemReleases,
   listReleases,
   type NewFile,
+  type NewRelease,
   type Release,
   setYanked,
 } from "./releases.js";

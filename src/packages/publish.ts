@@ -97,6 +97,72 @@ async function refuseLookalikeInTx(deps: Deps, tx: Tx, input: PublishInput): Pro
 
 const alreadyExists = () => packageErrors.FILE_EXISTS();
 
+export type NewPublishedFile = PublishInput["file"] & { blobKey: string; metadataBlobKey: string | null };
+
+/**
+ * The rows a publish writes inside its transaction: the release when it is new, each file with its
+ * event, whatever else must commit with them, the project's serial and its dependency edges. One path
+ * for an upload (publishFile, one file) and for an approved staged release (all its files at once), so
+ * both write exactly the same rows and events.
+ */
+export async function writeFilesInTx(
+  tx: Tx,
+  now: number,
+  ctx: EventContext,
+  w: {
+    project: Project;
+    release: Omit<NewRelease, "projectId">;
+    described?: DescriptionColumns;
+    files: NewPublishedFile[];
+    uploadedBy: string;
+    tokenId?: string;
+    /** More event data on each file.uploaded (a staged release: its id and approver). */
+    eventData?: Record<string, unknown>;
+    alsoInTransaction?: PublishInput["alsoInTransaction"];
+  },
+): Promise<{ release: Release; files: FileRecord[] }> {
+  const { project } = w;
+  let release = await findRelease(tx, project.id, w.release.canonicalVersion);
+  if (!release) {
+    release = await insertRelease(tx, now, { ...w.release, projectId: project.id }, w.described);
+    await recordProjectEvent(tx, now, ctx, {
+      type: "release.created",
+      projectId: project.id,
+      projectName: project.name,
+      actorId: w.uploadedBy,
+      data: { version: release.version, ...w.eventData },
+    });
+  }
+  const files: FileRecord[] = [];
+  for (const f of w.files) {
+    const file = await insertFile(tx, now, {
+      ...f,
+      projectId: project.id,
+      releaseId: release.id,
+      uploadedBy: w.uploadedBy,
+    });
+    files.push(file);
+    await recordProjectEvent(tx, now, ctx, {
+      type: "file.uploaded",
+      projectId: project.id,
+      projectName: project.name,
+      actorId: w.uploadedBy,
+      data: {
+        filename: file.filename,
+        version: release.version,
+        sha256: file.sha256,
+        ...(w.tokenId ? { tokenId: w.tokenId } : {}),
+        ...w.eventData,
+      },
+    });
+  }
+  if (w.alsoInTransaction) await w.alsoInTransaction(tx, { project, release });
+  await bumpSerial(tx, project.id);
+  // A new release may be the new latest (npm: its dist-tag was just written above).
+  await refreshDependencies(tx, project.id);
+  return { release: { ...release, files: [...release.files, ...files] }, files };
+}
+
 /**
  * Publishes one file, ecosystem-neutral: the grant checked, project creation with the uploader as owner,
  * release creation, the file row and its blob(s), events — all in one transaction. The blob becomes
@@ -190,38 +256,17 @@ async function publishOnce(
               });
             }
           }
-          let release = await findRelease(tx, project.id, input.release.canonicalVersion);
-          if (!release) {
-            release = await insertRelease(tx, now, { ...input.release, projectId: project.id }, described);
-            await recordProjectEvent(tx, now, ctx, {
-              type: "release.created",
-              projectId: project.id,
-              projectName: project.name,
-              actorId: actor.userId,
-              data: { version: release.version, ...publishedBy },
-            });
-          }
-          const file = await insertFile(tx, now, {
-            ...input.file,
-            projectId: project.id,
-            releaseId: release.id,
-            blobKey,
-            metadataBlobKey,
+          const { release, files } = await writeFilesInTx(tx, now, ctx, {
+            project,
+            release: input.release,
+            described,
+            files: [{ ...input.file, blobKey, metadataBlobKey }],
             uploadedBy: actor.userId,
+            tokenId: actor.token?.tokenId,
+            eventData: publishedBy,
+            alsoInTransaction: input.alsoInTransaction,
           });
-          await recordProjectEvent(tx, now, ctx, {
-            type: "file.uploaded",
-            projectId: project.id,
-            projectName: project.name,
-            actorId: actor.userId,
-            data: {
-              filename: file.filename,
-              version: release.version,
-              sha256: file.sha256,
-              ...(actor.token ? { tokenId: actor.token.tokenId } : {}),
-              ...publishedBy,
-            },
-          });
+          const file = files[0]!;
           // Trusted publishing (issue 16): where it was built, as the CI provider's token said.
           if (actor.token?.publisher)
             await recordProvenance(
@@ -230,17 +275,13 @@ async function publishOnce(
               { projectId: project.id, releaseId: release.id, fileId: file.id },
               actor.token.publisher.claims,
             );
-          if (input.alsoInTransaction) await input.alsoInTransaction(tx, { project, release });
-          await bumpSerial(tx, project.id);
-          // A new release may be the new latest (npm: its dist-tag was just written above).
-          await refreshDependencies(tx, project.id);
           // The creation budget is spent last, by a creation that is about to commit (issue 11, LOW 19):
           // a CI matrix racing to create one project spends one point, not one per job. Over budget,
           // the 429 rolls everything back.
           if (createdProject) await deps.limits.consume("projectCreateUser", actor.userId);
           await commitFile();
           if (commitMeta) await commitMeta();
-          return { project, release: { ...release, files: [...release.files, file] }, file, createdProject };
+          return { project, release, file, createdProject };
         });
       const metadata = input.coreMetadata;
       return metadata && metadataBlobKey

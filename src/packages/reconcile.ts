@@ -140,6 +140,11 @@ async function comparePage(
       }
     }
   }
+  for (const key of await stagedKeys(
+    deps,
+    page.map((b) => b.key).filter((k) => !named.has(k)),
+  ))
+    named.add(key);
   const now = Date.now();
   for (const blob of page) {
     if (named.has(blob.key)) continue;
@@ -187,6 +192,24 @@ async function* rowsInRange(
   }
 }
 
+/**
+ * The keys among `keys` that a staged release's files name (staging/, migration 034): stored under
+ * their final keys before any `files` row names them, they are not orphans while the release waits.
+ */
+async function stagedKeys(deps: ReconcileDeps, keys: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < keys.length; i += 500) {
+    const chunk = keys.slice(i, i + 500);
+    const rows = await deps.db
+      .selectFrom("staged_files")
+      .select(["blob_key", "metadata_blob_key"])
+      .where((eb) => eb.or([eb("blob_key", "in", chunk), eb("metadata_blob_key", "in", chunk)]))
+      .execute();
+    for (const r of rows) out.push(r.blob_key, ...(r.metadata_blob_key ? [r.metadata_blob_key] : []));
+  }
+  return out;
+}
+
 async function markMissing(deps: ReconcileDeps, m: MissingBlob, at: number): Promise<void> {
   await deps.db
     .insertInto("missing_blobs")
@@ -214,6 +237,7 @@ async function deleteOrphan(deps: ReconcileDeps, blob: ListedBlob, graceMs: numb
     .where((eb) => eb.or([eb("blob_key", "=", blob.key), eb("metadata_blob_key", "=", blob.key)]))
     .executeTakeFirst();
   if (row) return false;
+  if ((await stagedKeys(deps, [blob.key])).length) return false;
   const now = await deps.blobs.stat(blob.key);
   if (!now) return true;
   if (now.modifiedAt !== blob.modifiedAt || Date.now() - now.modifiedAt < graceMs) return false;

@@ -19,6 +19,7 @@ import { registerYourProjectsRoutes } from "./routes/projects.js";
 import { registerRecoveryRoutes } from "./routes/recovery.js";
 import { registerReportRoutes } from "./routes/report.js";
 import { registerScopeRoutes } from "./routes/scopes.js";
+import { registerStagedRoutes } from "./routes/staged.js";
 import { registerSudoRoutes } from "./routes/sudo.js";
 import { registerTokenRoutes } from "./routes/tokens.js";
 import { registerTwoFactorRoutes } from "./routes/two-factor.js";
@@ -98,6 +99,7 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerManagePackageRoutes(web, deps, manage);
     registerGemRoutes(web, deps, manage);
     registerCliHandoffPages(web, deps);
+    registerStagedRoutes(web, deps);
     registerScopeRoutes(web, deps);
   });
 }

@@ -11,6 +11,13 @@ const STRENGTHS = [
   ["phishing-resistant", "A security key or passkey (phishing-resistant)"],
 ] as const;
 
+/** 035: once enforced, token publishes in the cohort wait for a maintainer's approval (staging/). */
+const STAGING = [
+  ["none", "Published directly"],
+  ["any", "Staged: approved by a maintainer with a second factor"],
+  ["phishing-resistant", "Staged: approved with a security key or passkey"],
+] as const;
+
 export function describeCohort(m: Pick<Mandate, "cohort" | "threshold" | "windowDays" | "projects">): string {
   if (m.cohort === "threshold") return `≥ ${m.threshold} downloads over ${plural(m.windowDays, "day")}`;
   if (m.cohort === "projects") return `projects: ${m.projects.join(", ")}`;
@@ -204,6 +211,13 @@ export function MandateFormPage(ctx: PageContext, s: MandateFormState) {
           value={v.strength}
           options={STRENGTHS}
           error={e.strength}
+        />
+        <Select
+          name="staging"
+          label="Token publishes (tokens, trusted publishers)"
+          value={v.staging || "none"}
+          options={STAGING}
+          error={e.staging}
         />
         <Field
           name="notice"

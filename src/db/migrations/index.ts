@@ -40,6 +40,8 @@ import * as m029 from "./029_recovery_codes_confirmed.js";
 import * as m030 from "./030_change_log.js";
 import * as m031 from "./031_trusted_publishing.js";
 import * as m032 from "./032_oidc_jti.js";
+import * as m034 from "./034_staged_releases.js";
+import * as m035 from "./035_staging_policy.js";
 import * as m038 from "./038_name_search_index.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
@@ -74,4 +76,6 @@ export const migrations: Record<string, Migration> = {
   "031_trusted_publishing": m031,
   "032_oidc_jti": m032,
   "038_name_search_index": m038,
+  "034_staged_releases": m034,
+  "035_staging_policy": m035,
 };

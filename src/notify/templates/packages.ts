@@ -44,3 +44,18 @@ export function lookalikeHeld(
     text: `${hello(v.username, `A new project named ${v.lookalike} was just created on ${s.siteName}. Its name looks like your project ${v.project} (${v.why}), so it is held in quarantine: installers cannot see it until the registry's operators review it.`)}\n\nYou do not need to do anything. If you know this project, or if you think it imitates yours on purpose, tell the registry's operators.${signature(s)}`,
   };
 }
+
+/**
+ * To each owner, once per staged release (issue 16 item 5): a machine uploaded a release that goes live
+ * only when a maintainer approves it with a second factor. The link opens the approval page; the mail
+ * itself approves nothing (a link in a mail is not a second factor).
+ */
+export function releaseStaged(
+  s: Site,
+  v: { username: string; project: string; version: string; by: string; link: string; expires: string },
+) {
+  return {
+    subject: `${v.project} ${v.version} is staged and waits for your approval`,
+    text: `${hello(v.username, `${v.by} staged ${v.project} ${v.version} on ${s.siteName}. Nobody can install it until a maintainer approves it with a security key, passkey or authenticator code.`)}\n\nReview and approve or reject it here:\n${v.link}\n\nIf you do not recognise this release, reject it and revoke the token that uploaded it. Unapproved, it expires on ${v.expires}.${signature(s)}`,
+  };
+}

@@ -53,4 +53,9 @@ export const npmErrors = catalogue({
   },
   WEB_AUTH_INVALID: { status: 404, message: "This sign-in link is not valid or has expired." },
   UNSUPPORTED: { status: 400, message: "This registry does not support that." },
+  STAGE_NEW_PACKAGE: {
+    status: 404,
+    message:
+      "Only a new version of an existing package can be staged: publish its first version with npm publish.",
+  },
 });

@@ -17,6 +17,7 @@ import { readPublishStream, type StreamedPublish } from "./publish-stream.js";
 import { handleRead, registerMisc } from "./read.js";
 import { registerSearch } from "./search.js";
 import { OtpChallenge } from "./second-factor.js";
+import { handleStagePublish, registerStage } from "./stage.js";
 import { registerStars } from "./stars.js";
 import { PackageStates } from "./state.js";
 import { registerTokens } from "./tokens.js";
@@ -90,6 +91,7 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
     registerStars(npm, deps);
     registerAudit(npm, deps);
     registerNpmOidc(npm, deps);
+    registerStage(npm, deps);
 
     npm.get("/npm/*", (req, reply) => handleRead(deps, states, req, reply, packagePath(req)));
     // The publish route reads its body with its own parser (publish-stream.ts): the tarball goes to a
@@ -116,6 +118,27 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
       put.addHook("onResponse", async (req) => {
         await streamed.get(req.raw)?.cleanup();
       });
+      // `npm stage publish` sends the same body as `npm publish`, so it is read the same way.
+      put.post(
+        "/npm/-/stage/package/*",
+        {
+          preParsing: async (req) => {
+            await requireWriter(deps, req);
+          },
+        },
+        async (req: FastifyRequest, reply: FastifyReply) => {
+          try {
+            return await handleStagePublish(
+              deps,
+              req,
+              reply,
+              streamed.get(req.raw)?.attachments ?? new Map(),
+            );
+          } finally {
+            await streamed.get(req.raw)?.cleanup();
+          }
+        },
+      );
       put.put(
         "/npm/*",
         {

@@ -139,65 +139,8 @@ export async function handlePublish(
   spooled: Map<string, SpooledAttachment>,
   auth: NpmAuth,
 ): Promise<unknown> {
-  if (body.name !== name.name || (body._id !== undefined && body._id !== name.name))
-    throw npmErrors.NAME_MISMATCH(
-      `The package name in the URL ('${name.name}') and in the body ('${body.name}') differ.`,
-    );
-  refuseExtraAttachments(body);
-  const entries = Object.entries(body.versions);
-  if (entries.length !== 1) throw npmErrors.BODY_INVALID("Publish exactly one version at a time.");
-  const [key, manifest] = entries[0]!;
-  const version = cleanVersion(manifest.version);
-  if (key !== version && cleanVersion(key) !== version)
-    throw npmErrors.BODY_INVALID(`The version key '${key}' and the manifest's version '${version}' differ.`);
-  if (manifest.name !== name.name)
-    throw npmErrors.NAME_MISMATCH(`The manifest names '${String(manifest.name)}', not '${name.name}'.`);
-  const tags = Object.entries(body["dist-tags"]);
-  for (const [tag, v] of tags) {
-    checkDistTag(tag);
-    if (v !== version)
-      throw npmErrors.BODY_INVALID(`The dist-tag '${tag}' must name the version being published.`);
-  }
-  const existing = await findProject(deps.db, "npm", name.name);
-  // Permission before the attachment is decoded or inflated (issue 12, item 2): a token for another
-  // package, or someone else's scope, must not make the registry spend CPU and memory on the tarball.
-  if (!existing) await checkScopeClaim(deps, name, auth.user);
-  // The one authorization of this publish: publishFile takes the grant and does not ask again.
-  const grant = await authorize(deps, auth.actor, existing ? "upload" : "create-project", existing, {
-    ecosystem: "npm",
-  });
-  const tarball = tarballAttachment(
-    body,
-    spooled,
-    existing?.uploadLimitBytes ?? deps.config.uploadLimitBytes,
-  );
-  const d = tarball.digests;
-  const dist = (manifest.dist ?? {}) as Record<string, unknown>;
-  checkIntegrity(dist.integrity, dist.shasum, d);
-  // Inflating and reading the tarball is the costly step: at most a few at a time per user.
-  const inspected = await withInspectionSlot(auth.user.id, inspectTarball, tarball);
-  const inner = inspected.packageJson;
-  if (
-    inner.name !== name.name ||
-    typeof inner.version !== "string" ||
-    cleanVersion(inner.version) !== version
-  )
-    throw npmErrors.ATTACHMENT_INVALID(
-      `The tarball's package.json is ${String(inner.name)}@${String(inner.version)}, but this publishes ${name.name}@${version}.`,
-    );
-  const fromTarball = installFields(inspected, name.bare);
-  checkManifestMatches(manifest, fromTarball);
-  const filename = journalFilename(name.name, version);
-  await refuseTakenVersion(deps, name, version);
-  // A trusted publisher (CI) has no interactive factor to give; authorize() decided it as its own kind.
-  if (!auth.token.publisher)
-    await requireSecondFactor(deps, req, auth.user, auth.token, {
-      kind: "write",
-      description: `publish ${name.name}@${version}`,
-      project: existing,
-    });
-  const stored = storedManifest(manifest, auth.user.username, fromTarball, computedDist(d, inspected));
-  const readme = typeof manifest.readme === "string" ? manifest.readme.slice(0, MB) : null;
+  const p = await preparePublish(deps, req, name, body, spooled, auth, "publish");
+  const { existing, grant, version, tags, tarball, release, file } = p;
   const result = await publishFile(deps, requestContext(req), {
     ecosystem: "npm",
     project: {
@@ -205,26 +148,8 @@ export async function handlePublish(
       normalizedName: name.name,
       ultranormalizedName: ultranormalizePackageName(name),
     },
-    release: {
-      version,
-      canonicalVersion: version,
-      requiresPython: null,
-      summary: typeof manifest.description === "string" ? manifest.description.slice(0, 512) : null,
-      description: readme,
-      descriptionContentType: readme ? "text/markdown" : null,
-      metadata: stored,
-    },
-    file: {
-      filename,
-      packagetype: "npm",
-      pythonVersion: null,
-      requiresPython: null,
-      size: tarball.size,
-      sha256: d.sha256,
-      blake2b256: d.blake2b256,
-      md5: d.md5,
-      metadataSha256: null,
-    },
+    release,
+    file,
     content: () => tarball.handOver(),
     grant,
     authorizeUpload: (p) => authorize(deps, auth.actor, "upload", p, { ecosystem: "npm" }),
@@ -264,6 +189,120 @@ export async function handlePublish(
     .send({ ok: true, id: name.name, rev: revOf({ ...result.project, serial: result.project.serial + 1 }) });
 }
 
+export type PreparedPublish = Awaited<ReturnType<typeof preparePublish>>;
+
+/**
+ * Everything a publish checks before it writes, shared by `npm publish` and `npm stage publish`
+ * (protocols/npm/stage.ts): the body, the one authorization, the tarball, the version, and (for a
+ * direct publish) the second factor. A publish the policy says must be staged (grant.stage) is let
+ * through directly only with a second factor given for it; otherwise npm is told to stage it.
+ */
+export async function preparePublish(
+  deps: Deps,
+  req: FastifyRequest,
+  name: PackageName,
+  body: Publish,
+  spooled: Map<string, SpooledAttachment>,
+  auth: NpmAuth,
+  mode: "publish" | "stage",
+) {
+  if (body.name !== name.name || (body._id !== undefined && body._id !== name.name))
+    throw npmErrors.NAME_MISMATCH(
+      `The package name in the URL ('${name.name}') and in the body ('${body.name}') differ.`,
+    );
+  refuseExtraAttachments(body);
+  const entries = Object.entries(body.versions);
+  if (entries.length !== 1) throw npmErrors.BODY_INVALID("Publish exactly one version at a time.");
+  const [key, manifest] = entries[0]!;
+  const version = cleanVersion(manifest.version);
+  if (key !== version && cleanVersion(key) !== version)
+    throw npmErrors.BODY_INVALID(`The version key '${key}' and the manifest's version '${version}' differ.`);
+  if (manifest.name !== name.name)
+    throw npmErrors.NAME_MISMATCH(`The manifest names '${String(manifest.name)}', not '${name.name}'.`);
+  const tags = Object.entries(body["dist-tags"]);
+  for (const [tag, v] of tags) {
+    checkDistTag(tag);
+    if (v !== version)
+      throw npmErrors.BODY_INVALID(`The dist-tag '${tag}' must name the version being published.`);
+  }
+  const existing = await findProject(deps.db, "npm", name.name);
+  if (mode === "stage" && !existing) throw npmErrors.STAGE_NEW_PACKAGE();
+  // Permission before the attachment is decoded or inflated (issue 12, item 2): a token for another
+  // package, or someone else's scope, must not make the registry spend CPU and memory on the tarball.
+  if (!existing) await checkScopeClaim(deps, name, auth.user);
+  // The one authorization of this publish: publishFile takes the grant and does not ask again.
+  const grant = await authorize(deps, auth.actor, existing ? "upload" : "create-project", existing, {
+    ecosystem: "npm",
+  });
+  const tarball = tarballAttachment(
+    body,
+    spooled,
+    existing?.uploadLimitBytes ?? deps.config.uploadLimitBytes,
+  );
+  const d = tarball.digests;
+  const dist = (manifest.dist ?? {}) as Record<string, unknown>;
+  checkIntegrity(dist.integrity, dist.shasum, d);
+  // Inflating and reading the tarball is the costly step: at most a few at a time per user.
+  const inspected = await withInspectionSlot(auth.user.id, inspectTarball, tarball);
+  const inner = inspected.packageJson;
+  if (
+    inner.name !== name.name ||
+    typeof inner.version !== "string" ||
+    cleanVersion(inner.version) !== version
+  )
+    throw npmErrors.ATTACHMENT_INVALID(
+      `The tarball's package.json is ${String(inner.name)}@${String(inner.version)}, but this publishes ${name.name}@${version}.`,
+    );
+  const fromTarball = installFields(inspected, name.bare);
+  checkManifestMatches(manifest, fromTarball);
+  const filename = journalFilename(name.name, version);
+  await refuseTakenVersion(deps, name, version);
+  // A trusted publisher (CI) has no interactive factor to give; authorize() decided it as its own kind.
+  // Where the policy wants its releases staged, it is told so (the OTP challenge names `npm stage`).
+  if (mode === "publish" && (!auth.token.publisher || grant.stage))
+    await requireSecondFactor(deps, req, auth.user, auth.token, {
+      kind: "write",
+      description: `publish ${name.name}@${version}`,
+      project: existing,
+      ...(grant.stage
+        ? {
+            always: true,
+            phishingResistant: grant.stage.phishingResistant,
+            unless: `${grant.stage.reason}: stage it with \`npm stage publish\` and approve it with \`npm stage approve <id>\`, or publish with a second factor`,
+          }
+        : {}),
+    });
+  const stored = storedManifest(manifest, auth.user.username, fromTarball, computedDist(d, inspected));
+  const readme = typeof manifest.readme === "string" ? manifest.readme.slice(0, MB) : null;
+  return {
+    existing,
+    grant,
+    version,
+    tags,
+    tarball,
+    release: {
+      version,
+      canonicalVersion: version,
+      requiresPython: null,
+      summary: typeof manifest.description === "string" ? manifest.description.slice(0, 512) : null,
+      description: readme,
+      descriptionContentType: readme ? "text/markdown" : null,
+      metadata: stored,
+    },
+    file: {
+      filename,
+      packagetype: "npm",
+      pythonVersion: null,
+      requiresPython: null,
+      size: tarball.size,
+      sha256: d.sha256,
+      blake2b256: d.blake2b256,
+      md5: d.md5,
+      metadataSha256: null,
+    },
+  };
+}
+
 /**
  * A version that exists, or existed and was unpublished, is refused with npm's own answer. The journal
  * is read first: a release and its journal row commit together, so once the journal shows the file name
@@ -271,7 +310,7 @@ export async function handlePublish(
  * a concurrent one of the same version (PostgreSQL, the race campaign: 9 of 500) see no release, then
  * the winner's journal row, and be told the version "was published before and unpublished".
  */
-async function refuseTakenVersion(deps: Deps, name: PackageName, version: string): Promise<void> {
+export async function refuseTakenVersion(deps: Deps, name: PackageName, version: string): Promise<void> {
   if (!(await filenameEverUsed(deps.db, journalFilename(name.name, version)))) return;
   const project = await findProject(deps.db, "npm", name.name);
   if (project && (await findRelease(deps.db, project.id, version)))

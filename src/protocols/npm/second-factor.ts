@@ -43,7 +43,19 @@ export interface Operation {
   /** Logins and token/profile changes ("auth"), or package writes ("write"). */
   kind: "auth" | "write";
   project?: Project | null;
+  /**
+   * Ask whatever the user's mode and token say (a staged release's approval; a publish the policy
+   * says must be staged unless a second factor is given for it).
+   */
+  always?: boolean;
+  /** Only the browser hand-off counts, not a code (issue 16 item 6: phishing-resistant). */
+  phishingResistant?: boolean;
+  /** What to do instead, said when no second factor came (a publish that should be staged). */
+  unless?: string;
 }
+
+/** The second factor a request carried: a code from the authenticator, a recovery code, or the browser. */
+export type GivenFactor = "totp" | "recovery" | "browser";
 
 /**
  * npm's second factor on a request. "auth" operations need it whenever a factor is enrolled;
@@ -58,9 +70,14 @@ export async function requireSecondFactor(
   user: User,
   token: TokenActor | null,
   op: Operation,
-): Promise<void> {
+): Promise<GivenFactor | null> {
   const factors = await factorSummary(deps.db, user.id);
-  if (op.kind === "write") {
+  if (op.always) {
+    if (!factors.enrolled)
+      throw npmErrors.TFA_REQUIRED(
+        `${op.unless ? `${op.unless}. ` : ""}This needs a second factor: set one up with \`npm profile enable-2fa auth-and-writes\` or at ${deps.config.origin}/account/two-factor`,
+      );
+  } else if (op.kind === "write") {
     const rule = op.project ? await mfaRequirementOf(deps.db, op.project.id) : null;
     const required = rule !== null && rule.level !== "none";
     if (required && !factors.enrolled) {
@@ -69,15 +86,22 @@ export async function requireSecondFactor(
       );
     }
     const byMode = factors.enrolled && (await tfaModeOf(deps, user.id)) === "auth-and-writes";
-    if (!byMode && !required) return;
-    if (token?.bypass2fa && (!required || rule.tokensExempt)) return;
+    if (!byMode && !required) return null;
+    if (token?.bypass2fa && (!required || rule.tokensExempt)) return null;
   } else if (!factors.enrolled) {
-    return;
+    return null;
   }
   const operation = `${req.method} ${req.url.split("?")[0]}`;
   const otp = String(req.headers["npm-otp"] ?? "").trim();
-  if (!otp) {
-    const message = `This operation (${op.description}) requires a one-time password from your authenticator${factors.keys.length ? " or your security key" : ""}. Pass --otp=<code>.`;
+  const keysOnly = op.phishingResistant === true;
+  if (keysOnly && factors.keys.length === 0)
+    throw npmErrors.TFA_REQUIRED(
+      `${op.unless ? `${op.unless}. ` : ""}This needs a security key or passkey: add one at ${deps.config.origin}/account/two-factor`,
+    );
+  if (!otp || (keysOnly && !otp.startsWith(WEB_OTP_PREFIX))) {
+    const message = keysOnly
+      ? `This operation (${op.description}) must be confirmed with your security key in the browser.${op.unless ? ` ${op.unless}.` : ""}`
+      : `This operation (${op.description}) requires a one-time password from your authenticator${factors.keys.length ? " or your security key" : ""}. Pass --otp=<code>.${op.unless ? ` ${op.unless}.` : ""}`;
     if (factors.keys.length === 0) throw new OtpChallenge(message);
     const wa = await createWebAuth(deps, {
       kind: "otp",
@@ -91,7 +115,7 @@ export async function requireSecondFactor(
       doneUrl: `${deps.config.origin}/npm/-/v1/done/${wa.id}/${wa.secret}`,
     });
   }
-  await verifyOtp(deps, req, user, operation, otp, factors.totp !== null);
+  return verifyOtp(deps, req, user, operation, otp, factors.totp !== null);
 }
 
 async function verifyOtp(
@@ -101,9 +125,9 @@ async function verifyOtp(
   operation: string,
   otp: string,
   hasTotp: boolean,
-): Promise<void> {
+): Promise<GivenFactor> {
   if (otp.startsWith(WEB_OTP_PREFIX)) {
-    if (await spendWebOtp(deps, user.id, operation, otp)) return;
+    if (await spendWebOtp(deps, user.id, operation, otp)) return "browser";
     throw new OtpChallenge(
       "That browser confirmation is not valid for this request, expired, or was already used.",
     );
@@ -120,4 +144,5 @@ async function verifyOtp(
     if (e instanceof AppError && e.status === 400) throw new OtpChallenge(e.message);
     throw e;
   }
+  return digits ? "totp" : "recovery";
 }

@@ -19,6 +19,7 @@ import { refusal } from "../../lib/errors.js";
 import { remindAfterUpload } from "../../mandates/index.js";
 import { inspectSdist, inspectWheel } from "../../packages/archives/index.js";
 import { findProject, publishFile, withInspectionSlot } from "../../packages/index.js";
+import { stageFile } from "../../staging/index.js";
 import { tokenFromBasicAuth } from "./auth.js";
 import { pypiErrors } from "./errors.js";
 import { addField, discardRestOfBody, type Form, notMultipart, uploadParts } from "./form.js";
@@ -116,11 +117,14 @@ function releaseFields(meta: CoreMetadata, version: string) {
   };
 }
 
+const ctxOf = (req: FastifyRequest) => ({ ip: req.ip, userAgent: String(req.headers["user-agent"] ?? "") });
+
 async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true; url: string }> {
   const auth = await tokenFromBasicAuth(deps, req);
   const form: Form = new Map();
   let spooled: Spooled | undefined;
   let grant: Grant | undefined;
+  let early: Awaited<ReturnType<typeof authorizeEarly>> | undefined;
   let parsed: ParsedDistFilename | undefined;
   let filename = "";
   const used = { bytes: 0 };
@@ -130,7 +134,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
         if (part.fieldname !== "content" || spooled)
           throw pypiErrors.UPLOAD_INVALID("Send exactly one file, in the field 'content'.");
         filename = part.filename ?? "";
-        const early = await authorizeEarly(deps, auth.actor, form);
+        early = await authorizeEarly(deps, auth.actor, form);
         const project = early.project;
         grant = early.grant;
         parsed = checkForm(form, filename);
@@ -160,38 +164,50 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
       requiresPython: one(form, "requires_python"),
     });
     const spool = spooled;
-    const result = await publishFile(
-      deps,
-      { ip: req.ip, userAgent: String(req.headers["user-agent"] ?? "") },
-      {
-        ecosystem: "pypi",
-        project: {
-          name: inspected.metadata.name,
-          normalizedName: normalizeName(name),
-          ultranormalizedName: ultranormalizeName(name),
-        },
-        release: releaseFields(inspected.metadata, version),
-        file: {
-          filename,
-          packagetype: parsed.kind === "wheel" ? "bdist_wheel" : "sdist",
-          pythonVersion: parsed.kind === "wheel" ? parsed.pythonTag : "source",
-          requiresPython: inspected.metadata.requiresPython ?? null,
-          size: spooled.size,
-          sha256: spooled.sha256,
-          blake2b256: spooled.blake2b256,
-          md5: spooled.md5,
-          // PEP 658: only wheels' METADATA is static; an sdist's PKG-INFO may be dynamic, so not served.
-          metadataSha256:
-            parsed.kind === "wheel"
-              ? createHash("sha256").update(inspected.metadataBytes).digest("hex")
-              : null,
-        },
-        content: () => spool.handOver(),
-        coreMetadata: parsed.kind === "wheel" ? () => Readable.from([inspected.metadataBytes]) : undefined,
+    const fileFields = {
+      filename,
+      packagetype: parsed.kind === "wheel" ? "bdist_wheel" : "sdist",
+      pythonVersion: parsed.kind === "wheel" ? parsed.pythonTag : "source",
+      requiresPython: inspected.metadata.requiresPython ?? null,
+      size: spooled.size,
+      sha256: spooled.sha256,
+      blake2b256: spooled.blake2b256,
+      md5: spooled.md5,
+      // PEP 658: only wheels' METADATA is static; an sdist's PKG-INFO may be dynamic, so not served.
+      metadataSha256:
+        parsed.kind === "wheel" ? createHash("sha256").update(inspected.metadataBytes).digest("hex") : null,
+    };
+    const coreMetadata = parsed.kind === "wheel" ? () => Readable.from([inspected.metadataBytes]) : undefined;
+    // Issue 16 item 6: the policy says a token's upload waits for a maintainer's approval. twine cannot
+    // give a second factor, so every such upload joins the version's draft (staging/).
+    if (grant.stage && early?.project) {
+      const { staged } = await stageFile(deps, ctxOf(req), {
         grant,
-        authorizeUpload: (p) => authorize(deps, auth.actor, "upload", p, { ecosystem: "pypi" }),
+        project: early.project,
+        release: releaseFields(inspected.metadata, version),
+        tag: null,
+        file: fileFields,
+        content: () => spool.handOver(),
+        coreMetadata,
+        joinDraft: true,
+        phishingResistant: grant.stage.phishingResistant,
+      });
+      return { ok: true, url: `${deps.config.origin}/staged/${staged.id}` };
+    }
+    const result = await publishFile(deps, ctxOf(req), {
+      ecosystem: "pypi",
+      project: {
+        name: inspected.metadata.name,
+        normalizedName: normalizeName(name),
+        ultranormalizedName: ultranormalizeName(name),
       },
-    );
+      release: releaseFields(inspected.metadata, version),
+      file: fileFields,
+      content: () => spool.handOver(),
+      coreMetadata,
+      grant,
+      authorizeUpload: (p) => authorize(deps, auth.actor, "upload", p, { ecosystem: "pypi" }),
+    });
     if (result.warnMandates?.length)
       await remindAfterUpload(deps, auth.user, result.warnMandates, result.project.name);
     return {
