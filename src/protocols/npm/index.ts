@@ -32,8 +32,8 @@ function packagePath(req: FastifyRequest): PackagePath {
 }
 
 /**
- * The npm registry at /npm/ (`registry=http://host/npm/`), plus the browser pages of its hand-offs
- * (/npm-cli/...). Protocol facts: shared/reference/npm-protocol.md; the domain work happens in
+ * The npm registry at /npm/ (`registry=http://host/npm/`); the browser pages of its hand-offs
+ * (/npm-cli/...) are web pages (web/routes/cli-handoff.ts), shared with gem's. Protocol facts: shared/reference/npm-protocol.md; the domain work happens in
  * packages/, tokens/, mfa/ and policy/ like every other surface.
  */
 async function handlePut(
