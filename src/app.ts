@@ -31,7 +31,7 @@ import { registerRubygems } from "./protocols/rubygems/index.js";
 import { createRateLimiters } from "./ratelimit/index.js";
 import { startRecoveryJob } from "./recovery/index.js";
 import { createBlobStore } from "./storage/index.js";
-import { TokenUsage } from "./tokens/index.js";
+import { TokenUsage, VerifiedTokens } from "./tokens/index.js";
 import { registerWeb } from "./web/index.js";
 
 export interface BuildOptions {
@@ -83,6 +83,7 @@ export async function buildApp(
     : undefined;
   redis?.on("error", (e) => app.log.warn({ err: e }, "redis error"));
 
+  const changes = new ChangeFeed(redis, config.redisPrefix, db);
   const deps: Deps = {
     config,
     db,
@@ -99,9 +100,10 @@ export async function buildApp(
     limits: createRateLimiters({ redis, prefix: config.redisPrefix }),
     redis,
     log: app.log,
-    changes: new ChangeFeed(redis, config.redisPrefix, db),
+    changes,
     downloads: new DownloadCounter(db),
-    tokenUsage: new TokenUsage(db),
+    // Verified tokens are kept briefly; revocations reach every instance through `changes` (tokens/cache.ts).
+    tokenUsage: new TokenUsage(db, new VerifiedTokens(changes, config.tokenCacheMs)),
     oidc: new OidcVerifier(config.oidcProviders, () => (opts.clock ?? systemClock).now()),
   };
   // Leftovers of a crashed upload. A filesystem store belongs to this instance alone (several instances
@@ -174,7 +176,7 @@ export async function buildApp(
   registerErrorHandling(app, deps);
   registerOps(app, deps);
   await registerPypi(app, deps);
-  registerApi(app, deps);
+  await registerApi(app, deps);
   await registerWeb(app, deps);
   await registerAdmin(app, deps);
   await registerNpm(app, deps);

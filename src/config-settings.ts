@@ -115,6 +115,21 @@ export const SETTINGS = {
     help: "true: when the range API cannot be reached, accept the password (and log it) instead of refusing it",
     def: "false",
   },
+  tokenCacheSeconds: {
+    env: "WHARF_TOKEN_CACHE_SECONDS",
+    help: "How long a verified API token is kept in memory (0: ask the database on every request); a revocation drops it on every instance within about a second either way",
+    def: "15",
+  },
+  secretScanningKeysUrl: {
+    env: "WHARF_SECRET_SCANNING_KEYS_URL",
+    help: "Where the public keys of leaked-token reports are fetched (GitHub: https://api.github.com/meta/public_keys/secret_scanning); reports are refused unless this or WHARF_SECRET_SCANNING_KEYS is set",
+    def: "",
+  },
+  secretScanningKeys: {
+    env: "WHARF_SECRET_SCANNING_KEYS",
+    help: 'Public keys for leaked-token reports given inline: the JSON the keys URL serves ({"public_keys": [{"key_identifier", "key"}]}) or PEM blocks (identifier: sha256 hex of the PEM text, as GitHub\'s)',
+    def: "",
+  },
   trustProxy: {
     env: "WHARF_TRUST_PROXY",
     help: "Reverse proxies whose X-Forwarded-For is believed: false, a hop count (1) or their addresses/CIDRs (10.0.0.0/8,127.0.0.1)",

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { SETTINGS, type SettingName } from "./config-settings.js";
 import { randomToken } from "./lib/crypto.js";
 import { parseTrustProxy, type TrustProxy } from "./ops/trust-proxy.js";
+import { parseInlineKeys, type ScanningKey } from "./secret-scanning/keys.js";
 
 export { SETTINGS, type SettingName };
 
@@ -86,6 +87,20 @@ const schema = z.object({
     .pipe(z.number().min(1).max(180)),
   pwnedPasswordsUrl: optional.pipe(z.url({ protocol: /^https?$/ }).optional()),
   pwnedPasswordsFailOpen: bool,
+  tokenCacheSeconds: z
+    .string()
+    .regex(/^\d+$/, "must be a whole number of seconds (0: off)")
+    .transform(Number)
+    .pipe(z.number().max(300, "must be at most 300 seconds")),
+  secretScanningKeysUrl: optional.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  secretScanningKeys: z.string().transform((v, ctx) => {
+    try {
+      return parseInlineKeys(v);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
   trustProxy: z.string().transform(parseTrustProxy),
   metricsToken: optional.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   metricsAddress: optional.pipe(
@@ -234,6 +249,10 @@ export interface Config {
   /** The range API new passwords are checked against (k-anonymity); off when undefined. */
   pwnedPasswordsUrl?: string;
   pwnedPasswordsFailOpen: boolean;
+  /** How long a verified token is cached (tokens/cache.ts); 0: not at all. */
+  tokenCacheMs: number;
+  /** Leaked-token reports (secret-scanning/): key source; reports are refused when neither is set. */
+  secretScanning: { keysUrl?: string; keys: ScanningKey[] };
   /** false, a hop count, or proxy addresses/CIDRs (see trust-proxy.ts); never "trust everyone". */
   trustProxy: TrustProxy;
   metricsToken?: string;
@@ -327,6 +346,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     recoveryCriticalWaitMs: Math.max(c.recoveryCriticalWaitDays, c.recoveryWaitDays) * 86_400_000,
     pwnedPasswordsUrl: c.pwnedPasswordsUrl,
     pwnedPasswordsFailOpen: c.pwnedPasswordsFailOpen,
+    tokenCacheMs: c.tokenCacheSeconds * 1000,
+    secretScanning: { keysUrl: c.secretScanningKeysUrl, keys: c.secretScanningKeys },
     trustProxy: c.trustProxy,
     metricsToken: c.metricsToken,
     metricsAddress: c.metricsAddress ? splitHostPort(c.metricsAddress) : undefined,
@@ -404,6 +425,11 @@ export function describeConfig(config: Config): Array<[string, string]> {
     recoveryCriticalWaitDays: String(config.recoveryCriticalWaitMs / 86_400_000),
     pwnedPasswordsUrl: config.pwnedPasswordsUrl,
     pwnedPasswordsFailOpen: String(config.pwnedPasswordsFailOpen),
+    tokenCacheSeconds: String(config.tokenCacheMs / 1000),
+    secretScanningKeysUrl: config.secretScanning.keysUrl,
+    secretScanningKeys: config.secretScanning.keys.length
+      ? config.secretScanning.keys.map((k) => k.id.slice(0, 12)).join(", ")
+      : undefined,
     trustProxy: Array.isArray(config.trustProxy) ? config.trustProxy.join(",") : String(config.trustProxy),
     metricsToken: config.metricsToken,
     metricsAddress: config.metricsAddress

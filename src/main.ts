@@ -27,6 +27,7 @@ Commands:
   stats imports      The statistics imports so far (file, source, size, rows, days, hash)
   storage reconcile [--dry-run]  Compare blobs with file rows: delete orphans, report missing blobs
   token create   Issue an API token for a user: --user U --reason R [--project NAME]... [--expires DAYS]
+  token revoke --leaked TOKEN  Revoke a token found in public: [--url U] [--source S] (owner mailed, audited)
 
 Operator writes (--admin, reset-mfa, token create, scope owners, critical projects, mandates,
 giveaway load) require --reason and are recorded in the audit log (/admin/audit) as cli:<os user>@<host>.
@@ -58,6 +59,19 @@ Issues an API token for automation and prints only the token. Recorded as admin-
                       operator named cli:<os user>@<host>; the token itself never is
   --project NAME      Scope the token to this project (repeatable); the whole account when omitted
   --expires DAYS      Expire after this many days (default: never)
+
+${SETTINGS_HELP}`,
+  "token revoke": `Usage: wharf token revoke --leaked TOKEN [--url URL] [--source WHERE] [--reason R] [settings]
+
+Revokes an API token that was found in public, as a secret scanner's report does: the owner's security
+history records where it leaked, the owner is emailed, and the audit log (/admin/audit) names the
+operator cli:<os user>@<host> and the token's id (never the token). Running servers stop accepting it
+within about a second. Exits 1 if the string is not a token of this registry.
+
+  --leaked TOKEN      The token as found (--leaked - reads it from standard input)
+  --url URL           Where it was found
+  --source WHERE      What kind of place (commit, issue comment, chat, ...)
+  --reason R          For the audit log (default: "leaked at URL")
 
 ${SETTINGS_HELP}`,
 };
@@ -149,14 +163,21 @@ export async function main(argv: string[]): Promise<number> {
         }
       : command === "user reset-mfa"
         ? { reason: { type: "string" as const } }
-        : command === "token create"
+        : command === "token revoke"
           ? {
-              user: { type: "string" as const },
-              project: { type: "string" as const, multiple: true },
-              expires: { type: "string" as const },
+              leaked: { type: "string" as const },
+              url: { type: "string" as const },
+              source: { type: "string" as const },
               reason: { type: "string" as const },
             }
-          : {};
+          : command === "token create"
+            ? {
+                user: { type: "string" as const },
+                project: { type: "string" as const, multiple: true },
+                expires: { type: "string" as const },
+                reason: { type: "string" as const },
+              }
+            : {};
   const { values, positionals } = parse(rest, extra);
   if (values.help) {
     console.log(HELP[command]);
@@ -208,6 +229,16 @@ export async function main(argv: string[]): Promise<number> {
         },
       );
       return 0;
+    case "token revoke":
+      return (await import("./cli/token.js")).tokenRevokeLeaked(
+        { ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) },
+        {
+          leaked: values.leaked as string | undefined,
+          url: values.url as string | undefined,
+          source: values.source as string | undefined,
+          reason: values.reason as string | undefined,
+        },
+      );
     case "user mfa-status":
       await (await import("./cli/mfa.js")).userMfaStatus(
         { ...config, secretKey: resolveSecretKey(config, (m) => console.error(m)) },

@@ -15,7 +15,7 @@ import { auditRows, signedInAdmin, totpAdmin } from "./test-helpers.js";
 // admin signed in with a security key. The table below is checked against the routes the app really
 // registers, so a new /admin/ or /api/ route without a row here fails this test.
 
-type Surface = "console" | "api" | "public" | "user";
+type Surface = "console" | "api" | "public" | "user" | "signed";
 const ROUTES: ReadonlyArray<readonly [method: string, path: string, surface: Surface]> = [
   ["GET", "/admin", "console"],
   ["GET", "/admin/", "console"],
@@ -73,6 +73,9 @@ const ROUTES: ReadonlyArray<readonly [method: string, path: string, surface: Sur
   // Any signed-in account (or API token) with a verified email: malware reports (issue 18). Its own
   // refusals are tested in src/reports/reports.security.test.ts; here: no operator guard, nothing stored.
   ["POST", "/api/projects/:ecosystem/:name/reports", "user"],
+  // No account at all: a secret scanner's report is admitted by its signature (src/secret-scanning/,
+  // refusals tested in src/secret-scanning/report.security.test.ts). Unsigned, from anyone: a 4xx.
+  ["POST", "/api/secret-scanning/github", "signed"],
 ];
 
 const SAMPLE: Record<string, string> = { id: "no-such-id", username: "joe", ecosystem: "pypi", name: "demo" };
@@ -173,6 +176,11 @@ describe.each(testDatabases())("every operator route on %s", (kind) => {
       for (const [name, who] of Object.entries(actors) as [keyof typeof actors, FormClient][]) {
         const res = await send(who, method, path);
         const label = `${name} ${method} ${path} -> ${res.statusCode} ${res.body.slice(0, 200)}`;
+        if (surface === "signed") {
+          expect(res.statusCode, label).toBeGreaterThanOrEqual(400);
+          expect(res.statusCode, label).toBeLessThan(500);
+          continue;
+        }
         if (surface === "user") {
           if (name === "anonymous")
             expect(`${res.statusCode} ${apiCode(res)}`, label).toBe("401 SIGN_IN_REQUIRED");

@@ -16,7 +16,7 @@ export const consoleErrors = catalogue({
     status: 409,
     message: "This account has no open session, API token or remembered browser to revoke.",
   },
-  ECOSYSTEM_INVALID: { status: 400, field: "ecosystem", message: "Choose PyPI or npm." },
+  ECOSYSTEM_INVALID: { status: 400, field: "ecosystem", message: "Choose PyPI, npm or RubyGems." },
   NAME_INVALID: { status: 400, field: "name", message: "Enter a valid project name." },
   LIMIT_INVALID: {
     status: 400,

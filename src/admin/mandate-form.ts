@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Deps } from "../deps.js";
+import { ECOSYSTEM_NAMES, isEcosystemName } from "../ecosystems/index.js";
 import {
   type Cohort,
   draftInput,
@@ -62,7 +63,8 @@ export function readDraft(v: MandateFormValues): { draft?: MandateDraft; errors:
   const errors: Record<string, string> = {};
   const name = v.name.trim();
   if (!name || name.length > 100) errors.name = "Give the mandate a name of up to 100 characters.";
-  if (!["", "pypi", "npm"].includes(v.ecosystem)) errors.ecosystem = "Choose pypi, npm or every ecosystem.";
+  if (v.ecosystem !== "" && !isEcosystemName(v.ecosystem))
+    errors.ecosystem = `Choose one of ${ECOSYSTEM_NAMES.join(", ")}, or every ecosystem.`;
   const cohort = COHORTS.find(([c]) => c === v.cohort)?.[0];
   if (!cohort) errors.cohort = "Choose a cohort.";
   if (v.strength !== "any" && v.strength !== "phishing-resistant") errors.strength = "Choose a strength.";
@@ -90,7 +92,7 @@ export function readDraft(v: MandateFormValues): { draft?: MandateDraft; errors:
     errors,
     draft: {
       name,
-      ecosystem: v.ecosystem === "" ? null : (v.ecosystem as "pypi" | "npm"),
+      ecosystem: isEcosystemName(v.ecosystem) ? v.ecosystem : null,
       cohort: cohort!,
       threshold,
       projects: cohort === "projects" ? projects : [],

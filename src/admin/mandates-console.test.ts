@@ -213,4 +213,35 @@ describe.each(testDatabases())("mandates in the console (%s)", (kind) => {
     });
     expect(forged.statusCode).toBe(403);
   });
+  it("offers RubyGems in the form: a gem mandate covers gem maintainers only, one over every ecosystem covers all three", async () => {
+    const gemOwner = await quickUser(t.deps.db, NOW, { username: "gemmer" });
+    const rails = await quickProject(t.deps.db, NOW, "rubygems", "rails", [gemOwner]);
+    await t.deps.db.updateTable("projects").set({ critical_since: NOW }).where("id", "=", rails).execute();
+    const page = await web.get("/admin/mandates/new");
+    expect(page.body).toMatch(/<option value="rubygems"[^>]*>RubyGems<\/option>/);
+
+    const gems = await web.post("/admin/mandates", { ...form({ ecosystem: "rubygems" }), intent: "preview" });
+    expect(gems.statusCode).toBe(200);
+    expect(stat(gems.body, "users")).toBe("1");
+    expect(stat(gems.body, "projects")).toBe("1");
+    expect(gems.body).toContain('data-ecosystem="rubygems"');
+    const saved = await web.post("/admin/mandates", {
+      ...form({ ecosystem: "rubygems", reason: "Gems first" }),
+      intent: "save",
+      previewed: digest(gems.body)!,
+    });
+    expect(saved.statusCode).toBe(303);
+    expect((await activeMandates(t.deps.db))[0]).toMatchObject({ ecosystem: "rubygems", cohort: "critical" });
+
+    // Every ecosystem: requests' three maintainers and rails' one, two critical projects.
+    const all = await web.post("/admin/mandates", { ...form({ ecosystem: "" }), intent: "preview" });
+    expect(stat(all.body, "users")).toBe("4");
+    expect(stat(all.body, "projects")).toBe("2");
+
+    const bad = await web.post("/admin/mandates", { ...form({ ecosystem: "cargo" }), intent: "preview" });
+    expect(bad.statusCode).toBe(400);
+    expect(textOf(bad.body, "ecosystem-error")).toBe(
+      "Choose one of pypi, npm, rubygems, or every ecosystem.",
+    );
+  });
 });

@@ -1,6 +1,6 @@
 import { transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
-import { ecosystemFor } from "../ecosystems/index.js";
+import { ECOSYSTEM_NAMES, ecosystemFor } from "../ecosystems/index.js";
 import { listProjectEvents, recordEvent, type SecurityEvent } from "../events/index.js";
 import { isAppError } from "../lib/errors.js";
 import {
@@ -18,7 +18,7 @@ import { type AuditActor, recordAudit } from "./audit.js";
 import { consoleErrors } from "./console-errors.js";
 import { requireReason } from "./errors.js";
 
-export const ECOSYSTEMS: readonly Ecosystem[] = ["pypi", "npm", "rubygems"];
+export const ECOSYSTEMS: readonly Ecosystem[] = ECOSYSTEM_NAMES;
 export const PROJECT_SEARCH_LIMIT = 50;
 export const MB = 1024 * 1024;
 /** The PyPI upload's multipart ceiling (protocols/pypi/index.ts): a larger project limit could not work. */
@@ -99,7 +99,7 @@ export async function findProjectAdmin(
   name: string,
 ): Promise<Project> {
   const eco = ECOSYSTEMS.find((x) => x === ecosystem);
-  // Same keys as normalizeProjectName: PEP 503 for PyPI, lower case for npm.
+  // Same keys as normalizeProjectName: PEP 503 for PyPI, lower case for npm and RubyGems.
   const key = eco === "pypi" ? ecosystemFor(eco).normalizeName(name) : name.toLowerCase();
   const project = eco && name.length <= 214 ? await findProject(deps.db, eco, key) : null;
   if (!project) throw packageErrors.PROJECT_NOT_FOUND();

@@ -242,6 +242,8 @@ export async function freezeUser(deps: Deps, actor: AuditActor, username: string
     });
     return ended;
   });
+  // A frozen account's tokens stop working on every instance now, not when their cache entries age out.
+  await deps.changes.publishToken({ userId: user.id });
   return { sessionsEnded };
 }
 
@@ -305,6 +307,7 @@ export async function revokeCredentials(deps: Deps, actor: AuditActor, username:
     });
     return c;
   });
+  await deps.changes.publishToken({ userId: user.id });
   return counts;
 }
 

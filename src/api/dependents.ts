@@ -2,12 +2,13 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { dependentCount, listDependents } from "../dependents/index.js";
 import type { Deps } from "../deps.js";
+import { ECOSYSTEM_NAMES } from "../ecosystems/index.js";
 import { normalizeName } from "../ecosystems/pypi/index.js";
 import { findProject, packageErrors } from "../packages/index.js";
 import { projectHref } from "../web/index.js";
 import { apiErrors } from "./errors.js";
 
-const params = z.object({ ecosystem: z.enum(["pypi", "npm"]), name: z.string().min(1).max(214) });
+const params = z.object({ ecosystem: z.enum(ECOSYSTEM_NAMES), name: z.string().min(1).max(214) });
 const query = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
   limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -10,6 +10,7 @@ import { registerPolicyApi } from "./policy.js";
 import { registerPostureApi } from "./posture.js";
 import { registerProjectsApi } from "./projects.js";
 import { registerReportsApi } from "./reports.js";
+import { registerSecretScanningApi } from "./secret-scanning.js";
 
 export {
   registerDependentsApi,
@@ -18,13 +19,15 @@ export {
   registerPostureApi,
   registerProjectsApi,
   registerReportsApi,
+  registerSecretScanningApi,
 };
 
-export function registerApi(app: FastifyInstance, deps: Deps): void {
+export async function registerApi(app: FastifyInstance, deps: Deps): Promise<void> {
   registerPostureApi(app, deps);
   registerProjectsApi(app, deps);
   registerDependentsApi(app, deps);
   registerReportsApi(app, deps);
   registerPolicyApi(app, deps);
   registerMandatesApi(app, deps);
+  await registerSecretScanningApi(app, deps);
 }

@@ -3,11 +3,12 @@ import { z } from "zod";
 import { securityPosture } from "../authz/index.js";
 import { dependentCount } from "../dependents/index.js";
 import type { Deps } from "../deps.js";
+import { ECOSYSTEM_NAMES } from "../ecosystems/index.js";
 import { normalizeName } from "../ecosystems/pypi/index.js";
 import { findProject, packageErrors } from "../packages/index.js";
 import { apiErrors } from "./errors.js";
 
-const params = z.object({ ecosystem: z.enum(["pypi", "npm"]), name: z.string().min(1).max(214) });
+const params = z.object({ ecosystem: z.enum(ECOSYSTEM_NAMES), name: z.string().min(1).max(214) });
 
 /** `GET /api/projects/<ecosystem>/<name>/security`: public, counts only (see posture.ts). */
 export function registerPostureApi(app: FastifyInstance, deps: Deps): void {

@@ -1,12 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Deps } from "../deps.js";
+import { ECOSYSTEM_NAMES } from "../ecosystems/index.js";
 import { listProjectsPage } from "../packages/index.js";
 import { projectHref } from "../web/index.js";
 import { apiErrors } from "./errors.js";
 
 const query = z.object({
-  ecosystem: z.enum(["pypi", "npm"]),
+  ecosystem: z.enum(ECOSYSTEM_NAMES),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   after: z.string().min(1).max(214).optional(),
 });

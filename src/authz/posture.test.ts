@@ -13,6 +13,7 @@ import {
   testDatabases,
   twineForm,
 } from "../test-support/index.js";
+import { quickProject } from "../test-support/stats.js";
 
 describe.each(testDatabases())("public security posture on %s", (kind) => {
   let t: TestApp;
@@ -87,5 +88,41 @@ describe.each(testDatabases())("public security posture on %s", (kind) => {
     const page = await t.app.inject({ url: "/project/posture-pkg/" });
     expect(page.body).toContain("1 of 2 maintainers uses two-factor authentication");
     expect((await t.app.inject({ url: "/api/projects/pypi/nope/security" })).statusCode).toBe(404);
+  });
+
+  it("answers for a gem like for the other ecosystems: GET /api/projects/rubygems/<name>/security, any case", async () => {
+    const alice = await maintainer(t, "alice");
+    const id = await quickProject(t.deps.db, t.clock.now(), "rubygems", "Rack-Attack", [alice.user.id]);
+    await t.deps.db
+      .updateTable("projects")
+      .set({ critical_since: t.clock.now() })
+      .where("id", "=", id)
+      .execute();
+    const now = t.clock.now();
+    await createMandate(t.deps.db, now, "ops", {
+      name: "Critical gems",
+      ecosystem: "rubygems",
+      cohort: "critical",
+      noticeAt: now,
+      warnAt: now + 1000,
+      enforceAt: now + 2000,
+    });
+    const res = await t.app.inject({ url: "/api/projects/rubygems/rack-attack/security" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      critical: true,
+      maintainers: 1,
+      maintainers_with_mfa: 0,
+      mandates: [expect.objectContaining({ name: "Critical gems", phase: "notice" })],
+      dependents: { direct: 0 },
+    });
+    const missing = await t.app.inject({ url: "/api/projects/rubygems/nope/security" });
+    expect(missing.statusCode).toBe(404);
+    const unknown = await t.app.inject({ url: "/api/projects/cargo/serde/security" });
+    expect(unknown.json().error.message).toBe("Use /api/projects/<pypi|npm|rubygems>/<name>/security.");
+    const list = await t.app.inject({ url: "/api/projects?ecosystem=rubygems" });
+    expect(list.json().projects).toEqual([
+      expect.objectContaining({ ecosystem: "rubygems", name: "Rack-Attack", normalizedName: "rack-attack" }),
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { recordAudit } from "../admin/index.js";
 import { loadConfig, resolveSecretKey } from "../config.js";
 import { type Tx, transaction } from "../db/index.js";
+import { ECOSYSTEM_NAMES } from "../ecosystems/index.js";
 import { DAY } from "../lib/clock.js";
 import { isAppError } from "../lib/errors.js";
 import {
@@ -27,7 +28,7 @@ import { withAccountDeps } from "./user.js";
 export const MANDATE_HELP = `Usage: wharf policy mandate <create|update|list|archive> [options] [settings]
 
   create  --name N --cohort critical|all-projects|threshold|projects|all-users
-          [--ecosystem pypi|npm] [--strength any|phishing-resistant] [--threshold N] [--window 180d]
+          [--ecosystem ${ECOSYSTEM_NAMES.join("|")}] [--strength any|phishing-resistant] [--threshold N] [--window 180d]
           [--project NAME]... --notice DATE --warn DATE --enforce DATE --reason R
   update  ID  (same options as create; all of them) --reason R
   list    [--json]

@@ -1,5 +1,6 @@
 import { allowLookalike, listLookalikeAllowances, revokeLookalike } from "../admin/index.js";
 import { loadConfig, resolveSecretKey } from "../config.js";
+import { ECOSYSTEM_CHOICES } from "../ecosystems/index.js";
 import { isAppError } from "../lib/errors.js";
 import { asksHelp, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { cliActor, cliReason } from "./audit.js";
@@ -15,7 +16,7 @@ export const NAME_HELP = `Usage: wharf name <allow-lookalike | revoke-lookalike>
   revoke-lookalike ECOSYSTEM NAME  Refuse new projects with this name as look-alikes again
   lookalikes                       List the allowed look-alike names
 
-ECOSYSTEM is pypi or npm. Every change is in the console's audit log, by cli:<os user>@<host>.
+ECOSYSTEM is ${ECOSYSTEM_CHOICES}. Every change is in the console's audit log, by cli:<os user>@<host>.
 
 ${SETTINGS_HELP}`;
 

@@ -20,6 +20,7 @@ import {
 } from "../criticality/index.js";
 import { type Tx, transaction } from "../db/index.js";
 import { MAX_TRANSITIVE_TOP, rankByDependents, recomputeDependents } from "../dependents/index.js";
+import { ECOSYSTEM_CHOICES, ECOSYSTEM_NAMES } from "../ecosystems/index.js";
 import { instanceId, withLease } from "../jobs/index.js";
 import { isAppError } from "../lib/errors.js";
 import { simulate, simulationInput } from "../mandates/index.js";
@@ -54,7 +55,7 @@ export const POLICY_HELP = `Usage: wharf policy <command> [options] [settings]
       Designate or undesignate a project by hand; the reason (required, 3-500 characters) is recorded
       on the project and, with the operator as cli:<os user>@<host>, in the audit log (/admin/audit).
       A removed project stays out until it is added again.
-  simulate [--cohort critical|all-projects|threshold|projects|all-users] [--ecosystem pypi,npm]
+  simulate [--cohort critical|all-projects|threshold|projects|all-users] [--ecosystem ${ECOSYSTEM_NAMES.join(",")}]
            [--top 1% | --top-k N | --threshold N] [--window 180d] [--sticky true|false]
            [--downloads on|off] [--dependents-top 1% | --dependents-top-k N |
            --dependents-threshold N | --dependents off]
@@ -101,7 +102,7 @@ function ecosystemOf(v: Values, required: boolean): StatsEcosystem | undefined {
   const e = str(v, "ecosystem");
   if (e === undefined && !required) return undefined;
   if (!STATS_ECOSYSTEMS.includes(e as StatsEcosystem))
-    throw new UsageError("--ecosystem must be pypi or npm");
+    throw new UsageError(`--ecosystem must be ${ECOSYSTEM_CHOICES}`);
   return e as StatsEcosystem;
 }
 
@@ -436,7 +437,7 @@ function simulationFlags(v: Values) {
   const list = str(v, "ecosystem");
   const ecosystems = list?.split(",").map((e) => e.trim());
   if (ecosystems?.some((e) => !STATS_ECOSYSTEMS.includes(e as StatsEcosystem)))
-    throw new UsageError("--ecosystem must be pypi, npm or pypi,npm");
+    throw new UsageError(`--ecosystem must be ${ECOSYSTEM_CHOICES}, or several separated by commas`);
   const sticky = str(v, "sticky");
   if (sticky !== undefined && sticky !== "true" && sticky !== "false")
     throw new UsageError("--sticky must be true or false");

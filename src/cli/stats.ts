@@ -3,6 +3,7 @@ import pino from "pino";
 import { type Config, loadConfig } from "../config.js";
 import type { CriticalityDeps } from "../criticality/index.js";
 import { migrateToLatest, openDatabase } from "../db/index.js";
+import { ECOSYSTEM_CHOICES, ECOSYSTEM_NAMES, isEcosystemName } from "../ecosystems/index.js";
 import { systemClock } from "../lib/clock.js";
 import { Keyring } from "../lib/crypto.js";
 import { createMailer } from "../mail/index.js";
@@ -16,7 +17,7 @@ import {
 } from "../stats/index.js";
 import { asksHelp, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 
-export const STATS_HELP = `Usage: wharf stats import FILE [--format combined|csv] [--ecosystem pypi|npm] [--source NAME] [--force] [settings]
+export const STATS_HELP = `Usage: wharf stats import FILE [--format combined|csv] [--ecosystem ${ECOSYSTEM_NAMES.join("|")}] [--source NAME] [--force] [settings]
        wharf stats imports [--limit N] [--json] [settings]
 
 Imports download statistics from a CDN or proxy. FILE may be gzipped.
@@ -159,8 +160,8 @@ export async function statsCli(argv: string[]): Promise<number> {
   if (format !== undefined && format !== "combined" && format !== "csv")
     throw new UsageError("--format must be combined or csv");
   const ecosystem = values.ecosystem as string | undefined;
-  if (ecosystem !== undefined && ecosystem !== "pypi" && ecosystem !== "npm")
-    throw new UsageError("--ecosystem must be pypi or npm");
+  if (ecosystem !== undefined && !isEcosystemName(ecosystem))
+    throw new UsageError(`--ecosystem must be ${ECOSYSTEM_CHOICES}`);
   const config = loadConfig(process.env, settingFlags(values));
   return withPolicyDeps(config, async (deps) => {
     const progress = progressReporter();

@@ -1,7 +1,9 @@
+import { Redis } from "ioredis";
 import { recordAudit } from "../admin/index.js";
 import type { Config } from "../config.js";
 import { isAppError } from "../lib/errors.js";
-import { issueAdminToken } from "../tokens/index.js";
+import { ChangeFeed } from "../packages/index.js";
+import { issueAdminToken, revokeLeakedToken } from "../tokens/index.js";
 import { UsageError } from "./args.js";
 import { cliActor, cliReason } from "./audit.js";
 import { withAccountDeps } from "./user.js";
@@ -40,4 +42,71 @@ export async function tokenCreate(
       throw e;
     }
   });
+}
+
+/**
+ * `wharf token revoke --leaked TOKEN [--url U] [--source S] [--reason R]`: an operator told of a leak
+ * (a mail, a scanner that is not GitHub) revokes the token through the same path as GitHub's reports:
+ * recorded in the owner's security history with where it leaked, the owner mailed, the audit log naming
+ * the operator (cli:<os user>@<host>) and the token's id (never the token). Running servers drop the
+ * token from their caches over Redis, or within a second from the change log without it.
+ */
+export async function tokenRevokeLeaked(
+  config: Config & { secretKey: string },
+  opts: { leaked?: string; url?: string; source?: string; reason?: string },
+): Promise<number> {
+  let token = opts.leaked?.trim();
+  if (token === "-") token = (await readStdin()).trim();
+  if (!token)
+    throw new UsageError("--leaked TOKEN is required (or --leaked - to read it from standard input)");
+  const url = opts.url?.trim() ?? "";
+  const source = opts.source?.trim() ?? "";
+  const reason = opts.reason?.trim()
+    ? cliReason(opts.reason, "wharf token revoke --leaked TOKEN --reason R")
+    : `leaked${url ? ` at ${url}` : ""}`.slice(0, 500);
+  const actor = cliActor();
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  redis?.on("error", () => undefined);
+  let changes: ChangeFeed | undefined;
+  try {
+    return await withAccountDeps(config, async (base) => {
+      changes = new ChangeFeed(redis, config.redisPrefix, base.db);
+      const outcome = await revokeLeakedToken(
+        { ...base, changes },
+        { token, url, source },
+        {
+          by: "the registry's operators",
+          ctx: { ip: "cli", userAgent: "wharf token revoke --leaked" },
+          alsoInTransaction: (tx, revoked) =>
+            recordAudit(tx, base.clock.now(), actor, {
+              action: "token.revoke_leaked",
+              targetType: "user",
+              target: revoked.username ?? "",
+              reason,
+              data: { tokenId: revoked.tokenId, url, source },
+            }),
+        },
+      );
+      if (outcome.kind === "unknown") {
+        console.error("Not a token of this registry: nothing was revoked.");
+        return 1;
+      }
+      const owner = outcome.username ? ` of ${outcome.username}` : "";
+      console.log(
+        outcome.kind === "revoked"
+          ? `Revoked the token "${outcome.name}"${owner}; the owner is told by email, the leak is in their security history.`
+          : `The token "${outcome.name}"${owner} was already revoked: nothing changed.`,
+      );
+      return 0;
+    });
+  } finally {
+    changes?.close();
+    redis?.disconnect();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }

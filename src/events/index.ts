@@ -41,6 +41,8 @@ export const EVENT_TYPES = {
   "giveaway.claimed": "Claimed a security-key promo code",
   "token.created": "API token created",
   "token.revoked": "API token revoked",
+  // tokens/leaked.ts: found in public by a secret scanner (GitHub) or reported to an operator.
+  "token.leaked": "API token found in public and revoked",
   "project.created": "Project created",
   "role.invited": "Invited to a project",
   "role.added": "Joined a project",

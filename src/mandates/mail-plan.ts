@@ -44,6 +44,11 @@ export interface Recipient {
 export interface AudienceOptions {
   /** A simulated critical cohort: these project ids instead of today's designations. */
   critical?: ReadonlySet<string>;
+  /**
+   * A simulated set of ecosystems (a mandate names one or all): only their projects. A draft over two
+   * of the three would otherwise count the third's maintainers.
+   */
+  ecosystems?: readonly string[];
   /** Leaves out people already sent `kind` for this stored mandate (mandate_notices). */
   unmailed?: { mandateId: string; kind: string };
 }
@@ -98,6 +103,7 @@ export async function coveredPeople(
       ])
       .where("users.is_frozen", "=", 0);
     if (m.ecosystem) q = q.where("projects.ecosystem", "=", m.ecosystem);
+    if (opts.ecosystems) q = q.where("projects.ecosystem", "in", [...opts.ecosystems]);
     if (m.cohort === "critical" && !opts.critical) q = q.where("projects.critical_since", "is not", null);
     if (m.cohort === "projects")
       q = q.where(
@@ -162,7 +168,7 @@ const recipient = (
 /**
  * The warn-phase mails `recipients` would get had they uploaded during warn as they did in
  * [from, to): the sender's rule (warnMailDue) replayed over their PyPI uploads to covered projects
- * (npm shows its warning in the client, so npm publishes mail nobody). An estimate from recent
+ * (npm and gem show the warning in the client, so npm publishes and gem pushes mail nobody). An estimate from recent
  * activity, not a bound: people who did not upload then may upload during warn.
  */
 export async function replayWarnMails(

@@ -130,7 +130,7 @@ describe.each(testDatabases())("simulation (%s)", (kind) => {
     const npmOnly = await quickUser(t.deps.db, NOW, { username: "npmonly" });
     await quickProject(t.deps.db, NOW, "npm", "left-pad", [npmOnly, none]);
     const all = await simulate(t.deps, { cohort: "all-projects" });
-    expect(all).toMatchObject({ ecosystems: ["pypi", "npm"], projects: 11, maintainers: 7 });
+    expect(all).toMatchObject({ ecosystems: ["pypi", "npm", "rubygems"], projects: 11, maintainers: 7 });
     // none, npmonly and ghost must act; ghost has no verified email: counted apart, not mailed.
     expect(all).toMatchObject({ non_compliant: 3, without_verified_email: 1 });
     expect(all.mail.notice).toEqual({ reachable: 2, unreachable: 1 });
@@ -150,6 +150,42 @@ describe.each(testDatabases())("simulation (%s)", (kind) => {
     const above = await simulate(t.deps, { cohort: "threshold", minDownloads: 75, cohortWindowDays: 30 });
     expect(above).toMatchObject({ projects: 3, maintainers: 4 });
     expect(above.criticality).toEqual([]);
+  });
+
+  it("counts gems: critical by their imported downloads, and a set of two ecosystems leaves the third out", async () => {
+    const db = t.deps.db;
+    const gemmer = await quickUser(db, NOW, { username: "gemmer" });
+    const npmOnly = await quickUser(db, NOW, { username: "npmonly" });
+    await quickProject(db, NOW, "npm", "left-pad", [npmOnly]);
+    ids.set("rails", await quickProject(db, NOW, "rubygems", "rails", [gemmer, none]));
+    await quickProject(db, NOW, "rubygems", "tiny-gem", [gemmer]);
+    await importCounts(db, "rubygems", [
+      { name: "rails", day: TODAY - 1, count: 5000 },
+      { name: "tiny-gem", day: TODAY - 1, count: 3 },
+      { name: "unhosted-gem", day: TODAY - 2, count: 40 },
+    ]);
+    const gems = await simulate(t.deps, { cohort: "critical", ecosystem: "rubygems", topK: 1 });
+    expect(gems).toMatchObject({ ecosystems: ["rubygems"], projects: 1, maintainers: 2, non_compliant: 2 });
+    expect(gems.criticality).toEqual([
+      expect.objectContaining({
+        ecosystem: "rubygems",
+        population: 3,
+        cohort_size: 1,
+        top_projects: [expect.objectContaining({ name: "rails", downloads: 5000, maintainers: 2 })],
+      }),
+    ]);
+    const threshold = await simulate(t.deps, {
+      cohort: "threshold",
+      ecosystem: "rubygems",
+      minDownloads: 10,
+      cohortWindowDays: 30,
+    });
+    expect(threshold).toMatchObject({ projects: 1, maintainers: 2 });
+    // pypi and rubygems: a..j's six maintainers plus gemmer, not npmonly (left-pad is npm).
+    const two = await simulate(t.deps, { cohort: "all-projects", ecosystems: ["pypi", "rubygems"] });
+    expect(two).toMatchObject({ ecosystems: ["pypi", "rubygems"], projects: 12, maintainers: 7 });
+    const every = await simulate(t.deps, { cohort: "all-projects" });
+    expect(every).toMatchObject({ projects: 13, maintainers: 8 });
   });
 
   it("forecasts exactly the mail the phases then send: notice, warn after uploads, enforcement start", async () => {

@@ -162,7 +162,7 @@ export async function simulate(
       for (const p of plan.critical) critical.add(p.id);
     }
   }
-  // A mandate names one ecosystem or all of them (null); with two ecosystems a set is one or both.
+  // A mandate names one ecosystem or all of them (null); a set of some is simulated by its own filter.
   const shape: MandateShape = {
     ecosystem: ecosystems.length === 1 ? ecosystems[0]! : null,
     cohort: input.cohort,
@@ -175,7 +175,8 @@ export async function simulate(
     warnAt: now,
     enforceAt: now,
   };
-  const people = await coveredPeople(deps.db, shape, now, { critical });
+  const some = ecosystems.length > 1 && ecosystems.length < STATS_ECOSYSTEMS.length;
+  const people = await coveredPeople(deps.db, shape, now, { critical, ...(some ? { ecosystems } : {}) });
   const required = (p: (typeof people)[number]) =>
     input.strength === "any" ? p.strength.any : p.strength.phishingResistant;
   const audience = people.filter((p) => !required(p));
@@ -190,7 +191,7 @@ export async function simulate(
         estimate: w.mails,
         uploaders: w.uploaders,
         days: input.warnDays,
-        basis: `estimated from PyPI uploads of the last ${input.warnDays} days (the warn phase's length), at most one mail per person per 14 days; npm publishes are warned in the client, not by mail`,
+        basis: `estimated from PyPI uploads of the last ${input.warnDays} days (the warn phase's length), at most one mail per person per 14 days; npm publishes and gem pushes are warned in the client, not by mail`,
       };
       emails.warn = w.mails;
     } else {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { DbExecutor } from "../db/index.js";
+import { ECOSYSTEM_NAMES, type EcosystemName } from "../ecosystems/index.js";
 import { newId } from "../lib/ids.js";
 import { mandateErrors } from "./errors.js";
 
@@ -13,7 +14,7 @@ export type Phase = "scheduled" | "notice" | "warn" | "enforce";
 export interface Mandate {
   id: string;
   name: string;
-  ecosystem: "pypi" | "npm" | null;
+  ecosystem: EcosystemName | null;
   cohort: Cohort;
   /** threshold: minimum downloads over windowDays; projects: normalized names. */
   threshold: number | null;
@@ -32,7 +33,7 @@ export interface Mandate {
 export const mandateInput = z
   .object({
     name: z.string().trim().min(1).max(100),
-    ecosystem: z.enum(["pypi", "npm"]).nullable().default(null),
+    ecosystem: z.enum(ECOSYSTEM_NAMES).nullable().default(null),
     cohort: z.enum(["critical", "all-projects", "threshold", "projects", "all-users"]),
     threshold: z.number().int().positive().nullable().default(null),
     projects: z.array(z.string().trim().min(1).max(214)).default([]),

@@ -156,6 +156,16 @@ const samples: Record<string, Record<string, unknown[]>> = {
       { username: "alice", name: "npm", via: "npm login", scope: [], readonly: true, bypass2fa: true },
     ],
     tokenRevoked: [{ username: "alice", name: "ci" }],
+    tokenLeaked: [
+      {
+        username: "alice",
+        name: "ci",
+        url: "https://github.com/acme/widget/blob/0123abc/.env",
+        source: "content",
+        by: "GitHub secret scanning",
+      },
+      { username: "alice", name: "ci", url: "", source: "", by: "the registry's operators" },
+    ],
     operatorToken: [{ username: "alice", name: "bootstrap" }],
   },
 };

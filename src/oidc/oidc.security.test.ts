@@ -77,7 +77,7 @@ describe.skipIf(missing("OIDC jti replay across instances", "postgres", "redis")
     let instances: TwoInstances | undefined;
     beforeAll(async () => {
       instances = await createTwoInstances({
-        oidcProviders: [{ provider: "github", issuer: issuer.issuer }],
+        config: { oidcProviders: [{ provider: "github", issuer: issuer.issuer }] },
       });
     });
     afterAll(async () => {

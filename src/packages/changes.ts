@@ -4,6 +4,21 @@ import type { Db } from "../db/index.js";
 
 type Listener = (projectId: string) => void;
 
+/**
+ * A token was revoked, or every token of an account stopped working (frozen, credentials revoked,
+ * recovered): instances drop what they cached about it (tokens/cache.ts). "*": anything may have been
+ * missed (a dropped Redis subscription), drop everything.
+ */
+export type TokenChange = { tokenId: string } | { userId: string } | "*";
+type TokenListener = (change: TokenChange) => void;
+
+/*
+ * On the wire (the Redis channel, change_log.project_id) a token change is "token:<id>" or "user:<id>".
+ * Project ids are hex (lib/ids.ts), so neither prefix can be mistaken for one.
+ */
+const TOKEN_PREFIX = "token:";
+const USER_PREFIX = "user:";
+
 /** How often an instance without Redis reads the change log (a quarantine reaches it within this). */
 const POLL_MS = 1_000;
 /** Sequence numbers behind the newest read that are read again (see poll()). */
@@ -23,6 +38,7 @@ const KEEP_MS = 60 * 60_000;
  */
 export class ChangeFeed {
   private listeners: Listener[] = [];
+  private tokenListeners: TokenListener[] = [];
   private sub?: Redis;
   private readonly channel: string;
   private readonly origin = randomUUID();
@@ -52,6 +68,11 @@ export class ChangeFeed {
     this.listeners.push(listener);
   }
 
+  /** Token revocations from every instance (and this one), for caches of verified tokens. */
+  subscribeTokens(listener: TokenListener): void {
+    this.tokenListeners.push(listener);
+  }
+
   /**
    * Starts reading other processes' changes from the database (servers without Redis), from the newest
    * row now: whatever changed before is not in this process's caches. Call before serving.
@@ -67,8 +88,15 @@ export class ChangeFeed {
     this.poller.unref();
   }
 
-  private emit(projectId: string): void {
-    for (const l of this.listeners) l(projectId);
+  private emit(message: string): void {
+    if (message.startsWith(TOKEN_PREFIX) || message.startsWith(USER_PREFIX)) {
+      const id = message.slice(message.indexOf(":") + 1);
+      const change: TokenChange = message.startsWith(TOKEN_PREFIX) ? { tokenId: id } : { userId: id };
+      for (const l of this.tokenListeners) l(change);
+      return;
+    }
+    for (const l of this.listeners) l(message);
+    if (message === "*") for (const l of this.tokenListeners) l("*");
   }
 
   /**
@@ -110,12 +138,26 @@ export class ChangeFeed {
 
   /** Call after the change has committed. */
   async publish(projectId: string): Promise<void> {
-    this.emit(projectId);
-    if (this.redis) await this.redis.publish(this.channel, projectId).catch(() => undefined);
+    await this.send(projectId);
+  }
+
+  /**
+   * Call after a token's revocation (or an account's freeze, or its tokens' mass revocation) has
+   * committed: every instance drops the token from its cache of verified tokens.
+   */
+  async publishToken(change: Exclude<TokenChange, "*">): Promise<void> {
+    await this.send(
+      "tokenId" in change ? `${TOKEN_PREFIX}${change.tokenId}` : `${USER_PREFIX}${change.userId}`,
+    );
+  }
+
+  private async send(message: string): Promise<void> {
+    this.emit(message);
+    if (this.redis) await this.redis.publish(this.channel, message).catch(() => undefined);
     else if (this.db)
       await this.db
         .insertInto("change_log")
-        .values({ project_id: projectId, origin: this.origin, changed_at: Date.now() })
+        .values({ project_id: message, origin: this.origin, changed_at: Date.now() })
         .execute()
         .catch(() => undefined);
   }

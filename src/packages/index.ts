@@ -1,5 +1,5 @@
 /** Ecosystem-neutral projects, releases, files, roles and download counts (PyPI now, npm next). */
-export { ChangeFeed } from "./changes.js";
+export { ChangeFeed, type TokenChange } from "./changes.js";
 export { releaseDescription } from "./descriptions.js";
 // npm (protocols/npm): dist-tags, unpublish, owners from the CLI, per-package 2FA, deprecation, search.
 export { changeDistTag, listDistTags, putDistTag } from "./dist-tags.js";

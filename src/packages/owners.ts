@@ -76,6 +76,7 @@ export async function changeOwners(
       username: a.username,
       by: by.username,
       project: project.name,
+      client: change.client ?? "npm",
     });
   }
 }

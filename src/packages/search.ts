@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { SqliteAdapter, sql } from "kysely";
 import type { DbExecutor } from "../db/index.js";
 import type { Ecosystem, Project } from "./projects.js";
 
@@ -29,6 +29,15 @@ export async function searchEcosystem(
   let matching = db.selectFrom("projects").where("quarantined_at", "is", null);
   if (ecosystem) matching = matching.where("ecosystem", "=", ecosystem);
   if (q) matching = matching.where("normalized_name", "like", `%${q}%`);
+  // SQLite has no trigram index on a column: its FTS5 trigram table narrows the rows to look at
+  // (migration 038); PostgreSQL's pg_trgm index serves the LIKE above directly. Shorter queries have no
+  // trigram and scan, as before.
+  if (q.length >= 3 && db.getExecutor().adapter instanceof SqliteAdapter)
+    matching = matching.where(
+      "id",
+      "in",
+      sql<string>`(select project_id from project_names_trgm where normalized_name like ${`%${q}%`})`,
+    );
   const selected = matching.select([
     "id",
     "ecosystem",

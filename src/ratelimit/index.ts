@@ -42,6 +42,9 @@ export const LIMITS = {
   // from one account burying the operators' queue.
   reportUserHour: { points: 5, duration: 60 * 60 },
   reportUserDay: { points: 20, duration: 24 * 60 * 60 },
+  // Leaked-token reports (secret-scanning/): spent before the body is read or a signature checked, so
+  // unsigned floods cost little; generous, since GitHub sends many small reports from few addresses.
+  leakReportIp: { points: 120, duration: 60 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

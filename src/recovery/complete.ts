@@ -151,6 +151,8 @@ async function complete(deps: RecoveryDeps, r: RecoveryRequest, now: number): Pr
     return { reset, user };
   });
   if (!result) return false;
+  // Its tokens are revoked: every instance drops them from its cache of verified tokens.
+  await deps.changes.publishToken({ userId: r.userId });
   const { reset, user } = result;
   if (user) {
     const link = `${deps.config.origin}/account/reset-password?token=${encodeURIComponent(reset)}`;

@@ -1,6 +1,9 @@
 import type { Deps } from "../deps.js";
 
-export type RecoveryDeps = Pick<Deps, "db" | "clock" | "keys" | "mailer" | "limits" | "log" | "config">;
+export type RecoveryDeps = Pick<
+  Deps,
+  "db" | "clock" | "keys" | "mailer" | "limits" | "log" | "config" | "changes"
+>;
 
 /** One-click cancel link for the owner's email (signed: only a request id, nothing to guess). */
 export function cancelLink(deps: RecoveryDeps, requestId: string): string {

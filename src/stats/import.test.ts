@@ -5,7 +5,7 @@ import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DAY } from "../lib/clock.js";
 import { createTestApp, type TestApp, testDatabases } from "../test-support/index.js";
-import { importCounts, statsSnapshot } from "../test-support/stats.js";
+import { importCounts, quickProject, statsSnapshot } from "../test-support/stats.js";
 import { importStats } from "./import.js";
 import { listImports } from "./ledger.js";
 import { rollupStats } from "./rollup.js";
@@ -247,6 +247,42 @@ describe.each(testDatabases())("streaming statistics import (%s)", (kind) => {
     await importStats(t.deps, { path: log, source: "cdn", force: true });
     await importStats(t.deps, { path: csv, source: "cdn", force: true });
     expect(await everything(t)).toEqual(rolled);
+  });
+
+  it("imports gem downloads from a log: by the file name journal, else by name-version[-platform].gem", async () => {
+    // foo-2fa: a name with "-<digit>" that only the journal resolves right.
+    const id = await quickProject(t.deps.db, NOW, "rubygems", "foo-2fa");
+    await t.deps.db
+      .insertInto("filename_journal")
+      .values({ filename: "foo-2fa-1.0.0.gem", project_id: id, created_at: NOW })
+      .execute();
+    const stamp = new Date((TODAY - 1) * DAY).toUTCString().slice(5, 16).replace(/ /g, "/");
+    const hit = (f: string) =>
+      `h - - [${stamp}:10:00:00 +0000] "GET /rubygems/gems/${f} HTTP/1.1" 200 1 "-" "-"`;
+    const log = file(
+      "gems.log",
+      [
+        hit("foo-2fa-1.0.0.gem"),
+        hit("Rails-7.1.0.gem"),
+        hit("rails-7.1.0.gem"),
+        hit("nokogiri-1.16.0-x86_64-linux.gem"),
+        hit("nokogiri-1.16.0-java.gem"),
+        hit("no-version.gem"),
+      ].join("\n"),
+    );
+    const r = await importStats(t.deps, { path: log, source: "cdn", ecosystem: "rubygems" });
+    expect(r).toMatchObject({ downloads: 5, projects: 3, skipped: { unresolved: 1 } });
+    const rows = await t.deps.db
+      .selectFrom("download_stats as d")
+      .innerJoin("stats_names as n", "n.id", "d.name_id")
+      .select(["d.ecosystem", "n.name", "d.count"])
+      .orderBy("n.name")
+      .execute();
+    expect(rows.map((x) => [x.ecosystem, x.name, Number(x.count)])).toEqual([
+      ["rubygems", "foo-2fa", 1],
+      ["rubygems", "nokogiri", 2],
+      ["rubygems", "rails", 2],
+    ]);
   });
 
   it("leaves nothing behind when a row fails after several batches were written, and names its line", async () => {

@@ -39,6 +39,29 @@ describe("combined access log lines", () => {
     expect(c).toMatchObject({ ok: true, key: "@acme/widget" });
   });
 
+  it("counts .gem downloads by file name, not the gemspec or index fetched beside them", () => {
+    const t = "01/Apr/2026:00:00:01 +0000";
+    expect(
+      parseCombinedLine(line(t, "GET /rubygems/gems/nokogiri-1.16.0-x86_64-linux.gem HTTP/1.1")),
+    ).toEqual({
+      ok: true,
+      ecosystem: "rubygems",
+      kind: "file",
+      key: "nokogiri-1.16.0-x86_64-linux.gem",
+      day: day("2026-04-01"),
+      count: 1,
+    });
+    for (const req of [
+      "GET /rubygems/quick/Marshal.4.8/rails-7.1.0.gemspec.rz HTTP/1.1",
+      "GET /rubygems/info/rails HTTP/1.1",
+      "GET /rubygems/versions HTTP/1.1",
+      "GET /rubygems/gems/ HTTP/1.1",
+      "GET /rubygems/gems/a/b.gem HTTP/1.1",
+      "HEAD /rubygems/gems/rails-7.1.0.gem HTTP/1.1",
+    ])
+      expect(parseCombinedLine(line(t, req)), req).toEqual({ ok: false, reason: "not-download" });
+  });
+
   it("ignores what is not a full successful download", () => {
     const t = "01/Apr/2026:10:00:00 +0000";
     const f = "/files/pypi/ab/cd/0123/pkg-1.0.tar.gz";

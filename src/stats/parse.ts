@@ -7,7 +7,7 @@ import { DAY } from "../lib/clock.js";
  */
 export type StatsFormat = "combined" | "csv";
 
-/** `file` keys are PyPI file names (resolved to projects later); `name` keys are normalized names. */
+/** `file` keys are PyPI or .gem file names (resolved to projects later); `name` keys are normalized names. */
 export type Parsed =
   | { ok: true; ecosystem: string; kind: "file" | "name"; key: string; day: number; count: number }
   | { ok: false; reason: "not-download" | "malformed" };
@@ -35,8 +35,10 @@ const NOT_DOWNLOAD = { ok: false, reason: "not-download" } as const;
 const MALFORMED = { ok: false, reason: "malformed" } as const;
 
 /**
- * A successful GET of a distribution: `/files/<ecosystem>/.../<file>` (not its `.metadata`) or an npm
- * tarball `/npm/<name>/-/<file>.tgz` (scoped: `@scope/name` or `@scope%2fname`). Only status 200 and
+ * A successful GET of a distribution: `/files/<ecosystem>/.../<file>` (not its `.metadata`), an npm
+ * tarball `/npm/<name>/-/<file>.tgz` (scoped: `@scope/name` or `@scope%2fname`) or a gem
+ * `/rubygems/gems/<name>-<version>[-<platform>].gem` (what `gem install` and Bundler fetch; the
+ * `quick/Marshal.4.8/` gemspec beside it is not a download). Only status 200 and
  * other full 2xx responses count: a 206 is the rest of a download already counted (a resumed one),
  * a 304 downloaded nothing.
  */
@@ -64,6 +66,13 @@ export function parseCombinedLine(line: string): Parsed {
   if (path.startsWith("/npm/")) {
     const name = npmTarballName(path);
     return name ? { ok: true, ecosystem: "npm", kind: "name", key: name, day, count: 1 } : NOT_DOWNLOAD;
+  }
+  if (path.startsWith("/rubygems/gems/")) {
+    const segs = segments(path.slice("/rubygems/gems/".length));
+    const file = segs?.length === 1 ? segs[0]! : "";
+    return file.endsWith(".gem") && file.length > 4
+      ? { ok: true, ecosystem: "rubygems", kind: "file", key: file, day, count: 1 }
+      : NOT_DOWNLOAD;
   }
   return NOT_DOWNLOAD;
 }
@@ -103,7 +112,7 @@ function npmTarballName(path: string): string | null {
   return normalizeProjectName("npm", name);
 }
 
-/** The key projects.normalized_name uses: PEP 503 for PyPI; npm names are lower case. */
+/** The key projects.normalized_name uses: PEP 503 for PyPI; npm and gem names are lower case. */
 export function normalizeProjectName(ecosystem: string, name: string): string {
   return ecosystem === "pypi" ? normalizeName(name.trim()) : name.trim().toLowerCase();
 }

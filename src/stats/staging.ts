@@ -13,13 +13,13 @@ import { ensureNameIds, monthOf, STATS_ECOSYSTEMS, upsert } from "./store.js";
  * not WAL-logged; on both they vanish with a rollback.
  */
 export const BATCH_KEYS = 2_000;
-// Caches of name ids and resolved PyPI file names, cleared when full: a hit saves a lookup, a miss
+// Caches of name ids and resolved file names (per ecosystem), cleared when full: a hit saves a lookup, a miss
 // costs one; their size, not the file's, bounds the memory.
 const CACHE_MAX = 200_000;
 const INSERT_ROWS = 2_000;
 
 export interface Downloads {
-  /** Downloads of PyPI files no project could be found for. */
+  /** Downloads of files (PyPI, RubyGems) no project could be found for. */
   unresolved: number;
   folded: { rows: number; downloads: number; first: number; last: number };
 }
@@ -56,21 +56,23 @@ export class Stager {
     if (this.batch.size === 0) return;
     const batch = this.batch;
     this.batch = new Map();
-    const unknownFiles = new Set<string>();
+    const unknownFiles = new Map<string, Set<string>>();
     const entries: { eco: string; kind: string; day: number; key: string; count: number }[] = [];
     for (const [k, count] of batch) {
       const [eco, kind, day, key] = k.split("\t") as [string, string, string, string];
       entries.push({ eco, kind, day: Number(day), key, count });
-      if (kind === "file" && !this.files.has(key)) unknownFiles.add(key);
+      if (kind === "file" && !this.files.has(`${eco}\t${key}`))
+        upsert(unknownFiles, eco, () => new Set()).add(key);
     }
-    if (unknownFiles.size) {
-      if (this.files.size + unknownFiles.size > CACHE_MAX) this.files.clear();
-      for (const [f, name] of await resolveFileNames(this.tx, [...unknownFiles])) this.files.set(f, name);
+    for (const [eco, files] of unknownFiles) {
+      if (this.files.size + files.size > CACHE_MAX) this.files.clear();
+      for (const [f, name] of await resolveFileNames(this.tx, eco, [...files]))
+        this.files.set(`${eco}\t${f}`, name);
     }
     // Per ecosystem: resolved name per entry, then ids for the names not cached.
     const byEco = new Map<string, { name: string; day: number; count: number }[]>();
     for (const e of entries) {
-      const name = e.kind === "file" ? this.files.get(e.key) : e.key;
+      const name = e.kind === "file" ? this.files.get(`${e.eco}\t${e.key}`) : e.key;
       if (!name) {
         this.out.unresolved += e.count;
         continue;

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { DbExecutor, Tx } from "../db/index.js";
+import { ECOSYSTEM_NAMES, type EcosystemName } from "../ecosystems/index.js";
 import { DAY } from "../lib/clock.js";
 
 /**
@@ -7,8 +8,9 @@ import { DAY } from "../lib/clock.js";
  * and, in the same transaction, its change is added to `download_weeks`, so the weekly sums always
  * equal the daily rows they summarize (stats-window.ts relies on it).
  */
-export type StatsEcosystem = "pypi" | "npm";
-export const STATS_ECOSYSTEMS: readonly StatsEcosystem[] = ["pypi", "npm"];
+export type StatsEcosystem = EcosystemName;
+/** Statistics are kept for every ecosystem the registry serves. */
+export const STATS_ECOSYSTEMS: readonly StatsEcosystem[] = ECOSYSTEM_NAMES;
 
 export const dayOfMs = (ms: number): number => Math.floor(ms / DAY);
 

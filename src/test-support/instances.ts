@@ -16,9 +16,13 @@ export interface TwoInstances {
 /**
  * Two Wharf instances in one process sharing a fresh PostgreSQL schema, one Redis (under a key prefix
  * of their own) and one secret key, with separate data dirs: a load-balanced deployment in miniature.
- * Needs WHARF_TEST_DATABASE_URL and WHARF_TEST_REDIS_URL (skip with `missing(..., "postgres", "redis")`).
+ * Needs WHARF_TEST_DATABASE_URL and WHARF_TEST_REDIS_URL (skip with `missing(..., "postgres", "redis")`);
+ * with `redis: false`, only PostgreSQL: the instances then learn of each other's changes from the
+ * database's change log.
  */
-export async function createTwoInstances(overrides: Partial<Config> = {}): Promise<TwoInstances> {
+export async function createTwoInstances(
+  opts: { redis?: boolean; config?: Partial<Config> } = {},
+): Promise<TwoInstances> {
   const schema = await createPgSchema();
   const prefix = `wharf-test-${process.pid}-${Date.now()}:`;
   const dirs: string[] = [];
@@ -29,10 +33,10 @@ export async function createTwoInstances(overrides: Partial<Config> = {}): Promi
       {
         ...loadConfig({ WHARF_DATA_DIR: dataDir, WHARF_LOG_LEVEL: "silent" }),
         databaseUrl: schema.url,
-        redisUrl: process.env.WHARF_TEST_REDIS_URL,
+        redisUrl: opts.redis === false ? undefined : process.env.WHARF_TEST_REDIS_URL,
         redisPrefix: prefix,
+        ...opts.config,
         secretKey: "shared-secret-key-0123456789-abcdefghijkl",
-        ...overrides,
       },
       { logger: { level: "silent" } },
     );

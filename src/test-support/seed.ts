@@ -7,6 +7,7 @@ import type {
   UnknownRow,
 } from "kysely";
 import type { Db } from "../db/index.js";
+import type { EcosystemName } from "../ecosystems/index.js";
 import { newId } from "../lib/ids.js";
 import type { TestApp } from "./app.js";
 
@@ -17,7 +18,7 @@ import type { TestApp } from "./app.js";
 export async function seedProjects(
   t: TestApp,
   n: number,
-  opts: { prefix?: string; ecosystem?: "pypi" | "npm"; owner?: string } = {},
+  opts: { prefix?: string; ecosystem?: EcosystemName; owner?: string } = {},
 ): Promise<Array<{ id: string; name: string }>> {
   const prefix = opts.prefix ?? "pkg";
   const now = t.clock.now();

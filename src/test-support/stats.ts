@@ -1,4 +1,5 @@
 import { type Db, transaction } from "../db/index.js";
+import type { EcosystemName } from "../ecosystems/index.js";
 import { newId } from "../lib/ids.js";
 import { insertProject } from "../packages/index.js";
 import { normalizeProjectName } from "../stats/index.js";
@@ -61,7 +62,7 @@ export async function quickUser(
 export async function quickProject(
   db: Db,
   now: number,
-  ecosystem: "pypi" | "npm",
+  ecosystem: EcosystemName,
   name: string,
   maintainers: string[] = [],
 ): Promise<string> {
@@ -120,7 +121,7 @@ export async function loadPopulation(
   db: Db,
   now: number,
   pop: Population,
-  ecosystem: "pypi" | "npm" = "pypi",
+  ecosystem: EcosystemName = "pypi",
 ) {
   const users: string[] = [];
   for (let i = 0; i < pop.users.count; i++) {

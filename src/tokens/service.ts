@@ -111,7 +111,7 @@ export async function createUserToken(
 }
 
 export async function revokeUserToken(
-  deps: TokenDeps,
+  deps: TokenDeps & Pick<Deps, "changes">,
   ctx: EventContext,
   user: User,
   tokenId: string,
@@ -133,6 +133,8 @@ export async function revokeUserToken(
       },
     });
   });
+  // After commit: every instance drops the token from its cache of verified tokens (cache.ts).
+  await deps.changes.publishToken({ tokenId });
 }
 
 /** `wharf token create`: an operator bootstraps automation; recorded as admin-issued. */

@@ -1,6 +1,8 @@
 import type { DbExecutor } from "../db/index.js";
+import { safeEqual, sha256Hex } from "../lib/crypto.js";
 import { newId } from "../lib/ids.js";
 import type { ProvenanceClaims } from "../packages/index.js";
+import type { VerifiedToken } from "./cache.js";
 import { tokenErrors } from "./errors.js";
 import { mintToken, tokenLookup, tokenMatches } from "./format.js";
 import { checkTokenAddress, projectsInNpmScopes } from "./restrictions.js";
@@ -196,6 +198,9 @@ export async function tokenIsLive(db: DbExecutor, now: number, tokenId: string):
 /**
  * Resolves a presented token. Each refusal says why (expired, revoked, unknown) because the person
  * reading twine's one-line error needs to know what to fix.
+ *
+ * Issue 15 item 8: a token verified a moment ago is answered from `usage.verified` (cache.ts) without
+ * the database; revocation reaches that cache through the change feed (see VerifiedTokens).
  */
 export async function authenticateToken(
   db: DbExecutor,
@@ -212,53 +217,88 @@ export async function authenticateToken(
 ): Promise<TokenActor> {
   const lookup = tokenLookup(token);
   if (!lookup) throw tokenErrors.TOKEN_INVALID();
-  const row = await db.selectFrom("api_tokens").selectAll().where("lookup", "=", lookup).executeTakeFirst();
-  if (!row || !tokenMatches(token, row.token_hash)) throw tokenErrors.TOKEN_INVALID();
+  const hash = sha256Hex(token);
+  const cache = usage?.verified;
+  let v = cache?.get(hash, now);
+  if (!v) {
+    const generation = cache?.generation() ?? 0;
+    v = await verifyToken(db, now, lookup, hash);
+    cache?.put(hash, v, now, generation);
+  }
+  checkTokenAddress(v.cidrs, use.ip);
+  if (v.readonly && !use.read) throw tokenErrors.TOKEN_READONLY();
+  if (v.publisherId != null && !use.publish) throw tokenErrors.TOKEN_PUBLISH_ONLY();
+  usage?.touch(v.tokenId, now);
+  const flags = {
+    readonly: v.readonly,
+    bypass2fa: v.bypass2fa,
+    ...(v.publisherId != null ? { publisher: publisherOf(v.publisherId, v.publisherClaims ?? null) } : {}),
+  };
+  if (v.scope === "account")
+    return { tokenId: v.tokenId, userId: v.userId, scope: { kind: "account" }, ...flags };
+  const inScopes = await projectsInNpmScopes(db, v.userId, v.npmScopes);
+  return {
+    tokenId: v.tokenId,
+    userId: v.userId,
+    // A copy: the cached entry must not change with what a caller does to its actor.
+    scope: { kind: "projects", projectIds: [...v.projectIds, ...inScopes] },
+    ...flags,
+  };
+}
+
+/** The database's word on a presented token (its lookup id and sha256): live, or why not. */
+async function verifyToken(
+  db: DbExecutor,
+  now: number,
+  lookup: string,
+  hash: string,
+): Promise<VerifiedToken> {
+  const row = await db
+    .selectFrom("api_tokens")
+    .leftJoin("users", "users.id", "api_tokens.user_id")
+    .selectAll("api_tokens")
+    .select("users.is_frozen")
+    .where("api_tokens.lookup", "=", lookup)
+    .executeTakeFirst();
+  if (!row || !safeEqual(hash, row.token_hash)) throw tokenErrors.TOKEN_INVALID();
   if (row.revoked_at !== null) throw tokenErrors.TOKEN_REVOKED();
   if (row.expires_at !== null && row.expires_at <= now) {
     throw tokenErrors.TOKEN_EXPIRED(
       `This API token expired on ${new Date(row.expires_at).toISOString().slice(0, 10)}. Create a new one.`,
     );
   }
-  const user = await db
-    .selectFrom("users")
-    .select(["is_frozen"])
-    .where("id", "=", row.user_id)
-    .executeTakeFirst();
-  if (!user || user.is_frozen === 1)
+  if (row.is_frozen === null || row.is_frozen === 1)
     throw tokenErrors.TOKEN_INVALID("This account is frozen. Contact the registry operators.");
-  checkTokenAddress(row.cidr_whitelist, use.ip);
-  if (row.readonly === 1 && !use.read) throw tokenErrors.TOKEN_READONLY();
-  if (row.publisher_id !== null && !use.publish) throw tokenErrors.TOKEN_PUBLISH_ONLY();
-  usage?.touch(row.id, now);
-  const flags = {
-    readonly: row.readonly === 1,
-    bypass2fa: row.bypass_2fa === 1,
-    ...(row.publisher_id !== null ? { publisher: publisherOf(row.publisher_id, row.publisher_claims) } : {}),
-  };
-  if (row.scope === "account")
-    return { tokenId: row.id, userId: row.user_id, scope: { kind: "account" }, ...flags };
-  const projects = await db
-    .selectFrom("api_token_projects")
-    .select("project_id")
-    .where("token_id", "=", row.id)
-    .execute();
-  const inScopes = await projectsInNpmScopes(db, row.user_id, row.npm_scopes);
+  const projects =
+    row.scope === "account"
+      ? []
+      : await db
+          .selectFrom("api_token_projects")
+          .select("project_id")
+          .where("token_id", "=", row.id)
+          .execute();
   return {
     tokenId: row.id,
     userId: row.user_id,
-    scope: { kind: "projects", projectIds: [...projects.map((p) => p.project_id), ...inScopes] },
-    ...flags,
+    expiresAt: row.expires_at,
+    cidrs: row.cidr_whitelist,
+    readonly: row.readonly === 1,
+    bypass2fa: row.bypass_2fa === 1,
+    scope: row.scope === "account" ? "account" : "projects",
+    projectIds: projects.map((p) => p.project_id),
+    npmScopes: row.npm_scopes,
+    publisherId: row.publisher_id,
+    publisherClaims: row.publisher_claims,
   };
+}
+
+function publisherOf(id: string, json: string | null): NonNullable<TokenActor["publisher"]> {
+  const claims = JSON.parse(json ?? "{}") as ProvenanceClaims;
+  return { id, label: claims.publisher ?? id, claims };
 }
 
 /** A project-scoped token reaches only its projects; creating a new project needs an account token. */
 export function tokenCovers(actor: TokenActor, projectId: string | null): boolean {
   if (actor.scope.kind === "account") return true;
   return projectId !== null && actor.scope.projectIds.includes(projectId);
-}
-
-function publisherOf(id: string, json: string | null): NonNullable<TokenActor["publisher"]> {
-  const claims = JSON.parse(json ?? "{}") as ProvenanceClaims;
-  return { id, label: claims.publisher ?? id, claims };
 }

@@ -1,4 +1,5 @@
 import type { Db } from "../db/index.js";
+import type { VerifiedTokens } from "./cache.js";
 
 /**
  * "Last used" without a database write per request: uses are noted in memory and written in one batch
@@ -9,7 +10,14 @@ export class TokenUsage {
   private pending = new Map<string, number>();
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly db: Db) {}
+  /**
+   * The token path's other per-instance state: `verified`, tokens verified moments ago (cache.ts).
+   * Uses are noted on a cache hit too, so "last used" stays right while the database is not asked.
+   */
+  constructor(
+    private readonly db: Db,
+    readonly verified?: VerifiedTokens,
+  ) {}
 
   touch(tokenId: string, now: number): void {
     this.pending.set(tokenId, Math.max(now, this.pending.get(tokenId) ?? 0));

@@ -51,6 +51,10 @@ const LABELS: Record<string, string> = {
   count: "Sessions",
   client: "Client",
   phishingResistant: "Phishing-resistant",
+  // token.leaked (tokens/leaked.ts): where a secret scanner or an operator found the token.
+  url: "Found at",
+  source: "Found in",
+  reportedBy: "Reported by",
 };
 
 /**

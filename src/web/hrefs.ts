@@ -2,7 +2,8 @@ import { normalizeName } from "../ecosystems/pypi/index.js";
 
 /*
  * Where a project's public page lives, by ecosystem: PyPI projects at /project/<normalized>/ (as on
- * pypi.org), npm packages at /package/<name> and /package/@scope/name (as on npmjs.com). Every link to
+ * pypi.org), npm packages at /package/<name> and /package/@scope/name (as on npmjs.com), gems at
+ * /gems/<name> and /gems/<name>/versions/<version> (as on rubygems.org). Every link to
  * a project — search, profiles, "Your projects", scopes, the operator console, `npm search` results —
  * is built here, so a link never lands on the other ecosystem's page of a same-named project.
  */
@@ -22,15 +23,23 @@ export function npmPackageHref(name: string, version?: string): string {
   return version === undefined ? `/package/${path}` : `/package/${path}/v/${encodeURIComponent(version)}`;
 }
 
-/** The public page of a project of either ecosystem. */
+/** A gem's page, by its name as pushed (gem names have no '/'; encoded anyway, as above). */
+export function gemHref(name: string, version?: string): string {
+  const page = `/gems/${encodeURIComponent(name)}`;
+  return version === undefined ? page : `${page}/versions/${encodeURIComponent(version)}`;
+}
+
+/** The public page of a project of any ecosystem. */
 export function projectHref(p: { name: string; ecosystem: string }): string {
   if (p.ecosystem === "npm") return npmPackageHref(p.name);
+  if (p.ecosystem === "rubygems") return gemHref(p.name);
   return `/project/${encodeURIComponent(normalizeName(p.name))}/`;
 }
 
 /** Where owners and maintainers manage a project: people, publishing security, security history. */
 export function manageHref(p: { name: string; ecosystem: string }): string {
   if (p.ecosystem === "npm") return `/manage${npmPackageHref(p.name)}/`;
+  if (p.ecosystem === "rubygems") return `/manage${gemHref(p.name)}/`;
   return `/manage/project/${encodeURIComponent(normalizeName(p.name))}/`;
 }
 
@@ -51,7 +60,7 @@ export function projectNamedBy<P extends { name: string; ecosystem: string }>(
   if (!param || slash < 1) return undefined;
   const ecosystem = param.slice(0, slash);
   const name = param.slice(slash + 1);
-  // PyPI names match by their normalized form (as /project/ URLs do); npm names are lower case.
+  // PyPI names match by their normalized form (as /project/ URLs do); npm and gem names by lower case.
   const key = (n: string) => (ecosystem === "pypi" ? normalizeName(n) : n.toLowerCase());
   return projects.find((p) => p.ecosystem === ecosystem && key(p.name) === key(name));
 }

@@ -4,7 +4,9 @@ import { checkCsrf, registerWebContext, sendPage, setFlash } from "./context.js"
 import { HomePage } from "./pages/home.js";
 import { registerAccountRoutes } from "./routes/account.js";
 import { registerAuthRoutes } from "./routes/auth.js";
+import { registerCliHandoffPages } from "./routes/cli-handoff.js";
 import { registerDependentsRoutes } from "./routes/dependents.js";
+import { registerGemRoutes } from "./routes/gem.js";
 import { registerGiveawayRoutes } from "./routes/giveaway.js";
 import { registerHelpRoutes } from "./routes/help.js";
 import { registerLoginRoutes } from "./routes/login-mfa.js";
@@ -38,7 +40,7 @@ export {
   requestContext,
   required,
 } from "./forms.js";
-export { manageHref, npmPackageHref, projectHref } from "./hrefs.js";
+export { gemHref, manageHref, npmPackageHref, projectHref } from "./hrefs.js";
 export { ErrorPage } from "./pages/home.js";
 export { flashFailure, queryParam, readList } from "./routes/guards.js";
 
@@ -90,7 +92,10 @@ export async function registerWeb(app: FastifyInstance, deps: Deps): Promise<voi
     registerDependentsRoutes(web, deps);
     registerPackageRoutes(web, deps);
     registerReportRoutes(web, deps);
-    registerManagePackageRoutes(web, deps, registerManageRoutes(web, deps));
+    const manage = registerManageRoutes(web, deps);
+    registerManagePackageRoutes(web, deps, manage);
+    registerGemRoutes(web, deps, manage);
+    registerCliHandoffPages(web, deps);
     registerScopeRoutes(web, deps);
   });
 }

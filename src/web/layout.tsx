@@ -115,8 +115,8 @@ export function Layout(p: LayoutProps) {
         </main>
         <footer class="site-footer">
           <div class="wrap">
-            {p.siteName} — a package registry for PyPI and npm clients, with multi-factor authentication for
-            every maintainer.
+            {p.siteName} — a package registry for PyPI, npm and RubyGems clients, with multi-factor
+            authentication for every maintainer.
           </div>
         </footer>
       </body>

@@ -1,3 +1,4 @@
+import { ECOSYSTEM_NAMES, ecosystemFor } from "../../ecosystems/index.js";
 import {
   Field,
   Form,
@@ -35,7 +36,7 @@ export interface CriticalPageState {
   error?: string;
 }
 
-export const ECOSYSTEMS = ["pypi", "npm"] as const;
+export const ECOSYSTEMS = ECOSYSTEM_NAMES;
 
 function how(r: CriticalRow): string {
   if (r.manual === -1) return "excluded by an admin";
@@ -86,7 +87,7 @@ export function CriticalPage(ctx: PageContext, s: CriticalPageState) {
             <option value="">All</option>
             {ECOSYSTEMS.map((e) => (
               <option key={e} value={e} selected={s.filter.ecosystem === e}>
-                {e}
+                {ecosystemFor(e).label}
               </option>
             ))}
           </select>
@@ -156,7 +157,7 @@ export function CriticalPage(ctx: PageContext, s: CriticalPageState) {
             >
               {ECOSYSTEMS.map((e) => (
                 <option key={e} value={e} selected={v.ecosystem === e}>
-                  {e}
+                  {ecosystemFor(e).label}
                 </option>
               ))}
             </select>

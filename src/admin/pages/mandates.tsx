@@ -1,3 +1,4 @@
+import { ECOSYSTEM_NAMES, ecosystemFor } from "../../ecosystems/index.js";
 import { plural } from "../../lib/plural.js";
 import type { Mandate, Phase } from "../../mandates/index.js";
 import { Field, Form, FormError, type PageContext, Submit, TableScroll } from "../../web/index.js";
@@ -160,8 +161,7 @@ export function MandateFormPage(ctx: PageContext, s: MandateFormState) {
           value={v.ecosystem}
           options={[
             ["", "Every ecosystem"],
-            ["pypi", "pypi"],
-            ["npm", "npm"],
+            ...ECOSYSTEM_NAMES.map((e) => [e, ecosystemFor(e).label] as const),
           ]}
           error={e.ecosystem}
         />

@@ -1,3 +1,4 @@
+import { ecosystemFor } from "../../ecosystems/index.js";
 import { type Paged, pageHref, pageLinks } from "../../lib/paging.js";
 import type { Ecosystem, Project } from "../../packages/index.js";
 import { type PageContext, Pager, projectHref, TableScroll, Time } from "../../web/index.js";
@@ -6,7 +7,9 @@ import { ECOSYSTEMS, MB } from "../projects.js";
 import { ActionCard, type ActionState, FilterForm, FilterInput, userPath } from "./action-form.js";
 import { ConsoleFrame } from "./layout.js";
 
-export const ECOSYSTEM_LABEL: Record<Ecosystem, string> = { pypi: "PyPI", npm: "npm", rubygems: "RubyGems" };
+export const ECOSYSTEM_LABEL = Object.fromEntries(
+  ECOSYSTEMS.map((e) => [e, ecosystemFor(e).label]),
+) as Record<Ecosystem, string>;
 export const projectPath = (p: Pick<Project, "ecosystem" | "name">) =>
   `/admin/projects/${p.ecosystem}/${encodeURIComponent(p.name)}`;
 
@@ -22,7 +25,7 @@ export function EcosystemSelect(p: { id: string; value: string; any?: boolean; e
       <select id={p.id} name="ecosystem" aria-invalid={p.error ? "true" : undefined}>
         {p.any && (
           <option value="" selected={p.value === ""}>
-            PyPI and npm
+            Every ecosystem
           </option>
         )}
         {ECOSYSTEMS.map((e) => (

@@ -40,6 +40,7 @@ import * as m029 from "./029_recovery_codes_confirmed.js";
 import * as m030 from "./030_change_log.js";
 import * as m031 from "./031_trusted_publishing.js";
 import * as m032 from "./032_oidc_jti.js";
+import * as m038 from "./038_name_search_index.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -72,4 +73,5 @@ export const migrations: Record<string, Migration> = {
   "030_change_log": m030,
   "031_trusted_publishing": m031,
   "032_oidc_jti": m032,
+  "038_name_search_index": m038,
 };

@@ -9,6 +9,7 @@ import { cleanVersion, compareSemver, highestVersion, isPrerelease } from "./sem
  */
 export const npm: Ecosystem = {
   name: "npm",
+  label: "npm",
   normalizeName: (name) => name,
   isValidName(name) {
     try {

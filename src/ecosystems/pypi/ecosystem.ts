@@ -6,6 +6,7 @@ import { canonicalVersion, compareVersions, isPrerelease } from "./version.js";
 /** Python packages: PEP 503 names, PEP 440 versions. */
 export const pypi: Ecosystem = {
   name: "pypi",
+  label: "PyPI",
   normalizeName,
   isValidName: isValidProjectName,
   assertValidName: assertValidProjectName,

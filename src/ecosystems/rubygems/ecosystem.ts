@@ -5,6 +5,7 @@ import { canonicalGemVersion, compareGemVersions, isGemPrerelease } from "./vers
 /** Ruby gems: RubyGems' own name and version rules, one spelling per lower-cased name. */
 export const rubygems: Ecosystem = {
   name: "rubygems",
+  label: "RubyGems",
   normalizeName: normalizeGemName,
   isValidName: isValidGemName,
   assertValidName: assertValidGemName,

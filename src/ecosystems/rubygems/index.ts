@@ -26,6 +26,13 @@ export {
   type Requirement,
 } from "./gemspec.js";
 export { marshalDump, type RubyValue, sym } from "./marshal.js";
-export { assertValidGemName, gemFilename, isValidPlatform, normalizeGemName } from "./names.js";
+export {
+  assertValidGemName,
+  gemFilename,
+  gemPlatformOf,
+  isValidGemName,
+  isValidPlatform,
+  normalizeGemName,
+} from "./names.js";
 export { platformParts, specMarshal } from "./spec-marshal.js";
 export { canonicalGemVersion, compareGemVersions, isGemPrerelease } from "./version.js";

@@ -54,3 +54,12 @@ export function assertValidPlatform(platform: string): void {
 export function gemFilename(name: string, version: string, platform: string): string {
   return platform === "ruby" ? `${name}-${version}.gem` : `${name}-${version}-${platform}.gem`;
 }
+
+/** The platform of a stored .gem, from its file name (the inverse of gemFilename for a known name and version). */
+export function gemPlatformOf(filename: string, name: string, version: string): string {
+  const stem = filename.slice(0, -".gem".length);
+  const prefix = `${name}-${version}`;
+  return stem.length > prefix.length && stem.startsWith(`${prefix}-`)
+    ? stem.slice(prefix.length + 1)
+    : "ruby";
+}

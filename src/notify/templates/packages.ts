@@ -9,10 +9,18 @@ export function invitation(s: Site, v: { username: string; by: string; project: 
   };
 }
 
-export function madeOwner(s: Site, v: { username: string; by: string; project: string }) {
+/** Made an owner from a client (`npm owner add`, `gem owner --add`): the mail says how to leave with the same client. */
+export function madeOwner(
+  s: Site,
+  v: { username: string; by: string; project: string; client?: "npm" | "gem" },
+) {
+  const [how, leave] =
+    v.client === "gem"
+      ? ["`gem owner --add`", `gem owner ${v.project} --remove ${v.username}`]
+      : ["`npm owner add`", `npm owner rm ${v.username} ${v.project}`];
   return {
     subject: `You are now an owner of ${v.project}`,
-    text: `${hello(v.username, `The user ${v.by} made you an owner of the package ${v.project} with \`npm owner add\`. You can now publish it. If you do not want this, leave the project at ${s.origin}/account/projects or run: npm owner rm ${v.username} ${v.project}`)}${signature(s)}`,
+    text: `${hello(v.username, `The user ${v.by} made you an owner of the package ${v.project} with ${how}. You can now publish it. If you do not want this, leave the project at ${s.origin}/account/projects or run: ${leave}`)}${signature(s)}`,
   };
 }
 

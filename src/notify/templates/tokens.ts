@@ -43,6 +43,23 @@ export function tokenRevoked(s: Site, v: { username: string; name: string }) {
   );
 }
 
+/**
+ * A token found in public (GitHub secret scanning, or an operator told of it) and revoked: say where,
+ * since the owner must also clean the place up and replace the token wherever it was used.
+ */
+export function tokenLeaked(
+  s: Site,
+  v: { username: string; name: string; url: string; source: string; by: string },
+) {
+  const where = v.url ? ` at ${v.url}${v.source ? ` (${v.source})` : ""}` : v.source ? ` (${v.source})` : "";
+  return mail(
+    s,
+    v.username,
+    "An API token was found in public and revoked",
+    `Your API token "${v.name}" was found in public${where}, reported by ${v.by}. It has been revoked: anything still using it will be refused. Remove it from where it was published, create a new token, and check your projects' recent releases and security history for anything you did not do.`,
+  );
+}
+
 export function operatorToken(s: Site, v: { username: string; name: string }) {
   return mail(
     s,

@@ -10,7 +10,6 @@ import { registerLogin } from "./login.js";
 import { registerNpmOidc } from "./oidc.js";
 import { registerOrgs } from "./orgs.js";
 import { registerPackageApi } from "./package-api.js";
-import { registerCliPages } from "./pages.js";
 import { type PackagePath, parsePackagePath } from "./paths.js";
 import { registerProfile } from "./profile.js";
 import { handlePublish, PublishBody, publishBodyProblem } from "./publish.js";
@@ -143,5 +142,4 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
       throw npmErrors.NOT_FOUND();
     });
   });
-  await app.register(async (pages) => registerCliPages(pages, deps));
 }

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { checkPasswordLogin, getUserByUsername, registerUser, type User } from "../../accounts/index.js";
+import { collectWebAuth, createWebAuth } from "../../cli-handoff/index.js";
 import type { Deps } from "../../deps.js";
 import { recordEvent } from "../../events/index.js";
 import { createCliToken, findUserTokenId, revokeUserToken } from "../../tokens/index.js";
 import { requestContext, requireAuth } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { requireSecondFactor } from "./second-factor.js";
-import { collectWebAuth, createWebAuth } from "./web-auth.js";
 
 const CouchUser = z.looseObject({
   name: z.string().min(1).max(100),

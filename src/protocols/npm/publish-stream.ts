@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import sjson from "secure-json-parse";
 import { AttachmentSpool, type SpooledAttachment } from "./attachment-spool.js";
+import { Base64Sink } from "./base64-sink.js";
 import { npmErrors } from "./errors.js";
 
 /**
@@ -28,55 +29,13 @@ export interface StreamLimits {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const NOT_BASE64 = /[^A-Za-z0-9+/]/;
 const MAX_KEY = 64 * 1024;
 const MAX_ATTACHMENTS = 8;
-const DECODE_BATCH = 256 * 1024;
 
 interface Frame {
   object: boolean;
   key: string | null;
   expectKey: boolean;
-}
-
-/**
- * Streaming base64 → bytes with RFC 4648 §4 rules: alphabet only, padding only at the very end. Text is
- * checked as it comes and decoded in batches of DECODE_BATCH characters, so a body trickled in tiny
- * pieces does not turn into as many file writes and hash updates.
- */
-class Base64Sink {
-  private carry = "";
-  private padding = 0;
-  constructor(readonly spool: AttachmentSpool) {}
-
-  async push(text: string): Promise<void> {
-    if (!this.spool.valid) return;
-    if (this.padding > 0) {
-      this.padding += text.length;
-      if (/[^=]/.test(text) || this.padding > 2) return this.spool.invalidate();
-    } else {
-      const eq = text.indexOf("=");
-      if (NOT_BASE64.test(eq >= 0 ? text.slice(0, eq) : text)) return this.spool.invalidate();
-      if (eq >= 0) {
-        this.padding = text.length - eq;
-        if (this.padding > 2 || /[^=]/.test(text.slice(eq))) return this.spool.invalidate();
-      }
-    }
-    this.carry += text;
-    if (this.carry.length >= DECODE_BATCH) await this.flush(false);
-  }
-
-  private async flush(final: boolean): Promise<void> {
-    const whole = this.carry.length - (this.carry.length % 4);
-    if (final && whole !== this.carry.length) return this.spool.invalidate();
-    const text = this.carry.slice(0, whole);
-    this.carry = this.carry.slice(whole);
-    if (text.length) await this.spool.write(Buffer.from(text, "base64"));
-  }
-
-  async end(): Promise<void> {
-    if (this.spool.valid) await this.flush(true);
-  }
 }
 
 export async function readPublishStream(
@@ -130,7 +89,7 @@ export async function readPublishStream(
             continue;
           }
           const end = q < 0 ? chunk.length : q;
-          if (end > i) await sink.push(chunk.toString("latin1", i, end));
+          if (end > i) await sink.push(chunk, i, end);
           if (q < 0) {
             i = chunk.length;
             from = i;

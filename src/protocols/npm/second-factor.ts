@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import type { User } from "../../accounts/index.js";
+import { createWebAuth, spendWebOtp, WEB_OTP_PREFIX } from "../../cli-handoff/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
 import { checkGuessable, factorSummary } from "../../mfa/index.js";
@@ -7,7 +8,6 @@ import { mfaRequirementOf, type Project } from "../../packages/index.js";
 import type { TokenActor } from "../../tokens/index.js";
 import { requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
-import { createWebAuth, spendWebOtp, WEB_OTP_PREFIX } from "./web-auth.js";
 
 export type TfaMode = "auth-only" | "auth-and-writes";
 

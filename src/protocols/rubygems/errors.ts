@@ -33,6 +33,12 @@ export const gemErrors = catalogue({
     status: 401,
     message: "This account has no authenticator app: pass one of your recovery codes with --otp.",
   },
+  // gem >= 3.4 asks for a code instead when this request is refused (any 4xx).
+  WEBAUTHN_UNAVAILABLE: {
+    status: 422,
+    message:
+      "You don't have any security devices enabled: use the code from your authenticator app or a recovery code.",
+  },
   BODY_INVALID: { status: 400, message: "The request is not what the gem client sends." },
   VERSION_EXISTS: {
     status: 409,

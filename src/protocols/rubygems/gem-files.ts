@@ -2,6 +2,7 @@ import type { Deps } from "../../deps.js";
 import {
   compareGemVersions,
   formatRequirement,
+  gemPlatformOf,
   type IndexedGemFile,
   parseGemspec,
 } from "../../ecosystems/rubygems/index.js";
@@ -54,13 +55,7 @@ async function readFacts(deps: Deps, metadataBlobKey: string): Promise<GemFacts>
 }
 
 /** The platform of a stored .gem, from its file name (`name-version[-platform].gem`). */
-export function platformOf(filename: string, name: string, version: string): string {
-  const stem = filename.slice(0, -".gem".length);
-  const prefix = `${name}-${version}`;
-  return stem.length > prefix.length && stem.startsWith(`${prefix}-`)
-    ? stem.slice(prefix.length + 1)
-    : "ruby";
-}
+export const platformOf = gemPlatformOf;
 
 const text = (v: unknown, fallback: string): string => (typeof v === "string" && v ? v : fallback);
 

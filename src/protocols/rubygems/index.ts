@@ -6,6 +6,7 @@ import { registerInstall } from "./install.js";
 import { registerOwners } from "./owners.js";
 import { handlePush } from "./push.js";
 import { registerSignin } from "./signin.js";
+import { registerWebauthnVerification } from "./webauthn.js";
 import { handleYank } from "./yank.js";
 
 const MB = 1024 * 1024;
@@ -31,6 +32,7 @@ export async function registerRubygems(app: FastifyInstance, deps: Deps): Promis
     registerSignin(gem, deps);
     registerInstall(gem, deps);
     registerOwners(gem, deps);
+    registerWebauthnVerification(gem, deps);
     gem.delete("/rubygems/api/v1/gems/yank", async (req, reply) => {
       const auth = await requireKey(deps, req, true);
       return reply.type("text/plain; charset=utf-8").send(await handleYank(deps, req, auth));

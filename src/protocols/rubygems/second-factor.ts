@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import type { User } from "../../accounts/index.js";
+import { GEM_OPERATION, spendWebOtp, WEB_OTP_PREFIX } from "../../cli-handoff/index.js";
 import type { Deps } from "../../deps.js";
 import { AppError } from "../../lib/errors.js";
 import { checkGuessable, factorSummary } from "../../mfa/index.js";
@@ -29,6 +30,13 @@ export async function requireOtp(
   }
   const otp = String(req.headers.otp ?? "").trim();
   if (!otp) throw gemErrors.OTP_REQUIRED();
+  // The code of a security-key confirmation in the browser (webauthn.ts): once, for this user's next write.
+  if (otp.startsWith(WEB_OTP_PREFIX)) {
+    if (await spendWebOtp(deps, user.id, GEM_OPERATION, otp)) return;
+    throw gemErrors.OTP_REQUIRED(
+      `${gemErrors.OTP_REQUIRED().message} (That security-device confirmation expired or was already used.)`,
+    );
+  }
   const digits = /^[\d\s]+$/.test(otp);
   if (digits && factors.totp === null) throw gemErrors.OTP_UNAVAILABLE();
   try {

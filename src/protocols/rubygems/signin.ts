@@ -10,7 +10,7 @@ import { requireOtp } from "./second-factor.js";
 /** The scopes `gem signin` offers; any of the write ones makes a key that may write. */
 const WRITE_SCOPES = ["push_rubygem", "yank_rubygem", "add_owner", "remove_owner"];
 
-function basicCredentials(req: FastifyRequest): { login: string; password: string } {
+export function basicCredentials(req: FastifyRequest): { login: string; password: string } {
   const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(String(req.headers.authorization ?? ""));
   if (!m)
     throw gemErrors.BODY_INVALID("Sign in with your email (or user name) and password, as gem signin does.");

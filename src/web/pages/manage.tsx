@@ -174,18 +174,20 @@ function History(p: { s: ManageState }) {
 export function ManagePage(ctx: PageContext, s: ManageState) {
   const base = manageHref(s.project);
   const npm = s.project.ecosystem === "npm";
+  const gem = s.project.ecosystem === "rubygems";
+  const noun = npm ? "package" : gem ? "gem" : "project";
   return (
     <>
       <h1>Manage {s.project.name}</h1>
       <p>
-        <a href={projectHref(s.project)}>View the {npm ? "package" : "project"} page</a> ·{" "}
+        <a href={projectHref(s.project)}>View the {noun} page</a> ·{" "}
         <a href={tokenForProjectHref(s.project)} id="token-for-project">
-          Create a token for this {npm ? "package" : "project"}
+          Create a token for this {noun}
         </a>
       </p>
       <nav class="subnav" aria-label="Sections">
         <a href="#people">People</a> <a href="#settings">Publishing security</a>{" "}
-        <a href="#releases">{npm ? "Versions" : "Releases"}</a>{" "}
+        <a href="#releases">{npm || gem ? "Versions" : "Releases"}</a>{" "}
         <a href="#security-history">Security history</a>
       </nav>
       {s.project.quarantinedAt && <QuarantineBanner reason={s.project.quarantineReason} />}
@@ -211,6 +213,17 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
             Deprecate a version with <code>npm deprecate {s.project.name}@&lt;version&gt; "message"</code>,
             move a tag with <code>npm dist-tag add</code>, or remove a new version with{" "}
             <code>npm unpublish</code>. The <a href={projectHref(s.project)}>package page</a> lists them all.
+          </p>
+        </section>
+      ) : gem ? (
+        // A yanked gem version is gone for good (its number is never pushed again): the gem CLI does it.
+        <section class="card" id="releases" aria-labelledby="releases-h">
+          <h2 id="releases-h">Versions</h2>
+          <p>
+            Yank a version with <code>gem yank {s.project.name} -v &lt;version&gt;</code> (with{" "}
+            <code>--host</code> naming this registry's <code>/rubygems</code>): it leaves the index and
+            downloads, and its number is never pushed again. The <a href={projectHref(s.project)}>gem page</a>{" "}
+            lists every version.
           </p>
         </section>
       ) : (

@@ -5,7 +5,7 @@ import { isValidProjectName, normalizeName } from "../../ecosystems/pypi/index.j
 import { MAX_OFFSET, offsetPage } from "../../lib/paging.js";
 import { type Ecosystem, findProject, getRole, type Project, packageErrors } from "../../packages/index.js";
 import { sendPage } from "../context.js";
-import { npmPackageHref, projectHref } from "../hrefs.js";
+import { gemHref, npmPackageHref, projectHref } from "../hrefs.js";
 import { DependentsPage } from "../pages/dependents.js";
 import { queryParam } from "./guards.js";
 
@@ -14,7 +14,9 @@ export const DEPENDENTS_PAGE_SIZE = 50;
 
 /** Where a project's dependents page lives: beside its page, in each ecosystem's URL layout. */
 export function dependentsHref(p: { name: string; ecosystem: string }): string {
-  return p.ecosystem === "npm" ? `${npmPackageHref(p.name)}/dependents` : `${projectHref(p)}dependents/`;
+  if (p.ecosystem === "npm") return `${npmPackageHref(p.name)}/dependents`;
+  if (p.ecosystem === "rubygems") return `${gemHref(p.name)}/dependents`;
+  return `${projectHref(p)}dependents/`;
 }
 
 /** The "Used by N projects" count a project page shows (one row read: the kept direct count). */

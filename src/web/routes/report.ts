@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
-import type { Ecosystem } from "../../packages/index.js";
+import { isEcosystemName } from "../../ecosystems/index.js";
 import { fileReport, findReportedProject, reportErrors } from "../../reports/index.js";
 import { sendPage, setFlash } from "../context.js";
 import { formFailure, readForm } from "../forms.js";
@@ -8,14 +8,12 @@ import { projectHref } from "../hrefs.js";
 import { ReportPage, type ReportPageState } from "../pages/report.js";
 import { queryParam, signedIn } from "./guards.js";
 
-const ECOSYSTEMS: readonly Ecosystem[] = ["pypi", "npm", "rubygems"];
-
 /** The "Report malware" form of a project page (issue 18 item 3); the JSON twin is in src/api/reports.ts. */
 export function registerReportRoutes(app: FastifyInstance, deps: Deps): void {
   /** The named project; a quarantined one is answered as such (its name is taken either way). */
   async function reported(rawEcosystem: string, name: string) {
-    const ecosystem = ECOSYSTEMS.find((e) => e === rawEcosystem);
-    if (!ecosystem) throw reportErrors.PROJECT_NOT_FOUND();
+    const ecosystem = rawEcosystem;
+    if (!isEcosystemName(ecosystem)) throw reportErrors.PROJECT_NOT_FOUND();
     return findReportedProject(deps.db, ecosystem, name);
   }
 

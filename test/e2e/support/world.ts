@@ -4,11 +4,13 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { quarantineProject } from "../../../src/admin/index.js";
 import { signedInAdmin } from "../../../src/admin/test-helpers.js";
+import { gemspecYaml } from "../../../src/ecosystems/rubygems/test-fixtures.js";
 import { DAY } from "../../../src/lib/clock.js";
 import { createMandate } from "../../../src/mandates/index.js";
 import { addKey, SoftAuthenticator } from "../../../src/mfa/test-fixtures.js";
 import { codeAt, enrollTotp, signedUp } from "../../../src/mfa/test-helpers.js";
 import { publishBody } from "../../../src/protocols/npm/test-fixtures.js";
+import { gemOf } from "../../../src/protocols/rubygems/test-fixtures.js";
 import { confirmedRequest } from "../../../src/recovery/test-helpers.js";
 import { fileReport } from "../../../src/reports/index.js";
 import { type FormClient, tokenFor } from "../../../src/test-support/index.js";
@@ -20,7 +22,7 @@ export type Visitor = "anonymous" | "maintainer" | "newcomer" | "operator" | "re
 
 /**
  * A registry with something on every page: a maintainer (authenticator app, security key, a PyPI project
- * with two releases and a project depending on it, an npm package in a scope, tokens, a collaborator), a newcomer with nothing yet,
+ * with two releases and a project depending on it, an npm package in a scope, gems, tokens, a collaborator), a newcomer with nothing yet,
  * an operator signed in with a security key, a mandate in its notice phase, and someone half-way through
  * an account recovery (their browser is on the proofs page). Built in-process through the pages and the
  * protocols (no shortcuts past the domain), then served over HTTP to Chromium.
@@ -28,7 +30,7 @@ export type Visitor = "anonymous" | "maintainer" | "newcomer" | "operator" | "re
 export interface World {
   registry: Registry;
   visitors: Record<Visitor, FormClient | null>;
-  ids: { mandate: string; recovery: string; npmLogin: string; npmConfirm: string };
+  ids: { mandate: string; recovery: string; npmLogin: string; npmConfirm: string; gemConfirm: string };
   close(): Promise<void>;
 }
 
@@ -98,6 +100,40 @@ export async function buildWorld(): Promise<World> {
       headers: { authorization: `Bearer ${token}`, "npm-otp": codeAt(secret, t.clock.now()) },
     });
     expect(npm.statusCode, npm.body).toBe(201);
+    // Gems: one with two platforms, a prerelease and a yanked version, depending on another (which
+    // is then "Used by 1"); alice has a factor, so every write carries a fresh code (gem's OTP header).
+    const gemWrite = async (method: "POST" | "DELETE", url: string, payload: Buffer | string) => {
+      t.clock.advance(30_000);
+      const r = await t.app.inject({
+        method,
+        url,
+        payload,
+        headers: {
+          authorization: token,
+          otp: codeAt(secret, t.clock.now()),
+          "content-type":
+            method === "POST" ? "application/octet-stream" : "application/x-www-form-urlencoded",
+        },
+      });
+      expect(r.statusCode, r.body).toBe(200);
+    };
+    for (const [name, version, platform] of [
+      ["rake", "13.0.1", "ruby"],
+      ["hello-rg", "0.9.0", "ruby"],
+      ["hello-rg", "1.0.0", "ruby"],
+      ["hello-rg", "1.0.0", "x86_64-linux"],
+      ["hello-rg", "1.1.0.pre.rc1", "ruby"],
+    ] as const)
+      await gemWrite("POST", "/rubygems/api/v1/gems", await gemOf(gemspecYaml({ name, version, platform })));
+    await gemWrite("DELETE", "/rubygems/api/v1/gems/yank", "gem_name=hello-rg&version=0.9.0");
+    // gem >= 3.4's security-key hand-off: the page it sends the person to.
+    const verification = await t.app.inject({
+      method: "POST",
+      url: "/rubygems/api/v1/webauthn_verification",
+      headers: { authorization: token },
+    });
+    expect(verification.statusCode, verification.body).toBe(200);
+    const gemConfirm = verification.body.split("/").pop() ?? "";
 
     const newcomer = await signedUp(t, "newcomer", "10.60.0.3");
     const bob = await signedUp(t, "bob", "10.60.0.4");
@@ -130,7 +166,7 @@ export async function buildWorld(): Promise<World> {
     return {
       registry,
       visitors: { anonymous: null, maintainer, newcomer, operator: operator.web, recovering },
-      ids: { mandate: mandate.id, recovery: request.id, npmLogin, npmConfirm },
+      ids: { mandate: mandate.id, recovery: request.id, npmLogin, npmConfirm, gemConfirm },
       close: async () => {
         rmSync(work, { recursive: true, force: true });
         await registry.close();

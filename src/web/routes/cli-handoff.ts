@@ -1,70 +1,27 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { inSudo } from "../../accounts/index.js";
+import { answerWebAuth, findWebAuth, newWebOtp, type WebAuthKind } from "../../cli-handoff/index.js";
 import type { Deps } from "../../deps.js";
 import { recordEvent } from "../../events/index.js";
 import { createCliToken, revokeUserToken } from "../../tokens/index.js";
-// The web feature's CSRF check is not on its public surface yet; these pages post forms like the web's.
-import { checkCsrf, ErrorPage, sendPage } from "../../web/index.js";
-import { requestContext } from "./auth.js";
-import { answerWebAuth, findWebAuth, newWebOtp, type WebAuth, type WebAuthKind } from "./web-auth.js";
+import { sendPage } from "../context.js";
+import { requestContext } from "../forms.js";
+import { ConfirmPage, DonePage } from "../pages/cli-handoff.js";
+import { ErrorPage } from "../pages/home.js";
 
-const PATHS: Record<WebAuthKind, string> = { login: "/npm-cli/login/", otp: "/npm-cli/confirm/" };
-
-function ConfirmPage(p: { csrf: string; wa: WebAuth; username: string; browserIp: string; action: string }) {
-  const sameIp = p.wa.ip === p.browserIp;
-  return (
-    <div class="card narrow">
-      <h1>{p.wa.kind === "login" ? "Sign in the npm command line?" : "Confirm this npm command"}</h1>
-      <p>
-        A command line asked to <strong>{p.wa.description}</strong>
-        {p.wa.kind === "login"
-          ? ` as ${p.username}. It will receive an API token for your whole account.`
-          : "."}
-      </p>
-      <dl>
-        <dt>Requested from</dt>
-        <dd>{p.wa.ip}</dd>
-        <dt>Requested at</dt>
-        <dd>{new Date(p.wa.createdAt).toISOString().slice(0, 19).replace("T", " ")} UTC</dd>
-      </dl>
-      {!sameIp && (
-        <div class="alert error" role="alert">
-          This request came from a different address than your browser ({p.browserIp}). Confirm only if you
-          started it yourself, just now — someone who sent you this link would get access in your name.
-        </div>
-      )}
-      <form method="post" action={p.action} class="form">
-        <input type="hidden" name="_csrf" value={p.csrf} />
-        <button type="submit" name="answer" value="confirm" class="button primary">
-          {p.wa.kind === "login" ? "Sign in the command line" : "Confirm"}
-        </button>{" "}
-        <button type="submit" name="answer" value="deny" class="button secondary">
-          Deny
-        </button>
-      </form>
-    </div>
-  );
-}
-
-function DonePage(p: { confirmed: boolean }) {
-  return (
-    <div class="card narrow">
-      <h1>{p.confirmed ? "Done" : "Denied"}</h1>
-      <p role="status">
-        {p.confirmed
-          ? "Return to your terminal: the command continues on its own."
-          : "Nothing was done. The command in your terminal will stop."}
-      </p>
-    </div>
-  );
-}
+/** Where the person answers each kind (the URL the CLI prints or opens). */
+export const HANDOFF_PATHS: Record<WebAuthKind, string> = {
+  login: "/npm-cli/login/",
+  otp: "/npm-cli/confirm/",
+  "gem-otp": "/gem-cli/confirm/",
+};
 
 /**
- * The browser half of the CLI hand-off. The person must be signed in (the normal login, with its
- * second step or a passkey) and within a fresh sudo window — for a security-key user that is where the
- * key is used — so confirming here is as strong as the strongest factor they hold.
+ * The browser half of the CLI hand-offs (cli-handoff/). The person must be signed in (the normal
+ * login, with its second step or a passkey) and within a fresh sudo window — for a security-key user
+ * that is where the key is used — so confirming here is as strong as the strongest factor they hold.
  */
-export function registerCliPages(app: FastifyInstance, deps: Deps): void {
+export function registerCliHandoffPages(app: FastifyInstance, deps: Deps): void {
   const notFound = (req: FastifyRequest, reply: FastifyReply, message: string, status = 404) =>
     sendPage(deps, req, reply, "Not found", (c) => ErrorPage(c, { status, message }), status);
 
@@ -73,7 +30,7 @@ export function registerCliPages(app: FastifyInstance, deps: Deps): void {
     req: FastifyRequest<{ Params: { id: string } }>,
     reply: FastifyReply,
   ) => {
-    const path = `${PATHS[kind]}${req.params.id}`;
+    const path = `${HANDOFF_PATHS[kind]}${req.params.id}`;
     const wa = await findWebAuth(deps, req.params.id);
     if (!wa || wa.kind !== kind) {
       await notFound(req, reply, "This link is not valid or has expired. Run the command again.");
@@ -100,8 +57,8 @@ export function registerCliPages(app: FastifyInstance, deps: Deps): void {
     return { wa, auth: req.auth, path };
   };
 
-  for (const kind of ["login", "otp"] as const) {
-    app.get<{ Params: { id: string } }>(`${PATHS[kind]}:id`, async (req, reply) => {
+  for (const kind of Object.keys(HANDOFF_PATHS) as WebAuthKind[]) {
+    app.get<{ Params: { id: string } }>(`${HANDOFF_PATHS[kind]}:id`, async (req, reply) => {
       const l = await load(kind, req, reply);
       if (!l) return reply;
       return sendPage(deps, req, reply, "Confirm", (c) =>
@@ -114,8 +71,7 @@ export function registerCliPages(app: FastifyInstance, deps: Deps): void {
         }),
       );
     });
-    app.post<{ Params: { id: string } }>(`${PATHS[kind]}:id`, async (req, reply) => {
-      checkCsrf(deps, req);
+    app.post<{ Params: { id: string } }>(`${HANDOFF_PATHS[kind]}:id`, async (req, reply) => {
       const l = await load(kind, req, reply);
       if (!l) return reply;
       const confirm = (req.body as Record<string, unknown>)?.answer === "confirm";
@@ -123,7 +79,7 @@ export function registerCliPages(app: FastifyInstance, deps: Deps): void {
       const user = l.auth.user;
       let ok: boolean;
       if (!confirm) ok = await answerWebAuth(deps, l.wa, user.id, { confirm: false });
-      else if (kind === "otp")
+      else if (kind !== "login")
         ok = await answerWebAuth(deps, l.wa, user.id, { confirm: true, result: newWebOtp() });
       else {
         const t = await createCliToken(deps, ctx, user, {

@@ -1,14 +1,20 @@
-import type { Deps } from "../../deps.js";
-import { DAY, MINUTE } from "../../lib/clock.js";
-import { randomToken, safeEqual, sha256Hex } from "../../lib/crypto.js";
+import type { Deps } from "../deps.js";
+import { DAY, MINUTE } from "../lib/clock.js";
+import { randomToken, safeEqual, sha256Hex } from "../lib/crypto.js";
 
 /**
- * The browser hand-off shared by `npm login --auth-type=web` and by writes confirmed with a security
- * key. The CLI gets two URLs: authUrl/loginUrl (opened by the person; it names only the public id) and
- * doneUrl (polled by the CLI; it also carries a secret, so whoever sees the browser URL cannot collect
- * the result). Every step is a compare-and-swap: confirmed once, collected once, spent once.
+ * The browser hand-off of the command-line clients: `npm login --auth-type=web`, npm writes confirmed
+ * with a security key, and RubyGems' WebAuthn verification (gem ≥ 3.4). The CLI gets a URL to open (it
+ * names only the public id) and polls for the result: npm a doneUrl that also carries a secret, gem an
+ * address authenticated with the same API key or password as the request it is completing, so whoever
+ * sees the browser URL cannot collect the result. Every step is a compare-and-swap: confirmed once,
+ * collected once, spent once.
+ *
+ * login: the result is a new token (npm). otp: a one-time password bound to one npm request.
+ * gem-otp: a one-time password for the gem CLI's next write of that user (the verification is asked
+ * for before gem repeats its request, so it cannot name the request).
  */
-export type WebAuthKind = "login" | "otp";
+export type WebAuthKind = "login" | "otp" | "gem-otp";
 
 /** How long the person has to finish in the browser. */
 export const WEB_AUTH_TTL = 10 * MINUTE;
@@ -95,7 +101,7 @@ export async function answerWebAuth(
         confirmed_at: now,
         user_id: userId,
         result_enc: deps.keys.encrypt(answer.result, `cli-web-auth:${wa.id}`),
-        otp_hash: wa.kind === "otp" ? sha256Hex(answer.result) : null,
+        otp_hash: wa.kind === "login" ? null : sha256Hex(answer.result),
       }
     : { denied_at: now, user_id: userId };
   const r = await deps.db
@@ -139,6 +145,34 @@ export async function collectWebAuth(
 }
 
 /**
+ * The gem CLI's poll (`api/v1/webauthn_verification/<id>/status.json`): like collectWebAuth, but the
+ * poller proves itself by being the hand-off's user (its API key or password was checked by the
+ * caller) from the address that asked for it. `expired` once the link or the answer is gone.
+ */
+export async function collectGemOtp(
+  deps: Store,
+  id: string,
+  userId: string,
+  ip: string,
+): Promise<Collected | { state: "expired" }> {
+  if (!/^[A-Za-z0-9_-]{24}$/.test(id)) return null;
+  const r = await deps.db.selectFrom("cli_web_auth").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!r || r.kind !== "gem-otp" || r.user_id !== userId || r.ip !== ip) return null;
+  if (r.denied_at !== null) return { state: "denied" };
+  if (r.delivered_at !== null) return { state: "expired" };
+  if (r.confirmed_at === null || !r.result_enc)
+    return r.expires_at > deps.clock.now() ? { state: "pending" } : { state: "expired" };
+  const won = await deps.db
+    .updateTable("cli_web_auth")
+    .set({ delivered_at: deps.clock.now(), result_enc: null })
+    .where("id", "=", id)
+    .where("delivered_at", "is", null)
+    .executeTakeFirst();
+  if (won.numUpdatedRows !== 1n) return { state: "expired" };
+  return { state: "done", token: deps.keys.decrypt(r.result_enc, `cli-web-auth:${id}`) };
+}
+
+/**
  * Spends a one-time password issued by the browser: same user, same request (method and path), within
  * five minutes of confirmation, once.
  */
@@ -153,7 +187,7 @@ export async function spendWebOtp(
     .updateTable("cli_web_auth")
     .set({ spent_at: now })
     .where("otp_hash", "=", sha256Hex(otp))
-    .where("kind", "=", "otp")
+    .where("kind", "=", operation === GEM_OPERATION ? "gem-otp" : "otp")
     .where("user_id", "=", userId)
     .where("operation", "=", operation)
     .where("confirmed_at", ">", now - WEB_OTP_TTL)
@@ -163,3 +197,6 @@ export async function spendWebOtp(
 }
 
 export const newWebOtp = (): string => `${WEB_OTP_PREFIX}${randomToken(32)}`;
+
+/** The operation a gem-otp hand-off is bound to: any gem write of its user (see WebAuthKind). */
+export const GEM_OPERATION = "rubygems: next write";
