@@ -1,10 +1,10 @@
 import type { Selectable } from "kysely";
-import type { DbExecutor } from "../db/index.js";
+import { afterCommit, type DbExecutor } from "../db/index.js";
 import type { TrustedPublishersTable } from "../db/schema-trust.js";
 import { type EcosystemName, ecosystemFor } from "../ecosystems/index.js";
 import { type EventContext, type EventMail, type EventType, recordEvent } from "../events/index.js";
 import { newId } from "../lib/ids.js";
-import { findProject, getProjectById } from "../packages/index.js";
+import { type ChangeFeed, findProject, getProjectById } from "../packages/index.js";
 import { trustErrors } from "./errors.js";
 import { firstUseMails } from "./mails.js";
 import { type Provider, publisherLabel, type TrustedPublisher } from "./publisher.js";
@@ -244,7 +244,8 @@ export async function removePublisher(
   now: number,
   ctx: EventContext,
   target: { projectId: string | null; publisherId: string; by: string },
-  opts: { notify?: EventMail<unknown>[] } = {},
+  /** `changes`: drop the revoked tokens from every instance's token cache after commit (tokens/cache.ts). */
+  opts: { notify?: EventMail<unknown>[]; changes?: Pick<ChangeFeed, "publishToken"> } = {},
 ): Promise<TrustedPublisher> {
   const p = await getPublisher(db, target.publisherId);
   const mine =
@@ -254,6 +255,18 @@ export async function removePublisher(
       : p.projectId === target.projectId);
   if (!p || !mine) throw trustErrors.PUBLISHER_NOT_FOUND();
   await db.deleteFrom("trusted_publishers").where("id", "=", p.id).execute();
+  const live = await db
+    .selectFrom("api_tokens")
+    .select("id")
+    .where("publisher_id", "=", p.id)
+    .where("revoked_at", "is", null)
+    .execute();
+  const changes = opts.changes;
+  if (changes && live.length)
+    await afterCommit(db, async () => {
+      for (const t of live) await changes.publishToken({ tokenId: t.id });
+    });
+  // Even before caches hear of it, authz refuses an upload by a publisher no longer configured.
   await db
     .updateTable("api_tokens")
     .set({ revoked_at: now })

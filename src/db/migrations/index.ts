@@ -75,7 +75,7 @@ export const migrations: Record<string, Migration> = {
   "030_change_log": m030,
   "031_trusted_publishing": m031,
   "032_oidc_jti": m032,
-  "038_name_search_index": m038,
   "034_staged_releases": m034,
   "035_staging_policy": m035,
+  "038_name_search_index": m038,
 };
