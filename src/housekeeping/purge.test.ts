@@ -79,6 +79,15 @@ describe.each(testDatabases())("purge of spent records (%s)", (kind) => {
             revoked_at: null,
           })
           .execute();
+        // Spent OIDC token ids; the live one shares its jti with a dead one of another issuer.
+        await db
+          .insertInto("oidc_jti_used")
+          .values({
+            issuer: tag === "dead" ? "https://a" : "https://b",
+            jti: id.replace("live", "dead"),
+            expires_at: expires,
+          })
+          .execute();
         await db
           .insertInto("cli_web_auth")
           .values({
@@ -108,7 +117,13 @@ describe.each(testDatabases())("purge of spent records (%s)", (kind) => {
   }
 
   const count = async (
-    table: "email_tokens" | "sessions" | "auth_challenges" | "remembered_browsers" | "cli_web_auth",
+    table:
+      | "email_tokens"
+      | "sessions"
+      | "auth_challenges"
+      | "remembered_browsers"
+      | "cli_web_auth"
+      | "oidc_jti_used",
   ) =>
     Number(
       (
@@ -129,8 +144,10 @@ describe.each(testDatabases())("purge of spent records (%s)", (kind) => {
       auth_challenges: 5,
       remembered_browsers: 5,
       cli_web_auth: 5,
+      oidc_jti_used: 5,
     });
     expect(report.backlog).toEqual([]);
+    expect(await count("oidc_jti_used")).toBe(2);
     expect(await count("email_tokens")).toBe(2);
     expect(await count("auth_challenges")).toBe(2);
     expect(await count("remembered_browsers")).toBe(2);

@@ -60,6 +60,8 @@ const SPENT: Spent[] = [
   },
   // npm's web login and its OTP: pending ones expire, finished ones were delivered.
   { table: "cli_web_auth", key: "id", where: (c) => sql<boolean>`expires_at < ${c}` },
+  // Spent OIDC token ids (trusted publishing): an expired OIDC token is refused by its exp anyway.
+  { table: "oidc_jti_used", key: "jti", where: (c) => sql<boolean>`expires_at < ${c}` },
 ];
 
 /**
@@ -98,9 +100,10 @@ async function deleteBatch(
   batchSize: number,
 ): Promise<number> {
   const { table, key } = spent;
+  // The predicate is repeated outside: a key that is not the whole primary key (oidc_jti_used's jti)
+  // must not take a live row of another issuer with it.
   const r = await sql`delete from ${sql.table(table)} where ${sql.ref(key)} in (
-      select ${sql.ref(key)} from ${sql.table(table)} where ${spent.where(cutoff)} limit ${batchSize})`.execute(
-    deps.db,
-  );
+      select ${sql.ref(key)} from ${sql.table(table)} where ${spent.where(cutoff)} limit ${batchSize})
+      and ${spent.where(cutoff)}`.execute(deps.db);
   return Number(r.numAffectedRows ?? 0n);
 }

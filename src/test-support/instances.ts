@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type App, buildApp } from "../app.js";
-import { loadConfig } from "../config.js";
+import { type Config, loadConfig } from "../config.js";
 import { createPgSchema } from "./databases.js";
 
 export interface TwoInstances {
@@ -18,7 +18,7 @@ export interface TwoInstances {
  * of their own) and one secret key, with separate data dirs: a load-balanced deployment in miniature.
  * Needs WHARF_TEST_DATABASE_URL and WHARF_TEST_REDIS_URL (skip with `missing(..., "postgres", "redis")`).
  */
-export async function createTwoInstances(): Promise<TwoInstances> {
+export async function createTwoInstances(overrides: Partial<Config> = {}): Promise<TwoInstances> {
   const schema = await createPgSchema();
   const prefix = `wharf-test-${process.pid}-${Date.now()}:`;
   const dirs: string[] = [];
@@ -32,6 +32,7 @@ export async function createTwoInstances(): Promise<TwoInstances> {
         redisUrl: process.env.WHARF_TEST_REDIS_URL,
         redisPrefix: prefix,
         secretKey: "shared-secret-key-0123456789-abcdefghijkl",
+        ...overrides,
       },
       { logger: { level: "silent" } },
     );

@@ -20,6 +20,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Give npm its config file and cache in the environment instead of as flags (see args()). */
   configInEnv?: boolean;
+  /** More environment (a CI's variables, GITHUB_ACTIONS and the OIDC request URL, say). */
+  env?: Record<string, string>;
 }
 
 /** One prompt answered: when the output (since the last answer) matches `when`, type `send` + Enter. */
@@ -53,6 +55,7 @@ export class NpmClient {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
     return {
       ...env,
+      ...o.env,
       HOME: join(this.dir, "home"),
       npm_config_update_notifier: "false",
       npm_config_audit: "false",
