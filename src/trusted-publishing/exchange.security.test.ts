@@ -103,8 +103,8 @@ describe.each(testDatabases())("trusted publishing token exchange on %s", (kind)
     });
     // The PyPI JSON API shows it beside the file (a Wharf addition).
     const json = (await t.app.inject({ method: "GET", url: "/pypi/widget/json" })).json();
-    expect(json.urls[0].provenance).toMatchObject({
-      publisher: { kind: "GitHub", repository: "acme/widget", workflow: "release.yml" },
+    expect(json.urls[0].trusted_publisher).toMatchObject({
+      publisher: "github:acme/widget release.yml",
       sha: "0123456789abcdef0123456789abcdef01234567",
       run_url: "https://github.com/acme/widget/actions/runs/4242/attempts/1",
     });

@@ -94,27 +94,24 @@ describe.each(testDatabases())("provenance of trusted-publisher releases on %s",
     expect(up.statusCode, up.body).toBe(200);
 
     const json = (await t.app.inject({ url: "/pypi/widget/json" })).json();
-    expect(json.releases["1.0.0"][0].provenance).toBeNull();
+    expect(json.releases["1.0.0"][0].trusted_publisher).toBeNull();
     const file = json.urls[0];
     const run = `https://github.com/acme/widget/actions/runs/987`;
-    expect(file.provenance).toMatchObject({
-      publisher: {
-        kind: "GitHub",
-        repository: "acme/widget",
-        workflow: "release.yml",
-        environment: "release",
-      },
+    expect(file.trusted_publisher).toMatchObject({
+      repository: "acme/widget",
+      workflow: "release.yml",
+      environment: "release",
       ref: "refs/tags/v2.0",
       sha: SHA,
       run_id: "987",
     });
-    expect(file.provenance.run_url).toContain(run);
+    expect(file.trusted_publisher.run_url).toContain(run);
     const one = (await t.app.inject({ url: "/pypi/widget/2.0.0/json" })).json();
-    expect(one.urls[0].provenance.sha).toBe(SHA);
+    expect(one.urls[0].trusted_publisher.sha).toBe(SHA);
 
     const page = (await t.app.inject({ url: "/project/widget/2.0.0/" })).body;
     expect(page).toContain('id="provenance"');
-    expect(page).toContain(`href="${file.provenance.run_url}"`);
+    expect(page).toContain(`href="${file.trusted_publisher.run_url}"`);
     expect(page).toContain(`href="https://github.com/acme/widget/commit/${SHA}"`);
     expect(page).toContain("<code>refs/tags/v2.0</code>");
     expect(page).toContain(`<code>${file.filename}</code>`);

@@ -14,34 +14,30 @@ import {
 import { kept, PYPI_CACHING } from "./simple.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
-/**
- * Where a file was built, when a trusted publisher uploaded it (issue 16 item 4); null otherwise.
- * `publisher` has PEP 740's shape (kind, repository, workflow, environment); the rest are the run's
- * claims. Wharf's own key: pypi.org's JSON API has none (its provenance lives in PEP 740
- * attestations, which Wharf does not make).
- */
-function provenanceDict(p: Provenance | undefined) {
+type ProvenanceByFile = Map<string, Provenance>;
+
+/** Wharf's addition for files published by a trusted publisher (issue 16): where they were built. */
+function trustedPublisher(p: Provenance | undefined) {
   if (!p) return null;
   return {
-    publisher: {
-      kind: p.provider === "gitlab" ? "GitLab" : "GitHub",
-      repository: p.repository,
-      workflow: p.workflow,
-      environment: p.environment,
-    },
+    publisher: p.publisher,
+    repository: p.repository,
+    workflow: p.workflow,
     ref: p.ref,
     sha: p.sha,
     run_id: p.runId,
     run_attempt: p.runAttempt,
+    environment: p.environment,
     run_url: p.runUrl,
   };
 }
 
-type ByFile = Map<string, Provenance>;
-const byFile = async (deps: Deps, projectId: string): Promise<ByFile> =>
-  new Map((await provenanceFor(deps.db, { projectId })).flatMap((p) => (p.fileId ? [[p.fileId, p]] : [])));
+async function provenanceByFile(deps: Deps, projectId: string): Promise<ProvenanceByFile> {
+  const rows = await provenanceFor(deps.db, { projectId });
+  return new Map(rows.filter((p) => p.fileId).map((p) => [p.fileId!, p]));
+}
 
-function fileDict(origin: string, r: Release, f: FileRecord, prov: ByFile) {
+function fileDict(origin: string, r: Release, f: FileRecord, prov: ProvenanceByFile) {
   return {
     filename: f.filename,
     url: `${origin}${fileUrl(f)}`,
@@ -57,7 +53,7 @@ function fileDict(origin: string, r: Release, f: FileRecord, prov: ByFile) {
     yanked_reason: r.yankedReason,
     has_sig: false,
     comment_text: "",
-    provenance: provenanceDict(prov.get(f.id)),
+    trusted_publisher: trustedPublisher(prov.get(f.id)),
   };
 }
 
@@ -100,7 +96,7 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
       const v = await loadProjectView(deps.db, normalized);
       if (!v || v.releases.length === 0) return null;
       const latest = latestRelease(v)!;
-      const prov = await byFile(deps, v.project.id);
+      const prov = await provenanceByFile(deps, v.project.id);
       return kept(
         rendered(
           JSON.stringify({
@@ -133,7 +129,7 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
       const v = await loadProjectView(deps.db, normalized);
       const rel = v?.releases.find((x) => x.canonicalVersion === wanted);
       if (!v || !rel) return null;
-      const prov = await byFile(deps, v.project.id);
+      const prov = await provenanceByFile(deps, v.project.id);
       return kept(
         rendered(
           JSON.stringify({

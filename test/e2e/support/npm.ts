@@ -20,7 +20,7 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Give npm its config file and cache in the environment instead of as flags (see args()). */
   configInEnv?: boolean;
-  /** More environment for npm (e.g. GitHub Actions' ACTIONS_ID_TOKEN_REQUEST_* for trusted publishing). */
+  /** More environment (a CI's variables, GITHUB_ACTIONS and the OIDC request URL, say). */
   env?: Record<string, string>;
 }
 
