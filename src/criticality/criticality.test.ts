@@ -125,6 +125,7 @@ describe.each(testDatabases())("criticality (%s)", (kind) => {
     expect(reports.map((r) => [r.ecosystem, r.added.sort()])).toEqual([
       ["pypi", ["p000", "p002"]],
       ["npm", ["left-pad-ng"]],
+      ["rubygems", []],
     ]);
     const mail = await t.outbox();
     expect(mail.map((m) => m.to).sort()).toEqual(["alice@example.com", "bob@example.com"]);
