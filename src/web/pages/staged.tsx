@@ -188,3 +188,56 @@ function CodeDecision({ ctx, s }: { ctx: PageContext; s: StagedPageState }) {
     </section>
   );
 }
+
+const ACTOR_TEXT: Record<string, string> = {
+  session: "signed in",
+  token: "API token",
+  "trusted-publisher": "trusted publisher",
+};
+
+/**
+ * The pending staged releases on a project's page, for its maintainers only (the route asks decide()
+ * first): what waits, who or what staged it, until when, and the link to decide.
+ */
+export function PendingStaged(p: { pending: { items: StagedRelease[]; total: number } | null }) {
+  if (!p.pending) return null;
+  const { items, total } = p.pending;
+  return (
+    <section aria-labelledby="staged-h" id="staged-pending" class="alert info">
+      <h2 id="staged-h">
+        {total === 1 ? "1 release waits for approval" : `${total} releases wait for approval`}
+      </h2>
+      <p class="hint">Only maintainers see this: installers cannot see these versions until one of you approves.</p>
+      <table class="table">
+        <thead>
+          <tr>
+            <th scope="col">Version</th>
+            <th scope="col">Files</th>
+            <th scope="col">Staged by</th>
+            <th scope="col">Expires</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((r) => (
+            <tr key={r.id} data-staged={r.id}>
+              <td>
+                <a href={`/staged/${r.id}`}>{r.version}</a>
+                {r.phishingResistant && <span class="muted"> (security key required)</span>}
+              </td>
+              <td>{r.files.length}</td>
+              <td>
+                {r.actorName} ({ACTOR_TEXT[r.actorType] ?? r.actorType})
+              </td>
+              <td>
+                <Time ms={r.expiresAt} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {total > items.length && <p class="hint">
+          And {total - items.length} more: each owner was mailed a link to every one.
+        </p>}
+    </section>
+  );
+}

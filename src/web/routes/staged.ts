@@ -4,11 +4,12 @@ import { authorize, decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { isAppError, reraise } from "../../lib/errors.js";
 import { approvalKeyOptions, checkGuessable, factorSummary, verifyApprovalKey } from "../../mfa/index.js";
-import { getProjectById } from "../../packages/index.js";
+import { getProjectById, type Project } from "../../packages/index.js";
 import {
   type ApprovalFactor,
   approveStaged,
   findStaged,
+  listPending,
   rejectStaged,
   type StagedRelease,
   stagingErrors,
@@ -20,6 +21,32 @@ import { projectHref } from "../hrefs.js";
 import { StagedPage, type StagedPageState } from "../pages/staged.js";
 import { signedIn } from "./guards.js";
 import { answerErrorsAsJson } from "./webauthn.js";
+
+/** At most this many pending releases are listed on a project page (the rest say how many more). */
+export const PENDING_SHOWN = 10;
+
+/**
+ * The project's pending staged releases, for its page: only for a viewer whom decide() lets approve
+ * them (a maintainer or owner); anyone else sees nothing of them, not even that some exist.
+ */
+export async function pendingForViewer(
+  deps: Deps,
+  req: FastifyRequest,
+  project: Project,
+): Promise<{ items: StagedRelease[]; total: number } | null> {
+  if (!req.auth) return null;
+  const actor = { userId: req.auth.user.id, emailVerified: req.auth.user.emailVerified };
+  const now = deps.clock.now();
+  const d = await decide(deps.db, deps.config.origin, actor, "approve-staged", project, now);
+  if (!d.allow) return null;
+  const pending = await listPending(deps.db, {
+    userId: actor.userId,
+    projectId: project.id,
+    now,
+    limit: PENDING_SHOWN,
+  });
+  return pending.total > 0 ? pending : null;
+}
 
 type Intent = "approve" | "reject";
 const intentOf = (raw: unknown): Intent => (raw === "reject" ? "reject" : "approve");
