@@ -79,7 +79,10 @@ describe.each(testDatabases())("approving staged releases on /staged/<id> (%s)",
   const simpleFiles = async () =>
     (
       (
-        await t.app.inject({ url: "/simple/demo-pkg/", headers: { accept: "application/vnd.pypi.simple.v1+json" } })
+        await t.app.inject({
+          url: "/simple/demo-pkg/",
+          headers: { accept: "application/vnd.pypi.simple.v1+json" },
+        })
       ).json() as { files: Array<{ filename: string }> }
     ).files.map((f) => f.filename);
 
@@ -107,7 +110,9 @@ describe.each(testDatabases())("approving staged releases on /staged/<id> (%s)",
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain("Approve with security key");
     expect(page.body).toContain("Reject with security key");
-    expect(page.body.indexOf("Approve with security key")).toBeLessThan(page.body.indexOf("Approve with code"));
+    expect(page.body.indexOf("Approve with security key")).toBeLessThan(
+      page.body.indexOf("Approve with code"),
+    );
     expect(textOf(page.body, "staged-key-required")).toContain("security key or passkey");
     const project = await alice.get("/project/demo-pkg/");
     expect(project.body).toContain('id="staged-pending"');

@@ -88,11 +88,15 @@ const ROWS: Row[] = [
   row("/staged/:id", "staged", "maintainer", (w) => `/staged/${w.ids.staged}`),
   row("/staged/:id", "staged-outsider", "newcomer", (w) => `/staged/${w.ids.staged}`, 404),
   // The release needs a key: a code is refused beside its field before it is tried (nothing changes).
-  withErrors(row("/staged/:id", "", "maintainer", (w) => `/staged/${w.ids.staged}`), "staged-code-refused", {
-    fill: { "#code": "123456" },
-    submit: "Approve with code",
-    errors: ["code-error"],
-  }),
+  withErrors(
+    row("/staged/:id", "", "maintainer", (w) => `/staged/${w.ids.staged}`),
+    "staged-code-refused",
+    {
+      fill: { "#code": "123456" },
+      submit: "Approve with code",
+      errors: ["code-error"],
+    },
+  ),
   row("/report", "report-form", "maintainer", "/report?ecosystem=pypi&name=demo-pkg"),
   row("/report", "report-unverified", "newcomer", "/report?ecosystem=pypi&name=demo-pkg", 403),
   row("/package/*", "npm-package", "anonymous", "/package/@acme/tool"),

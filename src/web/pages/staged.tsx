@@ -1,5 +1,5 @@
 import type { StagedRelease } from "../../staging/index.js";
-import { Form, FormError, Time } from "../components.js";
+import { Form, FormError, TableScroll, Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { WebAuthnNotes } from "../webauthn-ui.js";
 
@@ -121,7 +121,7 @@ function KeyDecision({ ctx, s }: { ctx: PageContext; s: StagedPageState }) {
           <input type="hidden" name="intent" value="" />
           <input type="hidden" name="challenge_id" value="" />
           <input type="hidden" name="response" value="" />
-          <div class="actions">
+          <div class="form-actions">
             <button type="submit" name="intent_key" value="approve" class="button primary" disabled>
               Approve with security key
             </button>
@@ -141,9 +141,10 @@ function KeyDecision({ ctx, s }: { ctx: PageContext; s: StagedPageState }) {
         </form>
       ) : (
         <p class="hint" id="staged-no-key">
-          You have no security key or passkey.{" "}
-          <a href="/account/two-factor/keys">Add one</a>
-          {r.phishingResistant ? ": this release can only be approved with one." : " to approve with a touch."}
+          You have no security key or passkey. <a href="/account/two-factor/keys">Add one</a>
+          {r.phishingResistant
+            ? ": this release can only be approved with one."
+            : " to approve with a touch."}
         </p>
       )}
     </section>
@@ -176,7 +177,7 @@ function CodeDecision({ ctx, s }: { ctx: PageContext; s: StagedPageState }) {
             </p>
           )}
         </div>
-        <div class="actions">
+        <div class="form-actions">
           <button type="submit" name="intent" value="approve" class="button secondary">
             Approve with code
           </button>
@@ -203,12 +204,14 @@ export function PendingStaged(p: { pending: { items: StagedRelease[]; total: num
   if (!p.pending) return null;
   const { items, total } = p.pending;
   return (
-    <section aria-labelledby="staged-h" id="staged-pending" class="alert info">
+    <section aria-labelledby="staged-h" id="staged-pending">
       <h2 id="staged-h">
         {total === 1 ? "1 release waits for approval" : `${total} releases wait for approval`}
       </h2>
-      <p class="hint">Only maintainers see this: installers cannot see these versions until one of you approves.</p>
-      <table class="table">
+      <p class="hint">
+        Only maintainers see this: installers cannot see these versions until one of you approves.
+      </p>
+      <TableScroll label="Releases waiting for approval">
         <thead>
           <tr>
             <th scope="col">Version</th>
@@ -222,7 +225,7 @@ export function PendingStaged(p: { pending: { items: StagedRelease[]; total: num
             <tr key={r.id} data-staged={r.id}>
               <td>
                 <a href={`/staged/${r.id}`}>{r.version}</a>
-                {r.phishingResistant && <span class="muted"> (security key required)</span>}
+                {r.phishingResistant && <small class="muted"> (security key required)</small>}
               </td>
               <td>{r.files.length}</td>
               <td>
@@ -234,10 +237,10 @@ export function PendingStaged(p: { pending: { items: StagedRelease[]; total: num
             </tr>
           ))}
         </tbody>
-      </table>
-      {total > items.length && <p class="hint">
-          And {total - items.length} more: each owner was mailed a link to every one.
-        </p>}
+      </TableScroll>
+      {total > items.length && (
+        <p class="hint">And {total - items.length} more: each owner was mailed a link to every one.</p>
+      )}
     </section>
   );
 }

@@ -202,7 +202,11 @@ export function registerStagedRoutes(app: FastifyInstance, deps: Deps): void {
     } catch (e) {
       // The shared wording speaks of signing in; here it is this release's confirmation that failed.
       if (isAppError(e) && e.code === "CHALLENGE_INVALID")
-        throw reraise({ status: e.status, code: e.code, message: stagingErrors.KEY_ANSWER_INVALID().message });
+        throw reraise({
+          status: e.status,
+          code: e.code,
+          message: stagingErrors.KEY_ANSWER_INVALID().message,
+        });
       throw e;
     }
   }

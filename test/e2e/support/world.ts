@@ -98,7 +98,11 @@ export async function buildWorld(): Promise<World> {
     const staged = await publish(t, work, token, "demo-pkg", "3.0");
     expect(staged.statusCode, staged.body).toBe(200);
     const stagedId = (
-      await t.deps.db.selectFrom("staged_releases").select("id").where("version", "=", "3.0").executeTakeFirstOrThrow()
+      await t.deps.db
+        .selectFrom("staged_releases")
+        .select("id")
+        .where("version", "=", "3.0")
+        .executeTakeFirstOrThrow()
     ).id;
     // npm asks an account with two-factor for a one-time password on publish, or to confirm in the
     // browser (its page is one of those visited); the enrolment spent this time step.
