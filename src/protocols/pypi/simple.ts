@@ -7,6 +7,7 @@ import {
   type Rendered,
   rendered,
   renderedBytes,
+  renderedOffLoop,
 } from "../../http/render-cache.js";
 import { type CachePolicy, sendRendered } from "../../http/send.js";
 import { listProjects, packageErrors } from "../../packages/index.js";
@@ -149,7 +150,7 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
     const fmt = negotiate(req);
     const view = await cache.get(`${normalized}\0simple:${fmt}`, async () => {
       const v = await loadProjectView(deps.db, normalized);
-      return v ? kept(renderProject(v, fmt), v.project.id) : null;
+      return v ? kept(await renderProject(v, fmt), v.project.id) : null;
     });
     if (!view) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${raw}'.`);
     return sendRendered(req, reply, view, PYPI_CACHING);
@@ -158,8 +159,8 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
   app.get<{ Params: { name: string } }>("/simple/:name", (req, reply) => projectPage(req, reply, false));
 }
 
-const renderProject = (v: ProjectView, fmt: Format): Rendered =>
-  rendered(fmt === "json" ? projectJson(v) : projectHtml(v), contentType(fmt));
+const renderProject = (v: ProjectView, fmt: Format): Promise<Rendered> =>
+  renderedOffLoop(fmt === "json" ? projectJson(v) : projectHtml(v), contentType(fmt));
 
 async function renderRoot(deps: Deps, fmt: Format): Promise<Rendered> {
   const projects = await listProjects(deps.db, "pypi");
