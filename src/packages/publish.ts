@@ -57,6 +57,12 @@ export interface PublishInput {
   authorizeUpload: (project: Project) => Promise<Grant>;
   /** More rows that must commit with the file or not at all (npm: the dist-tag naming the version). */
   alsoInTransaction?: (tx: Tx, r: { project: Project; release: Release }) => Promise<void>;
+  /**
+   * The second factor given for this very publish (npm's OTP or browser hand-off, gem's OTP), kept on
+   * its file.uploaded event: the staging simulation (mandates/staging-replay.ts) tells an interactive
+   * publish from a machine's by it.
+   */
+  secondFactor?: "totp" | "recovery" | "browser" | null;
 }
 
 export interface PublishResult {
@@ -182,9 +188,10 @@ async function publishOnce(
   else grant.require("create-project", null);
   const actor = grant.actor;
   // History shows "trusted publisher github:acme/widget release.yml" for CI uploads.
-  const publishedBy = actor.token?.publisher
-    ? { via: `trusted publisher ${actor.token.publisher.label}` }
-    : {};
+  const publishedBy = {
+    ...(actor.token?.publisher ? { via: `trusted publisher ${actor.token.publisher.label}` } : {}),
+    ...(input.secondFactor ? { secondFactor: input.secondFactor } : {}),
+  };
   if (!existing) {
     // Only creation is refused: a project that already had the name before it was prohibited goes on.
     if (await isProhibitedName(deps.db, input.ecosystem, input.project.normalizedName))

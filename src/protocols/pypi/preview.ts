@@ -5,7 +5,7 @@ import type { Deps } from "../../deps.js";
 import { ecosystemFor } from "../../ecosystems/index.js";
 import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { isAppError } from "../../lib/errors.js";
-import { type FileRecord, getProjectById, type Release } from "../../packages/index.js";
+import { type FileRecord, getProjectById, type ListedRelease } from "../../packages/index.js";
 import { findStaged, isStageId, type StagedRelease } from "../../staging/index.js";
 import { BlobNotFoundError } from "../../storage/index.js";
 import { authenticateToken } from "../../tokens/index.js";
@@ -76,7 +76,7 @@ export function registerPreview(app: FastifyInstance, deps: Deps): void {
     const view = await loadProjectView(deps.db, normalized);
     if (!view) throw pypiErrors.PREVIEW_NOT_FOUND();
     const stagedKeys = new Set(staged.files.map((f) => f.blobKey));
-    const r = renderProject(withStaged(view, staged), negotiate(req), (f) =>
+    const r = await renderProject(withStaged(view, staged), negotiate(req), (f) =>
       stagedKeys.has(f.blobKey) ? `${base(staged.id)}${fileUrl(f)}` : fileUrl(f),
     );
     return send(reply, r.body, r.contentType, r.etag);
@@ -182,8 +182,11 @@ function withStaged(view: ProjectView, s: StagedRelease): ProjectView {
     metadataBlobKey: f.metadataBlobKey,
     uploadedAt: s.createdAt,
   }));
-  const staged: Release = {
-    ...s.release,
+  // A listing carries no README and the metadata as text, as listReleases gives it (packages/releases.ts).
+  const { metadata, description: _readme, ...listed } = s.release;
+  const staged: ListedRelease = {
+    ...listed,
+    metadataText: JSON.stringify(metadata),
     id: releaseId,
     projectId: s.projectId,
     createdAt: s.createdAt,

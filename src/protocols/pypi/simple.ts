@@ -7,6 +7,7 @@ import {
   type Rendered,
   rendered,
   renderedBytes,
+  renderedOffLoop,
 } from "../../http/render-cache.js";
 import { type CachePolicy, sendRendered } from "../../http/send.js";
 import { listProjects, packageErrors } from "../../packages/index.js";
@@ -152,7 +153,7 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
     const fmt = negotiate(req);
     const view = await cache.get(`${normalized}\0simple:${fmt}`, async () => {
       const v = await loadProjectView(deps.db, normalized);
-      return v ? kept(renderProject(v, fmt), v.project.id) : null;
+      return v ? kept(await renderProject(v, fmt), v.project.id) : null;
     });
     if (!view) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${raw}'.`);
     return sendRendered(req, reply, view, PYPI_CACHING);
@@ -162,8 +163,8 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
 }
 
 /** A project's PEP 503 / PEP 691 page; the preview index (preview.ts) passes its own file URLs. */
-export const renderProject = (v: ProjectView, fmt: Format, url: FileUrl = fileUrl): Rendered =>
-  rendered(fmt === "json" ? projectJson(v, url) : projectHtml(v, url), contentType(fmt));
+export const renderProject = (v: ProjectView, fmt: Format, url: FileUrl = fileUrl): Promise<Rendered> =>
+  renderedOffLoop(fmt === "json" ? projectJson(v, url) : projectHtml(v, url), contentType(fmt));
 
 /** The root listing of a preview index: the one project it previews, in the negotiated format. */
 export function renderPreviewRoot(name: string, href: string, fmt: Format): Rendered {
