@@ -9,6 +9,7 @@ import type { FormState } from "./auth.js";
 import { PublishersSection } from "./manage-publishers.js";
 import { type ReleaseFormState, ReleasesSection } from "./manage-releases.js";
 import { SettingsSection } from "./manage-settings.js";
+import { StagingSection, type StagingState } from "./manage-staging.js";
 import { QuarantineBanner } from "./project-parts.js";
 import type { PublisherForms, PublisherRow } from "./publishers.js";
 
@@ -27,6 +28,8 @@ export interface ManageState {
   forms?: ReleaseFormState;
   requirement: Requirement;
   settingsError?: string;
+  staging: StagingState;
+  stagingError?: string;
   publishers: PublisherRow[];
   publisherForms?: PublisherForms;
 }
@@ -209,6 +212,13 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
         requirement={s.requirement}
         canManage={s.canManage}
         error={s.settingsError}
+      />
+      <StagingSection
+        ctx={ctx}
+        base={base}
+        staging={s.staging}
+        canManage={s.canManage}
+        error={s.stagingError}
       />
       <PublishersSection
         ctx={ctx}
