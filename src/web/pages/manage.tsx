@@ -194,7 +194,7 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
       </p>
       <nav class="subnav" aria-label="Sections">
         <a href="#people">People</a> <a href="#settings">Publishing security</a>{" "}
-        <a href="#publishing">Trusted publishers</a>{" "}
+        <a href="#staging">Staged releases</a> <a href="#publishing">Trusted publishers</a>{" "}
         <a href="#releases">{npm || gem ? "Versions" : "Releases"}</a>{" "}
         <a href="#security-history">Security history</a>
       </nav>
