@@ -22,7 +22,8 @@ export const packageErrors = catalogue({
   STAGE_RULE_INVALID: {
     status: 400,
     field: "stage",
-    message: "Choose publish directly, approval with a second factor, or approval with a security key or passkey.",
+    message:
+      "Choose publish directly, approval with a second factor, or approval with a security key or passkey.",
   },
   REQUIREMENT_INVALID: {
     status: 400,
