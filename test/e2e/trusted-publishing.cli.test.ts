@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addRole, insertProject } from "../../src/packages/index.js";
 import { missing, wheelBuildPython } from "../../src/test-support/index.js";
 import { addPublisher } from "../../src/trusted-publishing/index.js";
 import { ensureBuilt, startWharf, type WharfServer } from "./support/index.js";
@@ -249,6 +250,63 @@ describe.skipIf(missing(SUITE, "npm"))(SUITE, () => {
         const err = (await wrong.json()) as { errors: Array<{ code: string; description: string }> };
         expect(err.errors[0]!.code).toBe("invalid-publisher");
         expect(err.errors[0]!.description).toContain("environment — is not pypi");
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    },
+  );
+  it.skipIf(!wheelBuildPython() || missing(SUITE, "twine"))(
+    "a monorepo workflow publishing two projects: one minted token uploads both with twine, not a third project",
+    async () => {
+      const projects: Array<[string, string]> = [
+        ["tp-mono-core", "release.yml"],
+        ["tp-mono-cli", "release.yml"],
+        ["tp-mono-docs", "docs.yml"],
+      ];
+      await withDatabase(server, async (db) => {
+        for (const [name, workflow] of projects) {
+          const p = await insertProject(db, Date.now(), {
+            ecosystem: "pypi",
+            name,
+            normalizedName: name,
+            ultranormalizedName: name.replace(/-/g, ""),
+          });
+          await addRole(db, Date.now(), p.id, aliceId, "owner");
+          await addPublisher(
+            db,
+            Date.now(),
+            {},
+            {
+              projectId: p.id,
+              provider: "github",
+              issuer: github.issuer,
+              repository: "acme/mono",
+              workflow,
+              createdBy: aliceId,
+            },
+          );
+        }
+      });
+      const home = mkdtempSync(join(tmpdir(), "wharf-tp-mono-"));
+      try {
+        github.actionsRun = { repository: "acme/mono", workflow: "release.yml" };
+        const minted = await fetch(`${server.url}/_/oidc/mint-token`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ token: await github.mint({ audience: "pypi:localhost" }) }),
+        });
+        const body = (await minted.json()) as { success: boolean; token: string };
+        expect(body.success).toBe(true);
+        const auth = { username: "__token__", password: body.token };
+        for (const name of ["tp-mono-core", "tp-mono-cli"]) {
+          const dists = await buildDists(join(home, name), home, { name, version: "1.0.0" });
+          const up = await twineUpload(server.url, home, [dists.wheel], auth);
+          expect(up.code, up.output).toBe(0);
+        }
+        const docs = await buildDists(join(home, "docs"), home, { name: "tp-mono-docs", version: "1.0.0" });
+        const refused = await twineUpload(server.url, home, [docs.wheel], auth);
+        expect(refused.code).not.toBe(0);
+        expect(oneLine(refused.output)).toMatch(/not for project 'tp-mono-docs'/);
       } finally {
         rmSync(home, { recursive: true, force: true });
       }
