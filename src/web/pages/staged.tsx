@@ -25,6 +25,18 @@ const STATE_TEXT: Record<string, string> = {
   expired: "expired: its files were removed",
 };
 
+export const TOKEN_PLACEHOLDER = "YOUR-API-TOKEN";
+
+/**
+ * The pip command that installs a staged release from its preview index (protocols/pypi/preview.ts):
+ * pip sends the URL's credentials as HTTP Basic, to the whole host, files included.
+ */
+export function previewCommand(origin: string, r: StagedRelease): string {
+  const u = new URL(origin);
+  const index = `${u.protocol}//__token__:${TOKEN_PLACEHOLDER}@${u.host}/preview/${r.id}/simple/`;
+  return `pip install --index-url ${index} --extra-index-url ${origin}/simple/ ${r.normalizedName}==${r.version}`;
+}
+
 /**
  * A staged release (issue 16 item 5): what a machine uploaded, and the maintainer's decision. Approval
  * takes a second factor given on this very page; a signed-in session or its sudo window is not one.
@@ -76,12 +88,11 @@ export function StagedPage(ctx: PageContext, s: StagedPageState) {
         </table>
       )}
       {r.ecosystem === "pypi" && r.state === "staged" && s.canDecide && (
-        <p class="hint">
-          Test it before approving:{" "}
-          <code>
-            pip install --index-url {s.origin}/preview/{r.id}/simple/ {r.normalizedName}=={r.version}
-          </code>{" "}
-          with an API token as the password (user <code>__token__</code>).
+        <p class="hint" id="preview-command">
+          Test it before approving: <code>{previewCommand(s.origin, r)}</code> with{" "}
+          <code>{TOKEN_PLACEHOLDER}</code> replaced by one of your API tokens (a read-only one will do). The
+          preview index answers only this project's maintainers; the extra index lets pip find the
+          dependencies.
         </p>
       )}
       {s.canDecide && (
