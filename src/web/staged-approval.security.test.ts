@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addKey, postJson, SoftAuthenticator } from "../mfa/test-fixtures.js";
 import { codeAt, enrollTotp } from "../mfa/test-helpers.js";
 import { buildSdist } from "../packages/archives/test-fixtures.js";
+import { publishBody } from "../protocols/npm/test-fixtures.js";
 import { findStaged } from "../staging/index.js";
 import {
   basicAuth,
@@ -200,6 +201,42 @@ describe.each(testDatabases())("approving staged releases on /staged/<id> (%s)",
     expect(res.statusCode, res.body).toBe(303);
     expect((await findStaged(t.deps.db, b))?.state).toBe("rejected");
     expect(await simpleFiles()).not.toContain("demo_pkg-3.0.0.tar.gz");
+  });
+
+  it("lists a staged npm version on the package page for its maintainers only", async () => {
+    const npm = (method: "PUT" | "POST", url: string, payload: object, otp?: string) =>
+      t.app.inject({
+        method,
+        url,
+        payload: JSON.stringify(payload),
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${token}`,
+          ...(otp ? { "npm-otp": otp } : {}),
+        },
+      });
+    const first = await npm(
+      "PUT",
+      "/npm/@acme%2fwidget",
+      await publishBody("@acme/widget", "1.0.0"),
+      nextCode(),
+    );
+    expect(first.statusCode, first.body).toBe(201);
+    const staged = await npm(
+      "POST",
+      "/npm/-/stage/package/@acme%2fwidget",
+      await publishBody("@acme/widget", "1.1.0"),
+    );
+    expect(staged.statusCode, staged.body).toBeLessThan(300);
+    const id = (staged.json() as { stageId: string }).stageId;
+    const mine = await alice.get("/package/@acme/widget");
+    expect(mine.statusCode).toBe(200);
+    expect(mine.body).toContain(`href="/staged/${id}"`);
+    expect(textOf(mine.body, "staged-h")).toBe("1 release waits for approval");
+    expect((await bob.get("/package/@acme/widget")).body).not.toContain("staged-pending");
+    const anon = await t.app.inject({ url: "/package/@acme/widget" });
+    expect(anon.body).not.toContain("staged-pending");
+    expect(anon.body).not.toContain("1.1.0");
   });
 
   async function findStagedByVersion(version: string): Promise<string | undefined> {
