@@ -280,7 +280,12 @@ async function publishOnce(
               tx,
               now,
               { projectId: project.id, releaseId: release.id, fileId: file.id },
-              actor.token.publisher.claims,
+              // A monorepo's token covers several projects, each let in by its own publisher.
+              {
+                ...actor.token.publisher.claims,
+                publisherId:
+                  actor.token.publisher.byProject[project.id] ?? actor.token.publisher.claims.publisherId,
+              },
             );
           // The creation budget is spent last, by a creation that is about to commit (issue 11, LOW 19):
           // a CI matrix racing to create one project spends one point, not one per job. Over budget,
