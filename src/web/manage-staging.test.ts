@@ -80,7 +80,7 @@ describe.each(testDatabases())("the staging rule on the manage page (%s)", (kind
     expect(page).toMatch(
       /id="staging-mandate"[^>]*>Publishes from tokens to 'demo-pkg' must be approved by a maintainer \(Approve token releases\)/,
     );
-    expect(page).toMatch(/<p id="staging-rule">Publish them directly<\/p>/);
+    expect(page).toMatch(/<p id="staging-rule">The owners(&#39;|') rule: publish them directly\.<\/p>/);
     const refused = await bob.web.post("/manage/project/demo-pkg/staging", { stage: "none" });
     expect(refused.statusCode).toBe(403);
     expect(await rule()).toBe("none");

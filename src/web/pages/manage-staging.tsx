@@ -61,7 +61,9 @@ export function StagingSection(p: {
           <Submit>Save</Submit>
         </Form>
       ) : (
-        <p id="staging-rule">{OPTIONS.find(([v]) => v === p.staging.rule)?.[1]}</p>
+        <p id="staging-rule">
+          The owners' rule: {OPTIONS.find(([v]) => v === p.staging.rule)?.[1].toLowerCase()}.
+        </p>
       )}
     </section>
   );
