@@ -182,11 +182,11 @@ function withStaged(view: ProjectView, s: StagedRelease): ProjectView {
     metadataBlobKey: f.metadataBlobKey,
     uploadedAt: s.createdAt,
   }));
-  // As the index lists releases (ListedRelease): no description, the metadata as its JSON text.
-  const { description: _d, metadata, ...release } = s.release;
+  // As the index lists releases (ListedRelease): neither description nor metadata, which it does not show.
+  const { description: _d, metadata: _m, ...release } = s.release;
   const staged: ListedRelease = {
     ...release,
-    metadataText: JSON.stringify(metadata),
+    metadataRev: 0,
     id: releaseId,
     projectId: s.projectId,
     createdAt: s.createdAt,
