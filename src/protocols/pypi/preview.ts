@@ -76,7 +76,7 @@ export function registerPreview(app: FastifyInstance, deps: Deps): void {
     const view = await loadProjectView(deps.db, normalized);
     if (!view) throw pypiErrors.PREVIEW_NOT_FOUND();
     const stagedKeys = new Set(staged.files.map((f) => f.blobKey));
-    const r = renderProject(withStaged(view, staged), negotiate(req), (f) =>
+    const r = await renderProject(withStaged(view, staged), negotiate(req), (f) =>
       stagedKeys.has(f.blobKey) ? `${base(staged.id)}${fileUrl(f)}` : fileUrl(f),
     );
     return send(reply, r.body, r.contentType, r.etag);

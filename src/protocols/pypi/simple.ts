@@ -163,8 +163,8 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
 }
 
 /** A project's PEP 503 / PEP 691 page; the preview index (preview.ts) passes its own file URLs. */
-export const renderProject = (v: ProjectView, fmt: Format, url: FileUrl = fileUrl): Rendered =>
-  rendered(fmt === "json" ? projectJson(v, url) : projectHtml(v, url), contentType(fmt));
+export const renderProject = (v: ProjectView, fmt: Format, url: FileUrl = fileUrl): Promise<Rendered> =>
+  renderedOffLoop(fmt === "json" ? projectJson(v, url) : projectHtml(v, url), contentType(fmt));
 
 /** The root listing of a preview index: the one project it previews, in the negotiated format. */
 export function renderPreviewRoot(name: string, href: string, fmt: Format): Rendered {
