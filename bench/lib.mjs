@@ -10,8 +10,13 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const MAIN = join(ROOT, "dist", "main.js");
-export const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/**
+ * BENCH_SHORT=1: tiny sizes, one round, ~1 s per load run. CI runs every bench this way to prove the
+ * harness still works (test/bench-smoke.test.ts); its numbers mean nothing and are never judged.
+ */
+export const SHORT = process.env.BENCH_SHORT === "1";
+export const DURATION = Number(process.env.BENCH_DURATION ?? (SHORT ? 1 : 5));
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SHORT ? 1 : 2));
 export const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
 export const WRK = ["-t2", "-c32", `-d${DURATION}s`, "--latency", "--timeout", "5s"];
 
@@ -191,12 +196,18 @@ export async function compareWithCeiling(rows, okStatuses = [200]) {
       `${((100 * w.rps) / c.rps).toFixed(0)}%`,
     ]),
   ];
+  console.log("");
+  printTable(table);
+  return results;
+}
+
+/** Prints rows (the first is the header) as a Markdown table: first column left, the rest right. */
+export function printTable(table) {
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
   const line = (r) =>
     `| ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(" | ")} |`;
-  console.log(`\n${line(table[0])}\n| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
+  console.log(`${line(table[0])}\n| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
   for (const r of table.slice(1)) console.log(line(r));
-  return results;
 }
 
 /** Creates the verified "bench" account through the CLI and returns an account-wide API token for it. */

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { Redis } from "ioredis";
 import pino from "pino";
 import { registerAdmin, startAdoptionSnapshotJob, startDomainCheckJob } from "./admin/index.js";
 import { registerApi } from "./api/index.js";
@@ -78,8 +77,9 @@ export async function buildApp(
   const handle = openDatabase(config.databaseUrl);
   const { db, dialect, close: closeDb } = handle;
   await migrateToLatest(handle, { keys: new Keyring(config.secretKey) });
+  // The Redis client is imported only when Redis is configured (start-up cost, issue 15).
   const redis = config.redisUrl
-    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false })
+    ? new (await import("ioredis")).Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false })
     : undefined;
   redis?.on("error", (e) => app.log.warn({ err: e }, "redis error"));
 
@@ -88,7 +88,7 @@ export async function buildApp(
     config,
     db,
     dialect,
-    blobs: createBlobStore(config),
+    blobs: await createBlobStore(config),
     mailer: createMailer({
       outboxDir: join(config.dataDir, "outbox"),
       smtpUrl: config.smtpUrl,
