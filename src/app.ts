@@ -68,7 +68,8 @@ export async function buildApp(
     // A request id from the load balancer is kept (for tracing across hops), otherwise we make one.
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
-    logController: new AccessLog(),
+    // The fast access-log line: this logger has no formatters, mixins, hooks or serializers (access-log.ts).
+    logController: new AccessLog(true),
     // Requests the HTTP parser refuses get a reason phrase that says what was wrong (twine shows only that).
     clientErrorHandler,
   });
