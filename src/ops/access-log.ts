@@ -3,12 +3,6 @@ import pino from "pino";
 
 const { chindingsSym, streamSym } = pino.symbols;
 
-/** What the fast path needs of a pino logger: its pre-serialised bindings and its destination. */
-interface PinoInternals {
-  [chindingsSym]?: string;
-  [streamSym]?: { write(line: string): unknown };
-}
-
 /**
  * One JSON access-log line per request, written when the response is done (Fastify's default writes
  * two: "incoming request" and "request completed"). At index-serving rates the second line was a
@@ -48,12 +42,19 @@ export class AccessLog extends LogController {
       );
       return;
     }
-    if (!log.isLevelEnabled("info")) return;
-    const internals = log as unknown as PinoInternals;
-    const stream = internals[streamSym];
-    if (this.fast && stream && internals[chindingsSym] !== undefined && typeof request.ip === "string") {
+    if (!(log as pino.Logger).isLevelEnabled("info")) return;
+    // What the fast path needs of a pino logger: its pre-serialised bindings and its destination.
+    const internals = log as unknown as Record<symbol, unknown>;
+    const chindings = internals[chindingsSym];
+    const stream = internals[streamSym] as { write?: (line: string) => unknown } | undefined;
+    if (
+      this.fast &&
+      typeof stream?.write === "function" &&
+      typeof chindings === "string" &&
+      typeof request.ip === "string"
+    ) {
       stream.write(
-        `{"level":30,"time":${Date.now()}${internals[chindingsSym]},"req":{"method":${JSON.stringify(request.method)},"url":${JSON.stringify(request.url)},"remoteAddress":${JSON.stringify(request.ip)}},"res":{"statusCode":${reply.statusCode}},"responseTime":${responseTime},"msg":"request"}\n`,
+        `{"level":30,"time":${Date.now()}${chindings},"req":{"method":${JSON.stringify(request.method)},"url":${JSON.stringify(request.url)},"remoteAddress":${JSON.stringify(request.ip)}},"res":{"statusCode":${reply.statusCode}},"responseTime":${responseTime},"msg":"request"}\n`,
       );
       return;
     }
