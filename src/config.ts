@@ -3,13 +3,13 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { SETTINGS, type SettingName } from "./config-settings.js";
 import { randomToken } from "./lib/crypto.js";
+import { type OidcProviderConfig, parseOidcProviders } from "./oidc/providers.js";
 import { parseTrustProxy, type TrustProxy } from "./ops/trust-proxy.js";
 import { parseInlineKeys, type ScanningKey } from "./secret-scanning/keys.js";
 
+export { describeConfig } from "./config-describe.js";
+export { type OidcProviderConfig, parseOidcProviders } from "./oidc/providers.js";
 export { SETTINGS, type SettingName };
-
-const SECRET_SETTINGS: SettingName[] = ["secretKey", "s3SecretAccessKey", "metricsToken"];
-const URL_SETTINGS: SettingName[] = ["databaseUrl", "redisUrl", "smtpUrl"];
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -178,49 +178,6 @@ const schema = z.object({
   }),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
 });
-
-/** An identity provider trusted for trusted publishing (src/oidc). */
-export interface OidcProviderConfig {
-  provider: "github" | "gitlab";
-  /** Exactly as the tokens' `iss` says it, without a trailing slash. */
-  issuer: string;
-}
-
-const BUILTIN_ISSUERS = {
-  github: "https://token.actions.githubusercontent.com",
-  gitlab: "https://gitlab.com",
-} as const;
-
-/**
- * `github,gitlab,gitlab=https://gitlab.example.com`: the built-in issuers by name, others as
- * provider=URL. Issuers must be https; plain http only on loopback (the tests' issuer), since the
- * JWKS fetched from it decides who may publish.
- */
-export function parseOidcProviders(value: string): OidcProviderConfig[] {
-  const out: OidcProviderConfig[] = [];
-  for (const entry of value
-    .split(",")
-    .map((x) => x.trim())
-    .filter(Boolean)) {
-    const eq = entry.indexOf("=");
-    const kind = (eq < 0 ? entry : entry.slice(0, eq)).trim();
-    if (kind !== "github" && kind !== "gitlab")
-      throw new Error(`must list github, gitlab or provider=https://issuer entries, not '${entry}'`);
-    const issuer = (eq < 0 ? BUILTIN_ISSUERS[kind] : entry.slice(eq + 1).trim()).replace(/\/+$/, "");
-    let u: URL;
-    try {
-      u = new URL(issuer);
-    } catch {
-      throw new Error(`'${issuer}' is not a URL`);
-    }
-    const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname);
-    if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback))
-      throw new Error(`issuer ${issuer} must be https (http only on 127.0.0.1 for tests)`);
-    if (u.search || u.hash || u.username) throw new Error(`issuer ${issuer} must be a plain URL`);
-    if (!out.some((p) => p.issuer === issuer)) out.push({ provider: kind, issuer });
-  }
-  return out;
-}
 
 export interface Config {
   dataDir: string;
@@ -392,74 +349,4 @@ export function resolveSecretKey(config: Config, log: (msg: string) => void): st
     log(`Generated a new secret key in ${file} (mode 0600). Back it up, or set WHARF_SECRET_KEY.`);
   }
   return config.secretKey;
-}
-
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "REDACTED";
-    return u.toString();
-  } catch {
-    return url;
-  }
-}
-
-/** The effective settings as `wharf config check` prints them, secrets redacted. */
-export function describeConfig(config: Config): Array<[string, string]> {
-  const values: Record<SettingName, string | undefined> = {
-    dataDir: config.dataDir,
-    host: config.host,
-    port: String(config.port),
-    origin: config.origin,
-    siteName: config.siteName,
-    registration: config.registration,
-    databaseUrl: config.databaseUrl,
-    redisUrl: config.redisUrl,
-    redisPrefix: config.redisPrefix,
-    smtpUrl: config.smtpUrl,
-    mailFrom: config.mailFrom,
-    s3Bucket: config.s3?.bucket,
-    s3Endpoint: config.s3?.endpoint,
-    s3Region: config.s3?.region,
-    s3AccessKeyId: config.s3?.accessKeyId,
-    s3SecretAccessKey: config.s3?.secretAccessKey,
-    s3ForcePathStyle: config.s3 ? String(config.s3.forcePathStyle) : undefined,
-    s3Prefix: config.s3?.prefix,
-    secretKey: config.secretKey,
-    uploadLimitMb: String(config.uploadLimitBytes / 1024 / 1024),
-    sessionIdleMinutes: String(config.sessionIdleMs / 60_000),
-    sessionMaxDays: String(config.sessionMaxMs / 86_400_000),
-    recoveryWaitDays: String(config.recoveryWaitMs / 86_400_000),
-    recoveryCriticalWaitDays: String(config.recoveryCriticalWaitMs / 86_400_000),
-    pwnedPasswordsUrl: config.pwnedPasswordsUrl,
-    pwnedPasswordsFailOpen: String(config.pwnedPasswordsFailOpen),
-    tokenCacheSeconds: String(config.tokenCacheMs / 1000),
-    secretScanningKeysUrl: config.secretScanning.keysUrl,
-    secretScanningKeys: config.secretScanning.keys.length
-      ? config.secretScanning.keys.map((k) => k.id.slice(0, 12)).join(", ")
-      : undefined,
-    trustProxy: Array.isArray(config.trustProxy) ? config.trustProxy.join(",") : String(config.trustProxy),
-    metricsToken: config.metricsToken,
-    metricsAddress: config.metricsAddress
-      ? `${config.metricsAddress.host}:${config.metricsAddress.port}`
-      : undefined,
-    hsts: config.hsts ?? "off",
-    dnsServers: config.domainCheck.dnsServers.join(",") || undefined,
-    domainCheckIntervalMinutes: String(config.domainCheck.intervalMs / 60_000),
-    domainCheckBatch: String(config.domainCheck.batch),
-    domainCheckMaxAccounts: String(config.domainCheck.maxAccounts),
-    domainCheckCanary: config.domainCheck.canary,
-    typosquatAction: config.typosquatAction,
-    typosquatProtectTop: String(config.typosquatProtectTop),
-    oidcProviders: config.oidcProviders.map((p) => `${p.provider}=${p.issuer}`).join(",") || "(off)",
-    stagedReleaseDays: String(config.stagedReleaseMs / 86_400_000),
-    logLevel: config.logLevel,
-  };
-  return (Object.keys(SETTINGS) as SettingName[]).map((name) => {
-    let v = values[name];
-    if (v && SECRET_SETTINGS.includes(name)) v = "(set, redacted)";
-    else if (v && URL_SETTINGS.includes(name)) v = redactUrl(v);
-    if (name === "secretKey" && !v) v = `(generated in ${join(config.dataDir, "secret.key")} at first start)`;
-    return [SETTINGS[name].env, v ?? "(unset)"];
-  });
 }

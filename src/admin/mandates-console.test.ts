@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recordEvent } from "../events/index.js";
 import { DAY } from "../lib/clock.js";
 import { activeMandates, getMandate } from "../mandates/index.js";
 import {
@@ -213,6 +214,45 @@ describe.each(testDatabases())("mandates in the console (%s)", (kind) => {
     });
     expect(forged.statusCode).toBe(403);
   });
+  it("previews the releases a staging requirement would have held, per ecosystem, from the upload events", async () => {
+    const requests = await t.deps.db
+      .selectFrom("projects")
+      .select("id")
+      .where("normalized_name", "=", "requests")
+      .executeTakeFirstOrThrow();
+    // What writeFilesInTx records (the real publishes are replayed in mandates/staging-replay.test.ts).
+    const upload = (at: number, data: Record<string, unknown>) =>
+      recordEvent(
+        t.deps.db,
+        at,
+        {},
+        {
+          type: "file.uploaded",
+          projectId: requests.id,
+          userId: null,
+          data: { project: "requests", ...data },
+        },
+      );
+    await upload(NOW - 5 * DAY, { version: "2.0", filename: "a.whl", tokenId: "t1" });
+    await upload(NOW - 5 * DAY, { version: "2.0", filename: "a.tar.gz", tokenId: "t1" });
+    await upload(NOW - 6 * DAY, {
+      version: "2.1",
+      filename: "b.whl",
+      tokenId: "t2",
+      via: "trusted publisher github:psf/requests release.yml",
+    });
+    await upload(NOW - 200 * DAY, { version: "1.0", filename: "c.whl", tokenId: "t1" });
+    const plain = await web.post("/admin/mandates", { ...form(), intent: "preview" });
+    expect(plain.body).not.toContain('data-table="staging-simulation"');
+    const staged = await web.post("/admin/mandates", { ...form({ staging: "any" }), intent: "preview" });
+    expect(staged.statusCode).toBe(200);
+    expect(staged.body).toContain('data-table="staging-simulation"');
+    expect(staged.body).toMatch(/data-staging-total="true"><b>2<\/b> releases of the last 90 days/);
+    expect(staged.body).toMatch(
+      /data-ecosystem="pypi"><td>pypi<\/td><td data-would-stage="true">2 of 2<\/td><td>1<\/td><td>1<\/td><td>0<\/td><td>1<\/td>/,
+    );
+  });
+
   it("offers RubyGems in the form: a gem mandate covers gem maintainers only, one over every ecosystem covers all three", async () => {
     const gemOwner = await quickUser(t.deps.db, NOW, { username: "gemmer" });
     const rails = await quickProject(t.deps.db, NOW, "rubygems", "rails", [gemOwner]);

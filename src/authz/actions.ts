@@ -21,10 +21,16 @@ export const ACTIONS = {
     gated: false,
     what: "approve or reject a staged release (with a second factor, given just now)",
   },
+  // Not gated: it reads, and writes nothing (issue 16: the preview index only maintainers can read).
+  "read-staged": {
+    role: "maintainer",
+    gated: false,
+    what: "install a staged release from its preview index before it is approved",
+  },
   "create-token": { role: "maintainer", gated: true, what: "create an API token that can write" },
 } as const satisfies Record<string, { role: "owner" | "maintainer" | null; gated: boolean; what: string }>;
 
 export type Action = keyof typeof ACTIONS;
 
-/** The mandate-gated writes, for tests and documentation: today every write is gated. */
+/** The mandate-gated writes, for tests and documentation: every write but a staged approval is gated. */
 export const GATED_ACTIONS = (Object.keys(ACTIONS) as Action[]).filter((a) => ACTIONS[a].gated);

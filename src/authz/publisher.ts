@@ -7,8 +7,9 @@ import { type Denial, denial } from "./verdict.js";
 /**
  * The decision for a trusted publisher's token (issue 16): a machine, so its own actor kind.
  * - It uploads, and nothing else: no tokens, people, settings, tags, yanks or deletions.
- * - Only to its one project, and only while the publisher is still configured there (removing it also
- *   revokes its tokens; this is the second lock).
+ * - Only to the projects it was minted for (one, or several when one workflow publishes a monorepo's
+ *   projects), and only while the publisher that let it into that project is still configured there
+ *   (removing the token's first publisher also revokes it; this is the second lock, per project).
  * - No interactive second factor is asked: CI cannot give one, and PyPI and npm allow trusted
  *   publishing under their 2FA requirements — the OIDC token from the provider, checked against a
  *   publisher the owners configured under sudo, stands in for it. Policy that wants a person in the
@@ -42,7 +43,7 @@ export async function decidePublisher(
     (await db
       .selectFrom("trusted_publishers")
       .select("id")
-      .where("id", "=", token.publisher?.id ?? "")
+      .where("id", "=", token.publisher?.byProject[project.id] ?? token.publisher?.id ?? "")
       .where("project_id", "=", project.id)
       .executeTakeFirst());
   if (!configured)

@@ -134,14 +134,7 @@ export async function collectWebAuth(
   if (r.denied_at !== null) return { state: "denied" };
   if (r.confirmed_at === null || !r.result_enc)
     return r.expires_at > deps.clock.now() ? { state: "pending" } : null;
-  const won = await deps.db
-    .updateTable("cli_web_auth")
-    .set({ delivered_at: deps.clock.now(), result_enc: null })
-    .where("id", "=", id)
-    .where("delivered_at", "is", null)
-    .executeTakeFirst();
-  if (won.numUpdatedRows !== 1n) return null;
-  return { state: "done", token: deps.keys.decrypt(r.result_enc, `cli-web-auth:${id}`) };
+  return (await deliverOnce(deps, id, r.result_enc)) ?? null;
 }
 
 /**
@@ -162,14 +155,26 @@ export async function collectGemOtp(
   if (r.delivered_at !== null) return { state: "expired" };
   if (r.confirmed_at === null || !r.result_enc)
     return r.expires_at > deps.clock.now() ? { state: "pending" } : { state: "expired" };
+  return (await deliverOnce(deps, id, r.result_enc)) ?? { state: "expired" };
+}
+
+/**
+ * Hands the confirmed result over once: of two polls racing, the one whose update clears it gets the
+ * token; the other gets null (and the caller's "nothing to collect" answer).
+ */
+async function deliverOnce(
+  deps: Store,
+  id: string,
+  resultEnc: string,
+): Promise<{ state: "done"; token: string } | null> {
   const won = await deps.db
     .updateTable("cli_web_auth")
     .set({ delivered_at: deps.clock.now(), result_enc: null })
     .where("id", "=", id)
     .where("delivered_at", "is", null)
     .executeTakeFirst();
-  if (won.numUpdatedRows !== 1n) return { state: "expired" };
-  return { state: "done", token: deps.keys.decrypt(r.result_enc, `cli-web-auth:${id}`) };
+  if (won.numUpdatedRows !== 1n) return null;
+  return { state: "done", token: deps.keys.decrypt(resultEnc, `cli-web-auth:${id}`) };
 }
 
 /**

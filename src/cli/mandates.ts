@@ -29,13 +29,16 @@ export const MANDATE_HELP = `Usage: wharf policy mandate <create|update|list|arc
 
   create  --name N --cohort critical|all-projects|threshold|projects|all-users
           [--ecosystem ${ECOSYSTEM_NAMES.join("|")}] [--strength any|phishing-resistant] [--threshold N] [--window 180d]
+          [--staging none|any|phishing-resistant]  (publishes from tokens staged for approval, once enforced)
           [--project NAME]... --notice DATE --warn DATE --enforce DATE --reason R
   update  ID  (same options as create; all of them) --reason R
   list    [--json]
   simulate --cohort C [--ecosystem E] [--strength S] [--threshold N] [--window 180d] [--project NAME]...
-          [--warn DATE --enforce DATE] [--json]
+          [--staging none|any|phishing-resistant] [--staging-window 90d] [--warn DATE --enforce DATE] [--json]
           The draft's cohort, readiness and the emails each phase would send (the console's preview;
-          the warn phase's length sets how many days of past uploads estimate its mail). Changes nothing.
+          the warn phase's length sets how many days of past uploads estimate its mail); with --staging,
+          the releases of the past window (default 90 days) that would have waited for approval,
+          per ecosystem. Changes nothing.
   archive ID --reason R
 
 create, update and archive require --reason (3-500 characters): it goes into the audit log
@@ -52,10 +55,10 @@ function date(flag: string, v: unknown): number {
   return ms;
 }
 
-function window(v: unknown): number {
+function window(v: unknown, flag = "window"): number {
   if (v === undefined) return 180;
   const m = /^(\d+)d?$/.exec(String(v));
-  if (!m) throw new UsageError("--window must be a number of days such as 180d");
+  if (!m) throw new UsageError(`--${flag} must be a number of days such as 180d`);
   return Number(m[1]);
 }
 
@@ -86,6 +89,7 @@ export async function mandateCli(argv: string[]): Promise<number> {
     ecosystem: { type: "string" },
     strength: { type: "string" },
     staging: { type: "string" },
+    "staging-window": { type: "string" },
     threshold: { type: "string" },
     window: { type: "string" },
     project: { type: "string", multiple: true },
@@ -139,7 +143,12 @@ export async function mandateCli(argv: string[]): Promise<number> {
           warnAt,
           enforceAt,
         };
-        const parsed = simulationInput.safeParse(draftInput(draft));
+        const parsed = simulationInput.safeParse({
+          ...draftInput(draft),
+          ...(values["staging-window"] === undefined
+            ? {}
+            : { stagingWindowDays: window(values["staging-window"], "staging-window") }),
+        });
         if (!parsed.success)
           throw new UsageError(
             parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),

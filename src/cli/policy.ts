@@ -60,10 +60,13 @@ export const POLICY_HELP = `Usage: wharf policy <command> [options] [settings]
            [--downloads on|off] [--dependents-top 1% | --dependents-top-k N |
            --dependents-threshold N | --dependents off]
            [--project NAME]... [--min-downloads N] [--cohort-window 180d] [--warn-days 30]
-           [--strength any|phishing-resistant] [--json]
+           [--strength any|phishing-resistant] [--staging none|any|phishing-resistant]
+           [--staging-window 90d] [--json]
       What a mandate over a cohort would meet: the cohort (critical: under the current rule, or the
       one given, with the clause that made each project critical), maintainers, their two-factor readiness and the emails each phase would send, by
-      the sender's own rules. Changes nothing.
+      the sender's own rules. With --staging: how many releases of the cohort in the past window
+      (default 90 days) a token or trusted publisher published without a second factor, per
+      ecosystem: those would have waited for a maintainer's approval. Changes nothing.
   mandate ...
       Rollouts: see 'wharf policy mandate --help'.
 
@@ -85,6 +88,8 @@ const OPTIONS: Options = {
   "min-downloads": { type: "string" },
   "cohort-window": { type: "string" },
   "warn-days": { type: "string" },
+  staging: { type: "string" },
+  "staging-window": { type: "string" },
   downloads: { type: "string" },
   dependents: { type: "string" },
   "dependents-top": { type: "string" },
@@ -444,6 +449,9 @@ function simulationFlags(v: Values) {
   const strength = str(v, "strength") ?? "any";
   if (strength !== "any" && strength !== "phishing-resistant")
     throw new UsageError("--strength must be any or phishing-resistant");
+  const staging = str(v, "staging") ?? "none";
+  if (staging !== "none" && staging !== "any" && staging !== "phishing-resistant")
+    throw new UsageError("--staging must be none, any or phishing-resistant");
   const cohort = str(v, "cohort") ?? "critical";
   const cohorts = ["critical", "all-projects", "threshold", "projects", "all-users"] as const;
   if (!cohorts.includes(cohort as (typeof cohorts)[number]))
@@ -480,5 +488,7 @@ function simulationFlags(v: Values) {
     ...(str(v, "cohort-window") ? { cohortWindowDays: parseWindow(str(v, "cohort-window")!) } : {}),
     ...(str(v, "warn-days") ? { warnDays: parseCount(str(v, "warn-days")!) } : {}),
     strength: strength as "any" | "phishing-resistant",
+    staging: staging as "none" | "any" | "phishing-resistant",
+    ...(str(v, "staging-window") ? { stagingWindowDays: parseWindow(str(v, "staging-window")!) } : {}),
   }));
 }

@@ -49,5 +49,16 @@ export function describeSimulation(s: SimulationResult): string {
     lines.push(
       `  enforce: ${fmt(m.enforce.reachable)} email(s) when enforcement starts, one per person still not compliant`,
     );
+  const st = s.staging;
+  if (st) {
+    lines.push(
+      `  staging (${st.requirement === "any" ? "approval with any second factor" : "approval with a security key or passkey"}): ${fmt(st.total)} release(s) of the last ${fmt(st.window_days)} days (${st.window.from}..${st.window.to}) would have waited for approval`,
+    );
+    for (const e of st.by_ecosystem)
+      lines.push(
+        `    ${e.ecosystem}: ${fmt(e.would_stage)} of ${fmt(e.releases)} release(s) in ${fmt(e.projects)} project(s): ${fmt(e.by_token)} by API token, ${fmt(e.by_trusted_publisher)} by trusted publisher; ${fmt(e.interactive)} published with a second factor`,
+      );
+    lines.push(`    basis: ${st.basis}`);
+  }
   return lines.join("\n");
 }

@@ -19,6 +19,8 @@ export const SURFACES: Readonly<Record<string, Surface>> = {
   // pip reads the simple API; tools read the JSON API: both get JSON errors.
   simple: { dialect: "json", page: false },
   pypi: { dialect: "json", page: false },
+  // A staged release's preview index (issue 16): pip shows the status line, so the reason phrase says it.
+  preview: { dialect: "twine", page: false },
   // Downloads: pip shows the status line only, and a browser following a link gets a page.
   files: { dialect: "html", page: false },
   // npm shows `body.error`.

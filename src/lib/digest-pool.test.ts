@@ -44,6 +44,43 @@ describe("upload digests on two threads", () => {
     expect((await d.digest()).sha256).toBe((await fileDigests(big)).sha256);
   });
 
+  it("give the right digests when chunks wrap around the shared ring and some do not fit in it", async () => {
+    // 25 MiB in odd-sized chunks goes round the 10 MiB ring more than twice, splitting chunks at its
+    // end; the 12 MiB chunk, sent without waiting, is larger than the ring and travels as a copy.
+    const data = bytes(25 * 1024 * 1024 + 5);
+    const d = await uploadDigests();
+    let at = 0;
+    for (const size of [12 * 1024 * 1024, 1_000_003, 777_777]) {
+      const wait = d.update(data.subarray(at, at + size));
+      at += size;
+      if (wait) await wait;
+    }
+    while (at < data.length) {
+      const wait = d.update(data.subarray(at, at + 999_999));
+      at += 999_999;
+      if (wait) await wait;
+    }
+    expect(await d.digest()).toEqual(await fileDigests(data));
+  });
+
+  it("give the right digests for a chunk exactly the ring's size (10 MiB), sent into an empty ring", async () => {
+    const data = bytes(10 * 1024 * 1024 + 3);
+    const d = await uploadDigests();
+    await d.update(data.subarray(0, 10 * 1024 * 1024));
+    await d.update(data.subarray(10 * 1024 * 1024));
+    expect(await d.digest()).toEqual(await fileDigests(data));
+  });
+
+  it("reuse a ring after a dropped upload without mixing the next upload's bytes", async () => {
+    const dropped = await uploadDigests();
+    dropped.update(bytes(3 * 1024 * 1024));
+    dropped.drop();
+    const data = bytes(4 * 1024 * 1024).reverse();
+    const d = await uploadDigests();
+    for (let at = 0; at < data.length; at += 100_000) await d.update(data.subarray(at, at + 100_000));
+    expect(await d.digest()).toEqual(await fileDigests(data));
+  });
+
   it("hash an empty upload", async () => {
     const d = await uploadDigests();
     expect(await d.digest()).toEqual(await fileDigests(Buffer.alloc(0)));

@@ -18,6 +18,15 @@ export interface UploadDigests {
 }
 
 const MAX_IN_FLIGHT = 8 * 1024 * 1024;
+/**
+ * Each open stream has a shared ring this large: MAX_IN_FLIGHT plus room for the chunk that crosses
+ * it (a caller that waits on update()'s promise never sends more than 2 MiB past the limit).
+ */
+const RING_BYTES = MAX_IN_FLIGHT + 2 * 1024 * 1024;
+/** Idle rings kept for the next uploads (allocating 10 MiB of shared memory per upload is not free). */
+const IDLE_RINGS = 4;
+/** Ring bytes are announced to the worker once this many are waiting (and before any wait or end). */
+const ANNOUNCE_BYTES = 1024 * 1024;
 const START_TIMEOUT_MS = 30_000;
 const READY_WAIT_MS = 100;
 const RETRY_AFTER_MS = 60_000;
@@ -106,8 +115,18 @@ class DigestWorker {
   }
 
   close(id: number): void {
-    this.handlers.delete(id);
+    if (!this.handlers.delete(id)) return;
     if (this.handlers.size === 0) this.worker?.unref();
+  }
+
+  private readonly rings: Uint8Array[] = [];
+
+  takeRing(): Uint8Array {
+    return this.rings.pop() ?? new Uint8Array(new SharedArrayBuffer(RING_BYTES));
+  }
+
+  returnRing(ring: Uint8Array): void {
+    if (this.rings.length < IDLE_RINGS && !this.rings.includes(ring)) this.rings.push(ring);
   }
 }
 
@@ -145,31 +164,73 @@ export async function uploadDigests(): Promise<UploadDigests> {
   const id = shared.open((reply) => {
     if (reply.op === "ack") {
       inFlight -= reply.bytes;
+      if (reply.ring) ringUsed -= reply.bytes;
       if (resume && inFlight <= MAX_IN_FLIGHT) {
         resume.go();
         resume = null;
       }
     } else if (reply.op === "digest") {
-      shared.close(id);
+      finish();
       result?.done(reply);
     } else {
       failure = new Error(`Hashing the upload failed: ${reply.error}`);
-      shared.close(id);
+      finish();
       resume?.stop(failure);
       result?.stop(failure);
     }
   });
   const post = (m: DigestRequest, transfer?: ArrayBuffer[]) => worker.postMessage(m, transfer);
-  post({ id, op: "start" });
+  const ring = shared.takeRing();
+  let head = 0;
+  let ringUsed = 0;
+  post({ id, op: "start", ring: ring.buffer as SharedArrayBuffer });
+  // Bytes copied into the ring but not yet announced to the worker: ring[pending, head).
+  let pending = 0;
+  const announce = (end = head) => {
+    if (end > pending) post({ id, op: "ring", offset: pending, length: end - pending });
+    pending = end === RING_BYTES ? 0 : end;
+  };
+  const send = (chunk: Uint8Array) => {
+    const len = chunk.byteLength;
+    if (ringUsed + len <= RING_BYTES) {
+      // Copied into the shared ring and announced by offset, about once per MiB: messages carry no
+      // bytes and are few. A transferred copy per socket chunk cost more in postMessage than hashing
+      // the chunk did (thousands of messages for a 500 MiB twine upload).
+      const first = Math.min(len, RING_BYTES - head);
+      ring.set(chunk.subarray(0, first), head);
+      head += first;
+      ringUsed += first;
+      if (head === RING_BYTES) {
+        announce(RING_BYTES);
+        head = 0;
+      }
+      if (first < len) {
+        ring.set(chunk.subarray(first), 0);
+        head = len - first;
+        ringUsed += len - first;
+      }
+      if (head - pending >= ANNOUNCE_BYTES) announce();
+      return;
+    }
+    // Larger than the free part of the ring (a caller that did not wait, or a huge chunk): an exact
+    // copy, transferred (cloning a view would copy its whole backing buffer), after what is pending.
+    announce();
+    const copy = new Uint8Array(chunk);
+    post({ id, op: "data", chunk: copy }, [copy.buffer]);
+  };
+  const finish = () => {
+    shared.close(id);
+    shared.returnRing(ring);
+  };
   return {
     update(chunk) {
       if (failure) return Promise.reject(failure);
       sha256.update(chunk);
-      // An exact copy, transferred: cloning a view would copy its whole backing buffer.
-      const copy = new Uint8Array(chunk);
-      inFlight += copy.byteLength;
-      post({ id, op: "data", chunk: copy }, [copy.buffer]);
+      inFlight += chunk.byteLength;
+      send(chunk);
       if (inFlight <= MAX_IN_FLIGHT) return undefined;
+      // The caller waits for acknowledgements: the worker must have been told of every byte.
+      announce();
       return new Promise<void>((go, stop) => {
         resume = { go, stop };
       });
@@ -181,11 +242,14 @@ export async function uploadDigests(): Promise<UploadDigests> {
           done: (d) => done({ sha256: sha256.digest("hex"), md5: d.md5, blake2b256: d.blake2b256 }),
           stop,
         };
+        announce();
         post({ id, op: "end" });
       });
     },
     drop() {
-      shared.close(id);
+      // The worker may still read queued parts of the ring for this stream; a stream that takes the
+      // ring next only writes where acknowledged bytes were, and this one's result is discarded.
+      finish();
       post({ id, op: "drop" });
     },
   };

@@ -9,16 +9,20 @@ import { createBLAKE2b, type IHasher } from "hash-wasm";
  * and every other request waited behind them). Chunks of one upload arrive in order on one port.
  */
 export type DigestRequest =
-  | { id: number; op: "start" }
+  | { id: number; op: "start"; ring: SharedArrayBuffer }
+  /** The next bytes of the stream are ring[offset, offset + length): hash them, then acknowledge. */
+  | { id: number; op: "ring"; offset: number; length: number }
   | { id: number; op: "data"; chunk: Uint8Array }
   | { id: number; op: "end" }
   | { id: number; op: "drop" };
 export type DigestReply =
-  | { id: number; op: "ack"; bytes: number }
+  /** `ring`: the acknowledged bytes were in the shared ring, which the sender may now reuse. */
+  | { id: number; op: "ack"; bytes: number; ring: boolean }
   | { id: number; op: "digest"; md5: string; blake2b256: string }
   | { id: number; op: "error"; error: string };
 
 interface Stream {
+  ring: SharedArrayBuffer;
   md5: Hash;
   b2: Promise<IHasher>;
   /** Updates wait for the hasher (created asynchronously) and stay in arrival order. */
@@ -40,7 +44,7 @@ port.on("message", (m: DigestRequest) => {
       h.init();
       return h;
     });
-    streams.set(m.id, { md5: createHash("md5"), b2, chain: b2 });
+    streams.set(m.id, { ring: m.ring, md5: createHash("md5"), b2, chain: b2 });
     return;
   }
   const s = streams.get(m.id);
@@ -49,12 +53,15 @@ port.on("message", (m: DigestRequest) => {
     streams.delete(m.id);
     return;
   }
-  if (m.op === "data") {
+  if (m.op === "data" || m.op === "ring") {
+    const ring = m.op === "ring";
+    // A view of the shared ring: the sender does not write there again before this acknowledgement.
+    const chunk = ring ? new Uint8Array(s.ring, m.offset, m.length) : m.chunk;
     s.chain = s.chain
       .then(async () => {
-        s.md5.update(m.chunk);
-        (await s.b2).update(m.chunk);
-        port.postMessage({ id: m.id, op: "ack", bytes: m.chunk.byteLength } satisfies DigestReply);
+        s.md5.update(chunk);
+        (await s.b2).update(chunk);
+        port.postMessage({ id: m.id, op: "ack", bytes: chunk.byteLength, ring } satisfies DigestReply);
       })
       .catch((e) => fail(m.id, e));
     return;

@@ -11,6 +11,7 @@ import type { Deps } from "../deps.js";
 import { DAY } from "../lib/clock.js";
 import { STATS_ECOSYSTEMS, type StatsEcosystem } from "../stats/index.js";
 import { coveredPeople, type MandateShape, replayWarnMails } from "./mail-plan.js";
+import { replayStaging, type StagingReplay } from "./staging-replay.js";
 import type { Cohort } from "./store.js";
 
 export const SIMULATION_PHASES = ["notice", "warn", "enforce"] as const;
@@ -139,6 +140,11 @@ export interface SimulationResult {
   };
   /** Mails each phase would send (the reachable ones; warn: the estimate). */
   emails: Partial<Record<SimulationPhase, number>>;
+  /**
+   * With a staging requirement: the releases of the cohort's projects in the past `stagingWindowDays`
+   * that a token or trusted publisher published without a second factor, so would have needed approval.
+   */
+  staging?: StagingReplay;
 }
 
 /**
@@ -207,6 +213,18 @@ export async function simulate(
   for (const p of people) for (const id of p.projectIds) counts.set(id, (counts.get(id) ?? 0) + 1);
   for (const plan of plans) criticality.push(describePlan(plan, counts));
   const projects = new Set(people.flatMap((p) => p.projectIds)).size;
+  const staging =
+    input.staging === "none"
+      ? undefined
+      : await replayStaging(
+          deps.db,
+          shape,
+          input.staging,
+          ecosystems,
+          input.stagingWindowDays,
+          now,
+          critical,
+        );
   return {
     cohort: input.cohort,
     ecosystems,
@@ -220,6 +238,7 @@ export async function simulate(
     without_verified_email: phaseMail.unreachable,
     mail,
     emails,
+    ...(staging ? { staging } : {}),
   };
 }
 

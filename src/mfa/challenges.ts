@@ -9,7 +9,9 @@ export type ChallengePurpose =
   | "webauthn-login"
   | "webauthn-passkey"
   | "webauthn-sudo"
-  | "webauthn-recovery-stop";
+  | "webauthn-recovery-stop"
+  /** A key given for one decision on one thing (webauthn-approval.ts): the binding is in the purpose. */
+  | `webauthn-approval:${string}`;
 
 export interface Challenge {
   id: string;

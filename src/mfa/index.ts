@@ -70,6 +70,7 @@ export {
   keyRegistrationOptions,
   renameKey,
 } from "./webauthn.js";
+export { approvalKeyOptions, verifyApprovalKey } from "./webauthn-approval.js";
 export {
   type CeremonyOptions,
   cleanLabel,

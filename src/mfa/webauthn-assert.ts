@@ -23,7 +23,11 @@ import {
 
 export type AssertionPurpose = Extract<
   ChallengePurpose,
-  "webauthn-login" | "webauthn-passkey" | "webauthn-sudo" | "webauthn-recovery-stop"
+  | "webauthn-login"
+  | "webauthn-passkey"
+  | "webauthn-sudo"
+  | "webauthn-recovery-stop"
+  | `webauthn-approval:${string}`
 >;
 
 /** Options for navigator.credentials.get(), with a fresh single-use challenge bound to `userId`. */

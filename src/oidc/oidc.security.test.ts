@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOidcIssuer, type TestIssuer } from "../../test/e2e/support/oidc-issuer.js";
-import { parseOidcProviders } from "../config.js";
 import { insertProject } from "../packages/index.js";
 import { createTwoInstances, maintainer, missing, type TwoInstances } from "../test-support/index.js";
 import { addPublisher } from "../trusted-publishing/index.js";
 import { OidcVerifier } from "./index.js";
+import { parseOidcProviders } from "./providers.js";
 
 let issuer: TestIssuer;
 beforeAll(async () => {

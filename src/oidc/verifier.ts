@@ -1,7 +1,7 @@
 import type { createRemoteJWKSet, decodeProtectedHeader, JWTPayload } from "jose";
-import type { OidcProviderConfig } from "../config.js";
 import { type AppError, isAppError } from "../lib/errors.js";
 import { oidcErrors } from "./errors.js";
+import type { OidcProviderConfig } from "./providers.js";
 
 /** Clock skew allowed on exp / nbf / iat (seconds): CI runners and the registry disagree a little. */
 export const LEEWAY_SECONDS = 60;

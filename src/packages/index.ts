@@ -11,7 +11,14 @@ export { MAX_INSPECTIONS_PER_USER, withInspectionSlot } from "./inspections.js";
 export { removeFile, removeRelease, yankRelease } from "./manage.js";
 export { changeOwners, type OwnerChange } from "./owners.js";
 export { acceptInvitation, declineInvitation, inviteMember, removeMember } from "./people.js";
-export { fileUrl, latestRelease, loadProjectView, type ProjectView } from "./project-view.js";
+export {
+  fileUrl,
+  type ListedProjectView,
+  latestRelease,
+  loadListedProjectView,
+  loadProjectView,
+  type ProjectView,
+} from "./project-view.js";
 export {
   bumpSerial,
   type Ecosystem,
@@ -61,11 +68,15 @@ export {
   insertFile,
   insertRelease,
   isReleaseLive,
+  type ListedRelease,
   listEcosystemReleases,
+  listReleaseRecords,
   listReleases,
   type NewFile,
   type NewRelease,
+  parseMetadata,
   type Release,
+  releaseDescriptionText,
   setYanked,
 } from "./releases.js";
 export {

@@ -1,7 +1,13 @@
 import type { Db } from "../db/index.js";
 import { ecosystemFor } from "../ecosystems/index.js";
 import { type Ecosystem, findProject, type Project } from "./projects.js";
-import { type FileRecord, listReleases, type Release } from "./releases.js";
+import {
+  type FileRecord,
+  type ListedRelease,
+  listReleaseRecords,
+  listReleases,
+  type Release,
+} from "./releases.js";
 
 /**
  * One project with all its releases, ordered by its ecosystem's version rules. Read by the index
@@ -25,11 +31,36 @@ export async function loadProjectView(
   return { project, releases };
 }
 
+/** A project view for an index a protocol renders: releases without descriptions, metadata unparsed. */
+export interface ListedProjectView {
+  project: Project;
+  /** Oldest to newest by the ecosystem's precedence, as ProjectView. */
+  releases: ListedRelease[];
+}
+
+/** loadProjectView for read models that re-render after every write (see ListedRelease). */
+export async function loadListedProjectView(
+  db: Db,
+  ecosystem: Ecosystem,
+  normalizedName: string,
+): Promise<ListedProjectView | null> {
+  const project = await findProject(db, ecosystem, normalizedName);
+  if (!project) return null;
+  const { compareVersions } = ecosystemFor(ecosystem);
+  const releases = (await listReleaseRecords(db, project.id)).sort((a, b) =>
+    compareVersions(a.version, b.version),
+  );
+  return { project, releases };
+}
+
 /**
  * What a client would install without a pin: the newest non-yanked final release, else the newest
  * non-yanked release, else the newest (a project whose releases are all yanked still has a page).
  */
-export function latestRelease(v: ProjectView): Release | undefined {
+export function latestRelease<R extends Pick<Release, "version" | "yankedAt">>(v: {
+  project: Project;
+  releases: R[];
+}): R | undefined {
   const { isPrerelease } = ecosystemFor(v.project.ecosystem);
   const live = v.releases.filter((r) => r.yankedAt === null);
   return live.filter((r) => !isPrerelease(r.version)).at(-1) ?? live.at(-1) ?? v.releases.at(-1);

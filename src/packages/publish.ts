@@ -57,6 +57,12 @@ export interface PublishInput {
   authorizeUpload: (project: Project) => Promise<Grant>;
   /** More rows that must commit with the file or not at all (npm: the dist-tag naming the version). */
   alsoInTransaction?: (tx: Tx, r: { project: Project; release: Release }) => Promise<void>;
+  /**
+   * The second factor given for this very publish (npm's OTP or browser hand-off, gem's OTP), kept on
+   * its file.uploaded event: the staging simulation (mandates/staging-replay.ts) tells an interactive
+   * publish from a machine's by it.
+   */
+  secondFactor?: "totp" | "recovery" | "browser" | null;
 }
 
 export interface PublishResult {
@@ -182,9 +188,10 @@ async function publishOnce(
   else grant.require("create-project", null);
   const actor = grant.actor;
   // History shows "trusted publisher github:acme/widget release.yml" for CI uploads.
-  const publishedBy = actor.token?.publisher
-    ? { via: `trusted publisher ${actor.token.publisher.label}` }
-    : {};
+  const publishedBy = {
+    ...(actor.token?.publisher ? { via: `trusted publisher ${actor.token.publisher.label}` } : {}),
+    ...(input.secondFactor ? { secondFactor: input.secondFactor } : {}),
+  };
   if (!existing) {
     // Only creation is refused: a project that already had the name before it was prohibited goes on.
     if (await isProhibitedName(deps.db, input.ecosystem, input.project.normalizedName))
@@ -273,7 +280,12 @@ async function publishOnce(
               tx,
               now,
               { projectId: project.id, releaseId: release.id, fileId: file.id },
-              actor.token.publisher.claims,
+              // A monorepo's token covers several projects, each let in by its own publisher.
+              {
+                ...actor.token.publisher.claims,
+                publisherId:
+                  actor.token.publisher.byProject[project.id] ?? actor.token.publisher.claims.publisherId,
+              },
             );
           // The creation budget is spent last, by a creation that is about to commit (issue 11, LOW 19):
           // a CI matrix racing to create one project spends one point, not one per job. Over budget,

@@ -97,21 +97,85 @@ const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
   files,
 });
 
+/**
+ * A release as listings read it: the metadata still as the JSON text the row holds and no description.
+ * A package's read model re-renders after every write; parsing every release's metadata and loading
+ * every README again made that cost grow with the history (issue 15 item 2). Parse with
+ * `parseMetadata` where one is needed; unchanged text lets a renderer reuse what it made of it before.
+ */
+export interface ListedRelease extends Omit<Release, "metadata" | "description"> {
+  metadataText: string;
+}
+
+export const parseMetadata = (r: Pick<ListedRelease, "metadataText">): Record<string, unknown> =>
+  JSON.parse(r.metadataText) as Record<string, unknown>;
+
+/** Files grouped by release id, one pass (a filter per release was O(releases x files)). */
+function filesByRelease(files: FileRow[]): Map<string, FileRecord[]> {
+  const out = new Map<string, FileRecord[]>();
+  for (const f of files) {
+    const list = out.get(f.release_id);
+    if (list) list.push(toFile(f));
+    else out.set(f.release_id, [toFile(f)]);
+  }
+  return out;
+}
+
+const listedColumns = releaseColumns.filter(
+  (c): c is Exclude<(typeof releaseColumns)[number], "description"> => c !== "description",
+);
+
+/** Every release of a project with its files, oldest first, without descriptions (see ListedRelease). */
+export async function listReleaseRecords(db: DbExecutor, projectId: string): Promise<ListedRelease[]> {
+  const [releases, files] = await Promise.all([
+    db
+      .selectFrom("releases")
+      .select(listedColumns)
+      .where("project_id", "=", projectId)
+      .orderBy("created_at")
+      .execute(),
+    db.selectFrom("files").selectAll().where("project_id", "=", projectId).orderBy("filename").execute(),
+  ]);
+  const filesOf = filesByRelease(files);
+  return releases.map((r) => ({
+    id: r.id,
+    projectId: r.project_id,
+    version: r.version,
+    canonicalVersion: r.canonical_version,
+    createdAt: r.created_at,
+    yankedAt: r.yanked_at,
+    yankedReason: r.yanked_reason,
+    requiresPython: r.requires_python,
+    summary: r.summary,
+    descriptionContentType: r.description_content_type,
+    metadataText: r.metadata,
+    files: filesOf.get(r.id) ?? [],
+  }));
+}
+
+/** One release's description (its README): a listing leaves them out, a page or the latest needs one. */
+export async function releaseDescriptionText(db: DbExecutor, releaseId: string): Promise<string | null> {
+  const r = await db
+    .selectFrom("releases")
+    .select("description")
+    .where("id", "=", releaseId)
+    .executeTakeFirst();
+  return r?.description ?? null;
+}
+
 /** Every release of a project with its files, oldest first (callers sort by version as their ecosystem does). */
 export async function listReleases(db: DbExecutor, projectId: string): Promise<Release[]> {
-  const releases = await db
-    .selectFrom("releases")
-    .select(releaseColumns)
-    .where("project_id", "=", projectId)
-    .orderBy("created_at")
-    .execute();
-  const files = await db
-    .selectFrom("files")
-    .selectAll()
-    .where("project_id", "=", projectId)
-    .orderBy("filename")
-    .execute();
-  return releases.map((r) => toRelease(r, files.filter((f) => f.release_id === r.id).map(toFile)));
+  const [releases, files] = await Promise.all([
+    db
+      .selectFrom("releases")
+      .select(releaseColumns)
+      .where("project_id", "=", projectId)
+      .orderBy("created_at")
+      .execute(),
+    db.selectFrom("files").selectAll().where("project_id", "=", projectId).orderBy("filename").execute(),
+  ]);
+  const filesOf = filesByRelease(files);
+  return releases.map((r) => toRelease(r, filesOf.get(r.id) ?? []));
 }
 
 /**
@@ -138,11 +202,15 @@ export async function listEcosystemReleases(
     .where("projects.quarantined_at", "is", null)
     .orderBy("files.filename")
     .execute();
-  const filesOf = new Map<string, FileRecord[]>();
-  for (const f of files) filesOf.set(f.release_id, [...(filesOf.get(f.release_id) ?? []), toFile(f)]);
+  const filesOf = filesByRelease(files);
+  // push, not spread: copying the list per release made a project's history quadratic.
   const out = new Map<string, Release[]>();
-  for (const r of releases)
-    out.set(r.project_id, [...(out.get(r.project_id) ?? []), toRelease(r, filesOf.get(r.id) ?? [])]);
+  for (const r of releases) {
+    const release = toRelease(r, filesOf.get(r.id) ?? []);
+    const list = out.get(r.project_id);
+    if (list) list.push(release);
+    else out.set(r.project_id, [release]);
+  }
   return out;
 }
 

@@ -126,7 +126,9 @@ export async function approveStaged(
 
 /**
  * Removes a staged release's files. Their names are journaled as a deleted file's are, so a rejected
- * file name (and an npm version number) is never used again for other bytes.
+ * file name (and an npm version number) is never used again for other bytes. Any second factor rejects,
+ * even where only a key may approve: rejecting publishes nothing, and a maintainer without their key at
+ * hand must still be able to stop a release they did not expect.
  */
 export async function rejectStaged(
   deps: Deps,

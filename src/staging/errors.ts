@@ -19,6 +19,11 @@ export const stagingErrors = catalogue({
     status: 403,
     message: "Approving or rejecting a staged release needs a second factor, given just now.",
   },
+  KEY_ANSWER_INVALID: {
+    status: 400,
+    message:
+      "Your key's answer was not made for this release and decision, or it expired or was used already. Press the button again and touch your key.",
+  },
   PHISHING_RESISTANT_REQUIRED: {
     status: 403,
     message: "This staged release must be approved with a security key or passkey.",

@@ -18,7 +18,13 @@ export interface VerifiedToken {
    */
   npmScopes: string | null;
   /** A trusted publisher's short-lived token (migration 031): publish only, with the claims it carries. */
-  publisher?: { id: string; label: string; claims: ProvenanceClaims };
+  publisher?: {
+    id: string;
+    label: string;
+    claims: ProvenanceClaims;
+    /** Project id → the publisher of that project the token was minted for (several: a monorepo). */
+    byProject: Record<string, string>;
+  };
 }
 
 export const DEFAULT_TOKEN_CACHE_MS = 15_000;

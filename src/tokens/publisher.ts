@@ -8,15 +8,22 @@ export const PUBLISHER_TOKEN_TTL_MS = 15 * 60_000;
 
 /**
  * Mints the registry token a trusted publisher's OIDC exchange hands back: a normal Wharf token (same
- * prefix, hash and lookup, so secret scanners and revocation work as for any other) scoped to one
- * project, living ≤ 15 minutes, marked with the publisher (api_tokens.publisher_id), which makes it
+ * prefix, hash and lookup, so secret scanners and revocation work as for any other) scoped to the
+ * projects whose publishers accepted the OIDC token (one, or several for a monorepo workflow), each
+ * with the publisher that let it in (authz/publisher.ts checks that one is still configured), living ≤ 15 minutes, marked with the publisher (api_tokens.publisher_id), which makes it
  * upload-only (authenticateToken) and its own actor kind (authz/decide.ts). `userId` is the account it
  * is attributed to (the publisher's creator while they maintain the project, else an owner).
  */
 export async function insertPublisherToken(
   db: DbExecutor,
   now: number,
-  input: { userId: string; projectId: string; claims: ProvenanceClaims; ttlMs?: number },
+  input: {
+    userId: string;
+    /** At least one; the claims name the first's publisher (api_tokens.publisher_id). */
+    projects: Array<{ projectId: string; publisherId: string }>;
+    claims: ProvenanceClaims;
+    ttlMs?: number;
+  },
 ): Promise<{ token: string; id: string; expiresAt: number }> {
   const minted = mintToken();
   const id = newId(now);
@@ -38,9 +45,15 @@ export async function insertPublisherToken(
       last_used_at: null,
       revoked_at: null,
       publisher_id: input.claims.publisherId,
-      publisher_claims: JSON.stringify(input.claims),
+      publisher_claims: JSON.stringify({
+        ...input.claims,
+        byProject: Object.fromEntries(input.projects.map((p) => [p.projectId, p.publisherId])),
+      }),
     })
     .execute();
-  await db.insertInto("api_token_projects").values({ token_id: id, project_id: input.projectId }).execute();
+  await db
+    .insertInto("api_token_projects")
+    .values(input.projects.map((p) => ({ token_id: id, project_id: p.projectId })))
+    .execute();
   return { token: minted.token, id, expiresAt };
 }

@@ -39,7 +39,13 @@ export interface TokenActor {
    * 031: minted by a trusted publisher's OIDC exchange: its own actor kind in authz (upload only, to
    * its one project; no interactive second factor asked). The claims go into the upload's provenance.
    */
-  publisher?: { id: string; label: string; claims: ProvenanceClaims };
+  publisher?: {
+    id: string;
+    label: string;
+    claims: ProvenanceClaims;
+    /** Project id → the publisher of that project the token was minted for (several: a monorepo). */
+    byProject: Record<string, string>;
+  };
 }
 
 export interface NewToken {
@@ -298,6 +304,9 @@ export function tokenCovers(actor: TokenActor, projectId: string | null): boolea
 }
 
 function publisherOf(id: string, json: string | null): NonNullable<TokenActor["publisher"]> {
-  const claims = JSON.parse(json ?? "{}") as ProvenanceClaims;
-  return { id, label: claims.publisher ?? id, claims };
+  // The per-project publishers travel beside the claims (publisher.ts); tokens minted before have none.
+  const { byProject, ...claims } = JSON.parse(json ?? "{}") as ProvenanceClaims & {
+    byProject?: Record<string, string>;
+  };
+  return { id, label: claims.publisher ?? id, claims, byProject: byProject ?? {} };
 }

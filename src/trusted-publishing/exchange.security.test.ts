@@ -264,6 +264,75 @@ describe.each(testDatabases())("trusted publishing token exchange on %s", (kind)
     expect(up.statusCode).toBe(200);
   });
 
+  it("one workflow publishing several projects (a monorepo): the token covers exactly those projects", async () => {
+    const project = async (name: string, workflow: string) => {
+      const p = await insertProject(t.deps.db, t.clock.now(), {
+        ecosystem: "pypi",
+        name,
+        normalizedName: name,
+        ultranormalizedName: name,
+      });
+      await t.deps.db
+        .insertInto("roles")
+        .values({ project_id: p.id, user_id: alice.user.id, role: "owner", created_at: t.clock.now() })
+        .execute();
+      const publisher = await addPublisher(
+        t.deps.db,
+        t.clock.now(),
+        {},
+        {
+          projectId: p.id,
+          provider: "github",
+          issuer: issuer.issuer,
+          repository: "acme/widget",
+          workflow,
+          createdBy: alice.user.id,
+        },
+      );
+      return { id: p.id, publisherId: publisher.id };
+    };
+    const gizmo = await project("gizmo", "release.yml");
+    const docs = await project("docs-site", "docs.yml");
+    const res = await mint(await issuer.mint({ audience: AUD, run: RUN }));
+    expect(res.statusCode).toBe(200);
+    const token = res.json().token as string;
+    const scoped = await t.deps.db.selectFrom("api_token_projects").select("project_id").execute();
+    expect(new Set(scoped.map((r) => r.project_id))).toEqual(new Set([widget, gizmo.id]));
+    expect((await upload(token, "widget")).statusCode).toBe(200);
+    expect((await upload(token, "gizmo")).statusCode).toBe(200);
+    // A third project of the same repository, published by another workflow, is not covered.
+    const refused = await upload(token, "docs-site");
+    expect(refused.statusCode).toBe(403);
+    expect(refused.statusMessage).toMatch(/not for project 'docs-site'/);
+    expect(await provenanceFor(t.deps.db, { projectId: docs.id })).toEqual([]);
+    // History names the publisher on each project; provenance names each project's own publisher.
+    for (const id of [widget, gizmo.id]) {
+      const [ev] = await t.deps.db
+        .selectFrom("events")
+        .select("data")
+        .where("project_id", "=", id)
+        .where("type", "=", "file.uploaded")
+        .execute();
+      expect(JSON.parse(ev?.data ?? "{}").via).toBe("trusted publisher github:acme/widget release.yml");
+    }
+    const [prov] = await t.deps.db
+      .selectFrom("publish_provenance")
+      .select("publisher_id")
+      .where("project_id", "=", gizmo.id)
+      .execute();
+    expect(prov?.publisher_id).toBe(gizmo.publisherId);
+    // Removing gizmo's publisher closes gizmo to the token; widget stays open to it.
+    const { removePublisher } = await import("./index.js");
+    await removePublisher(
+      t.deps.db,
+      t.clock.now(),
+      {},
+      { projectId: gizmo.id, publisherId: gizmo.publisherId, by: alice.user.id },
+    );
+    expect((await upload(token, "gizmo", "1.0.1")).statusCode).toBe(403);
+    expect((await upload(token, "widget", "1.0.1")).statusCode).toBe(200);
+  });
+
   it("removing the publisher revokes the tokens it minted", async () => {
     const res = await mint(await issuer.mint({ audience: AUD, run: RUN }));
     const [p] = await t.deps.db.selectFrom("trusted_publishers").select("id").execute();

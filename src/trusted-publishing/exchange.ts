@@ -18,7 +18,7 @@ import {
 import { insertPublisherToken } from "../tokens/index.js";
 import { provenanceClaims } from "./claims.js";
 import { trustErrors } from "./errors.js";
-import { matchPublisher, matchPublisherByClaims } from "./match.js";
+import { type Matched, matchPublisher, matchPublishersByClaims } from "./match.js";
 import type { TrustedPublisher } from "./publisher.js";
 import { markPublisherUsed, publisherEvent } from "./store.js";
 
@@ -27,7 +27,11 @@ export type ExchangeDeps = Pick<Deps, "db" | "clock" | "oidc" | "config" | "limi
 export interface Exchanged {
   token: string;
   expiresAt: number;
+  /** The first project covered (the only one, except for PyPI's exchange by a monorepo workflow). */
   project: Project;
+  /** Every project the token may upload to: each whose publisher accepted the OIDC token. */
+  projects: Project[];
+  /** The first project's publisher: the token's history label and provenance name it. */
   publisher: TrustedPublisher;
   /** A pending publisher created the project with this exchange. */
   createdProject: boolean;
@@ -40,7 +44,8 @@ export function audienceFor(ecosystem: EcosystemName, origin: string): string {
 
 /**
  * Trades a CI provider's OIDC token for a registry token (issue 16): verify it (src/oidc), find the
- * publisher of the project that accepts its claims, then in ONE transaction spend its `jti`, create the
+ * publishers that accept its claims (npm names the project; PyPI's may match several projects of one
+ * monorepo workflow, and the token then covers each of them), then in ONE transaction spend its `jti`, create the
  * project for a pending publisher, record first use, and mint the ≤ 15-minute upload-only token. A
  * refusal at any step stores nothing (a replayed or mismatched token leaves no row behind).
  */
@@ -57,42 +62,58 @@ export async function exchangeOidcToken(
     issuer: verified.issuer,
     origin: deps.config.origin,
   };
-  const match =
+  const found =
     input.projectName === undefined
-      ? await matchPublisherByClaims(deps.db, who)
+      ? await matchPublishersByClaims(deps.db, who)
       : await matchPublisher(deps.db, { ...who, projectName: input.projectName });
-  if (!match.ok) throw match.error;
-  const p = match.publisher;
-  if (p.provider !== verified.provider) throw trustErrors.NO_MATCHING_PUBLISHER();
+  if (!found.ok) throw found.error;
+  const matches: Matched[] = "matches" in found ? found.matches : [found];
+  const first = matches[0];
+  if (!first || matches.some((m) => m.publisher.provider !== verified.provider))
+    throw trustErrors.NO_MATCHING_PUBLISHER();
   const now = deps.clock.now();
-  if (!match.project) await refuseNewName(deps, p);
+  // Only a single pending publisher creates a project (matchPublishersByClaims never mixes them).
+  if (!first.project) await refuseNewName(deps, first.publisher);
   return transaction(deps.db, async (tx) => {
     await spendJti(tx, verified.issuer, verified.jti, verified.expiresAt);
-    let project = match.project;
     let createdProject = false;
-    if (!project) {
-      project = await createFromPending(deps, tx, now, ctx, p);
-      createdProject = true;
+    const covered: Array<{ project: Project; publisherId: string }> = [];
+    for (const match of matches) {
+      const p = match.publisher;
+      let project = match.project;
+      if (!project) {
+        project = await createFromPending(deps, tx, now, ctx, p);
+        createdProject = true;
+      }
+      const recorded = await markPublisherUsed(
+        tx,
+        now,
+        ctx,
+        { ...p, projectId: project.id },
+        match.recordIds,
+        project.name,
+        // The owners' first-use mail links to the run (mails.ts firstUseMails).
+        { runUrl: match.identity.runUrl },
+      );
+      if (!recorded)
+        throw trustErrors.NO_MATCHING_PUBLISHER("The trusted publisher was changed meanwhile; try again.");
+      covered.push({ project, publisherId: p.id });
     }
-    const recorded = await markPublisherUsed(
-      tx,
-      now,
-      ctx,
-      { ...p, projectId: project.id },
-      match.recordIds,
-      project.name,
-      // The owners' first-use mail links to the run (mails.ts firstUseMails).
-      { runUrl: match.identity.runUrl },
-    );
-    if (!recorded)
-      throw trustErrors.NO_MATCHING_PUBLISHER("The trusted publisher was changed meanwhile; try again.");
-    const userId = await attributedUser(tx, project.id, p.createdBy);
+    const [main] = covered as [(typeof covered)[number], ...typeof covered];
+    const userId = await attributedUser(tx, main.project.id, first.publisher.createdBy);
     const minted = await insertPublisherToken(tx, now, {
       userId,
-      projectId: project.id,
-      claims: provenanceClaims(p, match.identity),
+      projects: covered.map((c) => ({ projectId: c.project.id, publisherId: c.publisherId })),
+      claims: provenanceClaims(first.publisher, first.identity),
     });
-    return { token: minted.token, expiresAt: minted.expiresAt, project, publisher: p, createdProject };
+    return {
+      token: minted.token,
+      expiresAt: minted.expiresAt,
+      project: main.project,
+      projects: covered.map((c) => c.project),
+      publisher: first.publisher,
+      createdProject,
+    };
   });
 }
 

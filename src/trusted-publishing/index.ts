@@ -43,7 +43,13 @@ export {
   type PublisherSpec,
   removeProjectPublisher,
 } from "./manage.js";
-export { type MatchInput, type MatchResult, matchPublisher, matchPublisherByClaims } from "./match.js";
+export {
+  type Matched,
+  type MatchInput,
+  type MatchResult,
+  matchPublisher,
+  matchPublishersByClaims,
+} from "./match.js";
 export { addPendingPublisher, removePendingPublisher } from "./pending.js";
 export { type Provider, publisherLabel, type TrustedPublisher } from "./publisher.js";
 export {

@@ -103,15 +103,21 @@ export async function matchPublisher(db: DbExecutor, input: MatchInput): Promise
   return pick(candidates, input.claims, name, where, () => Promise.resolve(project));
 }
 
+/** One publisher that accepts the token, with its project (null: a pending publisher creates it). */
+export type Matched = Extract<MatchResult, { ok: true }>;
+
 /**
- * PyPI's exchange names no project (`/_/oidc/mint-token` takes only the token): the publisher is found
+ * PyPI's exchange names no project (`/_/oidc/mint-token` takes only the token): the publishers are found
  * by the token's repository among the ecosystem's publishers and pending publishers of this issuer.
- * When one repository publishes several projects, the oldest matching publisher wins.
+ * One workflow may be the trusted publisher of several projects (a monorepo): as on PyPI, every
+ * project whose publisher accepts the token is matched, so the minted token can upload to each of
+ * them and to no other. A pending publisher counts only when no existing project matches (the oldest
+ * wins), so one exchange never both creates a project and covers others.
  */
-export async function matchPublisherByClaims(
+export async function matchPublishersByClaims(
   db: DbExecutor,
   input: Omit<MatchInput, "projectName">,
-): Promise<MatchResult> {
+): Promise<{ ok: true; matches: Matched[] } | Extract<MatchResult, { ok: false }>> {
   const issuer = input.issuer.replace(/\/+$/, "");
   const repository = String(input.claims.repository ?? input.claims.project_path ?? "");
   const rows = await db
@@ -124,9 +130,30 @@ export async function matchPublisherByClaims(
     .execute();
   const candidates = rows.map(toPublisher);
   const where = `${input.origin}/account/publishing`;
-  return pick(candidates, input.claims, "", where, async (p) =>
-    p.projectId ? await getProjectById(db, p.projectId) : null,
+  const accepting = candidates.filter((p) =>
+    checks(p, ciIdentity(p.provider, input.claims)).every((c) => c.ok),
   );
+  const existing = accepting.filter((p) => p.projectId !== null);
+  const chosen = existing.length ? existing : accepting.slice(0, 1);
+  const matches: Matched[] = [];
+  const seen = new Set<string>();
+  for (const p of chosen) {
+    // Two publishers of one project accepting the same token (say, with and without an environment):
+    // the project is covered once, by the oldest.
+    if (p.projectId && seen.has(p.projectId)) continue;
+    if (p.projectId) seen.add(p.projectId);
+    const m = await pick([p], input.claims, "", where, async (q) =>
+      q.projectId ? await getProjectById(db, q.projectId) : null,
+    );
+    // A project deleted meanwhile is left out (its publisher row goes with it).
+    if (m.ok && (m.project || !p.projectId)) matches.push(m);
+  }
+  if (matches.length === 0) {
+    // Nothing accepts the token: the refusal names the publisher that came closest.
+    const refused = await pick(candidates, input.claims, "", where, () => Promise.resolve(null));
+    if (!refused.ok) return refused;
+  }
+  return { ok: true, matches };
 }
 
 async function pick(

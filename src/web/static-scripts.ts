@@ -25,6 +25,9 @@ function simpleWebAuthnBundle(): string {
  * Runs the WebAuthn ceremonies for the markup the pages render:
  * - `#webauthn-login[data-mode=passkey|second-step|sudo|recovery-stop]` with `#webauthn-login-button` and
  *   `#webauthn-status`: options → navigator.credentials.get() → POST → follow `redirect`.
+ * - `form#webauthn-approve[data-options]` (a staged release): the pressed button's intent → options for
+ *   that release and intent → navigator.credentials.get() → fill the hidden fields → submit the form,
+ *   so the decision is answered with an ordinary page.
  * - `form#webauthn-enroll`: options (label checked first) → navigator.credentials.create() → fill the
  *   hidden fields → submit the form, so the server answers with an ordinary page (recovery codes, when
  *   this is the first factor, exist only in that response).
@@ -200,10 +203,45 @@ const WEBAUTHN_CLIENT = `
     });
   }
 
+  function setupApprove(form) {
+    var status = form.querySelector("#webauthn-status");
+    var buttons = form.querySelectorAll("button[type=submit]");
+    var field = function (name) { return form.elements.namedItem(name); };
+    var busy = false;
+    var setBusy = function (b) {
+      busy = b;
+      for (var i = 0; i < buttons.length; i++) buttons[i].disabled = b;
+    };
+    if (!supported()) return unsupported(form, buttons);
+    setBusy(false);
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      if (busy) return;
+      var intent = event.submitter && event.submitter.value === "reject" ? "reject" : "approve";
+      var csrf = form.getAttribute("data-csrf") || "";
+      setBusy(true);
+      say(status, "Waiting for your key…", false);
+      try {
+        var o = await post(form.getAttribute("data-options"), { intent: intent }, csrf);
+        var response = await W.startAuthentication({ optionsJSON: o.options });
+        field("intent").value = intent;
+        field("challenge_id").value = o.challengeId;
+        field("response").value = JSON.stringify(response);
+        say(status, "Checking…", false);
+        form.submit();
+      } catch (e) {
+        say(status, explain(e, "approval"), true);
+        setBusy(false);
+      }
+    });
+  }
+
   var box = document.getElementById("webauthn-login");
   if (box) setupSignIn(box);
   var enroll = document.getElementById("webauthn-enroll");
   if (enroll) setupEnroll(enroll);
+  var approve = document.getElementById("webauthn-approve");
+  if (approve) setupApprove(approve);
 })();
 `;
 

@@ -9,7 +9,7 @@
  * so its message names both and the way that works with a non-discoverable security key: password,
  * then key (issue 14 item 8).
  */
-export type WebAuthnContext = "passkey" | "second-step" | "sudo" | "recovery-stop" | "enrol";
+export type WebAuthnContext = "passkey" | "second-step" | "sudo" | "recovery-stop" | "approval" | "enrol";
 
 type Messages = Record<string, string> & { default: string };
 
@@ -50,6 +50,12 @@ export const WEBAUTHN_MESSAGES: Record<WebAuthnContext, Messages> = {
     NotAllowedError:
       "Your key was not used: the prompt was cancelled or timed out, or this key is not registered to this account. Try again, or stop the recovery with a code below.",
     default: "Your key could not be checked. Try again, or stop the recovery with a code below.",
+  },
+  approval: {
+    ...common,
+    NotAllowedError:
+      "Your key was not used: the prompt was cancelled or timed out, or this key is not registered to this account. Try again, or use another of your keys.",
+    default: "Your key could not be checked. Try again.",
   },
   enrol: {
     ...common,

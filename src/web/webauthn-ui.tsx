@@ -18,6 +18,8 @@ const NOSCRIPT: Record<WebAuthnContext, string> = {
   sudo: "A passkey needs JavaScript, which is off in this browser. Confirm with your password and a code above instead.",
   "recovery-stop":
     "A security key needs JavaScript, which is off in this browser. Stop the recovery with an authenticator code or a recovery code below, or turn JavaScript on and reload.",
+  approval:
+    "A security key needs JavaScript, which is off in this browser. Turn JavaScript on and reload, or use a code below where the release allows it.",
   enrol:
     "Adding a security key or passkey needs JavaScript, which is off in this browser: the browser talks to the key through the WebAuthn API. Turn JavaScript on and reload, or set up an authenticator app instead.",
 };
@@ -30,6 +32,8 @@ const UNSUPPORTED: Record<WebAuthnContext, string> = {
   sudo: "This browser cannot use passkeys (it has no WebAuthn support). Confirm with your password and a code instead.",
   "recovery-stop":
     "This browser cannot use security keys (it has no WebAuthn support). Stop the recovery with a code below, or use another browser.",
+  approval:
+    "This browser cannot use security keys (it has no WebAuthn support). Use another browser, or a code below where the release allows it.",
   enrol:
     "This browser cannot use security keys or passkeys (it has no WebAuthn support). Use another browser, or set up an authenticator app instead.",
 };
@@ -51,7 +55,7 @@ export function WebAuthnNotes({ context }: { context: WebAuthnContext }) {
 }
 
 export function WebAuthnButton(p: {
-  mode: Exclude<WebAuthnContext, "enrol">;
+  mode: Exclude<WebAuthnContext, "enrol" | "approval">;
   csrf: string;
   label: string;
   kind?: "primary" | "secondary";

@@ -84,6 +84,19 @@ const ROWS: Row[] = [
   row("/project/:name/:version/", "project-version", "anonymous", "/project/demo-pkg/1.0/"),
   row("/project/:name/", "project-missing", "anonymous", "/project/no-such-project/", 404),
   row("/project/:name/", "project-quarantined-owner", "maintainer", "/project/demo-held/"),
+  row("/project/:name/", "project-pending-staged", "maintainer", "/project/demo-pkg/"),
+  row("/staged/:id", "staged", "maintainer", (w) => `/staged/${w.ids.staged}`),
+  row("/staged/:id", "staged-outsider", "newcomer", (w) => `/staged/${w.ids.staged}`, 404),
+  // The release needs a key: a code is refused beside its field before it is tried (nothing changes).
+  withErrors(
+    row("/staged/:id", "", "maintainer", (w) => `/staged/${w.ids.staged}`),
+    "staged-code-refused",
+    {
+      fill: { "#code": "123456" },
+      submit: "Approve with code",
+      errors: ["code-error"],
+    },
+  ),
   row("/report", "report-form", "maintainer", "/report?ecosystem=pypi&name=demo-pkg"),
   row("/report", "report-unverified", "newcomer", "/report?ecosystem=pypi&name=demo-pkg", 403),
   row("/package/*", "npm-package", "anonymous", "/package/@acme/tool"),
@@ -239,11 +252,10 @@ const ROWS: Row[] = [
 
 /**
  * GET routes that answer something other than a page (protocols, scripts, files, JSON, health; `/_/` is
- * PyPI's trusted-publishing JSON). `/staged/:id` IS a page but the fixture world has no staged release
- * yet: it is left out here knowingly (issue 16 note) until the world stages one.
+ * PyPI's trusted-publishing JSON).
  */
 const NOT_PAGES =
-  /^GET \/(simple|pypi|files|npm|rubygems|api|static|admin\/static|healthz|readyz|metrics|favicon\.ico|_)(\/|$)|^GET \/npm\/-\/v1\/done\/|^GET \/staged\/:id$/;
+  /^GET \/(simple|pypi|files|npm|rubygems|api|static|admin\/static|healthz|readyz|metrics|favicon\.ico|_)(\/|$)|^GET \/npm\/-\/v1\/done\//;
 
 describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
   let world: World;

@@ -1,4 +1,4 @@
-import type { Phase } from "../../mandates/index.js";
+import type { Phase, SimulationResult } from "../../mandates/index.js";
 import { TableScroll, Time } from "../../web/index.js";
 import type { MandatePreview } from "../mandate-form.js";
 
@@ -71,6 +71,7 @@ export function MandatePreviewCard(p: { preview: MandatePreview }) {
         </p>
       )}
       {r.simulation.mail.warn && <p class="muted">Warn phase emails: {r.simulation.mail.warn.basis}.</p>}
+      {r.simulation.staging && <StagingReplayTable staging={r.simulation.staging} />}
       {r.simulation.criticality.length > 0 && (
         <>
           <h3>Critical cohort at the next ranking</h3>
@@ -101,5 +102,47 @@ export function MandatePreviewCard(p: { preview: MandatePreview }) {
         </>
       )}
     </section>
+  );
+}
+
+/** Issue 16 item 6: the past releases the staging requirement would have held for approval. */
+function StagingReplayTable(p: { staging: NonNullable<SimulationResult["staging"]> }) {
+  const s = p.staging;
+  return (
+    <>
+      <h3 id="staging-h">Releases that would have waited for approval</h3>
+      <p data-staging-total>
+        <b>{s.total}</b> release{s.total === 1 ? "" : "s"} of the last {s.window_days} days ({s.window.from}{" "}
+        to {s.window.to}) would have been staged until a maintainer approved{" "}
+        {s.requirement === "phishing-resistant" ? "with a security key or passkey" : "with a second factor"}.
+      </p>
+      <TableScroll label="Releases that would have waited for approval" data-table="staging-simulation">
+        <thead>
+          <tr>
+            <th scope="col">Ecosystem</th>
+            <th scope="col">Would wait</th>
+            <th scope="col">By API token</th>
+            <th scope="col">By trusted publisher</th>
+            <th scope="col">With a second factor</th>
+            <th scope="col">Projects</th>
+          </tr>
+        </thead>
+        <tbody>
+          {s.by_ecosystem.map((e) => (
+            <tr key={e.ecosystem} data-ecosystem={e.ecosystem}>
+              <td>{e.ecosystem}</td>
+              <td data-would-stage>
+                {e.would_stage} of {e.releases}
+              </td>
+              <td>{e.by_token}</td>
+              <td>{e.by_trusted_publisher}</td>
+              <td>{e.interactive}</td>
+              <td>{e.projects}</td>
+            </tr>
+          ))}
+        </tbody>
+      </TableScroll>
+      <p class="muted">Counted from {s.basis}.</p>
+    </>
   );
 }

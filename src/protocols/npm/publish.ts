@@ -140,7 +140,7 @@ export async function handlePublish(
   auth: NpmAuth,
 ): Promise<unknown> {
   const p = await preparePublish(deps, req, name, body, spooled, auth, "publish");
-  const { existing, grant, version, tags, tarball, release, file } = p;
+  const { existing, grant, secondFactor, version, tags, tarball, release, file } = p;
   const result = await publishFile(deps, requestContext(req), {
     ecosystem: "npm",
     project: {
@@ -152,6 +152,7 @@ export async function handlePublish(
     file,
     content: () => tarball.handOver(),
     grant,
+    secondFactor,
     authorizeUpload: (p) => authorize(deps, auth.actor, "upload", p, { ecosystem: "npm" }),
     alsoInTransaction: async (tx, { project }) => {
       const at = deps.clock.now();
@@ -259,24 +260,27 @@ export async function preparePublish(
   await refuseTakenVersion(deps, name, version);
   // A trusted publisher (CI) has no interactive factor to give; authorize() decided it as its own kind.
   // Where the policy wants its releases staged, it is told so (the OTP challenge names `npm stage`).
-  if (mode === "publish" && (!auth.token.publisher || grant.stage))
-    await requireSecondFactor(deps, req, auth.user, auth.token, {
-      kind: "write",
-      description: `publish ${name.name}@${version}`,
-      project: existing,
-      ...(grant.stage
-        ? {
-            always: true,
-            phishingResistant: grant.stage.phishingResistant,
-            unless: `${grant.stage.reason}: stage it with \`npm stage publish\` and approve it with \`npm stage approve <id>\`, or publish with a second factor`,
-          }
-        : {}),
-    });
+  const secondFactor =
+    mode === "publish" && (!auth.token.publisher || grant.stage)
+      ? await requireSecondFactor(deps, req, auth.user, auth.token, {
+          kind: "write",
+          description: `publish ${name.name}@${version}`,
+          project: existing,
+          ...(grant.stage
+            ? {
+                always: true,
+                phishingResistant: grant.stage.phishingResistant,
+                unless: `${grant.stage.reason}: stage it with \`npm stage publish\` and approve it with \`npm stage approve <id>\`, or publish with a second factor`,
+              }
+            : {}),
+        })
+      : null;
   const stored = storedManifest(manifest, auth.user.username, fromTarball, computedDist(d, inspected));
   const readme = typeof manifest.readme === "string" ? manifest.readme.slice(0, MB) : null;
   return {
     existing,
     grant,
+    secondFactor,
     version,
     tags,
     tarball,

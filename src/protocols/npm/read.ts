@@ -6,7 +6,6 @@ import { BlobNotFoundError } from "../../storage/index.js";
 import { authenticate, requireAuth } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import type { PackageState } from "./packument.js";
-import { renderFull } from "./packument.js";
 import type { PackagePath } from "./paths.js";
 import { type PackageStates, wantsAbbreviated } from "./state.js";
 
@@ -32,8 +31,7 @@ export async function handleRead(
   if (p.kind === "package" && (req.query as Record<string, unknown>).write === "true") {
     // Read-modify-write clients (unpublish, owner, deprecate) need the current _rev, not a cached one.
     await requireAuth(deps, req);
-    const v = await states.view(p.name);
-    return sendRendered(req, reply, renderFull(deps.config.origin, v), NPM_CACHING);
+    return sendRendered(req, reply, await states.freshFull(p.name), NPM_CACHING);
   }
   const state = await states.get(p.name);
   if (!state) throw notFound(p.name);
@@ -58,34 +56,13 @@ export async function handleRead(
 const tarballs = new BlobCache();
 
 /**
- * One version's manifest, from the package's rendered state: the full packument is parsed once per
- * state (a change renders a new state, so the memo goes with the old one) and each manifest serialised
- * once. Parsing the packument per request cost 0.7 / 7.7 / 58-82 ms of CPU at 50 / 500 / 5,000
- * versions (issue 15, item 4).
+ * One version's manifest, from the package's rendered state: the bytes the full packument holds for it
+ * (its fragment), so a request neither parses the packument nor serialises the manifest. Parsing the
+ * packument per request cost 0.7 / 7.7 / 58-82 ms of CPU at 50 / 500 / 5,000 versions (issue 15, item 4).
  */
-const manifests = new WeakMap<
-  PackageState,
-  {
-    doc: { versions: Record<string, unknown>; "dist-tags": Record<string, string> };
-    bytes: Map<string, Buffer>;
-  }
->();
-
 function versionManifest(state: PackageState, spec: string): Buffer | null {
-  if (!state.full) return null;
-  let memo = manifests.get(state);
-  if (!memo) {
-    memo = { doc: JSON.parse(state.full.body.toString("utf8")), bytes: new Map() };
-    manifests.set(state, memo);
-  }
-  const version = Object.hasOwn(memo.doc["dist-tags"], spec) ? memo.doc["dist-tags"][spec] : spec;
-  if (version === undefined) return null;
-  const hit = memo.bytes.get(version);
-  if (hit) return hit;
-  if (!Object.hasOwn(memo.doc.versions, version)) return null;
-  const bytes = Buffer.from(JSON.stringify(memo.doc.versions[version]));
-  memo.bytes.set(version, bytes);
-  return bytes;
+  const version = Object.hasOwn(state.tags, spec) ? state.tags[spec] : spec;
+  return version === undefined ? null : (state.manifests.get(version) ?? null);
 }
 
 async function sendTarball(

@@ -1,12 +1,22 @@
 import type { FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
-import { RenderCache } from "../../http/render-cache.js";
+import { RenderCache, type Rendered } from "../../http/render-cache.js";
 import { npmErrors } from "./errors.js";
-import { loadPackageView, type PackageState, type PackageView, renderState } from "./packument.js";
+import { FragmentStore } from "./fragments.js";
+import {
+  loadPackageListing,
+  loadPackageView,
+  type PackageState,
+  type PackageView,
+  renderFull,
+  renderState,
+} from "./packument.js";
 
 /** The per-package read model: cached renderings for readers, fresh views for writers. */
 export class PackageStates {
   private readonly cache: RenderCache<PackageState>;
+  /** Each version's serialised manifest, so a re-render after a write serialises only what changed. */
+  private readonly fragments = new FragmentStore();
 
   constructor(private readonly deps: Deps) {
     this.cache = new RenderCache(deps.changes, { maxEntries: 2_000 });
@@ -15,13 +25,20 @@ export class PackageStates {
   /** Rendered state for serving (cached until the package changes). */
   get(name: string): Promise<PackageState | null> {
     return this.cache.get(name, async () => {
-      const v = await loadPackageView(this.deps.db, name);
+      const v = await loadPackageListing(this.deps.db, name);
       // Quarantined: no packument, manifest or tarball for installers (issue 18 item 3); not kept, so
       // lifting it (a change-feed message for the project) serves it again at once.
       if (!v || v.project.quarantinedAt) return null;
-      const s = renderState(this.deps.config.origin, v);
+      const s = await renderState(this.deps.config.origin, v, this.fragments);
       return { value: s, group: s.projectId, bytes: s.bytes };
     });
+  }
+
+  /** The full packument from a fresh read (`?write=true`: read-modify-write clients need the current _rev). */
+  async freshFull(name: string): Promise<Rendered> {
+    const v = await loadPackageListing(this.deps.db, name);
+    if (!v) throw npmErrors.PACKAGE_NOT_FOUND(`No package named '${name}' on this registry.`);
+    return renderFull(this.deps.config.origin, v, this.fragments);
   }
 
   /** A fresh read from the database, for writes (never a cached copy: revs must be current). */

@@ -21,4 +21,14 @@ export const pypiErrors = catalogue({
     message:
       "Username/password uploads are not supported. Upload with username __token__ and an API token as password.",
   },
+  // Issue 16: the preview index of a staged release (protocols/pypi/preview.ts). pip shows the status
+  // line; a 401 with WWW-Authenticate makes it ask for (or take from keyring) the credentials.
+  PREVIEW_AUTH_REQUIRED: {
+    status: 401,
+    message: "A preview index is for the project's maintainers: use username __token__ and an API token.",
+  },
+  // The same answer for an unknown id and one the caller may not read: neither learns anything.
+  PREVIEW_NOT_FOUND: { status: 404, message: "No such staged release." },
+  // Call sites say what happened to it (approved, rejected, expired) and where to install from now.
+  PREVIEW_CLOSED: { status: 404, message: "This staged release is no longer waiting for approval." },
 });

@@ -6,6 +6,7 @@ import { registerFiles } from "./files.js";
 import { MULTIPART_FIELD_LIMITS, notMultipart } from "./form.js";
 import { registerJsonApi } from "./json-api.js";
 import { registerPypiOidc } from "./oidc.js";
+import { registerPreview } from "./preview.js";
 import { registerSimple } from "./simple.js";
 import { clearSpool } from "./spool.js";
 import { registerUpload } from "./upload.js";
@@ -38,6 +39,7 @@ export async function registerPypi(app: FastifyInstance, deps: Deps): Promise<vo
     registerSimple(pypi, deps, cache);
     registerJsonApi(pypi, deps, cache);
     registerFiles(pypi, deps);
+    registerPreview(pypi, deps);
   });
   // Trusted publishing's JSON endpoints, outside the upload's multipart error handling.
   await app.register(async (oidc) => registerPypiOidc(oidc, deps));

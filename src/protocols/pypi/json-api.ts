@@ -1,15 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
-import { type RenderCache, type Rendered, rendered } from "../../http/render-cache.js";
+import { type RenderCache, type Rendered, renderedOffLoop } from "../../http/render-cache.js";
 import { sendRendered } from "../../http/send.js";
 import {
   type FileRecord,
+  type ListedRelease,
   latestRelease,
   type Provenance,
   packageErrors,
+  parseMetadata,
   provenanceFor,
-  type Release,
+  releaseDescriptionText,
 } from "../../packages/index.js";
 import { kept, PYPI_CACHING } from "./simple.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
@@ -37,7 +39,7 @@ async function provenanceByFile(deps: Deps, projectId: string): Promise<Provenan
   return new Map(rows.filter((p) => p.fileId).map((p) => [p.fileId!, p]));
 }
 
-function fileDict(origin: string, r: Release, f: FileRecord, prov: ProvenanceByFile) {
+function fileDict(origin: string, r: ListedRelease, f: FileRecord, prov: ProvenanceByFile) {
   return {
     filename: f.filename,
     url: `${origin}${fileUrl(f)}`,
@@ -57,15 +59,17 @@ function fileDict(origin: string, r: Release, f: FileRecord, prov: ProvenanceByF
   };
 }
 
-function info(origin: string, v: ProjectView, r: Release) {
-  const m = r.metadata as Record<string, unknown>;
+/** The one release `info` describes: only its metadata is parsed and only its description loaded. */
+async function info(deps: Deps, v: ProjectView, r: ListedRelease) {
+  const origin = deps.config.origin;
+  const m = parseMetadata(r);
   const urls = (m.projectUrls as Array<{ label: string; url: string }> | undefined) ?? [];
   const base = `${origin}/project/${v.project.normalizedName}/`;
   return {
     name: v.project.name,
     version: r.version,
     summary: r.summary,
-    description: r.description,
+    description: await releaseDescriptionText(deps.db, r.id),
     description_content_type: r.descriptionContentType,
     author: m.author ?? null,
     author_email: m.authorEmail ?? null,
@@ -98,9 +102,9 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
       const latest = latestRelease(v)!;
       const prov = await provenanceByFile(deps, v.project.id);
       return kept(
-        rendered(
+        await renderedOffLoop(
           JSON.stringify({
-            info: info(origin, v, latest),
+            info: await info(deps, v, latest),
             last_serial: v.project.serial,
             releases: Object.fromEntries(
               v.releases.map((rel) => [rel.version, rel.files.map((f) => fileDict(origin, rel, f, prov))]),
@@ -131,9 +135,9 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
       if (!v || !rel) return null;
       const prov = await provenanceByFile(deps, v.project.id);
       return kept(
-        rendered(
+        await renderedOffLoop(
           JSON.stringify({
-            info: info(origin, v, rel),
+            info: await info(deps, v, rel),
             last_serial: v.project.serial,
             urls: rel.files.map((f) => fileDict(origin, rel, f, prov)),
             vulnerabilities: [],

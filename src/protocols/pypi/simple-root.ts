@@ -1,11 +1,6 @@
-import { createHash } from "node:crypto";
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
 import type { Deps } from "../../deps.js";
-import type { Rendered } from "../../http/render-cache.js";
+import { type Rendered, renderedOffLoop } from "../../http/render-cache.js";
 import { getProjectById, listProjects, type Project } from "../../packages/index.js";
-
-const gzipAsync = promisify(gzip);
 
 type Entry = Pick<Project, "id" | "name" | "normalizedName">;
 type Format = "json" | "html" | "text/html";
@@ -60,7 +55,7 @@ export class SimpleRoot {
     let r = this.#rendered.get(fmt);
     if (!r) {
       const { text, contentType } = this.render(this.#entries!, fmt);
-      r = renderOffLoop(text, contentType);
+      r = renderedOffLoop(text, contentType);
       this.#rendered.set(fmt, r);
       const mine = r;
       r.catch(() => {
@@ -141,15 +136,4 @@ function search(entries: readonly Entry[], name: string): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** As http/render-cache.ts rendered(), with the (megabytes of) gzip on the thread pool. */
-async function renderOffLoop(text: string, contentType: string): Promise<Rendered> {
-  const body = Buffer.from(text, "utf8");
-  return {
-    body,
-    gzip: await gzipAsync(body, { level: 6 }),
-    etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`,
-    contentType,
-  };
 }

@@ -1,7 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { normalizeName } from "../../ecosystems/pypi/index.js";
-import { type RenderCache, type Rendered, rendered, renderedBytes } from "../../http/render-cache.js";
+import {
+  type RenderCache,
+  type Rendered,
+  rendered,
+  renderedBytes,
+  renderedOffLoop,
+} from "../../http/render-cache.js";
 import { type CachePolicy, sendRendered } from "../../http/send.js";
 import { packageErrors } from "../../packages/index.js";
 import { SimpleRoot } from "./simple-root.js";
@@ -12,7 +18,7 @@ const HTML_TYPE = "application/vnd.pypi.simple.v1+html";
 // PEP 691: "latest" names whichever version the server serves best; the answer still names v1.
 const LATEST_JSON = "application/vnd.pypi.simple.latest+json";
 const LATEST_HTML = "application/vnd.pypi.simple.latest+html";
-type Format = "json" | "html" | "text/html";
+export type Format = "json" | "html" | "text/html";
 
 /** Index and JSON API responses: pip may keep them a minute; the negotiated type depends on Accept. */
 export const PYPI_CACHING: CachePolicy = {
@@ -73,11 +79,14 @@ function parseAccept(accept: string): Format {
 const esc = (s: string) =>
   s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-function projectJson(v: ProjectView): string {
+/** Where a file downloads from: /files/ for published files; the preview index serves staged ones. */
+export type FileUrl = (f: ProjectView["releases"][number]["files"][number]) => string;
+
+function projectJson(v: ProjectView, url: FileUrl): string {
   const files = v.releases.flatMap((r) =>
     r.files.map((f) => ({
       filename: f.filename,
-      url: fileUrl(f),
+      url: url(f),
       hashes: { sha256: f.sha256 },
       "requires-python": f.requiresPython ?? null,
       yanked: r.yankedAt !== null ? r.yankedReason || true : false,
@@ -97,11 +106,11 @@ function projectJson(v: ProjectView): string {
   });
 }
 
-function projectHtml(v: ProjectView): string {
+function projectHtml(v: ProjectView, url: FileUrl): string {
   const links = v.releases.flatMap((r) =>
     r.files.map((f) => {
       const attrs = [
-        `href="${esc(fileUrl(f))}#sha256=${f.sha256}"`,
+        `href="${esc(url(f))}#sha256=${f.sha256}"`,
         f.requiresPython ? `data-requires-python="${esc(f.requiresPython)}"` : "",
         r.yankedAt !== null ? `data-yanked="${esc(r.yankedReason ?? "")}"` : "",
         // PEP 714: HTML keeps both names, so pips before 23.2 still find the metadata file.
@@ -144,7 +153,7 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
     const fmt = negotiate(req);
     const view = await cache.get(`${normalized}\0simple:${fmt}`, async () => {
       const v = await loadProjectView(deps.db, normalized);
-      return v ? kept(renderProject(v, fmt), v.project.id) : null;
+      return v ? kept(await renderProject(v, fmt), v.project.id) : null;
     });
     if (!view) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${raw}'.`);
     return sendRendered(req, reply, view, PYPI_CACHING);
@@ -153,8 +162,19 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
   app.get<{ Params: { name: string } }>("/simple/:name", (req, reply) => projectPage(req, reply, false));
 }
 
-const renderProject = (v: ProjectView, fmt: Format): Rendered =>
-  rendered(fmt === "json" ? projectJson(v) : projectHtml(v), contentType(fmt));
+/** A project's PEP 503 / PEP 691 page; the preview index (preview.ts) passes its own file URLs. */
+export const renderProject = (v: ProjectView, fmt: Format, url: FileUrl = fileUrl): Promise<Rendered> =>
+  renderedOffLoop(fmt === "json" ? projectJson(v, url) : projectHtml(v, url), contentType(fmt));
+
+/** The root listing of a preview index: the one project it previews, in the negotiated format. */
+export function renderPreviewRoot(name: string, href: string, fmt: Format): Rendered {
+  if (fmt === "json")
+    return rendered(JSON.stringify({ meta: { "api-version": "1.1" }, projects: [{ name }] }), JSON_TYPE);
+  return rendered(
+    `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.1">\n    <title>Simple index</title>\n  </head>\n  <body>\n    <a href="${esc(href)}">${esc(name)}</a><br />\n  </body>\n</html>\n`,
+    contentType(fmt),
+  );
+}
 
 function renderRoot(
   projects: readonly { name: string; normalizedName: string }[],

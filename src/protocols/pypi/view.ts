@@ -1,14 +1,17 @@
 import type { Db } from "../../db/index.js";
-import { loadProjectView as loadView, type ProjectView } from "../../packages/index.js";
+import { type ListedProjectView, loadListedProjectView } from "../../packages/index.js";
 
-export { fileUrl, type ProjectView } from "../../packages/index.js";
+export { fileUrl } from "../../packages/index.js";
+
+/** Releases without descriptions, metadata unparsed: the index pages need neither (issue 15 item 2). */
+export type ProjectView = ListedProjectView;
 
 /**
  * A PyPI project with its releases in PEP 440 order (the view itself lives in packages/), as installers
  * see it: a quarantined project does not exist for them (issue 18 item 3).
  */
 export async function loadProjectView(db: Db, normalizedName: string): Promise<ProjectView | null> {
-  const v = await loadView(db, "pypi", normalizedName);
+  const v = await loadListedProjectView(db, "pypi", normalizedName);
   return v && !v.project.quarantinedAt ? v : null;
 }
 

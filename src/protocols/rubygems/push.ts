@@ -79,7 +79,12 @@ export async function handlePush(deps: Deps, req: FastifyRequest, auth: GemAuth)
   const filename = gemFilename(spec.name, spec.version, spec.platform);
   await refuseTakenVersion(deps, existing?.id ?? null, spec, filename);
   const gemRequires = spec.metadata.rubygems_mfa_required === "true";
-  await requireOtp(deps, req, auth.user, gemRequires ? { required: `The gem ${spec.name}` } : {});
+  const secondFactor = await requireOtp(
+    deps,
+    req,
+    auth.user,
+    gemRequires ? { required: `The gem ${spec.name}` } : {},
+  );
   const result = await publishFile(deps, requestContext(req), {
     ecosystem: "rubygems",
     project: {
@@ -108,6 +113,7 @@ export async function handlePush(deps: Deps, req: FastifyRequest, auth: GemAuth)
     content: () => Readable.from([bytes]),
     coreMetadata: () => Readable.from([Buffer.from(inspected.metadataYaml)]),
     grant,
+    secondFactor,
     authorizeUpload: (p) => authorize(deps, auth.actor, "upload", p, { ecosystem: "rubygems" }),
   }).catch(async (e: unknown) => {
     // Lost a race to a push of this very file: answer as a push a moment later would.

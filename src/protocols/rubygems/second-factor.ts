@@ -19,20 +19,20 @@ export async function requireOtp(
   req: FastifyRequest,
   user: User,
   opts: { required?: string } = {},
-): Promise<void> {
+): Promise<"totp" | "recovery" | "browser" | null> {
   const factors = await factorSummary(deps.db, user.id);
   if (!factors.enrolled) {
     if (opts.required)
       throw gemErrors.MFA_NEEDED(
         `${opts.required} requires multifactor authentication: set up an authenticator app at ${deps.config.origin}/account/two-factor, then run the command again with --otp CODE.`,
       );
-    return;
+    return null;
   }
   const otp = String(req.headers.otp ?? "").trim();
   if (!otp) throw gemErrors.OTP_REQUIRED();
   // The code of a security-key confirmation in the browser (webauthn.ts): once, for this user's next write.
   if (otp.startsWith(WEB_OTP_PREFIX)) {
-    if (await spendWebOtp(deps, user.id, GEM_OPERATION, otp)) return;
+    if (await spendWebOtp(deps, user.id, GEM_OPERATION, otp)) return "browser";
     throw gemErrors.OTP_REQUIRED(
       `${gemErrors.OTP_REQUIRED().message} (That security-device confirmation expired or was already used.)`,
     );
@@ -41,6 +41,7 @@ export async function requireOtp(
   if (digits && factors.totp === null) throw gemErrors.OTP_UNAVAILABLE();
   try {
     await checkGuessable(deps, requestContext(req), user, { kind: digits ? "totp" : "recovery", code: otp });
+    return digits ? "totp" : "recovery";
   } catch (e) {
     // Wrong, replayed or malformed: the same first words, so the client asks again, then the reason.
     if (e instanceof AppError && e.status === 400)

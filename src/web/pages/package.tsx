@@ -1,6 +1,7 @@
 import type { SecurityPosture } from "../../authz/index.js";
 import { ecosystemFor } from "../../ecosystems/index.js";
 import type { Member, Project, Provenance, Release } from "../../packages/index.js";
+import type { StagedRelease } from "../../staging/index.js";
 import { Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { Copyable } from "../copy.js";
@@ -11,6 +12,7 @@ import { UsedBy } from "./dependents.js";
 import { Description, QuarantineBanner, SecurityBox } from "./project-parts.js";
 import { ProvenanceSection } from "./provenance.js";
 import { ReportBox } from "./report.js";
+import { PendingStaged } from "./staged.js";
 
 export interface PackagePageState {
   origin: string;
@@ -34,6 +36,8 @@ export interface PackagePageState {
   usedBy: { count: number; href: string };
   /** Where the shown version was built, when a trusted publisher published it. */
   provenance: Provenance[];
+  /** Staged versions waiting for approval: set for the package's maintainers only. */
+  pending: { items: StagedRelease[]; total: number } | null;
 }
 
 const deprecation = (r: Release): string | null =>
@@ -257,6 +261,7 @@ export function PackagePage(ctx: PageContext, s: PackagePageState) {
         )}
       </header>
       {project.quarantinedAt && <QuarantineBanner reason={project.quarantineReason} />}
+      <PendingStaged pending={s.pending} />
       {shown && latest && shown !== latest && (
         <div class="alert info" role="note">
           You are viewing {project.name} {shown.version}. The latest version is{" "}

@@ -1,11 +1,13 @@
 import type { SecurityPosture } from "../../authz/index.js";
 import type { Member, Project, Provenance, Release } from "../../packages/index.js";
+import type { StagedRelease } from "../../staging/index.js";
 import type { PageContext } from "../context.js";
 import { manageHref } from "../hrefs.js";
 import type { RenderedDescription } from "../markdown.js";
 import { Description, FileList, QuarantineBanner, ReleaseHistory, Sidebar } from "./project-parts.js";
 import { ProvenanceSection } from "./provenance.js";
 import { ReportBox } from "./report.js";
+import { PendingStaged } from "./staged.js";
 
 export interface ProjectPageState {
   origin: string;
@@ -26,6 +28,8 @@ export interface ProjectPageState {
   usedBy: { count: number; href: string };
   /** Where the shown release's files were built, for those a trusted publisher uploaded. */
   provenance: Provenance[];
+  /** Staged releases waiting for approval: set for the project's maintainers only. */
+  pending: { items: StagedRelease[]; total: number } | null;
 }
 
 export function ProjectPage(ctx: PageContext, s: ProjectPageState) {
@@ -47,6 +51,7 @@ export function ProjectPage(ctx: PageContext, s: ProjectPageState) {
         )}
       </header>
       {project.quarantinedAt && <QuarantineBanner reason={project.quarantineReason} />}
+      <PendingStaged pending={s.pending} />
       {shown && latest && shown !== latest && (
         <div class="alert info" role="note">
           You are viewing {project.name} {shown.version}. The latest version is{" "}

@@ -17,6 +17,7 @@ import { manageHref, npmPackageHref } from "../hrefs.js";
 import { shownDescription } from "../markdown.js";
 import { PackagePage } from "../pages/package.js";
 import { dependentsHref, sendDependentsPage, usedBy } from "./dependents.js";
+import { pendingForViewer } from "./staged.js";
 
 const npm = ecosystemFor("npm");
 
@@ -100,6 +101,7 @@ export function registerPackageRoutes(app: FastifyInstance, deps: Deps): void {
       usedBy(deps, view.project),
       shown ? provenanceFor(deps.db, { projectId: view.project.id, releaseId: shown.id }) : [],
     ]);
+    const pending = role ? await pendingForViewer(deps, req, view.project) : null;
     // Rendered at publish and stored; a version that predates that is rendered once, here.
     const description = shown
       ? shownDescription(shown.description, await releaseDescription(deps.db, shown))
@@ -125,6 +127,7 @@ export function registerPackageRoutes(app: FastifyInstance, deps: Deps): void {
         posture,
         usedBy: { count: used, href: dependentsHref(view.project) },
         provenance,
+        pending,
       }),
     );
   }

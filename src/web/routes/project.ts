@@ -27,6 +27,7 @@ import { ProfilePage, SearchPage, type SearchResult } from "../pages/profile.js"
 import { ProjectPage } from "../pages/project.js";
 import { dependentsHref, usedBy } from "./dependents.js";
 import { queryParam } from "./guards.js";
+import { pendingForViewer } from "./staged.js";
 
 /** Results per page of /search, and projects per page of a profile. */
 export const SEARCH_PAGE_SIZE = 20;
@@ -107,6 +108,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
     const provenance = shown
       ? await provenanceFor(deps.db, { projectId: view.project.id, releaseId: shown.id })
       : [];
+    const pending = viewerRole ? await pendingForViewer(deps, req, view.project) : null;
     const title = shown ? `${view.project.name} ${shown.version}` : view.project.name;
     // Stored at publish; only a release that predates that is rendered here, once (bounded, in the worker).
     const description = shown
@@ -126,6 +128,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: Deps): void {
         posture,
         usedBy: used,
         provenance,
+        pending,
       }),
     );
   }

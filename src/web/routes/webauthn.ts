@@ -54,28 +54,7 @@ export function registerWebAuthnRoutes(app: FastifyInstance, deps: Deps): void {
   registerKeyPages(app, deps);
   void app.register(async (json) => {
     // Encapsulated: only these routes answer errors (CSRF refusals included) as JSON.
-    json.setErrorHandler<Error>((error, req, reply) => {
-      const status = (error as { statusCode?: number }).statusCode;
-      const e = isAppError(error)
-        ? error
-        : status && status < 500
-          ? reraise({
-              status,
-              code: "BAD_REQUEST",
-              message: "The request could not be read. Reload the page.",
-            })
-          : null;
-      if (!e) {
-        req.log.error({ err: error }, "request failed");
-        return reply.status(500).send({ error: "Something went wrong on our side. Try again." });
-      }
-      for (const [k, v] of Object.entries(e.headers ?? {})) reply.header(k, v);
-      // `field` lets the script put the message beside its field (the key's name), not in the status line.
-      return reply.status(e.status).send({ error: e.message, code: e.code, field: e.field });
-    });
-    json.addHook("onSend", async (_req, reply) => {
-      reply.header("cache-control", "no-store");
-    });
+    answerErrorsAsJson(json);
 
     json.post("/account/two-factor/keys/options", async (req) => {
       const auth = signedIn(req);
@@ -142,4 +121,34 @@ export function registerWebAuthnRoutes(app: FastifyInstance, deps: Deps): void {
     if (!token) throw mfaErrors.CHALLENGE_INVALID("Sign in with your password first.");
     return token;
   }
+}
+
+/**
+ * For a plugin scope of script-called routes (the WebAuthn ceremonies): every error, CSRF refusals
+ * included, is answered as JSON `{ error, code, field }`, which the script shows in the page; nothing
+ * is cached.
+ */
+export function answerErrorsAsJson(json: FastifyInstance): void {
+  json.setErrorHandler<Error>((error, req, reply) => {
+    const status = (error as { statusCode?: number }).statusCode;
+    const e = isAppError(error)
+      ? error
+      : status && status < 500
+        ? reraise({
+            status,
+            code: "BAD_REQUEST",
+            message: "The request could not be read. Reload the page.",
+          })
+        : null;
+    if (!e) {
+      req.log.error({ err: error }, "request failed");
+      return reply.status(500).send({ error: "Something went wrong on our side. Try again." });
+    }
+    for (const [k, v] of Object.entries(e.headers ?? {})) reply.header(k, v);
+    // `field` lets the script put the message beside its field (the key's name), not in the status line.
+    return reply.status(e.status).send({ error: e.message, code: e.code, field: e.field });
+  });
+  json.addHook("onSend", async (_req, reply) => {
+    reply.header("cache-control", "no-store");
+  });
 }

@@ -22,7 +22,7 @@ export type Visitor = "anonymous" | "maintainer" | "newcomer" | "operator" | "re
 
 /**
  * A registry with something on every page: a maintainer (authenticator app, security key, a PyPI project
- * with two releases and a project depending on it, an npm package in a scope, gems, tokens, a collaborator), a newcomer with nothing yet,
+ * with two releases, a third staged for approval, and a project depending on it, an npm package in a scope, gems, tokens, a collaborator), a newcomer with nothing yet,
  * an operator signed in with a security key, a mandate in its notice phase, and someone half-way through
  * an account recovery (their browser is on the proofs page). Built in-process through the pages and the
  * protocols (no shortcuts past the domain), then served over HTTP to Chromium.
@@ -30,7 +30,14 @@ export type Visitor = "anonymous" | "maintainer" | "newcomer" | "operator" | "re
 export interface World {
   registry: Registry;
   visitors: Record<Visitor, FormClient | null>;
-  ids: { mandate: string; recovery: string; npmLogin: string; npmConfirm: string; gemConfirm: string };
+  ids: {
+    mandate: string;
+    recovery: string;
+    npmLogin: string;
+    npmConfirm: string;
+    gemConfirm: string;
+    staged: string;
+  };
   close(): Promise<void>;
 }
 
@@ -81,6 +88,22 @@ export async function buildWorld(): Promise<World> {
     // Something depends on demo-pkg: its page says "Used by 1 project" and its dependents page lists it.
     const app = await publish(t, work, token, "demo-app", "1.0", { extra: "Requires-Dist: demo-pkg>=1.0" });
     expect(app.statusCode, app.body).toBe(200);
+    // demo-pkg's owners want token uploads approved with a key (issue 16): 3.0 waits on /staged/<id>,
+    // and its project page lists it for alice only. (No page sets the rule yet: the manage page will.)
+    await t.deps.db
+      .updateTable("projects")
+      .set({ stage_requirement: "phishing-resistant" })
+      .where("normalized_name", "=", "demo-pkg")
+      .execute();
+    const staged = await publish(t, work, token, "demo-pkg", "3.0");
+    expect(staged.statusCode, staged.body).toBe(200);
+    const stagedId = (
+      await t.deps.db
+        .selectFrom("staged_releases")
+        .select("id")
+        .where("version", "=", "3.0")
+        .executeTakeFirstOrThrow()
+    ).id;
     // npm asks an account with two-factor for a one-time password on publish, or to confirm in the
     // browser (its page is one of those visited); the enrolment spent this time step.
     const body = await publishBody("@acme/tool", "1.0.0", { readme: "# @acme/tool\n\nA scoped package." });
@@ -166,7 +189,7 @@ export async function buildWorld(): Promise<World> {
     return {
       registry,
       visitors: { anonymous: null, maintainer, newcomer, operator: operator.web, recovering },
-      ids: { mandate: mandate.id, recovery: request.id, npmLogin, npmConfirm, gemConfirm },
+      ids: { mandate: mandate.id, recovery: request.id, npmLogin, npmConfirm, gemConfirm, staged: stagedId },
       close: async () => {
         rmSync(work, { recursive: true, force: true });
         await registry.close();
