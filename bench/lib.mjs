@@ -107,8 +107,11 @@ export function wrk(url, headers, seconds = DURATION) {
   });
 }
 
-/** Spawns `wharf serve`; `ready()` waits for /readyz. Its stderr is kept to explain a failure. */
-export function startWharf(dataDir, port, extraEnv = {}) {
+/**
+ * Spawns `wharf serve` (of `main`, this build's by default); `ready()` waits for /readyz. Its stderr is
+ * kept to explain a failure.
+ */
+export function startWharf(dataDir, port, extraEnv = {}, main = MAIN) {
   const env = {
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WHARF_"))),
     WHARF_DATA_DIR: dataDir,
@@ -120,7 +123,7 @@ export function startWharf(dataDir, port, extraEnv = {}) {
   };
   // The JSON request log (stdout) goes to /dev/null, as it would to a fast log shipper.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, MAIN, "serve"], {
+  const child = spawn(process.execPath, [...nodeArgs, main, "serve"], {
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -143,7 +146,7 @@ export function startWharf(dataDir, port, extraEnv = {}) {
     fail(`wharf serve was not ready within 20 s:\n${stderr}`);
   };
   const cli = (args, input = "") =>
-    execFileSync(process.execPath, [MAIN, ...args], {
+    execFileSync(process.execPath, [main, ...args], {
       env: { ...env, WHARF_LOG_LEVEL: "warn" },
       input,
       timeout: 30_000,
