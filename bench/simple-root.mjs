@@ -107,7 +107,7 @@ async function main() {
       .join(" ")}`,
   );
   printTable([
-    ["GET /simple/ (gzip)", "ms", "bytes (gzip)"],
+    ["GET /simple/ (Accept-Encoding: gzip)", "ms", "bytes (decoded)"],
     ...rows.map(([l, ms, bytes]) => [l, ms.toFixed(1), bytes ? String(bytes) : ""]),
   ]);
 }

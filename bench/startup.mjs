@@ -82,8 +82,8 @@ try {
       rows.push([`${label} (baseline)`, args.map((a) => (a === MAIN ? baseline : a)), until]);
   }
   const times = rows.map(() => []);
-  // One unmeasured round warms the disk cache; then the rounds, interleaved.
-  for (let round = -1; round < ROUNDS; round++) {
+  // One unmeasured round warms the disk cache (not in the short mode); then the rounds, interleaved.
+  for (let round = SHORT ? 0 : -1; round < ROUNDS; round++) {
     for (const [i, [, args, until]] of rows.entries()) {
       const { wall } = await timed(args, env, until);
       if (round >= 0) times[i].push(wall);
