@@ -22,7 +22,10 @@ export type Decision =
       warnMandates?: string[];
       /** Set when the actor is a trusted publisher (CI, no person and no interactive second factor). */
       actorKind?: "trusted-publisher";
-      /** Issue 16 item 6: allowed, but only as a staged release a maintainer approves. */
+      /**
+       * Issue 16 item 6: an upload is allowed, but only as a staged release a maintainer approves; on
+       * approve-staged, the staging rule in force (how strong the approver's factor must be).
+       */
       stage?: StageRequirement;
     }
   | Denial;
@@ -80,8 +83,14 @@ export async function decide(
     if (ACTIONS[action].role === "owner" && role !== "owner")
       return denial(authzErrors.NOT_AN_OWNER(`Only owners of '${project.name}' can do that.`));
   }
-  if (!ACTIONS[action].gated) return { allow: true, role };
   const target = project ? await policyProject(db, project.id) : null;
+  if (action === "approve-staged" && target && project) {
+    // The staging rule in force now: approval needs the stricter of it and the rule the release was
+    // staged under (staging/decide.ts), so tightening the rule also covers releases already waiting.
+    const stage = await stagingVerdict(db, true, target, project.name, now);
+    return { allow: true, role, ...(stage ? { stage } : {}) };
+  }
+  if (!ACTIONS[action].gated) return { allow: true, role };
   const verdict = await mfaVerdict(
     db,
     origin,

@@ -119,6 +119,10 @@ describe.each(testDatabases())("trusted publishing token exchange on %s", (kind)
     const other = await upload(body.token, "gadget");
     expect(other.statusCode).toBe(403);
     expect(other.statusMessage).toMatch(/trusted publisher.*only upload/i);
+    // twine shows only the reason phrase: it says what to do instead.
+    expect(other.statusMessage).toContain(
+      "add a pending publisher at http://localhost:8080/account/publishing",
+    );
     const npmTokens = await t.app.inject({
       method: "GET",
       url: "/npm/-/npm/v1/tokens",
