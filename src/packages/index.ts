@@ -74,9 +74,9 @@ export {
   listReleases,
   type NewFile,
   type NewRelease,
-  parseMetadata,
   type Release,
   releaseDescriptionText,
+  releaseMetadata,
   setYanked,
 } from "./releases.js";
 export {
