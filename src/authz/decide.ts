@@ -7,7 +7,14 @@ import { ACTIONS, type Action } from "./actions.js";
 import { authzErrors } from "./errors.js";
 import { type Actor, type Grant, mintGrant } from "./grant.js";
 import { decidePublisher } from "./publisher.js";
-import { type Denial, denial, mfaVerdict, type StageRequirement, stagingVerdict } from "./verdict.js";
+import {
+  type Denial,
+  denial,
+  mfaVerdict,
+  type StageRequirement,
+  stagingVerdict,
+  stagingVerdictForNew,
+} from "./verdict.js";
 
 /**
  * The one question every surface asks before acting: may this actor do this action on this project
@@ -101,10 +108,13 @@ export async function decide(
     now,
   );
   if (verdict.deny) return verdict.deny;
+  const nonInteractive = actor.token !== undefined;
   const stage =
     action === "upload" && target && project
-      ? await stagingVerdict(db, actor.token !== undefined, target, project.name, now)
-      : null;
+      ? await stagingVerdict(db, nonInteractive, target, project.name, now)
+      : action === "create-project"
+        ? await stagingVerdictForNew(db, nonInteractive, opts.ecosystem ?? null, now)
+        : null;
   return {
     allow: true,
     role,

@@ -167,6 +167,8 @@ export interface ReleasesTable {
   description_renderer: number | null;
   /** JSON: ecosystem-specific metadata (classifiers, requires_dist, project_urls, ...). */
   metadata: string;
+  /** Migration 037: bumped by a trigger on every update of `metadata` (npm's per-version fragments). */
+  metadata_rev: Generated<number>;
 }
 
 export interface FilesTable {

@@ -40,8 +40,8 @@ export type DescriptionColumns = Pick<
   "description_render" | "description_html" | "description_renderer"
 >;
 
-/** Rows as the tables hold them (db/schema.ts), without the rendered description. */
-type ReleaseRow = Omit<Database["releases"], keyof DescriptionColumns>;
+/** Rows as the tables hold them (db/schema.ts), without the rendered description or the metadata revision. */
+type ReleaseRow = Omit<Database["releases"], keyof DescriptionColumns | "metadata_rev">;
 
 /**
  * Listings load every release of a project (the simple API, project pages); each release's rendered
@@ -98,17 +98,14 @@ const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
 });
 
 /**
- * A release as listings read it: the metadata still as the JSON text the row holds and no description.
- * A package's read model re-renders after every write; parsing every release's metadata and loading
- * every README again made that cost grow with the history (issue 15 item 2). Parse with
- * `parseMetadata` where one is needed; unchanged text lets a renderer reuse what it made of it before.
+ * A release as listings read it: neither its metadata nor its description, only the metadata's
+ * revision (migration 037). A package's read model re-renders after every write; reading and parsing
+ * every release's metadata and every README again made that cost grow with the history (issue 15
+ * item 2). Read the metadata of the few releases that need it with `releaseMetadata`.
  */
 export interface ListedRelease extends Omit<Release, "metadata" | "description"> {
-  metadataText: string;
+  metadataRev: number;
 }
-
-export const parseMetadata = (r: Pick<ListedRelease, "metadataText">): Record<string, unknown> =>
-  JSON.parse(r.metadataText) as Record<string, unknown>;
 
 /** Files grouped by release id, one pass (a filter per release was O(releases x files)). */
 function filesByRelease(files: FileRow[]): Map<string, FileRecord[]> {
@@ -121,9 +118,13 @@ function filesByRelease(files: FileRow[]): Map<string, FileRecord[]> {
   return out;
 }
 
-const listedColumns = releaseColumns.filter(
-  (c): c is Exclude<(typeof releaseColumns)[number], "description"> => c !== "description",
-);
+const listedColumns = [
+  ...releaseColumns.filter(
+    (c): c is Exclude<(typeof releaseColumns)[number], "description" | "metadata"> =>
+      c !== "description" && c !== "metadata",
+  ),
+  "metadata_rev",
+] as const;
 
 /** Every release of a project with its files, oldest first, without descriptions (see ListedRelease). */
 export async function listReleaseRecords(db: DbExecutor, projectId: string): Promise<ListedRelease[]> {
@@ -148,9 +149,30 @@ export async function listReleaseRecords(db: DbExecutor, projectId: string): Pro
     requiresPython: r.requires_python,
     summary: r.summary,
     descriptionContentType: r.description_content_type,
-    metadataText: r.metadata,
+    metadataRev: r.metadata_rev,
     files: filesOf.get(r.id) ?? [],
   }));
+}
+
+/** Ids per query: well under SQLite's and PostgreSQL's limits on bound parameters. */
+const ID_BATCH = 500;
+
+/** The metadata of these releases (parsed) with its revision, by release id. */
+export async function releaseMetadata(
+  db: DbExecutor,
+  releaseIds: string[],
+): Promise<Map<string, { rev: number; metadata: Record<string, unknown> }>> {
+  const out = new Map<string, { rev: number; metadata: Record<string, unknown> }>();
+  for (let i = 0; i < releaseIds.length; i += ID_BATCH) {
+    const rows = await db
+      .selectFrom("releases")
+      .select(["id", "metadata", "metadata_rev"])
+      .where("id", "in", releaseIds.slice(i, i + ID_BATCH))
+      .execute();
+    for (const r of rows)
+      out.set(r.id, { rev: r.metadata_rev, metadata: JSON.parse(r.metadata) as Record<string, unknown> });
+  }
+  return out;
 }
 
 /** One release's description (its README): a listing leaves them out, a page or the latest needs one. */

@@ -42,6 +42,7 @@ import * as m031 from "./031_trusted_publishing.js";
 import * as m032 from "./032_oidc_jti.js";
 import * as m034 from "./034_staged_releases.js";
 import * as m035 from "./035_staging_policy.js";
+import * as m037 from "./037_release_metadata_rev.js";
 import * as m038 from "./038_name_search_index.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
@@ -77,5 +78,6 @@ export const migrations: Record<string, Migration> = {
   "032_oidc_jti": m032,
   "034_staged_releases": m034,
   "035_staging_policy": m035,
+  "037_release_metadata_rev": m037,
   "038_name_search_index": m038,
 };

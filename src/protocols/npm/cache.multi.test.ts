@@ -60,5 +60,25 @@ describe.skipIf(missing("npm packument cache across instances", "postgres", "red
         await until(async () => (await versions(b, "application/vnd.npm.install-v1+json")).length === 2),
       ).toBe(true);
     });
+
+    it("shows a deprecation made on one instance in the other's packuments, whose fragments were kept", async () => {
+      // b has rendered demo (both documents) above, so it holds each version's fragment.
+      const doc = (await a.app.inject({ url: "/npm/demo?write=true", headers: auth })).json();
+      doc.versions["1.0.0"].deprecated = "use 1.1.0";
+      const put = await a.app.inject({
+        method: "PUT",
+        url: "/npm/demo",
+        payload: JSON.stringify(doc),
+        headers: { ...auth, "content-type": "application/json" },
+      });
+      expect(put.statusCode).toBe(200);
+      const deprecated = async (accept: string) =>
+        (await b.app.inject({ url: "/npm/demo", headers: { accept } })).json().versions["1.0.0"].deprecated;
+      expect(await until(async () => (await deprecated("application/json")) === "use 1.1.0")).toBe(true);
+      expect(
+        await until(async () => (await deprecated("application/vnd.npm.install-v1+json")) === "use 1.1.0"),
+      ).toBe(true);
+      expect((await b.app.inject({ url: "/npm/demo/1.0.0" })).json().deprecated).toBe("use 1.1.0");
+    });
   },
 );

@@ -3,10 +3,11 @@
  * (issue 15 item 2): after a write the packument is assembled from these by concatenation, so appending
  * a version serialises one manifest, not the whole history.
  *
- * An entry is keyed by release id and stamped with everything its bytes are made of (the stored
- * metadata text, the version, the maintainers, the provenance): a rendering reuses it only when the
- * stamp it computes from the rows it just read is identical. So no write path has to remember to drop
- * it — a deprecation rewrites the metadata text, an owner change the maintainers — and another
+ * An entry is keyed by release id and stamped with everything its bytes are made of besides the
+ * release id (the metadata's revision, which a database trigger bumps on every update of it — migration
+ * 037 — the maintainers, the provenance): a rendering reuses it only when the stamp it computes from the
+ * rows it just read is identical, and reads the metadata of the others only. So no write path has to
+ * remember to drop it — a deprecation rewrites the metadata, an owner change the maintainers — and another
  * instance's write reaches it the way it reaches everything rendered: the change feed drops the
  * package's cached state (render-cache.ts), the next read re-reads the rows, and any stamp that differs
  * re-serialises its version. What is kept is only ever a faster way to the same bytes.
@@ -17,6 +18,12 @@ export interface Fragment {
   full: Buffer;
   /** Its entry in the abbreviated (install) document. */
   abbreviated: Buffer;
+}
+
+export interface FragmentSession {
+  reusable(releaseId: string, stamp: string): boolean;
+  fragment(releaseId: string, stamp: string, make: () => Omit<Fragment, "stamp">): Fragment;
+  done(): void;
 }
 
 interface PackageFragments {
@@ -34,24 +41,27 @@ export class FragmentStore {
   constructor(private readonly maxBytes = 256 * 1024 * 1024) {}
 
   /**
-   * A rendering of one package: `fragment(releaseId, stamp, make)` returns the kept fragment when its
-   * stamp is the same, else makes and keeps a new one; `done()` forgets the releases it did not ask
-   * for (unpublished) and applies the budget.
+   * A rendering of one package, opened before its rows are read: `reusable(releaseId, stamp)` says
+   * which versions need no metadata read at all; `fragment(releaseId, stamp, make)` returns the kept
+   * fragment when its stamp is the same, else makes and keeps a new one; `done()` forgets the releases
+   * it did not ask for (unpublished) and applies the budget. The package leaves the store while the
+   * session is open, so no other package's rendering can evict what this one was told it may reuse.
    */
-  open(projectId: string) {
+  open(projectId: string): FragmentSession {
     const old = this.packages.get(projectId);
     this.packages.delete(projectId);
     if (old) this.bytes -= old.bytes;
     const next: PackageFragments = { byRelease: new Map(), bytes: 0 };
     return {
-      fragment: (releaseId: string, stamp: string, make: () => Omit<Fragment, "stamp">): Fragment => {
+      reusable: (releaseId, stamp) => old?.byRelease.get(releaseId)?.stamp === stamp,
+      fragment: (releaseId, stamp, make) => {
         const kept = old?.byRelease.get(releaseId);
         const f = kept && kept.stamp === stamp ? kept : { stamp, ...make() };
         next.byRelease.set(releaseId, f);
         next.bytes += fragmentBytes(f);
         return f;
       },
-      done: (): void => {
+      done: () => {
         // Re-inserted last: the Map's order is the least recently rendered first.
         const other = this.packages.get(projectId);
         if (other) this.bytes -= other.bytes;

@@ -12,13 +12,13 @@ import {
   type Member,
   type Project,
   type Provenance,
-  parseMetadata,
   provenanceFor,
   type Release,
   releaseDescriptionText,
+  releaseMetadata,
   starredBy,
 } from "../../packages/index.js";
-import type { Fragment, FragmentStore } from "./fragments.js";
+import type { Fragment, FragmentSession, FragmentStore } from "./fragments.js";
 import { servedDist } from "./manifest.js";
 import { tarballUrl } from "./paths.js";
 
@@ -119,28 +119,55 @@ function manifest(
 }
 
 /**
- * What the read model renders (issue 15 item 2): releases without their READMEs and with their
- * metadata unparsed; only the latest's README is loaded, since npm's registry puts one README in a
- * packument, the top-level `readme` (the latest version's), and none in the versions.
+ * What the read model renders (issue 15 item 2): releases without their READMEs or metadata. Only the
+ * latest's README is loaded, since npm's registry puts one README in a packument, the top-level
+ * `readme` (the latest version's), and none in the versions; and only the metadata of the latest and of
+ * the versions whose kept fragment is missing or stale (fragments.ts).
  */
 export interface PackageListing extends Omit<PackageView, "releases"> {
   /** Oldest first (publish order, as npm lists them). */
   releases: ListedRelease[];
   /** The latest version's README. */
   readme: string | null;
+  /** Parsed metadata by release id: the latest's, and each version's that is serialised anew. */
+  metadata: Map<string, Record<string, unknown>>;
+  /** Each release's fragment stamp: its metadata revision, the maintainers, its provenance. */
+  stamps: Map<string, string>;
+  /** The fragment session this listing was read for; without one every version is serialised anew. */
+  fragments?: FragmentSession;
 }
 
-export async function loadPackageListing(db: Db, name: string): Promise<PackageListing | null> {
+export async function loadPackageListing(
+  db: Db,
+  name: string,
+  store?: FragmentStore,
+): Promise<PackageListing | null> {
   const project = await findProject(db, "npm", name);
   if (!project) return null;
-  const [releases, tags, members, stars, provenance] = await Promise.all([
+  const [releases, tags, members, stars, provenanceRows] = await Promise.all([
     listReleaseRecords(db, project.id),
     listDistTags(db, project.id),
     listMembers(db, project.id),
     starredBy(db, project.id),
     provenanceFor(db, { projectId: project.id }),
   ]);
+  const provenance = new Map(provenanceRows.map((p) => [p.releaseId, p]));
+  // Everything manifest() reads besides the release id: the origin and the name never change for it.
+  const people = JSON.stringify(maintainers({ members }));
+  const stamps = new Map<string, string>();
+  for (const r of releases) {
+    const p = provenance.get(r.id);
+    stamps.set(r.id, `${r.metadataRev}\0${people}\0${p ? JSON.stringify(p) : ""}`);
+  }
+  const fragments = store?.open(project.id);
   const latest = latestOf({ releases, tags });
+  const wanted = releases
+    .filter((r) => r === latest || !fragments?.reusable(r.id, stamps.get(r.id) ?? ""))
+    .map((r) => r.id);
+  const [metadata, readme] = await Promise.all([
+    releaseMetadata(db, wanted),
+    latest ? releaseDescriptionText(db, latest.id) : null,
+  ]);
   return {
     project,
     name: parsePackageName(project.name),
@@ -148,10 +175,16 @@ export async function loadPackageListing(db: Db, name: string): Promise<PackageL
     tags,
     members,
     stars,
-    provenance: new Map(provenance.map((p) => [p.releaseId, p])),
-    readme: latest ? await releaseDescriptionText(db, latest.id) : null,
+    provenance,
+    readme,
+    metadata: new Map([...metadata].map(([id, m]) => [id, m.metadata])),
+    stamps,
+    fragments,
   };
 }
+
+/** A release's metadata as read for this listing (one deleted since the listing renders as empty). */
+const metadataOf = (v: PackageListing, r: ListedRelease) => v.metadata.get(r.id) ?? {};
 
 function latestOf<R extends { version: string }>(v: { releases: R[]; tags: Record<string, string> }) {
   return v.releases.find((r) => r.version === v.tags.latest) ?? v.releases.at(-1);
@@ -200,30 +233,27 @@ function abbreviatedOf(full: Record<string, unknown>): Record<string, unknown> {
   return small;
 }
 
-/**
- * Every version's fragments, reusing the kept ones whose stamp is unchanged (fragments.ts); with no
- * store (a one-off rendering) each is made afresh. Oldest first.
- */
 type Versioned = { version: string; fragment: Fragment };
 
-function versionFragments(origin: string, v: PackageListing, store?: FragmentStore): Versioned[] {
-  const people = JSON.stringify(maintainers(v));
+/**
+ * Every version's fragments, reusing the kept ones whose stamp is unchanged (fragments.ts); with no
+ * session (a one-off rendering) each is made afresh. Oldest first.
+ */
+function versionFragments(origin: string, v: PackageListing): Versioned[] {
   const make = (r: ListedRelease) => () => {
-    const full = manifest(origin, v, r, parseMetadata(r));
+    const full = manifest(origin, v, r, metadataOf(v, r));
     return {
       full: Buffer.from(JSON.stringify(full)),
       abbreviated: Buffer.from(JSON.stringify(abbreviatedOf(full))),
     };
   };
-  if (!store) return v.releases.map((r) => ({ version: r.version, fragment: { stamp: "", ...make(r)() } }));
-  const open = store.open(v.project.id);
-  const out = v.releases.map((r) => {
-    const p = v.provenance.get(r.id);
-    // Everything manifest() reads; the origin and the name never change for a store's project id.
-    const stamp = `${r.version}\0${people}\0${p ? JSON.stringify(p) : ""}\0${r.metadataText}`;
-    return { version: r.version, fragment: open.fragment(r.id, stamp, make(r)) };
-  });
-  open.done();
+  const session = v.fragments;
+  if (!session) return v.releases.map((r) => ({ version: r.version, fragment: { stamp: "", ...make(r)() } }));
+  const out = v.releases.map((r) => ({
+    version: r.version,
+    fragment: session.fragment(r.id, v.stamps.get(r.id) ?? "", make(r)),
+  }));
+  session.done();
   return out;
 }
 
@@ -250,7 +280,7 @@ function assemble(
 
 function fullBody(v: PackageListing, fragments: Versioned[]): Buffer {
   const latest = latestOf(v);
-  const lm = latest ? parseMetadata(latest) : {};
+  const lm = latest ? metadataOf(v, latest) : {};
   const time: Record<string, string> = { created: iso(v.project.createdAt), modified: iso(modified(v)) };
   for (const r of v.releases) time[r.version] = iso(r.createdAt);
   const head = {
@@ -298,8 +328,8 @@ function abbreviatedBody(v: PackageListing, fragments: Versioned[]): Buffer {
 }
 
 /** The full packument, rendered once (`?write=true`: writers read the current `_rev`). */
-export function renderFull(origin: string, v: PackageListing, store?: FragmentStore): Promise<Rendered> {
-  return renderedOffLoop(fullBody(v, versionFragments(origin, v, store)), FULL_TYPE);
+export function renderFull(origin: string, v: PackageListing): Promise<Rendered> {
+  return renderedOffLoop(fullBody(v, versionFragments(origin, v)), FULL_TYPE);
 }
 
 /** Tarball base name → what serving it needs. */
@@ -346,7 +376,7 @@ export interface PackageState {
 function latestInfo(v: PackageListing): PackageState["latest"] {
   const r = latestOf(v);
   if (!r) return null;
-  const k = parseMetadata(r).keywords;
+  const k = metadataOf(v, r).keywords;
   return {
     version: r.version,
     description: r.summary ?? "",
@@ -359,13 +389,9 @@ function latestInfo(v: PackageListing): PackageState["latest"] {
  * Renders both documents from the versions' fragments (kept in `store` for the next rendering), with
  * their gzip and ETags made off the event loop (renderedOffLoop).
  */
-export async function renderState(
-  origin: string,
-  v: PackageListing,
-  store?: FragmentStore,
-): Promise<PackageState> {
+export async function renderState(origin: string, v: PackageListing): Promise<PackageState> {
   const empty = v.releases.length === 0;
-  const fragments = versionFragments(origin, v, store);
+  const fragments = versionFragments(origin, v);
   const [full, abbreviated] = empty
     ? [null, null]
     : await Promise.all([

@@ -25,20 +25,20 @@ export class PackageStates {
   /** Rendered state for serving (cached until the package changes). */
   get(name: string): Promise<PackageState | null> {
     return this.cache.get(name, async () => {
-      const v = await loadPackageListing(this.deps.db, name);
+      const v = await loadPackageListing(this.deps.db, name, this.fragments);
       // Quarantined: no packument, manifest or tarball for installers (issue 18 item 3); not kept, so
       // lifting it (a change-feed message for the project) serves it again at once.
       if (!v || v.project.quarantinedAt) return null;
-      const s = await renderState(this.deps.config.origin, v, this.fragments);
+      const s = await renderState(this.deps.config.origin, v);
       return { value: s, group: s.projectId, bytes: s.bytes };
     });
   }
 
   /** The full packument from a fresh read (`?write=true`: read-modify-write clients need the current _rev). */
   async freshFull(name: string): Promise<Rendered> {
-    const v = await loadPackageListing(this.deps.db, name);
+    const v = await loadPackageListing(this.deps.db, name, this.fragments);
     if (!v) throw npmErrors.PACKAGE_NOT_FOUND(`No package named '${name}' on this registry.`);
-    return renderFull(this.deps.config.origin, v, this.fragments);
+    return renderFull(this.deps.config.origin, v);
   }
 
   /** A fresh read from the database, for writes (never a cached copy: revs must be current). */

@@ -9,9 +9,9 @@ import {
   latestRelease,
   type Provenance,
   packageErrors,
-  parseMetadata,
   provenanceFor,
   releaseDescriptionText,
+  releaseMetadata,
 } from "../../packages/index.js";
 import { kept, PYPI_CACHING } from "./simple.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
@@ -62,7 +62,7 @@ function fileDict(origin: string, r: ListedRelease, f: FileRecord, prov: Provena
 /** The one release `info` describes: only its metadata is parsed and only its description loaded. */
 async function info(deps: Deps, v: ProjectView, r: ListedRelease) {
   const origin = deps.config.origin;
-  const m = parseMetadata(r);
+  const m = (await releaseMetadata(deps.db, [r.id])).get(r.id)?.metadata ?? {};
   const urls = (m.projectUrls as Array<{ label: string; url: string }> | undefined) ?? [];
   const base = `${origin}/project/${v.project.normalizedName}/`;
   return {

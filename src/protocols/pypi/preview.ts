@@ -182,11 +182,11 @@ function withStaged(view: ProjectView, s: StagedRelease): ProjectView {
     metadataBlobKey: f.metadataBlobKey,
     uploadedAt: s.createdAt,
   }));
-  // A listing carries no README and the metadata as text, as listReleases gives it (packages/releases.ts).
-  const { metadata, description: _readme, ...listed } = s.release;
+  // As the index lists releases (ListedRelease): neither description nor metadata, which it does not show.
+  const { description: _d, metadata: _m, ...release } = s.release;
   const staged: ListedRelease = {
-    ...listed,
-    metadataText: JSON.stringify(metadata),
+    ...release,
+    metadataRev: 0,
     id: releaseId,
     projectId: s.projectId,
     createdAt: s.createdAt,

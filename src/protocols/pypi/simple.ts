@@ -153,7 +153,7 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
     const fmt = negotiate(req);
     const view = await cache.get(`${normalized}\0simple:${fmt}`, async () => {
       const v = await loadProjectView(deps.db, normalized);
-      return v ? kept(await renderProject(v, fmt), v.project.id) : null;
+      return v ? kept(await renderProjectOffLoop(v, fmt), v.project.id) : null;
     });
     if (!view) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${raw}'.`);
     return sendRendered(req, reply, view, PYPI_CACHING);
@@ -175,6 +175,10 @@ export function renderPreviewRoot(name: string, href: string, fmt: Format): Rend
     contentType(fmt),
   );
 }
+
+/** renderProject for the cached index pages: large histories are gzipped and hashed off the event loop. */
+const renderProjectOffLoop = (v: ProjectView, fmt: Format): Promise<Rendered> =>
+  renderedOffLoop(fmt === "json" ? projectJson(v, fileUrl) : projectHtml(v, fileUrl), contentType(fmt));
 
 function renderRoot(
   projects: readonly { name: string; normalizedName: string }[],

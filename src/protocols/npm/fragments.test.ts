@@ -1,0 +1,172 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { findProject } from "../../packages/index.js";
+import { createTestApp, type TestApp, testDatabases } from "../../test-support/index.js";
+import { FragmentStore } from "./fragments.js";
+import { loadPackageListing, renderState } from "./packument.js";
+import { npmUser, publishBody } from "./test-fixtures.js";
+
+describe("FragmentStore", () => {
+  const made = (tag: string) => () => ({
+    full: Buffer.from(`{"f":"${tag}"}`),
+    abbreviated: Buffer.from("{}"),
+  });
+
+  it("reuses a fragment only while its stamp is the same, and forgets releases no longer asked for", () => {
+    const store = new FragmentStore();
+    let open = store.open("p");
+    const a1 = open.fragment("a", "stamp-1", made("a1"));
+    open.fragment("b", "stamp-1", made("b1"));
+    open.done();
+    open = store.open("p");
+    expect(open.fragment("a", "stamp-1", made("a2"))).toBe(a1);
+    expect(open.fragment("b", "stamp-2", made("b2")).full.toString()).toBe('{"f":"b2"}');
+    open.done();
+    // A rendering without "a" (unpublished): it is not kept for the next one.
+    open = store.open("p");
+    open.fragment("b", "stamp-2", made("b3"));
+    open.done();
+    open = store.open("p");
+    expect(open.fragment("a", "stamp-1", made("a3")).full.toString()).toBe('{"f":"a3"}');
+    open.done();
+  });
+
+  it("drops the least recently rendered package beyond its byte budget", () => {
+    // Each package's one fragment is 12 bytes (stamp, full, abbreviated): two fit, three do not.
+    const store = new FragmentStore(25);
+    for (const p of ["p", "q", "r"]) {
+      const open = store.open(p);
+      open.fragment("x", "s", made(p));
+      open.done();
+    }
+    const kept = store.size();
+    expect(kept).toEqual({ packages: 2, bytes: 24 });
+    // The newest is kept; "p", rendered first, went first.
+    const open = store.open("p");
+    let remade = false;
+    open.fragment("x", "s", () => {
+      remade = true;
+      return made("p2")();
+    });
+    expect(remade).toBe(true);
+  });
+});
+
+describe.each(testDatabases())("npm packuments assembled from per-version fragments on %s", (kind) => {
+  let t: TestApp;
+  let auth: Record<string, string>;
+  beforeEach(async () => {
+    t = await createTestApp(kind);
+    auth = (await npmUser(t, "alice")).auth;
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  const publish = async (version: string, o: Parameters<typeof publishBody>[2] = {}) => {
+    const r = await t.app.inject({
+      method: "PUT",
+      url: "/npm/demo",
+      payload: await publishBody("demo", version, o),
+      headers: auth,
+    });
+    expect(r.statusCode).toBe(201);
+  };
+  const get = (accept: string) => t.app.inject({ url: "/npm/demo", headers: { accept } });
+  const FULL = "application/json";
+  const ABBREVIATED = "application/vnd.npm.install-v1+json";
+
+  /** What a rendering from scratch (no fragments kept) makes of the rows now. */
+  const fromScratch = async () => {
+    const v = await loadPackageListing(t.deps.db, "demo");
+    return renderState(t.deps.config.origin, v!);
+  };
+
+  it("serves the bytes a rendering from scratch makes, through appends and changes no write path announces to it", async () => {
+    await publish("1.0.0", {
+      readme: "# one\n",
+      extraManifest: { scripts: { install: "node x.js" }, keywords: ["k"] },
+    });
+    await publish("1.1.0", {
+      readme: "# two\n",
+      extraManifest: { license: "MIT", homepage: "https://e.test/" },
+    });
+    await get(FULL);
+    await get(ABBREVIATED);
+    await publish("1.2.0", { tag: "next", readme: "# three\n" });
+
+    // A change to one version's stored metadata and to the maintainers, written behind the renderer's back.
+    const project = (await findProject(t.deps.db, "npm", "demo"))!;
+    const row = await t.deps.db
+      .selectFrom("releases")
+      .select(["id", "metadata"])
+      .where("project_id", "=", project.id)
+      .where("version", "=", "1.0.0")
+      .executeTakeFirstOrThrow();
+    await t.deps.db
+      .updateTable("releases")
+      .set({ metadata: JSON.stringify({ ...JSON.parse(row.metadata), deprecated: "use 1.1" }) })
+      .where("id", "=", row.id)
+      .execute();
+    const bob = await npmUser(t, "bob");
+    await t.deps.db
+      .insertInto("roles")
+      .values({ project_id: project.id, user_id: bob.user.id, role: "maintainer", created_at: Date.now() })
+      .execute();
+    await t.deps.changes.publish(project.id);
+
+    const scratch = await fromScratch();
+    const full = await get(FULL);
+    const abbreviated = await get(ABBREVIATED);
+    expect(full.rawPayload.equals(scratch.full!.body)).toBe(true);
+    expect(abbreviated.rawPayload.equals(scratch.abbreviated!.body)).toBe(true);
+    expect(full.headers.etag).toBe(scratch.full!.etag);
+
+    const doc = full.json();
+    // Canonical JSON: one key per name, in JSON.stringify's own form.
+    expect(JSON.stringify(doc)).toBe(full.body);
+    expect(Object.keys(doc)).toEqual([
+      "_id",
+      "_rev",
+      "name",
+      "description",
+      "dist-tags",
+      "versions",
+      "time",
+      "maintainers",
+      "readme",
+      "readmeFilename",
+      "homepage",
+      "license",
+    ]);
+    expect(doc.versions["1.0.0"].deprecated).toBe("use 1.1");
+    expect(doc.versions["1.2.0"].maintainers.map((m: { name: string }) => m.name).sort()).toEqual([
+      "alice",
+      "bob",
+    ]);
+    // The latest's README only; versions carry none.
+    expect(doc.readme).toBe("# two\n");
+    expect(doc.versions["1.0.0"].readme).toBeUndefined();
+    expect(abbreviated.json().versions["1.0.0"]).toMatchObject({
+      deprecated: "use 1.1",
+      hasInstallScript: true,
+    });
+
+    const one = await t.app.inject({ url: "/npm/demo/1.0.0" });
+    expect(one.json()).toEqual(doc.versions["1.0.0"]);
+    expect((await t.app.inject({ url: "/npm/demo/next" })).json().version).toBe("1.2.0");
+    expect((await t.app.inject({ url: "/npm/demo/9.9.9" })).statusCode).toBe(404);
+  });
+
+  it("gzips and tags a large packument off the event loop with the same bytes as on it", async () => {
+    // ~100 KB of README keeps the test quick; the description field makes each manifest large.
+    const big = "x".repeat(40_000);
+    for (const v of ["1.0.0", "1.0.1", "1.0.2"]) await publish(v, { extraManifest: { description: big } });
+    const r = await t.app.inject({ url: "/npm/demo", headers: { accept: FULL, "accept-encoding": "gzip" } });
+    expect(r.headers["content-encoding"]).toBe("gzip");
+    const { gunzipSync } = await import("node:zlib");
+    const body = gunzipSync(r.rawPayload);
+    expect(body.length).toBeGreaterThan(64 * 1024);
+    const { createHash } = await import("node:crypto");
+    expect(r.headers.etag).toBe(`"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`);
+  });
+});
