@@ -14,8 +14,9 @@ export const ACTIONS = {
   delete: { role: "owner", gated: true, what: "delete a release or a file" },
   "manage-people": { role: "owner", gated: true, what: "invite, add or remove owners and maintainers" },
   "manage-settings": { role: "owner", gated: true, what: "change access and MFA settings" },
-  // Not gated: approving takes a second factor given for the request itself (staging/decide.ts), and a
-  // phishing-resistant rule is the staged release's own (decided when it was staged).
+  // Not gated: approving takes a second factor given for the request itself (staging/decide.ts); its
+  // decision carries the staging rule in force (`stage`), and a phishing-resistant one, now or when the
+  // release was staged, means only a security key or passkey approves.
   "approve-staged": {
     role: "maintainer",
     gated: false,

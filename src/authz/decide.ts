@@ -7,7 +7,14 @@ import { ACTIONS, type Action } from "./actions.js";
 import { authzErrors } from "./errors.js";
 import { type Actor, type Grant, mintGrant } from "./grant.js";
 import { decidePublisher } from "./publisher.js";
-import { type Denial, denial, mfaVerdict, type StageRequirement, stagingVerdict } from "./verdict.js";
+import {
+  type Denial,
+  denial,
+  mfaVerdict,
+  type StageRequirement,
+  stagingVerdict,
+  stagingVerdictForNew,
+} from "./verdict.js";
 
 /**
  * The one question every surface asks before acting: may this actor do this action on this project
@@ -22,7 +29,10 @@ export type Decision =
       warnMandates?: string[];
       /** Set when the actor is a trusted publisher (CI, no person and no interactive second factor). */
       actorKind?: "trusted-publisher";
-      /** Issue 16 item 6: allowed, but only as a staged release a maintainer approves. */
+      /**
+       * Issue 16 item 6: an upload is allowed, but only as a staged release a maintainer approves; on
+       * approve-staged, the staging rule in force (how strong the approver's factor must be).
+       */
       stage?: StageRequirement;
     }
   | Denial;
@@ -80,8 +90,14 @@ export async function decide(
     if (ACTIONS[action].role === "owner" && role !== "owner")
       return denial(authzErrors.NOT_AN_OWNER(`Only owners of '${project.name}' can do that.`));
   }
-  if (!ACTIONS[action].gated) return { allow: true, role };
   const target = project ? await policyProject(db, project.id) : null;
+  if (action === "approve-staged" && target && project) {
+    // The staging rule in force now: approval needs the stricter of it and the rule the release was
+    // staged under (staging/decide.ts), so tightening the rule also covers releases already waiting.
+    const stage = await stagingVerdict(db, true, target, project.name, now);
+    return { allow: true, role, ...(stage ? { stage } : {}) };
+  }
+  if (!ACTIONS[action].gated) return { allow: true, role };
   const verdict = await mfaVerdict(
     db,
     origin,
@@ -92,10 +108,13 @@ export async function decide(
     now,
   );
   if (verdict.deny) return verdict.deny;
+  const nonInteractive = actor.token !== undefined;
   const stage =
     action === "upload" && target && project
-      ? await stagingVerdict(db, actor.token !== undefined, target, project.name, now)
-      : null;
+      ? await stagingVerdict(db, nonInteractive, target, project.name, now)
+      : action === "create-project"
+        ? await stagingVerdictForNew(db, nonInteractive, opts.ecosystem ?? null, now)
+        : null;
   return {
     allow: true,
     role,

@@ -48,7 +48,10 @@ export class Grant {
   readonly warning?: string;
   readonly warnMandates?: string[];
   readonly token?: TokenGrantScope;
-  /** The policy says this upload must be staged for a maintainer's approval (staging/). */
+  /**
+   * The staging rule in force (staging/): on an upload, it must be staged for a maintainer's approval;
+   * on approve-staged, how strong the approver's factor must be.
+   */
   readonly stage?: StageRequirement;
 
   constructor(key: symbol, f: GrantFields) {

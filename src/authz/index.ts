@@ -10,4 +10,10 @@ export { authzErrors } from "./errors.js";
 export type { Actor, Grant, TokenGrantScope } from "./grant.js";
 export { type SecurityPosture, securityPosture } from "./posture.js";
 export { authorizeTokenCreation } from "./tokens.js";
-export { type Denial, type MfaVerdict, mfaVerdict, type StageRequirement } from "./verdict.js";
+export {
+  type Denial,
+  type MfaVerdict,
+  mfaVerdict,
+  type StageRequirement,
+  stagingVerdict,
+} from "./verdict.js";

@@ -27,7 +27,7 @@ export async function decidePublisher(
   if (action !== "upload" || !project) {
     const msg =
       action === "create-project"
-        ? `The trusted publisher ${label} can only upload to the project it was configured for.`
+        ? `The trusted publisher ${label} can only upload to the project it was configured for; to create a new project from CI, add a pending publisher at ${origin}/account/publishing`
         : `A trusted publisher (${label}) can only upload; use an owner's account to change anything else.`;
     return denial(authzErrors.PUBLISHER_UPLOAD_ONLY(msg));
   }

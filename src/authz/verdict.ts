@@ -137,6 +137,34 @@ export async function stagingVerdict(
   return out;
 }
 
+/**
+ * The same question for a project about to be created by this publish (issue 16, "a first version
+ * cannot be staged"): the project has no owners' rule yet, so only the enforced mandates whose cohort
+ * covers every project of the ecosystem count. The surfaces turn a yes into what their client can do:
+ * npm asks for a second factor (the CLI gives one; `npm stage` takes only existing packages, as on
+ * npmjs), PyPI refuses and points at a pending trusted publisher, whose project exists before its first
+ * upload, so that upload is staged like any other.
+ */
+export async function stagingVerdictForNew(
+  db: DbExecutor,
+  nonInteractive: boolean,
+  ecosystem: string | null,
+  now: number,
+): Promise<StageRequirement | null> {
+  if (!nonInteractive) return null;
+  let out: StageRequirement | null = null;
+  for (const m of await activeMandates(db)) {
+    if (m.staging === "none" || out?.phishingResistant) continue;
+    if (phaseOf(m, now) !== "enforce") continue;
+    if (!(await covers(db, m, null, ecosystem, now))) continue;
+    out = {
+      phishingResistant: m.staging === "phishing-resistant",
+      reason: `Publishes from tokens must be approved by a maintainer (${m.name})`,
+    };
+  }
+  return out;
+}
+
 export interface StageRequirement {
   /** Only a WebAuthn approval (security key or passkey) counts. */
   phishingResistant: boolean;

@@ -106,6 +106,43 @@ describe("wharf stats and wharf policy", () => {
     expect(cross.code).toBe(0);
     expect(cross.out).toContain("cohort all-users in pypi and npm");
     expect(cross.out).toContain("estimated from PyPI uploads of the last 30 days");
+    // Issue 16 item 6: the releases a staging rule would have held (none published here yet).
+    const staged = run(
+      "policy",
+      "simulate",
+      "--cohort",
+      "all-projects",
+      "--staging",
+      "any",
+      "--staging-window",
+      "30d",
+    );
+    expect(staged.code, staged.err).toBe(0);
+    expect(staged.out).toContain(
+      "staging (approval with any second factor): 0 release(s) of the last 30 days",
+    );
+    expect(staged.out).toContain(
+      "pypi: 0 of 0 release(s) in 0 project(s): 0 by API token, 0 by trusted publisher",
+    );
+    const bad = run("policy", "simulate", "--cohort", "all-projects", "--staging", "always");
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--staging must be none, any or phishing-resistant");
+    const draft = run(
+      "policy",
+      "mandate",
+      "simulate",
+      "--cohort",
+      "all-projects",
+      "--staging",
+      "phishing-resistant",
+      "--json",
+    );
+    expect(draft.code, draft.err).toBe(0);
+    expect(JSON.parse(draft.out).staging).toMatchObject({
+      requirement: "phishing-resistant",
+      window_days: 90,
+      total: 0,
+    });
 
     expect(run("policy", "simulate", "--ecosystem", "pypi", "--top", "1%", "--top-k", "3").code).toBe(2);
     expect(run("policy", "rule", "set", "--ecosystem", "maven", "--top", "1%", "--dry-run").err).toContain(

@@ -38,6 +38,7 @@ export const EVENT_TYPES = {
   "remembered_browser.created": "Browser remembered: no second factor asked there for 30 days",
   "remembered_browser.revoked": "Remembered browser forgotten",
   "project.mfa_requirement": "Project two-factor requirement changed",
+  "project.stage_requirement": "Project rule for staging token uploads changed",
   "giveaway.claimed": "Claimed a security-key promo code",
   "token.created": "API token created",
   "token.revoked": "API token revoked",

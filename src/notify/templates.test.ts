@@ -91,6 +91,16 @@ const samples: Record<string, Record<string, unknown[]>> = {
         expires: "2027-01-15 12:00 UTC",
       },
     ],
+    stagingRuleChanged: [
+      {
+        username: "alice",
+        project: "widget",
+        by: "bob",
+        rule: "wait for a maintainer's approval with a security key or passkey",
+        previous: "publish directly",
+        managePath: "/manage/project/widget/",
+      },
+    ],
   },
   policy: {
     critical: [

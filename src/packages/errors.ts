@@ -19,6 +19,12 @@ export const packageErrors = catalogue({
   NAME_PROHIBITED: { status: 400, message: "This name is not allowed on this registry." },
   // A grant minted for one user handed to a mutator acting for another: a bug in the surface.
   GRANT_OTHER_USER: { status: 500, message: "Internal error: an authorization was used for another user." },
+  STAGE_RULE_INVALID: {
+    status: 400,
+    field: "stage",
+    message:
+      "Choose publish directly, approval with a second factor, or approval with a security key or passkey.",
+  },
   REQUIREMENT_INVALID: {
     status: 400,
     field: "requirement",

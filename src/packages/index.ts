@@ -117,6 +117,7 @@ export {
   setDeprecations,
   setMfaRequirement,
 } from "./settings.js";
+export { parseStageLevel, type StageLevel, setStageRequirement, stageRequirementOf } from "./staging-rule.js";
 export { setStar, starredBy, starsOfUser } from "./stars.js";
 export { findTyposquatTarget, forgetProtectedNames, protectedNames } from "./typosquat.js";
 export { UNPUBLISH_WINDOW, type UnpublishResult, unpublishVersions } from "./unpublish.js";

@@ -38,6 +38,15 @@ async function pending(deps: Deps, id: string, d: Decision): Promise<StagedRelea
   return s;
 }
 
+/**
+ * Only a security key or passkey approves when the rule the release was staged under, or the rule in
+ * force now (authorize()'s `stage` on the approve-staged grant), is phishing-resistant: the stricter
+ * wins, so tightening the rule also covers releases already waiting.
+ */
+function keyOnly(s: Pick<StagedRelease, "phishingResistant">, d: { grant: Grant }): boolean {
+  return s.phishingResistant || d.grant.stage?.phishingResistant === true;
+}
+
 /** Compare-and-swap on the state: of two decisions racing, exactly one moves it out of "staged". */
 async function claim(
   tx: Tx,
@@ -71,7 +80,7 @@ export async function approveStaged(
   d: Decision,
 ): Promise<StagedRelease> {
   const s = await pending(deps, id, d);
-  if (s.phishingResistant && d.factor !== "webauthn")
+  if (keyOnly(s, d) && d.factor !== "webauthn")
     throw stagingErrors.PHISHING_RESISTANT_REQUIRED(
       `${s.projectName} ${s.version} must be approved with a security key or passkey: approve it at ${deps.config.origin}/staged/${s.id}`,
     );

@@ -4,8 +4,11 @@ import { join } from "node:path";
 import { SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunClaims, startOidcIssuer, type TestIssuer } from "../../test/e2e/support/oidc-issuer.js";
+import { authorize } from "../authz/index.js";
+import { createMandate } from "../mandates/index.js";
 import { buildWheel } from "../packages/archives/test-fixtures.js";
-import { insertProject, provenanceFor } from "../packages/index.js";
+import { findProject, insertProject, provenanceFor } from "../packages/index.js";
+import { approveStaged, listPending } from "../staging/index.js";
 import {
   basicAuth,
   createTestApp,
@@ -119,6 +122,10 @@ describe.each(testDatabases())("trusted publishing token exchange on %s", (kind)
     const other = await upload(body.token, "gadget");
     expect(other.statusCode).toBe(403);
     expect(other.statusMessage).toMatch(/trusted publisher.*only upload/i);
+    // twine shows only the reason phrase: it says what to do instead.
+    expect(other.statusMessage).toContain(
+      "add a pending publisher at http://localhost:8080/account/publishing",
+    );
     const npmTokens = await t.app.inject({
       method: "GET",
       url: "/npm/-/npm/v1/tokens",
@@ -331,6 +338,58 @@ describe.each(testDatabases())("trusted publishing token exchange on %s", (kind)
     );
     expect((await upload(token, "gizmo", "1.0.1")).statusCode).toBe(403);
     expect((await upload(token, "widget", "1.0.1")).statusCode).toBe(200);
+  });
+
+  it("under a staging mandate, a pending publisher's first version is staged in the project it creates", async () => {
+    const now = t.clock.now();
+    await createMandate(t.deps.db, now, "ops", {
+      name: "Approve CI releases",
+      cohort: "all-projects",
+      staging: "any",
+      noticeAt: now - 3,
+      warnAt: now - 2,
+      enforceAt: now - 1,
+    });
+    await addPublisher(
+      t.deps.db,
+      now,
+      {},
+      {
+        pending: { ecosystem: "pypi", projectName: "newborn" },
+        provider: "github",
+        issuer: issuer.issuer,
+        repository: "acme/newborn",
+        workflow: "release.yml",
+        createdBy: alice.user.id,
+      },
+    );
+    const res = await mint(await issuer.mint({ audience: AUD, run: { repository: "acme/newborn" } }));
+    expect(res.statusCode).toBe(200);
+    const up = await upload(res.json().token, "newborn", "0.1.0");
+    expect(up.statusCode).toBe(200);
+    expect(up.json().url).toMatch(/\/staged\/[0-9a-f-]{36}$/);
+    const simple = await t.app.inject({
+      url: "/simple/newborn/",
+      headers: { accept: "application/vnd.pypi.simple.v1+json" },
+    });
+    expect(simple.json().files).toEqual([]);
+    const { items } = await listPending(t.deps.db, { userId: alice.user.id, now: t.clock.now() });
+    expect(items.map((i) => [i.projectName, i.version, i.actorType])).toEqual([
+      ["newborn", "0.1.0", "trusted-publisher"],
+    ]);
+    const project = await findProject(t.deps.db, "pypi", "newborn");
+    const grant = await authorize(
+      t.deps,
+      { userId: alice.user.id, emailVerified: true },
+      "approve-staged",
+      project,
+    );
+    await approveStaged(t.deps, {}, items[0]?.id ?? "", { grant, factor: "totp" });
+    const after = await t.app.inject({
+      url: "/simple/newborn/",
+      headers: { accept: "application/vnd.pypi.simple.v1+json" },
+    });
+    expect(after.json().versions).toEqual(["0.1.0"]);
   });
 
   it("removing the publisher revokes the tokens it minted", async () => {

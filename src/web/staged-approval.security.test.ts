@@ -3,10 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authorize } from "../authz/index.js";
 import { addKey, postJson, SoftAuthenticator } from "../mfa/test-fixtures.js";
 import { codeAt, enrollTotp } from "../mfa/test-helpers.js";
 import { buildSdist } from "../packages/archives/test-fixtures.js";
-import { findStaged } from "../staging/index.js";
+import { findProject } from "../packages/index.js";
+import { publishBody } from "../protocols/npm/test-fixtures.js";
+import { approveStaged, findStaged } from "../staging/index.js";
 import {
   basicAuth,
   createTestApp,
@@ -200,6 +203,81 @@ describe.each(testDatabases())("approving staged releases on /staged/<id> (%s)",
     expect(res.statusCode, res.body).toBe(303);
     expect((await findStaged(t.deps.db, b))?.state).toBe("rejected");
     expect(await simpleFiles()).not.toContain("demo_pkg-3.0.0.tar.gz");
+  });
+
+  it("lists a staged npm version on the package page for its maintainers only", async () => {
+    const npm = (method: "PUT" | "POST", url: string, payload: object, otp?: string) =>
+      t.app.inject({
+        method,
+        url,
+        payload: JSON.stringify(payload),
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${token}`,
+          ...(otp ? { "npm-otp": otp } : {}),
+        },
+      });
+    const first = await npm(
+      "PUT",
+      "/npm/@acme%2fwidget",
+      await publishBody("@acme/widget", "1.0.0"),
+      nextCode(),
+    );
+    expect(first.statusCode, first.body).toBe(201);
+    const staged = await npm(
+      "POST",
+      "/npm/-/stage/package/@acme%2fwidget",
+      await publishBody("@acme/widget", "1.1.0"),
+    );
+    expect(staged.statusCode, staged.body).toBeLessThan(300);
+    const id = (staged.json() as { stageId: string }).stageId;
+    const mine = await alice.get("/package/@acme/widget");
+    expect(mine.statusCode).toBe(200);
+    expect(mine.body).toContain(`href="/staged/${id}"`);
+    expect(textOf(mine.body, "staged-h")).toBe("1 release waits for approval");
+    expect((await bob.get("/package/@acme/widget")).body).not.toContain("staged-pending");
+    const anon = await t.app.inject({ url: "/package/@acme/widget" });
+    expect(anon.body).not.toContain("staged-pending");
+    expect(anon.body).not.toContain("1.1.0");
+  });
+
+  it("applies a rule tightened after staging to the releases already waiting (domain and page)", async () => {
+    const setRule = (rule: string) =>
+      t.deps.db.updateTable("projects").set({ stage_requirement: rule }).execute();
+    await setRule("any");
+    const id = await stage("4.0.0");
+    expect((await findStaged(t.deps.db, id))?.phishingResistant).toBe(false);
+    await setRule("phishing-resistant");
+    try {
+      // The domain refuses a code by itself, whatever a surface does.
+      const alicesGrant = await authorize(
+        t.deps,
+        {
+          userId: (
+            await t.deps.db
+              .selectFrom("users")
+              .select("id")
+              .where("username", "=", "alice")
+              .executeTakeFirstOrThrow()
+          ).id,
+          emailVerified: true,
+        },
+        "approve-staged",
+        await findProject(t.deps.db, "pypi", "demo-pkg"),
+      );
+      await expect(
+        approveStaged(t.deps, { ip: "127.0.0.1" }, id, { grant: alicesGrant, factor: "totp" }),
+      ).rejects.toMatchObject({ code: "PHISHING_RESISTANT_REQUIRED" });
+      const page = await alice.get(`/staged/${id}`);
+      expect(textOf(page.body, "staged-key-required")).toContain("security key or passkey");
+      const res = await alice.post(`/staged/${id}`, { code: nextCode(), intent: "approve" });
+      expect(res.statusCode).toBe(403);
+      expect(textOf(res.body, "code-error")).toContain("requires a security key or passkey");
+      expect((await findStaged(t.deps.db, id))?.state).toBe("staged");
+      expect((await alice.get("/project/demo-pkg/")).body).toContain("(security key required)");
+    } finally {
+      await setRule("phishing-resistant");
+    }
   });
 
   async function findStagedByVersion(version: string): Promise<string | undefined> {

@@ -252,10 +252,10 @@ const ROWS: Row[] = [
 
 /**
  * GET routes that answer something other than a page (protocols, scripts, files, JSON, health; `/_/` is
- * PyPI's trusted-publishing JSON).
+ * PyPI's trusted-publishing JSON; `/preview/<id>/simple/` is a staged release's PEP 503/691 index).
  */
 const NOT_PAGES =
-  /^GET \/(simple|pypi|files|npm|rubygems|api|static|admin\/static|healthz|readyz|metrics|favicon\.ico|_)(\/|$)|^GET \/npm\/-\/v1\/done\//;
+  /^GET \/(simple|preview|pypi|files|npm|rubygems|api|static|admin\/static|healthz|readyz|metrics|favicon\.ico|_)(\/|$)|^GET \/npm\/-\/v1\/done\//;
 
 describe.skipIf(missing(SUITE, "chromium"))(SUITE, () => {
   let world: World;

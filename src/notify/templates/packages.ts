@@ -50,6 +50,19 @@ export function lookalikeHeld(
  * only when a maintainer approves it with a second factor. The link opens the approval page; the mail
  * itself approves nothing (a link in a mail is not a second factor).
  */
+/** The owners' "stage uploads" rule changed (issue 16): a security setting, so every owner hears of it. */
+export function stagingRuleChanged(
+  s: Site,
+  v: { username: string; project: string; by: string; rule: string; previous: string; managePath: string },
+) {
+  return {
+    subject: `The staging rule of ${v.project} changed`,
+    text: `${hello(v.username, `the user ${v.by} changed how uploads to ${v.project} from API tokens and trusted publishers are handled: they now ${v.rule} (before: ${v.previous}). If you do not know this change, set it back and check who owns the project.`)}
+
+See it at ${s.origin}${v.managePath}#staging${signature(s)}`,
+  };
+}
+
 export function releaseStaged(
   s: Site,
   v: { username: string; project: string; version: string; by: string; link: string; expires: string },

@@ -270,7 +270,10 @@ export async function preparePublish(
             ? {
                 always: true,
                 phishingResistant: grant.stage.phishingResistant,
-                unless: `${grant.stage.reason}: stage it with \`npm stage publish\` and approve it with \`npm stage approve <id>\`, or publish with a second factor`,
+                // npm stages only versions of existing packages (npm stage publish refuses a new one).
+                unless: existing
+                  ? `${grant.stage.reason}: stage it with \`npm stage publish\` and approve it with \`npm stage approve <id>\`, or publish with a second factor`
+                  : `${grant.stage.reason}: a first version cannot be staged, publish it with a second factor`,
               }
             : {}),
         })

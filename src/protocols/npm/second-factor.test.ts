@@ -1,5 +1,6 @@
 import { HOTP, Secret } from "otpauth";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createMandate } from "../../mandates/index.js";
 import { createTestApp, type TestApp, testDatabases } from "../../test-support/index.js";
 import { escaped, npmUser, publishBody, stored } from "./test-fixtures.js";
 
@@ -156,6 +157,51 @@ describe.each(testDatabases())("npm profile enable-2fa and the second factor on 
     });
     const refused = await viaCi("1.0.2");
     expect([refused.statusCode, refused.headers["www-authenticate"]]).toEqual([401, "OTP"]);
+  });
+
+  it("under a staging mandate a bypass-2FA token's first version needs an OTP, and is not sent to npm stage", async () => {
+    const { secret } = await enable("auth-and-writes");
+    const created = await call(
+      "POST",
+      "/npm/-/npm/v1/tokens",
+      { password: PASSWORD, name: "ci", bypass_2fa: true },
+      { "npm-otp": code(secret) },
+    );
+    const ci = { authorization: `Bearer ${created.json().token}` };
+    const now = t.clock.now();
+    await createMandate(t.deps.db, now, "ops", {
+      name: "Approve token releases",
+      cohort: "all-projects",
+      staging: "any",
+      noticeAt: now - 3,
+      warnAt: now - 2,
+      enforceAt: now - 1,
+    });
+    t.clock.advance(30_000);
+    const viaCi = async (v: string, otp?: string) =>
+      t.app.inject({
+        method: "PUT",
+        url: "/npm/demo",
+        payload: await publishBody("demo", v),
+        headers: { ...ci, ...(otp ? { "npm-otp": otp } : {}) },
+      });
+    const refused = await viaCi("1.0.0");
+    expect([refused.statusCode, refused.headers["www-authenticate"]]).toEqual([401, "OTP"]);
+    expect(JSON.stringify(refused.json())).toContain(
+      "a first version cannot be staged, publish it with a second factor",
+    );
+    expect(JSON.stringify(refused.json())).not.toContain("npm stage publish");
+    // The stage endpoint says the same: only versions of existing packages are staged.
+    const staged = await t.app.inject({
+      method: "POST",
+      url: "/npm/-/stage/package/demo",
+      payload: await publishBody("demo", "1.0.0"),
+      headers: ci,
+    });
+    expect(staged.statusCode).toBe(404);
+    expect(staged.json().error).toMatch(/Only a new version of an existing package can be staged/);
+    // With the OTP the person is in the loop: it publishes directly.
+    expect((await viaCi("1.0.0", code(secret))).statusCode).toBe(201);
   });
 
   it("mode changes and disable-2fa need the password and a code", async () => {

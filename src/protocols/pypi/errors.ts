@@ -21,6 +21,12 @@ export const pypiErrors = catalogue({
     message:
       "Username/password uploads are not supported. Upload with username __token__ and an API token as password.",
   },
+  // Issue 16: a token's first upload of a new project where a mandate wants token publishes staged.
+  FIRST_VERSION_STAGED: {
+    status: 403,
+    message:
+      "A first version cannot be staged: create the project with a pending trusted publisher, whose uploads are staged.",
+  },
   // Issue 16: the preview index of a staged release (protocols/pypi/preview.ts). pip shows the status
   // line; a 401 with WWW-Authenticate makes it ask for (or take from keyring) the credentials.
   PREVIEW_AUTH_REQUIRED: {

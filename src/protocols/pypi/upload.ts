@@ -25,6 +25,7 @@ import { pypiErrors } from "./errors.js";
 import { addField, discardRestOfBody, type Form, notMultipart, uploadParts } from "./form.js";
 import { type Spooled, spoolUpload } from "./spool.js";
 
+const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 const one = (form: Form, key: string): string | undefined => form.get(key)?.[0];
 const MB = 1024 * 1024;
 
@@ -47,6 +48,12 @@ async function authorizeEarly(deps: Deps, actor: Actor, form: Form) {
   const grant = await authorize(deps, actor, project ? "upload" : "create-project", project, {
     ecosystem: "pypi",
   });
+  // A staged release belongs to a project whose maintainers approve it: a new name has none yet, and
+  // twine cannot give the second factor that would let its first version go live directly.
+  if (grant.stage && !project)
+    throw pypiErrors.FIRST_VERSION_STAGED(
+      `'${name}' does not exist yet and ${lower(grant.stage.reason)}; a first version cannot be staged. Add a pending trusted publisher at ${deps.config.origin}/account/publishing: its first publish creates the project and stages the release for approval.`,
+    );
   return { project, grant };
 }
 

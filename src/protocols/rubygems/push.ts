@@ -79,12 +79,27 @@ export async function handlePush(deps: Deps, req: FastifyRequest, auth: GemAuth)
   const filename = gemFilename(spec.name, spec.version, spec.platform);
   await refuseTakenVersion(deps, existing?.id ?? null, spec, filename);
   const gemRequires = spec.metadata.rubygems_mfa_required === "true";
+  // Issue 16 item 6: where the policy says a token's publishes wait for a maintainer's approval, a gem
+  // (which has no staging here) goes through only with a second factor given for this push, as npm's
+  // publish does; without that rule's check, a key alone would have walked around it.
   const secondFactor = await requireOtp(
     deps,
     req,
     auth.user,
-    gemRequires ? { required: `The gem ${spec.name}` } : {},
+    grant.stage
+      ? { required: `${grant.stage.reason}; gems are not staged, so this push` }
+      : gemRequires
+        ? { required: `The gem ${spec.name}` }
+        : {},
   );
+  if (grant.stage && !secondFactor)
+    throw gemErrors.MFA_NEEDED(
+      `${grant.stage.reason}; gems are not staged, so push with a second factor: run the command again with --otp CODE.`,
+    );
+  if (grant.stage?.phishingResistant && secondFactor !== "browser")
+    throw gemErrors.MFA_NEEDED(
+      `${grant.stage.reason} with a security key or passkey; gems are not staged, so confirm this push with your security key in the browser (an authenticator code is not enough).`,
+    );
   const result = await publishFile(deps, requestContext(req), {
     ecosystem: "rubygems",
     project: {

@@ -9,6 +9,7 @@ import type { FormState } from "./auth.js";
 import { PublishersSection } from "./manage-publishers.js";
 import { type ReleaseFormState, ReleasesSection } from "./manage-releases.js";
 import { SettingsSection } from "./manage-settings.js";
+import { StagingSection, type StagingState } from "./manage-staging.js";
 import { QuarantineBanner } from "./project-parts.js";
 import type { PublisherForms, PublisherRow } from "./publishers.js";
 
@@ -27,6 +28,8 @@ export interface ManageState {
   forms?: ReleaseFormState;
   requirement: Requirement;
   settingsError?: string;
+  staging: StagingState;
+  stagingError?: string;
   publishers: PublisherRow[];
   publisherForms?: PublisherForms;
 }
@@ -191,7 +194,7 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
       </p>
       <nav class="subnav" aria-label="Sections">
         <a href="#people">People</a> <a href="#settings">Publishing security</a>{" "}
-        <a href="#publishing">Trusted publishers</a>{" "}
+        <a href="#staging">Staged releases</a> <a href="#publishing">Trusted publishers</a>{" "}
         <a href="#releases">{npm || gem ? "Versions" : "Releases"}</a>{" "}
         <a href="#security-history">Security history</a>
       </nav>
@@ -209,6 +212,13 @@ export function ManagePage(ctx: PageContext, s: ManageState) {
         requirement={s.requirement}
         canManage={s.canManage}
         error={s.settingsError}
+      />
+      <StagingSection
+        ctx={ctx}
+        base={base}
+        staging={s.staging}
+        canManage={s.canManage}
+        error={s.stagingError}
       />
       <PublishersSection
         ctx={ctx}

@@ -1,7 +1,6 @@
 import type { SecurityPosture } from "../../authz/index.js";
 import { ecosystemFor } from "../../ecosystems/index.js";
 import type { Member, Project, Provenance, Release } from "../../packages/index.js";
-import type { StagedRelease } from "../../staging/index.js";
 import { Time } from "../components.js";
 import type { PageContext } from "../context.js";
 import { Copyable } from "../copy.js";
@@ -12,7 +11,7 @@ import { UsedBy } from "./dependents.js";
 import { Description, QuarantineBanner, SecurityBox } from "./project-parts.js";
 import { ProvenanceSection } from "./provenance.js";
 import { ReportBox } from "./report.js";
-import { PendingStaged } from "./staged.js";
+import { type PendingList, PendingStaged } from "./staged.js";
 
 export interface PackagePageState {
   origin: string;
@@ -37,7 +36,7 @@ export interface PackagePageState {
   /** Where the shown version was built, when a trusted publisher published it. */
   provenance: Provenance[];
   /** Staged versions waiting for approval: set for the package's maintainers only. */
-  pending: { items: StagedRelease[]; total: number } | null;
+  pending: PendingList | null;
 }
 
 const deprecation = (r: Release): string | null =>

@@ -1,13 +1,12 @@
 import type { SecurityPosture } from "../../authz/index.js";
 import type { Member, Project, Provenance, Release } from "../../packages/index.js";
-import type { StagedRelease } from "../../staging/index.js";
 import type { PageContext } from "../context.js";
 import { manageHref } from "../hrefs.js";
 import type { RenderedDescription } from "../markdown.js";
 import { Description, FileList, QuarantineBanner, ReleaseHistory, Sidebar } from "./project-parts.js";
 import { ProvenanceSection } from "./provenance.js";
 import { ReportBox } from "./report.js";
-import { PendingStaged } from "./staged.js";
+import { type PendingList, PendingStaged } from "./staged.js";
 
 export interface ProjectPageState {
   origin: string;
@@ -29,7 +28,7 @@ export interface ProjectPageState {
   /** Where the shown release's files were built, for those a trusted publisher uploaded. */
   provenance: Provenance[];
   /** Staged releases waiting for approval: set for the project's maintainers only. */
-  pending: { items: StagedRelease[]; total: number } | null;
+  pending: PendingList | null;
 }
 
 export function ProjectPage(ctx: PageContext, s: ProjectPageState) {

@@ -11,6 +11,8 @@ export interface StagedPageState {
   hasTotp: boolean;
   /** The viewer has a security key or passkey: it is offered first. */
   hasKey: boolean;
+  /** Only a security key or passkey approves (the rule it was staged under, or the rule now). */
+  keyRequired: boolean;
   origin: string;
   error?: string;
   codeError?: string;
@@ -98,7 +100,7 @@ export function StagedPage(ctx: PageContext, s: StagedPageState) {
       {s.canDecide && (
         <>
           <FormError message={s.error} />
-          {r.phishingResistant && (
+          {s.keyRequired && (
             <div class="alert info" role="note" id="staged-key-required">
               This project requires a <strong>security key or passkey</strong> to approve its staged releases:
               a code from an authenticator app or a recovery code can only reject it.
@@ -153,9 +155,7 @@ function KeyDecision({ ctx, s }: { ctx: PageContext; s: StagedPageState }) {
       ) : (
         <p class="hint" id="staged-no-key">
           You have no security key or passkey. <a href="/account/two-factor/keys">Add one</a>
-          {r.phishingResistant
-            ? ": this release can only be approved with one."
-            : " to approve with a touch."}
+          {s.keyRequired ? ": this release can only be approved with one." : " to approve with a touch."}
         </p>
       )}
     </section>
@@ -201,6 +201,14 @@ function CodeDecision({ ctx, s }: { ctx: PageContext; s: StagedPageState }) {
   );
 }
 
+/** A project's pending staged releases, as its page lists them (web/routes/staged.ts pendingForViewer). */
+export interface PendingList {
+  items: StagedRelease[];
+  total: number;
+  /** The project's staging rule now wants a key for every approval. */
+  keyRequired: boolean;
+}
+
 const ACTOR_TEXT: Record<string, string> = {
   session: "signed in",
   token: "API token",
@@ -211,9 +219,9 @@ const ACTOR_TEXT: Record<string, string> = {
  * The pending staged releases on a project's page, for its maintainers only (the route asks decide()
  * first): what waits, who or what staged it, until when, and the link to decide.
  */
-export function PendingStaged(p: { pending: { items: StagedRelease[]; total: number } | null }) {
+export function PendingStaged(p: { pending: PendingList | null }) {
   if (!p.pending) return null;
-  const { items, total } = p.pending;
+  const { items, total, keyRequired } = p.pending;
   return (
     <section aria-labelledby="staged-h" id="staged-pending">
       <h2 id="staged-h">
@@ -236,7 +244,9 @@ export function PendingStaged(p: { pending: { items: StagedRelease[]; total: num
             <tr key={r.id} data-staged={r.id}>
               <td>
                 <a href={`/staged/${r.id}`}>{r.version}</a>
-                {r.phishingResistant && <small class="muted"> (security key required)</small>}
+                {(keyRequired || r.phishingResistant) && (
+                  <small class="muted"> (security key required)</small>
+                )}
               </td>
               <td>{r.files.length}</td>
               <td>

@@ -8,6 +8,7 @@ import type { ManageHandlers } from "./manage.js";
 const ACTIONS = [
   "invite",
   "settings",
+  "staging",
   "people/remove",
   "publishers/add-github",
   "publishers/add-gitlab",
@@ -56,6 +57,7 @@ export function registerManagePackageRoutes(app: FastifyInstance, deps: Deps, h:
     const { view, action } = await load(req);
     if (action === "invite") return h.invite(req, reply, view);
     if (action === "settings") return h.settings(req, reply, view);
+    if (action === "staging") return h.staging(req, reply, view);
     if (action === "people/remove") return h.removePerson(req, reply, view);
     if (action === "publishers/add-github") return h.publishers.add(req, reply, view, "github");
     if (action === "publishers/add-gitlab") return h.publishers.add(req, reply, view, "gitlab");

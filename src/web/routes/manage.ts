@@ -32,6 +32,7 @@ import type { PublisherForms } from "../pages/publishers.js";
 import { flashFailure, requireSudo, signedIn } from "./guards.js";
 import { type PublisherHandlers, registerPublisherRoutes } from "./manage-publishers.js";
 import { registerReleaseRoutes } from "./manage-release-routes.js";
+import { stagingHandler, stagingState } from "./manage-staging.js";
 import { publisherRows } from "./publisher-form.js";
 
 type Req = FastifyRequest<{ Params: { name: string; version?: string; fileId?: string } }>;
@@ -42,6 +43,7 @@ export interface ManageHandlers {
   invite(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
   settings(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
   removePerson(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
+  staging(req: FastifyRequest, reply: FastifyReply, view: ProjectView): Promise<unknown>;
   publishers: PublisherHandlers;
 }
 
@@ -95,6 +97,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
       invite?: FormState;
       forms?: ReleaseFormState;
       settingsError?: string;
+      stagingError?: string;
       publisherForms?: PublisherForms;
     } = {},
     status = 200,
@@ -102,11 +105,12 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     const canManage = await access(auth, view, { look: true });
     const now = deps.clock.now();
     const requirement = (await mfaRequirementOf(deps.db, view.project.id)).level;
-    const [members, invitations, events, publishers] = await Promise.all([
+    const [members, invitations, events, publishers, staging] = await Promise.all([
       listMembers(deps.db, view.project.id),
       openInvitationsForProject(deps.db, now, view.project.id),
       listProjectEvents(deps.db, view.project.id),
       listPublishers(deps.db, view.project.id).then((list) => publisherRows(deps, list)),
+      stagingState(deps, view.project),
     ]);
     const actorIds = new Set(
       events.map((e) => e.data.actor).filter((a): a is string => typeof a === "string"),
@@ -133,6 +137,7 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
           events,
           usernames,
           publishers,
+          staging,
           ...forms,
         }),
       status,
@@ -168,6 +173,9 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
   );
   app.post<{ Params: { name: string } }>("/manage/project/:name/settings", async (req, reply) =>
     handlers.settings(req, reply, await load(req.params.name)),
+  );
+  app.post<{ Params: { name: string } }>("/manage/project/:name/staging", async (req, reply) =>
+    handlers.staging(req, reply, await load(req.params.name)),
   );
   app.post<{ Params: { name: string } }>("/manage/project/:name/people/remove", async (req, reply) =>
     handlers.removePerson(req, reply, await load(req.params.name)),
@@ -270,7 +278,8 @@ export function registerManageRoutes(app: FastifyInstance, deps: Deps): ManageHa
     }
   }
   const publishers = registerPublisherRoutes(app, deps, { load, base, grantFor, ownerOnly, render });
-  const handlers: ManageHandlers = { page, invite, settings, removePerson, publishers };
+  const staging = stagingHandler(deps, { base, grantFor, ownerOnly, render });
+  const handlers: ManageHandlers = { page, invite, settings, removePerson, staging, publishers };
   registerReleaseRoutes(app, deps, { prologue, render, base, grantFor });
 
   return handlers;

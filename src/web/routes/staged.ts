@@ -18,7 +18,7 @@ import { sendPage, setFlash } from "../context.js";
 import { webErrors } from "../errors.js";
 import { formFailure, readForm, requestContext } from "../forms.js";
 import { projectHref } from "../hrefs.js";
-import { StagedPage, type StagedPageState } from "../pages/staged.js";
+import { type PendingList, StagedPage, type StagedPageState } from "../pages/staged.js";
 import { signedIn } from "./guards.js";
 import { answerErrorsAsJson } from "./webauthn.js";
 
@@ -33,7 +33,7 @@ export async function pendingForViewer(
   deps: Deps,
   req: FastifyRequest,
   project: Project,
-): Promise<{ items: StagedRelease[]; total: number } | null> {
+): Promise<PendingList | null> {
   if (!req.auth) return null;
   const actor = { userId: req.auth.user.id, emailVerified: req.auth.user.emailVerified };
   const now = deps.clock.now();
@@ -45,7 +45,7 @@ export async function pendingForViewer(
     now,
     limit: PENDING_SHOWN,
   });
-  return pending.total > 0 ? pending : null;
+  return pending.total > 0 ? { ...pending, keyRequired: d.stage?.phishingResistant === true } : null;
 }
 
 type Intent = "approve" | "reject";
@@ -72,7 +72,9 @@ export function registerStagedRoutes(app: FastifyInstance, deps: Deps): void {
     const actor = { userId, emailVerified };
     const d = await decide(deps.db, deps.config.origin, actor, "approve-staged", project, deps.clock.now());
     if (!d.allow || !project) throw stagingErrors.NOT_FOUND();
-    return { staged, project, actor };
+    // The page says what approval will demand (staging/decide.ts checks it again, with the grant).
+    const keyRequired = staged.phishingResistant || d.stage?.phishingResistant === true;
+    return { staged, project, actor, keyRequired };
   }
 
   async function page(
@@ -80,6 +82,7 @@ export function registerStagedRoutes(app: FastifyInstance, deps: Deps): void {
     reply: FastifyReply,
     staged: StagedRelease,
     userId: string,
+    keyRequired: boolean,
     extra: Partial<StagedPageState> = {},
     status = 200,
   ) {
@@ -90,6 +93,7 @@ export function registerStagedRoutes(app: FastifyInstance, deps: Deps): void {
       canDecide: staged.state === "staged" && staged.expiresAt > deps.clock.now(),
       hasTotp: f.totp !== null,
       hasKey: f.keys.length > 0,
+      keyRequired,
       origin: deps.config.origin,
       ...extra,
     };
@@ -106,8 +110,8 @@ export function registerStagedRoutes(app: FastifyInstance, deps: Deps): void {
   app.get<{ Params: { id: string } }>("/staged/:id", async (req, reply) => {
     const auth = signedIn(req, reply);
     if (!auth) return reply;
-    const { staged } = await load(req.params.id, auth.user.id, auth.user.emailVerified);
-    return page(req, reply, staged, auth.user.id);
+    const { staged, keyRequired } = await load(req.params.id, auth.user.id, auth.user.emailVerified);
+    return page(req, reply, staged, auth.user.id, keyRequired);
   });
 
   // The key's options, for the page's script: a fresh challenge for this release and this decision.
@@ -126,7 +130,11 @@ export function registerStagedRoutes(app: FastifyInstance, deps: Deps): void {
   app.post<{ Params: { id: string } }>("/staged/:id", async (req, reply) => {
     const auth = signedIn(req, reply);
     if (!auth) return reply;
-    const { staged, project, actor } = await load(req.params.id, auth.user.id, auth.user.emailVerified);
+    const { staged, project, actor, keyRequired } = await load(
+      req.params.id,
+      auth.user.id,
+      auth.user.emailVerified,
+    );
     const form = readForm(req, ["code", "intent", "challenge_id", "response"]);
     const intent = intentOf(form.intent);
     const ctx = requestContext(req);
@@ -139,14 +147,14 @@ export function registerStagedRoutes(app: FastifyInstance, deps: Deps): void {
         const code = form.code.trim();
         if (!code)
           throw stagingErrors.SECOND_FACTOR_REQUIRED(
-            staged.phishingResistant && intent === "approve"
+            keyRequired && intent === "approve"
               ? "Approve this release with your security key or passkey."
               : "Enter a code from your authenticator app or a recovery code, or use your security key.",
             { field: "code" },
           );
         // Refused before the code is tried: a code cannot approve this release, so none is spent on it.
         // Approval checks it again (staging/decide.ts); this is only where the message is said.
-        if (staged.phishingResistant && intent === "approve")
+        if (keyRequired && intent === "approve")
           throw stagingErrors.PHISHING_RESISTANT_REQUIRED(
             "A code cannot approve this release: its project requires a security key or passkey. Use “Approve with security key” above.",
             { field: "code" },
@@ -177,6 +185,7 @@ export function registerStagedRoutes(app: FastifyInstance, deps: Deps): void {
         reply,
         fresh,
         auth.user.id,
+        keyRequired,
         viaKey
           ? { keyError: state.error ?? codeError }
           : { error: codeError ? undefined : state.error, codeError },
