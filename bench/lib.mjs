@@ -10,8 +10,13 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 export const MAIN = join(ROOT, "dist", "main.js");
-export const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/**
+ * BENCH_SHORT=1: tiny sizes, one round, ~1 s per load run. CI runs every bench this way to prove the
+ * harness still works (test/bench-smoke.test.ts); its numbers mean nothing and are never judged.
+ */
+export const SHORT = process.env.BENCH_SHORT === "1";
+export const DURATION = Number(process.env.BENCH_DURATION ?? (SHORT ? 1 : 5));
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (SHORT ? 1 : 2));
 export const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "info";
 export const WRK = ["-t2", "-c32", `-d${DURATION}s`, "--latency", "--timeout", "5s"];
 
@@ -102,8 +107,11 @@ export function wrk(url, headers, seconds = DURATION) {
   });
 }
 
-/** Spawns `wharf serve`; `ready()` waits for /readyz. Its stderr is kept to explain a failure. */
-export function startWharf(dataDir, port, extraEnv = {}) {
+/**
+ * Spawns `wharf serve` (of `main`, this build's by default); `ready()` waits for /readyz. Its stderr is
+ * kept to explain a failure.
+ */
+export function startWharf(dataDir, port, extraEnv = {}, main = MAIN) {
   const env = {
     ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("WHARF_"))),
     WHARF_DATA_DIR: dataDir,
@@ -115,7 +123,7 @@ export function startWharf(dataDir, port, extraEnv = {}) {
   };
   // The JSON request log (stdout) goes to /dev/null, as it would to a fast log shipper.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, MAIN, "serve"], {
+  const child = spawn(process.execPath, [...nodeArgs, main, "serve"], {
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -138,7 +146,7 @@ export function startWharf(dataDir, port, extraEnv = {}) {
     fail(`wharf serve was not ready within 20 s:\n${stderr}`);
   };
   const cli = (args, input = "") =>
-    execFileSync(process.execPath, [MAIN, ...args], {
+    execFileSync(process.execPath, [main, ...args], {
       env: { ...env, WHARF_LOG_LEVEL: "warn" },
       input,
       timeout: 30_000,
@@ -165,8 +173,11 @@ export async function compareWithCeiling(rows, okStatuses = [200]) {
     const bare = await ceiling(sample, fromFile);
     try {
       const target = { wharf: url, bare: bare.url + new URL(url).pathname };
-      await wrk(target.wharf, headers, 1);
-      await wrk(target.bare, headers, 1);
+      // A warm-up second each (JIT, caches), except in the short mode, which only proves the harness.
+      if (!SHORT) {
+        await wrk(target.wharf, headers, 1);
+        await wrk(target.bare, headers, 1);
+      }
       const runs = { wharf: [], bare: [] };
       for (let round = 0; round < ROUNDS; round++) {
         for (const side of ["wharf", "bare"]) runs[side].push(await wrk(target[side], headers));
@@ -191,12 +202,18 @@ export async function compareWithCeiling(rows, okStatuses = [200]) {
       `${((100 * w.rps) / c.rps).toFixed(0)}%`,
     ]),
   ];
+  console.log("");
+  printTable(table);
+  return results;
+}
+
+/** Prints rows (the first is the header) as a Markdown table: first column left, the rest right. */
+export function printTable(table) {
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
   const line = (r) =>
     `| ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(" | ")} |`;
-  console.log(`\n${line(table[0])}\n| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
+  console.log(`${line(table[0])}\n| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
   for (const r of table.slice(1)) console.log(line(r));
-  return results;
 }
 
 /** Creates the verified "bench" account through the CLI and returns an account-wide API token for it. */

@@ -17,12 +17,13 @@ import {
   freePort,
   LOG_LEVEL,
   ROUNDS,
+  SHORT,
   startWharf,
   WRK,
 } from "./lib.mjs";
 
 const NAME = "bench-gem";
-const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 300);
+const VERSIONS = Number(process.env.BENCH_VERSIONS ?? (SHORT ? 5 : 300));
 const OTHERS = ["bench-other", "bench-helper", "bench-tool"];
 
 const requirement = (op, v, indent) =>

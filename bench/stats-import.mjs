@@ -57,8 +57,9 @@ try {
 
 /** The CSV, written as a stream (the generator must not be what uses the memory). */
 async function generate(path) {
-  const projects = Number(process.env.BENCH_PROJECTS ?? 15_000);
-  const days = Number(process.env.BENCH_DAYS ?? 180);
+  const short = process.env.BENCH_SHORT === "1";
+  const projects = Number(process.env.BENCH_PROJECTS ?? (short ? 200 : 15_000));
+  const days = Number(process.env.BENCH_DAYS ?? (short ? 5 : 180));
   const oldDays = Number(process.env.BENCH_OLD_DAYS ?? 0);
   const names = await topNames(projects);
   const out = createWriteStream(path);

@@ -17,6 +17,7 @@ import {
   freePort,
   LOG_LEVEL,
   ROUNDS,
+  SHORT,
   startWharf,
   WRK,
 } from "./lib.mjs";
@@ -86,7 +87,7 @@ async function measure(cacheSeconds) {
  * CPU per request in one process (process.cpuUsage over N in-process requests): on a shared machine
  * wrk's req/s moves with other load; CPU time spent per request does much less.
  */
-async function cpuPerRequest(cacheSeconds, n = 3000) {
+async function cpuPerRequest(cacheSeconds, n = SHORT ? 100 : 3000) {
   const { buildApp } = await import("../dist/app.js");
   const { loadConfig } = await import("../dist/config.js");
   const { registerUser } = await import("../dist/accounts/index.js");
@@ -122,7 +123,7 @@ async function cpuPerRequest(cacheSeconds, n = 3000) {
     await publish(`${base}:${port}`, token);
     const url = `/npm/${NAME}`;
     const run = async (headers) => {
-      for (let i = 0; i < 300; i++) await app.inject({ url, headers });
+      for (let i = 0; i < (SHORT ? 10 : 300); i++) await app.inject({ url, headers });
       const before = process.cpuUsage();
       for (let i = 0; i < n; i++) await app.inject({ url, headers });
       const used = process.cpuUsage(before);

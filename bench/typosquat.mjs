@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { normalizeName } from "../dist/ecosystems/pypi/index.js";
 import { TyposquatIndex } from "../dist/ecosystems/typosquat/index.js";
 
-const NAMES = Number(process.env.BENCH_NAMES ?? 700_000);
+const NAMES = Number(process.env.BENCH_NAMES ?? (process.env.BENCH_SHORT === "1" ? 5_000 : 700_000));
 const shared = fileURLToPath(new URL("../../shared/data/pypi-top-15000-30d-2026-04.csv", import.meta.url));
 const fixture = fileURLToPath(new URL("../test/fixtures/pypi-top-15000-30d-2026-04.csv", import.meta.url));
 const csv = readFileSync(existsSync(shared) ? shared : fixture, "utf8");

@@ -15,11 +15,20 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import tar from "tar-stream";
 import yazl from "yazl";
-import { BenchError, benchToken, checkPrerequisites, fail, freePort, ROUNDS, startWharf } from "./lib.mjs";
+import {
+  BenchError,
+  benchToken,
+  checkPrerequisites,
+  fail,
+  freePort,
+  ROUNDS,
+  SHORT,
+  startWharf,
+} from "./lib.mjs";
 
 const MB = 1024 * 1024;
-const WHEEL_MB = Number(process.env.BENCH_UPLOAD_MB ?? 500);
-const NPM_MB = Number(process.env.BENCH_NPM_MB ?? 100);
+const WHEEL_MB = Number(process.env.BENCH_UPLOAD_MB ?? (SHORT ? 4 : 500));
+const NPM_MB = Number(process.env.BENCH_NPM_MB ?? (SHORT ? 2 : 100));
 const PROJECT = "bench-upload";
 const CHUNK = randomBytes(MB);
 

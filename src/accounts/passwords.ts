@@ -1,9 +1,14 @@
 import { createRequire } from "node:module";
-import { hash, verify } from "@node-rs/argon2";
 import { accountErrors } from "./errors.js";
 
 // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
 const ARGON2 = { algorithm: 2 as const, memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+/**
+ * The native argon2 binding is loaded by the first hash or verification, not at start-up (issue 15).
+ * Both paths of a sign-in (real and burnPasswordCheck) go through it, so the one-off load tells nothing.
+ */
+const argon2 = () => import("@node-rs/argon2");
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 4096;
@@ -38,13 +43,13 @@ export function checkPasswordPolicy(
   }
 }
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2);
+export async function hashPassword(password: string): Promise<string> {
+  return (await argon2()).hash(password, ARGON2);
 }
 
 export async function verifyPassword(hashed: string, password: string): Promise<boolean> {
   try {
-    return await verify(hashed, password);
+    return await (await argon2()).verify(hashed, password);
   } catch {
     return false;
   }

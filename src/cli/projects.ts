@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { closeProjectQuarantine, quarantineProject, quarantineQueue } from "../admin/index.js";
 import { loadConfig, resolveSecretKey } from "../config.js";
 import { isAppError } from "../lib/errors.js";
@@ -58,7 +57,9 @@ export async function projectCli(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, settingFlags(values));
   const secretKey = resolveSecretKey(config, (m) => console.error(m));
   // Running servers drop their cached pages of the project on this feed when they share Redis.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const redis = config.redisUrl
+    ? new (await import("ioredis")).Redis(config.redisUrl, { maxRetriesPerRequest: 2 })
+    : undefined;
   redis?.on("error", () => undefined);
   let changes: ChangeFeed | undefined;
   try {

@@ -53,7 +53,7 @@ export async function storageCli(argv: string[]): Promise<number> {
     const deps = {
       db: handle.db,
       dialect: handle.dialect,
-      blobs: createBlobStore(config),
+      blobs: await createBlobStore(config),
       clock: systemClock,
       log,
     };
@@ -95,7 +95,7 @@ export async function storageCli(argv: string[]): Promise<number> {
       await recordAudit(handle.db, Date.now(), cliActor(), {
         action: "storage.reconcile",
         targetType: "storage",
-        target: createBlobStore(config).kind,
+        target: deps.blobs.kind,
         reason: "wharf storage reconcile: blobs without a file row removed",
         data: { orphansDeleted: r.orphansDeleted, missing: r.missing, sample: r.orphanKeys.slice(0, 10) },
       });

@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { recordAudit } from "../admin/index.js";
 import type { Config } from "../config.js";
 import { isAppError } from "../lib/errors.js";
@@ -65,7 +64,9 @@ export async function tokenRevokeLeaked(
     ? cliReason(opts.reason, "wharf token revoke --leaked TOKEN --reason R")
     : `leaked${url ? ` at ${url}` : ""}`.slice(0, 500);
   const actor = cliActor();
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const redis = config.redisUrl
+    ? new (await import("ioredis")).Redis(config.redisUrl, { maxRetriesPerRequest: 2 })
+    : undefined;
   redis?.on("error", () => undefined);
   let changes: ChangeFeed | undefined;
   try {

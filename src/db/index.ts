@@ -1,5 +1,4 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
-import pg from "pg";
 import { type MigrationContext, migrations } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 import { openSqlite } from "./sqlite.js";
@@ -19,12 +18,12 @@ export interface DatabaseHandle {
 
 // pg returns BIGINT (int8) as a string to avoid precision loss; our BIGINTs are epoch milliseconds and
 // counters, well inside 2^53, so numbers keep both dialects identical for the code above.
-const pgTypes = {
+const pgTypes = (pg: typeof import("pg").default) => ({
   getTypeParser: ((oid: number, format?: string) =>
     oid === 20
       ? (v: string) => Number(v)
       : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
-};
+});
 
 /**
  * `sqlite:PATH` (or `sqlite::memory:`) or `postgres://...`. A `?schema=NAME` on a PostgreSQL URL sets the
@@ -38,12 +37,17 @@ export function openDatabase(url: string): DatabaseHandle {
   const u = new URL(url);
   const schema = u.searchParams.get("schema");
   u.searchParams.delete("schema");
-  const pool = new pg.Pool({
-    connectionString: u.toString(),
-    max: 10,
-    types: pgTypes,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
+  // The driver is loaded when the first connection is wanted: a SQLite instance, and every CLI command
+  // that never reaches the database, does not pay for importing it (issue 15, start-up).
+  const pool = async () => {
+    const { default: pg } = await import("pg");
+    return new pg.Pool({
+      connectionString: u.toString(),
+      max: 10,
+      types: pgTypes(pg),
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+  };
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: "postgres", schema: schema ?? undefined, close: () => db.destroy() };
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { createTransport } from "nodemailer";
 import { composeOptions } from "./compose.js";
 import { findLinks } from "./links.js";
 import type { Mailer, MailLogger } from "./types.js";
@@ -27,11 +26,17 @@ function outboxFileName(now: Date): string {
 export function createOutboxMailer(opts: { outboxDir: string; from: string; logger: MailLogger }): Mailer {
   const dir = resolve(opts.outboxDir);
   // Buffer + unix newlines: the whole message in memory, with line endings a text editor shows cleanly.
-  const transport = createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  // nodemailer (composing the MIME text) is imported with the first message, not at start-up (issue 15).
+  const makeTransport = () =>
+    import("nodemailer").then((m) =>
+      m.createTransport({ streamTransport: true, buffer: true, newline: "unix" }),
+    );
+  let transport: ReturnType<typeof makeTransport> | undefined;
   return {
     kind: "outbox",
     async send(message) {
-      const info = await transport.sendMail(composeOptions(opts.from, message));
+      transport ??= makeTransport();
+      const info = await (await transport).sendMail(composeOptions(opts.from, message));
       if (!Buffer.isBuffer(info.message)) throw new Error("nodemailer stream transport did not buffer");
       await mkdir(dir, { recursive: true });
       const file = join(dir, outboxFileName(new Date()));
@@ -51,7 +56,7 @@ export function createOutboxMailer(opts: { outboxDir: string; from: string; logg
       );
     },
     async close() {
-      transport.close();
+      (await transport)?.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createTransport } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { composeOptions } from "./compose.js";
 import type { Mailer, MailLogger } from "./types.js";
 
@@ -7,12 +7,17 @@ import type { Mailer, MailLogger } from "./types.js";
  * (smtp:// or smtps://, credentials, `?pool=true`, ...), so operators configure it in one setting.
  */
 export function createSmtpMailer(opts: { smtpUrl: string; from: string; logger: MailLogger }): Mailer {
-  const transport = createTransport(opts.smtpUrl);
+  // nodemailer is imported with the first message, not at start-up (issue 15): most processes send none.
+  let transport: Promise<Transporter> | undefined;
+  const connect = () => {
+    transport ??= import("nodemailer").then((m) => m.createTransport(opts.smtpUrl));
+    return transport;
+  };
   return {
     kind: "smtp",
     async send(message) {
       try {
-        await transport.sendMail(composeOptions(opts.from, message));
+        await (await connect()).sendMail(composeOptions(opts.from, message));
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         throw new Error(`SMTP delivery of "${message.subject}" to ${message.to} failed: ${reason}`, {
@@ -23,7 +28,7 @@ export function createSmtpMailer(opts: { smtpUrl: string; from: string; logger: 
       opts.logger.info({ to: message.to, subject: message.subject }, "mail sent");
     },
     async close() {
-      transport.close();
+      (await transport)?.close();
     },
   };
 }

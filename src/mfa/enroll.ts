@@ -1,4 +1,3 @@
-import QRCode from "qrcode";
 import { inSudo, type RequestContext, type Session, type User } from "../accounts/index.js";
 import { type DbExecutor, type Tx, transaction } from "../db/index.js";
 import * as mails from "../notify/templates/mfa.js";
@@ -35,7 +34,12 @@ async function enrollment(
     secret,
     sealed,
     uri,
-    qrSvg: await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 }),
+    // qrcode (and its PNG encoder) is imported by the first enrolment, not at start-up (issue 15).
+    qrSvg: await (await import("qrcode")).default.toString(uri, {
+      type: "svg",
+      errorCorrectionLevel: "M",
+      margin: 2,
+    }),
   };
 }
 

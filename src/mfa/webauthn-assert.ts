@@ -1,7 +1,6 @@
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  type PublicKeyCredentialRequestOptionsJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialRequestOptionsJSON,
   verifyAuthenticationResponse,
 } from "@simplewebauthn/server";
 import { accountErrors, getUser, type RequestContext, type User } from "../accounts/index.js";
@@ -19,6 +18,7 @@ import {
   relyingParty,
   userCredentials,
   userHandle,
+  webauthnServer,
 } from "./webauthn-common.js";
 
 export type AssertionPurpose = Extract<
@@ -42,6 +42,7 @@ export async function assertionOptions(
   const allowCredentials = userId ? await userCredentials(deps.db, userId, purpose === "webauthn-sudo") : [];
   if (userId && allowCredentials.length === 0) throw mfaErrors.KEY_NOT_FOUND("You have no security key.");
   const challenge = await createChallenge(deps.db, deps.clock.now(), purpose, userId, CHALLENGE_TTL_MS);
+  const { generateAuthenticationOptions } = await webauthnServer();
   const options = await generateAuthenticationOptions({
     rpID: rp.rpID,
     allowCredentials,
@@ -94,6 +95,7 @@ export async function verifyAssertion(
   const stored = Number(row.counter);
   let info: Awaited<ReturnType<typeof verifyAuthenticationResponse>>["authenticationInfo"];
   try {
+    const { verifyAuthenticationResponse } = await webauthnServer();
     const result = await verifyAuthenticationResponse({
       response,
       expectedChallenge: challenge.challenge,

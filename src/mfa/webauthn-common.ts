@@ -5,6 +5,12 @@ import type { DbExecutor } from "../db/index.js";
 import { mfaErrors } from "./errors.js";
 import type { MfaDeps } from "./notify.js";
 
+/**
+ * @simplewebauthn/server, with its X.509 and ASN.1 stack, costs ~300 ms of CPU to import: it is loaded by
+ * the first ceremony rather than at start-up (issue 15); import() caches the module after that.
+ */
+export const webauthnServer = () => import("@simplewebauthn/server");
+
 export type KeyKind = "security-key" | "passkey";
 export const KEY_KINDS = ["security-key", "passkey"] as const;
 

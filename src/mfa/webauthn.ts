@@ -1,6 +1,5 @@
-import {
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
 import type { RequestContext, Session, User } from "../accounts/index.js";
@@ -25,6 +24,7 @@ import {
   relyingParty,
   userCredentials,
   userHandle,
+  webauthnServer,
 } from "./webauthn-common.js";
 
 /**
@@ -48,6 +48,7 @@ export async function keyRegistrationOptions(
     user.id,
     CHALLENGE_TTL_MS,
   );
+  const { generateRegistrationOptions } = await webauthnServer();
   const options = await generateRegistrationOptions({
     rpName: rp.rpName,
     rpID: rp.rpID,
@@ -102,6 +103,7 @@ export async function finishKeyRegistration(
   const challenge = await spendChallenge(deps.db, now, input.challengeId, "webauthn-register", user.id);
   let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
+    const { verifyRegistrationResponse } = await webauthnServer();
     verified = await verifyRegistrationResponse({
       response,
       expectedChallenge: challenge.challenge,

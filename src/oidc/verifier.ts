@@ -1,11 +1,4 @@
-import {
-  createRemoteJWKSet,
-  decodeJwt,
-  decodeProtectedHeader,
-  type JWTPayload,
-  errors as joseErrors,
-  jwtVerify,
-} from "jose";
+import type { createRemoteJWKSet, decodeProtectedHeader, JWTPayload } from "jose";
 import { type AppError, isAppError } from "../lib/errors.js";
 import { oidcErrors } from "./errors.js";
 import type { OidcProviderConfig } from "./providers.js";
@@ -33,6 +26,8 @@ export interface VerifiedToken {
 }
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;
+/** jose is imported by the first token to verify, not at start-up (issue 15); import() caches it. */
+const loadJose = () => import("jose");
 
 interface IssuerState {
   config: OidcProviderConfig;
@@ -71,6 +66,7 @@ export class OidcVerifier {
 
   async verify(token: string, audience: string): Promise<VerifiedToken> {
     if (!this.enabled) throw oidcErrors.NOT_ENABLED();
+    const { decodeJwt, decodeProtectedHeader, errors, jwtVerify } = await loadJose();
     let header: ReturnType<typeof decodeProtectedHeader>;
     let unverified: JWTPayload;
     try {
@@ -102,7 +98,7 @@ export class OidcVerifier {
         requiredClaims: ["exp", "iat"],
       }));
     } catch (e) {
-      throw translate(e, audience);
+      throw translate(e, audience, errors);
     }
     if ((claims.iat as number) * 1000 > nowMs + LEEWAY_SECONDS * 1000)
       throw oidcErrors.NOT_YET_VALID("The OIDC token was issued in the future (iat); check the clocks.");
@@ -126,8 +122,8 @@ export class OidcVerifier {
       throw oidcErrors.PROVIDER_UNAVAILABLE();
     }
     state.pending ??= this.#discover(state.config.issuer)
-      .then((jwksUri) => {
-        const keys = createRemoteJWKSet(new URL(jwksUri), {
+      .then(async (jwksUri) => {
+        const keys = (await loadJose()).createRemoteJWKSet(new URL(jwksUri), {
           cooldownDuration: COOLDOWN_MS,
           cacheMaxAge: CACHE_MS,
           timeoutDuration: 5000,
@@ -164,7 +160,7 @@ export class OidcVerifier {
   }
 }
 
-function translate(e: unknown, audience: string): AppError {
+function translate(e: unknown, audience: string, joseErrors: typeof import("jose").errors): AppError {
   if (e instanceof joseErrors.JWTExpired) return oidcErrors.EXPIRED();
   if (e instanceof joseErrors.JWTClaimValidationFailed) {
     if (e.claim === "aud")

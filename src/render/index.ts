@@ -66,5 +66,5 @@ export async function renderDescription(
   return { status: "unavailable" };
 }
 
-export { isSafeLink } from "./markdown.js";
 export { type PoolOptions, RenderPool } from "./pool.js";
+export { isSafeLink } from "./safe-link.js";

@@ -1,4 +1,5 @@
 import MarkdownIt from "markdown-it";
+import { isSafeLink } from "./safe-link.js";
 
 /**
  * Project descriptions are written by anyone who can upload, and shown on our origin: they are the
@@ -9,23 +10,6 @@ import MarkdownIt from "markdown-it";
  * This module is pure and synchronous; it runs only inside the render worker (worker.ts), never on
  * the server's event loop, because markdown-it's cost is not bounded by input size alone (index.ts).
  */
-const SAFE_SCHEMES = new Set(["http", "https", "mailto"]);
-const SCHEME = /^([a-z][a-z0-9+.-]*):/i;
-
-/**
- * markdown-it calls this after decoding entities and percent-encoding control characters and spaces,
- * so `&#106;avascript:` arrives as `javascript:` and `java\tscript:` as the harmless relative
- * `java%09script:`. Anything with a scheme other than the three allowed is refused.
- */
-export function isSafeLink(url: string): boolean {
-  const trimmed = url.trim();
-  // A backslash start is read as "//" by browsers (protocol-relative to another host, scheme kept).
-  if (trimmed.startsWith("\\")) return false;
-  const m = SCHEME.exec(trimmed);
-  if (!m) return true;
-  return SAFE_SCHEMES.has(m[1]!.toLowerCase());
-}
-
 // typographer stays off: its smartquotes rule is quadratic on unmatched quotes (CVE-2026-48988).
 const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
 md.validateLink = isSafeLink;

@@ -3,7 +3,6 @@ import type { Readable } from "node:stream";
 import type { Config } from "../config.js";
 import { createFsBlobStore } from "./fs-store.js";
 import { type BlobContent, validateKey } from "./keys.js";
-import { createS3BlobStore } from "./s3-store.js";
 
 export { type BlobContent, BlobNotFoundError, isFileContent, readAll } from "./keys.js";
 
@@ -58,11 +57,16 @@ export interface ListedBlob {
   modifiedAt: number;
 }
 
-/** The filesystem under `<dataDir>/blobs` unless S3 is configured. */
-export function createBlobStore(config: Pick<Config, "dataDir" | "s3">): BlobStore {
+/**
+ * The filesystem under `<dataDir>/blobs` unless S3 is configured. The S3 SDK (~1 MB of JavaScript) is
+ * imported only then, so a filesystem instance does not pay for it at start-up.
+ */
+export async function createBlobStore(config: Pick<Config, "dataDir" | "s3">): Promise<BlobStore> {
   // S3 bodies spool under the data dir (not os.tmpdir()) so the start-up sweep can find leftovers.
   return config.s3
-    ? createS3BlobStore(config.s3, { spoolDir: join(config.dataDir, "tmp", "s3-spool") })
+    ? (await import("./s3-store.js")).createS3BlobStore(config.s3, {
+        spoolDir: join(config.dataDir, "tmp", "s3-spool"),
+      })
     : createFsBlobStore(join(config.dataDir, "blobs"));
 }
 

@@ -304,7 +304,7 @@ describe("createBlobStore", () => {
   it("uses the filesystem under <dataDir>/blobs when S3 is not configured", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "wharf-data-"));
     try {
-      const store = createBlobStore({ dataDir, s3: undefined });
+      const store = await createBlobStore({ dataDir, s3: undefined });
       expect(store.kind).toBe("fs");
       await (await store.stage(body("on disk"))).commit("npm/a/b.tgz");
       expect(await listFiles(join(dataDir, "blobs"))).toEqual([join(dataDir, "blobs", "npm", "a", "b.tgz")]);
@@ -313,9 +313,9 @@ describe("createBlobStore", () => {
     }
   });
 
-  it("uses S3 when a bucket is configured", () => {
+  it("uses S3 when a bucket is configured", async () => {
     const s3 = { bucket: "b", region: "us-east-1", forcePathStyle: true, prefix: "" };
-    expect(createBlobStore({ dataDir: "/unused", s3 }).kind).toBe("s3");
+    expect((await createBlobStore({ dataDir: "/unused", s3 })).kind).toBe("s3");
   });
 });
 

@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { normalizeName } from "../../ecosystems/pypi/index.js";
 import {
-  ANY_PROJECT,
   type RenderCache,
   type Rendered,
   rendered,
@@ -10,7 +9,8 @@ import {
   renderedOffLoop,
 } from "../../http/render-cache.js";
 import { type CachePolicy, sendRendered } from "../../http/send.js";
-import { listProjects, packageErrors } from "../../packages/index.js";
+import { packageErrors } from "../../packages/index.js";
+import { SimpleRoot } from "./simple-root.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
 const JSON_TYPE = "application/vnd.pypi.simple.v1+json";
@@ -129,15 +129,15 @@ function contentType(fmt: Format): string {
   return fmt === "json" ? JSON_TYPE : fmt === "html" ? HTML_TYPE : "text/html; charset=utf-8";
 }
 
-/** A rendering kept until its project (or, for the root listing, any project) changes. */
+/** A rendering kept until its project changes. */
 export const kept = (r: Rendered, group: string) => ({ value: r, group, bytes: renderedBytes(r) });
 
 export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCache<Rendered>): void {
-  app.get("/simple/", async (req, reply) => {
-    const fmt = negotiate(req);
-    const r = await cache.get(`\0root:${fmt}`, async () => kept(await renderRoot(deps, fmt), ANY_PROJECT));
-    return sendRendered(req, reply, r!, PYPI_CACHING);
-  });
+  // The root listing is maintained one project at a time, not dropped by every change (simple-root.ts).
+  const root = new SimpleRoot(deps, renderRoot);
+  app.get("/simple/", async (req, reply) =>
+    sendRendered(req, reply, await root.get(negotiate(req)), PYPI_CACHING),
+  );
   app.get("/simple", (_req, reply) => reply.redirect("/simple/", 301));
 
   const projectPage = async (
@@ -180,22 +180,24 @@ export function renderPreviewRoot(name: string, href: string, fmt: Format): Rend
 const renderProjectOffLoop = (v: ProjectView, fmt: Format): Promise<Rendered> =>
   renderedOffLoop(fmt === "json" ? projectJson(v, fileUrl) : projectHtml(v, fileUrl), contentType(fmt));
 
-async function renderRoot(deps: Deps, fmt: Format): Promise<Rendered> {
-  const projects = await listProjects(deps.db, "pypi");
+function renderRoot(
+  projects: readonly { name: string; normalizedName: string }[],
+  fmt: Format,
+): { text: string; contentType: string } {
   if (fmt === "json") {
-    return rendered(
-      JSON.stringify({
+    return {
+      text: JSON.stringify({
         meta: { "api-version": "1.1" },
         projects: projects.map((p) => ({ name: p.name })),
       }),
-      JSON_TYPE,
-    );
+      contentType: JSON_TYPE,
+    };
   }
   const links = projects
     .map((p) => `    <a href="/simple/${esc(p.normalizedName)}/">${esc(p.name)}</a><br />`)
     .join("\n");
-  return rendered(
-    `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.1">\n    <title>Simple index</title>\n  </head>\n  <body>\n${links}\n  </body>\n</html>\n`,
-    contentType(fmt),
-  );
+  return {
+    text: `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.1">\n    <title>Simple index</title>\n  </head>\n  <body>\n${links}\n  </body>\n</html>\n`,
+    contentType: contentType(fmt),
+  };
 }
