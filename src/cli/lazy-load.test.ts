@@ -46,7 +46,7 @@ if (process.env.PROBE_SERVE) {
 
 /** Back ends and libraries needed only by some configurations or some requests, never at start-up. */
 const LAZY =
-  /node_modules\/(@aws-sdk|@smithy|pg|ioredis|nodemailer|@simplewebauthn|@peculiar|jose|markdown-it|qrcode|@node-rs\/argon2)\//;
+  /node_modules\/(@aws-sdk|@smithy|pg|ioredis|nodemailer|@simplewebauthn|@peculiar|jose|markdown-it|qrcode|@node-rs\/argon2|hash-wasm)\//;
 
 describe("wharf CLI start-up", () => {
   let dataDir: string;

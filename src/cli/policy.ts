@@ -1,32 +1,38 @@
 import { recordAudit } from "../admin/index.js";
 import { loadConfig } from "../config.js";
 import {
-  type ComputeReport,
   CRITICALITY_LEASE,
   type CriticalityRule,
   computeCriticality,
-  type DependentsClause,
   deliverPolicyMail,
   describeRule,
   designateCritical,
   getRule,
   parseCount,
-  parsePercent,
   parseWindow,
   previewRun,
-  type RunPreview,
   removeCritical,
   setRule,
 } from "../criticality/index.js";
 import { type Tx, transaction } from "../db/index.js";
 import { MAX_TRANSITIVE_TOP, rankByDependents, recomputeDependents } from "../dependents/index.js";
-import { ECOSYSTEM_CHOICES, ECOSYSTEM_NAMES } from "../ecosystems/index.js";
+import { ECOSYSTEM_NAMES } from "../ecosystems/index.js";
 import { instanceId, withLease } from "../jobs/index.js";
 import { isAppError } from "../lib/errors.js";
 import { simulate, simulationInput } from "../mandates/index.js";
-import { STATS_ECOSYSTEMS, type StatsEcosystem } from "../stats/index.js";
+import { STATS_ECOSYSTEMS } from "../stats/index.js";
 import { asksHelp, type Options, parse, SETTINGS_HELP, settingFlags, UsageError } from "./args.js";
 import { cliActor, cliReason } from "./audit.js";
+import {
+  dependentsSelection,
+  ecosystemOf,
+  onOff,
+  selection,
+  simulationFlags,
+  str,
+  usage,
+} from "./policy-flags.js";
+import { describeCompute, describePreview, secs } from "./policy-text.js";
 import { describeSimulation } from "./simulation-text.js";
 import { fmt, withPolicyDeps } from "./stats.js";
 
@@ -99,75 +105,6 @@ const OPTIONS: Options = {
   "transitive-top": { type: "string" },
   limit: { type: "string" },
 };
-
-type Values = Record<string, string | boolean | string[] | undefined>;
-const str = (v: Values, k: string) => (typeof v[k] === "string" ? (v[k] as string) : undefined);
-
-function ecosystemOf(v: Values, required: boolean): StatsEcosystem | undefined {
-  const e = str(v, "ecosystem");
-  if (e === undefined && !required) return undefined;
-  if (!STATS_ECOSYSTEMS.includes(e as StatsEcosystem))
-    throw new UsageError(`--ecosystem must be ${ECOSYSTEM_CHOICES}`);
-  return e as StatsEcosystem;
-}
-
-/** Exactly one of --top / --top-k / --threshold (or none when `optional`). */
-function selection(v: Values, optional: boolean): Pick<CriticalityRule, "mode" | "value"> | undefined {
-  const given = (["top", "top-k", "threshold"] as const).filter((k) => str(v, k) !== undefined);
-  if (given.length > 1) throw new UsageError("Give only one of --top, --top-k and --threshold");
-  const [k] = given;
-  if (!k) {
-    if (optional) return undefined;
-    throw new UsageError("Give one of --top 1%, --top-k N or --threshold N");
-  }
-  const text = str(v, k)!;
-  return usage(() =>
-    k === "top"
-      ? { mode: "top-percent" as const, value: parsePercent(text) }
-      : { mode: k === "top-k" ? ("top-k" as const) : ("threshold" as const), value: parseCount(text) },
-  );
-}
-
-/** The dependents clause flags: a clause, null for `--dependents off`, undefined when none is given. */
-function dependentsSelection(v: Values): DependentsClause | null | undefined {
-  const keys = ["dependents-top", "dependents-top-k", "dependents-threshold", "dependents"] as const;
-  const given = keys.filter((k) => str(v, k) !== undefined);
-  if (given.length > 1)
-    throw new UsageError(
-      "Give only one of --dependents-top, --dependents-top-k, --dependents-threshold and --dependents off",
-    );
-  const [k] = given;
-  if (!k) return undefined;
-  const text = str(v, k)!;
-  if (k === "dependents") {
-    if (text !== "off")
-      throw new UsageError("--dependents takes only off (or use --dependents-top-k N, ...)");
-    return null;
-  }
-  return usage(() =>
-    k === "dependents-top"
-      ? { mode: "top-percent" as const, value: parsePercent(text) }
-      : {
-          mode: k === "dependents-top-k" ? ("top-k" as const) : ("threshold" as const),
-          value: parseCount(text),
-        },
-  );
-}
-
-function onOff(v: Values, k: string): boolean | undefined {
-  const text = str(v, k);
-  if (text === undefined) return undefined;
-  if (text !== "on" && text !== "off") throw new UsageError(`--${k} must be on or off`);
-  return text === "on";
-}
-
-function usage<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
 
 /** `wharf policy compute | rule | critical | simulate ...` (mandates live in cli/mandates.ts). */
 export async function policyCli(argv: string[]): Promise<number> {
@@ -401,94 +338,4 @@ export async function policyCli(argv: string[]): Promise<number> {
     }
     return 2;
   });
-}
-
-const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
-function describeCompute(r: ComputeReport): string {
-  return [
-    `${r.ecosystem}: ${r.rule}${r.sticky ? " (sticky)" : ""}`,
-    `  window ${r.window.first}..${r.window.last}; ${fmt(r.population)} projects with downloads; ${fmt(r.selected)} selected${r.cutoffDownloads !== null ? ` (at least ${fmt(r.cutoffDownloads)} downloads)` : ""}${r.unhosted ? `, ${fmt(r.unhosted)} of them not hosted here` : ""}`,
-    ...(r.cutoffDependents !== null
-      ? [
-          `  ${fmt(r.dependentsPopulation)} projects with dependents; the dependents clause selects those with at least ${fmt(r.cutoffDependents)}`,
-        ]
-      : []),
-    `  critical now: ${fmt(r.critical)} (+${fmt(r.added.length)} new, -${fmt(r.removed.length)} removed); ${fmt(r.queued)} email(s) to send`,
-    `  took ${secs(r.timings.plan + r.timings.apply)} (ranking ${secs(r.timings.plan)}, writes ${secs(r.timings.apply)})`,
-  ].join("\n");
-}
-
-function describePreview(p: RunPreview): string {
-  const names = (list: { name: string }[]) =>
-    list.length
-      ? `: ${list
-          .slice(0, 10)
-          .map((x) => x.name)
-          .join(", ")}${list.length > 10 ? ", ..." : ""}`
-      : "";
-  return [
-    `  would designate ${fmt(p.plan.add.length)} project(s)${names(p.plan.add)}`,
-    `  would end ${fmt(p.plan.remove.length)} designation(s)${names(p.plan.remove)}`,
-    `  critical afterwards: ${fmt(p.plan.critical.length)}; emails to maintainers: ${fmt(p.mails)} (one per person; changes reverted within 30 days are not mailed)`,
-  ].join("\n");
-}
-
-/** The simulate flags, as the simulation's input (validated there, like the JSON API's). */
-function simulationFlags(v: Values) {
-  const sel = selection(v, true);
-  const dep = dependentsSelection(v);
-  const byDownloads = onOff(v, "downloads");
-  const list = str(v, "ecosystem");
-  const ecosystems = list?.split(",").map((e) => e.trim());
-  if (ecosystems?.some((e) => !STATS_ECOSYSTEMS.includes(e as StatsEcosystem)))
-    throw new UsageError(`--ecosystem must be ${ECOSYSTEM_CHOICES}, or several separated by commas`);
-  const sticky = str(v, "sticky");
-  if (sticky !== undefined && sticky !== "true" && sticky !== "false")
-    throw new UsageError("--sticky must be true or false");
-  const strength = str(v, "strength") ?? "any";
-  if (strength !== "any" && strength !== "phishing-resistant")
-    throw new UsageError("--strength must be any or phishing-resistant");
-  const staging = str(v, "staging") ?? "none";
-  if (staging !== "none" && staging !== "any" && staging !== "phishing-resistant")
-    throw new UsageError("--staging must be none, any or phishing-resistant");
-  const cohort = str(v, "cohort") ?? "critical";
-  const cohorts = ["critical", "all-projects", "threshold", "projects", "all-users"] as const;
-  if (!cohorts.includes(cohort as (typeof cohorts)[number]))
-    throw new UsageError(`--cohort must be one of ${cohorts.join(", ")}`);
-  const projects = (v.project as string[] | undefined) ?? [];
-  if (cohort === "projects" && projects.length === 0)
-    throw new UsageError("--cohort projects needs --project NAME");
-  if (cohort === "threshold" && str(v, "min-downloads") === undefined)
-    throw new UsageError("--cohort threshold needs --min-downloads N");
-  return usage(() => ({
-    cohort: cohort as (typeof cohorts)[number],
-    ...(ecosystems ? { ecosystems: ecosystems as StatsEcosystem[] } : {}),
-    ...(sel?.mode === "top-k"
-      ? { topK: sel.value }
-      : sel?.mode === "threshold"
-        ? { threshold: sel.value }
-        : sel
-          ? { top: sel.value }
-          : {}),
-    ...(str(v, "window") ? { windowDays: parseWindow(str(v, "window")!) } : {}),
-    ...(sticky !== undefined ? { sticky: sticky === "true" } : {}),
-    ...(dep === null
-      ? { dependents: "off" as const }
-      : dep?.mode === "top-k"
-        ? { dependentsTopK: dep.value }
-        : dep?.mode === "threshold"
-          ? { dependentsThreshold: dep.value }
-          : dep
-            ? { dependentsTop: dep.value }
-            : {}),
-    ...(byDownloads !== undefined ? { byDownloads } : {}),
-    projects,
-    ...(str(v, "min-downloads") ? { minDownloads: parseCount(str(v, "min-downloads")!) } : {}),
-    ...(str(v, "cohort-window") ? { cohortWindowDays: parseWindow(str(v, "cohort-window")!) } : {}),
-    ...(str(v, "warn-days") ? { warnDays: parseCount(str(v, "warn-days")!) } : {}),
-    strength: strength as "any" | "phishing-resistant",
-    staging: staging as "none" | "any" | "phishing-resistant",
-    ...(str(v, "staging-window") ? { stagingWindowDays: parseWindow(str(v, "staging-window")!) } : {}),
-  }));
 }

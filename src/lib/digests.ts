@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { blake2b, createBLAKE2b } from "hash-wasm";
 
 /**
  * The digests a package file is known by: sha256 (PyPI, npm, RubyGems), md5 (PyPI's legacy field) and
@@ -22,10 +21,13 @@ export interface StreamingDigests {
   digest(): FileDigests;
 }
 
+/** hash-wasm (~50 ms of CPU to import) is loaded by the first upload, not at start-up (issue 15). */
+const hashWasm = () => import("hash-wasm");
+
 export async function streamingDigests(): Promise<StreamingDigests> {
   const sha256 = createHash("sha256");
   const md5 = createHash("md5");
-  const b2 = await createBLAKE2b(256);
+  const b2 = await (await hashWasm()).createBLAKE2b(256);
   b2.init();
   return {
     update(chunk) {
@@ -38,8 +40,8 @@ export async function streamingDigests(): Promise<StreamingDigests> {
 }
 
 /** BLAKE2b with a 256-bit output, hex (RFC 7693; PyPI's `blake2_256_digest`). */
-export function blake2b256(bytes: Uint8Array | string): Promise<string> {
-  return blake2b(bytes, 256);
+export async function blake2b256(bytes: Uint8Array | string): Promise<string> {
+  return (await hashWasm()).blake2b(bytes, 256);
 }
 
 /** The three digests of bytes already in memory. */

@@ -163,20 +163,34 @@ const WEBAUTHN_CLIENT = `
     });
   }
 
-  function setupEnroll(form) {
-    var status = form.querySelector("#webauthn-enroll-status");
+  // What the key forms (enrol, approve) share: the status line, named fields, and one ceremony at a
+  // time (every submit button disabled while it runs). Null when the browser has no WebAuthn.
+  function keyForm(form, statusSelector) {
     var buttons = form.querySelectorAll("button[type=submit]");
-    var field = function (name) { return form.elements.namedItem(name); };
-    var busy = false;
-    var setBusy = function (b) {
-      busy = b;
-      for (var i = 0; i < buttons.length; i++) buttons[i].disabled = b;
+    if (!supported()) {
+      unsupported(form, buttons);
+      return null;
+    }
+    var f = {
+      busy: false,
+      status: form.querySelector(statusSelector),
+      field: function (name) { return form.elements.namedItem(name); },
+      setBusy: function (b) {
+        f.busy = b;
+        for (var i = 0; i < buttons.length; i++) buttons[i].disabled = b;
+      }
     };
-    if (!supported()) return unsupported(form, buttons);
-    setBusy(false);
+    f.setBusy(false);
+    return f;
+  }
+
+  function setupEnroll(form) {
+    var f = keyForm(form, "#webauthn-enroll-status");
+    if (!f) return;
+    var status = f.status, field = f.field, setBusy = f.setBusy;
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
-      if (busy) return;
+      if (f.busy) return;
       var kind = event.submitter && event.submitter.value === "passkey" ? "passkey" : "security-key";
       var csrf = form.getAttribute("data-csrf") || "";
       setBusy(true);
@@ -204,19 +218,12 @@ const WEBAUTHN_CLIENT = `
   }
 
   function setupApprove(form) {
-    var status = form.querySelector("#webauthn-status");
-    var buttons = form.querySelectorAll("button[type=submit]");
-    var field = function (name) { return form.elements.namedItem(name); };
-    var busy = false;
-    var setBusy = function (b) {
-      busy = b;
-      for (var i = 0; i < buttons.length; i++) buttons[i].disabled = b;
-    };
-    if (!supported()) return unsupported(form, buttons);
-    setBusy(false);
+    var f = keyForm(form, "#webauthn-status");
+    if (!f) return;
+    var status = f.status, field = f.field, setBusy = f.setBusy;
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
-      if (busy) return;
+      if (f.busy) return;
       var intent = event.submitter && event.submitter.value === "reject" ? "reject" : "approve";
       var csrf = form.getAttribute("data-csrf") || "";
       setBusy(true);
