@@ -362,7 +362,7 @@ async function main() {
     fail("dist/main.js is missing: run `npm run build` (npm run bench:render does)");
   }
   const dataDir = mkdtempSync(join(tmpdir(), "wharf-bench-render-"));
-  const profDir = process.env.BENCH_PROFILE_DIR ?? join(dataDir, "profile");
+  const profDir = process.env.BENCH_PROFILE_DIR ?? mkdtempSync(join(tmpdir(), "wharf-bench-render-prof-"));
   if (PROFILE) {
     mkdirSync(profDir, { recursive: true });
     process.env.BENCH_NODE_ARGS = `${process.env.BENCH_NODE_ARGS ?? ""} --cpu-prof --cpu-prof-dir=${profDir}`;
@@ -438,6 +438,7 @@ async function main() {
   } finally {
     await handle.close();
     await wharf.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
   const after = loadavg();
   const f = (x) => x.toFixed(1);
@@ -452,7 +453,7 @@ async function main() {
       `| ${r.label} | ${r.size} | ${r.variant} | ${r.bytes} | ${f(r.t.min)} / ${f(r.t.median)} / ${f(r.t.max)} | ${f(r.s.min)} / ${f(r.s.median)} / ${f(r.s.max)} |`,
     );
   if (PROFILE) hotFunctions(profDir);
-  if (!process.env.BENCH_PROFILE_DIR) rmSync(dataDir, { recursive: true, force: true });
+  if (!process.env.BENCH_PROFILE_DIR) rmSync(profDir, { recursive: true, force: true });
 }
 
 main().catch((e) => {

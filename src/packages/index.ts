@@ -61,6 +61,7 @@ export {
 export {
   deleteFile,
   deleteRelease,
+  type FileBlob,
   type FileRecord,
   filenameEverUsed,
   findFileByName,
@@ -70,13 +71,15 @@ export {
   isReleaseLive,
   type ListedRelease,
   listEcosystemReleases,
+  listFileBlobs,
   listReleaseRecords,
   listReleases,
   type NewFile,
   type NewRelease,
   type Release,
-  releaseDescriptionText,
+  type ReleaseText,
   releaseMetadata,
+  releaseText,
   setYanked,
 } from "./releases.js";
 export {

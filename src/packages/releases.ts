@@ -103,7 +103,8 @@ const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
  * every release's metadata and every README again made that cost grow with the history (issue 15
  * item 2). Read the metadata of the few releases that need it with `releaseMetadata`.
  */
-export interface ListedRelease extends Omit<Release, "metadata" | "description"> {
+export interface ListedRelease
+  extends Omit<Release, "metadata" | "description" | "summary" | "descriptionContentType"> {
   metadataRev: number;
 }
 
@@ -118,16 +119,31 @@ function filesByRelease(files: FileRow[]): Map<string, FileRecord[]> {
   return out;
 }
 
+/** Every one is in the index releases_listing (migration 037): a listing never reads the rows themselves. */
 const listedColumns = [
-  ...releaseColumns.filter(
-    (c): c is Exclude<(typeof releaseColumns)[number], "description" | "metadata"> =>
-      c !== "description" && c !== "metadata",
-  ),
+  "id",
+  "project_id",
+  "version",
+  "canonical_version",
+  "created_at",
+  "yanked_at",
+  "yanked_reason",
+  "requires_python",
   "metadata_rev",
-] as const;
+] as const satisfies ReadonlyArray<keyof Database["releases"]>;
 
-/** Every release of a project with its files, oldest first, without descriptions (see ListedRelease). */
-export async function listReleaseRecords(db: DbExecutor, projectId: string): Promise<ListedRelease[]> {
+/** The columns of a file a download needs (npm's tarball index). */
+export type FileBlob = Pick<FileRecord, "blobKey" | "size" | "sha256">;
+
+/**
+ * Every release of a project with its files, oldest first, without descriptions (see ListedRelease).
+ * `files: false` leaves the files out (empty lists): npm reads only its tarballs' blobs (listFileBlobs).
+ */
+export async function listReleaseRecords(
+  db: DbExecutor,
+  projectId: string,
+  opts: { files?: boolean } = {},
+): Promise<ListedRelease[]> {
   const [releases, files] = await Promise.all([
     db
       .selectFrom("releases")
@@ -135,7 +151,9 @@ export async function listReleaseRecords(db: DbExecutor, projectId: string): Pro
       .where("project_id", "=", projectId)
       .orderBy("created_at")
       .execute(),
-    db.selectFrom("files").selectAll().where("project_id", "=", projectId).orderBy("filename").execute(),
+    opts.files === false
+      ? []
+      : db.selectFrom("files").selectAll().where("project_id", "=", projectId).orderBy("filename").execute(),
   ]);
   const filesOf = filesByRelease(files);
   return releases.map((r) => ({
@@ -147,8 +165,6 @@ export async function listReleaseRecords(db: DbExecutor, projectId: string): Pro
     yankedAt: r.yanked_at,
     yankedReason: r.yanked_reason,
     requiresPython: r.requires_python,
-    summary: r.summary,
-    descriptionContentType: r.description_content_type,
     metadataRev: r.metadata_rev,
     files: filesOf.get(r.id) ?? [],
   }));
@@ -175,14 +191,38 @@ export async function releaseMetadata(
   return out;
 }
 
-/** One release's description (its README): a listing leaves them out, a page or the latest needs one. */
-export async function releaseDescriptionText(db: DbExecutor, releaseId: string): Promise<string | null> {
+/** Each release's files as a download needs them, by release id, in file name order. */
+export async function listFileBlobs(db: DbExecutor, projectId: string): Promise<Map<string, FileBlob[]>> {
+  const rows = await db
+    .selectFrom("files")
+    .select(["release_id", "blob_key", "size", "sha256"])
+    .where("project_id", "=", projectId)
+    .orderBy("filename")
+    .execute();
+  const out = new Map<string, FileBlob[]>();
+  for (const f of rows) {
+    const blob = { blobKey: f.blob_key, size: f.size, sha256: f.sha256 };
+    const list = out.get(f.release_id);
+    if (list) list.push(blob);
+    else out.set(f.release_id, [blob]);
+  }
+  return out;
+}
+
+export type ReleaseText = Pick<Release, "summary" | "description" | "descriptionContentType">;
+
+/** One release's summary and description (its README): a listing leaves them out, the latest needs them. */
+export async function releaseText(db: DbExecutor, releaseId: string): Promise<ReleaseText> {
   const r = await db
     .selectFrom("releases")
-    .select("description")
+    .select(["summary", "description", "description_content_type"])
     .where("id", "=", releaseId)
     .executeTakeFirst();
-  return r?.description ?? null;
+  return {
+    summary: r?.summary ?? null,
+    description: r?.description ?? null,
+    descriptionContentType: r?.description_content_type ?? null,
+  };
 }
 
 /** Every release of a project with its files, oldest first (callers sort by version as their ecosystem does). */

@@ -8,11 +8,30 @@ import { type Kysely, SqliteAdapter, sql } from "kysely";
  *
  * A trigger bumps it on every update of `metadata`, on both databases, so no write path (deprecation
  * today, whatever rewrites metadata tomorrow) can forget to and leave a stale manifest served.
+ *
+ * And an index that holds every column a listing reads (packages/releases.ts listReleaseRecords), so
+ * listing a long history reads the index alone: a release's row carries its README and metadata (kilobytes
+ * each), and reaching 5,000 of them cost more than everything else a re-render does.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .alterTable("releases")
     .addColumn("metadata_rev", "integer", (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .createIndex("releases_listing")
+    .on("releases")
+    .columns([
+      "project_id",
+      "created_at",
+      "id",
+      "version",
+      "canonical_version",
+      "yanked_at",
+      "yanked_reason",
+      "requires_python",
+      "metadata_rev",
+    ])
     .execute();
   if (db.getExecutor().adapter instanceof SqliteAdapter) {
     // Recursive triggers are off (SQLite's default), and the inner update does not touch `metadata`.
@@ -27,6 +46,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex("releases_listing").ifExists().execute();
   if (db.getExecutor().adapter instanceof SqliteAdapter) {
     await sql`drop trigger if exists releases_metadata_rev`.execute(db);
   } else {

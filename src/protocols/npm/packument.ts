@@ -3,9 +3,11 @@ import type { Db } from "../../db/index.js";
 import { type PackageName, parsePackageName, tarballBasename } from "../../ecosystems/npm/names.js";
 import { type Rendered, renderedOffLoop } from "../../http/render-cache.js";
 import {
+  type FileBlob,
   findProject,
   type ListedRelease,
   listDistTags,
+  listFileBlobs,
   listMembers,
   listReleaseRecords,
   listReleases,
@@ -14,8 +16,8 @@ import {
   type Provenance,
   provenanceFor,
   type Release,
-  releaseDescriptionText,
   releaseMetadata,
+  releaseText,
   starredBy,
 } from "../../packages/index.js";
 import type { Fragment, FragmentSession, FragmentStore } from "./fragments.js";
@@ -129,6 +131,10 @@ export interface PackageListing extends Omit<PackageView, "releases"> {
   releases: ListedRelease[];
   /** The latest version's README. */
   readme: string | null;
+  /** The latest version's summary (the packument's `description`). */
+  summary: string | null;
+  /** Each release's tarball (npm has one file per release), by release id. */
+  blobs: Map<string, FileBlob[]>;
   /** Parsed metadata by release id: the latest's, and each version's that is serialised anew. */
   metadata: Map<string, Record<string, unknown>>;
   /** Each release's fragment stamp: its metadata revision, the maintainers, its provenance. */
@@ -144,8 +150,9 @@ export async function loadPackageListing(
 ): Promise<PackageListing | null> {
   const project = await findProject(db, "npm", name);
   if (!project) return null;
-  const [releases, tags, members, stars, provenanceRows] = await Promise.all([
-    listReleaseRecords(db, project.id),
+  const [releases, blobs, tags, members, stars, provenanceRows] = await Promise.all([
+    listReleaseRecords(db, project.id, { files: false }),
+    listFileBlobs(db, project.id),
     listDistTags(db, project.id),
     listMembers(db, project.id),
     starredBy(db, project.id),
@@ -164,9 +171,9 @@ export async function loadPackageListing(
   const wanted = releases
     .filter((r) => r === latest || !fragments?.reusable(r.id, stamps.get(r.id) ?? ""))
     .map((r) => r.id);
-  const [metadata, readme] = await Promise.all([
+  const [metadata, text] = await Promise.all([
     releaseMetadata(db, wanted),
-    latest ? releaseDescriptionText(db, latest.id) : null,
+    latest ? releaseText(db, latest.id) : null,
   ]);
   return {
     project,
@@ -176,7 +183,9 @@ export async function loadPackageListing(
     members,
     stars,
     provenance,
-    readme,
+    readme: text?.description ?? null,
+    summary: text?.summary ?? null,
+    blobs,
     metadata: new Map([...metadata].map(([id, m]) => [id, m.metadata])),
     stamps,
     fragments,
@@ -287,7 +296,7 @@ function fullBody(v: PackageListing, fragments: Versioned[]): Buffer {
     _id: v.project.name,
     _rev: revOf(v.project),
     name: v.project.name,
-    description: latest?.summary ?? "",
+    description: v.summary ?? "",
     "dist-tags": v.tags,
   };
   const tail: Record<string, unknown> = {
@@ -344,7 +353,7 @@ export interface TarballEntry {
 export function tarballIndex(v: PackageListing): Map<string, TarballEntry> {
   const out = new Map<string, TarballEntry>();
   for (const r of v.releases) {
-    const f = r.files[0];
+    const f = v.blobs.get(r.id)?.[0];
     if (!f) continue;
     out.set(tarballBasename(v.name, r.version), {
       projectId: v.project.id,
@@ -379,7 +388,7 @@ function latestInfo(v: PackageListing): PackageState["latest"] {
   const k = metadataOf(v, r).keywords;
   return {
     version: r.version,
-    description: r.summary ?? "",
+    description: v.summary ?? "",
     keywords: Array.isArray(k) ? k : [],
     date: iso(r.createdAt),
   };

@@ -10,8 +10,8 @@ import {
   type Provenance,
   packageErrors,
   provenanceFor,
-  releaseDescriptionText,
   releaseMetadata,
+  releaseText,
 } from "../../packages/index.js";
 import { kept, PYPI_CACHING } from "./simple.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
@@ -62,15 +62,16 @@ function fileDict(origin: string, r: ListedRelease, f: FileRecord, prov: Provena
 /** The one release `info` describes: only its metadata is parsed and only its description loaded. */
 async function info(deps: Deps, v: ProjectView, r: ListedRelease) {
   const origin = deps.config.origin;
-  const m = (await releaseMetadata(deps.db, [r.id])).get(r.id)?.metadata ?? {};
+  const [meta, text] = await Promise.all([releaseMetadata(deps.db, [r.id]), releaseText(deps.db, r.id)]);
+  const m = meta.get(r.id)?.metadata ?? {};
   const urls = (m.projectUrls as Array<{ label: string; url: string }> | undefined) ?? [];
   const base = `${origin}/project/${v.project.normalizedName}/`;
   return {
     name: v.project.name,
     version: r.version,
-    summary: r.summary,
-    description: await releaseDescriptionText(deps.db, r.id),
-    description_content_type: r.descriptionContentType,
+    summary: text.summary,
+    description: text.description,
+    description_content_type: text.descriptionContentType,
     author: m.author ?? null,
     author_email: m.authorEmail ?? null,
     maintainer: m.maintainer ?? null,
