@@ -1,9 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
-import tar from "tar-stream";
 import {
   BenchError,
   benchToken,
@@ -18,6 +16,7 @@ import {
   startWharf,
   WRK,
 } from "./lib.mjs";
+import { npmPublish } from "./packages.mjs";
 
 const NAME = "bench-package";
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? (SHORT ? 5 : 500));
@@ -49,51 +48,11 @@ function manifest(version) {
   };
 }
 
-async function tarball(m, payload) {
-  const pack = tar.pack();
-  pack.entry({ name: "package/package.json" }, JSON.stringify(m));
-  pack.entry({ name: "package/index.js" }, `module.exports = ${JSON.stringify(m.version)};\n`);
-  if (payload) pack.entry({ name: "package/payload.bin" }, payload);
-  pack.finalize();
-  const chunks = [];
-  for await (const c of pack) chunks.push(c);
-  return gzipSync(Buffer.concat(chunks));
-}
-
-async function publish(base, token, version, payload) {
-  const m = manifest(version);
-  const bytes = await tarball(m, payload);
-  const body = {
-    _id: NAME,
-    name: NAME,
-    description: m.description,
-    "dist-tags": { latest: version },
-    versions: {
-      [version]: {
-        ...m,
-        readme: `# ${NAME}\n\n${"Some documentation. ".repeat(100)}\n`,
-        _id: `${NAME}@${version}`,
-        dist: {
-          integrity: `sha512-${createHash("sha512").update(bytes).digest("base64")}`,
-          shasum: createHash("sha1").update(bytes).digest("hex"),
-        },
-      },
-    },
-    _attachments: {
-      [`${NAME}-${version}.tgz`]: {
-        content_type: "application/octet-stream",
-        data: bytes.toString("base64"),
-        length: bytes.length,
-      },
-    },
-  };
-  const res = await fetch(`${base}/npm/${NAME}`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
+const publish = (base, token, version, payload) =>
+  npmPublish(base, token, manifest(version), {
+    payload,
+    readme: `# ${NAME}\n\n${"Some documentation. ".repeat(100)}\n`,
   });
-  if (res.status !== 201) fail(`publish ${version}: ${res.status} ${await res.text()}`);
-}
 
 async function main() {
   checkPrerequisites("bench:npm");

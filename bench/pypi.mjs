@@ -2,7 +2,6 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import yazl from "yazl";
 import {
   BenchError,
   benchToken,
@@ -17,40 +16,14 @@ import {
   startWharf,
   WRK,
 } from "./lib.mjs";
+import { pyWheel } from "./packages.mjs";
 
 const PROJECT = "bench-project";
 const FILES = SHORT ? 5 : 300;
 const PIP_ACCEPT =
   "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.1, text/html;q=0.01";
 
-/** A py3-none-any wheel (PEP 427) with METADATA, WHEEL and a correct RECORD, built in memory. */
-function wheel(version, payload) {
-  const dist = PROJECT.replace(/-/g, "_");
-  const info = `${dist}-${version}.dist-info`;
-  const members = [
-    [`${dist}/__init__.py`, Buffer.from(`__version__ = "${version}"\n`)],
-    ...(payload ? [[`${dist}/payload.bin`, payload]] : []),
-    [`${info}/METADATA`, Buffer.from(`Metadata-Version: 2.1\nName: ${PROJECT}\nVersion: ${version}\n`)],
-    [
-      `${info}/WHEEL`,
-      Buffer.from("Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
-    ],
-  ];
-  const digest = (b) => `sha256=${createHash("sha256").update(b).digest("base64url")}`;
-  const record = `${members.map(([p, b]) => `${p},${digest(b)},${b.length}`).join("\n")}\n${info}/RECORD,,\n`;
-  members.push([`${info}/RECORD`, Buffer.from(record)]);
-  const zip = new yazl.ZipFile();
-  for (const [name, data] of members) zip.addBuffer(data, name, { compress: !payload });
-  zip.end();
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    zip.outputStream.on("data", (c) => chunks.push(c));
-    zip.outputStream.on("end", () =>
-      resolve({ filename: `${dist}-${version}-py3-none-any.whl`, bytes: Buffer.concat(chunks) }),
-    );
-    zip.outputStream.on("error", reject);
-  });
-}
+const wheel = (version, payload) => pyWheel(PROJECT, version, { payload });
 
 async function upload(base, token, version, file) {
   const form = new FormData();

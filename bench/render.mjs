@@ -19,12 +19,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:
 import { Agent, request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
-import tar from "tar-stream";
-import yazl from "yazl";
 import { openDatabase, transaction } from "../dist/db/index.js";
 import { findProject, insertFile, insertRelease, listReleases } from "../dist/packages/index.js";
 import { BenchError, benchToken, fail, freePort, MAIN, startWharf } from "./lib.mjs";
+import { npmPublish, pyWheel } from "./packages.mjs";
 
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 5);
 const sizes = (v, d) => (v ?? d).split(",").map(Number);
@@ -64,50 +62,8 @@ function npmManifest(name, version) {
   };
 }
 
-async function npmTarball(m) {
-  const pack = tar.pack();
-  pack.entry({ name: "package/package.json" }, JSON.stringify(m));
-  pack.entry({ name: "package/index.js" }, `module.exports = ${JSON.stringify(m.version)};\n`);
-  pack.finalize();
-  const chunks = [];
-  for await (const c of pack) chunks.push(c);
-  return gzipSync(Buffer.concat(chunks));
-}
-
-async function npmPublish(base, token, name, version) {
-  const m = npmManifest(name, version);
-  const bytes = await npmTarball(m);
-  const body = {
-    _id: name,
-    name,
-    description: m.description,
-    "dist-tags": { latest: version },
-    versions: {
-      [version]: {
-        ...m,
-        readme: README,
-        _id: `${name}@${version}`,
-        dist: {
-          integrity: `sha512-${createHash("sha512").update(bytes).digest("base64")}`,
-          shasum: createHash("sha1").update(bytes).digest("hex"),
-        },
-      },
-    },
-    _attachments: {
-      [`${name}-${version}.tgz`]: {
-        content_type: "application/octet-stream",
-        data: bytes.toString("base64"),
-        length: bytes.length,
-      },
-    },
-  };
-  const res = await fetch(`${base}/npm/${name}`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 201) fail(`npm publish ${name}@${version}: ${res.status} ${await res.text()}`);
-}
+const publishVersion = (base, token, name, version) =>
+  npmPublish(base, token, npmManifest(name, version), { readme: README });
 
 // ---- PyPI -------------------------------------------------------------------------------------------
 
@@ -138,32 +94,7 @@ const metadataFile = (project, version) =>
     README,
   ].join("\n");
 
-function wheel(project, version) {
-  const dist = project.replace(/-/g, "_");
-  const info = `${dist}-${version}.dist-info`;
-  const members = [
-    [`${dist}/__init__.py`, Buffer.from(`__version__ = "${version}"\n`)],
-    [`${info}/METADATA`, Buffer.from(metadataFile(project, version))],
-    [
-      `${info}/WHEEL`,
-      Buffer.from("Wheel-Version: 1.0\nGenerator: bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
-    ],
-  ];
-  const digest = (b) => `sha256=${createHash("sha256").update(b).digest("base64url")}`;
-  const record = `${members.map(([p, b]) => `${p},${digest(b)},${b.length}`).join("\n")}\n${info}/RECORD,,\n`;
-  members.push([`${info}/RECORD`, Buffer.from(record)]);
-  const zip = new yazl.ZipFile();
-  for (const [n, data] of members) zip.addBuffer(data, n);
-  zip.end();
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    zip.outputStream.on("data", (c) => chunks.push(c));
-    zip.outputStream.on("end", () =>
-      resolve({ filename: `${dist}-${version}-py3-none-any.whl`, bytes: Buffer.concat(chunks) }),
-    );
-    zip.outputStream.on("error", reject);
-  });
-}
+const wheel = (project, version) => pyWheel(project, version, { metadata: metadataFile(project, version) });
 
 async function pypiUpload(base, token, project, version) {
   const file = await wheel(project, version);
@@ -378,7 +309,7 @@ async function main() {
     for (const size of NPM_SIZES) {
       const name = `bench-npm-${size}`;
       const t = Date.now();
-      await npmPublish(base, token, name, "1.0.0");
+      await publishVersion(base, token, name, "1.0.0");
       await growHistory(handle.db, "npm", name, size, 1, (i) => `1.${i}.0`);
       console.log(`npm ${name}: ${size} versions in ${((Date.now() - t) / 1000).toFixed(1)} s`);
       let next = 0;
@@ -402,7 +333,7 @@ async function main() {
               headers: { accept: INSTALL_ACCEPT, "accept-encoding": "gzip" },
             },
           ],
-          () => npmPublish(base, token, name, `2.${next++}.0`),
+          () => publishVersion(base, token, name, `2.${next++}.0`),
         )),
       );
     }

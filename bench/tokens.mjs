@@ -1,19 +1,11 @@
-// The token path (issue 15 item 8): what an API token costs on a read, against the same read made
-// anonymously and against the bare node:http ceiling, with the verified-token cache off
-// (WHARF_TOKEN_CACHE_SECONDS=0: every request asks the database, as before the cache) and on (the
-// default). A one-version package keeps the response small, so the token's cost is what shows.
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
-import tar from "tar-stream";
 import {
   BenchError,
   benchToken,
   checkPrerequisites,
   compareWithCeiling,
-  fail,
   freePort,
   LOG_LEVEL,
   ROUNDS,
@@ -21,42 +13,18 @@ import {
   startWharf,
   WRK,
 } from "./lib.mjs";
+import { npmPublish } from "./packages.mjs";
 
 const NAME = "bench-token-package";
 const INSTALL_ACCEPT = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
 
-async function publish(base, token) {
-  const m = { name: NAME, version: "1.0.0", description: "token path benchmark", license: "MIT" };
-  const pack = tar.pack();
-  pack.entry({ name: "package/package.json" }, JSON.stringify(m));
-  pack.finalize();
-  const chunks = [];
-  for await (const c of pack) chunks.push(c);
-  const bytes = gzipSync(Buffer.concat(chunks));
-  const res = await fetch(`${base}/npm/${NAME}`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      _id: NAME,
-      name: NAME,
-      "dist-tags": { latest: "1.0.0" },
-      versions: {
-        "1.0.0": {
-          ...m,
-          _id: `${NAME}@1.0.0`,
-          dist: {
-            integrity: `sha512-${createHash("sha512").update(bytes).digest("base64")}`,
-            shasum: createHash("sha1").update(bytes).digest("hex"),
-          },
-        },
-      },
-      _attachments: {
-        [`${NAME}-1.0.0.tgz`]: { content_type: "application/octet-stream", data: bytes.toString("base64") },
-      },
-    }),
+const publish = (base, token) =>
+  npmPublish(base, token, {
+    name: NAME,
+    version: "1.0.0",
+    description: "token path benchmark",
+    license: "MIT",
   });
-  if (res.status !== 201) fail(`publish: ${res.status} ${await res.text()}`);
-}
 
 async function measure(cacheSeconds) {
   const dataDir = mkdtempSync(join(tmpdir(), "wharf-bench-tokens-"));
