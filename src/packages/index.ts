@@ -88,6 +88,7 @@ export {
   type Invitation,
   listMembers,
   type Member,
+  mailableOwners,
   openInvitationsForProject,
   openInvitationsForUser,
   parseRole,

@@ -58,6 +58,25 @@ export async function listMembers(db: DbExecutor, projectId: string): Promise<Me
   }));
 }
 
+/**
+ * The owners a project's security mails go to: those with a verified address (an unverified one may
+ * belong to someone else), in a stable order.
+ */
+export async function mailableOwners(
+  db: DbExecutor,
+  projectId: string,
+): Promise<{ id: string; username: string; email: string }[]> {
+  return db
+    .selectFrom("roles as r")
+    .innerJoin("users as u", "u.id", "r.user_id")
+    .select(["u.id", "u.username", "u.email"])
+    .where("r.project_id", "=", projectId)
+    .where("r.role", "=", "owner")
+    .where("u.email_verified_at", "is not", null)
+    .orderBy("u.username")
+    .execute();
+}
+
 export async function addRole(
   db: DbExecutor,
   now: number,

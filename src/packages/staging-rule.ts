@@ -8,6 +8,7 @@ import * as mails from "../notify/templates/packages.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import { bumpSerial, type Project } from "./projects.js";
+import { mailableOwners } from "./roles.js";
 
 /**
  * The owners' "stage uploads" rule (issue 16 item 6, projects.stage_requirement): publishes made
@@ -69,15 +70,7 @@ export async function setStageRequirement(
       actorId: actor.userId,
       data: { requirement: level, previous: before },
     });
-    const owners = await tx
-      .selectFrom("roles as r")
-      .innerJoin("users as u", "u.id", "r.user_id")
-      .select(["u.id", "u.username", "u.email"])
-      .where("r.project_id", "=", project.id)
-      .where("r.role", "=", "owner")
-      .where("u.email_verified_at", "is not", null)
-      .orderBy("u.username")
-      .execute();
+    const owners = await mailableOwners(tx, project.id);
     for (const o of owners)
       await queueNotification(tx, now, o.id, {
         to: o.email,

@@ -11,6 +11,7 @@ import {
   blobKeyFor,
   filenameEverUsed,
   findRelease,
+  mailableOwners,
   type NewRelease,
   type Project,
   type PublishInput,
@@ -172,15 +173,7 @@ async function announce(
       ...(s.grant.actor.token ? { tokenId: s.grant.actor.token.tokenId } : {}),
     },
   });
-  const owners = await tx
-    .selectFrom("roles as r")
-    .innerJoin("users as u", "u.id", "r.user_id")
-    .select(["u.id", "u.username", "u.email"])
-    .where("r.project_id", "=", s.project.id)
-    .where("r.role", "=", "owner")
-    .where("u.email_verified_at", "is not", null)
-    .orderBy("u.username")
-    .execute();
+  const owners = await mailableOwners(tx, s.project.id);
   const expires = new Date(now + deps.config.stagedReleaseMs).toISOString().slice(0, 16).replace("T", " ");
   for (const o of owners)
     await queueNotification(tx, now, o.id, {

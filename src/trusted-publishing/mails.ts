@@ -2,6 +2,7 @@ import type { DbExecutor } from "../db/index.js";
 import { ecosystemFor } from "../ecosystems/index.js";
 import { type EventMail, eventMail } from "../events/index.js";
 import * as mails from "../notify/templates/publishing.js";
+import { mailableOwners } from "../packages/index.js";
 import type { TrustedPublisher } from "./publisher.js";
 
 /** "GitHub acme/widget, workflow release.yml, any environment": how mails name a publisher. */
@@ -28,15 +29,7 @@ export async function ownerMails(
   projectId: string,
   build: (owner: { username: string; email: string }) => EventMail<unknown>,
 ): Promise<EventMail<unknown>[]> {
-  const owners = await db
-    .selectFrom("roles as r")
-    .innerJoin("users as u", "u.id", "r.user_id")
-    .select(["u.username", "u.email"])
-    .where("r.project_id", "=", projectId)
-    .where("r.role", "=", "owner")
-    .where("u.email_verified_at", "is not", null)
-    .orderBy("u.username")
-    .execute();
+  const owners = await mailableOwners(db, projectId);
   return owners.map(build);
 }
 
