@@ -34,6 +34,8 @@ dl.details dd{margin:0;overflow-wrap:anywhere;min-width:0}
 dl.details del{text-decoration:line-through;color:var(--danger);background:#fdecea;padding:0 3px;border-radius:3px}
 dl.details ins{text-decoration:none;color:var(--ok);background:#e7f5ec;padding:0 3px;border-radius:3px}
 .audit .reason{margin:0 0 4px}.audit td:first-child{white-space:nowrap}
+/* The phase names (notice, warn, enforce) never break inside a word in the mandate preview. */
+[data-table=phases] td:first-child{white-space:nowrap}
 .state.stale{background:var(--warn-bg);border:1px dashed var(--warn-line)}
 .summary-grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:12px;margin:12px 0 20px}
 .summary-grid>div{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 14px}
