@@ -5,7 +5,8 @@ import {
   type RenderOutcome,
   renderDescription,
 } from "../render/index.js";
-import type { DescriptionColumns, NewRelease, Release } from "./releases.js";
+import type { NewRelease } from "./release-writes.js";
+import type { DescriptionColumns, Release } from "./releases.js";
 
 /*
  * A release's description is rendered once, when the release is created (publish.ts), in the render

@@ -61,26 +61,28 @@ export {
 export {
   deleteFile,
   deleteRelease,
+  insertFile,
+  insertRelease,
+  type NewFile,
+  type NewRelease,
+  setYanked,
+} from "./release-writes.js";
+export {
   type FileBlob,
   type FileRecord,
   filenameEverUsed,
   findFileByName,
   findRelease,
-  insertFile,
-  insertRelease,
   isReleaseLive,
   type ListedRelease,
   listEcosystemReleases,
   listFileBlobs,
   listReleaseRecords,
   listReleases,
-  type NewFile,
-  type NewRelease,
   type Release,
   type ReleaseText,
   releaseMetadata,
   releaseText,
-  setYanked,
 } from "./releases.js";
 export {
   addRole,

@@ -7,7 +7,8 @@ import type { EventContext } from "../events/index.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import { bumpSerial, type Project } from "./projects.js";
-import { deleteFile, deleteRelease, type Release, setYanked } from "./releases.js";
+import { deleteFile, deleteRelease, setYanked } from "./release-writes.js";
+import type { Release } from "./releases.js";
 
 type ManageDeps = Pick<Deps, "db" | "clock" | "blobs" | "changes" | "log">;
 

@@ -20,14 +20,12 @@ import {
 } from "./projects.js";
 import { recordProvenance } from "./provenance.js";
 import { openQuarantine, tellOwnersOfHeldLookalike } from "./quarantine.js";
+import { insertFile, insertRelease, type NewRelease } from "./release-writes.js";
 import {
   type DescriptionColumns,
   type FileRecord,
   filenameEverUsed,
   findRelease,
-  insertFile,
-  insertRelease,
-  type NewRelease,
   type Release,
 } from "./releases.js";
 import { addRole } from "./roles.js";

@@ -1,5 +1,4 @@
 import type { Database, DbExecutor } from "../db/index.js";
-import { newId } from "../lib/ids.js";
 
 export interface FileRecord {
   id: string;
@@ -41,7 +40,7 @@ export type DescriptionColumns = Pick<
 >;
 
 /** Rows as the tables hold them (db/schema.ts), without the rendered description or the metadata revision. */
-type ReleaseRow = Omit<Database["releases"], keyof DescriptionColumns | "metadata_rev">;
+export type ReleaseRow = Omit<Database["releases"], keyof DescriptionColumns | "metadata_rev">;
 
 /**
  * Listings load every release of a project (the simple API, project pages); each release's rendered
@@ -64,7 +63,7 @@ const releaseColumns = [
 
 type FileRow = Database["files"];
 
-const toFile = (f: FileRow): FileRecord => ({
+export const toFile = (f: FileRow): FileRecord => ({
   id: f.id,
   releaseId: f.release_id,
   filename: f.filename,
@@ -81,7 +80,7 @@ const toFile = (f: FileRow): FileRecord => ({
   uploadedAt: f.uploaded_at,
 });
 
-const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
+export const toRelease = (r: ReleaseRow, files: FileRecord[]): Release => ({
   id: r.id,
   projectId: r.project_id,
   version: r.version,
@@ -297,45 +296,6 @@ export async function findRelease(
   return toRelease(r, files.map(toFile));
 }
 
-export interface NewRelease {
-  projectId: string;
-  version: string;
-  canonicalVersion: string;
-  requiresPython: string | null;
-  summary: string | null;
-  description: string | null;
-  descriptionContentType: string | null;
-  metadata: Record<string, unknown>;
-}
-
-/** `described`: the description rendered before the transaction (descriptions.ts); omitted = lazily. */
-export async function insertRelease(
-  db: DbExecutor,
-  now: number,
-  r: NewRelease,
-  described?: DescriptionColumns,
-): Promise<Release> {
-  const row: ReleaseRow = {
-    id: newId(now),
-    project_id: r.projectId,
-    version: r.version,
-    canonical_version: r.canonicalVersion,
-    created_at: now,
-    yanked_at: null,
-    yanked_reason: null,
-    requires_python: r.requiresPython,
-    summary: r.summary,
-    description: r.description,
-    description_content_type: r.descriptionContentType,
-    metadata: JSON.stringify(r.metadata),
-  };
-  await db
-    .insertInto("releases")
-    .values({ ...row, ...described })
-    .execute();
-  return toRelease(row, []);
-}
-
 /** True if this file name was ever used, even if the file was deleted since (names are never reused). */
 export async function filenameEverUsed(db: DbExecutor, filename: string): Promise<boolean> {
   return Boolean(
@@ -345,39 +305,6 @@ export async function filenameEverUsed(db: DbExecutor, filename: string): Promis
       .where("filename", "=", filename)
       .executeTakeFirst(),
   );
-}
-
-export type NewFile = Omit<FileRecord, "id" | "uploadedAt"> & {
-  projectId: string;
-  uploadedBy: string | null;
-};
-
-export async function insertFile(db: DbExecutor, now: number, f: NewFile): Promise<FileRecord> {
-  const row = {
-    id: newId(now),
-    project_id: f.projectId,
-    release_id: f.releaseId,
-    filename: f.filename,
-    packagetype: f.packagetype,
-    python_version: f.pythonVersion,
-    requires_python: f.requiresPython,
-    size: f.size,
-    sha256: f.sha256,
-    blake2b_256: f.blake2b256,
-    md5: f.md5,
-    blob_key: f.blobKey,
-    metadata_sha256: f.metadataSha256,
-    metadata_blob_key: f.metadataBlobKey,
-    uploaded_at: now,
-    uploaded_by: f.uploadedBy,
-  };
-  // The journal's primary key makes a concurrent second upload of the same name fail here.
-  await db
-    .insertInto("filename_journal")
-    .values({ filename: f.filename, project_id: f.projectId, created_at: now })
-    .execute();
-  await db.insertInto("files").values(row).execute();
-  return toFile(row);
 }
 
 export async function findFileByName(
@@ -396,41 +323,4 @@ export async function isReleaseLive(db: DbExecutor, releaseId: string): Promise<
     .where("id", "=", releaseId)
     .executeTakeFirst();
   return r !== undefined && r.yanked_at === null;
-}
-
-export async function setYanked(
-  db: DbExecutor,
-  now: number,
-  releaseId: string,
-  reason: string | null,
-  yanked: boolean,
-): Promise<void> {
-  await db
-    .updateTable("releases")
-    .set(yanked ? { yanked_at: now, yanked_reason: reason } : { yanked_at: null, yanked_reason: null })
-    .where("id", "=", releaseId)
-    .execute();
-}
-
-/** Deletes a release and its files; returns the blob keys to remove once the transaction commits. */
-export async function deleteRelease(db: DbExecutor, releaseId: string): Promise<string[]> {
-  const files = await db
-    .selectFrom("files")
-    .select(["blob_key", "metadata_blob_key"])
-    .where("release_id", "=", releaseId)
-    .execute();
-  await db.deleteFrom("files").where("release_id", "=", releaseId).execute();
-  await db.deleteFrom("releases").where("id", "=", releaseId).execute();
-  return files.flatMap((f) => [f.blob_key, ...(f.metadata_blob_key ? [f.metadata_blob_key] : [])]);
-}
-
-export async function deleteFile(db: DbExecutor, fileId: string): Promise<string[]> {
-  const f = await db
-    .selectFrom("files")
-    .select(["blob_key", "metadata_blob_key"])
-    .where("id", "=", fileId)
-    .executeTakeFirst();
-  if (!f) return [];
-  await db.deleteFrom("files").where("id", "=", fileId).execute();
-  return [f.blob_key, ...(f.metadata_blob_key ? [f.metadata_blob_key] : [])];
 }

@@ -10,7 +10,8 @@ import { retagAfterRemoval } from "./dist-tags.js";
 import { packageErrors } from "./errors.js";
 import { recordProjectEvent } from "./events.js";
 import { bumpSerial, type Project } from "./projects.js";
-import { deleteRelease, listReleases } from "./releases.js";
+import { deleteRelease } from "./release-writes.js";
+import { listReleases } from "./releases.js";
 
 /** npm's rule: a version can be unpublished by its owners for 72 hours; after that, deprecate it. */
 export const UNPUBLISH_WINDOW = 72 * HOUR;
