@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { findProject } from "../../packages/index.js";
 import { createTestApp, type TestApp, testDatabases } from "../../test-support/index.js";
 import { FragmentStore } from "./fragments.js";
-import { loadPackageListing, renderState } from "./packument.js";
+import { loadPackageListing } from "./package-view.js";
+import { renderState } from "./packument.js";
 import { npmUser, publishBody } from "./test-fixtures.js";
 
 describe("FragmentStore", () => {

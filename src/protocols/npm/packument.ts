@@ -22,56 +22,13 @@ import {
 } from "../../packages/index.js";
 import type { Fragment, FragmentSession, FragmentStore } from "./fragments.js";
 import { servedDist } from "./manifest.js";
+import { latestOf, maintainers, type PackageListing, type PackageView, revOf } from "./package-view.js";
 import { tarballUrl } from "./paths.js";
 
 export const FULL_TYPE = "application/json";
 export const ABBREVIATED_TYPE = "application/vnd.npm.install-v1+json";
 
-export interface PackageView {
-  project: Project;
-  name: PackageName;
-  /** Oldest first (publish order, as npm lists them). */
-  releases: Release[];
-  tags: Record<string, string>;
-  members: Member[];
-  /** Usernames who starred it (`npm star`), served as the packument's `users`. */
-  stars: string[];
-  /** Versions a trusted publisher published, by release id: where they were built. */
-  provenance: Map<string, Provenance>;
-}
-
-export async function loadPackageView(db: Db, name: string): Promise<PackageView | null> {
-  const project = await findProject(db, "npm", name);
-  if (!project) return null;
-  const [releases, tags, members, stars, provenance] = await Promise.all([
-    listReleases(db, project.id),
-    listDistTags(db, project.id),
-    listMembers(db, project.id),
-    starredBy(db, project.id),
-    provenanceFor(db, { projectId: project.id }),
-  ]);
-  return {
-    project,
-    name: parsePackageName(project.name),
-    releases,
-    tags,
-    members,
-    stars,
-    provenance: new Map(provenance.map((p) => [p.releaseId, p])),
-  };
-}
-
-/** CouchDB-style revision: changes whenever the project's serial does (optimistic concurrency for writes). */
-export function revOf(project: Project): string {
-  const h = createHash("sha256").update(`${project.id}:${project.serial}`).digest("hex").slice(0, 16);
-  return `${project.serial}-${h}`;
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/** Maintainer entries. Emails are left empty on purpose: harvested packument emails fed the 2025 npm phishing wave. */
-const maintainers = (v: Pick<PackageView, "members">) =>
-  v.members.map((m) => ({ name: m.username, email: "" }));
 
 /**
  * A version a trusted publisher published (issue 16 item 4). npm's own registry marks such a version
@@ -120,86 +77,9 @@ function manifest(
   };
 }
 
-/**
- * What the read model renders (issue 15 item 2): releases without their READMEs or metadata. Only the
- * latest's README is loaded, since npm's registry puts one README in a packument, the top-level
- * `readme` (the latest version's), and none in the versions; and only the metadata of the latest and of
- * the versions whose kept fragment is missing or stale (fragments.ts).
- */
-export interface PackageListing extends Omit<PackageView, "releases"> {
-  /** Oldest first (publish order, as npm lists them). */
-  releases: ListedRelease[];
-  /** The latest version's README. */
-  readme: string | null;
-  /** The latest version's summary (the packument's `description`). */
-  summary: string | null;
-  /** Each release's tarball (npm has one file per release), by release id. */
-  blobs: Map<string, FileBlob[]>;
-  /** Parsed metadata by release id: the latest's, and each version's that is serialised anew. */
-  metadata: Map<string, Record<string, unknown>>;
-  /** Each release's fragment stamp: its metadata revision, the maintainers, its provenance. */
-  stamps: Map<string, string>;
-  /** The fragment session this listing was read for; without one every version is serialised anew. */
-  fragments?: FragmentSession;
-}
-
-export async function loadPackageListing(
-  db: Db,
-  name: string,
-  store?: FragmentStore,
-): Promise<PackageListing | null> {
-  const project = await findProject(db, "npm", name);
-  if (!project) return null;
-  const [releases, blobs, tags, members, stars, provenanceRows] = await Promise.all([
-    listReleaseRecords(db, project.id, { files: false }),
-    listFileBlobs(db, project.id),
-    listDistTags(db, project.id),
-    listMembers(db, project.id),
-    starredBy(db, project.id),
-    provenanceFor(db, { projectId: project.id }),
-  ]);
-  const provenance = new Map(provenanceRows.map((p) => [p.releaseId, p]));
-  // Everything manifest() reads besides the release id: the origin and the name never change for it.
-  const people = JSON.stringify(maintainers({ members }));
-  const stamps = new Map<string, string>();
-  for (const r of releases) {
-    const p = provenance.get(r.id);
-    stamps.set(r.id, `${r.metadataRev}\0${people}\0${p ? JSON.stringify(p) : ""}`);
-  }
-  const fragments = store?.open(project.id);
-  const latest = latestOf({ releases, tags });
-  const wanted = releases
-    .filter((r) => r === latest || !fragments?.reusable(r.id, stamps.get(r.id) ?? ""))
-    .map((r) => r.id);
-  const [metadata, text] = await Promise.all([
-    releaseMetadata(db, wanted),
-    latest ? releaseText(db, latest.id) : null,
-  ]);
-  return {
-    project,
-    name: parsePackageName(project.name),
-    releases,
-    tags,
-    members,
-    stars,
-    provenance,
-    readme: text?.description ?? null,
-    summary: text?.summary ?? null,
-    blobs,
-    metadata: new Map([...metadata].map(([id, m]) => [id, m.metadata])),
-    stamps,
-    fragments,
-  };
-}
-
 /** A release's metadata as read for this listing (one deleted since the listing renders as empty). */
 const metadataOf = (v: PackageListing, r: ListedRelease) => v.metadata.get(r.id) ?? {};
 
-function latestOf<R extends { version: string }>(v: { releases: R[]; tags: Record<string, string> }) {
-  return v.releases.find((r) => r.version === v.tags.latest) ?? v.releases.at(-1);
-}
-
-/** A deprecation, a tag or an owner change advances it too: mirrors and tools poll it for changes. */
 function modified(v: PackageListing): number {
   let max = Math.max(v.project.createdAt, v.project.modifiedAt ?? 0);
   for (const r of v.releases) if (r.createdAt > max) max = r.createdAt;

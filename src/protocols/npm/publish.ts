@@ -18,7 +18,7 @@ import type { SpooledAttachment } from "./attachment-spool.js";
 import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { checkManifestMatches, computedDist, INSTALL_FIELDS, installFields } from "./manifest.js";
-import { revOf } from "./packument.js";
+import { revOf } from "./package-view.js";
 import { checkDistTag, checkScopeClaim } from "./rules.js";
 import { ascii, requireSecondFactor } from "./second-factor.js";
 import { checkIntegrity, inspectTarball } from "./tarball.js";

@@ -4,7 +4,7 @@ import type { Deps } from "../../deps.js";
 import { setStar, starsOfUser } from "../../packages/index.js";
 import type { NpmAuth } from "./auth.js";
 import { npmErrors } from "./errors.js";
-import { type PackageView, revOf } from "./packument.js";
+import { type PackageView, revOf } from "./package-view.js";
 
 /**
  * `npm star|unstar <pkg>`: npm reads the packument (`?write=true`) and PUTs back `{_id, _rev, users}`

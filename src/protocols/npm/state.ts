@@ -3,14 +3,8 @@ import type { Deps } from "../../deps.js";
 import { RenderCache, type Rendered } from "../../http/render-cache.js";
 import { npmErrors } from "./errors.js";
 import { FragmentStore } from "./fragments.js";
-import {
-  loadPackageListing,
-  loadPackageView,
-  type PackageState,
-  type PackageView,
-  renderFull,
-  renderState,
-} from "./packument.js";
+import { loadPackageListing, loadPackageView, type PackageView } from "./package-view.js";
+import { type PackageState, renderFull, renderState } from "./packument.js";
 
 /** The per-package read model: cached renderings for readers, fresh views for writers. */
 export class PackageStates {

@@ -12,7 +12,7 @@ import {
 } from "../../trusted-publishing/index.js";
 import { type NpmAuth, requestContext, requireAuth, requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
-import { loadPackageView } from "./packument.js";
+import { loadPackageView } from "./package-view.js";
 import { requireSecondFactor } from "./second-factor.js";
 import { allow } from "./writes.js";
 

@@ -5,7 +5,7 @@ import { highestVersion } from "../../ecosystems/npm/semver.js";
 import { changeOwners, type Project, setDeprecations, unpublishVersions } from "../../packages/index.js";
 import { type NpmAuth, requestContext } from "./auth.js";
 import { npmErrors } from "./errors.js";
-import { type PackageView, revOf } from "./packument.js";
+import { type PackageView, revOf } from "./package-view.js";
 import { requireSecondFactor } from "./second-factor.js";
 import { handleStar } from "./stars.js";
 import type { PackageStates } from "./state.js";

@@ -1,0 +1,145 @@
+import { createHash } from "node:crypto";
+import type { Db } from "../../db/index.js";
+import { type PackageName, parsePackageName } from "../../ecosystems/npm/names.js";
+import {
+  type FileBlob,
+  findProject,
+  type ListedRelease,
+  listDistTags,
+  listFileBlobs,
+  listMembers,
+  listReleaseRecords,
+  listReleases,
+  type Member,
+  type Project,
+  type Provenance,
+  provenanceFor,
+  type Release,
+  releaseMetadata,
+  releaseText,
+  starredBy,
+} from "../../packages/index.js";
+import type { FragmentSession, FragmentStore } from "./fragments.js";
+
+/*
+ * What an npm package is read as: the whole view the write paths change (PackageView) and the slimmer
+ * listing the packument is rendered from (PackageListing). Rendering is packument.ts.
+ */
+
+export interface PackageView {
+  project: Project;
+  name: PackageName;
+  /** Oldest first (publish order, as npm lists them). */
+  releases: Release[];
+  tags: Record<string, string>;
+  members: Member[];
+  /** Usernames who starred it (`npm star`), served as the packument's `users`. */
+  stars: string[];
+  /** Versions a trusted publisher published, by release id: where they were built. */
+  provenance: Map<string, Provenance>;
+}
+
+export async function loadPackageView(db: Db, name: string): Promise<PackageView | null> {
+  const project = await findProject(db, "npm", name);
+  if (!project) return null;
+  const [releases, basics] = await Promise.all([listReleases(db, project.id), loadBasics(db, project)]);
+  return { ...basics, releases };
+}
+
+/** CouchDB-style revision: changes whenever the project's serial does (optimistic concurrency for writes). */
+export function revOf(project: Project): string {
+  const h = createHash("sha256").update(`${project.id}:${project.serial}`).digest("hex").slice(0, 16);
+  return `${project.serial}-${h}`;
+}
+
+/** What both views read besides the releases: tags, people, stars and where versions were built. */
+async function loadBasics(db: Db, project: Project) {
+  const [tags, members, stars, provenance] = await Promise.all([
+    listDistTags(db, project.id),
+    listMembers(db, project.id),
+    starredBy(db, project.id),
+    provenanceFor(db, { projectId: project.id }),
+  ]);
+  return {
+    project,
+    name: parsePackageName(project.name),
+    tags,
+    members,
+    stars,
+    provenance: new Map(provenance.map((p) => [p.releaseId, p])),
+  };
+}
+
+/** Maintainer entries. Emails are left empty on purpose: harvested packument emails fed the 2025 npm phishing wave. */
+export const maintainers = (v: Pick<PackageView, "members">) =>
+  v.members.map((m) => ({ name: m.username, email: "" }));
+
+/**
+ * What the read model renders (issue 15 item 2): releases without their READMEs or metadata. Only the
+ * latest's README is loaded, since npm's registry puts one README in a packument, the top-level
+ * `readme` (the latest version's), and none in the versions; and only the metadata of the latest and of
+ * the versions whose kept fragment is missing or stale (fragments.ts).
+ */
+export interface PackageListing extends Omit<PackageView, "releases"> {
+  /** Oldest first (publish order, as npm lists them). */
+  releases: ListedRelease[];
+  /** The latest version's README. */
+  readme: string | null;
+  /** The latest version's summary (the packument's `description`). */
+  summary: string | null;
+  /** Each release's tarball (npm has one file per release), by release id. */
+  blobs: Map<string, FileBlob[]>;
+  /** Parsed metadata by release id: the latest's, and each version's that is serialised anew. */
+  metadata: Map<string, Record<string, unknown>>;
+  /** Each release's fragment stamp: its metadata revision, the maintainers, its provenance. */
+  stamps: Map<string, string>;
+  /** The fragment session this listing was read for; without one every version is serialised anew. */
+  fragments?: FragmentSession;
+}
+
+export async function loadPackageListing(
+  db: Db,
+  name: string,
+  store?: FragmentStore,
+): Promise<PackageListing | null> {
+  const project = await findProject(db, "npm", name);
+  if (!project) return null;
+  const [releases, blobs, basics] = await Promise.all([
+    listReleaseRecords(db, project.id, { files: false }),
+    listFileBlobs(db, project.id),
+    loadBasics(db, project),
+  ]);
+  const { tags, members, provenance } = basics;
+  // Everything manifest() reads besides the release id: the origin and the name never change for it.
+  const people = JSON.stringify(maintainers({ members }));
+  const stamps = new Map<string, string>();
+  for (const r of releases) {
+    const p = provenance.get(r.id);
+    stamps.set(r.id, `${r.metadataRev}\0${people}\0${p ? JSON.stringify(p) : ""}`);
+  }
+  const fragments = store?.open(project.id);
+  const latest = latestOf({ releases, tags });
+  const wanted = releases
+    .filter((r) => r === latest || !fragments?.reusable(r.id, stamps.get(r.id) ?? ""))
+    .map((r) => r.id);
+  const [metadata, text] = await Promise.all([
+    releaseMetadata(db, wanted),
+    latest ? releaseText(db, latest.id) : null,
+  ]);
+  return {
+    ...basics,
+    releases,
+    readme: text?.description ?? null,
+    summary: text?.summary ?? null,
+    blobs,
+    metadata: new Map([...metadata].map(([id, m]) => [id, m.metadata])),
+    stamps,
+    fragments,
+  };
+}
+
+export function latestOf<R extends { version: string }>(v: { releases: R[]; tags: Record<string, string> }) {
+  return v.releases.find((r) => r.version === v.tags.latest) ?? v.releases.at(-1);
+}
+
+/** A deprecation, a tag or an owner change advances it too: mirrors and tools poll it for changes. */
