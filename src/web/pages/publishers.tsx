@@ -153,85 +153,84 @@ export function AddPublisherForms(p: {
   forms: PublisherForms;
   pending?: boolean;
 }) {
-  const gh = p.forms.github;
-  const gl = p.forms.gitlab;
   return (
     <div class="grid">
-      <div class="card" id="add-github">
-        <h3>Add a GitHub Actions publisher</h3>
-        <Form action={p.action("github")} csrf={p.ctx.csrf} label="Add a GitHub Actions publisher">
-          <FormError message={gh?.error} />
-          {p.pending && <ProjectFields prefix="gh_" state={gh} />}
+      {(["github", "gitlab"] as const).map((provider) => {
+        const t = FORM_TEXT[provider];
+        const state = p.forms[provider];
+        const field = (key: "repository" | "workflow" | "environment") => (
           <Field
-            name="gh_repository"
-            label="Repository"
-            value={gh?.values?.repository}
-            error={gh?.errors?.repository}
-            hint="owner/repository, as in https://github.com/owner/repository"
+            name={`${t.prefix}${key}`}
+            label={t[key].label}
+            value={state?.values?.[key]}
+            error={state?.errors?.[key]}
+            hint={t[key].hint}
             autocomplete="off"
-            maxlength={140}
+            required={key !== "environment"}
+            maxlength={t[key].maxlength}
           />
-          <Field
-            name="gh_workflow"
-            label="Workflow file"
-            value={gh?.values?.workflow}
-            error={gh?.errors?.workflow}
-            hint="The file name under .github/workflows/, e.g. release.yml"
-            autocomplete="off"
-            maxlength={255}
-          />
-          <Field
-            name="gh_environment"
-            label="Environment (optional)"
-            value={gh?.values?.environment}
-            error={gh?.errors?.environment}
-            hint="Only jobs in this GitHub environment may publish. Recommended: an environment with required reviewers."
-            autocomplete="off"
-            required={false}
-            maxlength={255}
-          />
-          <Submit>Add GitHub publisher</Submit>
-        </Form>
-      </div>
-      <div class="card" id="add-gitlab">
-        <h3>Add a GitLab CI/CD publisher</h3>
-        <Form action={p.action("gitlab")} csrf={p.ctx.csrf} label="Add a GitLab CI/CD publisher">
-          <FormError message={gl?.error} />
-          {p.pending && <ProjectFields prefix="gl_" state={gl} />}
-          <Field
-            name="gl_repository"
-            label="Project"
-            value={gl?.values?.repository}
-            error={gl?.errors?.repository}
-            hint="namespace/project (or group/subgroup/project), as in https://gitlab.com/namespace/project"
-            autocomplete="off"
-            maxlength={255}
-          />
-          <Field
-            name="gl_workflow"
-            label="CI configuration file"
-            value={gl?.values?.workflow}
-            error={gl?.errors?.workflow}
-            hint="The pipeline file's path in the project, e.g. .gitlab-ci.yml"
-            autocomplete="off"
-            maxlength={255}
-          />
-          <Field
-            name="gl_environment"
-            label="Environment (optional)"
-            value={gl?.values?.environment}
-            error={gl?.errors?.environment}
-            hint="Only jobs deploying to this GitLab environment may publish."
-            autocomplete="off"
-            required={false}
-            maxlength={255}
-          />
-          <Submit>Add GitLab publisher</Submit>
-        </Form>
-      </div>
+        );
+        return (
+          <div class="card" id={`add-${provider}`}>
+            <h3>{t.title}</h3>
+            <Form action={p.action(provider)} csrf={p.ctx.csrf} label={t.title}>
+              <FormError message={state?.error} />
+              {p.pending && <ProjectFields prefix={t.prefix} state={state} />}
+              {field("repository")}
+              {field("workflow")}
+              {field("environment")}
+              <Submit>{t.submit}</Submit>
+            </Form>
+          </div>
+        );
+      })}
     </div>
   );
 }
+
+/** What each provider's add form asks, in its own words (the routes read the same names for both). */
+const FORM_TEXT = {
+  github: {
+    prefix: "gh_",
+    title: "Add a GitHub Actions publisher",
+    submit: "Add GitHub publisher",
+    repository: {
+      label: "Repository",
+      hint: "owner/repository, as in https://github.com/owner/repository",
+      maxlength: 140,
+    },
+    workflow: {
+      label: "Workflow file",
+      hint: "The file name under .github/workflows/, e.g. release.yml",
+      maxlength: 255,
+    },
+    environment: {
+      label: "Environment (optional)",
+      hint: "Only jobs in this GitHub environment may publish. Recommended: an environment with required reviewers.",
+      maxlength: 255,
+    },
+  },
+  gitlab: {
+    prefix: "gl_",
+    title: "Add a GitLab CI/CD publisher",
+    submit: "Add GitLab publisher",
+    repository: {
+      label: "Project",
+      hint: "namespace/project (or group/subgroup/project), as in https://gitlab.com/namespace/project",
+      maxlength: 255,
+    },
+    workflow: {
+      label: "CI configuration file",
+      hint: "The pipeline file's path in the project, e.g. .gitlab-ci.yml",
+      maxlength: 255,
+    },
+    environment: {
+      label: "Environment (optional)",
+      hint: "Only jobs deploying to this GitLab environment may publish.",
+      maxlength: 255,
+    },
+  },
+} as const;
 
 /** Why ids are pinned, said once wherever publishers are managed. */
 export function PinningHelp() {
