@@ -9,7 +9,7 @@ import { humanSize } from "../format.js";
 import { gemHref } from "../hrefs.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
 import { UsedBy } from "./dependents.js";
-import { Description, QuarantineBanner, SecurityBox } from "./project-parts.js";
+import { Description, ProjectHead, SecurityBox } from "./project-parts.js";
 import { ReportBox } from "./report.js";
 
 export interface GemDependency {
@@ -252,18 +252,7 @@ export function GemPage(ctx: PageContext, s: GemPageState) {
   const deps = s.dependencies;
   return (
     <>
-      <header class="project-head">
-        <h1>
-          {project.name} {shown && <span class="version">{shown.version}</span>}
-        </h1>
-        {shown?.summary && <p class="summary">{shown.summary}</p>}
-        {s.manage && (
-          <p>
-            <a href={s.manage.href}>{s.manage.label}</a>
-          </p>
-        )}
-      </header>
-      {project.quarantinedAt && <QuarantineBanner reason={project.quarantineReason} />}
+      <ProjectHead project={project} shown={shown} manage={s.manage} />
       {shown && latest && shown !== latest && (
         <div class="alert info" role="note">
           You are viewing {project.name} {shown.version}. The latest version is{" "}

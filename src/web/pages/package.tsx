@@ -8,7 +8,7 @@ import { humanSize } from "../format.js";
 import { npmPackageHref } from "../hrefs.js";
 import { httpUrl, type RenderedDescription } from "../markdown.js";
 import { UsedBy } from "./dependents.js";
-import { Description, QuarantineBanner, SecurityBox } from "./project-parts.js";
+import { Description, ProjectHead, SecurityBox } from "./project-parts.js";
 import { ProvenanceSection } from "./provenance.js";
 import { ReportBox } from "./report.js";
 import { type PendingList, PendingStaged } from "./staged.js";
@@ -248,18 +248,7 @@ export function PackagePage(ctx: PageContext, s: PackagePageState) {
   const message = shown ? deprecation(shown) : null;
   return (
     <>
-      <header class="project-head">
-        <h1>
-          {project.name} {shown && <span class="version">{shown.version}</span>}
-        </h1>
-        {shown?.summary && <p class="summary">{shown.summary}</p>}
-        {s.manage && (
-          <p>
-            <a href={s.manage.href}>{s.manage.label}</a>
-          </p>
-        )}
-      </header>
-      {project.quarantinedAt && <QuarantineBanner reason={project.quarantineReason} />}
+      <ProjectHead project={project} shown={shown} manage={s.manage} />
       <PendingStaged pending={s.pending} />
       {shown && latest && shown !== latest && (
         <div class="alert info" role="note">

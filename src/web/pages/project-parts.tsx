@@ -2,7 +2,7 @@ import type { ComponentChildren } from "preact";
 import type { SecurityPosture } from "../../authz/index.js";
 import { isPrerelease } from "../../ecosystems/pypi/index.js";
 import { plural } from "../../lib/plural.js";
-import { type FileRecord, fileUrl, type Member, type Release } from "../../packages/index.js";
+import { type FileRecord, fileUrl, type Member, type Project, type Release } from "../../packages/index.js";
 import { TableScroll, Time } from "../components.js";
 import { Copyable } from "../copy.js";
 import { humanSize } from "../format.js";
@@ -88,6 +88,33 @@ export function SecurityBox(p: { posture: SecurityPosture }) {
         </li>
       </ul>
     </section>
+  );
+}
+
+/**
+ * The head of a project's page in every ecosystem: name, the version shown, its summary, the link to
+ * the project's settings for its people, and the quarantine notice when there is one.
+ */
+export function ProjectHead(p: {
+  project: Pick<Project, "name" | "quarantinedAt" | "quarantineReason">;
+  shown: { version: string; summary: string | null } | null | undefined;
+  manage: { href: string; label: string } | null | undefined;
+}) {
+  return (
+    <>
+      <header class="project-head">
+        <h1>
+          {p.project.name} {p.shown && <span class="version">{p.shown.version}</span>}
+        </h1>
+        {p.shown?.summary && <p class="summary">{p.shown.summary}</p>}
+        {p.manage && (
+          <p>
+            <a href={p.manage.href}>{p.manage.label}</a>
+          </p>
+        )}
+      </header>
+      {p.project.quarantinedAt && <QuarantineBanner reason={p.project.quarantineReason} />}
+    </>
   );
 }
 

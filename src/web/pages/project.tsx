@@ -3,7 +3,7 @@ import type { Member, Project, Provenance, Release } from "../../packages/index.
 import type { PageContext } from "../context.js";
 import { manageHref } from "../hrefs.js";
 import type { RenderedDescription } from "../markdown.js";
-import { Description, FileList, QuarantineBanner, ReleaseHistory, Sidebar } from "./project-parts.js";
+import { Description, FileList, ProjectHead, ReleaseHistory, Sidebar } from "./project-parts.js";
 import { ProvenanceSection } from "./provenance.js";
 import { ReportBox } from "./report.js";
 import { type PendingList, PendingStaged } from "./staged.js";
@@ -36,20 +36,18 @@ export function ProjectPage(ctx: PageContext, s: ProjectPageState) {
   const path = `/project/${project.normalizedName}/`;
   return (
     <>
-      <header class="project-head">
-        <h1>
-          {project.name} {shown && <span class="version">{shown.version}</span>}
-        </h1>
-        {shown?.summary && <p class="summary">{shown.summary}</p>}
-        {s.viewerRole && (
-          <p>
-            <a href={manageHref(project)}>
-              {s.viewerRole === "owner" ? "Manage project" : "Project settings"}
-            </a>
-          </p>
-        )}
-      </header>
-      {project.quarantinedAt && <QuarantineBanner reason={project.quarantineReason} />}
+      <ProjectHead
+        project={project}
+        shown={shown}
+        manage={
+          s.viewerRole
+            ? {
+                href: manageHref(project),
+                label: s.viewerRole === "owner" ? "Manage project" : "Project settings",
+              }
+            : null
+        }
+      />
       <PendingStaged pending={s.pending} />
       {shown && latest && shown !== latest && (
         <div class="alert info" role="note">
