@@ -137,6 +137,23 @@ export async function revokeUserToken(
   await deps.changes.publishToken({ tokenId });
 }
 
+/**
+ * Names are unique per user, and a script issuing two tokens within one second (a CI set-up, the
+ * e2e harness) must get both: the second is "<base> (2)", and so on.
+ */
+async function freeAdminName(tx: Tx, userId: string, base: string): Promise<string> {
+  const rows = await tx
+    .selectFrom("api_tokens")
+    .select("name")
+    .where("user_id", "=", userId)
+    .where("name", "like", `${base}%`)
+    .execute();
+  const taken = new Set(rows.map((r) => r.name));
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base} (${n})`;
+  return name;
+}
+
 /** `wharf token create`: an operator bootstraps automation; recorded as admin-issued. */
 export async function issueAdminToken(
   deps: TokenDeps,
@@ -159,8 +176,8 @@ export async function issueAdminToken(
     });
   }
   const expiresAt = expiry(now, expiresInDays);
-  const name = `admin-issued ${new Date(now).toISOString().slice(0, 19)}Z`;
   const { token } = await transaction(deps.db, async (tx) => {
+    const name = await freeAdminName(tx, user.id, `admin-issued ${new Date(now).toISOString().slice(0, 19)}Z`);
     const created = await insertToken(tx, now, {
       userId: user.id,
       name,
