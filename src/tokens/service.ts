@@ -177,7 +177,11 @@ export async function issueAdminToken(
   }
   const expiresAt = expiry(now, expiresInDays);
   const { token } = await transaction(deps.db, async (tx) => {
-    const name = await freeAdminName(tx, user.id, `admin-issued ${new Date(now).toISOString().slice(0, 19)}Z`);
+    const name = await freeAdminName(
+      tx,
+      user.id,
+      `admin-issued ${new Date(now).toISOString().slice(0, 19)}Z`,
+    );
     const created = await insertToken(tx, now, {
       userId: user.id,
       name,
