@@ -49,7 +49,8 @@ export class AttachmentSpool {
   static async open(dir: string): Promise<AttachmentSpool> {
     await mkdir(dir, { recursive: true });
     const spool = new AttachmentSpool(join(dir, `${randomToken(12)}.tgz.part`));
-    spool.out = createWriteStream(spool.path, { mode: 0o600 });
+    // 1 MiB of buffer, as the twine spool has (pypi/spool.ts): decoding goes on while a write is out.
+    spool.out = createWriteStream(spool.path, { mode: 0o600, highWaterMark: 1024 * 1024 });
     spool.hashes = await uploadDigests(NPM_DIGESTS, { mainLoad: MAIN_LOAD });
     return spool;
   }
