@@ -45,6 +45,10 @@ export const LIMITS = {
   // Leaked-token reports (secret-scanning/): spent before the body is read or a signature checked, so
   // unsigned floods cost little; generous, since GitHub sends many small reports from few addresses.
   leakReportIp: { points: 120, duration: 60 },
+  // Trusted publishing's token exchanges (npm and PyPI): only refused exchanges count (a success gives
+  // its point back), so CI runners sharing an address are never slowed; a flood of forged or replayed
+  // OIDC tokens (each an RS256 verification and a database look-up, ~2 ms) is cut off per address.
+  oidcExchangeIp: { points: 30, duration: 5 * 60 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

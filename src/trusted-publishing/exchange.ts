@@ -2,6 +2,7 @@ import { type Tx, transaction } from "../db/index.js";
 import type { Deps } from "../deps.js";
 import { type EcosystemName, ecosystemFor } from "../ecosystems/index.js";
 import type { EventContext } from "../events/index.js";
+import { isAppError } from "../lib/errors.js";
 import { oidcErrors, spendJti } from "../oidc/index.js";
 import {
   addRole,
@@ -53,6 +54,24 @@ export async function exchangeOidcToken(
   deps: ExchangeDeps,
   ctx: EventContext,
   /** npm names the package in the URL; PyPI's mint-token names none (the token's repository decides). */
+  input: { ecosystem: EcosystemName; projectName?: string; oidcToken: string },
+): Promise<Exchanged> {
+  // Spent before the token is looked at, so a parallel burst cannot all pass a count of zero; given
+  // back when the exchange succeeds or the fault is ours (a provider or database outage).
+  const attempt = await deps.limits.attempt([["oidcExchangeIp", ctx.ip ?? "unknown"]]);
+  try {
+    const out = await exchange(deps, ctx, input);
+    await attempt.refund();
+    return out;
+  } catch (e) {
+    if (isAppError(e) && e.status >= 500) await attempt.refund();
+    throw e;
+  }
+}
+
+async function exchange(
+  deps: ExchangeDeps,
+  ctx: EventContext,
   input: { ecosystem: EcosystemName; projectName?: string; oidcToken: string },
 ): Promise<Exchanged> {
   const verified = await deps.oidc.verify(input.oidcToken, audienceFor(input.ecosystem, deps.config.origin));

@@ -185,4 +185,36 @@ describe.each(testDatabases())("npm OIDC token exchange refusals on %s", (kind) 
     });
     expect(own.statusCode, own.body).toBe(201);
   });
+
+  it("cuts off an address after 30 refused exchanges (npm and PyPI share the count), never one whose exchanges succeed", async () => {
+    const from = (ip: string, token: string) =>
+      t.app.inject({
+        method: "POST",
+        url: "/-/npm/v1/oidc/token/exchange/package/widget",
+        headers: { authorization: `Bearer ${token}` },
+        remoteAddress: ip,
+      });
+    const forged = await issuer.mint({ audience: AUD, run: RUN, forged: true });
+    for (let i = 0; i < 30; i++) expect((await from("203.0.113.7", forged)).statusCode).toBe(401);
+    const cut = await from("203.0.113.7", await issuer.mint({ audience: AUD, run: RUN }));
+    expect(cut.statusCode).toBe(429);
+    expect(cut.json().error).toMatch(/^Too many attempts\. Try again in /);
+    expect(Number(cut.headers["retry-after"])).toBeGreaterThan(0);
+    // PyPI's mint-token counts against the same address, in PyPI's error shape, and stays a 429.
+    const pypi = await t.app.inject({
+      method: "POST",
+      url: "/_/oidc/mint-token",
+      payload: { token: forged },
+      remoteAddress: "203.0.113.7",
+    });
+    expect(pypi.statusCode).toBe(429);
+    expect(pypi.json().errors[0].code).toBe("rate-limited");
+    // Another address, and an address whose 31 exchanges all succeed, are not slowed at all.
+    expect((await from("203.0.113.8", await issuer.mint({ audience: AUD, run: RUN }))).statusCode).toBe(201);
+    for (let i = 0; i < 31; i++)
+      expect((await from("203.0.113.9", await issuer.mint({ audience: AUD, run: RUN }))).statusCode).toBe(
+        201,
+      );
+    expect(await stored()).toEqual({ tokens: 32, jtis: 32 });
+  });
 });

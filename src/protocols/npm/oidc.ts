@@ -34,6 +34,7 @@ export function registerNpmOidc(app: FastifyInstance, deps: Deps): void {
       return reply.status(201).send({ token: out.token, expires: new Date(out.expiresAt).toISOString() });
     } catch (e) {
       if (!isAppError(e)) throw e;
+      if (e.headers) reply.headers(e.headers);
       return reply.status(e.status).send({ error: e.message, message: e.message, code: e.code });
     }
   };

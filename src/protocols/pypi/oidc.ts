@@ -14,6 +14,7 @@ function pypiCode(e: AppError): string {
   if (["NAME_PROHIBITED", "LOOKALIKE", "TYPOSQUAT", "PENDING_NAME_TAKEN"].includes(e.code))
     return "invalid-pending-publisher";
   if (e.code === "PROVIDER_UNAVAILABLE") return "server-error";
+  if (e.code === "RATE_LIMITED") return "rate-limited";
   return "invalid-token";
 }
 
@@ -51,7 +52,9 @@ export function registerPypiOidc(app: FastifyInstance, deps: Deps): void {
       return { success: true, token: out.token, expires: Math.floor(out.expiresAt / 1000) };
     } catch (e) {
       if (!isAppError(e)) throw e;
-      const r = refuse(e.status >= 500 ? e.status : 422, pypiCode(e), e.message);
+      // 429 stays 429 (with Retry-After): the publish action retries on it, not on a 422.
+      const r = refuse(e.status >= 500 || e.status === 429 ? e.status : 422, pypiCode(e), e.message);
+      if (e.headers) reply.headers(e.headers);
       return reply.status(r.status).send(r.body);
     }
   });
