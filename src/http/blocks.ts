@@ -12,10 +12,14 @@ import { type Rendered, renderedOffLoop } from "./render-cache.js";
  * How one gzip member is made of independently compressed blocks (RFC 1951/1952): each block is a raw
  * deflate stream ended with a sync flush (Z_SYNC_FLUSH: byte-aligned, last-block bit never set), so
  * their concatenation is one valid deflate stream; an empty final fixed-Huffman block (0x03 0x00) ends
- * it. A decoder needs no dictionary continuity: each block's back-references stay inside it. The CRC-32
+ * it. A block that continues a run (labels "<run>:<n>") has its compressor primed with the last 32 KiB of
+ * the block before it (a preset dictionary, as pigz does): the decoder holds those bytes in its window
+ * already, so back-references into them are valid, and the blocks compress about as well as the whole
+ * (without it, 128 KiB blocks of a 5,000-version packument gzipped 50% larger). Such a block is reused
+ * only while the bytes it was primed with are the same too. The CRC-32
  * of the whole body is combined from the blocks' own CRCs (crc32Combine, as zlib's crc32_combine), the
- * length is the sum. The compressed bytes differ from gzipping the body whole (slightly larger: each block
- * starts without a dictionary), the decompressed bytes are the same.
+ * length is the sum. The compressed bytes differ from gzipping the body whole, the decompressed bytes are
+ * the same.
  *
  * The ETag is a sha256 over the blocks' sha256 digests and lengths: it changes whenever any byte does
  * (a changed block has a different digest) and is the same on every instance for the same bytes, as
@@ -34,12 +38,17 @@ interface KeptBlock {
   /** A view of the body it was last served in (kept only to compare; no copy of its own). */
   raw: Buffer;
   deflated: Buffer;
+  /** What its compressor was primed with: the end of the block before it in the same run, or nothing. */
+  dictionary: Buffer;
   crc: number;
   digest: Buffer;
 }
 
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03]);
 const FINAL_EMPTY_BLOCK = Buffer.from([0x03, 0x00]);
+const EMPTY = Buffer.alloc(0);
+/** Deflate's window: how far back a block's compressor may refer into the block before it. */
+const WINDOW = 32 * 1024;
 
 /** Below this the whole body is gzipped and hashed at once (rendered(): small, cheap, same as before). */
 export const BLOCKED_BYTES = 64 * 1024;
@@ -128,26 +137,38 @@ export async function renderBlocks(
   const ordered: KeptBlock[] = [];
   const fresh: Array<Promise<void>> = [];
   let offset = 0;
+  let before: { run: string; raw: Buffer } | null = null;
   for (const b of blocks) {
     let len = 0;
     for (const p of b.parts) len += p.length;
     const raw = body.subarray(offset, offset + len);
     offset += len;
     if (len === 0) continue;
+    const run = b.label.replace(/:\d+$/, "");
+    const dictionary =
+      before?.run === run ? before.raw.subarray(Math.max(0, before.raw.length - WINDOW)) : EMPTY;
+    before = { run, raw };
     const prev = old?.get(b.label);
-    const kept: KeptBlock =
-      prev?.raw.equals(raw) === true
-        ? { ...prev, raw }
-        : {
-            raw,
-            deflated: Buffer.alloc(0),
-            crc: crc32(raw),
-            digest: createHash("sha256").update(raw).digest(),
-          };
-    if (kept.deflated.length === 0) {
+    let kept: KeptBlock;
+    if (prev?.raw.equals(raw) && prev.dictionary.equals(dictionary)) {
+      kept = { ...prev, raw, dictionary };
+    } else {
+      kept = {
+        raw,
+        deflated: EMPTY,
+        dictionary,
+        crc: crc32(raw),
+        digest: createHash("sha256").update(raw).digest(),
+      };
+      const opts = {
+        level: 6,
+        finishFlush: constants.Z_SYNC_FLUSH,
+        ...(dictionary.length ? { dictionary } : {}),
+      };
+      const k = kept;
       fresh.push(
-        deflateRawAsync(raw, { level: 6, finishFlush: constants.Z_SYNC_FLUSH }).then((d) => {
-          kept.deflated = d;
+        deflateRawAsync(raw, opts).then((d) => {
+          k.deflated = d;
         }),
       );
     }
