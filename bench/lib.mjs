@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
-export const MAIN = join(ROOT, "dist", "main.js");
+// What `wharf` (bin/wharf.js) runs: the bundled build (rolldown.config.mjs), not tsc's dist/main.js.
+export const MAIN = join(ROOT, "dist", "bundle", "main.js");
 /**
  * BENCH_SHORT=1: tiny sizes, one round, ~1 s per load run. CI runs every bench this way to prove the
  * harness still works (test/bench-smoke.test.ts); its numbers mean nothing and are never judged.
@@ -29,7 +30,8 @@ export function fail(message) {
 
 /** dist/ is built and wrk is installed, or a clear failure. */
 export function checkPrerequisites(script) {
-  if (!existsSync(MAIN)) fail(`dist/main.js is missing: run \`npm run build\` (npm run ${script} does)`);
+  if (!existsSync(MAIN))
+    fail(`dist/bundle/main.js is missing: run \`npm run build\` (npm run ${script} does)`);
   try {
     execFileSync("wrk", ["--version"], { stdio: "ignore" });
   } catch (e) {
