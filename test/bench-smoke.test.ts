@@ -26,6 +26,7 @@ const BENCHES: [file: string, env: Record<string, string>, result?: RegExp][] = 
   ["startup.mjs", {}],
   ["upload.mjs", {}],
   ["simple-root.mjs", {}],
+  ["growth.mjs", {}],
   // Its own knobs (bench/render.mjs): one append per response kind, one small package of each.
   ["render.mjs", { BENCH_APPENDS: "1", BENCH_NPM_SIZES: "5", BENCH_PYPI_SIZES: "5" }],
   ["typosquat.mjs", {}],
