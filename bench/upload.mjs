@@ -5,8 +5,17 @@
 //
 //   npm run bench:upload                      (500 MB wheel, 100 MB npm tarball, 2 rounds)
 //   BENCH_UPLOAD_MB=50 BENCH_NPM_MB=10 BENCH_ROUNDS=1 npm run bench:upload   (the short mode)
+//   BENCH_BASELINE=/tmp/main-build/dist/main.js npm run bench:upload   (also main's build, same rounds)
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { createServer, request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -196,6 +205,36 @@ const cpuOf = (pid) => {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
 
+/** CPU seconds per thread of the process (tid → seconds, with the thread's name), from /proc. */
+const threadsOf = (pid) => {
+  const out = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.split(") ")[1].split(" ");
+      out.set(tid, { name, cpu: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+};
+
+/** The busiest threads over a run: "main 1.2 s, node 0.9 s, …" (the main thread's tid is the pid). */
+const threadSplit = (pid, before, after) =>
+  [...after]
+    .map(([tid, t]) => ({
+      tid,
+      name: tid === String(pid) ? "main" : t.name,
+      cpu: t.cpu - (before.get(tid)?.cpu ?? 0),
+    }))
+    .filter((t) => t.cpu >= 0.05)
+    .sort((a, b) => b.cpu - a.cpu)
+    .slice(0, 5)
+    .map((t) => `${t.name} ${t.cpu.toFixed(1)} s`)
+    .join(", ");
+
 const rssOf = (pid) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : 0;
@@ -220,10 +259,12 @@ async function observed(wharf, work) {
   })();
   const t0 = performance.now();
   const cpu0 = cpuOf(wharf.pid);
+  const threads0 = threadsOf(wharf.pid);
   try {
     const res = await work();
     const cpu = cpuOf(wharf.pid) - cpu0;
-    return { res, seconds: (performance.now() - t0) / 1000, cpu, growth: peak - before, latencies };
+    const threads = threadSplit(wharf.pid, threads0, threadsOf(wharf.pid));
+    return { res, seconds: (performance.now() - t0) / 1000, cpu, threads, growth: peak - before, latencies };
   } finally {
     running = false;
     clearInterval(sampler);
@@ -237,25 +278,41 @@ const ms = (list, q) => {
   return `${s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(0)} ms`;
 };
 
+/**
+ * `BENCH_BASELINE=/path/to/other/dist/main.js` also runs that build (say, main's) against the same
+ * bodies in the same rounds, right after this one: before/after on the same disk at the same load.
+ */
+const BASELINE = process.env.BENCH_BASELINE;
+
+async function startServer(dir, name, main) {
+  const port = await freePort();
+  const wharf = startWharf(
+    join(dir, `data-${name}`),
+    port,
+    { WHARF_UPLOAD_LIMIT_MB: String(Math.max(WHEEL_MB, NPM_MB * 2) + 16) },
+    main,
+  );
+  await wharf.ready();
+  const token = benchToken(wharf);
+  return { name, wharf, token };
+}
+
 async function main() {
   checkPrerequisites("bench:upload");
   const dir = mkdtempSync(join(tmpdir(), "wharf-bench-upload-"));
-  const port = await freePort();
-  const wharf = startWharf(join(dir, "data"), port, {
-    WHARF_UPLOAD_LIMIT_MB: String(Math.max(WHEEL_MB, NPM_MB * 2) + 16),
-  });
   const ceilingServer = await startCeiling(dir);
+  const servers = [];
   const rows = [];
   try {
-    await wharf.ready();
-    const token = benchToken(wharf);
-    const auth = { authorization: `Basic ${Buffer.from(`__token__:${token}`).toString("base64")}` };
+    servers.push(await startServer(dir, "this build"));
+    if (BASELINE) servers.push(await startServer(dir, "baseline", BASELINE));
     console.log(
       `load average before: ${loadavg()
         .map((l) => l.toFixed(2))
         .join(" ")}`,
     );
-    // Round -1 warms up with small files (it starts the digest worker, a one-off cost reported apart).
+    const tag = (server, label) => (BASELINE ? `${label} (${server.name})` : label);
+    // Round -1 warms up with small files (it starts the digest workers, a one-off cost reported apart).
     for (let round = -1; round < ROUNDS; round++) {
       const warm = round < 0;
       const version = warm ? "0.0.1" : `1.0.${round}`;
@@ -269,36 +326,47 @@ async function main() {
       const t = performance.now();
       await send(ceilingServer.url, "POST", headers, form.body(), form.length);
       const bare = (performance.now() - t) / 1000;
-      const w = await observed(wharf, () =>
-        send(`${wharf.base}/legacy/`, "POST", { ...headers, ...auth }, form.body(), form.length),
-      );
-      if (w.res.status !== 200) fail(`twine-style upload: ${w.res.status} ${w.res.reason}`);
-      if (!warm)
-        rows.push({
-          label: `twine upload, ${(wheelBytes / MB).toFixed(0)} MiB wheel`,
-          bytes: wheelBytes,
-          bare,
-          ...w,
-        });
+      for (const server of servers) {
+        const auth = {
+          authorization: `Basic ${Buffer.from(`__token__:${server.token}`).toString("base64")}`,
+        };
+        const w = await observed(server.wharf, () =>
+          send(`${server.wharf.base}/legacy/`, "POST", { ...headers, ...auth }, form.body(), form.length),
+        );
+        if (w.res.status !== 200)
+          fail(`twine-style upload (${server.name}): ${w.res.status} ${w.res.reason}`);
+        if (!warm)
+          rows.push({
+            label: tag(server, `twine upload, ${(wheelBytes / MB).toFixed(0)} MiB wheel`),
+            bytes: wheelBytes,
+            bare,
+            ...w,
+          });
+      }
       rmSync(wheelPath, { force: true });
 
       const npm = await npmBody(version, warm ? MB : NPM_MB * MB);
-      const npmHeaders = { "content-type": npm.type, authorization: `Bearer ${token}` };
       const tn = performance.now();
-      await send(ceilingServer.url, "PUT", npmHeaders, npm.body(), npm.length);
+      await send(ceilingServer.url, "PUT", { "content-type": npm.type }, npm.body(), npm.length);
       const bareNpm = (performance.now() - tn) / 1000;
-      const wn = await observed(wharf, () =>
-        send(`${wharf.base}/npm/${PROJECT}`, "PUT", npmHeaders, npm.body(), npm.length),
-      );
-      if (wn.res.status !== 200 && wn.res.status !== 201)
-        fail(`npm publish: ${wn.res.status} ${wn.res.body.toString().slice(0, 300)}`);
-      if (!warm)
-        rows.push({
-          label: `npm publish, ${(npm.tgz / MB).toFixed(0)} MiB tarball (${(npm.length / MB).toFixed(0)} MiB JSON)`,
-          bytes: npm.length,
-          bare: bareNpm,
-          ...wn,
-        });
+      for (const server of servers) {
+        const npmHeaders = { "content-type": npm.type, authorization: `Bearer ${server.token}` };
+        const wn = await observed(server.wharf, () =>
+          send(`${server.wharf.base}/npm/${PROJECT}`, "PUT", npmHeaders, npm.body(), npm.length),
+        );
+        if (wn.res.status !== 200 && wn.res.status !== 201)
+          fail(`npm publish (${server.name}): ${wn.res.status} ${wn.res.body.toString().slice(0, 300)}`);
+        if (!warm)
+          rows.push({
+            label: tag(
+              server,
+              `npm publish, ${(npm.tgz / MB).toFixed(0)} MiB tarball (${(npm.length / MB).toFixed(0)} MiB JSON)`,
+            ),
+            bytes: npm.length,
+            bare: bareNpm,
+            ...wn,
+          });
+      }
     }
     console.log(
       `load average after: ${loadavg()
@@ -330,9 +398,13 @@ async function main() {
       `| ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(" | ")} |`;
     console.log(`${line(table[0])}\n| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
     for (const r of table.slice(1)) console.log(line(r));
+    // Where the CPU went, per thread (the main thread and the digest workers; "node" threads are
+    // worker threads, "libuv-worker" the file system pool).
+    console.log("\nCPU per thread:");
+    for (const r of rows) console.log(`- ${r.label}: ${r.threads}`);
   } finally {
     await ceilingServer.close();
-    await wharf.stop();
+    for (const s of servers) await s.wharf.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

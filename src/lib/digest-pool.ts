@@ -1,22 +1,30 @@
-import { createHash } from "node:crypto";
-import { Worker } from "node:worker_threads";
-import type { DigestReply, DigestRequest } from "./digest-worker.js";
-import { type FileDigests, streamingDigests } from "./digests.js";
+import type { Worker } from "node:worker_threads";
+import { DigestThread } from "./digest-thread.js";
+import type { DigestRequest } from "./digest-worker.js";
+import { type Algorithm, COST_MS_PER_MIB, createHashers, type Digested } from "./hashers.js";
+import { RingLedger } from "./ring-ledger.js";
 
 /**
- * The digests of an upload computed on two threads: sha256 here, md5 and BLAKE2b-256 in the digest
- * worker (digest-worker.ts). At most MAX_IN_FLIGHT bytes wait for the worker: past that, `update`
- * returns a promise and the caller's stream pauses, so a slow worker slows the upload down instead of
- * filling memory. When the worker cannot start, the digests are computed inline (slower, same result).
+ * The digests of an upload computed on several threads: the algorithms are spread over the event loop
+ * and DIGEST_WORKERS workers (planDigests), each worker reading the same shared ring. At most
+ * MAX_IN_FLIGHT bytes wait for the slowest worker: past that, `update` returns a promise and the
+ * caller's stream pauses, so a slow worker slows the upload down instead of filling memory. When the
+ * workers cannot start, the digests are computed inline (slower, same result).
  */
-export interface UploadDigests {
+export interface UploadDigests<A extends Algorithm = Algorithm> {
   /** Feed the next chunk; a promise means "wait before sending more". */
   update(chunk: Uint8Array): Promise<void> | undefined;
-  digest(): Promise<FileDigests>;
+  digest(): Promise<Digested<A>>;
   /** The upload failed: forget this stream. */
   drop(): void;
 }
 
+/**
+ * Two workers: the VM the issue was measured on has two cores, and a twine upload's two slow digests
+ * (md5, BLAKE2b-256: ~1.5 ms/MiB each) then run side by side instead of one after the other in one
+ * worker (2.9 ms/MiB, the bottleneck before). More workers than cores would only share the same cores.
+ */
+const DIGEST_WORKERS = 2;
 const MAX_IN_FLIGHT = 8 * 1024 * 1024;
 /**
  * Each open stream has a shared ring this large: MAX_IN_FLIGHT plus room for the chunk that crosses
@@ -25,101 +33,26 @@ const MAX_IN_FLIGHT = 8 * 1024 * 1024;
 const RING_BYTES = MAX_IN_FLIGHT + 2 * 1024 * 1024;
 /** Idle rings kept for the next uploads (allocating 10 MiB of shared memory per upload is not free). */
 const IDLE_RINGS = 4;
-/** Ring bytes are announced to the worker once this many are waiting (and before any wait or end). */
+/** Ring bytes are announced to the workers once this many are waiting (and before any wait or end). */
 const ANNOUNCE_BYTES = 1024 * 1024;
-const START_TIMEOUT_MS = 30_000;
-const READY_WAIT_MS = 100;
-const RETRY_AFTER_MS = 60_000;
-
-function workerUrl(): URL {
-  // Under vitest this file is the .ts source, which Node 20 cannot run in a worker (see render/pool.ts).
-  const fromSource = import.meta.url.endsWith(".ts");
-  return new URL(fromSource ? "./digest-worker-dev.mjs" : "./digest-worker.js", import.meta.url);
-}
-
-type Handler = (reply: DigestReply | { op: "error"; error: string }) => void;
-
-class DigestWorker {
-  private worker: Worker | null = null;
-  private starting: Promise<Worker | null> | null = null;
-  private readonly handlers = new Map<number, Handler>();
+class DigestPool {
+  readonly threads = Array.from({ length: DIGEST_WORKERS }, () => new DigestThread());
+  private readonly rings: Uint8Array[] = [];
   private nextId = 1;
 
-  private failedAt = Number.NEGATIVE_INFINITY;
-
-  /**
-   * The running worker, or null while it is not there: an upload never waits more than READY_WAIT_MS for
-   * it (on a loaded machine a worker takes seconds to start, and every upload paid up to the start
-   * timeout), and after a failed start uploads hash inline for RETRY_AFTER_MS before it is tried again.
-   */
-  async get(): Promise<Worker | null> {
-    if (this.worker) return this.worker;
-    if (!this.starting && Date.now() - this.failedAt < RETRY_AFTER_MS) return null;
-    this.starting ??= this.spawn().then((w) => {
-      this.starting = null;
-      if (!w) this.failedAt = Date.now();
-      return w;
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<null>((r) => {
-      timer = setTimeout(() => r(null), READY_WAIT_MS);
-    });
-    const w = await Promise.race([this.starting, late]);
-    clearTimeout(timer);
-    return w;
+  /** Every worker, or null when one of them is not running (the upload then hashes inline). */
+  async get(): Promise<Worker[] | null> {
+    const workers = await Promise.all(this.threads.map((t) => t.get()));
+    return workers.every((w) => w !== null) ? (workers as Worker[]) : null;
   }
 
-  /** Starts the worker ahead of the first upload; resolves once it runs (or could not start). */
   async warm(): Promise<boolean> {
-    if (this.worker) return true;
-    void this.get();
-    return (await this.starting) !== null || this.worker !== null;
+    return (await Promise.all(this.threads.map((t) => t.warm()))).every(Boolean);
   }
 
-  private spawn(): Promise<Worker | null> {
-    return new Promise((resolve) => {
-      const w = new Worker(workerUrl());
-      const timer = setTimeout(() => {
-        void w.terminate();
-        resolve(null);
-      }, START_TIMEOUT_MS);
-      w.on("message", (m: "ready" | DigestReply) => {
-        if (m === "ready") {
-          clearTimeout(timer);
-          // An idle worker must not keep the process alive (see render/pool.ts: only after "ready").
-          w.unref();
-          this.worker = w;
-          resolve(w);
-          return;
-        }
-        this.handlers.get(m.id)?.(m);
-      });
-      const gone = (why: string) => {
-        clearTimeout(timer);
-        if (this.worker === w) this.worker = null;
-        resolve(null);
-        for (const h of this.handlers.values()) h({ op: "error", error: why });
-        this.handlers.clear();
-      };
-      w.on("error", (e) => gone(String(e)));
-      w.on("exit", (code) => gone(`digest worker exited with ${code}`));
-    });
+  id(): number {
+    return this.nextId++;
   }
-
-  /** While a stream is open the worker holds the process (an upload's answer is awaited from it). */
-  open(handler: Handler): number {
-    const id = this.nextId++;
-    this.handlers.set(id, handler);
-    this.worker?.ref();
-    return id;
-  }
-
-  close(id: number): void {
-    if (!this.handlers.delete(id)) return;
-    if (this.handlers.size === 0) this.worker?.unref();
-  }
-
-  private readonly rings: Uint8Array[] = [];
 
   takeRing(): Uint8Array {
     return this.rings.pop() ?? new Uint8Array(new SharedArrayBuffer(RING_BYTES));
@@ -130,10 +63,34 @@ class DigestWorker {
   }
 }
 
-const shared = new DigestWorker();
+const pool = new DigestPool();
 
-async function inline(): Promise<UploadDigests> {
-  const d = await streamingDigests();
+/**
+ * Which thread hashes what: lane 0 is the event loop, which already spends `mainLoad` ms per MiB on the
+ * upload itself (reading the socket, parsing, writing the file); lanes 1.. are the workers. The most
+ * expensive algorithm goes first to the least loaded lane (ties go to a worker, keeping the event loop
+ * free for other requests). For a twine upload: md5 and BLAKE2b-256 in one worker each, sha256 on the
+ * event loop beside the file writes.
+ */
+export function planDigests<A extends Algorithm>(
+  algorithms: readonly A[],
+  mainLoad: number,
+  workers: number,
+): A[][] {
+  const lanes = Array.from({ length: workers + 1 }, () => [] as A[]);
+  const load = lanes.map((_, i) => (i === 0 ? mainLoad : 0));
+  const byCost = [...new Set(algorithms)].sort((a, b) => COST_MS_PER_MIB[b] - COST_MS_PER_MIB[a]);
+  for (const a of byCost) {
+    let best = 1 % lanes.length;
+    for (let i = 0; i < lanes.length; i++) if (load[i]! < load[best]!) best = i;
+    lanes[best]!.push(a);
+    load[best]! += COST_MS_PER_MIB[a];
+  }
+  return lanes;
+}
+
+async function inline<A extends Algorithm>(algorithms: readonly A[]): Promise<UploadDigests<A>> {
+  const d = await createHashers(algorithms);
   return {
     update: (chunk) => {
       d.update(chunk);
@@ -145,46 +102,93 @@ async function inline(): Promise<UploadDigests> {
 }
 
 /**
- * Starts the digest worker so the first large upload already has it (at server start-up; tests and
- * benchmarks await it). Resolves to whether it runs.
+ * Starts the digest workers so the first large upload already has them (at server start-up; tests and
+ * benchmarks await it). Resolves to whether they run.
  */
 export function warmDigestWorker(): Promise<boolean> {
-  return shared.warm();
+  return pool.warm();
 }
 
-export async function uploadDigests(): Promise<UploadDigests> {
-  const worker = await shared.get();
-  if (!worker) return inline();
-  const sha256 = createHash("sha256");
-  let inFlight = 0;
+/** Tests: digest worker `index` dies mid-stream, as on a crash. */
+export function killDigestWorkerForTests(index: number): Promise<void> {
+  return pool.threads[index]!.kill();
+}
+
+export interface DigestOptions {
+  /** What the event loop already spends per MiB of this upload (ms), for planDigests. */
+  mainLoad?: number;
+}
+
+export async function uploadDigests<A extends Algorithm>(
+  algorithms: readonly A[],
+  options: DigestOptions = {},
+): Promise<UploadDigests<A>> {
+  const all = await pool.get();
+  if (!all) return inline(algorithms);
+  const [mine = [], ...shares] = planDigests(algorithms, options.mainLoad ?? 0.5, all.length);
+  const lanes = shares.flatMap((algs, i) =>
+    algs.length ? [{ worker: all[i]!, thread: pool.threads[i]!, algs }] : [],
+  );
+  if (lanes.length === 0) return inline(algorithms);
+  const here = await createHashers(mine);
+  const id = pool.id();
+  const ring = pool.takeRing();
+  // Ring bytes not yet hashed by every worker, and all bytes (ring or copies) likewise.
+  const ringLedger = new RingLedger(RING_BYTES, lanes.length);
+  const inFlight = new RingLedger(MAX_IN_FLIGHT, lanes.length);
   let failure: Error | null = null;
   let resume: { go: () => void; stop: (e: Error) => void } | null = null;
-  let result: { done: (d: { md5: string; blake2b256: string }) => void; stop: (e: Error) => void } | null =
-    null;
-  const id = shared.open((reply) => {
-    if (reply.op === "ack") {
-      inFlight -= reply.bytes;
-      if (reply.ring) ringUsed -= reply.bytes;
-      if (resume && inFlight <= MAX_IN_FLIGHT) {
-        resume.go();
-        resume = null;
+  const results: Partial<Record<Algorithm, string>>[] = [];
+  let result: { done: () => void; stop: (e: Error) => void } | null = null;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    for (const l of lanes) l.thread.close(id);
+    pool.returnRing(ring);
+  };
+  const post = (m: DigestRequest) => {
+    for (const l of lanes) l.worker.postMessage(m);
+  };
+  lanes.forEach((lane, reader) => {
+    lane.thread.open(id, (reply) => {
+      if (closed) return;
+      if (reply.op === "ack") {
+        inFlight.ack(reader, reply.bytes);
+        if (reply.ring) ringLedger.ack(reader, reply.bytes);
+        if (resume && inFlight.free >= 0) {
+          resume.go();
+          resume = null;
+        }
+      } else if (reply.op === "digest") {
+        results.push(reply.digests);
+        if (results.length === lanes.length) {
+          close();
+          result?.done();
+        }
+      } else {
+        // One worker failed or died: the upload fails (the caller removes its file); the others forget it.
+        failure = new Error(`Hashing the upload failed: ${reply.error}`);
+        close();
+        for (const l of lanes)
+          if (l !== lane) l.worker.postMessage({ id, op: "drop" } satisfies DigestRequest);
+        resume?.stop(failure);
+        result?.stop(failure);
       }
-    } else if (reply.op === "digest") {
-      finish();
-      result?.done(reply);
-    } else {
-      failure = new Error(`Hashing the upload failed: ${reply.error}`);
-      finish();
-      resume?.stop(failure);
-      result?.stop(failure);
-    }
+    });
   });
-  const post = (m: DigestRequest, transfer?: ArrayBuffer[]) => worker.postMessage(m, transfer);
-  const ring = shared.takeRing();
+  for (const l of lanes) {
+    const start: DigestRequest = {
+      id,
+      op: "start",
+      ring: ring.buffer as SharedArrayBuffer,
+      algorithms: l.algs,
+    };
+    l.worker.postMessage(start);
+  }
+
   let head = 0;
-  let ringUsed = 0;
-  post({ id, op: "start", ring: ring.buffer as SharedArrayBuffer });
-  // Bytes copied into the ring but not yet announced to the worker: ring[pending, head).
+  // Bytes copied into the ring but not yet announced to the workers: ring[pending, head).
   let pending = 0;
   const announce = (end = head) => {
     if (end > pending) post({ id, op: "ring", offset: pending, length: end - pending });
@@ -192,14 +196,13 @@ export async function uploadDigests(): Promise<UploadDigests> {
   };
   const send = (chunk: Uint8Array) => {
     const len = chunk.byteLength;
-    if (ringUsed + len <= RING_BYTES) {
+    if (len <= ringLedger.free) {
       // Copied into the shared ring and announced by offset, about once per MiB: messages carry no
       // bytes and are few. A transferred copy per socket chunk cost more in postMessage than hashing
       // the chunk did (thousands of messages for a 500 MiB twine upload).
       const first = Math.min(len, RING_BYTES - head);
       ring.set(chunk.subarray(0, first), head);
       head += first;
-      ringUsed += first;
       if (head === RING_BYTES) {
         announce(RING_BYTES);
         head = 0;
@@ -207,29 +210,25 @@ export async function uploadDigests(): Promise<UploadDigests> {
       if (first < len) {
         ring.set(chunk.subarray(first), 0);
         head = len - first;
-        ringUsed += len - first;
       }
+      ringLedger.wrote(len);
       if (head - pending >= ANNOUNCE_BYTES) announce();
       return;
     }
     // Larger than the free part of the ring (a caller that did not wait, or a huge chunk): an exact
-    // copy, transferred (cloning a view would copy its whole backing buffer), after what is pending.
+    // copy (cloning a view would copy its whole backing buffer), cloned to each worker, after what is
+    // pending.
     announce();
-    const copy = new Uint8Array(chunk);
-    post({ id, op: "data", chunk: copy }, [copy.buffer]);
-  };
-  const finish = () => {
-    shared.close(id);
-    shared.returnRing(ring);
+    post({ id, op: "data", chunk: new Uint8Array(chunk) });
   };
   return {
     update(chunk) {
       if (failure) return Promise.reject(failure);
-      sha256.update(chunk);
-      inFlight += chunk.byteLength;
+      here.update(chunk);
+      inFlight.wrote(chunk.byteLength);
       send(chunk);
-      if (inFlight <= MAX_IN_FLIGHT) return undefined;
-      // The caller waits for acknowledgements: the worker must have been told of every byte.
+      if (inFlight.free >= 0) return undefined;
+      // The caller waits for acknowledgements: the workers must have been told of every byte.
       announce();
       return new Promise<void>((go, stop) => {
         resume = { go, stop };
@@ -237,9 +236,9 @@ export async function uploadDigests(): Promise<UploadDigests> {
     },
     digest() {
       if (failure) return Promise.reject(failure);
-      return new Promise<FileDigests>((done, stop) => {
+      return new Promise<Digested<A>>((done, stop) => {
         result = {
-          done: (d) => done({ sha256: sha256.digest("hex"), md5: d.md5, blake2b256: d.blake2b256 }),
+          done: () => done(Object.assign(here.digest(), ...results) as Digested<A>),
           stop,
         };
         announce();
@@ -247,9 +246,10 @@ export async function uploadDigests(): Promise<UploadDigests> {
       });
     },
     drop() {
-      // The worker may still read queued parts of the ring for this stream; a stream that takes the
-      // ring next only writes where acknowledged bytes were, and this one's result is discarded.
-      finish();
+      // The workers may still read queued parts of the ring for this stream; a stream that takes the
+      // ring next may overwrite them, but this one's result is discarded.
+      if (closed) return;
+      close();
       post({ id, op: "drop" });
     },
   };

@@ -1,4 +1,3 @@
-import { createHash, type Hash } from "node:crypto";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { link, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -27,11 +26,19 @@ export interface SpooledAttachment {
   remove(): Promise<void>;
 }
 
+/**
+ * sha512 and sha1 are the packument's `integrity` and `shasum`; sha256 is the blob key and the files
+ * row's; md5 and BLAKE2b-256 are PyPI's, but the files row (NOT NULL columns) and the project page's
+ * "More hashes" show them for every file, npm's too, so an npm tarball still gets all five. Spread over
+ * the event loop and the digest workers by digest-pool.ts (at most ~2.8 ms/MiB per thread).
+ */
+const NPM_DIGESTS = ["sha512", "sha1", "sha256", "md5", "blake2b256"] as const;
+/** What the event loop already spends per MiB of tarball: the JSON scan, base64 decoding, file writes. */
+const MAIN_LOAD = 1.2;
+
 export class AttachmentSpool {
   private out: WriteStream | null = null;
-  private hashes: UploadDigests | null = null;
-  private sha512: Hash = createHash("sha512");
-  private sha1: Hash = createHash("sha1");
+  private hashes: UploadDigests<(typeof NPM_DIGESTS)[number]> | null = null;
   private size = 0;
   private head = Buffer.alloc(0);
   private links = 0;
@@ -43,7 +50,7 @@ export class AttachmentSpool {
     await mkdir(dir, { recursive: true });
     const spool = new AttachmentSpool(join(dir, `${randomToken(12)}.tgz.part`));
     spool.out = createWriteStream(spool.path, { mode: 0o600 });
-    spool.hashes = await uploadDigests();
+    spool.hashes = await uploadDigests(NPM_DIGESTS, { mainLoad: MAIN_LOAD });
     return spool;
   }
 
@@ -57,8 +64,6 @@ export class AttachmentSpool {
     this.size += bytes.length;
     if (this.head.length < HEAD)
       this.head = Buffer.concat([this.head, bytes.subarray(0, HEAD - this.head.length)]);
-    this.sha512.update(bytes);
-    this.sha1.update(bytes);
     const wait = this.hashes!.update(bytes);
     const drained = this.out!.write(bytes) ? null : new Promise<void>((r) => this.out!.once("drain", r));
     if (wait) await wait;
@@ -73,7 +78,7 @@ export class AttachmentSpool {
   async finish(): Promise<SpooledAttachment> {
     const out = this.out!;
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-    const d = this.valid ? await this.hashes!.digest() : { sha256: "", md5: "", blake2b256: "" };
+    const d = this.valid ? await this.hashes!.digest() : null;
     if (!this.valid) this.hashes!.drop();
     const path = this.path;
     return {
@@ -81,7 +86,13 @@ export class AttachmentSpool {
       size: this.size,
       head: this.head,
       path,
-      digests: { ...d, sha512: this.sha512.digest(), sha1: this.sha1.digest("hex") },
+      digests: {
+        sha256: d?.sha256 ?? "",
+        md5: d?.md5 ?? "",
+        blake2b256: d?.blake2b256 ?? "",
+        sha512: Buffer.from(d?.sha512 ?? "", "hex"),
+        sha1: d?.sha1 ?? "",
+      },
       handOver: async () => {
         const linked = `${path}.${++this.links}`;
         try {
@@ -99,7 +110,16 @@ export class AttachmentSpool {
   async discard(): Promise<void> {
     this.hashes?.drop();
     const out = this.out;
-    if (out && !out.closed) await new Promise<void>((r) => out.destroy() && out.once("close", () => r()));
+    if (out && !out.closed) {
+      // Ended, not destroyed: destroying the stream with a write still in flight (the digest worker
+      // failed while the disk was busy) threw ERR_STREAM_DESTROYED from that write's callback and never
+      // closed. Errors of a file about to be deleted do not matter.
+      out.on("error", () => {});
+      await new Promise<void>((r) => {
+        out.once("close", () => r());
+        out.end();
+      });
+    }
     await rm(this.path, { force: true });
   }
 }

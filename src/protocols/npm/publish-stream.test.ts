@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { killDigestWorkerForTests, warmDigestWorker } from "../../lib/digest-pool.js";
 import { readPublishStream } from "./publish-stream.js";
 
 let dir: string;
@@ -152,4 +153,24 @@ describe("streaming an npm publish body", () => {
     ).rejects.toThrow("too large");
     expect(await readdir(dir)).toEqual([]);
   });
+});
+
+describe("a digest worker dying during an npm publish", () => {
+  for (const worker of [0, 1]) {
+    it(`fails the publish and leaves no spool file behind (worker ${worker})`, async () => {
+      expect(await warmDigestWorker()).toBe(true);
+      const text = publishText(randomBytes(6 * 1024 * 1024));
+      async function* body(): AsyncGenerator<Buffer> {
+        let at = 0;
+        for await (const piece of pieces(text, [65_536])) {
+          at += piece.length;
+          yield piece;
+          if (at >= text.length / 2 && at - piece.length < text.length / 2)
+            await killDigestWorkerForTests(worker);
+        }
+      }
+      await expect(readPublishStream(body(), dir, limits)).rejects.toThrow(/Hashing the upload failed/);
+      expect(await readdir(dir)).toEqual([]);
+    });
+  }
 });
