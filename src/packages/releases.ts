@@ -224,19 +224,32 @@ export async function releaseText(db: DbExecutor, releaseId: string): Promise<Re
   };
 }
 
-/** Every release of a project with its files, oldest first (callers sort by version as their ecosystem does). */
-export async function listReleases(db: DbExecutor, projectId: string): Promise<Release[]> {
+/**
+ * Every release of a project with its files, oldest first (callers sort by version as their ecosystem does).
+ * `descriptions: false` leaves every README out (description null): a write path that needs the
+ * versions and their metadata need not read the whole history's READMEs (issue 15 item 2).
+ */
+export async function listReleases(
+  db: DbExecutor,
+  projectId: string,
+  opts: { descriptions?: boolean } = {},
+): Promise<Release[]> {
+  const columns =
+    opts.descriptions === false ? releaseColumns.filter((c) => c !== "description") : releaseColumns;
   const [releases, files] = await Promise.all([
     db
       .selectFrom("releases")
-      .select(releaseColumns)
+      .select(columns)
       .where("project_id", "=", projectId)
       .orderBy("created_at")
       .execute(),
     db.selectFrom("files").selectAll().where("project_id", "=", projectId).orderBy("filename").execute(),
   ]);
   const filesOf = filesByRelease(files);
-  return releases.map((r) => toRelease(r, filesOf.get(r.id) ?? []));
+  // Without the column the row has no description at all: null, never undefined.
+  const row = (r: (typeof releases)[number]) =>
+    opts.descriptions === false ? { ...r, description: null } : r;
+  return releases.map((r) => toRelease(row(r), filesOf.get(r.id) ?? []));
 }
 
 /**

@@ -40,13 +40,13 @@ const AccessBody = z.union([
  * and `npm trust` commands.
  */
 export function registerPackageApi(app: FastifyInstance, deps: Deps, states: PackageStates): void {
-  const project = async (name: string) => (await states.view(name)).project;
+  const project = async (name: string) => (await states.basics(name)).project;
   const trust = trustRoutes(deps);
 
   app.get("/npm/-/package/*", async (req) => {
     const { name, rest } = parse(req.url);
     if (rest.join("/") === "trust") return trust.list(req, name);
-    const v = await states.view(name);
+    const v = await states.basics(name);
     if (rest.join("/") === "dist-tags") return v.tags;
     if (rest.join("/") === "visibility") return { public: true };
     if (rest.join("/") === "collaborators")

@@ -42,8 +42,18 @@ export interface PackageView {
 export async function loadPackageView(db: Db, name: string): Promise<PackageView | null> {
   const project = await findProject(db, "npm", name);
   if (!project) return null;
-  const [releases, basics] = await Promise.all([listReleases(db, project.id), loadBasics(db, project)]);
+  // Write paths read versions, metadata and files, never a README (the packument's is the latest's).
+  const [releases, basics] = await Promise.all([
+    listReleases(db, project.id, { descriptions: false }),
+    loadBasics(db, project),
+  ]);
   return { ...basics, releases };
+}
+
+/** A package without its releases: tags, people, stars, provenance (dist-tag, access and owner reads). */
+export async function loadPackageBasics(db: Db, name: string): Promise<Omit<PackageView, "releases"> | null> {
+  const project = await findProject(db, "npm", name);
+  return project ? loadBasics(db, project) : null;
 }
 
 /** CouchDB-style revision: changes whenever the project's serial does (optimistic concurrency for writes). */

@@ -4,7 +4,7 @@ import { BlockStore } from "../../http/blocks.js";
 import { RenderCache, type Rendered } from "../../http/render-cache.js";
 import { npmErrors } from "./errors.js";
 import { FragmentStore } from "./fragments.js";
-import { loadPackageListing, loadPackageView, type PackageView } from "./package-view.js";
+import { loadPackageBasics, loadPackageListing, loadPackageView, type PackageView } from "./package-view.js";
 import { type PackageState, renderFull, renderState } from "./packument.js";
 
 /** The per-package read model: cached renderings for readers, fresh views for writers. */
@@ -36,6 +36,13 @@ export class PackageStates {
     const v = await loadPackageListing(this.deps.db, name, this.fragments);
     if (!v) throw npmErrors.PACKAGE_NOT_FOUND(`No package named '${name}' on this registry.`);
     return renderFull(this.deps.config.origin, v, this.blocks);
+  }
+
+  /** A fresh read of the package without its releases (never a cached copy). */
+  async basics(name: string): Promise<Omit<PackageView, "releases">> {
+    const v = await loadPackageBasics(this.deps.db, name);
+    if (!v) throw npmErrors.PACKAGE_NOT_FOUND(`No package named '${name}' on this registry.`);
+    return v;
   }
 
   /** A fresh read from the database, for writes (never a cached copy: revs must be current). */
