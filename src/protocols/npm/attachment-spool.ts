@@ -49,8 +49,7 @@ export class AttachmentSpool {
   static async open(dir: string): Promise<AttachmentSpool> {
     await mkdir(dir, { recursive: true });
     const spool = new AttachmentSpool(join(dir, `${randomToken(12)}.tgz.part`));
-    // 1 MiB of buffer, as the twine spool has (pypi/spool.ts): decoding goes on while a write is out.
-    spool.out = createWriteStream(spool.path, { mode: 0o600, highWaterMark: 1024 * 1024 });
+    spool.out = createWriteStream(spool.path, { mode: 0o600 });
     spool.hashes = await uploadDigests(NPM_DIGESTS, { mainLoad: MAIN_LOAD });
     return spool;
   }

@@ -29,8 +29,6 @@ export interface Spooled {
 }
 
 /** PyPI's upload API and JSON API know a file by all three (twine sends them; `/pypi/<name>/json` shows them). */
-const SPOOL_BUFFER = 1024 * 1024;
-
 const PYPI_DIGESTS = ["sha256", "md5", "blake2b256"] as const;
 
 /** The multipart layer's own file-size ceiling (413), or a body that ended in the middle of the file. */
@@ -84,10 +82,7 @@ export async function spoolUpload(
       else done(null, chunk);
     },
   });
-  // A 1 MiB buffer instead of the default 16 KiB: the body keeps flowing (and the digest workers keep
-  // hashing) while a write is with the file system's thread pool, instead of pausing the socket after
-  // every chunk until that write returns (each pause a round trip through two busy threads).
-  const out = createWriteStream(path, { mode: 0o600, highWaterMark: SPOOL_BUFFER });
+  const out = createWriteStream(path, { mode: 0o600 });
   try {
     await pipeline(body, meter, out);
     // busboy marks a file cut off by its own limit instead of erroring.
