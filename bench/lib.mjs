@@ -3,8 +3,9 @@
 // ratio of what this machine can do at all (DESIGN.md: Benchmarks).
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createReadStream, existsSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync } from "node:fs";
 import { createServer, request } from "node:http";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -102,7 +103,8 @@ export function wrk(url, headers, seconds = DURATION) {
       const bad = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
       const errors = /Socket errors: (.*)/.exec(out)?.[1];
       if (bad || errors) return reject(new Error(`wrk saw failures against ${url}:\n${out}`));
-      resolve({ rps, p99 });
+      const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+      resolve({ rps, p99, requests });
     });
   });
 }
@@ -163,7 +165,7 @@ export function startWharf(dataDir, port, extraEnv = {}, main = MAIN) {
  * `fromFile`), in alternating rounds after a warm-up; the best round of each counts, since other load
  * on a shared machine only ever lowers a round. Prints the per-round figures and a Markdown table.
  */
-export async function compareWithCeiling(rows, okStatuses = [200]) {
+export async function compareWithCeiling(rows, okStatuses = [200], wharfPid = undefined) {
   const results = [];
   const only = process.env.BENCH_ONLY;
   for (const [label, url, headers, fromFile] of rows.filter(([l]) => !only || l.includes(only))) {
@@ -180,10 +182,26 @@ export async function compareWithCeiling(rows, okStatuses = [200]) {
       }
       const runs = { wharf: [], bare: [] };
       for (let round = 0; round < ROUNDS; round++) {
-        for (const side of ["wharf", "bare"]) runs[side].push(await wrk(target[side], headers));
+        for (const side of ["wharf", "bare"]) {
+          // CPU per request moves much less with other load than req/s: the bare server runs in this
+          // process (wrk is its own), Wharf in its child.
+          const cpu = side === "wharf" ? () => procCpuMs(wharfPid) : () => ownCpuMs();
+          const before = cpu();
+          const r = await wrk(target[side], headers);
+          const spent = cpu() - before;
+          runs[side].push({ ...r, cpuMs: r.requests > 0 ? spent / r.requests : Number.NaN });
+        }
       }
       const best = (list) => list.reduce((a, b) => (b.rps > a.rps ? b : a));
-      results.push({ label, bytes: sample.body.length, w: best(runs.wharf), c: best(runs.bare) });
+      const minCpu = (list) => Math.min(...list.map((r) => r.cpuMs));
+      results.push({
+        label,
+        bytes: sample.body.length,
+        w: best(runs.wharf),
+        c: best(runs.bare),
+        wCpu: minCpu(runs.wharf),
+        cCpu: minCpu(runs.bare),
+      });
       const each = (list) => list.map((r) => r.rps.toFixed(0)).join(", ");
       console.log(`  ${label}: Wharf ${each(runs.wharf)} req/s; bare ${each(runs.bare)} req/s`);
     } finally {
@@ -191,8 +209,17 @@ export async function compareWithCeiling(rows, okStatuses = [200]) {
     }
   }
   const table = [
-    ["endpoint", "bytes", "Wharf req/s", "Wharf p99", "bare node:http req/s", "bare p99", "Wharf / bare"],
-    ...results.map(({ label, bytes, w, c }) => [
+    [
+      "endpoint",
+      "bytes",
+      "Wharf req/s",
+      "Wharf p99",
+      "bare node:http req/s",
+      "bare p99",
+      "Wharf / bare",
+      "CPU/req Wharf / bare",
+    ],
+    ...results.map(({ label, bytes, w, c, wCpu, cCpu }) => [
       label,
       String(bytes),
       w.rps.toFixed(0),
@@ -200,11 +227,45 @@ export async function compareWithCeiling(rows, okStatuses = [200]) {
       c.rps.toFixed(0),
       `${c.p99.toFixed(2)} ms`,
       `${((100 * w.rps) / c.rps).toFixed(0)}%`,
+      Number.isFinite(wCpu) ? `${(wCpu * 1000).toFixed(0)} / ${(cCpu * 1000).toFixed(0)} µs` : "n/a",
     ]),
   ];
-  console.log("");
+  console.log(
+    `\nLoad average after the runs: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
+  );
   printTable(table);
   return results;
+}
+
+/** User + system CPU of a process, in ms, from /proc (NaN where there is no /proc or no pid). */
+function procCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    // utime and stime (fields 14 and 15 of stat(5)), in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function ownCpuMs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * Each row again with an API token sent (issue 15: "anonymous and token-authenticated"), except
+ * conditional and from-disk rows; the ceiling replays the same bytes.
+ */
+export function withToken(rows, authorization) {
+  const authed = rows
+    .filter(
+      ([label, , headers, fromFile]) => !fromFile && !("if-none-match" in headers) && !label.includes("304"),
+    )
+    .map(([label, url, headers]) => [`${label}, token`, url, { ...headers, authorization }]);
+  return [...rows, ...authed];
 }
 
 /** Prints rows (the first is the header) as a Markdown table: first column left, the rest right. */

@@ -15,6 +15,7 @@ import {
   SHORT,
   startWharf,
   WRK,
+  withToken,
 } from "./lib.mjs";
 import { npmPublish } from "./packages.mjs";
 
@@ -101,12 +102,13 @@ async function main() {
         url,
         { accept: INSTALL_ACCEPT, "if-none-match": abbrevSample.headers.etag },
       ],
+      [`one version's manifest (/<name>/<version>)`, `${url}/${last.version}`, {}],
       [`tarball (${(last.dist.unpackedSize / 1024).toFixed(0)} KiB unpacked)`, tgz, {}],
     ];
     console.log(
       `wrk ${WRK.join(" ")} on loopback, best of ${ROUNDS} alternating rounds; Wharf at WHARF_LOG_LEVEL=${LOG_LEVEL}.`,
     );
-    await compareWithCeiling(rows, [200, 304]);
+    await compareWithCeiling(withToken(rows, `Bearer ${token}`), [200, 304], wharf.pid);
   } finally {
     await wharf.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import {
   SHORT,
   startWharf,
   WRK,
+  withToken,
 } from "./lib.mjs";
 import { pyWheel } from "./packages.mjs";
 
@@ -76,22 +77,32 @@ async function main() {
     const page = JSON.parse((await capture(index, { accept: PIP_ACCEPT })).body.toString("utf8"));
     if (page.files.length !== FILES) fail(`the index lists ${page.files.length} files, not ${FILES}`);
     const big = page.files.at(-1);
+    const small = page.files.at(-2);
+    const bigUrl = new URL(big.url, index).toString();
+    const smallUrl = new URL(small.url, index).toString();
+    const json = `${wharf.base}/pypi/${PROJECT}/json`;
+    const smallSize = (await capture(smallUrl, {})).body.length;
     const rows = [
       ["/simple/<name>/ JSON", index, { accept: PIP_ACCEPT }],
       ["/simple/<name>/ JSON, gzip", index, { accept: PIP_ACCEPT, "accept-encoding": "gzip" }],
       ["/simple/<name>/ HTML", index, { accept: "text/html" }],
       ["/simple/<name>/ HTML, gzip", index, { accept: "text/html", "accept-encoding": "gzip" }],
-      ["1 MiB wheel (/files/...)", new URL(big.url, index).toString(), {}],
+      ["/pypi/<name>/json", json, {}],
+      ["/pypi/<name>/json, gzip", json, { "accept-encoding": "gzip" }],
+      [`${(smallSize / 1024).toFixed(1)} KiB wheel (/files/...)`, smallUrl, {}],
+      ["wheel .metadata (PEP 658)", `${smallUrl}.metadata`, {}],
+      ["1 MiB wheel (/files/...)", bigUrl, {}],
     ];
+    const authed = withToken(rows, `Basic ${Buffer.from(`__token__:${token}`).toString("base64")}`);
     // Where the big wheel's bytes sit in the filesystem blob store (the URL path is its blob key).
-    const bigOnDisk = join(dataDir, "blobs", decodeURIComponent(new URL(rows[4][1]).pathname.slice(7)));
-    rows.push(["1 MiB wheel vs bare streaming from disk", rows[4][1], {}, bigOnDisk]);
+    const bigOnDisk = join(dataDir, "blobs", decodeURIComponent(new URL(bigUrl).pathname.slice(7)));
+    authed.push(["1 MiB wheel vs bare streaming from disk", bigUrl, {}, bigOnDisk]);
     console.log(
       `wrk ${WRK.join(" ")} on loopback, best of ${ROUNDS} alternating rounds; Wharf at ` +
         `WHARF_LOG_LEVEL=${LOG_LEVEL}. wrk, not autocannon: ` +
         "autocannon decodes every body in JavaScript and saturates a core before the server does (DESIGN.md).",
     );
-    await compareWithCeiling(rows);
+    await compareWithCeiling(authed, [200], wharf.pid);
   } finally {
     await wharf.stop();
     rmSync(dataDir, { recursive: true, force: true });

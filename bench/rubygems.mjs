@@ -20,6 +20,7 @@ import {
   SHORT,
   startWharf,
   WRK,
+  withToken,
 } from "./lib.mjs";
 
 const NAME = "bench-gem";
@@ -155,7 +156,7 @@ async function main() {
     console.log(
       `wrk ${WRK.join(" ")} on loopback, best of ${ROUNDS} alternating rounds; Wharf at WHARF_LOG_LEVEL=${LOG_LEVEL}.`,
     );
-    await compareWithCeiling(rows, [200, 304]);
+    await compareWithCeiling(withToken(rows, token), [200, 304], wharf.pid);
   } finally {
     await wharf.stop();
     rmSync(dataDir, { recursive: true, force: true });

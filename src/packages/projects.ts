@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { DbExecutor } from "../db/index.js";
 import type { EcosystemName } from "../ecosystems/index.js";
 import { newId } from "../lib/ids.js";
+import { trigramCandidates } from "./search.js";
 
 /** Which packaging model a project belongs to; the list lives in `ecosystems/`. */
 export type Ecosystem = EcosystemName;
@@ -229,11 +230,17 @@ export async function searchProjects(
     .replace(/[-_.]+/g, "-")
     .replace(/[%\\]/g, "");
   if (!q) return [];
-  const rows = await db
+  // The trigram index (search.ts) instead of a scan of every name where it is cheaper: a query that
+  // found nothing cost 11 ms of CPU at 100,000 projects, 1.5 ms at 1,000 (bench/growth.mjs).
+  const narrowed = await trigramCandidates(db, q);
+  if (narrowed?.length === 0) return [];
+  let matching = db
     .selectFrom("projects")
     .select(COLUMNS)
     .where("normalized_name", "like", `%${q}%`)
-    .where("quarantined_at", "is", null)
+    .where("quarantined_at", "is", null);
+  if (narrowed) matching = matching.where("id", "in", narrowed);
+  const rows = await matching
     .orderBy(sql`case when normalized_name like ${`${q}%`} then 0 else 1 end`)
     .orderBy("normalized_name")
     .orderBy("ecosystem")

@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, seedProjects, type TestApp, testDatabases } from "../test-support/index.js";
-import { searchEcosystem } from "./search.js";
+import { searchProjects } from "./projects.js";
+import { searchEcosystem, TRIGRAM_CANDIDATE_CAP } from "./search.js";
 
 describe.each(testDatabases())("name search through its index on %s", (kind) => {
   let t: TestApp;
@@ -48,4 +49,26 @@ describe.each(testDatabases())("name search through its index on %s", (kind) => 
       expect(plan.rows.map((r) => r.detail).join("\n")).toMatch(/VIRTUAL TABLE INDEX/);
     },
   );
+
+  it("gives the same pages and count through the scan when a substring is in more names than the index is asked for", async () => {
+    await seedProjects(t, TRIGRAM_CANDIDATE_CAP + 3, { prefix: "common" });
+    await seedProjects(t, 2, { prefix: "rare-common" });
+    const all = await searchEcosystem(t.deps.db, null, "ommo", 5, 0);
+    expect(all.total).toBe(TRIGRAM_CANDIDATE_CAP + 5);
+    expect(all.projects.map((p) => p.name)).toEqual([
+      "common-0000",
+      "common-0001",
+      "common-0002",
+      "common-0003",
+      "common-0004",
+    ]);
+    // Past the exact and prefix matches, the substring ones, as through the index.
+    expect(await names("rare-com")).toEqual(["rare-common-0000", "rare-common-0001"]);
+    expect((await searchProjects(t.deps.db, "n-000", { offset: 0, limit: 3 })).map((p) => p.name)).toEqual([
+      "common-0000",
+      "common-0001",
+      "common-0002",
+      "common-0003",
+    ]);
+  });
 });

@@ -50,7 +50,15 @@ export async function authenticate(deps: Deps, req: FastifyRequest): Promise<Npm
     req.npmAuth = null;
     return null;
   }
-  const token = await authenticateToken(deps.db, deps.tokenUsage, deps.clock.now(), secret, {
+  const token = await verifyPresented(deps, req, secret);
+  const user = await getUser(deps.db, token.userId);
+  if (!user || user.isFrozen) throw npmErrors.ACCOUNT_FROZEN();
+  req.npmAuth = { user, token, actor: { userId: user.id, emailVerified: user.emailVerified, token } };
+  return req.npmAuth;
+}
+
+function verifyPresented(deps: Deps, req: FastifyRequest, secret: string): Promise<TokenActor> {
+  return authenticateToken(deps.db, deps.tokenUsage, deps.clock.now(), secret, {
     ip: req.ip,
     read: true,
     // A trusted publisher's token is accepted only by the publish route (PUT of a package document);
@@ -62,10 +70,20 @@ export async function authenticate(deps: Deps, req: FastifyRequest): Promise<Npm
       throw reraise({ status: 401, code: e.code, message: `${e.message} Run npm login again.` });
     throw e;
   });
-  const user = await getUser(deps.db, token.userId);
-  if (!user || user.isFrozen) throw npmErrors.ACCOUNT_FROZEN();
-  req.npmAuth = { user, token, actor: { userId: user.id, emailVerified: user.emailVerified, token } };
-  return req.npmAuth;
+}
+
+/**
+ * The check an anonymous-capable read makes: a dead token (revoked, expired, unknown, outside its
+ * address list, its account frozen) is still refused, so the user learns to log in again, but the
+ * answer does not depend on who asked, so the account row is not read. That query was most of what
+ * a token added to a cached packument read (bench/npm.mjs, issue 15 item 8); a frozen account's
+ * tokens are refused by the token check itself (tokens/store.ts, dropped from the verified-token
+ * cache on every instance when the account is frozen).
+ */
+export async function checkReader(deps: Deps, req: FastifyRequest): Promise<void> {
+  if (req.npmAuth !== undefined) return;
+  const secret = presentedToken(req);
+  if (secret) await verifyPresented(deps, req, secret);
 }
 
 export async function requireAuth(deps: Deps, req: FastifyRequest): Promise<NpmAuth> {

@@ -18,6 +18,10 @@ export interface Fragment {
   full: Buffer;
   /** Its entry in the abbreviated (install) document. */
   abbreviated: Buffer;
+  /** `"<version>":`, its key in both documents' `versions`. */
+  key: Buffer;
+  /** `,"<version>":"<ISO time>"`, its entry in the full packument's `time`. */
+  time: Buffer;
 }
 
 export interface FragmentSession {
@@ -31,7 +35,8 @@ interface PackageFragments {
   bytes: number;
 }
 
-const fragmentBytes = (f: Fragment) => f.stamp.length + f.full.length + f.abbreviated.length;
+const fragmentBytes = (f: Fragment) =>
+  f.stamp.length + f.full.length + f.abbreviated.length + f.key.length + f.time.length;
 
 /** Fragments of many packages, least recently rendered dropped first beyond the byte budget. */
 export class FragmentStore {

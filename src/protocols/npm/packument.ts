@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../../db/index.js";
 import { type PackageName, parsePackageName, tarballBasename } from "../../ecosystems/npm/names.js";
-import { type Rendered, renderedOffLoop } from "../../http/render-cache.js";
+import { type Block, type BlockStore, cutBlocks, renderBlocks } from "../../http/blocks.js";
+import type { Rendered } from "../../http/render-cache.js";
 import {
   type FileBlob,
   findProject,
@@ -124,6 +125,12 @@ function abbreviatedOf(full: Record<string, unknown>): Record<string, unknown> {
 
 type Versioned = { version: string; fragment: Fragment };
 
+/** What a version adds to the packument besides its manifests: its key and its `time` entry. */
+const versionParts = (r: ListedRelease) => ({
+  key: Buffer.from(`${JSON.stringify(r.version)}:`),
+  time: Buffer.from(`,${JSON.stringify(r.version)}:${JSON.stringify(iso(r.createdAt))}`),
+});
+
 /**
  * Every version's fragments, reusing the kept ones whose stamp is unchanged (fragments.ts); with no
  * session (a one-off rendering) each is made afresh. Oldest first.
@@ -134,10 +141,12 @@ function versionFragments(origin: string, v: PackageListing): Versioned[] {
     return {
       full: Buffer.from(JSON.stringify(full)),
       abbreviated: Buffer.from(JSON.stringify(abbreviatedOf(full))),
+      ...versionParts(r),
     };
   };
   const session = v.fragments;
   if (!session) return v.releases.map((r) => ({ version: r.version, fragment: { stamp: "", ...make(r)() } }));
+  // The key and time entry are made of the release id's version and creation time, which never change.
   const out = v.releases.map((r) => ({
     version: r.version,
     fragment: session.fragment(r.id, v.stamps.get(r.id) ?? "", make(r)),
@@ -149,29 +158,30 @@ function versionFragments(origin: string, v: PackageListing): Versioned[] {
 const COMMA = Buffer.from(",");
 
 /**
- * `{...head, <key>: {"<version>": <fragment>, ...}, ...tail}` as JSON.stringify would write the whole
- * object (same keys, same order, same bytes), without serialising the fragments again.
+ * `"<key>":{"<version>": <fragment>, ...}` as JSON.stringify would write that member, cut into blocks
+ * (blocks.ts) so that after an append only the last block is compressed and hashed again.
  */
-function assemble(
-  head: Record<string, unknown>,
-  key: string,
-  entries: Array<[version: string, fragment: Buffer]>,
-  tail: Record<string, unknown> | null,
-): Buffer {
-  const parts: Buffer[] = [Buffer.from(`${JSON.stringify(head).slice(0, -1)},${JSON.stringify(key)}:{`)];
-  entries.forEach(([version, fragment], i) => {
+function versionBlocks(label: string, fragments: Versioned[], pick: (f: Fragment) => Buffer): Block[] {
+  const parts: Buffer[] = [];
+  fragments.forEach((f, i) => {
     if (i > 0) parts.push(COMMA);
-    parts.push(Buffer.from(`${JSON.stringify(version)}:`), fragment);
+    parts.push(f.fragment.key, pick(f.fragment));
   });
-  parts.push(Buffer.from(tail ? `},${JSON.stringify(tail).slice(1)}` : "}}"));
-  return Buffer.concat(parts);
+  return cutBlocks(label, parts);
 }
 
-function fullBody(v: PackageListing, fragments: Versioned[]): Buffer {
+/** `{...head,"<key>":{` : the head as JSON.stringify writes it, opening the versions object. */
+const opening = (head: Record<string, unknown>, key: string) =>
+  Buffer.from(`${JSON.stringify(head).slice(0, -1)},${JSON.stringify(key)}:{`);
+
+/**
+ * The full packument, as JSON.stringify would write the whole object (same keys, same order, same
+ * bytes), in blocks: the head, the versions' manifests, `time` (its versions' entries kept with the
+ * fragments) and the tail.
+ */
+function fullBlocks(v: PackageListing, fragments: Versioned[]): Block[] {
   const latest = latestOf(v);
   const lm = latest ? metadataOf(v, latest) : {};
-  const time: Record<string, string> = { created: iso(v.project.createdAt), modified: iso(modified(v)) };
-  for (const r of v.releases) time[r.version] = iso(r.createdAt);
   const head = {
     _id: v.project.name,
     _rev: revOf(v.project),
@@ -179,8 +189,8 @@ function fullBody(v: PackageListing, fragments: Versioned[]): Buffer {
     description: v.summary ?? "",
     "dist-tags": v.tags,
   };
+  const time = { created: iso(v.project.createdAt), modified: iso(modified(v)) };
   const tail: Record<string, unknown> = {
-    time,
     maintainers: maintainers(v),
     readme: v.readme ?? "",
     readmeFilename: v.readme ? "README.md" : "",
@@ -189,15 +199,19 @@ function fullBody(v: PackageListing, fragments: Versioned[]): Buffer {
     if (lm[k] !== undefined) tail[k] = lm[k];
   }
   if (v.stars.length) tail.users = Object.fromEntries(v.stars.map((u) => [u, true]));
-  return assemble(
-    head,
-    "versions",
-    fragments.map((f) => [f.version, f.fragment.full]),
-    tail,
-  );
+  return [
+    { label: "head", parts: [opening(head, "versions")] },
+    ...versionBlocks("versions", fragments, (f) => f.full),
+    { label: "time", parts: [Buffer.from(`},"time":${JSON.stringify(time).slice(0, -1)}`)] },
+    ...cutBlocks(
+      "times",
+      fragments.map((f) => f.fragment.time),
+    ),
+    { label: "tail", parts: [Buffer.from(`},${JSON.stringify(tail).slice(1)}`)] },
+  ];
 }
 
-function abbreviatedBody(v: PackageListing, fragments: Versioned[]): Buffer {
+function abbreviatedBlocks(v: PackageListing, fragments: Versioned[]): Block[] {
   // `_rev` and `maintainers` are not in npm's abbreviated document, but yarn 1's `owner add|rm` reads
   // this one and sends back what it found: without them it PUT `-rev/undefined` and an empty owner list.
   const head = {
@@ -208,17 +222,16 @@ function abbreviatedBody(v: PackageListing, fragments: Versioned[]): Buffer {
     "dist-tags": v.tags,
     maintainers: maintainers(v),
   };
-  return assemble(
-    head,
-    "versions",
-    fragments.map((f) => [f.version, f.fragment.abbreviated]),
-    null,
-  );
+  return [
+    { label: "head", parts: [opening(head, "versions")] },
+    ...versionBlocks("versions", fragments, (f) => f.abbreviated),
+    { label: "tail", parts: [Buffer.from("}}")] },
+  ];
 }
 
 /** The full packument, rendered once (`?write=true`: writers read the current `_rev`). */
-export function renderFull(origin: string, v: PackageListing): Promise<Rendered> {
-  return renderedOffLoop(fullBody(v, versionFragments(origin, v)), FULL_TYPE);
+export function renderFull(origin: string, v: PackageListing, blocks?: BlockStore): Promise<Rendered> {
+  return renderBlocks(blocks, `${v.project.id}\0full`, fullBlocks(v, versionFragments(origin, v)), FULL_TYPE);
 }
 
 /** Tarball base name → what serving it needs. */
@@ -275,17 +288,23 @@ function latestInfo(v: PackageListing): PackageState["latest"] {
 }
 
 /**
- * Renders both documents from the versions' fragments (kept in `store` for the next rendering), with
- * their gzip and ETags made off the event loop (renderedOffLoop).
+ * Renders both documents from the versions' fragments (kept in `store` for the next rendering), in
+ * blocks whose gzip and hashes are kept in `blocks` (blocks.ts): after an append only the head, the
+ * last blocks and the tail are compressed again, in the thread pool.
  */
-export async function renderState(origin: string, v: PackageListing): Promise<PackageState> {
+export async function renderState(
+  origin: string,
+  v: PackageListing,
+  blocks?: BlockStore,
+): Promise<PackageState> {
   const empty = v.releases.length === 0;
   const fragments = versionFragments(origin, v);
+  const id = v.project.id;
   const [full, abbreviated] = empty
     ? [null, null]
     : await Promise.all([
-        renderedOffLoop(fullBody(v, fragments), FULL_TYPE),
-        renderedOffLoop(abbreviatedBody(v, fragments), ABBREVIATED_TYPE),
+        renderBlocks(blocks, `${id}\0full`, fullBlocks(v, fragments), FULL_TYPE),
+        renderBlocks(blocks, `${id}\0abbreviated`, abbreviatedBlocks(v, fragments), ABBREVIATED_TYPE),
       ]);
   const size = (r: Rendered | null) => (r ? r.body.length + r.gzip.length : 0);
   return {

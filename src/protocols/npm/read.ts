@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
-import { BlobCache } from "../../http/blob-cache.js";
+import { downloads } from "../../http/blob-cache.js";
 import { type CachePolicy, sendRendered } from "../../http/send.js";
 import { BlobNotFoundError } from "../../storage/index.js";
-import { authenticate, requireAuth } from "./auth.js";
+import { checkReader, requireAuth } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import type { PackageState } from "./packument.js";
 import type { PackagePath } from "./paths.js";
@@ -27,7 +27,7 @@ export async function handleRead(
   p: PackagePath,
 ): Promise<FastifyReply> {
   // A dead token in .npmrc is reported even on reads, so the user learns to log in again.
-  await authenticate(deps, req);
+  await checkReader(deps, req);
   if (p.kind === "package" && (req.query as Record<string, unknown>).write === "true") {
     // Read-modify-write clients (unpublish, owner, deprecate) need the current _rev, not a cached one.
     await requireAuth(deps, req);
@@ -52,8 +52,6 @@ export async function handleRead(
   if (p.kind === "tarball") return sendTarball(deps, req, reply, state.tarballs.get(p.file), p.file);
   throw npmErrors.NOT_FOUND();
 }
-
-const tarballs = new BlobCache();
 
 /**
  * One version's manifest, from the package's rendered state: the bytes the full packument holds for it
@@ -84,11 +82,9 @@ async function sendTarball(
     return reply.status(304).send();
   try {
     if (req.method === "GET") deps.downloads.count(entry.projectId, deps.clock.now());
-    const hot = tarballs.get(entry.blobKey);
-    if (hot) return reply.send(hot);
-    const stream = await deps.blobs.get(entry.blobKey);
-    if (entry.size <= tarballs.maxEntryBytes) return reply.send(await tarballs.fill(entry.blobKey, stream));
-    return reply.send(stream);
+    // Small tarballs from the shared download cache (http/blob-cache.ts), larger ones streamed.
+    const body = await downloads.read(deps.blobs, entry.blobKey, entry.size);
+    return reply.send(body ?? (await deps.blobs.get(entry.blobKey)));
   } catch (e) {
     if (e instanceof BlobNotFoundError) throw npmErrors.NOT_FOUND(`No tarball named '${file}'.`);
     throw e;

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
+import { BlockStore } from "../../http/blocks.js";
 import { RenderCache, type Rendered } from "../../http/render-cache.js";
 import { npmErrors } from "./errors.js";
 import { FragmentStore } from "./fragments.js";
@@ -11,6 +12,8 @@ export class PackageStates {
   private readonly cache: RenderCache<PackageState>;
   /** Each version's serialised manifest, so a re-render after a write serialises only what changed. */
   private readonly fragments = new FragmentStore();
+  /** The documents' gzip and hashes by block, so a re-render compresses only the blocks that changed. */
+  private readonly blocks = new BlockStore();
 
   constructor(private readonly deps: Deps) {
     this.cache = new RenderCache(deps.changes, { maxEntries: 2_000 });
@@ -23,7 +26,7 @@ export class PackageStates {
       // Quarantined: no packument, manifest or tarball for installers (issue 18 item 3); not kept, so
       // lifting it (a change-feed message for the project) serves it again at once.
       if (!v || v.project.quarantinedAt) return null;
-      const s = await renderState(this.deps.config.origin, v);
+      const s = await renderState(this.deps.config.origin, v, this.blocks);
       return { value: s, group: s.projectId, bytes: s.bytes };
     });
   }
@@ -32,7 +35,7 @@ export class PackageStates {
   async freshFull(name: string): Promise<Rendered> {
     const v = await loadPackageListing(this.deps.db, name, this.fragments);
     if (!v) throw npmErrors.PACKAGE_NOT_FOUND(`No package named '${name}' on this registry.`);
-    return renderFull(this.deps.config.origin, v);
+    return renderFull(this.deps.config.origin, v, this.blocks);
   }
 
   /** A fresh read from the database, for writes (never a cached copy: revs must be current). */

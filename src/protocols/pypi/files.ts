@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
+import { downloads } from "../../http/blob-cache.js";
 import { type Loaded, RenderCache } from "../../http/render-cache.js";
 import { findFileByName, getProjectById, packageErrors } from "../../packages/index.js";
-import { BlobNotFoundError, readAll } from "../../storage/index.js";
+import { BlobNotFoundError } from "../../storage/index.js";
 
 /** Parses a single `bytes=` range (RFC 9110 §14.1.2); null for none, "unsatisfiable" when out of range. */
 export function parseRange(
@@ -23,23 +24,14 @@ export function parseRange(
   return { start, end };
 }
 
-/** What one file URL serves, found once per project change (small files with their bytes). */
+/** What one file URL serves, found once per project change. */
 interface ServedFile {
   projectId: string;
   key: string;
   size: number;
   etag: string;
   metadata: boolean;
-  /** The whole file when it is small: no open, stat, read and close per download. */
-  body: Buffer | null;
 }
-
-/**
- * Files up to this size are kept in memory with their lookup. A download of a 2-11 KiB file used to
- * cost two queries plus an open, fstat, read and close, 3-6% of what a bare server serves from memory
- * (issue 15, item 6); the blob key names the sha256, so kept bytes can never be stale.
- */
-const SMALL_FILE = 1024 * 1024;
 
 /**
  * `/files/<ecosystem>/<aa>/<bb>/<sha256>/<filename>[.metadata]`: immutable content, so a strong ETag
@@ -48,13 +40,12 @@ const SMALL_FILE = 1024 * 1024;
  *
  * Lookups are kept in a render cache grouped by project: a change to the project (a deleted file, a
  * quarantine) drops them on every instance through the change feed, and what is not found is never
- * kept.
+ * kept. The bytes of files up to 4 MiB come from the shared download cache (http/blob-cache.ts): a
+ * download of a 2-11 KiB file used to cost two queries plus an open, fstat, read and close, 3-6% of
+ * what a bare server serves from memory (issue 15, item 6).
  */
 export function registerFiles(app: FastifyInstance, deps: Deps): void {
-  const served = new RenderCache<ServedFile>(deps.changes, {
-    maxEntries: 50_000,
-    maxBytes: 64 * 1024 * 1024,
-  });
+  const served = new RenderCache<ServedFile>(deps.changes, { maxEntries: 50_000 });
 
   async function find(eco: string, sha: string, name: string): Promise<Loaded<ServedFile> | null> {
     const metadata = name.endsWith(".metadata");
@@ -66,10 +57,9 @@ export function registerFiles(app: FastifyInstance, deps: Deps): void {
     const key = metadata ? file.metadataBlobKey : file.blobKey;
     if (!key) return null;
     const size = metadata ? ((await deps.blobs.stat(key))?.size ?? 0) : file.size;
-    const body = size <= SMALL_FILE ? await readAll(await deps.blobs.get(key)) : null;
     const etag = `"${metadata ? file.metadataSha256 : file.sha256}"`;
-    const value = { projectId: file.projectId, key, size, etag, metadata, body };
-    return { value, group: file.projectId, bytes: (body?.length ?? 0) + 256 };
+    const value = { projectId: file.projectId, key, size, etag, metadata };
+    return { value, group: file.projectId, bytes: 256 };
   }
 
   app.get<{ Params: { eco: string; a: string; b: string; sha: string; filename: string } }>(
@@ -101,10 +91,11 @@ export function registerFiles(app: FastifyInstance, deps: Deps): void {
         return reply.status(416).header("content-range", `bytes */${size}`).send();
       }
       try {
-        const body = file.body
+        const whole = await downloads.read(deps.blobs, file.key, size);
+        const body = whole
           ? range
-            ? file.body.subarray(range.start, range.end + 1)
-            : file.body
+            ? whole.subarray(range.start, range.end + 1)
+            : whole
           : await deps.blobs.get(file.key, range ?? undefined);
         if (!file.metadata && req.method === "GET" && (!range || range.start === 0))
           deps.downloads.count(file.projectId, deps.clock.now());

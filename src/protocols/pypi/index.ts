@@ -1,6 +1,7 @@
 import multipart from "@fastify/multipart";
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
+import { BlockStore } from "../../http/blocks.js";
 import { RenderCache, type Rendered } from "../../http/render-cache.js";
 import { registerFiles } from "./files.js";
 import { MULTIPART_FIELD_LIMITS, notMultipart } from "./form.js";
@@ -36,8 +37,10 @@ export async function registerPypi(app: FastifyInstance, deps: Deps): Promise<vo
     // Up to four renderings per project (three simple formats and the JSON API): room for as many
     // projects as the old per-project groups held; the byte budget bounds memory.
     const cache = new RenderCache<Rendered>(deps.changes, { maxEntries: 40_000 });
-    registerSimple(pypi, deps, cache);
-    registerJsonApi(pypi, deps, cache);
+    // Their gzip and hashes by block, so a re-render after an upload compresses only what changed.
+    const blocks = new BlockStore();
+    registerSimple(pypi, deps, cache, blocks);
+    registerJsonApi(pypi, deps, cache, blocks);
     registerFiles(pypi, deps);
     registerPreview(pypi, deps);
   });

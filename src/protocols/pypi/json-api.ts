@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
+import { type BlockStore, cutBlocks, renderBlocks } from "../../http/blocks.js";
 import { type RenderCache, type Rendered, renderedOffLoop } from "../../http/render-cache.js";
 import { sendRendered } from "../../http/send.js";
 import {
@@ -92,8 +93,28 @@ async function info(deps: Deps, v: ProjectView, r: ListedRelease) {
   };
 }
 
+/**
+ * `"releases"`'s members, one part per version, as JSON.stringify writes `Object.fromEntries` of them:
+ * the same key order (integer-like versions such as "2" first, as JavaScript orders an object's keys)
+ * and the last release of a repeated key. Cut into blocks (blocks.ts) so that after an upload only the
+ * changed blocks are gzipped and hashed again.
+ */
+function releaseParts(origin: string, v: ProjectView, prov: ProvenanceByFile): Buffer[] {
+  const byVersion = Object.fromEntries(v.releases.map((rel) => [rel.version, rel]));
+  return Object.keys(byVersion).map((version, i) => {
+    const rel = byVersion[version]!;
+    const files = JSON.stringify(rel.files.map((f) => fileDict(origin, rel, f, prov)));
+    return Buffer.from(`${i ? "," : ""}${JSON.stringify(version)}:${files}`);
+  });
+}
+
 /** `/pypi/<name>/json` and `/pypi/<name>/<version>/json`: the JSON API tools read for project info. */
-export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderCache<Rendered>): void {
+export function registerJsonApi(
+  app: FastifyInstance,
+  deps: Deps,
+  cache: RenderCache<Rendered>,
+  blocks: BlockStore,
+): void {
   const origin = deps.config.origin;
   app.get<{ Params: { name: string } }>("/pypi/:name/json", async (req, reply) => {
     const normalized = normalizeName(req.params.name);
@@ -102,21 +123,17 @@ export function registerJsonApi(app: FastifyInstance, deps: Deps, cache: RenderC
       if (!v || v.releases.length === 0) return null;
       const latest = latestRelease(v)!;
       const prov = await provenanceByFile(deps, v.project.id);
-      return kept(
-        await renderedOffLoop(
-          JSON.stringify({
-            info: await info(deps, v, latest),
-            last_serial: v.project.serial,
-            releases: Object.fromEntries(
-              v.releases.map((rel) => [rel.version, rel.files.map((f) => fileDict(origin, rel, f, prov))]),
-            ),
-            urls: latest.files.map((f) => fileDict(origin, latest, f, prov)),
-            vulnerabilities: [],
-          }),
-          "application/json",
-        ),
-        v.project.id,
-      );
+      const head = JSON.stringify({ info: await info(deps, v, latest), last_serial: v.project.serial });
+      const tail = JSON.stringify({
+        urls: latest.files.map((f) => fileDict(origin, latest, f, prov)),
+        vulnerabilities: [],
+      });
+      const doc = [
+        { label: "head", parts: [Buffer.from(`${head.slice(0, -1)},"releases":{`)] },
+        ...cutBlocks("releases", releaseParts(origin, v, prov)),
+        { label: "tail", parts: [Buffer.from(`},${tail.slice(1)}`)] },
+      ];
+      return kept(await renderBlocks(blocks, `${v.project.id}\0json`, doc, "application/json"), v.project.id);
     });
     if (!r) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${req.params.name}'.`);
     return sendRendered(req, reply, r, PYPI_CACHING);

@@ -1,13 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { normalizeName } from "../../ecosystems/pypi/index.js";
-import {
-  type RenderCache,
-  type Rendered,
-  rendered,
-  renderedBytes,
-  renderedOffLoop,
-} from "../../http/render-cache.js";
+import { type Block, type BlockStore, cutBlocks, renderBlocks } from "../../http/blocks.js";
+import { type RenderCache, type Rendered, rendered, renderedBytes } from "../../http/render-cache.js";
 import { type CachePolicy, sendRendered } from "../../http/send.js";
 import { packageErrors } from "../../packages/index.js";
 import { SimpleRoot } from "./simple-root.js";
@@ -82,33 +77,61 @@ const esc = (s: string) =>
 /** Where a file downloads from: /files/ for published files; the preview index serves staged ones. */
 export type FileUrl = (f: ProjectView["releases"][number]["files"][number]) => string;
 
-function projectJson(v: ProjectView, url: FileUrl): string {
-  const files = v.releases.flatMap((r) =>
-    r.files.map((f) => ({
-      filename: f.filename,
-      url: url(f),
-      hashes: { sha256: f.sha256 },
-      "requires-python": f.requiresPython ?? null,
-      yanked: r.yankedAt !== null ? r.yankedReason || true : false,
-      // PEP 714: JSON carries only `core-metadata`. The old `dist-info-metadata` key crashes pip
-      // 22.3–23.1 (Debian 12's pip 23.0.1, pipenv's vendored pip) with "TypeError: unhashable type:
-      // 'dict'" when its value is a hash object; those pips read the HTML attribute instead.
-      "core-metadata": f.metadataSha256 ? { sha256: f.metadataSha256 } : false,
-      size: f.size,
-      "upload-time": uploadTime(f.uploadedAt),
-    })),
-  );
-  return JSON.stringify({
-    meta: { "api-version": "1.1" },
-    name: v.project.normalizedName,
-    versions: v.releases.map((r) => r.version),
-    files,
-  });
+/**
+ * A project's page as blocks (blocks.ts), cut per run of files, so a re-render after an upload
+ * compresses and hashes only the blocks that changed. The bytes are JSON.stringify's of the whole
+ * object, as before.
+ */
+function projectJson(v: ProjectView, url: FileUrl): Block[] {
+  const files: Buffer[] = [];
+  for (const r of v.releases) {
+    const yanked = r.yankedAt !== null ? r.yankedReason || true : false;
+    for (const f of r.files) {
+      const file = {
+        filename: f.filename,
+        url: url(f),
+        hashes: { sha256: f.sha256 },
+        "requires-python": f.requiresPython ?? null,
+        yanked,
+        // PEP 714: JSON carries only `core-metadata`. The old `dist-info-metadata` key crashes pip
+        // 22.3–23.1 (Debian 12's pip 23.0.1, pipenv's vendored pip) with "TypeError: unhashable type:
+        // 'dict'" when its value is a hash object; those pips read the HTML attribute instead.
+        "core-metadata": f.metadataSha256 ? { sha256: f.metadataSha256 } : false,
+        size: f.size,
+        "upload-time": uploadTime(f.uploadedAt),
+      };
+      files.push(Buffer.from(`${files.length ? "," : ""}${JSON.stringify(file)}`));
+    }
+  }
+  const versions = JSON.stringify(v.releases.map((r) => r.version));
+  const head = JSON.stringify({ meta: { "api-version": "1.1" }, name: v.project.normalizedName });
+  return [
+    { label: "head", parts: [Buffer.from(`${head.slice(0, -1)},"versions":`)] },
+    // One string, but cut like the files: appending a version changes only its last block.
+    ...cutBlocks("versions", splitAscii(versions)),
+    { label: "files-open", parts: [Buffer.from(',"files":[')] },
+    ...cutBlocks("files", files),
+    { label: "tail", parts: [Buffer.from("]}")] },
+  ];
 }
 
-function projectHtml(v: ProjectView, url: FileUrl): string {
-  const links = v.releases.flatMap((r) =>
-    r.files.map((f) => {
+/** A long JSON string cut into ~16 KiB pieces at commas (a cut's place depends only on what precedes it). */
+function splitAscii(text: string): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  while (start < text.length) {
+    const at = text.indexOf(",", start + 16 * 1024);
+    const end = at < 0 ? text.length : at;
+    out.push(Buffer.from(text.slice(start, end)));
+    start = end;
+  }
+  return out;
+}
+
+function projectHtml(v: ProjectView, url: FileUrl): Block[] {
+  const links: Buffer[] = [];
+  for (const r of v.releases) {
+    for (const f of r.files) {
       const attrs = [
         `href="${esc(url(f))}#sha256=${f.sha256}"`,
         f.requiresPython ? `data-requires-python="${esc(f.requiresPython)}"` : "",
@@ -118,11 +141,24 @@ function projectHtml(v: ProjectView, url: FileUrl): string {
           ? `data-core-metadata="sha256=${f.metadataSha256}" data-dist-info-metadata="sha256=${f.metadataSha256}"`
           : "",
       ].filter(Boolean);
-      return `    <a ${attrs.join(" ")}>${esc(f.filename)}</a><br />`;
-    }),
-  );
+      links.push(
+        Buffer.from(`${links.length ? "\n" : ""}    <a ${attrs.join(" ")}>${esc(f.filename)}</a><br />`),
+      );
+    }
+  }
   const name = esc(v.project.normalizedName);
-  return `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.1">\n    <title>Links for ${name}</title>\n  </head>\n  <body>\n    <h1>Links for ${name}</h1>\n${links.join("\n")}\n  </body>\n</html>\n`;
+  return [
+    {
+      label: "head",
+      parts: [
+        Buffer.from(
+          `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="1.1">\n    <title>Links for ${name}</title>\n  </head>\n  <body>\n    <h1>Links for ${name}</h1>\n`,
+        ),
+      ],
+    },
+    ...cutBlocks("links", links),
+    { label: "tail", parts: [Buffer.from("\n  </body>\n</html>\n")] },
+  ];
 }
 
 function contentType(fmt: Format): string {
@@ -132,7 +168,12 @@ function contentType(fmt: Format): string {
 /** A rendering kept until its project changes. */
 export const kept = (r: Rendered, group: string) => ({ value: r, group, bytes: renderedBytes(r) });
 
-export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCache<Rendered>): void {
+export function registerSimple(
+  app: FastifyInstance,
+  deps: Deps,
+  cache: RenderCache<Rendered>,
+  blocks: BlockStore,
+): void {
   // The root listing is maintained one project at a time, not dropped by every change (simple-root.ts).
   const root = new SimpleRoot(deps, renderRoot);
   app.get("/simple/", async (req, reply) =>
@@ -153,7 +194,7 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
     const fmt = negotiate(req);
     const view = await cache.get(`${normalized}\0simple:${fmt}`, async () => {
       const v = await loadProjectView(deps.db, normalized);
-      return v ? kept(await renderProjectOffLoop(v, fmt), v.project.id) : null;
+      return v ? kept(await renderProject(v, fmt, fileUrl, blocks), v.project.id) : null;
     });
     if (!view) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${raw}'.`);
     return sendRendered(req, reply, view, PYPI_CACHING);
@@ -162,9 +203,23 @@ export function registerSimple(app: FastifyInstance, deps: Deps, cache: RenderCa
   app.get<{ Params: { name: string } }>("/simple/:name", (req, reply) => projectPage(req, reply, false));
 }
 
-/** A project's PEP 503 / PEP 691 page; the preview index (preview.ts) passes its own file URLs. */
-export const renderProject = (v: ProjectView, fmt: Format, url: FileUrl = fileUrl): Promise<Rendered> =>
-  renderedOffLoop(fmt === "json" ? projectJson(v, url) : projectHtml(v, url), contentType(fmt));
+/**
+ * A project's PEP 503 / PEP 691 page; the preview index (preview.ts) passes its own file URLs. With a
+ * block store (the cached index pages), only the blocks that changed since the last rendering of the
+ * same page are gzipped and hashed again, in the thread pool.
+ */
+export const renderProject = (
+  v: ProjectView,
+  fmt: Format,
+  url: FileUrl = fileUrl,
+  blocks?: BlockStore,
+): Promise<Rendered> =>
+  renderBlocks(
+    blocks,
+    `${v.project.id}\0simple:${fmt}`,
+    fmt === "json" ? projectJson(v, url) : projectHtml(v, url),
+    contentType(fmt),
+  );
 
 /** The root listing of a preview index: the one project it previews, in the negotiated format. */
 export function renderPreviewRoot(name: string, href: string, fmt: Format): Rendered {
@@ -175,10 +230,6 @@ export function renderPreviewRoot(name: string, href: string, fmt: Format): Rend
     contentType(fmt),
   );
 }
-
-/** renderProject for the cached index pages: large histories are gzipped and hashed off the event loop. */
-const renderProjectOffLoop = (v: ProjectView, fmt: Format): Promise<Rendered> =>
-  renderedOffLoop(fmt === "json" ? projectJson(v, fileUrl) : projectHtml(v, fileUrl), contentType(fmt));
 
 function renderRoot(
   projects: readonly { name: string; normalizedName: string }[],

@@ -153,6 +153,10 @@ describe.each(testDatabases())("rubygems install side, yank and owners on %s", (
     );
     const wrongPlatform = await yank({ gem_name: "hello-rg", version: "1.1.0", platform: "java" });
     expect(wrongPlatform.statusCode).toBe(404);
+    // Downloaded before the yank: its lookup and bytes are kept in memory, and the yank still ends it.
+    const before = await get("/rubygems/gems/hello-rg-1.1.0.gem");
+    expect(before.statusCode).toBe(200);
+    expect((await get("/rubygems/gems/hello-rg-1.1.0.gem")).rawPayload).toEqual(before.rawPayload);
 
     const ok = await yank({ gem_name: "hello-rg", version: "1.1.0" });
     expect(ok.statusCode, ok.body).toBe(200);
