@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Bounded work, not a stopwatch: `wharf --help` and `wharf config check` must not load the web app or
@@ -40,7 +40,18 @@ if (process.env.PROBE_SERVE) {
 } else {
   process.on("beforeExit", report);
   process.argv = [process.argv[0], "wharf", ...JSON.parse(process.env.PROBE_ARGS)];
-  await import(${JSON.stringify(`${DIST}main.js`)});
+  await import(process.env.PROBE_MAIN || ${JSON.stringify(`${DIST}main.js`)});
+  if (process.argv[2] === "serve") {
+    // A real \`wharf serve\` (of the bundle): what it loaded once it answers, then stop.
+    for (;;) {
+      const ok = await fetch("http://127.0.0.1:" + process.env.WHARF_PORT + "/healthz").then((r) => r.ok, () => false);
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    report();
+    process.exit(0);
+  }
 }
 `;
 
@@ -97,6 +108,27 @@ describe("wharf CLI start-up", () => {
     expect(serve.some((f) => f.includes("node_modules/kysely/"))).toBe(true);
     expect(lazy(serve)).toEqual([]);
     expect(lazy(loaded(["user", "list"]))).toEqual([]);
+  });
+
+  // The shipped entry (bin/wharf.js) is the bundle (rolldown.config.mjs): our code and most packages
+  // are inlined into chunks; the back ends stay external (node_modules paths, as above) and must stay lazy.
+  it("the bundled build keeps --help light and loads no back end it is not configured for", () => {
+    const bundle = fileURLToPath(`${DIST}bundle/main.js`);
+    const app = (files: string[]) => files.filter((f) => /dist\/bundle\/app-/.test(f));
+    const help = loaded(["--help"], { PROBE_MAIN: bundle });
+    expect(help.some((f) => f.endsWith("dist/bundle/main.js"))).toBe(true);
+    expect([...heavy(help), ...app(help)]).toEqual([]);
+    const list = loaded(["user", "list"], { PROBE_MAIN: bundle });
+    expect(list.some((f) => f.includes("node_modules/better-sqlite3/"))).toBe(true);
+    expect(lazy(list)).toEqual([]);
+    const serve = loaded(["serve"], {
+      PROBE_MAIN: bundle,
+      WHARF_PORT: String(40_000 + (process.pid % 20_000)),
+    });
+    expect(app(serve)).toHaveLength(1);
+    // Bundled: the web framework and kysely come from the bundle, not from node_modules.
+    expect(serve.some((f) => /node_modules\/(fastify|kysely)\//.test(f))).toBe(false);
+    expect(lazy(serve)).toEqual([]);
   });
 
   it("the probe sees a back end once it is configured (PostgreSQL driver at first connection)", () => {

@@ -28,6 +28,7 @@ export {
   getProjectById,
   insertProject,
   isProhibitedName,
+  listProjectNames,
   listProjects,
   listProjectsPage,
   type Project,

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-export const WHARF_MAIN = join(ROOT, "dist", "main.js");
+// What `wharf` runs (bin/wharf.js): the bundled build, so the suites check what ships.
+export const WHARF_MAIN = join(ROOT, "dist", "bundle", "main.js");
 
 const LOCK = join(tmpdir(), `wharf-e2e-build-${Buffer.from(ROOT).toString("hex").slice(-24)}.lock`);
 const BUILD_TIMEOUT_MS = 180_000;
