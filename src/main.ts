@@ -112,7 +112,7 @@ async function serve(config: Config): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
   await app.listen({ host: config.host, port: config.port });
   app.log.info(`Wharf is serving ${config.origin} (bound to ${config.host}:${config.port})`);
-  // Started now rather than by the first upload, which would hash inline while it starts.
+  // Started now: uploads hash on the digest workers only in a process that asked for them (digest-pool.ts).
   void (await import("./lib/digest-pool.js")).warmDigestWorker();
 }
 

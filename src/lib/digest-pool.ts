@@ -40,13 +40,23 @@ class DigestPool {
   private readonly rings: Uint8Array[] = [];
   private nextId = 1;
 
+  /**
+   * Set by warm(): `wharf serve` starts the workers at boot. A process that never asked for them (a
+   * CLI command, an app built by a test) hashes inline instead of starting two threads on its first
+   * upload: under vitest each one loads the TypeScript compiler, which made the first publishes of a
+   * test file several times slower on a loaded machine.
+   */
+  private wanted = false;
+
   /** Every worker, or null when one of them is not running (the upload then hashes inline). */
   async get(): Promise<Worker[] | null> {
+    if (!this.wanted) return null;
     const workers = await Promise.all(this.threads.map((t) => t.get()));
     return workers.every((w) => w !== null) ? (workers as Worker[]) : null;
   }
 
   async warm(): Promise<boolean> {
+    this.wanted = true;
     return (await Promise.all(this.threads.map((t) => t.warm()))).every(Boolean);
   }
 
