@@ -36,11 +36,15 @@ async function measure(cacheSeconds) {
     const url = `${wharf.base}/npm/${NAME}`;
     const bearer = { authorization: `Bearer ${token}` };
     console.log(`\nWHARF_TOKEN_CACHE_SECONDS=${cacheSeconds}`);
-    const results = await compareWithCeiling([
-      ["abbreviated packument, anonymous", url, { accept: INSTALL_ACCEPT }],
-      ["abbreviated packument, token", url, { accept: INSTALL_ACCEPT, ...bearer }],
-      ["npm whoami, token", `${wharf.base}/npm/-/whoami`, bearer],
-    ]);
+    const results = await compareWithCeiling(
+      [
+        ["abbreviated packument, anonymous", url, { accept: INSTALL_ACCEPT }],
+        ["abbreviated packument, token", url, { accept: INSTALL_ACCEPT, ...bearer }],
+        ["npm whoami, token", `${wharf.base}/npm/-/whoami`, bearer],
+      ],
+      [200],
+      wharf.pid,
+    );
     const rps = Object.fromEntries(results.map((r) => [r.label, r.w.rps]));
     const ratio = rps["abbreviated packument, anonymous"] / rps["abbreviated packument, token"];
     console.log(`token-authenticated read costs ${ratio.toFixed(2)}× the anonymous one (req/s ratio)`);
