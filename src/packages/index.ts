@@ -112,7 +112,7 @@ export {
   scopeErrors,
   scopeOfPackage,
 } from "./scopes.js";
-export { searchEcosystem } from "./search.js";
+export { searchEcosystem, TRIGRAM_CANDIDATE_CAP } from "./search.js";
 export {
   type MfaLevel,
   type MfaRequirement,
