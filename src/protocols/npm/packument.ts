@@ -1,27 +1,8 @@
-import { createHash } from "node:crypto";
-import type { Db } from "../../db/index.js";
-import { type PackageName, parsePackageName, tarballBasename } from "../../ecosystems/npm/names.js";
+import { tarballBasename } from "../../ecosystems/npm/names.js";
 import { type Block, type BlockStore, cutBlocks, renderBlocks } from "../../http/blocks.js";
 import type { Rendered } from "../../http/render-cache.js";
-import {
-  type FileBlob,
-  findProject,
-  type ListedRelease,
-  listDistTags,
-  listFileBlobs,
-  listMembers,
-  listReleaseRecords,
-  listReleases,
-  type Member,
-  type Project,
-  type Provenance,
-  provenanceFor,
-  type Release,
-  releaseMetadata,
-  releaseText,
-  starredBy,
-} from "../../packages/index.js";
-import type { Fragment, FragmentSession, FragmentStore } from "./fragments.js";
+import type { ListedRelease, Project, Provenance } from "../../packages/index.js";
+import type { Fragment } from "./fragments.js";
 import { servedDist } from "./manifest.js";
 import { latestOf, maintainers, type PackageListing, type PackageView, revOf } from "./package-view.js";
 import { tarballUrl } from "./paths.js";
