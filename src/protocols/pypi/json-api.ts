@@ -7,6 +7,7 @@ import { sendRendered } from "../../http/send.js";
 import {
   type FileRecord,
   type ListedRelease,
+  type ListingStore,
   latestRelease,
   type Provenance,
   packageErrors,
@@ -114,12 +115,13 @@ export function registerJsonApi(
   deps: Deps,
   cache: RenderCache<Rendered>,
   blocks: BlockStore,
+  listings?: ListingStore,
 ): void {
   const origin = deps.config.origin;
   app.get<{ Params: { name: string } }>("/pypi/:name/json", async (req, reply) => {
     const normalized = normalizeName(req.params.name);
     const r = await cache.get(`${normalized}\0json`, async () => {
-      const v = await loadProjectView(deps.db, normalized);
+      const v = await loadProjectView(deps.db, normalized, listings);
       if (!v || v.releases.length === 0) return null;
       const latest = latestRelease(v)!;
       const prov = await provenanceByFile(deps, v.project.id);
@@ -148,7 +150,7 @@ export function registerJsonApi(
       throw packageErrors.RELEASE_NOT_FOUND(`'${req.params.version}' is not a version.`);
     }
     const r = await cache.get(`${normalized}\0json:${wanted}`, async () => {
-      const v = await loadProjectView(deps.db, normalized);
+      const v = await loadProjectView(deps.db, normalized, listings);
       const rel = v?.releases.find((x) => x.canonicalVersion === wanted);
       if (!v || !rel) return null;
       const prov = await provenanceByFile(deps, v.project.id);

@@ -4,7 +4,7 @@ import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { type Block, type BlockStore, cutBlocks, renderBlocks } from "../../http/blocks.js";
 import { type RenderCache, type Rendered, rendered, renderedBytes } from "../../http/render-cache.js";
 import { type CachePolicy, sendRendered } from "../../http/send.js";
-import { packageErrors } from "../../packages/index.js";
+import { type ListingStore, packageErrors } from "../../packages/index.js";
 import { SimpleRoot } from "./simple-root.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
@@ -173,6 +173,7 @@ export function registerSimple(
   deps: Deps,
   cache: RenderCache<Rendered>,
   blocks: BlockStore,
+  listings?: ListingStore,
 ): void {
   // The root listing is maintained one project at a time, not dropped by every change (simple-root.ts).
   const root = new SimpleRoot(deps, renderRoot);
@@ -193,7 +194,7 @@ export function registerSimple(
       return reply.redirect(`/simple/${encodeURIComponent(normalized)}/`, 301);
     const fmt = negotiate(req);
     const view = await cache.get(`${normalized}\0simple:${fmt}`, async () => {
-      const v = await loadProjectView(deps.db, normalized);
+      const v = await loadProjectView(deps.db, normalized, listings);
       return v ? kept(await renderProject(v, fmt, fileUrl, blocks), v.project.id) : null;
     });
     if (!view) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${raw}'.`);
