@@ -1,6 +1,6 @@
 import { tarballBasename } from "../../ecosystems/npm/names.js";
 import { type Block, type BlockStore, cutBlocks, renderBlocks } from "../../http/blocks.js";
-import type { Rendered } from "../../http/render-cache.js";
+import { type Rendered, renderedBytes } from "../../http/render-cache.js";
 import type { ListedRelease, Project, Provenance } from "../../packages/index.js";
 import type { Fragment } from "./fragments.js";
 import { servedDist } from "./manifest.js";
@@ -287,7 +287,7 @@ export async function renderState(
         renderBlocks(blocks, `${id}\0full`, fullBlocks(v, fragments), FULL_TYPE),
         renderBlocks(blocks, `${id}\0abbreviated`, abbreviatedBlocks(v, fragments), ABBREVIATED_TYPE),
       ]);
-  const size = (r: Rendered | null) => (r ? r.body.length + r.gzip.length : 0);
+  const size = (r: Rendered | null) => (r ? renderedBytes(r) : 0);
   return {
     projectId: v.project.id,
     project: v.project,
