@@ -102,11 +102,36 @@ async function info(deps: Deps, v: ProjectView, r: ListedRelease) {
  */
 function releaseParts(origin: string, v: ProjectView, prov: ProvenanceByFile): Buffer[] {
   const byVersion = Object.fromEntries(v.releases.map((rel) => [rel.version, rel]));
-  return Object.keys(byVersion).map((version, i) => {
-    const rel = byVersion[version]!;
-    const files = JSON.stringify(rel.files.map((f) => fileDict(origin, rel, f, prov)));
-    return Buffer.from(`${i ? "," : ""}${JSON.stringify(version)}:${files}`);
-  });
+  const out: Buffer[] = [];
+  for (const version of Object.keys(byVersion)) {
+    if (out.length) out.push(COMMA);
+    out.push(releasePart(origin, byVersion[version]!, prov));
+  }
+  return out;
+}
+
+const COMMA = Buffer.from(",");
+
+/**
+ * One release's member, kept by release object (the incremental listing, packages/listing.ts, hands
+ * out a new one when the release or a file of it changes) with what else its bytes are made of: the
+ * origin and its files' provenance (written with the files, but compared anyway: kept bytes are only
+ * ever a faster way to the same bytes).
+ */
+const keptParts = new WeakMap<ListedRelease, { origin: string; provenance: string; part: Buffer }>();
+
+function releasePart(origin: string, rel: ListedRelease, prov: ProvenanceByFile): Buffer {
+  let provenance = "";
+  for (const f of rel.files) {
+    const p = prov.get(f.id);
+    if (p) provenance += `${f.id}\0${JSON.stringify(p)}\0`;
+  }
+  const k = keptParts.get(rel);
+  if (k && k.origin === origin && k.provenance === provenance) return k.part;
+  const files = JSON.stringify(rel.files.map((f) => fileDict(origin, rel, f, prov)));
+  const part = Buffer.from(`${JSON.stringify(rel.version)}:${files}`);
+  keptParts.set(rel, { origin, provenance, part });
+  return part;
 }
 
 /** `/pypi/<name>/json` and `/pypi/<name>/<version>/json`: the JSON API tools read for project info. */
