@@ -25,14 +25,17 @@ const MAX_DELTA = 500;
 /** Ids per query: well under SQLite's and PostgreSQL's limits on bound parameters. */
 const ID_BATCH = 500;
 
-/** Kept listings by project id, least recently read dropped first beyond the release budget. */
+/**
+ * Kept listings by project id, least recently read dropped first beyond the release budget: 100,000
+ * releases, ~1 KB each with two files' rows (hashes, blob keys, names), so ~100 MB at worst per store.
+ */
 export class ListingStore {
   private projects = new Map<string, Kept>();
   private releases = 0;
   /** For tests and metrics: how the last reads went. */
   readonly reads = { full: 0, delta: 0, unchanged: 0 };
 
-  constructor(private readonly maxReleases = 500_000) {}
+  constructor(private readonly maxReleases = 100_000) {}
 
   get(projectId: string): Kept | undefined {
     return this.projects.get(projectId);
