@@ -5,6 +5,21 @@ import { createTestApp, type TestApp, testDatabases } from "../test-support/inde
 import { ListingStore, readListing } from "./listing.js";
 import { insertProject, type Project } from "./projects.js";
 import { deleteFile, deleteRelease, insertFile, insertRelease, setYanked } from "./release-writes.js";
+import type { ListedRelease } from "./releases.js";
+
+describe("ListingStore", () => {
+  it("drops the least recently read project beyond its release budget", () => {
+    const store = new ListingStore(3);
+    const r = { id: "r" } as ListedRelease;
+    store.put("a", { seq: 1, releases: [r, r] });
+    store.put("b", { seq: 1, releases: [r] });
+    expect(store.get("a")).toBeDefined();
+    store.put("c", { seq: 1, releases: [r] });
+    expect(store.get("a")).toBeUndefined();
+    expect(store.get("b")?.releases).toHaveLength(1);
+    expect(store.get("c")).toBeDefined();
+  });
+});
 
 describe.each(testDatabases())("incremental listing on %s", (kind) => {
   let t: TestApp;
