@@ -1,4 +1,5 @@
 import { createHash, webcrypto } from "node:crypto";
+import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { gzip, gzipSync } from "node:zlib";
 import type { ChangeFeed } from "../packages/index.js";
@@ -17,6 +18,16 @@ export interface Rendered {
   chunks?: readonly Buffer[];
   /** The body's length in bytes, without joining the chunks. */
   length?: number;
+}
+
+/** Marks a stream made of a rendering's chunks, so the replay (replay.ts) can keep them as they are. */
+export const CHUNKS = Symbol("wharf.rendered.chunks");
+
+/** A rendering's chunks as a stream Fastify sends, tagged with the chunks themselves. */
+export function chunkStream(chunks: readonly Buffer[]): Readable {
+  const s = Readable.from(chunks) as Readable & { [CHUNKS]?: readonly Buffer[] };
+  s[CHUNKS] = chunks;
+  return s;
 }
 
 /** The body's length in bytes (a rendering in chunks is not joined for it). */
@@ -176,6 +187,14 @@ export class RenderCache<T> {
     this.entries.set(key, p);
     this.pending.add(key);
     return p;
+  }
+
+  /**
+   * The project a kept entry belongs to, or undefined when it is not kept (still loading, or its load
+   * raced a change and was served without being kept): what http/replay.ts may keep an answer under.
+   */
+  groupOf(key: string): string | undefined {
+    return this.kept.get(key)?.group;
   }
 
   /** Oldest first, until both budgets hold. */

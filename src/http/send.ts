@@ -1,6 +1,5 @@
-import { Readable } from "node:stream";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { bodyLength, type Rendered } from "./render-cache.js";
+import { bodyLength, chunkStream, type Rendered } from "./render-cache.js";
 
 /** How a protocol lets clients and shared caches keep its renderings. */
 export interface CachePolicy {
@@ -52,5 +51,5 @@ export function sendRendered(
   }
   reply.header("content-length", bodyLength(r));
   // A rendering in blocks is written block by block, never joined into one buffer (render-cache.ts).
-  return r.chunks ? reply.send(Readable.from(r.chunks)) : reply.send(r.body);
+  return r.chunks ? reply.send(chunkStream(r.chunks)) : reply.send(r.body);
 }

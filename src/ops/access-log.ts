@@ -1,4 +1,6 @@
-import { type FastifyReply, type FastifyRequest, LogController } from "fastify";
+import type { IncomingMessage } from "node:http";
+import proxyAddr from "@fastify/proxy-addr";
+import { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import pino from "pino";
 
 const { chindingsSym, streamSym } = pino.symbols;
@@ -67,4 +69,36 @@ export class AccessLog extends LogController {
       "request",
     );
   }
+}
+
+/**
+ * The same line for an answer replayed before Fastify (http/replay.ts): a request's child logger holds
+ * the root's bindings plus `"reqId"`, and `request.ip` is the socket's peer, or with a trusted proxy the
+ * address @fastify/proxy-addr picks, as Fastify computes it. access-log.test.ts compares the two lines.
+ */
+export function replayAccessLine(
+  root: FastifyBaseLogger,
+  trust: false | string[] | ((address: string, hop: number) => boolean),
+): (reqId: string, req: IncomingMessage, status: number, elapsedMs: number) => void {
+  const trusted =
+    trust === false ? undefined : typeof trust === "function" ? trust : proxyAddr.compile(trust);
+  const ipOf = (req: IncomingMessage): string | undefined => {
+    if (!trusted) return req.socket.remoteAddress;
+    const all = proxyAddr.all(req, trusted);
+    return all[all.length - 1];
+  };
+  const logger = root as pino.Logger;
+  const internals = root as unknown as Record<symbol, unknown>;
+  return (reqId, req, status, elapsedMs) => {
+    if (!logger.isLevelEnabled("info")) return;
+    const chindings = internals[chindingsSym] as string;
+    const stream = internals[streamSym] as { write(line: string): unknown };
+    const responseTime = Math.round(elapsedMs * 100) / 100;
+    // pino leaves out an undefined value (a socket already gone has no peer address).
+    const ip = ipOf(req);
+    const address = ip === undefined ? "" : `,"remoteAddress":${JSON.stringify(ip)}`;
+    stream.write(
+      `{"level":30,"time":${Date.now()}${chindings},"reqId":${JSON.stringify(reqId)},"req":{"method":${JSON.stringify(req.method)},"url":${JSON.stringify(req.url)}${address}},"res":{"statusCode":${status}},"responseTime":${responseTime},"msg":"request"}\n`,
+    );
+  };
 }

@@ -38,12 +38,15 @@ export async function handleRead(
   if (p.kind === "package") {
     const doc = wantsAbbreviated(req) ? state.abbreviated : state.full;
     if (!doc) throw npmErrors.PACKAGE_NOT_FOUND(`Every version of ${p.name} was unpublished.`);
+    // Every package is public (publish.ts): the same bytes for every anonymous client (http/replay.ts).
+    deps.replay.allow(req, state.projectId);
     return sendRendered(req, reply, doc, NPM_CACHING);
   }
   if (p.kind === "version") {
     if (!state.full) throw notFound(p.name);
     const m = versionManifest(state, p.spec);
     if (!m) throw npmErrors.VERSION_NOT_FOUND(`${p.name} has no version or dist-tag '${p.spec}'.`);
+    deps.replay.allow(req, state.projectId);
     return reply
       .header("cache-control", "public, max-age=0, must-revalidate")
       .header("content-type", "application/json; charset=utf-8")
@@ -78,12 +81,18 @@ async function sendTarball(
     .header("cache-control", "public, max-age=31536000, immutable")
     .header("content-type", "application/octet-stream")
     .header("content-length", entry.size);
-  if (req.headers["if-none-match"]?.split(",").some((t) => t.trim() === etag))
+  if (req.headers["if-none-match"]?.split(",").some((t) => t.trim() === etag)) {
+    deps.replay.allow(req, entry.projectId);
     return reply.status(304).send();
+  }
   try {
-    if (req.method === "GET") deps.downloads.count(entry.projectId, deps.clock.now());
-    // Small tarballs from the shared download cache (http/blob-cache.ts), larger ones streamed.
+    const count = () => deps.downloads.count(entry.projectId, deps.clock.now());
+    if (req.method === "GET") count();
+    // Small tarballs from the shared download cache (http/blob-cache.ts), larger ones streamed (and
+    // then not replayed: only a body in memory is).
     const body = await downloads.read(deps.blobs, entry.blobKey, entry.size);
+    // A replayed download still counts as one.
+    if (body) deps.replay.allow(req, entry.projectId, { onServe: count });
     return reply.send(body ?? (await deps.blobs.get(entry.blobKey)));
   } catch (e) {
     if (e instanceof BlobNotFoundError) throw npmErrors.NOT_FOUND(`No tarball named '${file}'.`);
