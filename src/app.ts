@@ -116,7 +116,7 @@ export async function buildApp(
 
   const changes = new ChangeFeed(redis, config.redisPrefix, db);
   const replayCache = new ReplayCache(changes, REQUEST_ID_HEADER);
-  replayCache.observeLog(replayAccessLine(app.log, trustProxy));
+  replayCache.observeLog(replayAccessLine(app.log, config.trustProxy));
   const deps: Deps = {
     config,
     db,

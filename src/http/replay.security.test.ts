@@ -1,8 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerUser } from "../accounts/index.js";
 import { ChangeFeed } from "../packages/index.js";
 import { publishBody } from "../protocols/npm/test-fixtures.js";
-import { createTestApp, type TestApp, testDatabases } from "../test-support/index.js";
+import {
+  createTestApp,
+  createTwoInstances,
+  missing,
+  type TestApp,
+  type TwoInstances,
+  testDatabases,
+} from "../test-support/index.js";
 import { revokeUserToken } from "../tokens/index.js";
 import { insertToken } from "../tokens/store.js";
 import { ReplayCache } from "./replay.js";
@@ -27,15 +36,54 @@ describe.each(testDatabases())("replayed answers: threats (%s)", (kind) => {
   it("still refuses a dead npm token with 401 while the anonymous answer is replayed", async () => {
     await get(port, "/npm/demo");
     const before = t.deps.replay.served;
-    expect((await get(port, "/npm/demo")).status).toBe(200);
+    const anonymous = await get(port, "/npm/demo");
+    expect(anonymous.status).toBe(200);
     expect(t.deps.replay.served).toBe(before + 1);
     const dead = await get(port, "/npm/demo", { authorization: "Bearer wharf_not_a_real_token" });
     expect(dead.status).toBe(401);
-    // A live token is checked by the route too, every time: never answered from the replay.
+    // A live token the verified-token cache vouches for gets the same answer, replayed.
     const served = t.deps.replay.served;
+    const live = await get(port, "/npm/demo", { authorization: `Bearer ${token}` });
+    expect(t.deps.replay.served).toBe(served + 1);
+    expect(live).toEqual(anonymous);
+  });
+
+  it("sends a token used from outside its allowed addresses to the route, which refuses it", async () => {
+    const { user } = await publishNpm(t, "cidr-demo", ["1.0.0"]);
+    const { token: narrow, id } = await insertToken(t.deps.db, t.clock.now(), {
+      userId: user.id,
+      name: "office only",
+      projectIds: null,
+      expiresAt: null,
+      issuedBy: "user",
+    });
+    await t.deps.db
+      .updateTable("api_tokens")
+      .set({ cidr_whitelist: JSON.stringify(["10.0.0.0/8"]) })
+      .where("id", "=", id)
+      .execute();
+    await get(port, "/npm/cidr-demo/1.0.0");
+    const before = t.deps.replay.served;
     for (let i = 0; i < 2; i++)
-      expect((await get(port, "/npm/demo", { authorization: `Bearer ${token}` })).status).toBe(200);
-    expect(t.deps.replay.served).toBe(served);
+      expect((await get(port, "/npm/cidr-demo/1.0.0", { authorization: `Bearer ${narrow}` })).status).toBe(
+        403,
+      );
+    expect(t.deps.replay.served).toBe(before);
+  });
+
+  it("sends an expired token to the route, which says so", async () => {
+    const { user } = await publishNpm(t, "expiry-demo", ["1.0.0"]);
+    const { token: brief } = await insertToken(t.deps.db, t.clock.now(), {
+      userId: user.id,
+      name: "brief",
+      projectIds: null,
+      expiresAt: t.clock.now() + 60_000,
+      issuedBy: "user",
+    });
+    const auth = { authorization: `Bearer ${brief}` };
+    for (let i = 0; i < 2; i++) expect((await get(port, "/npm/expiry-demo/1.0.0", auth)).status).toBe(200);
+    t.clock.advance(61_000);
+    expect((await get(port, "/npm/expiry-demo/1.0.0", auth)).status).toBe(401);
   });
 
   it("does not answer a revoked npm token from an answer it got while it was live", async () => {
@@ -148,4 +196,51 @@ describe("replayed answers: the generation guard", () => {
     );
     expect(replay.size).toBe(0);
   });
+});
+
+// A load-balanced pair: a publish on one instance must end the other's replay of the package (the
+// change feed over Redis, or the database's change log without it), as it ends its rendered caches.
+describe.each([true, false])("replayed answers across instances (Redis: %s)", (redis) => {
+  const skip = missing("replayed answers across instances", "postgres", ...(redis ? ["redis" as const] : []));
+  let instances: TwoInstances | undefined;
+  it.skipIf(skip)("drops a package's replay on the other instance when one publishes", async () => {
+    instances = await createTwoInstances({ redis });
+    const { a, b } = instances;
+    const user = await registerUser(
+      a.deps,
+      { ip: "127.0.0.1" },
+      { username: "alice", email: "alice@example.com", password: "correct horse battery", verified: true },
+      { viaOperator: true },
+    );
+    const { token } = await insertToken(a.deps.db, Date.now(), {
+      userId: user.id,
+      name: "t",
+      projectIds: null,
+      expiresAt: null,
+      issuedBy: "user",
+    });
+    const put = (v: string) =>
+      publishBody("multi", v).then((payload) =>
+        a.app.inject({
+          method: "PUT",
+          url: "/npm/multi",
+          payload,
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      );
+    expect((await put("1.0.0")).statusCode).toBe(201);
+    await b.app.listen({ port: 0, host: "127.0.0.1" });
+    const port = (b.app.server.address() as AddressInfo).port;
+    const latest = async () => JSON.parse((await get(port, "/npm/multi/latest")).body.toString()).version;
+    for (let i = 0; i < 2; i++) expect(await latest()).toBe("1.0.0");
+    expect(b.deps.replay.served).toBeGreaterThan(0);
+    expect((await put("1.1.0")).statusCode).toBe(201);
+    let seen = await latest();
+    for (let i = 0; i < 60 && seen !== "1.1.0"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = await latest();
+    }
+    expect(seen).toBe("1.1.0");
+  });
+  afterAll(async () => instances?.close());
 });

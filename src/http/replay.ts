@@ -20,10 +20,11 @@ import { ANY_PROJECT, CHUNKS } from "./render-cache.js";
  * - it holds only what a handler chose to allow, and a handler allows only responses that are the
  *   same for every anonymous client (never an error, never a staged file, never per-user content);
  * - requests with Cookie never take it, nor do Range, If-Range or If-Modified-Since; requests with
- *   Authorization take only answers of routes that declared credentials irrelevant to them
- *   (`credentials: "ignored"`: PyPI's and RubyGems' install reads, which never look at them). npm's
- *   reads check a presented token every time (a dead token must still get its 401), so a request
- *   with a token never gets a replayed npm answer;
+ *   Authorization take only answers of routes that said what credentials mean to them: "ignored"
+ *   (PyPI's and RubyGems' install reads never look at them), or a check that must pass for each
+ *   request (npm's reads: a token the verified-token cache vouches for, from an allowed address;
+ *   anything else — unknown, revoked, expired, not cached — goes to the route, which gives a dead
+ *   token its 401);
  * - records are dropped with the project's rendered indexes: the same change feed, the same groups
  *   (a project id, or ANY_PROJECT for the root listing), "*" drops all of it;
  * - the generation guard of render-cache.ts: a response whose request arrived before a change it did
@@ -41,9 +42,11 @@ export interface ReplayAllowance {
   onServe?: () => void;
   /**
    * "ignored": the route never reads Authorization, so the answer is also right for requests that carry
-   * one (pip with a token in its index URL). Otherwise only requests without credentials get it.
+   * one (pip with a token in its index URL). A function: the answer is the same for every client the
+   * route lets read, and the function says, without waiting, whether this request's credentials are
+   * such a client's (false: the route decides). Absent: only requests without credentials get it.
    */
-  credentials?: "ignored";
+  credentials?: "ignored" | ((req: IncomingMessage) => boolean);
 }
 
 /**
@@ -77,7 +80,8 @@ interface Variant {
   body: Body | null;
   route: string;
   onServe?: () => void;
-  anyCredentials: boolean;
+  /** Who with credentials may get it: anyone ("ignored"), those the check passes, or nobody. */
+  credentials?: "ignored" | ((req: IncomingMessage) => boolean);
 }
 
 interface UrlRecord {
@@ -145,8 +149,12 @@ export class ReplayCache {
     )
       return false;
     const record = this.urls.get(req.url ?? "");
-    const variant = record && findVariant(record.variants, h, h.authorization !== undefined);
-    if (!variant) {
+    const withCredentials = h.authorization !== undefined;
+    const variant = record && findVariant(record.variants, h, withCredentials);
+    const vouched =
+      variant &&
+      (!withCredentials || variant.credentials === "ignored" || variant.credentials?.(req) === true);
+    if (!variant || !vouched) {
       (req as Marked)[ARRIVED] = this.generation;
       return false;
     }
@@ -178,8 +186,8 @@ export class ReplayCache {
   allow(req: { raw: IncomingMessage }, group: string, how: ReplayAllowance = {}): void {
     const raw = req.raw as Marked;
     if (raw[ARRIVED] === undefined) return;
-    // A request with credentials is kept only for routes that ignore them (it is the same answer).
-    if (raw.headers.authorization !== undefined && how.credentials !== "ignored") return;
+    // A request with credentials is kept only for routes that said what they mean (it is the same answer).
+    if (raw.headers.authorization !== undefined && how.credentials === undefined) return;
     raw[ALLOWED] = { group, ...how };
   }
 
@@ -224,7 +232,10 @@ export class ReplayCache {
       .map((v) => v.trim())
       .filter((v) => v !== "");
     if (vary.includes("*")) return;
-    const names = [...new Set([...vary, ...ALWAYS_KEYED])];
+    // Where a check vouches for the credentials, the answer is the anonymous one: not keyed on them.
+    const keyed =
+      typeof allowed.credentials === "function" ? vary.filter((v) => v !== "authorization") : vary;
+    const names = [...new Set([...keyed, ...ALWAYS_KEYED])];
     const variant: Variant = {
       names,
       values: names.map((n) => headerValue(raw.headers, n)),
@@ -233,7 +244,7 @@ export class ReplayCache {
       body: reply.statusCode === 304 ? null : body,
       route: req.routeOptions.url ?? "unmatched",
       onServe: reply.statusCode === 200 ? allowed.onServe : undefined,
-      anyCredentials: allowed.credentials === "ignored",
+      credentials: allowed.credentials,
     };
     this.store(raw.url ?? "", allowed.group, variant);
   }
@@ -324,7 +335,7 @@ function findVariant(
   withCredentials: boolean,
 ): Variant | undefined {
   outer: for (const v of variants) {
-    if (withCredentials && !v.anyCredentials) continue;
+    if (withCredentials && v.credentials === undefined) continue;
     for (let i = 0; i < v.names.length; i++) {
       if (headerValue(headers, v.names[i] as string) !== v.values[i]) continue outer;
     }

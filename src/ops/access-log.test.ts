@@ -102,7 +102,7 @@ describe("access log", () => {
         headers,
         socket: { remoteAddress: "127.0.0.1" },
       } as unknown as IncomingMessage;
-      replayAccessLine(app.log, fastifyTrustProxy(trust))("req-1", raw, 200, 0.123);
+      replayAccessLine(app.log, trust)("req-1", raw, 200, 0.123);
       await app.close();
       const [full, replayed] = lines.map((l) =>
         l.replace(/"time":\d+/, '"time":0').replace(/"responseTime":[\d.e-]+/, '"responseTime":0'),

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
-import proxyAddr from "@fastify/proxy-addr";
 import { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import pino from "pino";
+import { clientAddress, type TrustProxy } from "./trust-proxy.js";
 
 const { chindingsSym, streamSym } = pino.symbols;
 
@@ -78,15 +78,9 @@ export class AccessLog extends LogController {
  */
 export function replayAccessLine(
   root: FastifyBaseLogger,
-  trust: false | string[] | ((address: string, hop: number) => boolean),
+  trust: TrustProxy,
 ): (reqId: string, req: IncomingMessage, status: number, elapsedMs: number) => void {
-  const trusted =
-    trust === false ? undefined : typeof trust === "function" ? trust : proxyAddr.compile(trust);
-  const ipOf = (req: IncomingMessage): string | undefined => {
-    if (!trusted) return req.socket.remoteAddress;
-    const all = proxyAddr.all(req, trusted);
-    return all[all.length - 1];
-  };
+  const ipOf = clientAddress(trust);
   const logger = root as pino.Logger;
   const internals = root as unknown as Record<symbol, unknown>;
   return (reqId, req, status, elapsedMs) => {
