@@ -102,6 +102,12 @@ export interface EventsTable {
   data: string;
 }
 
+export interface ListingChangesTable {
+  project_id: string;
+  seq: number;
+  release_id: string;
+}
+
 export interface ProjectsTable {
   id: string;
   ecosystem: string;
@@ -111,6 +117,8 @@ export interface ProjectsTable {
   created_at: number;
   upload_limit_bytes: number | null;
   serial: number;
+  /** 039: bumped by triggers on every change to the project's releases or files (listing_changes). */
+  listing_seq: Generated<number>;
   /** 005: set by the daily criticality job or an admin. */
   critical_since: number | null;
   critical_manual: Generated<number>;
@@ -370,6 +378,8 @@ export interface Database {
   role_invitations: RoleInvitationsTable;
   releases: ReleasesTable;
   files: FilesTable;
+  /** 039: which release each listing change touched, numbered per project (packages/listing.ts). */
+  listing_changes: ListingChangesTable;
   filename_journal: FilenameJournalTable;
   download_counts: DownloadCountsTable;
   api_tokens: ApiTokensTable;

@@ -35,7 +35,9 @@ export interface Block {
 }
 
 interface KeptBlock {
-  /** A view of the body it was last served in (kept only to compare; no copy of its own). */
+  /** The parts it was made of: the same Buffer objects again (kept fragments) mean the same bytes. */
+  parts: Buffer[];
+  /** Its bytes (its one part, or its parts joined once). */
   raw: Buffer;
   deflated: Buffer;
   /** What its compressor was primed with: the end of the block before it in the same run, or nothing. */
@@ -53,8 +55,13 @@ const WINDOW = 32 * 1024;
 /** Below this the whole body is gzipped and hashed at once (rendered(): small, cheap, same as before). */
 export const BLOCKED_BYTES = 64 * 1024;
 
-/** A block closes once it holds this many bytes: at most this much is recompressed per changed block. */
-export const BLOCK_TARGET_BYTES = 128 * 1024;
+/**
+ * A block closes once it holds this many bytes: at most this much is recompressed and hashed per
+ * changed block. 32 KiB, deflate's window: each block is primed with the whole block before it, so the
+ * gzip is as small as with 128 KiB blocks, and an append recompresses a quarter as much (at 128 KiB the
+ * thread pool's deflates were most of a 5,000-version re-render's wait).
+ */
+export const BLOCK_TARGET_BYTES = 32 * 1024;
 
 /**
  * Cuts a run of parts into blocks labelled `<prefix>:<n>`: a block closes after the part that brings
@@ -130,30 +137,31 @@ export async function renderBlocks(
   blocks: Block[],
   contentType: string,
 ): Promise<Rendered> {
-  const body = Buffer.concat(blocks.flatMap((b) => b.parts));
-  if (body.length < BLOCKED_BYTES) return renderedOffLoop(body, contentType);
+  let length = 0;
+  for (const b of blocks) for (const p of b.parts) length += p.length;
+  if (length < BLOCKED_BYTES)
+    return renderedOffLoop(Buffer.concat(blocks.flatMap((b) => b.parts)), contentType);
   const old = store?.take(key);
   const next = new Map<string, KeptBlock>();
   const ordered: KeptBlock[] = [];
   const fresh: Array<Promise<void>> = [];
-  let offset = 0;
   let before: { run: string; raw: Buffer } | null = null;
   for (const b of blocks) {
-    let len = 0;
-    for (const p of b.parts) len += p.length;
-    const raw = body.subarray(offset, offset + len);
-    offset += len;
-    if (len === 0) continue;
+    const prev = old?.get(b.label);
+    // Parts that are the very buffers of the last rendering (kept fragments) are the same bytes: no
+    // copy, no comparison. Only the blocks with a new part are joined (at most BLOCK_TARGET_BYTES each).
+    const raw = prev && sameParts(prev.parts, b.parts) ? prev.raw : join(b.parts);
+    if (raw.length === 0) continue;
     const run = b.label.replace(/:\d+$/, "");
     const dictionary =
       before?.run === run ? before.raw.subarray(Math.max(0, before.raw.length - WINDOW)) : EMPTY;
     before = { run, raw };
-    const prev = old?.get(b.label);
     let kept: KeptBlock;
-    if (prev?.raw.equals(raw) && prev.dictionary.equals(dictionary)) {
-      kept = { ...prev, raw, dictionary };
+    if (prev && (prev.raw === raw || prev.raw.equals(raw)) && sameBytes(prev.dictionary, dictionary)) {
+      kept = { ...prev, parts: b.parts, raw, dictionary };
     } else {
       kept = {
+        parts: b.parts,
         raw,
         deflated: EMPTY,
         dictionary,
@@ -180,7 +188,34 @@ export async function renderBlocks(
     store.compressed += fresh.length;
     store.put(key, next);
   }
-  return { body, gzip: gzipOf(ordered, body.length), etag: etagOf(ordered), contentType };
+  const chunks = ordered.map((b) => b.raw);
+  let body: Buffer | undefined;
+  return {
+    get body() {
+      body ??= Buffer.concat(chunks, length);
+      return body;
+    },
+    chunks,
+    length,
+    gzip: gzipOf(ordered, length),
+    etag: etagOf(ordered),
+    contentType,
+  };
+}
+
+const join = (parts: Buffer[]): Buffer => (parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+
+function sameParts(a: Buffer[], b: Buffer[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Views of the same memory are the same bytes without reading them; anything else is compared. */
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  if (a.length !== b.length) return false;
+  if (a.buffer === b.buffer && a.byteOffset === b.byteOffset) return true;
+  return a.equals(b);
 }
 
 function gzipOf(blocks: KeptBlock[], length: number): Buffer {

@@ -1,4 +1,5 @@
 import { createHash, webcrypto } from "node:crypto";
+import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { gzip, gzipSync } from "node:zlib";
 import type { ChangeFeed } from "../packages/index.js";
@@ -9,7 +10,28 @@ export interface Rendered {
   gzip: Buffer;
   etag: string;
   contentType: string;
+  /**
+   * A rendering made of blocks (blocks.ts) holds its body as the blocks' bytes, sent one after the
+   * other: joining a 5,000-version packument (9.5 MB) after every write was a copy as long as the
+   * history. `body` then joins them on first use (tests, range reads), once.
+   */
+  chunks?: readonly Buffer[];
+  /** The body's length in bytes, without joining the chunks. */
+  length?: number;
 }
+
+/** Marks a stream made of a rendering's chunks, so the replay (replay.ts) can keep them as they are. */
+export const CHUNKS = Symbol("wharf.rendered.chunks");
+
+/** A rendering's chunks as a stream Fastify sends, tagged with the chunks themselves. */
+export function chunkStream(chunks: readonly Buffer[]): Readable {
+  const s = Readable.from(chunks) as Readable & { [CHUNKS]?: readonly Buffer[] };
+  s[CHUNKS] = chunks;
+  return s;
+}
+
+/** The body's length in bytes (a rendering in chunks is not joined for it). */
+export const bodyLength = (r: Rendered): number => r.length ?? r.body.length;
 
 export function rendered(text: string, contentType: string): Rendered {
   return renderedBuffer(Buffer.from(text, "utf8"), contentType);
@@ -47,7 +69,7 @@ function renderedBuffer(body: Buffer, contentType: string): Rendered {
 }
 
 /** Bytes a rendering holds in memory (both variants). */
-export const renderedBytes = (r: Rendered): number => r.body.length + r.gzip.length;
+export const renderedBytes = (r: Rendered): number => bodyLength(r) + r.gzip.length;
 
 /** The group of entries that any change at all drops (e.g. the root listing: any change can add a name). */
 export const ANY_PROJECT = "\0any";

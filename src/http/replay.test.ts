@@ -59,6 +59,29 @@ describe.each(testDatabases())("replayed answers (%s)", (kind) => {
     },
   );
 
+  it("replays a packument rendered in blocks (sent unjoined) with the same bytes", async () => {
+    await publishNpm(t, "big", ["1.0.0", "1.0.1", "1.0.2"]);
+    const project = await t.deps.db
+      .selectFrom("projects")
+      .select("id")
+      .where("name", "=", "big")
+      .executeTakeFirstOrThrow();
+    // 40 KB of description per version: the full packument is over the 64 KiB rendered in blocks.
+    await t.deps.db
+      .updateTable("releases")
+      .set({ metadata: JSON.stringify({ description: "x".repeat(40_000) }) })
+      .where("project_id", "=", project.id)
+      .execute();
+    await t.deps.changes.publish(project.id);
+    const first = await get(port, "/npm/big");
+    expect(first.status).toBe(200);
+    expect(first.body.length).toBeGreaterThan(64 * 1024);
+    const before = t.deps.replay.served;
+    const second = await get(port, "/npm/big");
+    expect(t.deps.replay.served).toBe(before + 1);
+    expect(second).toEqual(first);
+  });
+
   it("answers a conditional request with the same 304 the route sends", async () => {
     const etag = await packumentEtag();
     const first = await get(port, "/npm/demo", { "if-none-match": etag! });

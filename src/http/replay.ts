@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { ChangeFeed } from "../packages/index.js";
-import { ANY_PROJECT } from "./render-cache.js";
+import { ANY_PROJECT, CHUNKS } from "./render-cache.js";
 
 /**
  * Anonymous reads answered again without going through Fastify (issue 15: small cached responses cost
@@ -58,7 +58,7 @@ export const PUBLIC_READ: ReplayAllowance = { credentials: "ignored" };
 interface Marked extends IncomingMessage {
   [ARRIVED]?: number;
   [ALLOWED]?: { group: string } & ReplayAllowance;
-  [PAYLOAD]?: Buffer | null;
+  [PAYLOAD]?: Body | null;
 }
 
 /** Request headers that are part of every record's key: a conditional request may get a 304. */
@@ -66,12 +66,18 @@ const ALWAYS_KEYED = ["if-none-match"];
 /** Per URL: a few Accept / Accept-Encoding combinations is normal; more is someone varying headers. */
 const MAX_VARIANTS = 8;
 
+/** A body in memory: one buffer, or a rendering's blocks (render-cache.ts: never joined for sending). */
+type Body = Buffer | readonly Buffer[];
+
+const sizeOf = (b: Body | null | undefined): number =>
+  b == null ? 0 : Buffer.isBuffer(b) ? b.length : b.reduce((n, c) => n + c.length, 0);
+
 interface Variant {
   names: string[];
   values: (string | undefined)[];
   status: number;
   headers: OutgoingHttpHeaders;
-  body: Buffer | null;
+  body: Body | null;
   route: string;
   onServe?: () => void;
   /** Who with credentials may get it: anyone ("ignored"), those the check passes, or nobody. */
@@ -165,7 +171,13 @@ export class ReplayCache {
     }
     variant.onServe?.();
     this.served++;
-    res.end(variant.body ?? undefined);
+    const body = variant.body;
+    if (body === null || Buffer.isBuffer(body)) res.end(body ?? undefined);
+    else {
+      res.cork();
+      for (const chunk of body) res.write(chunk);
+      res.end();
+    }
     const elapsed = performance.now() - start;
     log(reqId, req, variant.status, elapsed);
     metrics("GET", variant.route, variant.status, elapsed);
@@ -202,6 +214,8 @@ export class ReplayCache {
     if (payload === null || payload === undefined || payload === "") raw[PAYLOAD] = null;
     else if (Buffer.isBuffer(payload)) raw[PAYLOAD] = payload;
     else if (typeof payload === "string") raw[PAYLOAD] = Buffer.from(payload);
+    else if (payload && typeof payload === "object" && CHUNKS in payload)
+      raw[PAYLOAD] = (payload as { [CHUNKS]: readonly Buffer[] })[CHUNKS];
     else raw[ALLOWED] = undefined; // a stream: not kept
   }
 
@@ -256,7 +270,7 @@ export class ReplayCache {
     const same = record.variants.findIndex((v) => sameKey(v, variant));
     if (same !== -1) this.removeVariant(record, same);
     if (record.variants.length >= MAX_VARIANTS) this.removeVariant(record, 0);
-    const size = variant.body?.length ?? 0;
+    const size = sizeOf(variant.body);
     record.variants.push(variant);
     record.bytes += size;
     this.bytes += size;
@@ -266,7 +280,7 @@ export class ReplayCache {
 
   private removeVariant(record: UrlRecord, index: number): void {
     const [v] = record.variants.splice(index, 1);
-    const size = v?.body?.length ?? 0;
+    const size = sizeOf(v?.body);
     record.bytes -= size;
     this.bytes -= size;
     this.entries--;

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Rendered } from "./render-cache.js";
+import { bodyLength, chunkStream, type Rendered } from "./render-cache.js";
 
 /** How a protocol lets clients and shared caches keep its renderings. */
 export interface CachePolicy {
@@ -49,5 +49,7 @@ export function sendRendered(
   if (acceptsGzip(req.headers["accept-encoding"])) {
     return reply.header("content-encoding", "gzip").header("content-length", r.gzip.length).send(r.gzip);
   }
-  return reply.header("content-length", r.body.length).send(r.body);
+  reply.header("content-length", bodyLength(r));
+  // A rendering in blocks is written block by block, never joined into one buffer (render-cache.ts).
+  return r.chunks ? reply.send(chunkStream(r.chunks)) : reply.send(r.body);
 }

@@ -1,13 +1,8 @@
 import type { Db } from "../db/index.js";
 import { ecosystemFor } from "../ecosystems/index.js";
+import { type ListingStore, readListing } from "./listing.js";
 import { type Ecosystem, findProject, type Project } from "./projects.js";
-import {
-  type FileRecord,
-  type ListedRelease,
-  listReleaseRecords,
-  listReleases,
-  type Release,
-} from "./releases.js";
+import { type FileRecord, type ListedRelease, listReleases, type Release } from "./releases.js";
 
 /**
  * One project with all its releases, ordered by its ecosystem's version rules. Read by the index
@@ -38,16 +33,20 @@ export interface ListedProjectView {
   releases: ListedRelease[];
 }
 
-/** loadProjectView for read models that re-render after every write (see ListedRelease). */
+/**
+ * loadProjectView for read models that re-render after every write (see ListedRelease); with a store,
+ * the rows are read incrementally (listing.ts: only the releases changed since the last read).
+ */
 export async function loadListedProjectView(
   db: Db,
   ecosystem: Ecosystem,
   normalizedName: string,
+  store?: ListingStore,
 ): Promise<ListedProjectView | null> {
   const project = await findProject(db, ecosystem, normalizedName);
   if (!project) return null;
   const { compareVersions } = ecosystemFor(ecosystem);
-  const releases = (await listReleaseRecords(db, project.id)).sort((a, b) =>
+  const releases = (await readListing(db, project.id, store)).sort((a, b) =>
     compareVersions(a.version, b.version),
   );
   return { project, releases };

@@ -119,7 +119,7 @@ function filesByRelease(files: FileRow[]): Map<string, FileRecord[]> {
 }
 
 /** Every one is in the index releases_listing (migration 037): a listing never reads the rows themselves. */
-const listedColumns = [
+export const listedColumns = [
   "id",
   "project_id",
   "version",
@@ -149,6 +149,7 @@ export async function listReleaseRecords(
       .select(listedColumns)
       .where("project_id", "=", projectId)
       .orderBy("created_at")
+      .orderBy("id")
       .execute(),
     opts.files === false
       ? []

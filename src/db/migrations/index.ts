@@ -44,6 +44,7 @@ import * as m034 from "./034_staged_releases.js";
 import * as m035 from "./035_staging_policy.js";
 import * as m037 from "./037_release_metadata_rev.js";
 import * as m038 from "./038_name_search_index.js";
+import * as m039 from "./039_listing_changes.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -80,4 +81,5 @@ export const migrations: Record<string, Migration> = {
   "035_staging_policy": m035,
   "037_release_metadata_rev": m037,
   "038_name_search_index": m038,
+  "039_listing_changes": m039,
 };

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { findProject } from "../../packages/index.js";
+import { transaction } from "../../db/index.js";
+import { deleteRelease, findProject, findRelease } from "../../packages/index.js";
 import { createTestApp, type TestApp, testDatabases } from "../../test-support/index.js";
 import { FragmentStore } from "./fragments.js";
 import { loadPackageListing } from "./package-view.js";
@@ -158,6 +159,42 @@ describe.each(testDatabases())("npm packuments assembled from per-version fragme
     expect(one.json()).toEqual(doc.versions["1.0.0"]);
     expect((await t.app.inject({ url: "/npm/demo/next" })).json().version).toBe("1.2.0");
     expect((await t.app.inject({ url: "/npm/demo/9.9.9" })).statusCode).toBe(404);
+  });
+
+  it("serves the bytes from scratch after an unpublished version, a dist-tag move and an owner change", async () => {
+    for (const v of ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]) await publish(v);
+    const check = async () => {
+      const scratch = await fromScratch();
+      const full = await get(FULL);
+      const abbreviated = await get(ABBREVIATED);
+      expect(full.rawPayload.equals(scratch.full!.body)).toBe(true);
+      expect(abbreviated.rawPayload.equals(scratch.abbreviated!.body)).toBe(true);
+      expect(full.headers.etag).toBe(scratch.full!.etag);
+      return full.json();
+    };
+    await check();
+    const project = (await findProject(t.deps.db, "npm", "demo"))!;
+    const gone = await findRelease(t.deps.db, project.id, "1.1.0");
+    await transaction(t.deps.db, (tx) => deleteRelease(tx, gone!.id));
+    await t.deps.changes.publish(project.id);
+    expect(Object.keys((await check()).versions)).toEqual(["1.0.0", "1.2.0", "1.3.0"]);
+    await t.deps.db
+      .updateTable("dist_tags")
+      .set({ version: "1.0.0" })
+      .where("project_id", "=", project.id)
+      .where("tag", "=", "latest")
+      .execute();
+    await t.deps.changes.publish(project.id);
+    expect((await check())["dist-tags"].latest).toBe("1.0.0");
+    const bob = await npmUser(t, "bob");
+    await t.deps.db
+      .insertInto("roles")
+      .values({ project_id: project.id, user_id: bob.user.id, role: "owner", created_at: Date.now() })
+      .execute();
+    await t.deps.changes.publish(project.id);
+    expect((await check()).maintainers).toHaveLength(2);
+    await publish("1.4.0");
+    expect(Object.keys((await check()).versions)).toEqual(["1.0.0", "1.2.0", "1.3.0", "1.4.0"]);
   });
 
   it("gzips and tags a large packument block by block: the gzip is the body, the ETag follows every change", async () => {

@@ -5,16 +5,16 @@ import {
   type FileBlob,
   findProject,
   type ListedRelease,
+  type ListingStore,
   listDistTags,
-  listFileBlobs,
   listMembers,
-  listReleaseRecords,
   listReleases,
   type Member,
   type Project,
   type Provenance,
   provenanceFor,
   type Release,
+  readListing,
   releaseMetadata,
   releaseText,
   starredBy,
@@ -111,14 +111,16 @@ export async function loadPackageListing(
   db: Db,
   name: string,
   store?: FragmentStore,
+  listings?: ListingStore,
 ): Promise<PackageListing | null> {
   const project = await findProject(db, "npm", name);
   if (!project) return null;
-  const [releases, blobs, basics] = await Promise.all([
-    listReleaseRecords(db, project.id, { files: false }),
-    listFileBlobs(db, project.id),
+  // With a listing store only the releases changed since the last read are read (packages/listing.ts).
+  const [releases, basics] = await Promise.all([
+    readListing(db, project.id, listings),
     loadBasics(db, project),
   ]);
+  const blobs = new Map<string, FileBlob[]>(releases.map((r) => [r.id, r.files]));
   const { tags, members, provenance } = basics;
   // Everything manifest() reads besides the release id: the origin and the name never change for it.
   const people = JSON.stringify(maintainers({ members }));

@@ -1,6 +1,6 @@
 import { tarballBasename } from "../../ecosystems/npm/names.js";
 import { type Block, type BlockStore, cutBlocks, renderBlocks } from "../../http/blocks.js";
-import type { Rendered } from "../../http/render-cache.js";
+import { type Rendered, renderedBytes } from "../../http/render-cache.js";
 import type { ListedRelease, Project, Provenance } from "../../packages/index.js";
 import type { Fragment } from "./fragments.js";
 import { servedDist } from "./manifest.js";
@@ -287,15 +287,25 @@ export async function renderState(
         renderBlocks(blocks, `${id}\0full`, fullBlocks(v, fragments), FULL_TYPE),
         renderBlocks(blocks, `${id}\0abbreviated`, abbreviatedBlocks(v, fragments), ABBREVIATED_TYPE),
       ]);
-  const size = (r: Rendered | null) => (r ? r.body.length + r.gzip.length : 0);
+  const size = (r: Rendered | null) => (r ? renderedBytes(r) : 0);
+  // Both indexes are built on first use, not per rendering: a write re-renders the packuments at once,
+  // and building 5,000 entries each (~5 ms on this machine) was as much as the rest of an append's work.
+  let tarballs: Map<string, TarballEntry> | undefined;
+  let manifests: Map<string, Buffer> | undefined;
   return {
     projectId: v.project.id,
     project: v.project,
     full,
     abbreviated,
-    tarballs: tarballIndex(v),
+    get tarballs() {
+      tarballs ??= tarballIndex(v);
+      return tarballs;
+    },
     tags: v.tags,
-    manifests: new Map(fragments.map((f) => [f.version, f.fragment.full])),
+    get manifests() {
+      manifests ??= new Map(fragments.map((f) => [f.version, f.fragment.full]));
+      return manifests;
+    },
     latest: latestInfo(v),
     bytes: size(full) + size(abbreviated) + v.releases.length * 200,
   };

@@ -6,7 +6,15 @@ import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { transaction } from "../../db/index.js";
 import { buildWheel } from "../../packages/archives/test-fixtures.js";
-import { findProject, insertFile, insertRelease, listReleases } from "../../packages/index.js";
+import {
+  deleteFile,
+  deleteRelease,
+  findProject,
+  findRelease,
+  insertFile,
+  insertRelease,
+  listReleases,
+} from "../../packages/index.js";
 import {
   basicAuth,
   createTestApp,
@@ -170,5 +178,26 @@ describe.each(testDatabases())("PyPI project pages rendered in blocks on %s", (k
       .execute();
     await t.deps.changes.publish(project.id);
     await check(seen);
+    // Deletes reach the incremental listing through its log like any change: one file, then a release.
+    const [one] = await t.deps.db
+      .selectFrom("files")
+      .innerJoin("releases", "releases.id", "files.release_id")
+      .select("files.id")
+      .where("releases.version", "=", "1.1.3")
+      .execute();
+    await transaction(t.deps.db, (tx) => deleteFile(tx, one!.id));
+    await t.deps.changes.publish(project.id);
+    await check(seen);
+    const gone = await findRelease(t.deps.db, project.id, "1.1.4");
+    await transaction(t.deps.db, (tx) => deleteRelease(tx, gone!.id));
+    await t.deps.changes.publish(project.id);
+    await check(seen);
+    expect(
+      (
+        await t.app
+          .inject({ url: "/simple/demo-pkg/", headers: { accept: pages.json.accept } })
+          .then((r) => r.json())
+      ).versions,
+    ).not.toContain("1.1.4");
   });
 });

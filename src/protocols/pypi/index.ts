@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { BlockStore } from "../../http/blocks.js";
 import { RenderCache, type Rendered } from "../../http/render-cache.js";
+import { ListingStore } from "../../packages/index.js";
 import { registerFiles } from "./files.js";
 import { MULTIPART_FIELD_LIMITS, notMultipart } from "./form.js";
 import { registerJsonApi } from "./json-api.js";
@@ -39,8 +40,10 @@ export async function registerPypi(app: FastifyInstance, deps: Deps): Promise<vo
     const cache = new RenderCache<Rendered>(deps.changes, { maxEntries: 40_000 });
     // Their gzip and hashes by block, so a re-render after an upload compresses only what changed.
     const blocks = new BlockStore();
-    registerSimple(pypi, deps, cache, blocks);
-    registerJsonApi(pypi, deps, cache, blocks);
+    // Each project's releases and files as last read, so a re-render reads only what a write changed.
+    const listings = new ListingStore();
+    registerSimple(pypi, deps, cache, blocks, listings);
+    registerJsonApi(pypi, deps, cache, blocks, listings);
     registerFiles(pypi, deps);
     registerPreview(pypi, deps);
   });

@@ -8,6 +8,7 @@ import { sendRendered } from "../../http/send.js";
 import {
   type FileRecord,
   type ListedRelease,
+  type ListingStore,
   latestRelease,
   type Provenance,
   packageErrors,
@@ -102,11 +103,36 @@ async function info(deps: Deps, v: ProjectView, r: ListedRelease) {
  */
 function releaseParts(origin: string, v: ProjectView, prov: ProvenanceByFile): Buffer[] {
   const byVersion = Object.fromEntries(v.releases.map((rel) => [rel.version, rel]));
-  return Object.keys(byVersion).map((version, i) => {
-    const rel = byVersion[version]!;
-    const files = JSON.stringify(rel.files.map((f) => fileDict(origin, rel, f, prov)));
-    return Buffer.from(`${i ? "," : ""}${JSON.stringify(version)}:${files}`);
-  });
+  const out: Buffer[] = [];
+  for (const version of Object.keys(byVersion)) {
+    if (out.length) out.push(COMMA);
+    out.push(releasePart(origin, byVersion[version]!, prov));
+  }
+  return out;
+}
+
+const COMMA = Buffer.from(",");
+
+/**
+ * One release's member, kept by release object (the incremental listing, packages/listing.ts, hands
+ * out a new one when the release or a file of it changes) with what else its bytes are made of: the
+ * origin and its files' provenance (written with the files, but compared anyway: kept bytes are only
+ * ever a faster way to the same bytes).
+ */
+const keptParts = new WeakMap<ListedRelease, { origin: string; provenance: string; part: Buffer }>();
+
+function releasePart(origin: string, rel: ListedRelease, prov: ProvenanceByFile): Buffer {
+  let provenance = "";
+  for (const f of rel.files) {
+    const p = prov.get(f.id);
+    if (p) provenance += `${f.id}\0${JSON.stringify(p)}\0`;
+  }
+  const k = keptParts.get(rel);
+  if (k && k.origin === origin && k.provenance === provenance) return k.part;
+  const files = JSON.stringify(rel.files.map((f) => fileDict(origin, rel, f, prov)));
+  const part = Buffer.from(`${JSON.stringify(rel.version)}:${files}`);
+  keptParts.set(rel, { origin, provenance, part });
+  return part;
 }
 
 /** `/pypi/<name>/json` and `/pypi/<name>/<version>/json`: the JSON API tools read for project info. */
@@ -115,13 +141,14 @@ export function registerJsonApi(
   deps: Deps,
   cache: RenderCache<Rendered>,
   blocks: BlockStore,
+  listings?: ListingStore,
 ): void {
   const origin = deps.config.origin;
   app.get<{ Params: { name: string } }>("/pypi/:name/json", async (req, reply) => {
     const normalized = normalizeName(req.params.name);
     const key = `${normalized}\0json`;
     const r = await cache.get(key, async () => {
-      const v = await loadProjectView(deps.db, normalized);
+      const v = await loadProjectView(deps.db, normalized, listings);
       if (!v || v.releases.length === 0) return null;
       const latest = latestRelease(v)!;
       const prov = await provenanceByFile(deps, v.project.id);
@@ -152,7 +179,7 @@ export function registerJsonApi(
     }
     const key = `${normalized}\0json:${wanted}`;
     const r = await cache.get(key, async () => {
-      const v = await loadProjectView(deps.db, normalized);
+      const v = await loadProjectView(deps.db, normalized, listings);
       const rel = v?.releases.find((x) => x.canonicalVersion === wanted);
       if (!v || !rel) return null;
       const prov = await provenanceByFile(deps, v.project.id);

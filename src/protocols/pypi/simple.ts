@@ -11,7 +11,7 @@ import {
 } from "../../http/render-cache.js";
 import { PUBLIC_READ } from "../../http/replay.js";
 import { type CachePolicy, sendRendered } from "../../http/send.js";
-import { packageErrors } from "../../packages/index.js";
+import { type ListingStore, packageErrors } from "../../packages/index.js";
 import { SimpleRoot } from "./simple-root.js";
 import { fileUrl, loadProjectView, type ProjectView, uploadTime } from "./view.js";
 
@@ -84,6 +84,70 @@ const esc = (s: string) =>
 /** Where a file downloads from: /files/ for published files; the preview index serves staged ones. */
 export type FileUrl = (f: ProjectView["releases"][number]["files"][number]) => string;
 
+type ListedRelease = ProjectView["releases"][number];
+
+const COMMA = Buffer.from(",");
+const NEWLINE = Buffer.from("\n");
+
+/**
+ * Each release's files as a page writes them, kept by release object: the incremental listing
+ * (packages/listing.ts) hands out the same object until the release or one of its files changes, and a
+ * new one after, so a re-render after an upload writes only the new release's files. Only for the
+ * published files' URLs (the preview index has its own).
+ */
+const jsonParts = new WeakMap<ListedRelease, Buffer[]>();
+const htmlParts = new WeakMap<ListedRelease, Buffer[]>();
+
+function releaseParts(
+  kept: WeakMap<ListedRelease, Buffer[]>,
+  r: ListedRelease,
+  url: FileUrl,
+  make: (r: ListedRelease, url: FileUrl) => Buffer[],
+): Buffer[] {
+  if (url !== fileUrl) return make(r, url);
+  let parts = kept.get(r);
+  if (!parts) {
+    parts = make(r, url);
+    kept.set(r, parts);
+  }
+  return parts;
+}
+
+function jsonFiles(r: ListedRelease, url: FileUrl): Buffer[] {
+  const yanked = r.yankedAt !== null ? r.yankedReason || true : false;
+  return r.files.map((f) => {
+    const file = {
+      filename: f.filename,
+      url: url(f),
+      hashes: { sha256: f.sha256 },
+      "requires-python": f.requiresPython ?? null,
+      yanked,
+      // PEP 714: JSON carries only `core-metadata`. The old `dist-info-metadata` key crashes pip
+      // 22.3–23.1 (Debian 12's pip 23.0.1, pipenv's vendored pip) with "TypeError: unhashable type:
+      // 'dict'" when its value is a hash object; those pips read the HTML attribute instead.
+      "core-metadata": f.metadataSha256 ? { sha256: f.metadataSha256 } : false,
+      size: f.size,
+      "upload-time": uploadTime(f.uploadedAt),
+    };
+    return Buffer.from(JSON.stringify(file));
+  });
+}
+
+function htmlLinks(r: ListedRelease, url: FileUrl): Buffer[] {
+  return r.files.map((f) => {
+    const attrs = [
+      `href="${esc(url(f))}#sha256=${f.sha256}"`,
+      f.requiresPython ? `data-requires-python="${esc(f.requiresPython)}"` : "",
+      r.yankedAt !== null ? `data-yanked="${esc(r.yankedReason ?? "")}"` : "",
+      // PEP 714: HTML keeps both names, so pips before 23.2 still find the metadata file.
+      f.metadataSha256
+        ? `data-core-metadata="sha256=${f.metadataSha256}" data-dist-info-metadata="sha256=${f.metadataSha256}"`
+        : "",
+    ].filter(Boolean);
+    return Buffer.from(`    <a ${attrs.join(" ")}>${esc(f.filename)}</a><br />`);
+  });
+}
+
 /**
  * A project's page as blocks (blocks.ts), cut per run of files, so a re-render after an upload
  * compresses and hashes only the blocks that changed. The bytes are JSON.stringify's of the whole
@@ -92,22 +156,9 @@ export type FileUrl = (f: ProjectView["releases"][number]["files"][number]) => s
 function projectJson(v: ProjectView, url: FileUrl): Block[] {
   const files: Buffer[] = [];
   for (const r of v.releases) {
-    const yanked = r.yankedAt !== null ? r.yankedReason || true : false;
-    for (const f of r.files) {
-      const file = {
-        filename: f.filename,
-        url: url(f),
-        hashes: { sha256: f.sha256 },
-        "requires-python": f.requiresPython ?? null,
-        yanked,
-        // PEP 714: JSON carries only `core-metadata`. The old `dist-info-metadata` key crashes pip
-        // 22.3–23.1 (Debian 12's pip 23.0.1, pipenv's vendored pip) with "TypeError: unhashable type:
-        // 'dict'" when its value is a hash object; those pips read the HTML attribute instead.
-        "core-metadata": f.metadataSha256 ? { sha256: f.metadataSha256 } : false,
-        size: f.size,
-        "upload-time": uploadTime(f.uploadedAt),
-      };
-      files.push(Buffer.from(`${files.length ? "," : ""}${JSON.stringify(file)}`));
+    for (const part of releaseParts(jsonParts, r, url, jsonFiles)) {
+      if (files.length) files.push(COMMA);
+      files.push(part);
     }
   }
   const versions = JSON.stringify(v.releases.map((r) => r.version));
@@ -138,19 +189,9 @@ function splitAscii(text: string): Buffer[] {
 function projectHtml(v: ProjectView, url: FileUrl): Block[] {
   const links: Buffer[] = [];
   for (const r of v.releases) {
-    for (const f of r.files) {
-      const attrs = [
-        `href="${esc(url(f))}#sha256=${f.sha256}"`,
-        f.requiresPython ? `data-requires-python="${esc(f.requiresPython)}"` : "",
-        r.yankedAt !== null ? `data-yanked="${esc(r.yankedReason ?? "")}"` : "",
-        // PEP 714: HTML keeps both names, so pips before 23.2 still find the metadata file.
-        f.metadataSha256
-          ? `data-core-metadata="sha256=${f.metadataSha256}" data-dist-info-metadata="sha256=${f.metadataSha256}"`
-          : "",
-      ].filter(Boolean);
-      links.push(
-        Buffer.from(`${links.length ? "\n" : ""}    <a ${attrs.join(" ")}>${esc(f.filename)}</a><br />`),
-      );
+    for (const part of releaseParts(htmlParts, r, url, htmlLinks)) {
+      if (links.length) links.push(NEWLINE);
+      links.push(part);
     }
   }
   const name = esc(v.project.normalizedName);
@@ -180,6 +221,7 @@ export function registerSimple(
   deps: Deps,
   cache: RenderCache<Rendered>,
   blocks: BlockStore,
+  listings?: ListingStore,
 ): void {
   // The root listing is maintained one project at a time, not dropped by every change (simple-root.ts).
   const root = new SimpleRoot(deps, renderRoot);
@@ -204,7 +246,7 @@ export function registerSimple(
     const fmt = negotiate(req);
     const key = `${normalized}\0simple:${fmt}`;
     const view = await cache.get(key, async () => {
-      const v = await loadProjectView(deps.db, normalized);
+      const v = await loadProjectView(deps.db, normalized, listings);
       return v ? kept(await renderProject(v, fmt, fileUrl, blocks), v.project.id) : null;
     });
     if (!view) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${raw}'.`);

@@ -1,5 +1,5 @@
 import type { Db } from "../../db/index.js";
-import { type ListedProjectView, loadListedProjectView } from "../../packages/index.js";
+import { type ListedProjectView, type ListingStore, loadListedProjectView } from "../../packages/index.js";
 
 export { fileUrl } from "../../packages/index.js";
 
@@ -10,8 +10,12 @@ export type ProjectView = ListedProjectView;
  * A PyPI project with its releases in PEP 440 order (the view itself lives in packages/), as installers
  * see it: a quarantined project does not exist for them (issue 18 item 3).
  */
-export async function loadProjectView(db: Db, normalizedName: string): Promise<ProjectView | null> {
-  const v = await loadListedProjectView(db, "pypi", normalizedName);
+export async function loadProjectView(
+  db: Db,
+  normalizedName: string,
+  store?: ListingStore,
+): Promise<ProjectView | null> {
+  const v = await loadListedProjectView(db, "pypi", normalizedName, store);
   return v && !v.project.quarantinedAt ? v : null;
 }
 
