@@ -1,9 +1,7 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { link, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { randomToken } from "../../lib/crypto.js";
 import { uploadDigests } from "../../lib/digest-pool.js";
 import { type AppError, isAppError } from "../../lib/errors.js";
@@ -52,54 +50,59 @@ export async function spoolUpload(
 ): Promise<Spooled> {
   await mkdir(spoolDir(dataDir), { recursive: true });
   const path = join(spoolDir(dataDir), `${randomToken(12)}.part`);
-  // The event loop also parses the multipart body and writes the file (~0.5 ms/MiB): sha256 stays
-  // here, md5 and BLAKE2b-256 go to one worker each (digest-pool.ts).
-  const digests = await uploadDigests(PYPI_DIGESTS, { mainLoad: 0.5 });
+  // The event loop reads the socket and parses the multipart body (~0.5 ms/MiB): sha256 stays here; md5
+  // goes to one worker, BLAKE2b-256 to the other, which also writes the file (digest-pool.ts).
+  const digests = await uploadDigests(PYPI_DIGESTS, { mainLoad: 0.5, file: path });
   let size = 0;
-  // An error of the incoming body (a truncated or malformed multipart body) is the client's doing
-  // and answers 400; an error writing the spool file stays a server error.
-  let bodyError: unknown;
-  body.once("error", (e) => {
-    bodyError = e;
-  });
-  // A failure of the hashing (a digest worker died) is the server's, though pipeline() also destroys
-  // the body with it.
-  let ownError: unknown;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size > limit) return done(pypiErrors.FILE_TOO_LARGE(limitMessage));
-      // The worker's share of the hashing pauses the stream when it falls behind (bounded memory).
-      const wait = digests.update(chunk);
-      if (wait)
-        wait.then(
-          () => done(null, chunk),
-          (e: unknown) => {
-            ownError = e;
-            done(e as Error);
-          },
-        );
-      else done(null, chunk);
-    },
-  });
-  const out = createWriteStream(path, { mode: 0o600 });
   try {
-    await pipeline(body, meter, out);
-    // busboy marks a file cut off by its own limit instead of erroring.
-    if ((body as Readable & { truncated?: boolean }).truncated) throw pypiErrors.FILE_TOO_LARGE(limitMessage);
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      // An error of the incoming body (a truncated or malformed multipart body) is the client's doing
+      // and answers 400; a failure of the hashing or of the file writes (a digest worker died, the disk
+      // is full) stays a server error.
+      const fail = (e: unknown, fromBody: boolean) => {
+        if (failed) return;
+        failed = true;
+        body.off("data", onData);
+        if (!fromBody) body.destroy();
+        reject(fromBody && !isAppError(e) ? bodyFailure(e, limitMessage) : e);
+      };
+      // Straight from the parser's chunks to the digests (which copy them into the workers' ring): no
+      // stream in between, one call per chunk.
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) return fail(pypiErrors.FILE_TOO_LARGE(limitMessage), false);
+        // The workers' share pauses the body when they fall behind (bounded memory).
+        const wait = digests.update(chunk);
+        if (wait) {
+          body.pause();
+          wait.then(
+            () => {
+              if (!failed) body.resume();
+            },
+            (e: unknown) => fail(e, false),
+          );
+        }
+      };
+      body.on("data", onData);
+      body.once("end", () => {
+        if (failed) return;
+        // busboy marks a file cut off by its own limit instead of erroring.
+        if ((body as Readable & { truncated?: boolean }).truncated)
+          return fail(pypiErrors.FILE_TOO_LARGE(limitMessage), false);
+        resolve();
+      });
+      body.once("error", (e) => fail(e, true));
+      // The body may also have failed before this function started listening.
+      if (body.errored) fail(body.errored, true);
+    });
   } catch (e) {
-    // pipeline() rejects as soon as the body fails, possibly before the write stream has even opened
-    // its file; removing it then would race the open and leave a stray .part behind. Wait for close.
-    if (!out.closed) await new Promise<void>((done) => out.once("close", () => done()));
-    await rm(path, { force: true });
-    digests.drop();
-    // The body may also have failed before this function started listening (it is then `errored`).
-    if ((e === bodyError || e === body.errored) && e !== ownError && !isAppError(e))
-      throw bodyFailure(e, limitMessage);
+    // Closes and deletes the file once no worker will write to it again.
+    await digests.drop();
     throw e;
   }
   const digested = await digests.digest().catch(async (e: unknown) => {
-    await rm(path, { force: true });
+    await digests.drop();
     throw e;
   });
   let handedOver = 0;
