@@ -7,7 +7,9 @@ import { uploadDigests } from "../../lib/digest-pool.js";
 import { type AppError, isAppError } from "../../lib/errors.js";
 import { spoolDir } from "../../lib/spool-dir.js";
 import type { BlobContent } from "../../storage/index.js";
+import { ByteSource } from "./byte-source.js";
 import { pypiErrors } from "./errors.js";
+import type { FilePart } from "./multipart.js";
 
 export { clearSpool, spoolDir } from "../../lib/spool-dir.js";
 
@@ -29,12 +31,27 @@ export interface Spooled {
 /** PyPI's upload API and JSON API know a file by all three (twine sends them; `/pypi/<name>/json` shows them). */
 const PYPI_DIGESTS = ["sha256", "md5", "blake2b256"] as const;
 
-/** The multipart layer's own file-size ceiling (413), or a body that ended in the middle of the file. */
-function bodyFailure(e: unknown, limitMessage: string): AppError {
-  if ((e as { statusCode?: number }).statusCode === 413) return pypiErrors.FILE_TOO_LARGE(limitMessage);
+/** A body that ended (or broke off) in the middle of the file. */
+function bodyFailure(): AppError {
   return pypiErrors.UPLOAD_INVALID(
     "The upload ended before the file was complete (malformed multipart body).",
   );
+}
+
+/** A plain stream (tests, other callers) read like a multipart file part. */
+function filePart(body: FilePart | Readable): FilePart {
+  if (!("on" in body)) return body;
+  const source = new ByteSource(body);
+  return {
+    async pipeTo(sink) {
+      for (;;) {
+        const chunk = source.take() ?? (await source.wait());
+        if (!chunk) return;
+        const wait = sink(chunk);
+        if (wait) await wait;
+      }
+    },
+  };
 }
 
 /**
@@ -44,7 +61,7 @@ function bodyFailure(e: unknown, limitMessage: string): AppError {
  */
 export async function spoolUpload(
   dataDir: string,
-  body: Readable,
+  body: FilePart | Readable,
   limit: number,
   limitMessage: string,
 ): Promise<Spooled> {
@@ -54,51 +71,28 @@ export async function spoolUpload(
   // goes to one worker, BLAKE2b-256 to the other, which also writes the file (digest-pool.ts).
   const digests = await uploadDigests(PYPI_DIGESTS, { mainLoad: 0.5, file: path });
   let size = 0;
+  // An error of the incoming body (a truncated or malformed multipart body) is the client's doing and
+  // answers 400; a failure of the hashing or of the file writes (a digest worker died, the disk is full)
+  // stays a server error.
+  let ownError: unknown = null;
   try {
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      // An error of the incoming body (a truncated or malformed multipart body) is the client's doing
-      // and answers 400; a failure of the hashing or of the file writes (a digest worker died, the disk
-      // is full) stays a server error.
-      const fail = (e: unknown, fromBody: boolean) => {
-        if (failed) return;
-        failed = true;
-        body.off("data", onData);
-        if (!fromBody) body.destroy();
-        reject(fromBody && !isAppError(e) ? bodyFailure(e, limitMessage) : e);
-      };
-      // Straight from the parser's chunks to the digests (which copy them into the workers' ring): no
-      // stream in between, one call per chunk.
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > limit) return fail(pypiErrors.FILE_TOO_LARGE(limitMessage), false);
-        // The workers' share pauses the body when they fall behind (bounded memory).
-        const wait = digests.update(chunk);
-        if (wait) {
-          body.pause();
-          wait.then(
-            () => {
-              if (!failed) body.resume();
-            },
-            (e: unknown) => fail(e, false),
-          );
-        }
-      };
-      body.on("data", onData);
-      body.once("end", () => {
-        if (failed) return;
-        // busboy marks a file cut off by its own limit instead of erroring.
-        if ((body as Readable & { truncated?: boolean }).truncated)
-          return fail(pypiErrors.FILE_TOO_LARGE(limitMessage), false);
-        resolve();
+    // Straight from the body's chunks to the digests (which copy them into the workers' ring).
+    await filePart(body).pipeTo((chunk) => {
+      size += chunk.length;
+      if (size > limit) {
+        ownError = pypiErrors.FILE_TOO_LARGE(limitMessage);
+        throw ownError;
+      }
+      // The workers' share holds the body when they fall behind (bounded memory).
+      return digests.update(chunk)?.catch((e: unknown) => {
+        ownError = e;
+        throw e;
       });
-      body.once("error", (e) => fail(e, true));
-      // The body may also have failed before this function started listening.
-      if (body.errored) fail(body.errored, true);
     });
   } catch (e) {
     // Closes and deletes the file once no worker will write to it again.
     await digests.drop();
+    if (e !== ownError && !isAppError(e)) throw bodyFailure();
     throw e;
   }
   const digested = await digests.digest().catch(async (e: unknown) => {
