@@ -200,6 +200,11 @@ describe("planDigests", () => {
     expect(planDigests(PYPI, 0.5, 2, true)).toEqual([["sha256"], ["blake2b256"], ["md5"]]);
   });
 
+  it("keeps every digest off an event loop as busy as a twine upload's or an npm publish's", () => {
+    expect(planDigests(PYPI, 1.6, 2, true)).toEqual([[], ["blake2b256"], ["md5", "sha256"]]);
+    expect(planDigests(NPM, 5, 2, true)[0]).toEqual([]);
+  });
+
   it("puts twine's md5 and BLAKE2b-256 in a worker each and sha256 on the event loop", () => {
     expect(planDigests(PYPI, 0.5, 2)).toEqual([["sha256"], ["md5"], ["blake2b256"]]);
   });

@@ -33,8 +33,12 @@ export interface SpooledAttachment {
  * the event loop and the digest workers by digest-pool.ts (at most ~2.8 ms/MiB per thread).
  */
 const NPM_DIGESTS = ["sha512", "sha1", "sha256", "md5", "blake2b256"] as const;
-/** What the event loop already spends per MiB of tarball: the JSON scan and base64 decoding. */
-const MAIN_LOAD = 1.2;
+/**
+ * What the event loop already spends per MiB of tarball: the JSON scan, base64 decoding and the socket,
+ * ~5 ms (0.7-0.8 s of its CPU per 100 MiB npm publish with only sha512 to hash, bench/upload.mjs). So
+ * every digest goes to the workers.
+ */
+const MAIN_LOAD = 5;
 
 export class AttachmentSpool {
   private hashes: UploadDigests<(typeof NPM_DIGESTS)[number]> | null = null;

@@ -67,9 +67,10 @@ export async function spoolUpload(
 ): Promise<Spooled> {
   await mkdir(spoolDir(dataDir), { recursive: true });
   const path = join(spoolDir(dataDir), `${randomToken(12)}.part`);
-  // The event loop reads the socket and parses the multipart body (~0.5 ms/MiB): sha256 stays here; md5
-  // goes to one worker, BLAKE2b-256 to the other, which also writes the file (digest-pool.ts).
-  const digests = await uploadDigests(PYPI_DIGESTS, { mainLoad: 0.5, file: path });
+  // The event loop reads the socket and parses the multipart body: ~1.6 ms/MiB (0.8 s of its CPU per
+  // 500 MiB twine upload besides sha256, bench/upload.mjs on the 2-core VM). So no digest stays here:
+  // md5 and sha256 go to one worker, BLAKE2b-256 and the file writes to the other (digest-pool.ts).
+  const digests = await uploadDigests(PYPI_DIGESTS, { mainLoad: 1.6, file: path });
   let size = 0;
   // An error of the incoming body (a truncated or malformed multipart body) is the client's doing and
   // answers 400; a failure of the hashing or of the file writes (a digest worker died, the disk is full)
