@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createServer, type ServerOptions } from "node:http";
 import { join } from "node:path";
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
@@ -14,13 +15,14 @@ import { createResolver, type DnsResolver } from "./dns/index.js";
 import { startHousekeepingJobs } from "./housekeeping/index.js";
 import { clientErrorHandler } from "./http/client-error.js";
 import { registerErrorHandling } from "./http/error-handler.js";
+import { ReplayCache } from "./http/replay.js";
 import { type Clock, HOUR, systemClock } from "./lib/clock.js";
 import { Keyring } from "./lib/crypto.js";
 import { createMailer, settleBackground } from "./mail/index.js";
 import { startNoticeJob } from "./mandates/index.js";
 import { attachOutbox, startOutboxJob } from "./notify/index.js";
 import { OidcVerifier } from "./oidc/index.js";
-import { AccessLog } from "./ops/access-log.js";
+import { AccessLog, replayAccessLine } from "./ops/access-log.js";
 import { registerOps } from "./ops/index.js";
 import { fastifyTrustProxy, hopCountWarning } from "./ops/trust-proxy.js";
 import { ChangeFeed, DownloadCounter } from "./packages/index.js";
@@ -32,6 +34,18 @@ import { startRecoveryJob } from "./recovery/index.js";
 import { createBlobStore } from "./storage/index.js";
 import { TokenUsage, VerifiedTokens } from "./tokens/index.js";
 import { registerWeb } from "./web/index.js";
+
+/** A request id from the load balancer is kept (for tracing across hops), otherwise we make one. */
+const REQUEST_ID_HEADER = "x-request-id";
+
+/** What Fastify passes its server factory: its own options, with the defaults filled in. */
+interface ServerFactoryOptions {
+  http?: ServerOptions;
+  keepAliveTimeout?: number;
+  requestTimeout?: number;
+  connectionTimeout?: number;
+  maxRequestsPerSocket?: number;
+}
 
 export interface BuildOptions {
   clock?: Clock;
@@ -59,14 +73,30 @@ export async function buildApp(
     { level: opts.logger === false ? "silent" : (opts.logger?.level ?? config.logLevel) },
     logDestination,
   );
+  // Set once the change feed exists; requests before that go to Fastify as usual.
+  let replay: ReplayCache | undefined;
+  const trustProxy = fastifyTrustProxy(config.trustProxy);
   const app = Fastify({
+    // Fastify's own server, with one step before it: public answers already sent once are replayed
+    // without building a request, routing or running hooks (http/replay.ts). The options Fastify would
+    // apply to its own server (timeouts, keep-alive, requests per socket) are applied here.
+    serverFactory: (handler, options) => {
+      const o = options as ServerFactoryOptions;
+      const server = createServer(o.http ?? {}, (req, res) => {
+        if (!replay?.serve(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = o.keepAliveTimeout ?? server.keepAliveTimeout;
+      server.requestTimeout = o.requestTimeout ?? server.requestTimeout;
+      server.setTimeout(o.connectionTimeout ?? 0);
+      if (o.maxRequestsPerSocket) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
+      return server;
+    },
     // Buffered, asynchronous log writes: a synchronous write(2) per access-log line was a large share of
     // an index request's cost (bench/pypi.mjs). Buffers are flushed at shutdown (onClose below).
     loggerInstance: logger as FastifyBaseLogger,
     // Never `true`: that believes the left-most X-Forwarded-For, which the client writes (ops/trust-proxy.ts).
-    trustProxy: fastifyTrustProxy(config.trustProxy),
-    // A request id from the load balancer is kept (for tracing across hops), otherwise we make one.
-    requestIdHeader: "x-request-id",
+    trustProxy,
+    requestIdHeader: REQUEST_ID_HEADER,
     genReqId: () => randomUUID(),
     // The fast access-log line: this logger has no formatters, mixins, hooks or serializers (access-log.ts).
     logController: new AccessLog(true),
@@ -85,6 +115,8 @@ export async function buildApp(
   redis?.on("error", (e) => app.log.warn({ err: e }, "redis error"));
 
   const changes = new ChangeFeed(redis, config.redisPrefix, db);
+  const replayCache = new ReplayCache(changes, REQUEST_ID_HEADER);
+  replayCache.observeLog(replayAccessLine(app.log, config.trustProxy));
   const deps: Deps = {
     config,
     db,
@@ -106,6 +138,7 @@ export async function buildApp(
     // Verified tokens are kept briefly; revocations reach every instance through `changes` (tokens/cache.ts).
     tokenUsage: new TokenUsage(db, new VerifiedTokens(changes, config.tokenCacheMs)),
     oidc: new OidcVerifier(config.oidcProviders, () => (opts.clock ?? systemClock).now()),
+    replay: replayCache,
   };
   // Leftovers of a crashed upload. A filesystem store belongs to this instance alone (several instances
   // share S3, not a data dir; `wharf serve` holds the data dir's lock, storage/data-dir.ts), so all its
@@ -149,7 +182,14 @@ export async function buildApp(
         "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
       );
     }
+    replayCache.payload(req, payload);
     done(null, payload);
+  });
+  // After the metrics' hook (registerOps, below, adds its own): a kept answer is replayed only once the
+  // one it copies has been counted and logged.
+  app.addHook("onResponse", (req, reply, done) => {
+    replayCache.keep(req, reply);
+    done();
   });
   app.addHook("onClose", async () => {
     logDestination.flushSync();
@@ -173,6 +213,8 @@ export async function buildApp(
   });
 
   await app.register(cookie);
+  // Only now may answers be replayed: registerOps (below) hands the replay its metrics.
+  replay = replayCache;
   await app.register(formbody, { bodyLimit: 256 * 1024 });
   registerErrorHandling(app, deps);
   registerOps(app, deps);

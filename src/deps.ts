@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Redis } from "ioredis";
 import type { Config } from "./config.js";
 import type { Db } from "./db/index.js";
+import type { ReplayCache } from "./http/replay.js";
 import type { Clock } from "./lib/clock.js";
 import type { Keyring } from "./lib/crypto.js";
 import type { Mailer } from "./mail/index.js";
@@ -32,4 +33,6 @@ export interface Deps {
   /** Trusted publishing: verifies CI providers' OIDC tokens (keys cached per provider). */
   oidc: OidcVerifier;
   log: FastifyBaseLogger;
+  /** Public answers replayed before Fastify; handlers `allow` what may be (http/replay.ts). */
+  replay: ReplayCache;
 }

@@ -167,6 +167,14 @@ export class RenderCache<T> {
     return p;
   }
 
+  /**
+   * The project a kept entry belongs to, or undefined when it is not kept (still loading, or its load
+   * raced a change and was served without being kept): what http/replay.ts may keep an answer under.
+   */
+  groupOf(key: string): string | undefined {
+    return this.kept.get(key)?.group;
+  }
+
   /** Oldest first, until both budgets hold. */
   private evict(): void {
     while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {

@@ -1,14 +1,17 @@
+import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { AccessLog } from "./access-log.js";
+import { AccessLog, replayAccessLine } from "./access-log.js";
+import { fastifyTrustProxy, type TrustProxy } from "./trust-proxy.js";
 
 /** An app whose log lines land in `lines`, with request ids 1, 2, 3, ... and the given access log. */
-async function appWith(fast: boolean, lines: string[], level = "info") {
+async function appWith(fast: boolean, lines: string[], level = "info", trustProxy: TrustProxy = false) {
   let n = 0;
   const logger = pino({ level }, { write: (s: string) => void lines.push(s) });
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
+    trustProxy: fastifyTrustProxy(trustProxy),
     genReqId: () => `req-${++n}`,
     logController: new AccessLog(fast),
   });
@@ -80,6 +83,36 @@ describe("access log", () => {
     for (const f of fast) delete f.req.remoteAddress;
     expect(fast).toEqual(slow);
   });
+
+  it.each([
+    ["no proxy", false, undefined],
+    ["a trusted proxy's address", ["127.0.0.1"], "203.0.113.7, 10.0.0.1"],
+    ["a hop count", 2, "203.0.113.7, 10.0.0.1"],
+  ] as Array<[string, TrustProxy, string | undefined]>)(
+    "writes the same line for a replayed answer as for the request it copies (%s)",
+    async (_label, trust, forwarded) => {
+      const lines: string[] = [];
+      const app = await appWith(true, lines, "info", trust);
+      const headers = forwarded ? { "x-forwarded-for": forwarded } : {};
+      await app.inject({ url: "/npm/x?y=%22z%22", headers });
+      // What the server's request listener hands the replay: the socket's peer and the same headers.
+      const raw = {
+        method: "GET",
+        url: "/npm/x?y=%22z%22",
+        headers,
+        socket: { remoteAddress: "127.0.0.1" },
+      } as unknown as IncomingMessage;
+      replayAccessLine(app.log, trust)("req-1", raw, 200, 0.123);
+      await app.close();
+      const [full, replayed] = lines.map((l) =>
+        l.replace(/"time":\d+/, '"time":0').replace(/"responseTime":[\d.e-]+/, '"responseTime":0'),
+      );
+      expect(replayed).toBe(full);
+      expect(JSON.parse(full!).req.remoteAddress).toBe(
+        trust === false ? "127.0.0.1" : Array.isArray(trust) ? "10.0.0.1" : "203.0.113.7",
+      );
+    },
+  );
 
   it("writes nothing when the logger's level is above info", async () => {
     expect(await linesOf(true, "warn")).toEqual([]);

@@ -1,5 +1,7 @@
-import { type FastifyReply, type FastifyRequest, LogController } from "fastify";
+import type { IncomingMessage } from "node:http";
+import { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import pino from "pino";
+import { clientAddress, type TrustProxy } from "./trust-proxy.js";
 
 const { chindingsSym, streamSym } = pino.symbols;
 
@@ -67,4 +69,30 @@ export class AccessLog extends LogController {
       "request",
     );
   }
+}
+
+/**
+ * The same line for an answer replayed before Fastify (http/replay.ts): a request's child logger holds
+ * the root's bindings plus `"reqId"`, and `request.ip` is the socket's peer, or with a trusted proxy the
+ * address @fastify/proxy-addr picks, as Fastify computes it. access-log.test.ts compares the two lines.
+ */
+export function replayAccessLine(
+  root: FastifyBaseLogger,
+  trust: TrustProxy,
+): (reqId: string, req: IncomingMessage, status: number, elapsedMs: number) => void {
+  const ipOf = clientAddress(trust);
+  const logger = root as pino.Logger;
+  const internals = root as unknown as Record<symbol, unknown>;
+  return (reqId, req, status, elapsedMs) => {
+    if (!logger.isLevelEnabled("info")) return;
+    const chindings = internals[chindingsSym] as string;
+    const stream = internals[streamSym] as { write(line: string): unknown };
+    const responseTime = Math.round(elapsedMs * 100) / 100;
+    // pino leaves out an undefined value (a socket already gone has no peer address).
+    const ip = ipOf(req);
+    const address = ip === undefined ? "" : `,"remoteAddress":${JSON.stringify(ip)}`;
+    stream.write(
+      `{"level":30,"time":${Date.now()}${chindings},"reqId":${JSON.stringify(reqId)},"req":{"method":${JSON.stringify(req.method)},"url":${JSON.stringify(req.url)}${address}},"res":{"statusCode":${status}},"responseTime":${responseTime},"msg":"request"}\n`,
+    );
+  };
 }

@@ -33,25 +33,29 @@ export function registerOps(app: FastifyInstance, deps: Deps): Registry {
   // object on every call otherwise, which shows at tens of thousands of requests a second.
   const counters = new Map<string, { inc(): void }>();
   const timers = new Map<string, { observe(v: number): void }>();
-  app.addHook("onResponse", (req, reply, done) => {
-    // The route pattern, not the URL: /simple/<name>/ must not create one series per project.
-    const route = req.routeOptions.url ?? "unmatched";
-    const key = `${req.method} ${route}`;
-    const ckey = `${key} ${reply.statusCode}`;
+  const record = (method: string, route: string, status: number, elapsedMs: number): void => {
+    const key = `${method} ${route}`;
+    const ckey = `${key} ${status}`;
     let c = counters.get(ckey);
     if (!c) {
-      c = requests.labels(req.method, route, String(reply.statusCode));
+      c = requests.labels(method, route, String(status));
       counters.set(ckey, c);
     }
     c.inc();
     let t = timers.get(key);
     if (!t) {
-      t = latency.labels(req.method, route);
+      t = latency.labels(method, route);
       timers.set(key, t);
     }
-    t.observe(reply.elapsedTime / 1000);
+    t.observe(elapsedMs / 1000);
+  };
+  app.addHook("onResponse", (req, reply, done) => {
+    // The route pattern, not the URL: /simple/<name>/ must not create one series per project.
+    record(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime);
     done();
   });
+  // Answers replayed before Fastify (http/replay.ts) are counted under the route that first served them.
+  deps.replay.observeMetrics(record);
 
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
+import proxyAddr from "@fastify/proxy-addr";
 import { type RefinementCtx, z } from "zod";
 
 /**
@@ -81,4 +83,19 @@ export function hopCountWarning(trust: TrustProxy, host: string): string | undef
     `WHARF_TRUST_PROXY=${trust} trusts ${trust} hop(s) from any peer, and Wharf listens on ${host}: make sure only ` +
     "your proxy can reach this port, or list the proxies' addresses/CIDRs instead."
   );
+}
+
+/**
+ * The client's address as Fastify's `request.ip` computes it under this setting (the socket's peer, or
+ * the address @fastify/proxy-addr picks behind trusted proxies), for code that runs before Fastify has a
+ * request (http/replay.ts): its access-log line and the token address check must name the same client.
+ */
+export function clientAddress(trust: TrustProxy): (req: IncomingMessage) => string | undefined {
+  const fn = fastifyTrustProxy(trust);
+  if (fn === false) return (req) => req.socket.remoteAddress;
+  const trusted = typeof fn === "function" ? fn : proxyAddr.compile(fn);
+  return (req) => {
+    const all = proxyAddr.all(req, trusted);
+    return all[all.length - 1];
+  };
 }

@@ -12,6 +12,7 @@ export { createUserToken, issueAdminToken, revokeUserToken } from "./service.js"
 export {
   type ApiToken,
   authenticateToken,
+  cachedReadAllowed,
   listTokens,
   liveTokenOf,
   revokeAllTokens,

@@ -231,9 +231,7 @@ export async function authenticateToken(
     v = await verifyToken(db, now, lookup, hash);
     cache?.put(hash, v, now, generation);
   }
-  checkTokenAddress(v.cidrs, use.ip);
-  if (v.readonly && !use.read) throw tokenErrors.TOKEN_READONLY();
-  if (v.publisher && !use.publish) throw tokenErrors.TOKEN_PUBLISH_ONLY();
+  checkUse(v, use);
   usage?.touch(v.tokenId, now);
   const flags = {
     readonly: v.readonly,
@@ -250,6 +248,37 @@ export async function authenticateToken(
     scope: { kind: "projects", projectIds: [...v.projectIds, ...inScopes] },
     ...flags,
   };
+}
+
+/** What every use of a live token is checked for, whether the cache or the database vouched for it. */
+function checkUse(v: VerifiedToken, use: { ip?: string; read?: boolean; publish?: boolean }): void {
+  checkTokenAddress(v.cidrs, use.ip);
+  if (v.readonly && !use.read) throw tokenErrors.TOKEN_READONLY();
+  if (v.publisher && !use.publish) throw tokenErrors.TOKEN_PUBLISH_ONLY();
+}
+
+/**
+ * authenticateToken for a read, without waiting: true only when the verified-token cache vouches for
+ * the token (live, unexpired, not revoked on any instance since: cache.ts) and it may read from `ip`;
+ * the use is recorded as authenticateToken records it. False means only "not known here": the caller
+ * must then take the path that asks the database (and refuses a dead token). For answers replayed
+ * before Fastify (http/replay.ts), which cannot wait for a query.
+ */
+export function cachedReadAllowed(
+  usage: TokenUsage | undefined,
+  now: number,
+  token: string,
+  ip: string | undefined,
+): boolean {
+  const v = usage?.verified && tokenLookup(token) ? usage.verified.get(sha256Hex(token), now) : undefined;
+  if (!v) return false;
+  try {
+    checkUse(v, { ip, read: true });
+  } catch {
+    return false;
+  }
+  usage?.touch(v.tokenId, now);
+  return true;
 }
 
 /** The database's word on a presented token (its lookup id and sha256): live, or why not. */

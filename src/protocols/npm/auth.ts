@@ -1,9 +1,11 @@
+import type { IncomingMessage } from "node:http";
 import type { FastifyRequest } from "fastify";
 import { getUser, type RequestContext, type User } from "../../accounts/index.js";
 import type { Actor } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
 import { isAppError, reraise } from "../../lib/errors.js";
-import { authenticateToken, type TokenActor } from "../../tokens/index.js";
+import { clientAddress } from "../../ops/trust-proxy.js";
+import { authenticateToken, cachedReadAllowed, type TokenActor } from "../../tokens/index.js";
 import { npmErrors } from "./errors.js";
 import { parsePackagePath } from "./paths.js";
 
@@ -25,7 +27,7 @@ export function requestContext(req: FastifyRequest): RequestContext {
 }
 
 /** The token in `Authorization: Bearer` (from `//host/:_authToken`), or in Basic's password slot. */
-function presentedToken(req: FastifyRequest): string | null {
+function presentedToken(req: Pick<FastifyRequest, "headers">): string | null {
   const header = req.headers.authorization ?? "";
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (bearer) return bearer[1]!;
@@ -84,6 +86,20 @@ export async function checkReader(deps: Deps, req: FastifyRequest): Promise<void
   if (req.npmAuth !== undefined) return;
   const secret = presentedToken(req);
   if (secret) await verifyPresented(deps, req, secret);
+}
+
+/**
+ * checkReader for an answer replayed before Fastify (http/replay.ts): true only when the presented
+ * token is one the verified-token cache vouches for, from an address it may be used from. Anything
+ * else (no npm token, not cached, revoked, expired, wrong address) is false, and the request goes to
+ * the route, whose checkReader answers it (a dead token's 401 included).
+ */
+export function replayReader(deps: Deps): (req: IncomingMessage) => boolean {
+  const ipOf = clientAddress(deps.config.trustProxy);
+  return (req) => {
+    const secret = presentedToken(req);
+    return secret !== null && cachedReadAllowed(deps.tokenUsage, deps.clock.now(), secret, ipOf(req));
+  };
 }
 
 export async function requireAuth(deps: Deps, req: FastifyRequest): Promise<NpmAuth> {

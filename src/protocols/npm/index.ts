@@ -4,7 +4,7 @@ import { parsePackageName } from "../../ecosystems/npm/names.js";
 import { spoolDir } from "../../lib/spool-dir.js";
 import type { SpooledAttachment } from "./attachment-spool.js";
 import { registerAudit } from "./audit.js";
-import { requireWriter } from "./auth.js";
+import { replayReader, requireWriter } from "./auth.js";
 import { npmErrors } from "./errors.js";
 import { registerLogin } from "./login.js";
 import { registerNpmOidc } from "./oidc.js";
@@ -93,7 +93,9 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
     registerNpmOidc(npm, deps);
     registerStage(npm, deps);
 
-    npm.get("/npm/*", (req, reply) => handleRead(deps, states, req, reply, packagePath(req)));
+    // Replayed answers are also given to token holders the verified-token cache vouches for (auth.ts).
+    const replayAs = { credentials: replayReader(deps) };
+    npm.get("/npm/*", (req, reply) => handleRead(deps, states, req, reply, packagePath(req), replayAs));
     // The publish route reads its body with its own parser (publish-stream.ts): the tarball goes to a
     // spool file as it arrives instead of being held, with its JSON string and its decoded bytes, in memory.
     await npm.register(async (put) => {

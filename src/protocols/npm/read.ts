@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { downloads } from "../../http/blob-cache.js";
+import type { ReplayAllowance } from "../../http/replay.js";
 import { type CachePolicy, sendRendered } from "../../http/send.js";
 import { BlobNotFoundError } from "../../storage/index.js";
 import { checkReader, requireAuth } from "./auth.js";
@@ -25,6 +26,7 @@ export async function handleRead(
   req: FastifyRequest,
   reply: FastifyReply,
   p: PackagePath,
+  replayAs: ReplayAllowance,
 ): Promise<FastifyReply> {
   // A dead token in .npmrc is reported even on reads, so the user learns to log in again.
   await checkReader(deps, req);
@@ -38,18 +40,22 @@ export async function handleRead(
   if (p.kind === "package") {
     const doc = wantsAbbreviated(req) ? state.abbreviated : state.full;
     if (!doc) throw npmErrors.PACKAGE_NOT_FOUND(`Every version of ${p.name} was unpublished.`);
+    // Every package is public (publish.ts): the same bytes for every reader (http/replay.ts).
+    deps.replay.allow(req, state.projectId, replayAs);
     return sendRendered(req, reply, doc, NPM_CACHING);
   }
   if (p.kind === "version") {
     if (!state.full) throw notFound(p.name);
     const m = versionManifest(state, p.spec);
     if (!m) throw npmErrors.VERSION_NOT_FOUND(`${p.name} has no version or dist-tag '${p.spec}'.`);
+    deps.replay.allow(req, state.projectId, replayAs);
     return reply
       .header("cache-control", "public, max-age=0, must-revalidate")
       .header("content-type", "application/json; charset=utf-8")
       .send(m);
   }
-  if (p.kind === "tarball") return sendTarball(deps, req, reply, state.tarballs.get(p.file), p.file);
+  if (p.kind === "tarball")
+    return sendTarball(deps, req, reply, state.tarballs.get(p.file), p.file, replayAs);
   throw npmErrors.NOT_FOUND();
 }
 
@@ -69,6 +75,7 @@ async function sendTarball(
   reply: FastifyReply,
   entry: { projectId: string; blobKey: string; size: number; sha256: string } | undefined,
   file: string,
+  replayAs: ReplayAllowance,
 ): Promise<FastifyReply> {
   if (!entry) throw npmErrors.NOT_FOUND(`No tarball named '${file}'.`);
   const etag = `"${entry.sha256}"`;
@@ -78,12 +85,18 @@ async function sendTarball(
     .header("cache-control", "public, max-age=31536000, immutable")
     .header("content-type", "application/octet-stream")
     .header("content-length", entry.size);
-  if (req.headers["if-none-match"]?.split(",").some((t) => t.trim() === etag))
+  if (req.headers["if-none-match"]?.split(",").some((t) => t.trim() === etag)) {
+    deps.replay.allow(req, entry.projectId, replayAs);
     return reply.status(304).send();
+  }
   try {
-    if (req.method === "GET") deps.downloads.count(entry.projectId, deps.clock.now());
-    // Small tarballs from the shared download cache (http/blob-cache.ts), larger ones streamed.
+    const count = () => deps.downloads.count(entry.projectId, deps.clock.now());
+    if (req.method === "GET") count();
+    // Small tarballs from the shared download cache (http/blob-cache.ts), larger ones streamed (and
+    // then not replayed: only a body in memory is).
     const body = await downloads.read(deps.blobs, entry.blobKey, entry.size);
+    // A replayed download still counts as one.
+    if (body) deps.replay.allow(req, entry.projectId, { ...replayAs, onServe: count });
     return reply.send(body ?? (await deps.blobs.get(entry.blobKey)));
   } catch (e) {
     if (e instanceof BlobNotFoundError) throw npmErrors.NOT_FOUND(`No tarball named '${file}'.`);

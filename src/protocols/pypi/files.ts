@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { downloads } from "../../http/blob-cache.js";
 import { type Loaded, RenderCache } from "../../http/render-cache.js";
+import { PUBLIC_READ } from "../../http/replay.js";
 import { findFileByName, getProjectById, packageErrors } from "../../packages/index.js";
 import { BlobNotFoundError } from "../../storage/index.js";
 
@@ -81,8 +82,10 @@ export function registerFiles(app: FastifyInstance, deps: Deps): void {
         .header("accept-ranges", "bytes")
         .header("content-type", file.metadata ? "text/plain; charset=utf-8" : "application/octet-stream")
         .header("x-content-type-options", "nosniff");
-      if (req.headers["if-none-match"]?.split(",").some((t) => t.trim() === etag))
+      if (req.headers["if-none-match"]?.split(",").some((t) => t.trim() === etag)) {
+        deps.replay.allow(req, file.projectId, PUBLIC_READ);
         return reply.status(304).send();
+      }
       const range =
         req.headers["if-range"] && req.headers["if-range"] !== etag
           ? null
@@ -97,8 +100,12 @@ export function registerFiles(app: FastifyInstance, deps: Deps): void {
             ? whole.subarray(range.start, range.end + 1)
             : whole
           : await deps.blobs.get(file.key, range ?? undefined);
-        if (!file.metadata && req.method === "GET" && (!range || range.start === 0))
-          deps.downloads.count(file.projectId, deps.clock.now());
+        const projectId = file.projectId;
+        const count = file.metadata ? undefined : () => deps.downloads.count(projectId, deps.clock.now());
+        if (count && req.method === "GET" && (!range || range.start === 0)) count();
+        // Whole bodies in memory may be replayed (http/replay.ts; it never takes a Range request); a
+        // replayed download still counts as one.
+        if (whole && !range) deps.replay.allow(req, projectId, { ...PUBLIC_READ, onServe: count });
         if (range) {
           return reply
             .status(206)

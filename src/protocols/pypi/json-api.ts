@@ -3,6 +3,7 @@ import type { Deps } from "../../deps.js";
 import { canonicalVersion, normalizeName } from "../../ecosystems/pypi/index.js";
 import { type BlockStore, cutBlocks, renderBlocks } from "../../http/blocks.js";
 import { type RenderCache, type Rendered, renderedOffLoop } from "../../http/render-cache.js";
+import { PUBLIC_READ } from "../../http/replay.js";
 import { sendRendered } from "../../http/send.js";
 import {
   type FileRecord,
@@ -118,7 +119,8 @@ export function registerJsonApi(
   const origin = deps.config.origin;
   app.get<{ Params: { name: string } }>("/pypi/:name/json", async (req, reply) => {
     const normalized = normalizeName(req.params.name);
-    const r = await cache.get(`${normalized}\0json`, async () => {
+    const key = `${normalized}\0json`;
+    const r = await cache.get(key, async () => {
       const v = await loadProjectView(deps.db, normalized);
       if (!v || v.releases.length === 0) return null;
       const latest = latestRelease(v)!;
@@ -136,6 +138,7 @@ export function registerJsonApi(
       return kept(await renderBlocks(blocks, `${v.project.id}\0json`, doc, "application/json"), v.project.id);
     });
     if (!r) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${req.params.name}'.`);
+    deps.replay.allowKept(req, cache, key, PUBLIC_READ);
     return sendRendered(req, reply, r, PYPI_CACHING);
   });
 
@@ -147,7 +150,8 @@ export function registerJsonApi(
     } catch {
       throw packageErrors.RELEASE_NOT_FOUND(`'${req.params.version}' is not a version.`);
     }
-    const r = await cache.get(`${normalized}\0json:${wanted}`, async () => {
+    const key = `${normalized}\0json:${wanted}`;
+    const r = await cache.get(key, async () => {
       const v = await loadProjectView(deps.db, normalized);
       const rel = v?.releases.find((x) => x.canonicalVersion === wanted);
       if (!v || !rel) return null;
@@ -167,6 +171,7 @@ export function registerJsonApi(
     });
     if (!r)
       throw packageErrors.RELEASE_NOT_FOUND(`No release ${req.params.version} of '${req.params.name}'.`);
+    deps.replay.allowKept(req, cache, key, PUBLIC_READ);
     return sendRendered(req, reply, r, PYPI_CACHING);
   });
 }

@@ -2,7 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
 import { normalizeName } from "../../ecosystems/pypi/index.js";
 import { type Block, type BlockStore, cutBlocks, renderBlocks } from "../../http/blocks.js";
-import { type RenderCache, type Rendered, rendered, renderedBytes } from "../../http/render-cache.js";
+import {
+  ANY_PROJECT,
+  type RenderCache,
+  type Rendered,
+  rendered,
+  renderedBytes,
+} from "../../http/render-cache.js";
+import { PUBLIC_READ } from "../../http/replay.js";
 import { type CachePolicy, sendRendered } from "../../http/send.js";
 import { packageErrors } from "../../packages/index.js";
 import { SimpleRoot } from "./simple-root.js";
@@ -176,9 +183,12 @@ export function registerSimple(
 ): void {
   // The root listing is maintained one project at a time, not dropped by every change (simple-root.ts).
   const root = new SimpleRoot(deps, renderRoot);
-  app.get("/simple/", async (req, reply) =>
-    sendRendered(req, reply, await root.get(negotiate(req)), PYPI_CACHING),
-  );
+  app.get("/simple/", async (req, reply) => {
+    const r = await root.get(negotiate(req));
+    // Any project's change can change the listing, so any change drops its replay (http/replay.ts).
+    deps.replay.allow(req, ANY_PROJECT, PUBLIC_READ);
+    return sendRendered(req, reply, r, PYPI_CACHING);
+  });
   app.get("/simple", (_req, reply) => reply.redirect("/simple/", 301));
 
   const projectPage = async (
@@ -192,11 +202,13 @@ export function registerSimple(
     if (normalized !== raw || !slash)
       return reply.redirect(`/simple/${encodeURIComponent(normalized)}/`, 301);
     const fmt = negotiate(req);
-    const view = await cache.get(`${normalized}\0simple:${fmt}`, async () => {
+    const key = `${normalized}\0simple:${fmt}`;
+    const view = await cache.get(key, async () => {
       const v = await loadProjectView(deps.db, normalized);
       return v ? kept(await renderProject(v, fmt, fileUrl, blocks), v.project.id) : null;
     });
     if (!view) throw packageErrors.PROJECT_NOT_FOUND(`No project named '${raw}'.`);
+    deps.replay.allowKept(req, cache, key, PUBLIC_READ);
     return sendRendered(req, reply, view, PYPI_CACHING);
   };
   app.get<{ Params: { name: string } }>("/simple/:name/", (req, reply) => projectPage(req, reply, true));

@@ -61,9 +61,14 @@ export async function installableGem(deps: Deps, name: string): Promise<ProjectV
   return v && !v.project.quarantinedAt ? v : null;
 }
 
+/** The render-cache keys of the compact index's files (install.ts asks whether they are kept). */
+export const VERSIONS_KEY = "\0versions";
+export const NAMES_KEY = "\0names";
+export const infoKey = (name: string) => `${normalizeGemName(name)}\0info`;
+
 export function loadInfo(deps: Deps, cache: RenderCache<IndexFile>, name: string): Promise<IndexFile | null> {
   const normalized = normalizeGemName(name);
-  return cache.get(`${normalized}\0info`, async () => {
+  return cache.get(infoKey(normalized), async () => {
     const v = await installableGem(deps, normalized);
     if (!v) return null;
     const files = indexedFiles(v, await loadGemFacts(deps, [v]));
@@ -79,7 +84,7 @@ export function loadInfo(deps: Deps, cache: RenderCache<IndexFile>, name: string
  * instance appending the same gem's next line loses on the primary key, and the render starts over.
  */
 export function loadVersions(deps: Deps, cache: RenderCache<IndexFile>): Promise<IndexFile | null> {
-  return cache.get("\0versions", async () => {
+  return cache.get(VERSIONS_KEY, async () => {
     for (let attempt = 0; ; attempt++) {
       try {
         return kept(await renderVersions(deps), ANY_PROJECT);
@@ -131,7 +136,7 @@ async function renderVersions(deps: Deps): Promise<IndexFile> {
 }
 
 export function loadNames(deps: Deps, cache: RenderCache<IndexFile>): Promise<IndexFile | null> {
-  return cache.get("\0names", async () => {
+  return cache.get(NAMES_KEY, async () => {
     const names = (await listProjects(deps.db, "rubygems")).map((p) => p.name).sort();
     return kept(indexFile(namesFile(names)), ANY_PROJECT);
   });

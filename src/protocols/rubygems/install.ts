@@ -4,9 +4,19 @@ import type { Deps } from "../../deps.js";
 import { parseGemspec, specMarshal } from "../../ecosystems/rubygems/index.js";
 import { downloads } from "../../http/blob-cache.js";
 import { RenderCache } from "../../http/render-cache.js";
+import { PUBLIC_READ } from "../../http/replay.js";
 import { findFileByName, getProjectById, isReleaseLive } from "../../packages/index.js";
 import { BlobNotFoundError, readAll } from "../../storage/index.js";
-import { type IndexFile, loadInfo, loadNames, loadVersions, sendIndexFile } from "./compact-index.js";
+import {
+  type IndexFile,
+  infoKey,
+  loadInfo,
+  loadNames,
+  loadVersions,
+  NAMES_KEY,
+  sendIndexFile,
+  VERSIONS_KEY,
+} from "./compact-index.js";
 import { gemErrors } from "./errors.js";
 
 /**
@@ -41,15 +51,22 @@ export function registerInstall(app: FastifyInstance, deps: Deps): void {
   app.get("/rubygems/", async (_req, reply) =>
     reply.type("text/plain; charset=utf-8").send(`${deps.config.siteName} RubyGems index\n`),
   );
-  app.get("/rubygems/versions", async (req, reply) =>
-    sendIndexFile(req, reply, (await loadVersions(deps, cache))!),
-  );
-  app.get("/rubygems/names", async (req, reply) =>
-    sendIndexFile(req, reply, (await loadNames(deps, cache))!),
-  );
+  // The compact index and the downloads are public and read no credentials: kept answers may be
+  // replayed, whether or not a request carries a key (http/replay.ts).
+  app.get("/rubygems/versions", async (req, reply) => {
+    const f = (await loadVersions(deps, cache))!;
+    deps.replay.allowKept(req, cache, VERSIONS_KEY, PUBLIC_READ);
+    return sendIndexFile(req, reply, f);
+  });
+  app.get("/rubygems/names", async (req, reply) => {
+    const f = (await loadNames(deps, cache))!;
+    deps.replay.allowKept(req, cache, NAMES_KEY, PUBLIC_READ);
+    return sendIndexFile(req, reply, f);
+  });
   app.get<{ Params: { name: string } }>("/rubygems/info/:name", async (req, reply) => {
     const info = await loadInfo(deps, cache, req.params.name);
     if (!info || info.versions.length === 0) throw gemErrors.GEM_NOT_FOUND();
+    deps.replay.allowKept(req, cache, infoKey(req.params.name), PUBLIC_READ);
     return sendIndexFile(req, reply, info);
   });
 
@@ -82,9 +99,13 @@ export function registerInstall(app: FastifyInstance, deps: Deps): void {
     });
     if (!gem) throw gemErrors.GEM_NOT_FOUND();
     try {
-      const body =
-        (await downloads.read(deps.blobs, gem.blobKey, gem.size)) ?? (await deps.blobs.get(gem.blobKey));
-      if (req.method === "GET") deps.downloads.count(gem.projectId, deps.clock.now());
+      const cached = await downloads.read(deps.blobs, gem.blobKey, gem.size);
+      const body = cached ?? (await deps.blobs.get(gem.blobKey));
+      const { projectId } = gem;
+      const count = () => deps.downloads.count(projectId, deps.clock.now());
+      if (req.method === "GET") count();
+      // A body in memory may be replayed; a replayed download still counts as one.
+      if (cached) deps.replay.allow(req, projectId, { ...PUBLIC_READ, onServe: count });
       return reply
         .type("application/octet-stream")
         .header("etag", gem.etag)
