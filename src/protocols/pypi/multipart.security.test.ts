@@ -78,6 +78,22 @@ describe("the multipart reader against hostile bodies", () => {
     expect(calls).toBeGreaterThan(1);
   });
 
+  it("ends the form only with the request: a body broken off after its final delimiter is refused", async () => {
+    const body = new PassThrough();
+    const reader = new MultipartReader(new ByteSource(body), B, LIMITS);
+    body.write(Buffer.from(`${part("name")}--${B}--\r\n`));
+    const first = await reader.next();
+    expect(first).toMatchObject({ type: "field", fieldname: "name" });
+    let settled = false;
+    const end = reader.next().finally(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(settled, "the form is not complete before the request").toBe(false);
+    body.destroy();
+    await expect(end).rejects.toThrow(/aborted/);
+  });
+
   it("refuses a boundary that is missing, empty or longer than RFC 2046's 70 characters", () => {
     for (const type of [
       "multipart/form-data",

@@ -131,6 +131,10 @@ export class MultipartReader {
       // The rest of the current part (the preamble, a skipped part, a file nobody read) is discarded.
       if (this.inBody) await this.readBody(() => undefined);
       if (await this.afterDelimiter()) {
+        // The form is complete only with the request: a client whose body stops short of its
+        // Content-Length after the final delimiter (it gave up, the connection broke) has its upload
+        // refused, not stored behind its back. The epilogue is read and ignored.
+        while (this.source.take() ?? (await this.source.wait()));
         this.finished = true;
         return null;
       }
