@@ -1,8 +1,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { registerUser } from "../accounts/index.js";
 import { ChangeFeed } from "../packages/index.js";
 import { publishBody } from "../protocols/npm/test-fixtures.js";
-import { createTestApp, type TestApp, testDatabases } from "../test-support/index.js";
+import {
+  createTestApp,
+  createTwoInstances,
+  missing,
+  type TestApp,
+  type TwoInstances,
+  testDatabases,
+} from "../test-support/index.js";
 import { revokeUserToken } from "../tokens/index.js";
 import { insertToken } from "../tokens/store.js";
 import { ReplayCache } from "./replay.js";
@@ -187,4 +196,51 @@ describe("replayed answers: the generation guard", () => {
     );
     expect(replay.size).toBe(0);
   });
+});
+
+// A load-balanced pair: a publish on one instance must end the other's replay of the package (the
+// change feed over Redis, or the database's change log without it), as it ends its rendered caches.
+describe.each([true, false])("replayed answers across instances (Redis: %s)", (redis) => {
+  const skip = missing("replayed answers across instances", "postgres", ...(redis ? ["redis" as const] : []));
+  let instances: TwoInstances | undefined;
+  it.skipIf(skip)("drops a package's replay on the other instance when one publishes", async () => {
+    instances = await createTwoInstances({ redis });
+    const { a, b } = instances;
+    const user = await registerUser(
+      a.deps,
+      { ip: "127.0.0.1" },
+      { username: "alice", email: "alice@example.com", password: "correct horse battery", verified: true },
+      { viaOperator: true },
+    );
+    const { token } = await insertToken(a.deps.db, Date.now(), {
+      userId: user.id,
+      name: "t",
+      projectIds: null,
+      expiresAt: null,
+      issuedBy: "user",
+    });
+    const put = (v: string) =>
+      publishBody("multi", v).then((payload) =>
+        a.app.inject({
+          method: "PUT",
+          url: "/npm/multi",
+          payload,
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      );
+    expect((await put("1.0.0")).statusCode).toBe(201);
+    await b.app.listen({ port: 0, host: "127.0.0.1" });
+    const port = (b.app.server.address() as AddressInfo).port;
+    const latest = async () => JSON.parse((await get(port, "/npm/multi/latest")).body.toString()).version;
+    for (let i = 0; i < 2; i++) expect(await latest()).toBe("1.0.0");
+    expect(b.deps.replay.served).toBeGreaterThan(0);
+    expect((await put("1.1.0")).statusCode).toBe(201);
+    let seen = await latest();
+    for (let i = 0; i < 60 && seen !== "1.1.0"; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = await latest();
+    }
+    expect(seen).toBe("1.1.0");
+  });
+  afterAll(async () => instances?.close());
 });
