@@ -113,6 +113,9 @@ describe.each(testDatabases())("replayed answers (%s)", (kind) => {
       .split("\n")
       .find((l) => l.startsWith('wharf_http_requests_total{method="GET",route="/npm/*",status="200"}'));
     expect(Number(line?.split(" ").at(-1))).toBeGreaterThanOrEqual(2);
+    const replayed = metrics.body.split("\n").find((l) => l.startsWith("wharf_http_replayed_total "));
+    expect(Number(replayed?.split(" ")[1])).toBe(t.deps.replay.served);
+    expect(t.deps.replay.served).toBeGreaterThan(0);
   });
 
   it("does not keep answers the route did not allow (errors, pages)", async () => {

@@ -157,9 +157,14 @@ export class ReplayCache {
     const reqId = typeof fromClient === "string" && fromClient !== "" ? fromClient : randomUUID();
     const headers = { ...variant.headers };
     headers["x-request-id"] = reqId;
+    try {
+      res.writeHead(variant.status, headers);
+    } catch {
+      // A request id our header rules refuse: nothing was written, so Fastify answers it instead.
+      return false;
+    }
     variant.onServe?.();
     this.served++;
-    res.writeHead(variant.status, headers);
     res.end(variant.body ?? undefined);
     const elapsed = performance.now() - start;
     log(reqId, req, variant.status, elapsed);

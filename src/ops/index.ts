@@ -54,8 +54,18 @@ export function registerOps(app: FastifyInstance, deps: Deps): Registry {
     record(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime);
     done();
   });
-  // Answers replayed before Fastify (http/replay.ts) are counted under the route that first served them.
+  // Answers replayed before Fastify (http/replay.ts) are counted under the route that first served them,
+  // and in a total of their own (so an operator can see how much of the traffic they are).
   deps.replay.observeMetrics(record);
+  new Counter({
+    name: "wharf_http_replayed_total",
+    help: "Requests answered by replaying a kept public answer (also counted in wharf_http_requests_total)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(deps.replay.served);
+    },
+  });
 
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
