@@ -21,7 +21,7 @@ import { requireReason } from "./errors.js";
 export const ECOSYSTEMS: readonly Ecosystem[] = ECOSYSTEM_NAMES;
 export const PROJECT_SEARCH_LIMIT = 50;
 export const MB = 1024 * 1024;
-/** The PyPI upload's multipart ceiling (protocols/pypi/index.ts): a larger project limit could not work. */
+/** The PyPI upload route's ceiling (FILE_CEILING_BYTES, protocols/pypi/form.ts): a larger project limit could not work. */
 const PYPI_CEILING_MB = 4096;
 
 export function parseEcosystem(raw: string): Ecosystem {

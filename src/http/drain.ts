@@ -36,7 +36,7 @@ export function drainUnreadBody(req: FastifyRequest, limit = DRAIN_LIMIT_BYTES):
 /**
  * Whether a refusal is being sent before the request's body was read to its end: nothing read it (a
  * body parser refused on the headers), or a reader stopped in the middle (the upload form's own
- * refusal unpipes the parser and lets the rest flow, protocols/pypi/form.ts discardRestOfBody). Either
+ * refusal stops the multipart reader and lets the rest flow, protocols/pypi/form.ts discardRestOfBody). Either
  * way the answer must wait for the rest: with `Connection: close` Node closes the socket right after
  * the answer, and unread bytes make the kernel reset it (the fuzz campaign's EPIPE on a 2.5 MB body
  * sent as multipart/form-data without a boundary).

@@ -1,5 +1,9 @@
 import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { inlineDigests } from "./digest-inline.js";
 import { killDigestWorkerForTests, planDigests, uploadDigests, warmDigestWorker } from "./digest-pool.js";
 import { blake2b256, fileDigests } from "./digests.js";
 import type { Algorithm } from "./hashers.js";
@@ -144,6 +148,30 @@ describe("upload digests on several threads", () => {
     expect(await next.digest()).toEqual(await fileDigests(data));
   });
 
+  it("write the bytes to the file once, from the ring, in order, whatever the chunking", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "digest-file-"));
+    const data = bytes(12 * 1024 * 1024 + 333);
+    for (const sizes of [[65_536], [7, 1_048_577], [11 * 1024 * 1024]]) {
+      const file = join(dir, `f${sizes[0]}`);
+      const d = await uploadDigests(PYPI, { file });
+      await feed(d, data, sizes);
+      expect(await d.digest()).toEqual(await fileDigests(data));
+      expect((await readFile(file)).equals(data)).toBe(true);
+    }
+    await rm(dir, { recursive: true });
+  });
+
+  it("delete the file of a dropped upload, also when it is dropped before the writer began", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "digest-file-"));
+    const late = await uploadDigests(PYPI, { file: join(dir, "early") });
+    await late.drop();
+    const d = await uploadDigests(NPM, { file: join(dir, "mid") });
+    await feed(d, bytes(3 * 1024 * 1024), [65_536]);
+    await d.drop();
+    expect(await readdir(dir)).toEqual([]);
+    await rm(dir, { recursive: true });
+  });
+
   it("keep the BLAKE2b-256 of RFC 7693 through the workers", async () => {
     const d = await uploadDigests(["blake2b256"]);
     await d.update(Buffer.from("abc"));
@@ -151,7 +179,32 @@ describe("upload digests on several threads", () => {
   });
 });
 
+describe("upload digests without workers", () => {
+  it("hash inline and write the file, or delete it when dropped", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "digest-inline-"));
+    const data = bytes(1024 * 1024 + 5);
+    const d = await inlineDigests(PYPI, join(dir, "kept"));
+    await feed(d, data, [65_536]);
+    expect(await d.digest()).toEqual(await fileDigests(data));
+    expect((await readFile(join(dir, "kept"))).equals(data)).toBe(true);
+    const dropped = await inlineDigests(PYPI, join(dir, "dropped"));
+    await feed(dropped, data, [65_536]);
+    await dropped.drop();
+    expect(await readdir(dir)).toEqual(["kept"]);
+    await rm(dir, { recursive: true });
+  });
+});
+
 describe("planDigests", () => {
+  it("gives the file writes to the first worker, with BLAKE2b-256, and md5 to the other", () => {
+    expect(planDigests(PYPI, 0.5, 2, true)).toEqual([["sha256"], ["blake2b256"], ["md5"]]);
+  });
+
+  it("keeps every digest off an event loop as busy as a twine upload's or an npm publish's", () => {
+    expect(planDigests(PYPI, 1.6, 2, true)).toEqual([[], ["blake2b256"], ["md5", "sha256"]]);
+    expect(planDigests(NPM, 5, 2, true)[0]).toEqual([]);
+  });
+
   it("puts twine's md5 and BLAKE2b-256 in a worker each and sha256 on the event loop", () => {
     expect(planDigests(PYPI, 0.5, 2)).toEqual([["sha256"], ["md5"], ["blake2b256"]]);
   });

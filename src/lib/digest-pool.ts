@@ -1,23 +1,26 @@
+import { rm } from "node:fs/promises";
 import type { Worker } from "node:worker_threads";
+import { createSpoolFile, inlineDigests, type UploadDigests } from "./digest-inline.js";
 import { DigestThread } from "./digest-thread.js";
 import type { DigestRequest } from "./digest-worker.js";
-import { type Algorithm, COST_MS_PER_MIB, createHashers, type Digested } from "./hashers.js";
+import {
+  type Algorithm,
+  COST_MS_PER_MIB,
+  createHashers,
+  type Digested,
+  WRITE_MS_PER_MIB,
+} from "./hashers.js";
 import { RingLedger } from "./ring-ledger.js";
 
-/**
+/*
  * The digests of an upload computed on several threads: the algorithms are spread over the event loop
- * and DIGEST_WORKERS workers (planDigests), each worker reading the same shared ring. At most
- * MAX_IN_FLIGHT bytes wait for the slowest worker: past that, `update` returns a promise and the
- * caller's stream pauses, so a slow worker slows the upload down instead of filling memory. When the
- * workers cannot start, the digests are computed inline (slower, same result).
+ * and DIGEST_WORKERS workers (planDigests), each worker reading the same shared ring, and the first
+ * worker also writes the spool file from it. At most MAX_IN_FLIGHT bytes wait for the slowest worker:
+ * past that, `update` returns a promise and the caller's stream pauses, so a slow worker slows the
+ * upload down instead of filling memory. When the workers cannot start, the digests are computed and
+ * the file written inline (digest-inline.ts: slower, same result).
  */
-export interface UploadDigests<A extends Algorithm = Algorithm> {
-  /** Feed the next chunk; a promise means "wait before sending more". */
-  update(chunk: Uint8Array): Promise<void> | undefined;
-  digest(): Promise<Digested<A>>;
-  /** The upload failed: forget this stream. */
-  drop(): void;
-}
+export type { UploadDigests } from "./digest-inline.js";
 
 /**
  * Two workers: the VM the issue was measured on has two cores, and a twine upload's two slow digests
@@ -77,18 +80,19 @@ const pool = new DigestPool();
 
 /**
  * Which thread hashes what: lane 0 is the event loop, which already spends `mainLoad` ms per MiB on the
- * upload itself (reading the socket, parsing, writing the file); lanes 1.. are the workers. The most
- * expensive algorithm goes first to the least loaded lane (ties go to a worker, keeping the event loop
- * free for other requests). For a twine upload: md5 and BLAKE2b-256 in one worker each, sha256 on the
- * event loop beside the file writes.
+ * upload itself (reading the socket, parsing); lanes 1.. are the workers, and with `writes` lane 1
+ * also writes the file. The most expensive algorithm goes first to the least loaded lane (ties go to a
+ * worker, keeping the event loop free for other requests). For a twine upload (the event loop at
+ * ~1.6 ms/MiB): md5 and sha256 in one worker, BLAKE2b-256 and the file writes in the other.
  */
 export function planDigests<A extends Algorithm>(
   algorithms: readonly A[],
   mainLoad: number,
   workers: number,
+  writes = false,
 ): A[][] {
   const lanes = Array.from({ length: workers + 1 }, () => [] as A[]);
-  const load = lanes.map((_, i) => (i === 0 ? mainLoad : 0));
+  const load = lanes.map((_, i) => (i === 0 ? mainLoad : i === 1 && writes ? WRITE_MS_PER_MIB : 0));
   const byCost = [...new Set(algorithms)].sort((a, b) => COST_MS_PER_MIB[b] - COST_MS_PER_MIB[a]);
   for (const a of byCost) {
     let best = 1 % lanes.length;
@@ -97,18 +101,6 @@ export function planDigests<A extends Algorithm>(
     load[best]! += COST_MS_PER_MIB[a];
   }
   return lanes;
-}
-
-async function inline<A extends Algorithm>(algorithms: readonly A[]): Promise<UploadDigests<A>> {
-  const d = await createHashers(algorithms);
-  return {
-    update: (chunk) => {
-      d.update(chunk);
-      return undefined;
-    },
-    digest: async () => d.digest(),
-    drop: () => {},
-  };
 }
 
 /**
@@ -127,6 +119,8 @@ export function killDigestWorkerForTests(index: number): Promise<void> {
 export interface DigestOptions {
   /** What the event loop already spends per MiB of this upload (ms), for planDigests. */
   mainLoad?: number;
+  /** Also write the bytes to a new file here (the spool file): see UploadDigests. */
+  file?: string;
 }
 
 export async function uploadDigests<A extends Algorithm>(
@@ -134,13 +128,16 @@ export async function uploadDigests<A extends Algorithm>(
   options: DigestOptions = {},
 ): Promise<UploadDigests<A>> {
   const all = await pool.get();
-  if (!all) return inline(algorithms);
-  const [mine = [], ...shares] = planDigests(algorithms, options.mainLoad ?? 0.5, all.length);
+  if (!all) return inlineDigests(algorithms, options.file);
+  const writes = options.file !== undefined;
+  const [mine = [], ...shares] = planDigests(algorithms, options.mainLoad ?? 0.5, all.length, writes);
+  // The first worker writes the file (planDigests counted it), even with no digest of its own.
   const lanes = shares.flatMap((algs, i) =>
-    algs.length ? [{ worker: all[i]!, thread: pool.threads[i]!, algs }] : [],
+    algs.length || (writes && i === 0) ? [{ worker: all[i]!, thread: pool.threads[i]!, algs }] : [],
   );
-  if (lanes.length === 0) return inline(algorithms);
+  if (lanes.length === 0) return inlineDigests(algorithms, options.file);
   const here = await createHashers(mine);
+  const fh = writes ? await createSpoolFile(options.file!) : null;
   const id = pool.id();
   const ring = pool.takeRing();
   // Ring bytes not yet hashed by every worker, and all bytes (ring or copies) likewise.
@@ -151,10 +148,18 @@ export async function uploadDigests<A extends Algorithm>(
   const results: Partial<Record<Algorithm, string>>[] = [];
   let result: { done: () => void; stop: (e: Error) => void } | null = null;
   let closed = false;
+  // The writing worker's last word on this stream (its digests, "dropped", an error, its death): only
+  // then may the descriptor be closed, or a late write could land in the next file given its number.
+  let writerDone = () => {};
+  const writerFinished = new Promise<void>((r) => {
+    writerDone = r;
+  });
+  if (!fh) writerDone();
   const close = () => {
     if (closed) return;
     closed = true;
-    for (const l of lanes) l.thread.close(id);
+    // The writer's handler stays until its last word.
+    for (const [i, l] of lanes.entries()) if (!(fh && i === 0)) l.thread.close(id);
     pool.returnRing(ring);
   };
   const post = (m: DigestRequest) => {
@@ -162,6 +167,10 @@ export async function uploadDigests<A extends Algorithm>(
   };
   lanes.forEach((lane, reader) => {
     lane.thread.open(id, (reply) => {
+      if (fh && reader === 0 && reply.op !== "ack") {
+        lane.thread.close(id);
+        writerDone();
+      }
       if (closed) return;
       if (reply.op === "ack") {
         inFlight.ack(reader, reply.bytes);
@@ -176,8 +185,9 @@ export async function uploadDigests<A extends Algorithm>(
           close();
           result?.done();
         }
-      } else {
-        // One worker failed or died: the upload fails (the caller removes its file); the others forget it.
+      } else if (reply.op === "error") {
+        // One worker failed or died: the upload fails (the caller drops it, which deletes the file); the
+        // others forget it.
         failure = new Error(`Hashing the upload failed: ${reply.error}`);
         close();
         for (const l of lanes)
@@ -187,16 +197,18 @@ export async function uploadDigests<A extends Algorithm>(
       }
     });
   });
-  for (const l of lanes) {
+  for (const [i, l] of lanes.entries()) {
     const start: DigestRequest = {
       id,
       op: "start",
       ring: ring.buffer as SharedArrayBuffer,
       algorithms: l.algs,
+      ...(fh && i === 0 ? { fd: fh.fd } : {}),
     };
     l.worker.postMessage(start);
   }
 
+  let dropped: Promise<void> | null = null;
   let head = 0;
   // Bytes copied into the ring but not yet announced to the workers: ring[pending, head).
   let pending = 0;
@@ -248,7 +260,11 @@ export async function uploadDigests<A extends Algorithm>(
       if (failure) return Promise.reject(failure);
       return new Promise<Digested<A>>((done, stop) => {
         result = {
-          done: () => done(Object.assign(here.digest(), ...results) as Digested<A>),
+          done: () => {
+            const digested = Object.assign(here.digest(), ...results) as Digested<A>;
+            if (!fh) return done(digested);
+            fh.close().then(() => done(digested), stop);
+          },
           stop,
         };
         announce();
@@ -258,9 +274,17 @@ export async function uploadDigests<A extends Algorithm>(
     drop() {
       // The workers may still read queued parts of the ring for this stream; a stream that takes the
       // ring next may overwrite them, but this one's result is discarded.
-      if (closed) return;
-      close();
-      post({ id, op: "drop" });
+      if (!closed) {
+        close();
+        post({ id, op: "drop" });
+      }
+      dropped ??= (async () => {
+        if (!fh) return;
+        await writerFinished;
+        await fh.close().catch(() => {});
+        await rm(options.file!, { force: true });
+      })();
+      return dropped;
     },
   };
 }

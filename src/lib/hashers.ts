@@ -31,6 +31,12 @@ export const COST_MS_PER_MIB: Record<Algorithm, number> = {
   sha512: 1.35,
 };
 
+/**
+ * Writing a MiB of an upload to its spool file with writeSync (page cache, 1 MiB at a time), on the
+ * digest worker that writes it: planDigests counts it like a digest.
+ */
+export const WRITE_MS_PER_MIB = 0.4;
+
 /** hash-wasm (~50 ms of CPU to import) is loaded by the first upload, not at start-up (issue 15). */
 const hashWasm = () => import("hash-wasm");
 

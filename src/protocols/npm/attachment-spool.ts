@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { link, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { randomToken } from "../../lib/crypto.js";
@@ -33,11 +33,14 @@ export interface SpooledAttachment {
  * the event loop and the digest workers by digest-pool.ts (at most ~2.8 ms/MiB per thread).
  */
 const NPM_DIGESTS = ["sha512", "sha1", "sha256", "md5", "blake2b256"] as const;
-/** What the event loop already spends per MiB of tarball: the JSON scan, base64 decoding, file writes. */
-const MAIN_LOAD = 1.2;
+/**
+ * What the event loop already spends per MiB of tarball: the JSON scan, base64 decoding and the socket,
+ * ~5 ms (0.7-0.8 s of its CPU per 100 MiB npm publish with only sha512 to hash, bench/upload.mjs). So
+ * every digest goes to the workers.
+ */
+const MAIN_LOAD = 5;
 
 export class AttachmentSpool {
-  private out: WriteStream | null = null;
   private hashes: UploadDigests<(typeof NPM_DIGESTS)[number]> | null = null;
   private size = 0;
   private head = Buffer.alloc(0);
@@ -49,8 +52,8 @@ export class AttachmentSpool {
   static async open(dir: string): Promise<AttachmentSpool> {
     await mkdir(dir, { recursive: true });
     const spool = new AttachmentSpool(join(dir, `${randomToken(12)}.tgz.part`));
-    spool.out = createWriteStream(spool.path, { mode: 0o600 });
-    spool.hashes = await uploadDigests(NPM_DIGESTS, { mainLoad: MAIN_LOAD });
+    // A digest worker writes the file from the ring it hashes (digest-pool.ts): no write per batch here.
+    spool.hashes = await uploadDigests(NPM_DIGESTS, { mainLoad: MAIN_LOAD, file: spool.path });
     return spool;
   }
 
@@ -58,16 +61,16 @@ export class AttachmentSpool {
     return this.size;
   }
 
-  /** Appends decoded bytes; resolves when the file and the digest worker can take more. */
+  /**
+   * Appends decoded bytes; resolves when the file and the digest workers can take more. `bytes` may be
+   * reused once it resolved.
+   */
   async write(bytes: Buffer): Promise<void> {
     if (!this.valid || bytes.length === 0) return;
     this.size += bytes.length;
     if (this.head.length < HEAD)
       this.head = Buffer.concat([this.head, bytes.subarray(0, HEAD - this.head.length)]);
-    const wait = this.hashes!.update(bytes);
-    const drained = this.out!.write(bytes) ? null : new Promise<void>((r) => this.out!.once("drain", r));
-    if (wait) await wait;
-    if (drained) await drained;
+    await this.hashes!.update(bytes);
   }
 
   /** Not base64 after all: stop writing, keep scanning the body (the caller decides what to answer). */
@@ -76,10 +79,9 @@ export class AttachmentSpool {
   }
 
   async finish(): Promise<SpooledAttachment> {
-    const out = this.out!;
-    await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    // Not base64: the file is deleted, the caller refuses the attachment (its remove() finds nothing).
     const d = this.valid ? await this.hashes!.digest() : null;
-    if (!this.valid) this.hashes!.drop();
+    if (!this.valid) await this.hashes!.drop();
     const path = this.path;
     return {
       valid: this.valid,
@@ -108,18 +110,7 @@ export class AttachmentSpool {
 
   /** The body failed: close and delete the file. */
   async discard(): Promise<void> {
-    this.hashes?.drop();
-    const out = this.out;
-    if (out && !out.closed) {
-      // Ended, not destroyed: destroying the stream with a write still in flight (the digest worker
-      // failed while the disk was busy) threw ERR_STREAM_DESTROYED from that write's callback and never
-      // closed. Errors of a file about to be deleted do not matter.
-      out.on("error", () => {});
-      await new Promise<void>((r) => {
-        out.once("close", () => r());
-        out.end();
-      });
-    }
+    await this.hashes?.drop();
     await rm(this.path, { force: true });
   }
 }

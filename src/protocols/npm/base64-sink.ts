@@ -99,12 +99,15 @@ export class Base64Sink {
     return true;
   }
 
-  /** Writes the batch; the next one (a new buffer: the file stream may still hold this one) fits `room`. */
+  /**
+   * Writes the batch, then reuses its buffer (the spool is done with it once write() resolved: it
+   * copies it into the digest workers' ring); a larger one only when the next push needs `room`.
+   */
   private async flush(room = 0): Promise<void> {
     const full = this.batch.subarray(0, this.used);
-    this.batch = Buffer.allocUnsafe(Math.max(WRITE_BATCH, room));
     this.used = 0;
     if (full.length) await this.spool.write(full);
+    if (room > this.batch.length) this.batch = Buffer.allocUnsafe(room);
   }
 
   /** The closing quote: the last partial quad (2 or 3 characters before the padding) and the length rule. */

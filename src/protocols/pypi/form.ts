@@ -1,4 +1,3 @@
-import type { Multipart } from "@fastify/multipart";
 import type { FastifyRequest } from "fastify";
 import {
   MAX_PROJECT_NAME_LENGTH,
@@ -6,7 +5,9 @@ import {
   MAX_VERSION_LENGTH,
 } from "../../ecosystems/pypi/index.js";
 import { type AppError, isAppError } from "../../lib/errors.js";
+import type { ByteSource } from "./byte-source.js";
 import { pypiErrors } from "./errors.js";
+import { boundaryOf, type Limits, MultipartLimit, MultipartReader, type Part } from "./multipart.js";
 
 /**
  * The text fields of a `/legacy/` upload. They only carry metadata (the archive's own METADATA, at
@@ -44,14 +45,22 @@ export const FIELD_MAX_LENGTH: Readonly<Record<string, number>> = Object.freeze(
   summary: 512,
 });
 
-/** Options for @fastify/multipart: busboy itself stops a request long before memory is at stake. */
-export const MULTIPART_FIELD_LIMITS = {
+/** The multipart reader's limits: it stops a request long before memory is at stake. */
+export const MULTIPART_FIELD_LIMITS: Limits = {
   fields: FORM_LIMITS.fields,
   // One byte over the total, so a single oversize field is seen as truncated and refused below.
-  fieldSize: FORM_LIMITS.totalBytes + 1,
+  fieldBytes: FORM_LIMITS.totalBytes + 1,
   files: 1,
   parts: FORM_LIMITS.fields + 1,
 };
+
+/** The largest file the upload route takes whatever a project's limit says (admin/projects.ts caps those). */
+export const FILE_CEILING_BYTES = 4 * 1024 * 1024 * 1024;
+
+/** Whether the request says it is multipart/form-data (the only body the upload route reads). */
+export function isMultipartForm(req: FastifyRequest): boolean {
+  return /^multipart\/form-data\s*(;|$)/i.test(req.headers["content-type"] ?? "");
+}
 
 /** Adds one text field to the form, refusing it if it breaks a cap or carries U+0000. */
 export function addField(
@@ -98,53 +107,50 @@ export function notMultipart(contentType: string | undefined): AppError {
   );
 }
 
-/** What the multipart layer's own refusals mean for someone running twine. */
+/** What the multipart reader's refusals mean for someone running twine. */
 function multipartError(e: unknown): AppError {
   if (isAppError(e)) return e;
-  const code = (e as { code?: string }).code;
-  if (code === "FST_FIELDS_LIMIT" || code === "FST_PARTS_LIMIT")
-    return pypiErrors.FORM_TOO_LARGE(`Too many form fields: at most ${FORM_LIMITS.fields}.`);
-  if (code === "FST_FILES_LIMIT")
-    return pypiErrors.UPLOAD_INVALID("Send exactly one file, in the field 'content'.");
-  const status = (e as { statusCode?: number }).statusCode;
-  if (status === 413) return pypiErrors.FILE_TOO_LARGE();
-  // Anything else from the parser is a body that is not the multipart/form-data it claims to be:
-  // a missing or wrong boundary, a truncated body ("Unexpected end of multipart data"), bad headers.
+  if (e instanceof MultipartLimit)
+    return e.limit === "files"
+      ? pypiErrors.UPLOAD_INVALID("Send exactly one file, in the field 'content'.")
+      : pypiErrors.FORM_TOO_LARGE(`Too many form fields: at most ${FORM_LIMITS.fields}.`);
+  // Anything else from the reader is a body that is not the multipart/form-data it claims to be: a
+  // missing or wrong boundary, a truncated body ("Unexpected end of form"), bad headers, an aborted request.
   const detail = e instanceof Error ? e.message.replace(/[^\x20-\x7e]/g, "?").slice(0, 100) : "unreadable";
   return pypiErrors.UPLOAD_INVALID(`Malformed multipart/form-data body (${detail}). Upload with twine.`);
 }
 
 /**
- * The request's parts, with the parser's own errors (which are all the client's doing) turned into
+ * The request's parts, with the reader's own errors (which are all the client's doing) turned into
  * 4xx answers. Errors thrown by the caller's loop body are not touched, so a database failure while
- * handling a part still answers 500.
+ * handling a part still answers 500. A file part must be read (or the request refused) before the
+ * next part is asked for.
  */
-export async function* uploadParts(req: FastifyRequest): AsyncGenerator<Multipart> {
-  let iterator: AsyncIterator<Multipart>;
+export async function* uploadParts(req: FastifyRequest, source: ByteSource): AsyncGenerator<Part> {
+  let reader: MultipartReader;
   try {
-    iterator = req.parts()[Symbol.asyncIterator]();
+    reader = new MultipartReader(source, boundaryOf(req.headers["content-type"]), MULTIPART_FIELD_LIMITS);
   } catch (e) {
     throw multipartError(e);
   }
   for (;;) {
-    let next: IteratorResult<Multipart>;
+    let next: Part | null;
     try {
-      next = await iterator.next();
+      next = await reader.next();
     } catch (e) {
       throw multipartError(e);
     }
-    if (next.done) return;
-    yield next.value;
+    if (!next) return;
+    yield next;
   }
 }
 
 /**
- * After a refusal in the middle of the body, stop parsing what is left: busboy would otherwise go
- * on collecting fields (up to the limits) for a request that is already answered. The rest is read
- * and discarded, so the client still receives the answer and its reason.
+ * After a refusal in the middle of the body (or after the final delimiter), stop reading: the rest is
+ * read and discarded, so the client still receives the answer and its reason.
  */
-export function discardRestOfBody(req: FastifyRequest): void {
+export function discardRestOfBody(req: FastifyRequest, source: ByteSource): void {
+  source.detach();
   if (req.raw.readableEnded) return;
-  req.raw.unpipe();
   req.raw.resume();
 }

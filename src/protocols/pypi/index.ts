@@ -1,11 +1,10 @@
-import multipart from "@fastify/multipart";
 import type { FastifyInstance } from "fastify";
 import type { Deps } from "../../deps.js";
 import { BlockStore } from "../../http/blocks.js";
 import { RenderCache, type Rendered } from "../../http/render-cache.js";
 import { ListingStore } from "../../packages/index.js";
 import { registerFiles } from "./files.js";
-import { MULTIPART_FIELD_LIMITS, notMultipart } from "./form.js";
+import { notMultipart } from "./form.js";
 import { registerJsonApi } from "./json-api.js";
 import { registerPypiOidc } from "./oidc.js";
 import { registerPreview } from "./preview.js";
@@ -26,14 +25,8 @@ export async function registerPypi(app: FastifyInstance, deps: Deps): Promise<vo
         throw notMultipart(req.headers["content-type"]);
       throw err;
     });
-    await pypi.register(multipart, {
-      limits: {
-        // Text fields are bounded to what metadata needs (protocols/pypi/form.ts).
-        ...MULTIPART_FIELD_LIMITS,
-        // The hard ceiling; the project's own limit is enforced while spooling (protocols/pypi/spool.ts).
-        fileSize: 4 * 1024 * 1024 * 1024,
-      },
-    });
+    // The upload route reads a multipart/form-data body itself (multipart.ts), as it arrives.
+    pypi.addContentTypeParser("multipart/form-data", (_req, _payload, done) => done(null));
     registerUpload(pypi, deps);
     // Up to four renderings per project (three simple formats and the JSON API): room for as many
     // projects as the old per-project groups held; the byte budget bounds memory.

@@ -1,15 +1,15 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { link, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { randomToken } from "../../lib/crypto.js";
 import { uploadDigests } from "../../lib/digest-pool.js";
 import { type AppError, isAppError } from "../../lib/errors.js";
 import { spoolDir } from "../../lib/spool-dir.js";
 import type { BlobContent } from "../../storage/index.js";
+import { ByteSource } from "./byte-source.js";
 import { pypiErrors } from "./errors.js";
+import type { FilePart } from "./multipart.js";
 
 export { clearSpool, spoolDir } from "../../lib/spool-dir.js";
 
@@ -31,12 +31,27 @@ export interface Spooled {
 /** PyPI's upload API and JSON API know a file by all three (twine sends them; `/pypi/<name>/json` shows them). */
 const PYPI_DIGESTS = ["sha256", "md5", "blake2b256"] as const;
 
-/** The multipart layer's own file-size ceiling (413), or a body that ended in the middle of the file. */
-function bodyFailure(e: unknown, limitMessage: string): AppError {
-  if ((e as { statusCode?: number }).statusCode === 413) return pypiErrors.FILE_TOO_LARGE(limitMessage);
+/** A body that ended (or broke off) in the middle of the file. */
+function bodyFailure(): AppError {
   return pypiErrors.UPLOAD_INVALID(
     "The upload ended before the file was complete (malformed multipart body).",
   );
+}
+
+/** A plain stream (tests, other callers) read like a multipart file part. */
+function filePart(body: FilePart | Readable): FilePart {
+  if (!("on" in body)) return body;
+  const source = new ByteSource(body);
+  return {
+    async pipeTo(sink) {
+      for (;;) {
+        const chunk = source.take() ?? (await source.wait());
+        if (!chunk) return;
+        const wait = sink(chunk);
+        if (wait) await wait;
+      }
+    },
+  };
 }
 
 /**
@@ -46,60 +61,43 @@ function bodyFailure(e: unknown, limitMessage: string): AppError {
  */
 export async function spoolUpload(
   dataDir: string,
-  body: Readable,
+  body: FilePart | Readable,
   limit: number,
   limitMessage: string,
 ): Promise<Spooled> {
   await mkdir(spoolDir(dataDir), { recursive: true });
   const path = join(spoolDir(dataDir), `${randomToken(12)}.part`);
-  // The event loop also parses the multipart body and writes the file (~0.5 ms/MiB): sha256 stays
-  // here, md5 and BLAKE2b-256 go to one worker each (digest-pool.ts).
-  const digests = await uploadDigests(PYPI_DIGESTS, { mainLoad: 0.5 });
+  // The event loop reads the socket and parses the multipart body: ~1.6 ms/MiB (0.8 s of its CPU per
+  // 500 MiB twine upload besides sha256, bench/upload.mjs on the 2-core VM). So no digest stays here:
+  // md5 and sha256 go to one worker, BLAKE2b-256 and the file writes to the other (digest-pool.ts).
+  const digests = await uploadDigests(PYPI_DIGESTS, { mainLoad: 1.6, file: path });
   let size = 0;
-  // An error of the incoming body (a truncated or malformed multipart body) is the client's doing
-  // and answers 400; an error writing the spool file stays a server error.
-  let bodyError: unknown;
-  body.once("error", (e) => {
-    bodyError = e;
-  });
-  // A failure of the hashing (a digest worker died) is the server's, though pipeline() also destroys
-  // the body with it.
-  let ownError: unknown;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size > limit) return done(pypiErrors.FILE_TOO_LARGE(limitMessage));
-      // The worker's share of the hashing pauses the stream when it falls behind (bounded memory).
-      const wait = digests.update(chunk);
-      if (wait)
-        wait.then(
-          () => done(null, chunk),
-          (e: unknown) => {
-            ownError = e;
-            done(e as Error);
-          },
-        );
-      else done(null, chunk);
-    },
-  });
-  const out = createWriteStream(path, { mode: 0o600 });
+  // An error of the incoming body (a truncated or malformed multipart body) is the client's doing and
+  // answers 400; a failure of the hashing or of the file writes (a digest worker died, the disk is full)
+  // stays a server error.
+  let ownError: unknown = null;
   try {
-    await pipeline(body, meter, out);
-    // busboy marks a file cut off by its own limit instead of erroring.
-    if ((body as Readable & { truncated?: boolean }).truncated) throw pypiErrors.FILE_TOO_LARGE(limitMessage);
+    // Straight from the body's chunks to the digests (which copy them into the workers' ring).
+    await filePart(body).pipeTo((chunk) => {
+      size += chunk.length;
+      if (size > limit) {
+        ownError = pypiErrors.FILE_TOO_LARGE(limitMessage);
+        throw ownError;
+      }
+      // The workers' share holds the body when they fall behind (bounded memory).
+      return digests.update(chunk)?.catch((e: unknown) => {
+        ownError = e;
+        throw e;
+      });
+    });
   } catch (e) {
-    // pipeline() rejects as soon as the body fails, possibly before the write stream has even opened
-    // its file; removing it then would race the open and leave a stray .part behind. Wait for close.
-    if (!out.closed) await new Promise<void>((done) => out.once("close", () => done()));
-    await rm(path, { force: true });
-    digests.drop();
-    // The body may also have failed before this function started listening (it is then `errored`).
-    if ((e === bodyError || e === body.errored) && e !== ownError && !isAppError(e))
-      throw bodyFailure(e, limitMessage);
+    // Closes and deletes the file once no worker will write to it again.
+    await digests.drop();
+    if (e !== ownError && !isAppError(e)) throw bodyFailure();
     throw e;
   }
   const digested = await digests.digest().catch(async (e: unknown) => {
-    await rm(path, { force: true });
+    await digests.drop();
     throw e;
   });
   let handedOver = 0;

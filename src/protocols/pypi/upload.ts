@@ -21,8 +21,17 @@ import { inspectSdist, inspectWheel } from "../../packages/archives/index.js";
 import { findProject, publishFile, withInspectionSlot } from "../../packages/index.js";
 import { stageFile } from "../../staging/index.js";
 import { tokenFromBasicAuth } from "./auth.js";
+import { ByteSource } from "./byte-source.js";
 import { pypiErrors } from "./errors.js";
-import { addField, discardRestOfBody, type Form, notMultipart, uploadParts } from "./form.js";
+import {
+  addField,
+  discardRestOfBody,
+  FILE_CEILING_BYTES,
+  type Form,
+  isMultipartForm,
+  notMultipart,
+  uploadParts,
+} from "./form.js";
 import { type Spooled, spoolUpload } from "./spool.js";
 
 const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
@@ -135,8 +144,9 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
   let parsed: ParsedDistFilename | undefined;
   let filename = "";
   const used = { bytes: 0 };
+  const source = new ByteSource(req.raw);
   try {
-    for await (const part of uploadParts(req)) {
+    for await (const part of uploadParts(req, source)) {
       if (part.type === "file") {
         if (part.fieldname !== "content" || spooled)
           throw pypiErrors.UPLOAD_INVALID("Send exactly one file, in the field 'content'.");
@@ -145,7 +155,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
         const project = early.project;
         grant = early.grant;
         parsed = checkForm(form, filename);
-        const limit = project?.uploadLimitBytes ?? deps.config.uploadLimitBytes;
+        const limit = Math.min(project?.uploadLimitBytes ?? deps.config.uploadLimitBytes, FILE_CEILING_BYTES);
         spooled = await spoolUpload(
           deps.config.dataDir,
           part.file,
@@ -222,7 +232,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
       url: `${deps.config.origin}/project/${result.project.normalizedName}/${result.release.version}/`,
     };
   } finally {
-    discardRestOfBody(req);
+    discardRestOfBody(req, source);
     await spooled?.remove();
   }
 }
@@ -230,7 +240,7 @@ async function handleUpload(deps: Deps, req: FastifyRequest): Promise<{ ok: true
 /** `POST /legacy/`: the upload API as twine speaks it (see shared/reference/pypi-protocol.md). */
 export function registerUpload(app: FastifyInstance, deps: Deps): void {
   const handler = async (req: FastifyRequest) => {
-    if (!req.isMultipart()) throw notMultipart(req.headers["content-type"]);
+    if (!isMultipartForm(req)) throw notMultipart(req.headers["content-type"]);
     return handleUpload(deps, req);
   };
   app.post("/legacy/", handler);
