@@ -1,4 +1,5 @@
 import type { Generated } from "kysely";
+import type { ChangeLogTable, ListingChangesTable } from "./schema-changes.js";
 import type { HousekeepingReportsTable, MissingBlobsTable } from "./schema-housekeeping.js";
 import type { MailCoalesceTable, NotifyOutboxTable } from "./schema-mail.js";
 import type {
@@ -100,12 +101,6 @@ export interface EventsTable {
   ip: string | null;
   user_agent: string | null;
   data: string;
-}
-
-export interface ListingChangesTable {
-  project_id: string;
-  seq: number;
-  release_id: string;
 }
 
 export interface ProjectsTable {
@@ -389,13 +384,4 @@ export interface Database {
   email_tokens: EmailTokensTable;
   events: EventsTable;
   wharf_migrations: { name: string; applied_at: number };
-}
-
-/** 030: project changes for instances without Redis (packages/changes.ts). */
-export interface ChangeLogTable {
-  seq: Generated<number>;
-  project_id: string;
-  /** The instance that wrote it (it already told its own caches). */
-  origin: string;
-  changed_at: number;
 }

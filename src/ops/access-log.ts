@@ -18,6 +18,22 @@ const { chindingsSym, streamSym } = pino.symbols;
  * hooks, serializers or a custom timestamp — which is how app.ts builds it, the only place `fast` is
  * set; access-log.test.ts compares the two byte for byte. Errors still go through pino.
  */
+/**
+ * The line pino writes for the access-log fields under these pre-serialised bindings (pid, hostname,
+ * reqId). pino leaves out an undefined value, so a peer address that is gone (the socket closed) is left out.
+ */
+function requestLine(
+  chindings: string,
+  method: string,
+  url: string,
+  ip: string | undefined,
+  status: number,
+  responseTime: number,
+): string {
+  const address = ip === undefined ? "" : `,"remoteAddress":${JSON.stringify(ip)}`;
+  return `{"level":30,"time":${Date.now()}${chindings},"req":{"method":${JSON.stringify(method)},"url":${JSON.stringify(url)}${address}},"res":{"statusCode":${status}},"responseTime":${responseTime},"msg":"request"}\n`;
+}
+
 export class AccessLog extends LogController {
   constructor(private readonly fast = false) {
     super();
@@ -56,7 +72,7 @@ export class AccessLog extends LogController {
       typeof request.ip === "string"
     ) {
       stream.write(
-        `{"level":30,"time":${Date.now()}${chindings},"req":{"method":${JSON.stringify(request.method)},"url":${JSON.stringify(request.url)},"remoteAddress":${JSON.stringify(request.ip)}},"res":{"statusCode":${reply.statusCode}},"responseTime":${responseTime},"msg":"request"}\n`,
+        requestLine(chindings, request.method, request.url, request.ip, reply.statusCode, responseTime),
       );
       return;
     }
@@ -88,11 +104,7 @@ export function replayAccessLine(
     const chindings = internals[chindingsSym] as string;
     const stream = internals[streamSym] as { write(line: string): unknown };
     const responseTime = Math.round(elapsedMs * 100) / 100;
-    // pino leaves out an undefined value (a socket already gone has no peer address).
-    const ip = ipOf(req);
-    const address = ip === undefined ? "" : `,"remoteAddress":${JSON.stringify(ip)}`;
-    stream.write(
-      `{"level":30,"time":${Date.now()}${chindings},"reqId":${JSON.stringify(reqId)},"req":{"method":${JSON.stringify(req.method)},"url":${JSON.stringify(req.url)}${address}},"res":{"statusCode":${status}},"responseTime":${responseTime},"msg":"request"}\n`,
-    );
+    const bindings = `${chindings},"reqId":${JSON.stringify(reqId)}`;
+    stream.write(requestLine(bindings, req.method ?? "GET", req.url ?? "", ipOf(req), status, responseTime));
   };
 }

@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { DbExecutor } from "../db/index.js";
+import type { ReleasesTable } from "../db/schema.js";
 import { type FileRecord, type ListedRelease, listedColumns, toFile } from "./releases.js";
 
 /*
@@ -178,17 +180,19 @@ function groupFiles(files: FileRecord[]): Map<string, FileRecord[]> {
   return out;
 }
 
-type ListedRow = {
-  id: string;
-  project_id: string;
-  version: string;
-  canonical_version: string;
-  created_at: number;
-  yanked_at: number | null;
-  yanked_reason: string | null;
-  requires_python: string | null;
-  metadata_rev: number;
-};
+/** The release columns a listing reads (releases.ts `listedColumns`). */
+type ListedRow = Pick<
+  Selectable<ReleasesTable>,
+  | "id"
+  | "project_id"
+  | "version"
+  | "canonical_version"
+  | "created_at"
+  | "yanked_at"
+  | "yanked_reason"
+  | "requires_python"
+  | "metadata_rev"
+>;
 
 const listed = (r: ListedRow, files: FileRecord[]): ListedRelease => ({
   id: r.id,
