@@ -152,7 +152,11 @@ describe.each(backends())("early refusal of /legacy/ uploads on %s", (backend) =
         expect(accepted.status, accepted.text).toBe(200);
         // The watcher does see a spool file when the server spools: the empty list above means something.
         expect(accepted.seen.length).toBeGreaterThan(0);
-        expect(refused.ms).toBeLessThan(accepted.ms * 0.25);
+        // Both read the whole body (the refusal reads and drops the rest so twine hears the reason); the
+        // accepted upload also writes, hashes and inspects it. On a quiet machine the refusal costs ~0.2 of
+        // the acceptance, under CI's load up to ~0.3 (CPU ticks are 10 ms); a refusal that spooled or
+        // hashed would be near 1. Half leaves room for the load and still catches that.
+        expect(refused.ms).toBeLessThan(accepted.ms * 0.5);
       } finally {
         await t.stop();
       }
