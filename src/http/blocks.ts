@@ -35,6 +35,11 @@ export interface Block {
 }
 
 interface KeptBlock {
+  /**
+   * The block it was made from: a renderer that extends a document (extendBlocks) passes the same
+   * Block object again for every block it did not touch, which is then reused without looking at it.
+   */
+  block: Block;
   /** The parts it was made of: the same Buffer objects again (kept fragments) mean the same bytes. */
   parts: Buffer[];
   /** Its bytes (its one part, or its parts joined once). */
@@ -43,7 +48,16 @@ interface KeptBlock {
   /** What its compressor was primed with: the end of the block before it in the same run, or nothing. */
   dictionary: Buffer;
   crc: number;
-  digest: Buffer;
+  /** Its length (8 bytes, big-endian) and sha256: what the ETag hashes for it (etagOf). */
+  tag: Buffer;
+}
+
+/** A document's blocks as rendered last, and the CRC-32 of the body up to the end of each. */
+interface KeptDoc {
+  blocks: Map<string, KeptBlock>;
+  ordered: KeptBlock[];
+  crcs: number[];
+  bytes: number;
 }
 
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03]);
@@ -68,7 +82,7 @@ export const BLOCK_TARGET_BYTES = 32 * 1024;
  * it to BLOCK_TARGET_BYTES. The cuts depend only on the parts before them, so appending parts leaves
  * every earlier block as it was (and its compression reusable).
  */
-export function cutBlocks(prefix: string, parts: Buffer[], target = BLOCK_TARGET_BYTES): Block[] {
+export function cutBlocks(prefix: string, parts: Buffer[], target = BLOCK_TARGET_BYTES, first = 0): Block[] {
   const out: Block[] = [];
   let current: Buffer[] = [];
   let bytes = 0;
@@ -76,13 +90,30 @@ export function cutBlocks(prefix: string, parts: Buffer[], target = BLOCK_TARGET
     current.push(p);
     bytes += p.length;
     if (bytes >= target) {
-      out.push({ label: `${prefix}:${out.length}`, parts: current });
+      out.push({ label: `${prefix}:${first + out.length}`, parts: current });
       current = [];
       bytes = 0;
     }
   }
-  if (current.length) out.push({ label: `${prefix}:${out.length}`, parts: current });
+  if (current.length) out.push({ label: `${prefix}:${first + out.length}`, parts: current });
   return out;
+}
+
+/**
+ * The blocks `cutBlocks(prefix, [...all parts of blocks, ...more])` would make, without walking the
+ * parts before the last block: cuts depend only on the parts before them, so every block but the last
+ * is the same, and kept as the same Block object (renderBlocks then reuses it without looking at it).
+ * An append to a long history costs what the appended parts and one block cost, not the history.
+ */
+export function extendBlocks(
+  prefix: string,
+  blocks: Block[],
+  more: Buffer[],
+  target = BLOCK_TARGET_BYTES,
+): Block[] {
+  const last = blocks.at(-1);
+  if (!last) return cutBlocks(prefix, more, target);
+  return [...blocks.slice(0, -1), ...cutBlocks(prefix, [...last.parts, ...more], target, blocks.length - 1)];
 }
 
 /**
@@ -92,27 +123,28 @@ export function cutBlocks(prefix: string, parts: Buffer[], target = BLOCK_TARGET
  * the byte budget.
  */
 export class BlockStore {
-  private docs = new Map<string, { blocks: Map<string, KeptBlock>; bytes: number }>();
+  private docs = new Map<string, KeptDoc>();
   private bytes = 0;
   /** Blocks compressed anew, for tests and metrics. */
   compressed = 0;
+  /** Blocks reused as the same Block object (extendBlocks), without comparing their parts. */
+  reusedWhole = 0;
 
   constructor(private readonly maxBytes = 256 * 1024 * 1024) {}
 
-  take(key: string): Map<string, KeptBlock> | undefined {
+  take(key: string): KeptDoc | undefined {
     const d = this.docs.get(key);
     if (!d) return undefined;
     this.docs.delete(key);
     this.bytes -= d.bytes;
-    return d.blocks;
+    return d;
   }
 
-  put(key: string, blocks: Map<string, KeptBlock>): void {
-    const old = this.take(key);
-    if (old) old.clear();
+  put(key: string, doc: Omit<KeptDoc, "bytes">): void {
+    this.take(key);
     let bytes = 0;
-    for (const b of blocks.values()) bytes += b.raw.length + b.deflated.length;
-    this.docs.set(key, { blocks, bytes });
+    for (const b of doc.ordered) bytes += b.raw.length + b.deflated.length;
+    this.docs.set(key, { ...doc, bytes });
     this.bytes += bytes;
     for (const [k, d] of this.docs) {
       if (this.bytes <= this.maxBytes) break;
@@ -137,37 +169,49 @@ export async function renderBlocks(
   blocks: Block[],
   contentType: string,
 ): Promise<Rendered> {
+  const old = store?.take(key);
+  // A block passed again as the same object (extendBlocks) is the kept one: its length is known.
   let length = 0;
-  for (const b of blocks) for (const p of b.parts) length += p.length;
+  for (const b of blocks) {
+    const prev = old?.blocks.get(b.label);
+    if (prev?.block === b) length += prev.raw.length;
+    else for (const p of b.parts) length += p.length;
+  }
   if (length < BLOCKED_BYTES)
     return renderedOffLoop(Buffer.concat(blocks.flatMap((b) => b.parts)), contentType);
-  const old = store?.take(key);
   const next = new Map<string, KeptBlock>();
   const ordered: KeptBlock[] = [];
   const fresh: Array<Promise<void>> = [];
-  let before: { run: string; raw: Buffer } | null = null;
+  // The block before in the same run: its raw bytes prime the next one's compressor, and whether it was
+  // reused whole (then the next one's dictionary is the one it was compressed with).
+  let before = null as { run: string; raw: Buffer; whole: boolean } | null;
   for (const b of blocks) {
-    const prev = old?.get(b.label);
+    const prev = old?.blocks.get(b.label);
+    const run = b.label.replace(/:\d+$/, "");
+    const continues = before?.run === run;
+    if (prev?.block === b && (!continues || before?.whole)) {
+      store && store.reusedWhole++;
+      before = { run, raw: prev.raw, whole: true };
+      next.set(b.label, prev);
+      ordered.push(prev);
+      continue;
+    }
     // Parts that are the very buffers of the last rendering (kept fragments) are the same bytes: no
     // copy, no comparison. Only the blocks with a new part are joined (at most BLOCK_TARGET_BYTES each).
     const raw = prev && sameParts(prev.parts, b.parts) ? prev.raw : join(b.parts);
     if (raw.length === 0) continue;
-    const run = b.label.replace(/:\d+$/, "");
     const dictionary =
-      before?.run === run ? before.raw.subarray(Math.max(0, before.raw.length - WINDOW)) : EMPTY;
-    before = { run, raw };
+      continues && before ? before.raw.subarray(Math.max(0, before.raw.length - WINDOW)) : EMPTY;
+    before = { run, raw, whole: false };
     let kept: KeptBlock;
     if (prev && (prev.raw === raw || prev.raw.equals(raw)) && sameBytes(prev.dictionary, dictionary)) {
-      kept = { ...prev, parts: b.parts, raw, dictionary };
+      kept = { ...prev, block: b, parts: b.parts, raw, dictionary };
     } else {
-      kept = {
-        parts: b.parts,
-        raw,
-        deflated: EMPTY,
-        dictionary,
-        crc: crc32(raw),
-        digest: createHash("sha256").update(raw).digest(),
-      };
+      const digest = createHash("sha256").update(raw).digest();
+      const tag = Buffer.alloc(40);
+      tag.writeBigUInt64BE(BigInt(raw.length));
+      digest.copy(tag, 8);
+      kept = { block: b, parts: b.parts, raw, deflated: EMPTY, dictionary, crc: crc32(raw), tag };
       const opts = {
         level: 6,
         finishFlush: constants.Z_SYNC_FLUSH,
@@ -184,9 +228,10 @@ export async function renderBlocks(
     ordered.push(kept);
   }
   await Promise.all(fresh);
+  const crcs = crcsOf(ordered, old);
   if (store) {
     store.compressed += fresh.length;
-    store.put(key, next);
+    store.put(key, { blocks: next, ordered, crcs });
   }
   const chunks = ordered.map((b) => b.raw);
   let body: Buffer | undefined;
@@ -197,7 +242,7 @@ export async function renderBlocks(
     },
     chunks,
     length,
-    gzip: gzipOf(ordered, length),
+    gzip: gzipOf(ordered, crcs.at(-1) ?? 0, length),
     etag: etagOf(ordered),
     contentType,
   };
@@ -218,22 +263,36 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.equals(b);
 }
 
-function gzipOf(blocks: KeptBlock[], length: number): Buffer {
+/**
+ * The CRC-32 of the body up to the end of each block. Up to the first block that is not the very one
+ * kept at the same place last time, the kept values hold; only the rest are combined (an append
+ * combines the last few, not the whole history).
+ */
+function crcsOf(blocks: KeptBlock[], old: KeptDoc | undefined): number[] {
+  const crcs: number[] = [];
+  let same = 0;
+  if (old)
+    while (same < blocks.length && same < old.ordered.length && blocks[same] === old.ordered[same]) same++;
   let crc = 0;
-  for (const b of blocks) crc = crc32Combine(crc, b.crc, b.raw.length);
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    crc = i < same ? old!.crcs[i]! : crc32Combine(crc, b.crc, b.raw.length);
+    crcs.push(crc);
+  }
+  return crcs;
+}
+
+function gzipOf(blocks: KeptBlock[], crc: number, length: number): Buffer {
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc >>> 0, 0);
   trailer.writeUInt32LE(length % 2 ** 32, 4);
   return Buffer.concat([GZIP_HEADER, ...blocks.map((b) => b.deflated), FINAL_EMPTY_BLOCK, trailer]);
 }
 
+/** sha256 over "blocks\0" and each block's length (8 bytes, big-endian) and sha256 digest. */
 function etagOf(blocks: KeptBlock[]): string {
   const h = createHash("sha256").update("blocks\0");
-  const len = Buffer.alloc(8);
-  for (const b of blocks) {
-    len.writeBigUInt64BE(BigInt(b.raw.length));
-    h.update(len).update(b.digest);
-  }
+  h.update(Buffer.concat(blocks.map((b) => b.tag)));
   return `"${h.digest("base64url").slice(0, 27)}"`;
 }
 

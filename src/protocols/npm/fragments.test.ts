@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { transaction } from "../../db/index.js";
-import { deleteRelease, findProject, findRelease } from "../../packages/index.js";
+import { BlockStore } from "../../http/blocks.js";
+import {
+  deleteRelease,
+  findProject,
+  findRelease,
+  type ListedRelease,
+  ListingStore,
+} from "../../packages/index.js";
 import { createTestApp, type TestApp, testDatabases } from "../../test-support/index.js";
 import { FragmentStore } from "./fragments.js";
 import { loadPackageListing } from "./package-view.js";
@@ -52,6 +59,72 @@ describe("FragmentStore", () => {
       return made("p2")();
     });
     expect(remade).toBe(true);
+  });
+});
+
+describe("FragmentStore.appendsTo: an append extends the last rendering, anything else does not", () => {
+  const rel = (id: string) => ({ id, version: id }) as unknown as ListedRelease;
+  const [a, b, c] = [rel("a"), rel("b"), rel("c")];
+  const frag = {
+    stamp: "",
+    full: Buffer.alloc(0),
+    abbreviated: Buffer.alloc(0),
+    key: Buffer.alloc(0),
+    time: Buffer.alloc(0),
+  };
+  /** A store whose last rendering of "p" was made of a and b, with a's provenance. */
+  const rendered = () => {
+    const store = new FragmentStore();
+    const open = store.open("p");
+    open.done({
+      releases: [a, b],
+      fragments: [frag, frag],
+      people: "alice",
+      provenance: new Map([["a", "{a}"]]),
+      runs: new Map(),
+    });
+    return store;
+  };
+  const extendsWith = (releases: ListedRelease[], people: string, provenance: Map<string, string>) =>
+    rendered().open("p").appendsTo(releases, people, provenance) !== undefined;
+
+  it("extends when the same release objects come first and what their bytes are made of is the same", () => {
+    expect(extendsWith([a, b, c], "alice", new Map([["a", "{a}"]]))).toBe(true);
+    // The new release may have any provenance.
+    expect(
+      extendsWith(
+        [a, b, c],
+        "alice",
+        new Map([
+          ["a", "{a}"],
+          ["c", "{c}"],
+        ]),
+      ),
+    ).toBe(true);
+    expect(extendsWith([a, b], "alice", new Map([["a", "{a}"]]))).toBe(true);
+  });
+
+  it("does not extend when a kept release was replaced, removed or moved", () => {
+    expect(extendsWith([a, rel("b"), c], "alice", new Map([["a", "{a}"]]))).toBe(false);
+    expect(extendsWith([a, c], "alice", new Map([["a", "{a}"]]))).toBe(false);
+    expect(extendsWith([b, a, c], "alice", new Map([["a", "{a}"]]))).toBe(false);
+    expect(extendsWith([a], "alice", new Map([["a", "{a}"]]))).toBe(false);
+  });
+
+  it("does not extend when the maintainers or a kept release's provenance changed", () => {
+    expect(extendsWith([a, b, c], "alice,bob", new Map([["a", "{a}"]]))).toBe(false);
+    expect(extendsWith([a, b, c], "alice", new Map([["a", "{a2}"]]))).toBe(false);
+    expect(
+      extendsWith(
+        [a, b, c],
+        "alice",
+        new Map([
+          ["a", "{a}"],
+          ["b", "{b}"],
+        ]),
+      ),
+    ).toBe(false);
+    expect(extendsWith([a, b, c], "alice", new Map())).toBe(false);
   });
 });
 
@@ -195,6 +268,62 @@ describe.each(testDatabases())("npm packuments assembled from per-version fragme
     expect((await check()).maintainers).toHaveLength(2);
     await publish("1.4.0");
     expect(Object.keys((await check()).versions)).toEqual(["1.0.0", "1.2.0", "1.3.0", "1.4.0"]);
+  });
+
+  it("extends the last rendering on an append and still makes the bytes, gzip and ETag of a rendering from scratch", async () => {
+    const { gunzipSync } = await import("node:zlib");
+    // ~9 KB manifests: 40 versions make a packument of ten 32 KiB blocks, so appends extend a run.
+    const long = "y".repeat(9_000);
+    for (let i = 0; i < 40; i++) await publish(`1.0.${i}`, { extraManifest: { description: long } });
+    const fragments = new FragmentStore();
+    const listings = new ListingStore();
+    const blocks = new BlockStore();
+    const render = async () => {
+      const v = await loadPackageListing(t.deps.db, "demo", fragments, listings);
+      return renderState(t.deps.config.origin, v!, blocks);
+    };
+    const same = async (label: string) => {
+      const [kept, scratch] = [await render(), await fromScratch()];
+      for (const doc of ["full", "abbreviated"] as const) {
+        expect(kept[doc]!.body.equals(scratch[doc]!.body), `${label} ${doc}`).toBe(true);
+        expect(gunzipSync(kept[doc]!.gzip).equals(scratch[doc]!.body), `${label} ${doc} gzip`).toBe(true);
+        expect(kept[doc]!.etag, `${label} ${doc} etag`).toBe(scratch[doc]!.etag);
+      }
+      expect(kept.manifests.get("1.0.0")!.equals(scratch.manifests.get("1.0.0")!)).toBe(true);
+    };
+    await same("first");
+    expect(fragments.extended).toBe(0);
+    for (let i = 0; i < 6; i++) {
+      t.clock.advance(1000);
+      await publish(`2.0.${i}`, { extraManifest: { description: long } });
+      const before = blocks.compressed;
+      await same(`append ${i}`);
+      expect(fragments.extended).toBe(i + 1);
+      // The head, the tail, `time` and the last block of each run: not the history's blocks.
+      expect(blocks.compressed - before).toBeLessThan(12);
+    }
+    expect(blocks.reusedWhole).toBeGreaterThan(0);
+    expect((await fromScratch()).full!.body.length).toBeGreaterThan(10 * 32 * 1024);
+
+    // A deprecation of an old version (its metadata rewritten): the history is walked again.
+    const project = (await findProject(t.deps.db, "npm", "demo"))!;
+    const row = await t.deps.db
+      .selectFrom("releases")
+      .select(["id", "metadata"])
+      .where("project_id", "=", project.id)
+      .where("version", "=", "1.0.3")
+      .executeTakeFirstOrThrow();
+    await t.deps.db
+      .updateTable("releases")
+      .set({ metadata: JSON.stringify({ ...JSON.parse(row.metadata), deprecated: "old" }) })
+      .where("id", "=", row.id)
+      .execute();
+    await same("deprecation");
+    expect(fragments.extended).toBe(6);
+    t.clock.advance(1000);
+    await publish("3.0.0");
+    await same("append after the deprecation");
+    expect(fragments.extended).toBe(7);
   });
 
   it("gzips and tags a large packument block by block: the gzip is the body, the ETag follows every change", async () => {

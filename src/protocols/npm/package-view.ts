@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import type { Db } from "../../db/index.js";
 import { type PackageName, parsePackageName } from "../../ecosystems/npm/names.js";
 import {
-  type FileBlob,
   findProject,
   type ListedRelease,
   type ListingStore,
@@ -19,7 +18,7 @@ import {
   releaseText,
   starredBy,
 } from "../../packages/index.js";
-import type { FragmentSession, FragmentStore } from "./fragments.js";
+import type { FragmentSession, FragmentStore, LastRendering } from "./fragments.js";
 
 /*
  * What an npm package is read as: the whole view the write paths change (PackageView) and the slimmer
@@ -97,14 +96,18 @@ export interface PackageListing extends Omit<PackageView, "releases"> {
   readme: string | null;
   /** The latest version's summary (the packument's `description`). */
   summary: string | null;
-  /** Each release's tarball (npm has one file per release), by release id. */
-  blobs: Map<string, FileBlob[]>;
   /** Parsed metadata by release id: the latest's, and each version's that is serialised anew. */
   metadata: Map<string, Record<string, unknown>>;
-  /** Each release's fragment stamp: its metadata revision, the maintainers, its provenance. */
-  stamps: Map<string, string>;
+  /** The maintainers as every manifest carries them, serialised (part of each fragment's stamp). */
+  people: string;
+  /** Each release's provenance, serialised, for the releases that have one (part of its stamp). */
+  provenanceJson: Map<string, string>;
+  /** A release's fragment stamp: its metadata revision, the maintainers, its provenance. */
+  stampOf(r: ListedRelease): string;
   /** The fragment session this listing was read for; without one every version is serialised anew. */
   fragments?: FragmentSession;
+  /** The last rendering, when this listing only appends versions to it (fragments.ts appendsTo). */
+  extends?: LastRendering;
 }
 
 export async function loadPackageListing(
@@ -120,20 +123,22 @@ export async function loadPackageListing(
     readListing(db, project.id, listings),
     loadBasics(db, project),
   ]);
-  const blobs = new Map<string, FileBlob[]>(releases.map((r) => [r.id, r.files]));
   const { tags, members, provenance } = basics;
   // Everything manifest() reads besides the release id: the origin and the name never change for it.
   const people = JSON.stringify(maintainers({ members }));
-  const stamps = new Map<string, string>();
-  for (const r of releases) {
-    const p = provenance.get(r.id);
-    stamps.set(r.id, `${r.metadataRev}\0${people}\0${p ? JSON.stringify(p) : ""}`);
-  }
+  const provenanceJson = new Map<string, string>();
+  for (const [id, p] of provenance) provenanceJson.set(id, JSON.stringify(p));
+  const stampOf = (r: ListedRelease) => `${r.metadataRev}\0${people}\0${provenanceJson.get(r.id) ?? ""}`;
   const fragments = store?.open(project.id);
+  // An append walks only the new versions; anything else checks every version's stamp.
+  const last = fragments?.appendsTo(releases, people, provenanceJson);
   const latest = latestOf({ releases, tags });
-  const wanted = releases
-    .filter((r) => r === latest || !fragments?.reusable(r.id, stamps.get(r.id) ?? ""))
-    .map((r) => r.id);
+  const wanted: string[] = [];
+  for (let i = last?.releases.length ?? 0; i < releases.length; i++) {
+    const r = releases[i]!;
+    if (r !== latest && !fragments?.reusable(r.id, stampOf(r))) wanted.push(r.id);
+  }
+  if (latest) wanted.push(latest.id);
   const [metadata, text] = await Promise.all([
     releaseMetadata(db, wanted),
     latest ? releaseText(db, latest.id) : null,
@@ -143,15 +148,20 @@ export async function loadPackageListing(
     releases,
     readme: text?.description ?? null,
     summary: text?.summary ?? null,
-    blobs,
     metadata: new Map([...metadata].map(([id, m]) => [id, m.metadata])),
-    stamps,
+    people,
+    provenanceJson,
+    stampOf,
     fragments,
+    extends: last,
   };
 }
 
 export function latestOf<R extends { version: string }>(v: { releases: R[]; tags: Record<string, string> }) {
-  return v.releases.find((r) => r.version === v.tags.latest) ?? v.releases.at(-1);
+  // From the newest: `latest` is almost always one of the last (versions are unique, so the same answer).
+  for (let i = v.releases.length - 1; i >= 0; i--)
+    if (v.releases[i]!.version === v.tags.latest) return v.releases[i];
+  return v.releases.at(-1);
 }
 
 /** A deprecation, a tag or an owner change advances it too: mirrors and tools poll it for changes. */

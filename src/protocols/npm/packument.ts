@@ -1,5 +1,5 @@
 import { tarballBasename } from "../../ecosystems/npm/names.js";
-import { type Block, type BlockStore, cutBlocks, renderBlocks } from "../../http/blocks.js";
+import { type Block, type BlockStore, cutBlocks, extendBlocks, renderBlocks } from "../../http/blocks.js";
 import { type Rendered, renderedBytes } from "../../http/render-cache.js";
 import type { ListedRelease, Project, Provenance } from "../../packages/index.js";
 import type { Fragment } from "./fragments.js";
@@ -62,10 +62,9 @@ function manifest(
 /** A release's metadata as read for this listing (one deleted since the listing renders as empty). */
 const metadataOf = (v: PackageListing, r: ListedRelease) => v.metadata.get(r.id) ?? {};
 
+/** The newest of the project's own times and its releases' (listed oldest first: the last is newest). */
 function modified(v: PackageListing): number {
-  let max = Math.max(v.project.createdAt, v.project.modifiedAt ?? 0);
-  for (const r of v.releases) if (r.createdAt > max) max = r.createdAt;
-  return max;
+  return Math.max(v.project.createdAt, v.project.modifiedAt ?? 0, v.releases.at(-1)?.createdAt ?? 0);
 }
 
 // What npm's registry keeps in the abbreviated ("corgi") document: what an install needs, nothing more.
@@ -104,8 +103,6 @@ function abbreviatedOf(full: Record<string, unknown>): Record<string, unknown> {
   return small;
 }
 
-type Versioned = { version: string; fragment: Fragment };
-
 /** What a version adds to the packument besides its manifests: its key and its `time` entry. */
 const versionParts = (r: ListedRelease) => ({
   key: Buffer.from(`${JSON.stringify(r.version)}:`),
@@ -113,10 +110,11 @@ const versionParts = (r: ListedRelease) => ({
 });
 
 /**
- * Every version's fragments, reusing the kept ones whose stamp is unchanged (fragments.ts); with no
- * session (a one-off rendering) each is made afresh. Oldest first.
+ * Every version's fragments, oldest first, reusing the kept ones whose stamp is unchanged
+ * (fragments.ts); after an append, the last rendering's as they are plus the new versions'. With no
+ * session (a one-off rendering) each is made afresh.
  */
-function versionFragments(origin: string, v: PackageListing): Versioned[] {
+function versionFragments(origin: string, v: PackageListing): Fragment[] {
   const make = (r: ListedRelease) => () => {
     const full = manifest(origin, v, r, metadataOf(v, r));
     return {
@@ -126,29 +124,56 @@ function versionFragments(origin: string, v: PackageListing): Versioned[] {
     };
   };
   const session = v.fragments;
-  if (!session) return v.releases.map((r) => ({ version: r.version, fragment: { stamp: "", ...make(r)() } }));
-  // The key and time entry are made of the release id's version and creation time, which never change.
-  const out = v.releases.map((r) => ({
-    version: r.version,
-    fragment: session.fragment(r.id, v.stamps.get(r.id) ?? "", make(r)),
-  }));
-  session.done();
+  if (!session) return v.releases.map((r) => ({ stamp: "", ...make(r)() }));
+  const out = v.extends ? [...v.extends.fragments] : [];
+  for (let i = out.length; i < v.releases.length; i++) {
+    const r = v.releases[i]!;
+    out.push(session.fragment(r.id, v.stampOf(r), make(r)));
+  }
   return out;
 }
 
 const COMMA = Buffer.from(",");
 
 /**
- * `"<key>":{"<version>": <fragment>, ...}` as JSON.stringify would write that member, cut into blocks
- * (blocks.ts) so that after an append only the last block is compressed and hashed again.
+ * The versions' runs cut into blocks (blocks.ts): `"<version>": <manifest>` members joined by commas as
+ * JSON.stringify writes them, for the full and the abbreviated document, and the full one's `time`
+ * entries. After an append only the new versions are cut, onto the last rendering's blocks, so that
+ * only the last block of each run is compressed and hashed again.
  */
-function versionBlocks(label: string, fragments: Versioned[], pick: (f: Fragment) => Buffer): Block[] {
-  const parts: Buffer[] = [];
-  fragments.forEach((f, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(f.fragment.key, pick(f.fragment));
+function versionRuns(v: PackageListing, fragments: Fragment[]): Map<string, Block[]> {
+  const last = v.extends;
+  const from = last?.releases.length ?? 0;
+  // `key` names the run among the package's; `label` the blocks within their document.
+  const run = (key: string, label: string, parts: (f: Fragment, i: number) => Buffer[]) => {
+    const more: Buffer[] = [];
+    for (let i = from; i < fragments.length; i++) more.push(...parts(fragments[i]!, i));
+    const kept = last?.runs.get(key);
+    return [key, kept ? extendBlocks(label, kept, more) : cutBlocks(label, more)] as const;
+  };
+  const member = (pick: (f: Fragment) => Buffer) => (f: Fragment, i: number) =>
+    i > 0 ? [COMMA, f.key, pick(f)] : [f.key, pick(f)];
+  const runs = new Map<string, Block[]>([
+    run(
+      "full",
+      "versions",
+      member((f) => f.full),
+    ),
+    run(
+      "abbreviated",
+      "versions",
+      member((f) => f.abbreviated),
+    ),
+    run("times", "times", (f) => [f.time]),
+  ]);
+  v.fragments?.done({
+    releases: v.releases,
+    fragments,
+    people: v.people,
+    provenance: v.provenanceJson,
+    runs,
   });
-  return cutBlocks(label, parts);
+  return runs;
 }
 
 /** `{...head,"<key>":{` : the head as JSON.stringify writes it, opening the versions object. */
@@ -160,7 +185,7 @@ const opening = (head: Record<string, unknown>, key: string) =>
  * bytes), in blocks: the head, the versions' manifests, `time` (its versions' entries kept with the
  * fragments) and the tail.
  */
-function fullBlocks(v: PackageListing, fragments: Versioned[]): Block[] {
+function fullBlocks(v: PackageListing, runs: Map<string, Block[]>): Block[] {
   const latest = latestOf(v);
   const lm = latest ? metadataOf(v, latest) : {};
   const head = {
@@ -182,17 +207,14 @@ function fullBlocks(v: PackageListing, fragments: Versioned[]): Block[] {
   if (v.stars.length) tail.users = Object.fromEntries(v.stars.map((u) => [u, true]));
   return [
     { label: "head", parts: [opening(head, "versions")] },
-    ...versionBlocks("versions", fragments, (f) => f.full),
+    ...runs.get("full")!,
     { label: "time", parts: [Buffer.from(`},"time":${JSON.stringify(time).slice(0, -1)}`)] },
-    ...cutBlocks(
-      "times",
-      fragments.map((f) => f.fragment.time),
-    ),
+    ...runs.get("times")!,
     { label: "tail", parts: [Buffer.from(`},${JSON.stringify(tail).slice(1)}`)] },
   ];
 }
 
-function abbreviatedBlocks(v: PackageListing, fragments: Versioned[]): Block[] {
+function abbreviatedBlocks(v: PackageListing, runs: Map<string, Block[]>): Block[] {
   // `_rev` and `maintainers` are not in npm's abbreviated document, but yarn 1's `owner add|rm` reads
   // this one and sends back what it found: without them it PUT `-rev/undefined` and an empty owner list.
   const head = {
@@ -205,14 +227,15 @@ function abbreviatedBlocks(v: PackageListing, fragments: Versioned[]): Block[] {
   };
   return [
     { label: "head", parts: [opening(head, "versions")] },
-    ...versionBlocks("versions", fragments, (f) => f.abbreviated),
+    ...runs.get("abbreviated")!,
     { label: "tail", parts: [Buffer.from("}}")] },
   ];
 }
 
 /** The full packument, rendered once (`?write=true`: writers read the current `_rev`). */
 export function renderFull(origin: string, v: PackageListing, blocks?: BlockStore): Promise<Rendered> {
-  return renderBlocks(blocks, `${v.project.id}\0full`, fullBlocks(v, versionFragments(origin, v)), FULL_TYPE);
+  const runs = versionRuns(v, versionFragments(origin, v));
+  return renderBlocks(blocks, `${v.project.id}\0full`, fullBlocks(v, runs), FULL_TYPE);
 }
 
 /** Tarball base name → what serving it needs. */
@@ -227,7 +250,7 @@ export interface TarballEntry {
 export function tarballIndex(v: PackageListing): Map<string, TarballEntry> {
   const out = new Map<string, TarballEntry>();
   for (const r of v.releases) {
-    const f = v.blobs.get(r.id)?.[0];
+    const f = r.files[0];
     if (!f) continue;
     out.set(tarballBasename(v.name, r.version), {
       projectId: v.project.id,
@@ -280,12 +303,13 @@ export async function renderState(
 ): Promise<PackageState> {
   const empty = v.releases.length === 0;
   const fragments = versionFragments(origin, v);
+  const runs = versionRuns(v, fragments);
   const id = v.project.id;
   const [full, abbreviated] = empty
     ? [null, null]
     : await Promise.all([
-        renderBlocks(blocks, `${id}\0full`, fullBlocks(v, fragments), FULL_TYPE),
-        renderBlocks(blocks, `${id}\0abbreviated`, abbreviatedBlocks(v, fragments), ABBREVIATED_TYPE),
+        renderBlocks(blocks, `${id}\0full`, fullBlocks(v, runs), FULL_TYPE),
+        renderBlocks(blocks, `${id}\0abbreviated`, abbreviatedBlocks(v, runs), ABBREVIATED_TYPE),
       ]);
   const size = (r: Rendered | null) => (r ? renderedBytes(r) : 0);
   // Both indexes are built on first use, not per rendering: a write re-renders the packuments at once,
@@ -303,7 +327,7 @@ export async function renderState(
     },
     tags: v.tags,
     get manifests() {
-      manifests ??= new Map(fragments.map((f) => [f.version, f.fragment.full]));
+      manifests ??= new Map(v.releases.map((r, i) => [r.version, fragments[i]!.full]));
       return manifests;
     },
     latest: latestInfo(v),
