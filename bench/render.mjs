@@ -244,8 +244,11 @@ async function measure(base, label, size, variants, append) {
   for (const v of variants) {
     const runs = [];
     const again = [];
+    const writes = [];
     for (let i = 0; i < APPENDS; i++) {
+      const w = performance.now();
       await append();
+      writes.push(performance.now() - w);
       runs.push(await timedRead(base, v.url, v.headers));
       // The same read once more, with nothing changed: what sending the kept bytes costs, so that the
       // difference is what the append cost the first read.
@@ -254,11 +257,13 @@ async function measure(base, label, size, variants, append) {
     const t = stats(runs.map((r) => r.ms));
     const s = stats(runs.map((r) => r.stall));
     const c = stats(again.map((r) => r.ms));
-    rows.push({ label, size, variant: v.name, bytes: runs.at(-1).bytes, t, s, c });
+    const w = stats(writes);
+    rows.push({ label, size, variant: v.name, bytes: runs.at(-1).bytes, t, s, c, w });
     const f = (x) => x.toFixed(1);
     console.log(
       `  ${label} ${size} ${v.name}: first read ${f(t.min)} / ${f(t.median)} / ${f(t.max)} ms, ` +
         `stall ${f(s.min)} / ${f(s.median)} / ${f(s.max)} ms, same read again ${f(c.min)} / ${f(c.median)} / ${f(c.max)} ms, ` +
+        `the append itself ${f(w.min)} / ${f(w.median)} / ${f(w.max)} ms, ` +
         `${runs.at(-1).bytes} bytes`,
     );
   }
@@ -386,12 +391,14 @@ async function main() {
       `${before.map((x) => x.toFixed(2)).join(" ")} before, ${after.map((x) => x.toFixed(2)).join(" ")} after.\n`,
   );
   console.log(
-    "| ecosystem | versions | response | bytes | first read (ms) | event-loop stall (ms) | same read again (ms) |",
+    "| ecosystem | versions | response | bytes | first read (ms) | event-loop stall (ms) | same read again (ms) | the append (ms) |",
   );
-  console.log("| --- | ---: | --- | ---: | ---: | ---: | ---: |");
+  console.log("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
   const m = (x) => `${f(x.min)} / ${f(x.median)} / ${f(x.max)}`;
   for (const r of rows)
-    console.log(`| ${r.label} | ${r.size} | ${r.variant} | ${r.bytes} | ${m(r.t)} | ${m(r.s)} | ${m(r.c)} |`);
+    console.log(
+      `| ${r.label} | ${r.size} | ${r.variant} | ${r.bytes} | ${m(r.t)} | ${m(r.s)} | ${m(r.c)} | ${m(r.w)} |`,
+    );
   if (PROFILE) hotFunctions(profDir);
   if (!process.env.BENCH_PROFILE_DIR) rmSync(profDir, { recursive: true, force: true });
 }
