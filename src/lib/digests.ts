@@ -15,29 +15,8 @@ export interface FileDigests {
   blake2b256: string;
 }
 
-/** One pass over a stream of chunks: feed every chunk to `update`, then `digest` once. */
-export interface StreamingDigests {
-  update(chunk: Uint8Array): void;
-  digest(): FileDigests;
-}
-
 /** hash-wasm (~50 ms of CPU to import) is loaded by the first upload, not at start-up (issue 15). */
 const hashWasm = () => import("hash-wasm");
-
-export async function streamingDigests(): Promise<StreamingDigests> {
-  const sha256 = createHash("sha256");
-  const md5 = createHash("md5");
-  const b2 = await (await hashWasm()).createBLAKE2b(256);
-  b2.init();
-  return {
-    update(chunk) {
-      sha256.update(chunk);
-      md5.update(chunk);
-      b2.update(chunk);
-    },
-    digest: () => ({ sha256: sha256.digest("hex"), md5: md5.digest("hex"), blake2b256: b2.digest("hex") }),
-  };
-}
 
 /** BLAKE2b with a 256-bit output, hex (RFC 7693; PyPI's `blake2_256_digest`). */
 export async function blake2b256(bytes: Uint8Array | string): Promise<string> {

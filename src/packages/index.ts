@@ -70,7 +70,6 @@ export {
   setYanked,
 } from "./release-writes.js";
 export {
-  type FileBlob,
   type FileRecord,
   filenameEverUsed,
   findFileByName,
@@ -78,8 +77,6 @@ export {
   isReleaseLive,
   type ListedRelease,
   listEcosystemReleases,
-  listFileBlobs,
-  listReleaseRecords,
   listReleases,
   type Release,
   type ReleaseText,

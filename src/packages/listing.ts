@@ -61,8 +61,8 @@ const byAge = (a: ListedRelease, b: ListedRelease) =>
   a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * Every release of a project with its files (file name order), oldest first, as listReleaseRecords
- * reads them; with a store, read incrementally. The array is the caller's (sort it at will); the
+ * Every release of a project with its files (file name order), oldest first (created_at, then id); with
+ * a store, read incrementally. The array is the caller's (sort it at will); the
  * releases in it are shared and must not be mutated.
  */
 export async function readListing(

@@ -131,45 +131,6 @@ export const listedColumns = [
   "metadata_rev",
 ] as const satisfies ReadonlyArray<keyof Database["releases"]>;
 
-/** The columns of a file a download needs (npm's tarball index). */
-export type FileBlob = Pick<FileRecord, "blobKey" | "size" | "sha256">;
-
-/**
- * Every release of a project with its files, oldest first, without descriptions (see ListedRelease).
- * `files: false` leaves the files out (empty lists): npm reads only its tarballs' blobs (listFileBlobs).
- */
-export async function listReleaseRecords(
-  db: DbExecutor,
-  projectId: string,
-  opts: { files?: boolean } = {},
-): Promise<ListedRelease[]> {
-  const [releases, files] = await Promise.all([
-    db
-      .selectFrom("releases")
-      .select(listedColumns)
-      .where("project_id", "=", projectId)
-      .orderBy("created_at")
-      .orderBy("id")
-      .execute(),
-    opts.files === false
-      ? []
-      : db.selectFrom("files").selectAll().where("project_id", "=", projectId).orderBy("filename").execute(),
-  ]);
-  const filesOf = filesByRelease(files);
-  return releases.map((r) => ({
-    id: r.id,
-    projectId: r.project_id,
-    version: r.version,
-    canonicalVersion: r.canonical_version,
-    createdAt: r.created_at,
-    yankedAt: r.yanked_at,
-    yankedReason: r.yanked_reason,
-    requiresPython: r.requires_python,
-    metadataRev: r.metadata_rev,
-    files: filesOf.get(r.id) ?? [],
-  }));
-}
-
 /** Ids per query: well under SQLite's and PostgreSQL's limits on bound parameters. */
 const ID_BATCH = 500;
 
@@ -187,24 +148,6 @@ export async function releaseMetadata(
       .execute();
     for (const r of rows)
       out.set(r.id, { rev: r.metadata_rev, metadata: JSON.parse(r.metadata) as Record<string, unknown> });
-  }
-  return out;
-}
-
-/** Each release's files as a download needs them, by release id, in file name order. */
-export async function listFileBlobs(db: DbExecutor, projectId: string): Promise<Map<string, FileBlob[]>> {
-  const rows = await db
-    .selectFrom("files")
-    .select(["release_id", "blob_key", "size", "sha256"])
-    .where("project_id", "=", projectId)
-    .orderBy("filename")
-    .execute();
-  const out = new Map<string, FileBlob[]>();
-  for (const f of rows) {
-    const blob = { blobKey: f.blob_key, size: f.size, sha256: f.sha256 };
-    const list = out.get(f.release_id);
-    if (list) list.push(blob);
-    else out.set(f.release_id, [blob]);
   }
   return out;
 }
