@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +44,18 @@ describe("upload digests on several threads", () => {
   beforeAll(async () => {
     expect(await warmDigestWorker()).toBe(true);
   });
+
+  it.skipIf(!existsSync("/proc/thread-self"))(
+    "run below the event loop's priority, so other requests go first while an upload is hashed",
+    async () => {
+      // This process's threads: the event loop's niceness, and the digest workers' (started above).
+      const nice = (task: string) =>
+        Number(readFileSync(`/proc/self/task/${task}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+      const mine = nice(String(process.pid));
+      const lowered = readdirSync("/proc/self/task").filter((t) => nice(t) > mine);
+      expect(lowered.length).toBeGreaterThanOrEqual(2);
+    },
+  );
 
   it("give the digests computed in one thread, for chunks that are views of a larger buffer", async () => {
     const data = bytes(5 * 1024 * 1024 + 17);
