@@ -152,6 +152,23 @@ describe.each(testDatabases())("npm packuments assembled from per-version fragme
   const FULL = "application/json";
   const ABBREVIATED = "application/vnd.npm.install-v1+json";
 
+  /** Rewrites one version's stored metadata with `deprecated` set, in the database only; the project. */
+  const deprecateInPlace = async (version: string, message: string) => {
+    const project = (await findProject(t.deps.db, "npm", "demo"))!;
+    const row = await t.deps.db
+      .selectFrom("releases")
+      .select(["id", "metadata"])
+      .where("project_id", "=", project.id)
+      .where("version", "=", version)
+      .executeTakeFirstOrThrow();
+    await t.deps.db
+      .updateTable("releases")
+      .set({ metadata: JSON.stringify({ ...JSON.parse(row.metadata), deprecated: message }) })
+      .where("id", "=", row.id)
+      .execute();
+    return project;
+  };
+
   /** What a rendering from scratch (no fragments kept) makes of the rows now. */
   const fromScratch = async () => {
     const v = await loadPackageListing(t.deps.db, "demo");
@@ -172,18 +189,7 @@ describe.each(testDatabases())("npm packuments assembled from per-version fragme
     await publish("1.2.0", { tag: "next", readme: "# three\n" });
 
     // A change to one version's stored metadata and to the maintainers, written behind the renderer's back.
-    const project = (await findProject(t.deps.db, "npm", "demo"))!;
-    const row = await t.deps.db
-      .selectFrom("releases")
-      .select(["id", "metadata"])
-      .where("project_id", "=", project.id)
-      .where("version", "=", "1.0.0")
-      .executeTakeFirstOrThrow();
-    await t.deps.db
-      .updateTable("releases")
-      .set({ metadata: JSON.stringify({ ...JSON.parse(row.metadata), deprecated: "use 1.1" }) })
-      .where("id", "=", row.id)
-      .execute();
+    const project = await deprecateInPlace("1.0.0", "use 1.1");
     const bob = await npmUser(t, "bob");
     await t.deps.db
       .insertInto("roles")
@@ -306,18 +312,7 @@ describe.each(testDatabases())("npm packuments assembled from per-version fragme
     expect((await fromScratch()).full!.body.length).toBeGreaterThan(10 * 32 * 1024);
 
     // A deprecation of an old version (its metadata rewritten): the history is walked again.
-    const project = (await findProject(t.deps.db, "npm", "demo"))!;
-    const row = await t.deps.db
-      .selectFrom("releases")
-      .select(["id", "metadata"])
-      .where("project_id", "=", project.id)
-      .where("version", "=", "1.0.3")
-      .executeTakeFirstOrThrow();
-    await t.deps.db
-      .updateTable("releases")
-      .set({ metadata: JSON.stringify({ ...JSON.parse(row.metadata), deprecated: "old" }) })
-      .where("id", "=", row.id)
-      .execute();
+    await deprecateInPlace("1.0.3", "old");
     await same("deprecation");
     expect(fragments.extended).toBe(6);
     t.clock.advance(1000);
