@@ -190,7 +190,7 @@ export async function renderBlocks(
     const run = b.label.replace(/:\d+$/, "");
     const continues = before?.run === run;
     if (prev?.block === b && (!continues || before?.whole)) {
-      store && store.reusedWhole++;
+      if (store) store.reusedWhole++;
       before = { run, raw: prev.raw, whole: true };
       next.set(b.label, prev);
       ordered.push(prev);
