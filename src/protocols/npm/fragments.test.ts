@@ -85,46 +85,31 @@ describe("FragmentStore.appendsTo: an append extends the last rendering, anythin
     });
     return store;
   };
-  const extendsWith = (releases: ListedRelease[], people: string, provenance: Map<string, string>) =>
-    rendered().open("p").appendsTo(releases, people, provenance) !== undefined;
+  /** Whether a listing of `releases` with these maintainers and provenances (release id → JSON) extends it. */
+  const extendsWith = (releases: ListedRelease[], people: string, provenance: Record<string, string>) =>
+    rendered()
+      .open("p")
+      .appendsTo(releases, people, new Map(Object.entries(provenance))) !== undefined;
 
   it("extends when the same release objects come first and what their bytes are made of is the same", () => {
-    expect(extendsWith([a, b, c], "alice", new Map([["a", "{a}"]]))).toBe(true);
+    expect(extendsWith([a, b, c], "alice", { a: "{a}" })).toBe(true);
     // The new release may have any provenance.
-    expect(
-      extendsWith(
-        [a, b, c],
-        "alice",
-        new Map([
-          ["a", "{a}"],
-          ["c", "{c}"],
-        ]),
-      ),
-    ).toBe(true);
-    expect(extendsWith([a, b], "alice", new Map([["a", "{a}"]]))).toBe(true);
+    expect(extendsWith([a, b, c], "alice", { a: "{a}", c: "{c}" })).toBe(true);
+    expect(extendsWith([a, b], "alice", { a: "{a}" })).toBe(true);
   });
 
   it("does not extend when a kept release was replaced, removed or moved", () => {
-    expect(extendsWith([a, rel("b"), c], "alice", new Map([["a", "{a}"]]))).toBe(false);
-    expect(extendsWith([a, c], "alice", new Map([["a", "{a}"]]))).toBe(false);
-    expect(extendsWith([b, a, c], "alice", new Map([["a", "{a}"]]))).toBe(false);
-    expect(extendsWith([a], "alice", new Map([["a", "{a}"]]))).toBe(false);
+    expect(extendsWith([a, rel("b"), c], "alice", { a: "{a}" })).toBe(false);
+    expect(extendsWith([a, c], "alice", { a: "{a}" })).toBe(false);
+    expect(extendsWith([b, a, c], "alice", { a: "{a}" })).toBe(false);
+    expect(extendsWith([a], "alice", { a: "{a}" })).toBe(false);
   });
 
   it("does not extend when the maintainers or a kept release's provenance changed", () => {
-    expect(extendsWith([a, b, c], "alice,bob", new Map([["a", "{a}"]]))).toBe(false);
-    expect(extendsWith([a, b, c], "alice", new Map([["a", "{a2}"]]))).toBe(false);
-    expect(
-      extendsWith(
-        [a, b, c],
-        "alice",
-        new Map([
-          ["a", "{a}"],
-          ["b", "{b}"],
-        ]),
-      ),
-    ).toBe(false);
-    expect(extendsWith([a, b, c], "alice", new Map())).toBe(false);
+    expect(extendsWith([a, b, c], "alice,bob", { a: "{a}" })).toBe(false);
+    expect(extendsWith([a, b, c], "alice", { a: "{a2}" })).toBe(false);
+    expect(extendsWith([a, b, c], "alice", { a: "{a}", b: "{b}" })).toBe(false);
+    expect(extendsWith([a, b, c], "alice", {})).toBe(false);
   });
 });
 

@@ -135,8 +135,6 @@ export class FragmentStore {
           return kept;
         }
         const f = { stamp, ...make() };
-        const replaced = next.byRelease.get(releaseId);
-        if (replaced) next.bytes -= fragmentBytes(replaced);
         next.byRelease.set(releaseId, f);
         next.bytes += fragmentBytes(f);
         return f;
