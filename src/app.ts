@@ -24,6 +24,7 @@ import { attachOutbox, startOutboxJob } from "./notify/index.js";
 import { OidcVerifier } from "./oidc/index.js";
 import { AccessLog, replayAccessLine } from "./ops/access-log.js";
 import { registerOps } from "./ops/index.js";
+import { stdoutLog } from "./ops/log-writer.js";
 import { fastifyTrustProxy, hopCountWarning } from "./ops/trust-proxy.js";
 import { ChangeFeed, DownloadCounter } from "./packages/index.js";
 import { registerNpm } from "./protocols/npm/index.js";
@@ -68,7 +69,8 @@ export async function buildApp(
   config: Config & { secretKey: string },
   opts: BuildOptions = {},
 ): Promise<App> {
-  const logDestination = pino.destination({ dest: 1, sync: false });
+  // Lines gathered per event-loop turn, one write(2) each turn, flushed at exit (ops/log-writer.ts).
+  const logDestination = stdoutLog();
   const logger = pino(
     { level: opts.logger === false ? "silent" : (opts.logger?.level ?? config.logLevel) },
     logDestination,
@@ -91,8 +93,8 @@ export async function buildApp(
       if (o.maxRequestsPerSocket) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
       return server;
     },
-    // Buffered, asynchronous log writes: a synchronous write(2) per access-log line was a large share of
-    // an index request's cost (bench/pypi.mjs). Buffers are flushed at shutdown (onClose below).
+    // Batched log writes: a write(2) per access-log line was a large share of an index request's cost
+    // (bench/pypi.mjs). What is gathered is flushed at shutdown (onClose below) and at exit.
     loggerInstance: logger as FastifyBaseLogger,
     // Never `true`: that believes the left-most X-Forwarded-For, which the client writes (ops/trust-proxy.ts).
     trustProxy,
@@ -192,7 +194,6 @@ export async function buildApp(
     done();
   });
   app.addHook("onClose", async () => {
-    logDestination.flushSync();
     // Mail and lookups queued after a response still need the database and the mailer.
     await settleBackground();
     stopNotices();
@@ -210,6 +211,8 @@ export async function buildApp(
     await deps.mailer.close();
     redis?.disconnect();
     await closeDb();
+    // Whatever was logged while stopping (the process may exit right after: main.ts).
+    logDestination.flushSync();
   });
 
   await app.register(cookie);
