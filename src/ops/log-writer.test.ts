@@ -75,6 +75,17 @@ describe("log writer", () => {
     file.close();
   });
 
+  it("writes what is gathered when pino's logger.flush is called", async () => {
+    const file = logFile();
+    const logger = pino({ level: "info" }, new LogWriter(file.fd));
+    logger.info("before the flush");
+    await new Promise<void>((resolve) => {
+      logger.flush(() => resolve());
+      expect(file.read()).toContain("before the flush");
+    });
+    file.close();
+  });
+
   it("keeps pino's own lines and the access log's fast lines in one order", async () => {
     const file = logFile();
     const writer = new LogWriter(file.fd);

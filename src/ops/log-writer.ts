@@ -20,8 +20,9 @@ const RETRY_MS = 10;
  * kernel takes the batch — as pino's default destination (synchronous, a write per line) does.
  * A non-blocking one (a pipe another process set O_NONBLOCK on) refuses with EAGAIN instead: the rest
  * is kept, in order, and tried again on a timer, so a stalled reader never blocks requests. What waits
- * is bounded by `maxPendingBytes`: past it lines are dropped and counted, and the count is logged once
- * the reader takes data again (an unbounded buffer would let a stuck log reader exhaust memory).
+ * is bounded by `maxPendingBytes` (lines not yet encoded count by their length): past it lines are
+ * dropped and counted, and the count is logged where they are missing once there is room again (an
+ * unbounded buffer would let a stuck log reader exhaust memory).
  * Other errors (EPIPE: the reader is gone) drop the batch: a logger must not take the server down.
  */
 export class LogWriter {
@@ -73,6 +74,7 @@ export class LogWriter {
 
   private readonly flushTurn = (): void => {
     this.scheduled = false;
+    clearTimeout(this.retry);
     this.retry = undefined;
     this.writeOut();
     if (this.stalled) this.retry = setTimeout(this.flushTurn, RETRY_MS);
@@ -113,6 +115,12 @@ export class LogWriter {
     this.dropped = 0;
     this.lines.push(line);
     this.pendingChars += line.length;
+  }
+
+  /** pino's `logger.flush(cb)`: writes what is gathered now; `cb` once the reader has taken it or refused. */
+  flush(cb: (err?: Error) => void = () => {}): void {
+    if (this.retry === undefined) this.flushTurn();
+    setImmediate(cb);
   }
 
   /**
