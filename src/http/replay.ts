@@ -253,13 +253,11 @@ export class ReplayCache {
     const keyed =
       typeof allowed.credentials === "function" ? vary.filter((v) => v !== "authorization") : vary;
     const names = [...new Set([...keyed, ...ALWAYS_KEYED])];
-    const list = headerList(headers);
     const variant: Variant = {
       names,
       values: names.map((n) => headerValue(raw.headers, n)),
       status: reply.statusCode,
-      headers: list,
-      idSlot: list.findIndex((v, i) => i % 2 === 0 && v === REQUEST_ID_OUT) + 1,
+      ...headerList(headers),
       body: reply.statusCode === 304 ? null : body,
       route: req.routeOptions.url ?? "unmatched",
       onServe: reply.statusCode === 200 ? allowed.onServe : undefined,
@@ -343,12 +341,23 @@ export class ReplayCache {
   }
 }
 
-/** The headers as a flat list, the request id's in its place (or last, as a new key of an object would be). */
-function headerList(headers: Record<string, string | number | string[] | undefined>): HeaderList {
+/**
+ * The headers as a flat list and where the request id's value goes: in its place, or last (as a new key
+ * of an object would be).
+ */
+function headerList(headers: Record<string, string | number | string[] | undefined>): {
+  headers: HeaderList;
+  idSlot: number;
+} {
   const list: HeaderList = [];
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) list.push(name, value);
-  if (headers[REQUEST_ID_OUT] === undefined) list.push(REQUEST_ID_OUT, "");
-  return list;
+  let idSlot = -1;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (name === REQUEST_ID_OUT) idSlot = list.length + 1;
+    list.push(name, value);
+  }
+  if (idSlot === -1) idSlot = list.push(REQUEST_ID_OUT, "") - 1;
+  return { headers: list, idSlot };
 }
 
 function headerValue(headers: IncomingMessage["headers"], name: string): string | undefined {

@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ensureBuilt } from "../../test/e2e/support/build.js";
+import { startWharf } from "../../test/e2e/support/server.js";
 import { AccessLog } from "./access-log.js";
 import { LogWriter } from "./log-writer.js";
 
@@ -195,43 +197,31 @@ describe("log writer", () => {
   });
 });
 
-// `wharf serve` as an operator runs it (npm test builds dist/ first): every line logged up to the exit
+// `wharf serve` as an operator runs it (the e2e suites' harness): every line logged up to the exit
 // reaches standard output, although the process exits right after the shutdown (main.ts).
-const MAIN = join(import.meta.dirname, "../../dist/main.js");
-describe.runIf(existsSync(MAIN))("wharf serve's standard output", () => {
+describe("wharf serve's standard output", () => {
   it("holds every access line and the shutdown lines after SIGTERM", async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const child = spawn(process.execPath, [MAIN, "serve"], {
-      env: {
-        ...process.env,
-        WHARF_DATA_DIR: dir,
-        WHARF_PORT: String(port),
-        WHARF_HOST: "127.0.0.1",
-        WHARF_LOG_LEVEL: "info",
-        WHARF_DATABASE_URL: "",
-        WHARF_REDIS_URL: "",
-        CI: "",
-      },
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    children.push(child);
-    let stdout = "";
-    child.stdout!.on("data", (d) => {
-      stdout += d;
-    });
-    const closed = new Promise((r) => child.stdout!.once("close", r));
-    await until(() => stdout.includes("Wharf is serving"), 20_000);
-    for (let i = 0; i < 50; i++) await fetch(`http://127.0.0.1:${port}/healthz?i=${i}`);
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
-    await closed;
-    const lines = stdout
-      .trimEnd()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    const urls = lines.filter((l) => l.msg === "request").map((l) => l.req.url);
-    expect(urls).toEqual(Array.from({ length: 50 }, (_, i) => `/healthz?i=${i}`));
-    expect(lines.at(-1)).toMatchObject({ signal: "SIGTERM", msg: "shutting down: finishing open requests" });
+    await ensureBuilt();
+    const server = await startWharf({ WHARF_LOG_LEVEL: "info" });
+    try {
+      for (let i = 0; i < 50; i++) await fetch(`${server.url}/healthz?i=${i}`);
+      expect(await server.stop()).toEqual({ code: 0, signal: null });
+      const urls = server
+        .requests()
+        .map((r) => r.url)
+        .filter((u) => u.startsWith("/healthz?i="));
+      expect(urls).toEqual(Array.from({ length: 50 }, (_, i) => `/healthz?i=${i}`));
+      // The last JSON line (stderr's lines are plain text) is the shutdown's own.
+      const json = server
+        .output()
+        .split("\n")
+        .filter((l) => l.startsWith("{"));
+      expect(JSON.parse(json.at(-1) ?? "{}")).toMatchObject({
+        signal: "SIGTERM",
+        msg: "shutting down: finishing open requests",
+      });
+    } finally {
+      server.cleanup();
+    }
   });
 });

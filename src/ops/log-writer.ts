@@ -84,7 +84,7 @@ export class LogWriter {
   private writeOut(): boolean {
     if (this.stalled && !this.writeAll(this.stalled)) return false;
     if (this.lines.length === 0) return true;
-    const batch = Buffer.from(this.lines.length === 1 ? this.lines[0]! : this.lines.join(""));
+    const batch = Buffer.from(this.lines.join(""));
     this.lines = [];
     this.pendingChars = 0;
     return this.writeAll(batch);
