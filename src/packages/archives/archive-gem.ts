@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip, gunzipSync } from "node:zlib";
+import { gunzipSync } from "node:zlib";
 import tar from "tar-stream";
 import { parseDocument } from "yaml";
 import {
@@ -10,7 +10,7 @@ import {
   MAX_GEMSPEC_SIZE,
   parseGemspec,
 } from "../../ecosystems/rubygems/index.js";
-import { ARCHIVE_LIMITS, type ArchiveLimits, inflateCap } from "../../lib/archive-limits.js";
+import { ARCHIVE_LIMITS, type ArchiveLimits, archiveGunzip, inflateCap } from "../../lib/archive-limits.js";
 import { isAppError } from "../../lib/errors.js";
 import { checkMemberPath } from "./archive.js";
 
@@ -91,7 +91,7 @@ class ByteCap extends Transform {
 async function checkData(data: Buffer, limits: ArchiveLimits): Promise<void> {
   const { cap } = inflateCap(data.length, limits);
   const extract = tar.extract();
-  const done = pipeline(Readable.from([data]), createGunzip(), new ByteCap(cap), extract);
+  const done = pipeline(Readable.from([data]), archiveGunzip(), new ByteCap(cap), extract);
   done.catch(() => {});
   let members = 0;
   for await (const entry of extract) {

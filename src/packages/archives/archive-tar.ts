@@ -2,11 +2,10 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { distErrors, shown } from "../../ecosystems/pypi/errors.js";
 import { parseCoreMetadata } from "../../ecosystems/pypi/metadata.js";
-import { inflateCap } from "../../lib/archive-limits.js";
+import { archiveGunzip, inflateCap } from "../../lib/archive-limits.js";
 import { type AppError, isAppError } from "../../lib/errors.js";
 import {
   type ArchiveLimits,
@@ -85,9 +84,9 @@ export async function inspectSdist(path: string, options: InspectOptions = {}): 
   const limits = resolveLimits(options.limits);
   const { size } = await stat(path);
   const { cap, tooMuch } = streamCap(size, limits);
-  const source = createReadStream(path);
+  const source = createReadStream(path, { highWaterMark: 1024 * 1024 });
   const extract = tar.extract();
-  const done = pipeline(source, createGunzip(), new ByteCap(cap, tooMuch), extract);
+  const done = pipeline(source, archiveGunzip(), new ByteCap(cap, tooMuch), extract);
   // Failures also reach the iterator below; this keeps the promise from being reported unhandled.
   done.catch(() => {});
 

@@ -1,9 +1,8 @@
 import { createReadStream } from "node:fs";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
-import { ARCHIVE_LIMITS, type ArchiveLimits, inflateCap } from "../../lib/archive-limits.js";
+import { ARCHIVE_LIMITS, type ArchiveLimits, archiveGunzip, inflateCap } from "../../lib/archive-limits.js";
 import { isAppError } from "../../lib/errors.js";
 import { npmErrors } from "./errors.js";
 import { Members } from "./tarball-members.js";
@@ -123,7 +122,7 @@ export async function inspectTarball(
     : createReadStream(tarball.path, { highWaterMark: 1 << 20 });
   const extract = tar.extract();
   const cap = inflationCap(size, limits, options.meter ?? { inflated: 0 });
-  const done = pipeline(source, createGunzip(), cap, extract);
+  const done = pipeline(source, archiveGunzip(), cap, extract);
   // Failures also reach the iterator below; this keeps the promise from being reported unhandled.
   done.catch(() => {});
   const members = new Members();
