@@ -315,6 +315,9 @@ async function main() {
     // Round -1 warms up with small files (it starts the digest workers, a one-off cost reported apart).
     for (let round = -1; round < ROUNDS; round++) {
       const warm = round < 0;
+      // Each build goes first in every other round: the one that goes second shares the machine with
+      // whatever the first is still doing after its answer (measured: ~10 points of ratio for twine).
+      const order = round % 2 === 1 ? [...servers].reverse() : servers;
       const version = warm ? "0.0.1" : `1.0.${round}`;
       const wheelPath = join(dir, "upload.whl");
       const filename = await writeWheel(wheelPath, version, warm ? MB : WHEEL_MB * MB);
@@ -326,7 +329,7 @@ async function main() {
       const t = performance.now();
       await send(ceilingServer.url, "POST", headers, form.body(), form.length);
       const bare = (performance.now() - t) / 1000;
-      for (const server of servers) {
+      for (const server of order) {
         const auth = {
           authorization: `Basic ${Buffer.from(`__token__:${server.token}`).toString("base64")}`,
         };
@@ -349,7 +352,7 @@ async function main() {
       const tn = performance.now();
       await send(ceilingServer.url, "PUT", { "content-type": npm.type }, npm.body(), npm.length);
       const bareNpm = (performance.now() - tn) / 1000;
-      for (const server of servers) {
+      for (const server of order) {
         const npmHeaders = { "content-type": npm.type, authorization: `Bearer ${server.token}` };
         const wn = await observed(server.wharf, () =>
           send(`${server.wharf.base}/npm/${PROJECT}`, "PUT", npmHeaders, npm.body(), npm.length),

@@ -27,12 +27,14 @@ export interface SpooledAttachment {
 }
 
 /**
- * sha512 and sha1 are the packument's `integrity` and `shasum`; sha256 is the blob key and the files
- * row's; md5 and BLAKE2b-256 are PyPI's, but the files row (NOT NULL columns) and the project page's
- * "More hashes" show them for every file, npm's too, so an npm tarball still gets all five. Spread over
- * the event loop and the digest workers by digest-pool.ts (at most ~2.8 ms/MiB per thread).
+ * What npm and this registry use: sha512 and sha1 are the packument's `integrity` and `shasum`, sha256 is
+ * the blob key and the files row's. md5 and BLAKE2b-256 are PyPI's upload-API digests (twine sends them,
+ * PyPI's JSON API shows them); no npm client reads them, and for an npm tarball they were half of the
+ * hashing (2.4 of 4.7 ms of CPU per MiB), on a path where the whole publish is CPU-bound (issue 15,
+ * uploads). The files row keeps them empty for npm tarballs; the project page shows npm's own integrity
+ * and shasum instead. Spread over the event loop and the digest workers by digest-pool.ts.
  */
-const NPM_DIGESTS = ["sha512", "sha1", "sha256", "md5", "blake2b256"] as const;
+const NPM_DIGESTS = ["sha512", "sha1", "sha256"] as const;
 /**
  * What the event loop already spends per MiB of tarball: the JSON scan, base64 decoding and the socket,
  * ~5 ms (0.7-0.8 s of its CPU per 100 MiB npm publish with only sha512 to hash, bench/upload.mjs). So
@@ -90,8 +92,6 @@ export class AttachmentSpool {
       path,
       digests: {
         sha256: d?.sha256 ?? "",
-        md5: d?.md5 ?? "",
-        blake2b256: d?.blake2b256 ?? "",
         sha512: Buffer.from(d?.sha512 ?? "", "hex"),
         sha1: d?.sha1 ?? "",
       },

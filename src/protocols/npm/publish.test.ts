@@ -16,6 +16,21 @@ describe.each(testDatabases())("npm publish and install on %s", (kind) => {
   const put = (name: string, body: unknown, headers: Record<string, string>) =>
     t.app.inject({ method: "PUT", url: `/npm/${escaped(name)}`, payload: body as object, headers });
 
+  it("keeps a tarball's sha256 (its blob key) and npm's digests, not PyPI's md5 and BLAKE2b-256", async () => {
+    const { auth } = await npmUser(t, "alice");
+    const body = await publishBody("demo", "1.0.0");
+    expect((await put("demo", body, auth)).statusCode).toBe(201);
+    const data = Object.values(body._attachments as Record<string, { data: string }>)[0]!.data;
+    const tgz = Buffer.from(data, "base64");
+    const file = await t.deps.db.selectFrom("files").selectAll().executeTakeFirstOrThrow();
+    expect(file.sha256).toBe(createHash("sha256").update(tgz).digest("hex"));
+    // PyPI's upload digests: no npm client reads them, and they were half of a publish's hashing.
+    expect([file.md5, file.blake2b_256]).toEqual(["", ""]);
+    const dist = (await t.app.inject({ url: "/npm/demo" })).json().versions["1.0.0"].dist;
+    expect(dist.integrity).toBe(`sha512-${createHash("sha512").update(tgz).digest("base64")}`);
+    expect(dist.shasum).toBe(createHash("sha1").update(tgz).digest("hex"));
+  });
+
   it("publishes unscoped and scoped packages and serves both packuments, tarballs and 304s", async () => {
     const { auth, user } = await npmUser(t, "alice");
     for (const name of ["demo", "@alice/tool"]) {

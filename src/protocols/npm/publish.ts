@@ -303,8 +303,10 @@ export async function preparePublish(
       requiresPython: null,
       size: tarball.size,
       sha256: d.sha256,
-      blake2b256: d.blake2b256,
-      md5: d.md5,
+      // PyPI's upload digests, not computed for npm tarballs (attachment-spool.ts); npm's own integrity
+      // and shasum are in the version's dist.
+      blake2b256: "",
+      md5: "",
       metadataSha256: null,
     },
   };

@@ -15,12 +15,11 @@ import { Members } from "./tarball-members.js";
 const MAX_ENTRIES = 100_000;
 const MAX_PACKAGE_JSON = 1024 * 1024;
 
+/** An npm tarball's digests (attachment-spool.ts says why not PyPI's md5 and BLAKE2b-256). */
 export interface Digests {
   sha512: Buffer;
   sha1: string;
   sha256: string;
-  md5: string;
-  blake2b256: string;
 }
 
 /**
