@@ -31,8 +31,8 @@ export interface SpooledAttachment {
  * the blob key and the files row's. md5 and BLAKE2b-256 are PyPI's upload-API digests (twine sends them,
  * PyPI's JSON API shows them); no npm client reads them, and for an npm tarball they were half of the
  * hashing (2.4 of 4.7 ms of CPU per MiB), on a path where the whole publish is CPU-bound (issue 15,
- * uploads). The files row keeps them empty for npm tarballs; the project page shows npm's own integrity
- * and shasum instead. Spread over the event loop and the digest workers by digest-pool.ts.
+ * uploads); npm's package page shows the SHA-256. The files row keeps them empty for npm tarballs. Spread
+ * over the event loop and the digest workers by digest-pool.ts.
  */
 const NPM_DIGESTS = ["sha512", "sha1", "sha256"] as const;
 /**
