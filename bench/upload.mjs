@@ -162,15 +162,28 @@ async function npmBody(version, size) {
   };
 }
 
-/** Sends one request body and waits for the whole answer. */
+/**
+ * Sends one request body and waits for the whole answer. `afterBody`: ms from the last body byte handed
+ * to the socket to the end of the answer (what the server did once it had the body: an npm tarball's
+ * inspection, the database writes), an upper bound since the kernel may still hold some bytes.
+ */
 function send(url, method, headers, body, length) {
   return new Promise((resolve, reject) => {
+    let sent = 0;
     const req = request(url, { method, headers: { ...headers, "content-length": length } }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () =>
-        resolve({ status: res.statusCode, reason: res.statusMessage, body: Buffer.concat(chunks) }),
+        resolve({
+          status: res.statusCode,
+          reason: res.statusMessage,
+          body: Buffer.concat(chunks),
+          afterBody: sent ? performance.now() - sent : Number.NaN,
+        }),
       );
+    });
+    req.on("finish", () => {
+      sent = performance.now();
     });
     req.on("error", reject);
     body.pipe(req);
@@ -383,6 +396,7 @@ async function main() {
         "ceiling MB/s",
         "Wharf / ceiling",
         "Wharf CPU",
+        "after the body",
         "RSS growth",
         "/simple/ p50 / max meanwhile",
       ],
@@ -392,6 +406,7 @@ async function main() {
         (r.bytes / 1e6 / r.bare).toFixed(0),
         `${((100 * r.bare) / r.seconds).toFixed(0)}%`,
         `${r.cpu.toFixed(1)} s`,
+        `${r.res.afterBody.toFixed(0)} ms`,
         `${(r.growth / MB).toFixed(0)} MiB`,
         `${ms(r.latencies, 0.5)} / ${ms(r.latencies, 1)} (${r.latencies.length} requests)`,
       ]),
