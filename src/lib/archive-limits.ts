@@ -50,6 +50,9 @@ export function inflateCap(
  */
 export const INFLATE_CHUNK_BYTES = 256 * 1024;
 
+/** How much of a spooled archive each read takes: a few reads per inflated chunk, not one per 64 KiB. */
+export const ARCHIVE_READ_BYTES = MiB;
+
 /** A gunzip for walking an uploaded archive: see INFLATE_CHUNK_BYTES. */
 export function archiveGunzip(): Gunzip {
   return createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });

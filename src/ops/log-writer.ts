@@ -117,7 +117,10 @@ export class LogWriter {
     this.pendingChars += line.length;
   }
 
-  /** pino's `logger.flush(cb)`: writes what is gathered now; `cb` once the reader has taken it or refused. */
+  /**
+   * pino's `logger.flush(cb)`: writes what is gathered now and calls `cb` on the next turn. A rest the
+   * reader refused stays on its retry timer (flushSync is what waits for it, at exit).
+   */
   flush(cb: (err?: Error) => void = () => {}): void {
     if (this.retry === undefined) this.flushTurn();
     setImmediate(cb);

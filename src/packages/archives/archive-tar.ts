@@ -5,7 +5,7 @@ import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
 import { distErrors, shown } from "../../ecosystems/pypi/errors.js";
 import { parseCoreMetadata } from "../../ecosystems/pypi/metadata.js";
-import { archiveGunzip, inflateCap } from "../../lib/archive-limits.js";
+import { ARCHIVE_READ_BYTES, archiveGunzip, inflateCap } from "../../lib/archive-limits.js";
 import { type AppError, isAppError } from "../../lib/errors.js";
 import {
   type ArchiveLimits,
@@ -84,7 +84,7 @@ export async function inspectSdist(path: string, options: InspectOptions = {}): 
   const limits = resolveLimits(options.limits);
   const { size } = await stat(path);
   const { cap, tooMuch } = streamCap(size, limits);
-  const source = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  const source = createReadStream(path, { highWaterMark: ARCHIVE_READ_BYTES });
   const extract = tar.extract();
   const done = pipeline(source, archiveGunzip(), new ByteCap(cap, tooMuch), extract);
   // Failures also reach the iterator below; this keeps the promise from being reported unhandled.

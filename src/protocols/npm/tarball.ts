@@ -2,7 +2,13 @@ import { createReadStream } from "node:fs";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
-import { ARCHIVE_LIMITS, type ArchiveLimits, archiveGunzip, inflateCap } from "../../lib/archive-limits.js";
+import {
+  ARCHIVE_LIMITS,
+  ARCHIVE_READ_BYTES,
+  type ArchiveLimits,
+  archiveGunzip,
+  inflateCap,
+} from "../../lib/archive-limits.js";
 import { isAppError } from "../../lib/errors.js";
 import { npmErrors } from "./errors.js";
 import { Members } from "./tarball-members.js";
@@ -118,7 +124,7 @@ export async function inspectTarball(
   const limits = { ...ARCHIVE_LIMITS, ...options.limits };
   const source = inMemory
     ? Readable.from([tarball])
-    : createReadStream(tarball.path, { highWaterMark: 1 << 20 });
+    : createReadStream(tarball.path, { highWaterMark: ARCHIVE_READ_BYTES });
   const extract = tar.extract();
   const cap = inflationCap(size, limits, options.meter ?? { inflated: 0 });
   const done = pipeline(source, archiveGunzip(), cap, extract);
