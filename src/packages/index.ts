@@ -7,7 +7,7 @@ export { DownloadCounter, dayOf, downloadsSince } from "./downloads.js";
 export { packageErrors } from "./errors.js";
 export { recordProjectEvent } from "./events.js";
 export { appendGemVersionsLog, type GemVersionsLine, readGemVersionsLog } from "./gem-versions-log.js";
-export { MAX_INSPECTIONS_PER_USER, withInspectionSlot } from "./inspections.js";
+export { MAX_INSPECTIONS_PER_USER, tryInspectionSlot, withInspectionSlot } from "./inspections.js";
 export { ListingStore, readListing } from "./listing.js";
 export { removeFile, removeRelease, yankRelease } from "./manage.js";
 export { changeOwners, type OwnerChange } from "./owners.js";

@@ -24,19 +24,34 @@ export async function withInspectionSlot<A extends unknown[], T>(
   inspect: (...args: A) => Promise<T>,
   ...args: A
 ): Promise<T> {
-  const max = MAX_INSPECTIONS_PER_USER;
-  const now = running.get(userId) ?? 0;
-  if (now >= max)
+  const release = tryInspectionSlot(userId);
+  if (!release)
     throw packageErrors.TOO_MANY_INSPECTIONS(
-      `You already have ${max} uploads being checked. Wait for them to finish, then try again.`,
+      `You already have ${MAX_INSPECTIONS_PER_USER} uploads being checked. Wait for them to finish, then try again.`,
       { headers: { "retry-after": "5" } },
     );
-  running.set(userId, now + 1);
   try {
     return await inspect(...args);
   } finally {
+    release();
+  }
+}
+
+/**
+ * Takes one of the user's inspection slots if one is free, for an inspection that outlives a call (an
+ * npm tarball inspected while it arrives, protocols/npm/tarball-arrival.ts); null when all are taken.
+ * The returned function gives the slot back; calling it again does nothing.
+ */
+export function tryInspectionSlot(userId: string): (() => void) | null {
+  const now = running.get(userId) ?? 0;
+  if (now >= MAX_INSPECTIONS_PER_USER) return null;
+  running.set(userId, now + 1);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
     const left = (running.get(userId) ?? 1) - 1;
     if (left > 0) running.set(userId, left);
     else running.delete(userId);
-  }
+  };
 }

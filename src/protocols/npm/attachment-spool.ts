@@ -5,6 +5,7 @@ import { randomToken } from "../../lib/crypto.js";
 import { type UploadDigests, uploadDigests } from "../../lib/digest-pool.js";
 import type { BlobContent } from "../../storage/index.js";
 import type { Digests } from "./tarball.js";
+import type { ArrivingTarball } from "./tarball-arrival.js";
 
 /** The first bytes of the tarball, kept for the gzip magic check without reading the file back. */
 const HEAD = 18;
@@ -21,6 +22,8 @@ export interface SpooledAttachment {
   readonly head: Buffer;
   readonly digests: Digests;
   readonly path: string;
+  /** The tarball's inspection, begun while it arrived (tarball-arrival.ts), or null: inspect the file. */
+  readonly arriving: ArrivingTarball | null;
   /** A hard link to the file for the blob store to rename into place (or a stream where links fail). */
   handOver(): Promise<BlobContent>;
   remove(): Promise<void>;
@@ -49,13 +52,22 @@ export class AttachmentSpool {
   private links = 0;
   valid = true;
 
-  private constructor(readonly path: string) {}
+  private constructor(
+    readonly path: string,
+    private arriving: ArrivingTarball | null,
+  ) {}
 
-  static async open(dir: string): Promise<AttachmentSpool> {
-    await mkdir(dir, { recursive: true });
-    const spool = new AttachmentSpool(join(dir, `${randomToken(12)}.tgz.part`));
-    // A digest worker writes the file from the ring it hashes (digest-pool.ts): no write per batch here.
-    spool.hashes = await uploadDigests(NPM_DIGESTS, { mainLoad: MAIN_LOAD, file: spool.path });
+  /** `arriving` also gets every decoded byte (the tarball inspected as it arrives), or is null. */
+  static async open(dir: string, arriving: ArrivingTarball | null = null): Promise<AttachmentSpool> {
+    const spool = new AttachmentSpool(join(dir, `${randomToken(12)}.tgz.part`), arriving);
+    try {
+      await mkdir(dir, { recursive: true });
+      // A digest worker writes the file from the ring it hashes (digest-pool.ts): no write per batch here.
+      spool.hashes = await uploadDigests(NPM_DIGESTS, { mainLoad: MAIN_LOAD, file: spool.path });
+    } catch (e) {
+      spool.stopArriving();
+      throw e;
+    }
     return spool;
   }
 
@@ -72,12 +84,19 @@ export class AttachmentSpool {
     this.size += bytes.length;
     if (this.head.length < HEAD)
       this.head = Buffer.concat([this.head, bytes.subarray(0, HEAD - this.head.length)]);
-    await this.hashes!.update(bytes);
+    if (this.arriving) await Promise.all([this.hashes!.update(bytes), this.arriving.push(bytes)]);
+    else await this.hashes!.update(bytes);
   }
 
   /** Not base64 after all: stop writing, keep scanning the body (the caller decides what to answer). */
   invalidate(): void {
     this.valid = false;
+    this.stopArriving();
+  }
+
+  private stopArriving(): void {
+    this.arriving?.abort();
+    this.arriving = null;
   }
 
   async finish(): Promise<SpooledAttachment> {
@@ -85,11 +104,13 @@ export class AttachmentSpool {
     const d = this.valid ? await this.hashes!.digest() : null;
     if (!this.valid) await this.hashes!.drop();
     const path = this.path;
+    const arriving = this.arriving;
     return {
       valid: this.valid,
       size: this.size,
       head: this.head,
       path,
+      arriving,
       digests: {
         sha256: d?.sha256 ?? "",
         sha512: Buffer.from(d?.sha512 ?? "", "hex"),
@@ -104,12 +125,16 @@ export class AttachmentSpool {
           return createReadStream(path);
         }
       },
-      remove: () => rm(path, { force: true }),
+      remove: () => {
+        arriving?.abort();
+        return rm(path, { force: true });
+      },
     };
   }
 
   /** The body failed: close and delete the file. */
   async discard(): Promise<void> {
+    this.stopArriving();
     await this.hashes?.drop();
     await rm(this.path, { force: true });
   }

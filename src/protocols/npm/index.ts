@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../deps.js";
-import { parsePackageName } from "../../ecosystems/npm/names.js";
+import { type PackageName, parsePackageName } from "../../ecosystems/npm/names.js";
 import { spoolDir } from "../../lib/spool-dir.js";
 import type { SpooledAttachment } from "./attachment-spool.js";
 import { registerAudit } from "./audit.js";
@@ -12,14 +12,15 @@ import { registerOrgs } from "./orgs.js";
 import { registerPackageApi } from "./package-api.js";
 import { type PackagePath, parsePackagePath } from "./paths.js";
 import { registerProfile } from "./profile.js";
-import { handlePublish, PublishBody, publishBodyProblem } from "./publish.js";
+import { earlyInspection, handlePublish, PublishBody, publishBodyProblem } from "./publish.js";
 import { readPublishStream, type StreamedPublish } from "./publish-stream.js";
 import { handleRead, registerMisc } from "./read.js";
 import { registerSearch } from "./search.js";
 import { OtpChallenge } from "./second-factor.js";
-import { handleStagePublish, registerStage } from "./stage.js";
+import { handleStagePublish, registerStage, stagedPackageName } from "./stage.js";
 import { registerStars } from "./stars.js";
 import { PackageStates } from "./state.js";
+import type { ArrivingTarball } from "./tarball-arrival.js";
 import { registerTokens } from "./tokens.js";
 import { handleDelete, handleUpdate } from "./writes.js";
 
@@ -81,6 +82,27 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
     });
 
     const streamed = new WeakMap<object, StreamedPublish>();
+    // Publishes whose tarball may be inspected while it arrives (publish.ts, earlyInspection).
+    const arrivals = new WeakMap<object, () => ArrivingTarball | null>();
+    // Before a publish body is read: refuse a missing, read-only or dead token, then decide whether this
+    // request may publish the package in its URL, which lets its tarball be inspected as it arrives.
+    const beforePublishBody = async (
+      req: FastifyRequest,
+      mode: "publish" | "stage",
+      name: () => PackageName,
+    ) => {
+      const auth = await requireWriter(deps, req);
+      let parsed: PackageName;
+      try {
+        parsed = name();
+      } catch {
+        return; // the handler answers for a name that does not parse
+      }
+      const declared = Number(req.headers["content-length"] ?? 0);
+      const body = declared > 0 && declared < publishLimit ? declared : publishLimit;
+      const plan = await earlyInspection(deps, parsed, auth, mode, Math.floor((body * 3) / 4));
+      if (plan) arrivals.set(req.raw, plan);
+    };
     registerMisc(npm, deps);
     registerSearch(npm, deps, states);
     registerLogin(npm, deps);
@@ -111,6 +133,7 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
           const read = await readPublishStream(payload, spoolDir(deps.config.dataDir), {
             bodyBytes: publishLimit,
             tooLarge,
+            arrivingTarball: arrivals.get(req.raw),
           });
           streamed.set(req.raw, read);
           return read.body;
@@ -124,9 +147,7 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
       put.post(
         "/npm/-/stage/package/*",
         {
-          preParsing: async (req) => {
-            await requireWriter(deps, req);
-          },
+          preParsing: (req) => beforePublishBody(req, "stage", () => stagedPackageName(req)),
         },
         async (req: FastifyRequest, reply: FastifyReply) => {
           try {
@@ -144,10 +165,12 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
       put.put(
         "/npm/*",
         {
-          // Refuse a missing, read-only or dead token before reading a body that may be a 100 MB tarball.
-          preParsing: async (req) => {
-            await requireWriter(deps, req);
-          },
+          preParsing: (req) =>
+            beforePublishBody(req, "publish", () => {
+              const p = packagePath(req);
+              if (p.kind !== "package") throw npmErrors.NOT_FOUND();
+              return parsePackageName(p.name);
+            }),
         },
         async (req: FastifyRequest, reply: FastifyReply) => {
           try {

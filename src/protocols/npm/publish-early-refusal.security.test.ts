@@ -1,8 +1,12 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { type ClientRequest, request } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { spoolDir } from "../../lib/spool-dir.js";
+import { MAX_INSPECTIONS_PER_USER, tryInspectionSlot } from "../../packages/index.js";
 import { createTestApp, type TestApp, testDatabases } from "../../test-support/index.js";
 import { insertToken } from "../../tokens/store.js";
-import { escaped, npmUser, publishBody, stored } from "./test-fixtures.js";
+import { escaped, makeTarball, npmUser, publishBody, stored } from "./test-fixtures.js";
 
 // Issue 12, item 2: the permission decision comes before the attachment is decoded and inflated, so a
 // token for another package (or someone else's scope) cannot make the registry spend CPU and memory
@@ -25,7 +29,10 @@ describe.each(testDatabases())("npm publish refuses before inspecting the tarbal
   beforeEach(async () => {
     t = await createTestApp(kind);
   });
+  // Requests a failed assertion left mid-body: closing the server would wait for them.
+  const open: ClientRequest[] = [];
   afterEach(async () => {
+    for (const r of open.splice(0)) r.destroy();
     await t.close();
   });
 
@@ -73,5 +80,124 @@ describe.each(testDatabases())("npm publish refuses before inspecting the tarbal
     const res = await put("@alice/b", await corruptPublish("@alice/b", "1.0.0"), mallory.auth);
     expect(res.statusCode, res.body).toBe(403);
     expect(await stored(t)).toEqual(before);
+  });
+
+  /**
+   * The tarball is inspected while it arrives only for a request already allowed to publish the package
+   * (tarball-arrival.ts); such an inspection holds one of the user's slots from the tarball's first
+   * byte. Over a real socket the body is sent but for its last bytes; the spool file shows the server has
+   * begun the tarball, and the user's free slots show whether an inspection runs.
+   */
+  async function midBody(path: string, body: unknown, token: string) {
+    if (!t.app.server.listening) await t.app.listen({ port: 0, host: "127.0.0.1" });
+    const { port } = t.app.server.address() as { port: number };
+    const bytes = Buffer.from(JSON.stringify(body));
+    const req = request({
+      host: "127.0.0.1",
+      port,
+      method: path.startsWith("/npm/-/stage/") ? "POST" : "PUT",
+      path,
+      headers: {
+        authorization: `Bearer ${token}`,
+        "content-type": "application/json",
+        "content-length": bytes.length,
+      },
+    });
+    open.push(req);
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on("response", (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      });
+      req.on("error", reject);
+    });
+    // A spool file this request made (an earlier publish's may still be being removed).
+    const spool = spoolDir(t.deps.config.dataDir);
+    const parts = () => {
+      try {
+        return readdirSync(spool).filter((f) => f.endsWith(".part"));
+      } catch {
+        return [];
+      }
+    };
+    const before = new Set(parts());
+    const spooling = () => parts().some((f) => !before.has(f));
+    req.write(bytes.subarray(0, bytes.length - 100));
+    for (let i = 0; i < 250 && !spooling(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(spooling(), "the server began spooling the tarball").toBe(true);
+    return {
+      finish: async () => {
+        req.end(bytes.subarray(bytes.length - 100));
+        return answer;
+      },
+    };
+  }
+
+  /** Slots the user has free right now (taken and given straight back). */
+  function freeSlots(userId: string): number {
+    const taken: (() => void)[] = [];
+    for (let r = tryInspectionSlot(userId); r; r = tryInspectionSlot(userId)) taken.push(r);
+    for (const r of taken) r();
+    return taken.length;
+  }
+
+  const bigPublish = async (name: string, version: string) =>
+    publishBody(name, version, {
+      tarball: await makeTarball(
+        { name, version, description: `the ${name} package` },
+        { "package/r.txt": randomBytes(2 * 1024 * 1024).toString("hex") },
+      ),
+    });
+
+  it("inspects an allowed publish's tarball as it arrives, and never one of a token for another package", async () => {
+    const { user, auth, token } = await npmUser(t, "alice");
+    expect((await put("demo", await publishBody("demo", "1.0.0"), auth)).statusCode).toBe(201);
+    expect((await put("other", await publishBody("other", "1.0.0"), auth)).statusCode).toBe(201);
+    const other = await t.deps.db
+      .selectFrom("projects")
+      .select("id")
+      .where("name", "=", "other")
+      .executeTakeFirstOrThrow();
+    const scoped = await insertToken(t.deps.db, t.clock.now(), {
+      userId: user.id,
+      name: "only other",
+      projectIds: [other.id],
+      expiresAt: null,
+      issuedBy: "user",
+    });
+
+    const refused = await midBody("/npm/demo", await bigPublish("demo", "1.0.1"), scoped.token);
+    expect(freeSlots(user.id)).toBe(MAX_INSPECTIONS_PER_USER);
+    const no = await refused.finish();
+    expect([no.status, no.body]).toEqual([403, expect.stringMatching(/not scoped to project 'demo'/)]);
+
+    const allowed = await midBody("/npm/demo", await bigPublish("demo", "1.0.1"), token);
+    expect(freeSlots(user.id)).toBe(MAX_INSPECTIONS_PER_USER - 1);
+    const yes = await allowed.finish();
+    expect(yes.status, yes.body).toBe(201);
+    expect(freeSlots(user.id)).toBe(MAX_INSPECTIONS_PER_USER);
+  });
+
+  it("does not inspect early for someone else's scope, nor for a staged first version", async () => {
+    const alice = await npmUser(t, "alice");
+    const mallory = await npmUser(t, "mallory");
+    expect((await put("@alice/a", await publishBody("@alice/a", "1.0.0"), alice.auth)).statusCode).toBe(201);
+
+    const foreign = await midBody(
+      `/npm/${escaped("@alice/b")}`,
+      await bigPublish("@alice/b", "1.0.0"),
+      mallory.token,
+    );
+    expect(freeSlots(mallory.user.id)).toBe(MAX_INSPECTIONS_PER_USER);
+    expect((await foreign.finish()).status).toBe(403);
+
+    const staged = await midBody(
+      "/npm/-/stage/package/newpkg",
+      await bigPublish("newpkg", "1.0.0"),
+      alice.token,
+    );
+    expect(freeSlots(alice.user.id)).toBe(MAX_INSPECTIONS_PER_USER);
+    expect((await staged.finish()).status).not.toBe(201);
   });
 });

@@ -3,6 +3,7 @@ import sjson from "secure-json-parse";
 import { AttachmentSpool, type SpooledAttachment } from "./attachment-spool.js";
 import { Base64Sink } from "./base64-sink.js";
 import { npmErrors } from "./errors.js";
+import type { ArrivingTarball } from "./tarball-arrival.js";
 
 /**
  * Reads an npm publish body (`PUT /npm/<name>`, JSON) from the socket without holding the tarball:
@@ -25,6 +26,12 @@ export interface StreamLimits {
   /** The whole body, raw (base64 and JSON), as the route's bodyLimit was. */
   bodyBytes: number;
   tooLarge: () => Error;
+  /**
+   * Where this request may have its tarball inspected while it arrives (publish.ts decided so before
+   * the body was read): called for the first `.tgz` attachment; null when it may not (then the
+   * publish inspects the spooled file after the body).
+   */
+  arrivingTarball?: () => ArrivingTarball | null;
 }
 
 const QUOTE = 0x22;
@@ -54,6 +61,7 @@ export async function readPublishStream(
   let keyBytes: number[] | null = null;
   let sink: Base64Sink | null = null;
   let sinkEscaped = false;
+  let tarballSeen = false;
 
   const cleanup = async () => {
     await Promise.all(spools.map((s) => s.spool.discard()));
@@ -133,7 +141,12 @@ export async function readPublishStream(
             if (i > from) kept.push(chunk.subarray(from, i));
             const placeholder = `\u0000wharf-attachment:${nonce}:${spools.length}`;
             kept.push(Buffer.from(JSON.stringify(placeholder)));
-            const spool = await AttachmentSpool.open(spoolDir);
+            const tarball = !tarballSeen && (stack[1]!.key ?? "").endsWith(".tgz");
+            if (tarball) tarballSeen = true;
+            const spool = await AttachmentSpool.open(
+              spoolDir,
+              tarball ? (limits.arrivingTarball?.() ?? null) : null,
+            );
             spools.push({ placeholder, spool });
             sink = new Base64Sink(spool);
             i++;

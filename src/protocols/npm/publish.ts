@@ -12,6 +12,7 @@ import {
   findRelease,
   publishFile,
   putDistTag,
+  tryInspectionSlot,
   withInspectionSlot,
 } from "../../packages/index.js";
 import type { SpooledAttachment } from "./attachment-spool.js";
@@ -22,6 +23,7 @@ import { revOf } from "./package-view.js";
 import { checkDistTag, checkScopeClaim } from "./rules.js";
 import { ascii, requireSecondFactor } from "./second-factor.js";
 import { checkIntegrity, inspectTarball } from "./tarball.js";
+import { ArrivingTarball } from "./tarball-arrival.js";
 
 const Attachment = z.object({
   content_type: z.string().optional(),
@@ -226,15 +228,9 @@ export async function preparePublish(
     if (v !== version)
       throw npmErrors.BODY_INVALID(`The dist-tag '${tag}' must name the version being published.`);
   }
-  const existing = await findProject(deps.db, "npm", name.name);
-  if (mode === "stage" && !existing) throw npmErrors.STAGE_NEW_PACKAGE();
-  // Permission before the attachment is decoded or inflated (issue 12, item 2): a token for another
-  // package, or someone else's scope, must not make the registry spend CPU and memory on the tarball.
-  if (!existing) await checkScopeClaim(deps, name, auth.user);
-  // The one authorization of this publish: publishFile takes the grant and does not ask again.
-  const grant = await authorize(deps, auth.actor, existing ? "upload" : "create-project", existing, {
-    ecosystem: "npm",
-  });
+  // Permission before the attachment is inflated (issue 12, item 2). The one authorization of this
+  // publish: publishFile takes the grant and does not ask again.
+  const { existing, grant } = await publishPermission(deps, name, auth, mode);
   const tarball = tarballAttachment(
     body,
     spooled,
@@ -243,8 +239,11 @@ export async function preparePublish(
   const d = tarball.digests;
   const dist = (manifest.dist ?? {}) as Record<string, unknown>;
   checkIntegrity(dist.integrity, dist.shasum, d);
-  // Inflating and reading the tarball is the costly step: at most a few at a time per user.
-  const inspected = await withInspectionSlot(auth.user.id, inspectTarball, tarball);
+  // Inflating and reading the tarball is the costly step: at most a few at a time per user. Usually it
+  // ran while the body arrived (earlyInspection below); its answer is used only now, after permission.
+  const inspected = tarball.arriving
+    ? await tarball.arriving.finish(tarball)
+    : await withInspectionSlot(auth.user.id, inspectTarball, tarball);
   const inner = inspected.packageJson;
   if (
     inner.name !== name.name ||
@@ -309,6 +308,48 @@ export async function preparePublish(
       md5: "",
       metadataSha256: null,
     },
+  };
+}
+
+/**
+ * Who may publish this package: a token for another package, or someone else's scope, must not make the
+ * registry spend CPU and memory on the tarball (issue 12, item 2), so this comes before any inflating.
+ */
+async function publishPermission(deps: Deps, name: PackageName, auth: NpmAuth, mode: "publish" | "stage") {
+  const existing = await findProject(deps.db, "npm", name.name);
+  if (mode === "stage" && !existing) throw npmErrors.STAGE_NEW_PACKAGE();
+  if (!existing) await checkScopeClaim(deps, name, auth.user);
+  const grant = await authorize(deps, auth.actor, existing ? "upload" : "create-project", existing, {
+    ecosystem: "npm",
+  });
+  return { existing, grant };
+}
+
+/**
+ * Before the body of `PUT /npm/<name>` (or `npm stage publish`) is read: may its tarball be inspected
+ * while it arrives (tarball-arrival.ts)? Only when this request could publish the package named in the
+ * URL right now, by the same decision preparePublish makes after the body. Anything else, including a
+ * name that does not parse or a refusal, means no: the publish then inspects the spooled file after the
+ * body, once the authoritative checks passed, and answers exactly as before. A free inspection slot is
+ * taken when the tarball begins; without one the publish waits for the file, as before.
+ *
+ * `bound` is the most the tarball can be: 3/4 of the body's declared or largest length (base64).
+ */
+export async function earlyInspection(
+  deps: Deps,
+  name: PackageName,
+  auth: NpmAuth,
+  mode: "publish" | "stage",
+  bound: number,
+): Promise<(() => ArrivingTarball | null) | null> {
+  try {
+    await publishPermission(deps, name, auth, mode);
+  } catch {
+    return null;
+  }
+  return () => {
+    const release = tryInspectionSlot(auth.user.id);
+    return release ? new ArrivingTarball(bound, release) : null;
   };
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { authorize, decide } from "../../authz/index.js";
 import type { Deps } from "../../deps.js";
-import { parsePackageName } from "../../ecosystems/npm/names.js";
+import { type PackageName, parsePackageName } from "../../ecosystems/npm/names.js";
 import { getProjectById } from "../../packages/index.js";
 import {
   approveStaged,
@@ -24,14 +24,8 @@ import { requireSecondFactor } from "./second-factor.js";
  * paths against the registry URL, so they live under /npm/-/stage. Staging takes no second factor (the
  * CLI skips its OTP prompt there on purpose); approval and rejection always do.
  */
-export async function handleStagePublish(
-  deps: Deps,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  spooled: Map<string, SpooledAttachment>,
-): Promise<unknown> {
-  const auth = await requireWriter(deps, req);
-  // npm escapes a scoped name's slash (@scope%2fname), as in every package URL.
+/** The package of `POST /npm/-/stage/package/<name>`; npm escapes a scoped name's slash (@scope%2fname). */
+export function stagedPackageName(req: FastifyRequest): PackageName {
   const raw = (req.url.split("?")[0] ?? "").slice("/npm/-/stage/package/".length);
   let decoded: string;
   try {
@@ -39,7 +33,17 @@ export async function handleStagePublish(
   } catch {
     throw npmErrors.NAME_INVALID();
   }
-  const name = parsePackageName(decoded);
+  return parsePackageName(decoded);
+}
+
+export async function handleStagePublish(
+  deps: Deps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  spooled: Map<string, SpooledAttachment>,
+): Promise<unknown> {
+  const auth = await requireWriter(deps, req);
+  const name = stagedPackageName(req);
   const parsed = PublishBody.safeParse(req.body);
   if (!parsed.success) throw npmErrors.BODY_INVALID(publishBodyProblem(parsed.error));
   const p = await preparePublish(deps, req, name, parsed.data, spooled, auth, "stage");

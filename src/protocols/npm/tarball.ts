@@ -72,24 +72,50 @@ export interface InspectOptions {
 }
 
 /**
- * Fails the pipeline as soon as gunzip has produced more than `cap` bytes: a gzip bomb costs at most
- * the cap in CPU, not its full inflated size (the same ratio rule as PyPI sdists, lib/archive-limits).
+ * Fails the pipeline as soon as gunzip has produced more than the cap: a gzip bomb costs at most the
+ * cap in CPU, not its full inflated size (the same ratio rule as PyPI sdists, lib/archive-limits). A
+ * tarball inspected while it arrives (tarball-arrival.ts) starts with a cap from the request's declared
+ * length and is tightened to its exact size when the body ends.
  */
-function inflationCap(compressed: number, limits: ArchiveLimits, meter: { inflated: number }): Transform {
-  const { cap, reason } = inflateCap(compressed, limits);
-  const tooMuch = () =>
-    npmErrors.TARBALL_TOO_LARGE(
-      reason === "ratio"
+export class InflationCap extends Transform {
+  private bound: ReturnType<typeof inflateCap>;
+
+  constructor(
+    compressed: number,
+    private readonly limits: ArchiveLimits,
+    readonly meter: { inflated: number } = { inflated: 0 },
+  ) {
+    super();
+    this.bound = inflateCap(compressed, limits);
+  }
+
+  override _transform(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (e?: Error | null, c?: Buffer) => void,
+  ) {
+    this.meter.inflated += chunk.length;
+    if (this.exceeded) callback(this.tooMuch());
+    else callback(null, chunk);
+  }
+
+  /** The exact compressed size is known now: the cap the whole-file inspection would have had. */
+  tighten(compressed: number): void {
+    this.bound = inflateCap(compressed, this.limits);
+  }
+
+  get exceeded(): boolean {
+    return this.meter.inflated > this.bound.cap;
+  }
+
+  tooMuch() {
+    const limits = this.limits;
+    return npmErrors.TARBALL_TOO_LARGE(
+      this.bound.reason === "ratio"
         ? `The tarball expands to more than ${limits.maxCompressionRatio} times its size (possible gzip bomb); this registry refuses it.`
         : `The tarball unpacks to more than ${Math.floor(limits.maxTotalSize / 1024 / 1024)} MB; this registry refuses it.`,
     );
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      meter.inflated += chunk.length;
-      if (meter.inflated > cap) callback(tooMuch());
-      else callback(null, chunk);
-    },
-  });
+  }
 }
 
 async function readPackageJson(stream: AsyncIterable<unknown>): Promise<Buffer> {
@@ -105,6 +131,14 @@ async function readPackageJson(stream: AsyncIterable<unknown>): Promise<Buffer> 
   return Buffer.concat(chunks, size);
 }
 
+/** The gzip magic and the smallest possible size, checked before anything is inflated. */
+export function checkGzipHead(head: Buffer, size: number): void {
+  if (size < 18 || head[0] !== 0x1f || head[1] !== 0x8b)
+    throw npmErrors.NOT_GZIP(
+      "The attachment is not a gzip-compressed tarball (.tgz); publish with npm publish.",
+    );
+}
+
 /**
  * Checks that the bytes are a gzip-compressed tar of `package/...` regular files holding
  * `package/package.json`, reading all of it (so a truncated or corrupt stream fails its CRC here,
@@ -115,18 +149,17 @@ export async function inspectTarball(
   options: InspectOptions = {},
 ): Promise<Inspected> {
   const inMemory = Buffer.isBuffer(tarball);
-  const head = inMemory ? tarball : tarball.head;
   const size = inMemory ? tarball.length : tarball.size;
-  if (size < 18 || head[0] !== 0x1f || head[1] !== 0x8b)
-    throw npmErrors.NOT_GZIP(
-      "The attachment is not a gzip-compressed tarball (.tgz); publish with npm publish.",
-    );
-  const limits = { ...ARCHIVE_LIMITS, ...options.limits };
+  checkGzipHead(inMemory ? tarball : tarball.head, size);
   const source = inMemory
     ? Readable.from([tarball])
     : createReadStream(tarball.path, { highWaterMark: ARCHIVE_READ_BYTES });
+  return walkTarball(source, new InflationCap(size, { ...ARCHIVE_LIMITS, ...options.limits }, options.meter));
+}
+
+/** Inflates and reads `source` to its end through `cap` (inspectTarball says what is checked). */
+export async function walkTarball(source: Readable, cap: InflationCap): Promise<Inspected> {
   const extract = tar.extract();
-  const cap = inflationCap(size, limits, options.meter ?? { inflated: 0 });
   const done = pipeline(source, archiveGunzip(), cap, extract);
   // Failures also reach the iterator below; this keeps the promise from being reported unhandled.
   done.catch(() => {});

@@ -1,0 +1,91 @@
+import { PassThrough } from "node:stream";
+import { ARCHIVE_LIMITS, type ArchiveLimits } from "../../lib/archive-limits.js";
+import { checkGzipHead, InflationCap, type Inspected, type TarballFile, walkTarball } from "./tarball.js";
+
+/** Decoded tarball bytes the walk may lag behind the body by before the body waits for it. */
+const AHEAD = 2 * 1024 * 1024;
+
+/**
+ * An npm tarball inspected while it arrives: the decoded bytes go to gunzip and the tar walk as they
+ * are spooled, so the inspection ends with the body instead of starting after it (issue 15, uploads: a
+ * 100 MiB publish spent 100-420 ms after its last byte walking the spool file, the difference between
+ * 50% and 85% of the disk's ceiling).
+ *
+ * It is started only once this request's permission to publish this package was decided
+ * (publish.ts, earlyInspection): issue 12 forbids spending CPU on a tarball that will be refused. The
+ * publish still decides permission again after the body, and uses this inspection's answer only then.
+ * `finish` gives the answer `inspectTarball` gives for the same file, including the gzip-bomb cap: while
+ * the body arrives the cap comes from the declared body length (an upper bound of the tarball's size),
+ * and at the end it is tightened to the tarball's exact size.
+ */
+export class ArrivingTarball {
+  private readonly input = new PassThrough({ highWaterMark: AHEAD });
+  private readonly cap: InflationCap;
+  private readonly walked: Promise<Inspected>;
+  private stopped = false;
+
+  /**
+   * @param bound the most the tarball can be (bytes), for the cap while it arrives
+   * @param release gives back the inspection slot this holds (packages/inspections.ts)
+   */
+  constructor(bound: number, release: () => void, limits: ArchiveLimits = ARCHIVE_LIMITS) {
+    this.cap = new InflationCap(bound, limits);
+    this.walked = walkTarball(this.input, this.cap).finally(() => {
+      this.stopped = true;
+      release();
+    });
+    // Read by finish(); a walk that failed early (not gzip, a bomb) must not be reported unhandled.
+    this.walked.catch(() => {});
+  }
+
+  /** Bytes the inspection has inflated so far (tests assert the work done before a refusal). */
+  get inflated(): number {
+    return this.cap.meter.inflated;
+  }
+
+  /**
+   * A copy of `bytes` goes to the walk (the caller reuses its buffer); resolves once the walk can take
+   * more, so a slow walk slows the body rather than holding it in memory.
+   */
+  async push(bytes: Buffer): Promise<void> {
+    if (this.stopped || this.input.destroyed) return;
+    // A destroyed stream never drains (its 'close' has been emitted): nothing to wait for then.
+    if (this.input.write(Buffer.from(bytes)) || this.input.destroyed) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.input.off("drain", done);
+        this.input.off("close", done);
+        resolve();
+      };
+      this.input.on("drain", done);
+      this.input.on("close", done);
+    });
+  }
+
+  /** The body has ended and the tarball is all here: the answer inspectTarball gives for `file`. */
+  async finish(file: TarballFile): Promise<Inspected> {
+    try {
+      checkGzipHead(file.head, file.size);
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
+    this.cap.tighten(file.size);
+    if (!this.input.destroyed) this.input.end();
+    let inspected: Inspected;
+    try {
+      inspected = await this.walked;
+    } catch (e) {
+      // The walk ran with the looser cap; had it had the exact one, the cap would have stopped it first.
+      if (this.cap.exceeded) throw this.cap.tooMuch();
+      throw e;
+    }
+    if (this.cap.exceeded) throw this.cap.tooMuch();
+    return inspected;
+  }
+
+  /** The body failed or the attachment is not the tarball after all: stop and give the slot back. */
+  abort(): void {
+    if (!this.input.destroyed) this.input.destroy();
+  }
+}
