@@ -1,3 +1,4 @@
+import { Transform, type TransformCallback } from "node:stream";
 import { createGunzip, type Gunzip } from "node:zlib";
 
 const MiB = 1024 * 1024;
@@ -39,6 +40,54 @@ export function inflateCap(
   return ratioCap < limits.maxTotalSize
     ? { cap: ratioCap, reason: "ratio" }
     : { cap: limits.maxTotalSize, reason: "total" };
+}
+
+/** Which bound an archive went past: the ratio rule, or the absolute total. */
+export type InflateReason = ReturnType<typeof inflateCap>["reason"];
+
+/**
+ * Sits after an archive's gunzip and fails the pipeline as soon as it has produced more than the cap
+ * for `compressed` bytes (inflateCap): a gzip bomb costs at most the cap in CPU, not its full inflated
+ * size, before any tar header is looked at. It overshoots by at most one gunzip chunk. `refusal` words
+ * the error for the archive kind (sdist, npm tarball, gem). An npm tarball inspected while it arrives
+ * starts with a cap from the request's declared length and is tightened to its exact size at the end.
+ */
+export class InflationCap extends Transform {
+  private bound: ReturnType<typeof inflateCap>;
+
+  constructor(
+    compressed: number,
+    private readonly limits: ArchiveLimits,
+    private readonly refusal: (reason: InflateReason, limits: ArchiveLimits) => Error,
+    /** Counts what gunzip produced (tests assert the work done before a refusal). */
+    readonly meter: { inflated: number } = { inflated: 0 },
+  ) {
+    super();
+    this.bound = inflateCap(compressed, limits);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.meter.inflated += chunk.length;
+    if (this.exceeded) callback(this.tooMuch());
+    else callback(null, chunk);
+  }
+
+  /** The exact compressed size is known now: the cap a whole-file walk would have had. */
+  tighten(compressed: number): void {
+    this.bound = inflateCap(compressed, this.limits);
+  }
+
+  get cap(): number {
+    return this.bound.cap;
+  }
+
+  get exceeded(): boolean {
+    return this.meter.inflated > this.bound.cap;
+  }
+
+  tooMuch(): Error {
+    return this.refusal(this.bound.reason, this.limits);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Readable, Transform, type TransformCallback } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { gunzipSync } from "node:zlib";
 import tar from "tar-stream";
@@ -10,7 +10,13 @@ import {
   MAX_GEMSPEC_SIZE,
   parseGemspec,
 } from "../../ecosystems/rubygems/index.js";
-import { ARCHIVE_LIMITS, type ArchiveLimits, archiveGunzip, inflateCap } from "../../lib/archive-limits.js";
+import {
+  ARCHIVE_LIMITS,
+  type ArchiveLimits,
+  archiveGunzip,
+  InflationCap,
+  inflateCap,
+} from "../../lib/archive-limits.js";
 import { isAppError } from "../../lib/errors.js";
 import { checkMemberPath } from "./archive.js";
 
@@ -70,28 +76,16 @@ function gunzipBounded(bytes: Buffer, cap: number, label: string): Buffer {
   }
 }
 
-class ByteCap extends Transform {
-  private seen = 0;
-  constructor(private readonly cap: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    this.seen += chunk.length;
-    if (this.seen > this.cap)
-      cb(
-        gemFileErrors.GEM_TOO_LARGE(
-          `The gem's data.tar.gz inflates to more than ${this.cap} bytes (possible gzip bomb).`,
-        ),
-      );
-    else cb(null, chunk);
-  }
-}
-
 /** Walks data.tar.gz without keeping it: bounded inflation, member count, safe paths, no devices. */
 async function checkData(data: Buffer, limits: ArchiveLimits): Promise<void> {
-  const { cap } = inflateCap(data.length, limits);
+  const { cap: most } = inflateCap(data.length, limits);
+  const cap = new InflationCap(data.length, limits, () =>
+    gemFileErrors.GEM_TOO_LARGE(
+      `The gem's data.tar.gz inflates to more than ${most} bytes (possible gzip bomb).`,
+    ),
+  );
   const extract = tar.extract();
-  const done = pipeline(Readable.from([data]), archiveGunzip(), new ByteCap(cap), extract);
+  const done = pipeline(Readable.from([data]), archiveGunzip(), cap, extract);
   done.catch(() => {});
   let members = 0;
   for await (const entry of extract) {

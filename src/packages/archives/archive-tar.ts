@@ -1,11 +1,15 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
 import { distErrors, shown } from "../../ecosystems/pypi/errors.js";
 import { parseCoreMetadata } from "../../ecosystems/pypi/metadata.js";
-import { ARCHIVE_READ_BYTES, archiveGunzip, inflateCap } from "../../lib/archive-limits.js";
+import {
+  ARCHIVE_READ_BYTES,
+  archiveGunzip,
+  type InflateReason,
+  InflationCap,
+} from "../../lib/archive-limits.js";
 import { type AppError, isAppError } from "../../lib/errors.js";
 import {
   type ArchiveLimits,
@@ -27,42 +31,13 @@ function tarError(e: unknown): Error {
   return distErrors.TAR_INVALID("The file is not a valid gzip-compressed tar archive");
 }
 
-/**
- * Counts the bytes gunzip produces and fails the pipeline past `cap`: bounds the work a gzip bomb
- * can cause before any tar header is even looked at.
- */
-class ByteCap extends Transform {
-  private seen = 0;
-  constructor(
-    private readonly cap: number,
-    private readonly tooMuch: () => AppError,
-  ) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.seen += chunk.length;
-    if (this.seen > this.cap) callback(this.tooMuch());
-    else callback(null, chunk);
-  }
-}
-
 /** The whole tar stream may expand at most maxCompressionRatio times the .tar.gz (above a floor). */
-function streamCap(compressedSize: number, limits: ArchiveLimits): { cap: number; tooMuch: () => AppError } {
-  const { cap, reason } = inflateCap(compressedSize, limits);
-  if (reason === "ratio") {
-    return {
-      cap,
-      tooMuch: () =>
-        distErrors.ARCHIVE_COMPRESSION_RATIO(
-          `The sdist expands to more than ${limits.maxCompressionRatio} times its size (possible gzip bomb)`,
-        ),
-    };
-  }
-  return {
-    cap,
-    tooMuch: () =>
-      distErrors.ARCHIVE_TOO_LARGE(`The sdist is larger than ${limits.maxTotalSize} bytes uncompressed`),
-  };
+function sdistTooLarge(reason: InflateReason, limits: ArchiveLimits): AppError {
+  return reason === "ratio"
+    ? distErrors.ARCHIVE_COMPRESSION_RATIO(
+        `The sdist expands to more than ${limits.maxCompressionRatio} times its size (possible gzip bomb)`,
+      )
+    : distErrors.ARCHIVE_TOO_LARGE(`The sdist is larger than ${limits.maxTotalSize} bytes uncompressed`);
 }
 
 const FILE_TYPES = new Set(["file", "contiguous-file"]);
@@ -83,10 +58,10 @@ function normalizedOrUndefined(target: string): string | undefined {
 export async function inspectSdist(path: string, options: InspectOptions = {}): Promise<InspectResult> {
   const limits = resolveLimits(options.limits);
   const { size } = await stat(path);
-  const { cap, tooMuch } = streamCap(size, limits);
+  const cap = new InflationCap(size, limits, sdistTooLarge);
   const source = createReadStream(path, { highWaterMark: ARCHIVE_READ_BYTES });
   const extract = tar.extract();
-  const done = pipeline(source, archiveGunzip(), new ByteCap(cap, tooMuch), extract);
+  const done = pipeline(source, archiveGunzip(), cap, extract);
   // Failures also reach the iterator below; this keeps the promise from being reported unhandled.
   done.catch(() => {});
 
@@ -130,7 +105,7 @@ export async function inspectSdist(path: string, options: InspectOptions = {}): 
         );
       }
       total += memberSize;
-      if (total > limits.maxTotalSize) throw tooMuch();
+      if (total > limits.maxTotalSize) throw cap.tooMuch();
 
       if (type === "symlink") links.symlinks.set(memberPath, header.linkname ?? "");
       else if (type === "link") {

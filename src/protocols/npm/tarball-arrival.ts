@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
-import { ARCHIVE_LIMITS, type ArchiveLimits } from "../../lib/archive-limits.js";
-import { checkGzipHead, InflationCap, type Inspected, type TarballFile, walkTarball } from "./tarball.js";
+import { ARCHIVE_LIMITS, type ArchiveLimits, InflationCap } from "../../lib/archive-limits.js";
+import { checkGzipHead, type Inspected, type TarballFile, tarballTooLarge, walkTarball } from "./tarball.js";
 
 /** Decoded tarball bytes the walk may lag behind the body by before the body waits for it. */
 const AHEAD = 2 * 1024 * 1024;
@@ -29,7 +29,7 @@ export class ArrivingTarball {
    * @param release gives back the inspection slot this holds (packages/inspections.ts)
    */
   constructor(bound: number, release: () => void, limits: ArchiveLimits = ARCHIVE_LIMITS) {
-    this.cap = new InflationCap(bound, limits);
+    this.cap = new InflationCap(bound, limits, tarballTooLarge);
     this.walked = walkTarball(this.input, this.cap).finally(() => {
       this.stopped = true;
       release();

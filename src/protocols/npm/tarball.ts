@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { Readable, Transform } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
 import {
@@ -7,7 +7,8 @@ import {
   ARCHIVE_READ_BYTES,
   type ArchiveLimits,
   archiveGunzip,
-  inflateCap,
+  type InflateReason,
+  InflationCap,
 } from "../../lib/archive-limits.js";
 import { isAppError } from "../../lib/errors.js";
 import { npmErrors } from "./errors.js";
@@ -71,51 +72,13 @@ export interface InspectOptions {
   meter?: { inflated: number };
 }
 
-/**
- * Fails the pipeline as soon as gunzip has produced more than the cap: a gzip bomb costs at most the
- * cap in CPU, not its full inflated size (the same ratio rule as PyPI sdists, lib/archive-limits). A
- * tarball inspected while it arrives (tarball-arrival.ts) starts with a cap from the request's declared
- * length and is tightened to its exact size when the body ends.
- */
-export class InflationCap extends Transform {
-  private bound: ReturnType<typeof inflateCap>;
-
-  constructor(
-    compressed: number,
-    private readonly limits: ArchiveLimits,
-    readonly meter: { inflated: number } = { inflated: 0 },
-  ) {
-    super();
-    this.bound = inflateCap(compressed, limits);
-  }
-
-  override _transform(
-    chunk: Buffer,
-    _encoding: BufferEncoding,
-    callback: (e?: Error | null, c?: Buffer) => void,
-  ) {
-    this.meter.inflated += chunk.length;
-    if (this.exceeded) callback(this.tooMuch());
-    else callback(null, chunk);
-  }
-
-  /** The exact compressed size is known now: the cap the whole-file inspection would have had. */
-  tighten(compressed: number): void {
-    this.bound = inflateCap(compressed, this.limits);
-  }
-
-  get exceeded(): boolean {
-    return this.meter.inflated > this.bound.cap;
-  }
-
-  tooMuch() {
-    const limits = this.limits;
-    return npmErrors.TARBALL_TOO_LARGE(
-      this.bound.reason === "ratio"
-        ? `The tarball expands to more than ${limits.maxCompressionRatio} times its size (possible gzip bomb); this registry refuses it.`
-        : `The tarball unpacks to more than ${Math.floor(limits.maxTotalSize / 1024 / 1024)} MB; this registry refuses it.`,
-    );
-  }
+/** The npm words for a tarball past its inflation cap (lib/archive-limits, the PyPI sdist rule). */
+export function tarballTooLarge(reason: InflateReason, limits: ArchiveLimits) {
+  return npmErrors.TARBALL_TOO_LARGE(
+    reason === "ratio"
+      ? `The tarball expands to more than ${limits.maxCompressionRatio} times its size (possible gzip bomb); this registry refuses it.`
+      : `The tarball unpacks to more than ${Math.floor(limits.maxTotalSize / 1024 / 1024)} MB; this registry refuses it.`,
+  );
 }
 
 async function readPackageJson(stream: AsyncIterable<unknown>): Promise<Buffer> {
@@ -154,7 +117,8 @@ export async function inspectTarball(
   const source = inMemory
     ? Readable.from([tarball])
     : createReadStream(tarball.path, { highWaterMark: ARCHIVE_READ_BYTES });
-  return walkTarball(source, new InflationCap(size, { ...ARCHIVE_LIMITS, ...options.limits }, options.meter));
+  const limits = { ...ARCHIVE_LIMITS, ...options.limits };
+  return walkTarball(source, new InflationCap(size, limits, tarballTooLarge, options.meter));
 }
 
 /** Inflates and reads `source` to its end through `cap` (inspectTarball says what is checked). */
