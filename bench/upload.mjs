@@ -170,18 +170,24 @@ async function npmBody(version, size) {
 function send(url, method, headers, body, length) {
   return new Promise((resolve, reject) => {
     let sent = 0;
-    const req = request(url, { method, headers: { ...headers, "content-length": length } }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () =>
-        resolve({
-          status: res.statusCode,
-          reason: res.statusMessage,
-          body: Buffer.concat(chunks),
-          afterBody: sent ? performance.now() - sent : Number.NaN,
-        }),
-      );
-    });
+    // A connection of its own: Node 20's global agent keeps sockets alive, and reusing one just as the
+    // server's keep-alive timeout (5 s) closes it was an ECONNRESET every few runs.
+    const req = request(
+      url,
+      { method, agent: false, headers: { ...headers, "content-length": length } },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode,
+            reason: res.statusMessage,
+            body: Buffer.concat(chunks),
+            afterBody: sent ? performance.now() - sent : Number.NaN,
+          }),
+        );
+      },
+    );
     req.on("finish", () => {
       sent = performance.now();
     });

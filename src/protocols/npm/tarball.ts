@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
+import { type Duplex, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import tar from "tar-stream";
 import {
@@ -118,13 +118,21 @@ export async function inspectTarball(
     ? Readable.from([tarball])
     : createReadStream(tarball.path, { highWaterMark: ARCHIVE_READ_BYTES });
   const limits = { ...ARCHIVE_LIMITS, ...options.limits };
-  return walkTarball(source, new InflationCap(size, limits, tarballTooLarge, options.meter));
+  return walkTarball(
+    [source, archiveGunzip()],
+    new InflationCap(size, limits, tarballTooLarge, options.meter),
+  );
 }
 
-/** Inflates and reads `source` to its end through `cap` (inspectTarball says what is checked). */
-export async function walkTarball(source: Readable, cap: InflationCap): Promise<Inspected> {
+/**
+ * Reads the tarball to its end through `cap` (inspectTarball says what is checked). `inflated` is the
+ * stages that give the inflated bytes: a file's read stream and a gunzip, or (a tarball arriving) the
+ * gunzip the body's bytes are written into.
+ */
+export async function walkTarball(inflated: [Readable, ...Duplex[]], cap: InflationCap): Promise<Inspected> {
   const extract = tar.extract();
-  const done = pipeline(source, archiveGunzip(), cap, extract);
+  const source = inflated[0];
+  const done = pipeline([...inflated, cap, extract]);
   // Failures also reach the iterator below; this keeps the promise from being reported unhandled.
   done.catch(() => {});
   const members = new Members();
