@@ -39,22 +39,28 @@ describe.each(testDatabases())("npm publish refuses before inspecting the tarbal
   const put = (name: string, body: unknown, headers: Record<string, string>) =>
     t.app.inject({ method: "PUT", url: `/npm/${escaped(name)}`, payload: body as object, headers });
 
-  it("refuses a token restricted to another package with 403 before the tarball is inflated", async () => {
-    const { user, auth } = await npmUser(t, "alice");
-    expect((await put("demo", await publishBody("demo", "1.0.0"), auth)).statusCode).toBe(201);
-    expect((await put("other", await publishBody("other", "1.0.0"), auth)).statusCode).toBe(201);
+  /** alice with packages demo and other, her account-wide token, and one restricted to other. */
+  async function aliceWithTokenForOther() {
+    const alice = await npmUser(t, "alice");
+    expect((await put("demo", await publishBody("demo", "1.0.0"), alice.auth)).statusCode).toBe(201);
+    expect((await put("other", await publishBody("other", "1.0.0"), alice.auth)).statusCode).toBe(201);
     const other = await t.deps.db
       .selectFrom("projects")
       .select("id")
       .where("name", "=", "other")
       .executeTakeFirstOrThrow();
-    const { token } = await insertToken(t.deps.db, t.clock.now(), {
-      userId: user.id,
+    const { token: onlyOther } = await insertToken(t.deps.db, t.clock.now(), {
+      userId: alice.user.id,
       name: "only other",
       projectIds: [other.id],
       expiresAt: null,
       issuedBy: "user",
     });
+    return { ...alice, onlyOther };
+  }
+
+  it("refuses a token restricted to another package with 403 before the tarball is inflated", async () => {
+    const { auth, onlyOther: token } = await aliceWithTokenForOther();
     const before = await stored(t);
 
     const res = await put("demo", await corruptPublish("demo", "1.0.1"), {
@@ -151,23 +157,8 @@ describe.each(testDatabases())("npm publish refuses before inspecting the tarbal
     });
 
   it("inspects an allowed publish's tarball as it arrives, and never one of a token for another package", async () => {
-    const { user, auth, token } = await npmUser(t, "alice");
-    expect((await put("demo", await publishBody("demo", "1.0.0"), auth)).statusCode).toBe(201);
-    expect((await put("other", await publishBody("other", "1.0.0"), auth)).statusCode).toBe(201);
-    const other = await t.deps.db
-      .selectFrom("projects")
-      .select("id")
-      .where("name", "=", "other")
-      .executeTakeFirstOrThrow();
-    const scoped = await insertToken(t.deps.db, t.clock.now(), {
-      userId: user.id,
-      name: "only other",
-      projectIds: [other.id],
-      expiresAt: null,
-      issuedBy: "user",
-    });
-
-    const refused = await midBody("/npm/demo", await bigPublish("demo", "1.0.1"), scoped.token);
+    const { user, token, onlyOther } = await aliceWithTokenForOther();
+    const refused = await midBody("/npm/demo", await bigPublish("demo", "1.0.1"), onlyOther);
     expect(freeSlots(user.id)).toBe(MAX_INSPECTIONS_PER_USER);
     const no = await refused.finish();
     expect([no.status, no.body]).toEqual([403, expect.stringMatching(/not scoped to project 'demo'/)]);
