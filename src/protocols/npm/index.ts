@@ -98,9 +98,12 @@ export async function registerNpm(app: FastifyInstance, deps: Deps): Promise<voi
       } catch {
         return; // the handler answers for a name that does not parse
       }
-      const declared = Number(req.headers["content-length"] ?? 0);
-      const body = declared > 0 && declared < publishLimit ? declared : publishLimit;
-      const plan = await earlyInspection(deps, parsed, auth, mode, Math.floor((body * 3) / 4));
+      // The declared length bounds the tarball (3/4 of it, base64), and so the gzip-bomb cap while it
+      // arrives. A chunked body declares none: it is inspected after the body, with its exact size,
+      // rather than with a cap of 100 times the largest body (npm always sends Content-Length).
+      const declared = Number(req.headers["content-length"]);
+      if (!(declared > 0 && declared <= publishLimit)) return;
+      const plan = await earlyInspection(deps, parsed, auth, mode, Math.floor((declared * 3) / 4));
       if (plan) arrivals.set(req.raw, plan);
     };
     registerMisc(npm, deps);

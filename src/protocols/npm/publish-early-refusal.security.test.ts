@@ -94,7 +94,7 @@ describe.each(testDatabases())("npm publish refuses before inspecting the tarbal
    * byte. Over a real socket the body is sent but for its last bytes; the spool file shows the server has
    * begun the tarball, and the user's free slots show whether an inspection runs.
    */
-  async function midBody(path: string, body: unknown, token: string) {
+  async function midBody(path: string, body: unknown, token: string, chunked = false) {
     if (!t.app.server.listening) await t.app.listen({ port: 0, host: "127.0.0.1" });
     const { port } = t.app.server.address() as { port: number };
     const bytes = Buffer.from(JSON.stringify(body));
@@ -106,7 +106,7 @@ describe.each(testDatabases())("npm publish refuses before inspecting the tarbal
       headers: {
         authorization: `Bearer ${token}`,
         "content-type": "application/json",
-        "content-length": bytes.length,
+        ...(chunked ? {} : { "content-length": bytes.length }),
       },
     });
     open.push(req);
@@ -156,7 +156,7 @@ describe.each(testDatabases())("npm publish refuses before inspecting the tarbal
       ),
     });
 
-  it("inspects an allowed publish's tarball as it arrives, and never one of a token for another package", async () => {
+  it("inspects an allowed publish's tarball as it arrives, but not one of a token for another package nor a chunked one", async () => {
     const { user, token, onlyOther } = await aliceWithTokenForOther();
     const refused = await midBody("/npm/demo", await bigPublish("demo", "1.0.1"), onlyOther);
     expect(freeSlots(user.id)).toBe(MAX_INSPECTIONS_PER_USER);
@@ -168,6 +168,12 @@ describe.each(testDatabases())("npm publish refuses before inspecting the tarbal
     const yes = await allowed.finish();
     expect(yes.status, yes.body).toBe(201);
     expect(freeSlots(user.id)).toBe(MAX_INSPECTIONS_PER_USER);
+
+    // Chunked, it declares no length to bound the gzip-bomb cap while it arrives: inspected afterwards.
+    const chunked = await midBody("/npm/demo", await bigPublish("demo", "1.0.2"), token, true);
+    expect(freeSlots(user.id)).toBe(MAX_INSPECTIONS_PER_USER);
+    const later = await chunked.finish();
+    expect(later.status, later.body).toBe(201);
   });
 
   it("does not inspect early for someone else's scope, nor for a staged first version", async () => {

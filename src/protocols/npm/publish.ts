@@ -333,7 +333,7 @@ async function publishPermission(deps: Deps, name: PackageName, auth: NpmAuth, m
  * body, once the authoritative checks passed, and answers exactly as before. A free inspection slot is
  * taken when the tarball begins; without one the publish waits for the file, as before.
  *
- * `bound` is the most the tarball can be: 3/4 of the body's declared or largest length (base64).
+ * `bound` is the most the tarball can be: 3/4 of the body's declared length (base64).
  */
 export async function earlyInspection(
   deps: Deps,
