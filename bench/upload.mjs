@@ -1,11 +1,12 @@
 // Big uploads (issue 15, item 1): a twine upload of a large wheel and an npm publish of a large tarball,
-// each beside its ceiling, a bare node:http server that reads the same request body, hashes it (sha256)
-// and writes it to the same disk. While each upload runs, a second client keeps asking Wharf for
+// each beside its ceiling, a bare node:http server in a process of its own (upload-ceiling.mjs) that reads
+// the same request body, hashes it (sha256) and writes it to the same disk. While each upload runs, a second client keeps asking Wharf for
 // /simple/ to show whether other requests are still served; Wharf's RSS is sampled from /proc.
 //
 //   npm run bench:upload                      (500 MB wheel, 100 MB npm tarball, 2 rounds)
 //   BENCH_UPLOAD_MB=50 BENCH_NPM_MB=10 BENCH_ROUNDS=1 npm run bench:upload   (the short mode)
 //   BENCH_BASELINE=/tmp/main-build/dist/main.js npm run bench:upload   (also main's build, same rounds)
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import {
   createReadStream,
@@ -16,10 +17,10 @@ import {
   rmSync,
   statSync,
 } from "node:fs";
-import { createServer, request } from "node:http";
-import { loadavg, tmpdir } from "node:os";
+import { request } from "node:http";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable, Transform } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import tar from "tar-stream";
@@ -30,6 +31,7 @@ import {
   checkPrerequisites,
   fail,
   freePort,
+  ROOT,
   ROUNDS,
   SHORT,
   startWharf,
@@ -197,25 +199,32 @@ function send(url, method, headers, body, length) {
 }
 
 /** The ceiling: hash and write every body byte to `dir`, then answer 200. */
+/**
+ * The ceiling (bench/upload-ceiling.mjs) in a child process: with the bench's own event loop, which
+ * sends every body, it shared one thread with the client and its speed swung with the machine.
+ */
 async function startCeiling(dir) {
-  let n = 0;
-  const server = createServer(async (req, res) => {
-    const h = createHash("sha256");
-    const hash = new Transform({
-      transform(c, _e, done) {
-        h.update(c);
-        done(null, c);
-      },
-    });
-    const path = join(dir, `ceiling-${++n}`);
-    await pipeline(req, hash, createWriteStream(path));
-    h.digest("hex");
-    rmSync(path, { force: true });
-    res.end("ok");
+  const child = spawn(process.execPath, [join(ROOT, "bench", "upload-ceiling.mjs"), dir], {
+    stdio: ["pipe", "pipe", "inherit"],
   });
-  const port = await freePort();
-  await new Promise((r) => server.listen(port, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+  const port = await new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (c) => {
+      out += c;
+      if (out.includes("\n")) resolve(Number(out.trim()));
+    });
+    child.on("exit", (code) => reject(new BenchError(`the upload ceiling exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    pid: child.pid,
+    close: () =>
+      new Promise((r) => {
+        if (child.exitCode !== null) return r();
+        child.on("exit", () => r());
+        child.stdin.end();
+      }),
+  };
 }
 
 /** User plus system CPU seconds of the process (both of Wharf's threads): the figure noise cannot inflate. */
@@ -223,6 +232,9 @@ const cpuOf = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
+
+/** A `process.cpuUsage()` difference in seconds (the bench's own CPU: the client that sends the bodies). */
+const secondsOf = (u) => (u.user + u.system) / 1e6;
 
 /** CPU seconds per thread of the process (tid → seconds, with the thread's name), from /proc. */
 const threadsOf = (pid) => {
@@ -278,12 +290,15 @@ async function observed(wharf, work) {
   })();
   const t0 = performance.now();
   const cpu0 = cpuOf(wharf.pid);
+  const client0 = process.cpuUsage();
   const threads0 = threadsOf(wharf.pid);
   try {
     const res = await work();
     const cpu = cpuOf(wharf.pid) - cpu0;
+    const client = secondsOf(process.cpuUsage(client0));
     const threads = threadSplit(wharf.pid, threads0, threadsOf(wharf.pid));
-    return { res, seconds: (performance.now() - t0) / 1000, cpu, threads, growth: peak - before, latencies };
+    const seconds = (performance.now() - t0) / 1000;
+    return { res, seconds, cpu, client, threads, growth: peak - before, latencies };
   } finally {
     running = false;
     clearInterval(sampler);
@@ -296,6 +311,31 @@ const ms = (list, q) => {
   const s = [...list].sort((a, b) => a - b);
   return `${s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(0)} ms`;
 };
+
+/**
+ * The digests each upload needs, timed on one thread of this machine (ms of CPU per MiB): the part of
+ * Wharf's work that no design removes. PyPI's upload is known by md5, BLAKE2b-256 and sha256 (twine sends
+ * them; the JSON API shows them), an npm publish by sha512 (`integrity`), sha1 (`shasum`) and sha256 (the
+ * blob store's key); the ceiling computes sha256 alone.
+ */
+async function digestCosts() {
+  const { createBLAKE2b } = await import("hash-wasm");
+  const data = Buffer.alloc(64 * MB);
+  for (let i = 0; i < 64; i++) CHUNK.copy(data, i * MB);
+  const time = (make) => {
+    const h = make();
+    const t = process.cpuUsage();
+    for (let i = 0; i < 64; i++) h.update(data.subarray(i * MB, (i + 1) * MB));
+    h.digest("hex");
+    const used = process.cpuUsage(t);
+    return (used.user + used.system) / 1000 / 64;
+  };
+  const cost = {};
+  for (const a of ["sha256", "md5", "sha512", "sha1"]) cost[a] = time(() => createHash(a));
+  const blake = await createBLAKE2b(256);
+  cost.blake2b256 = time(() => blake.init());
+  return cost;
+}
 
 /**
  * `BENCH_BASELINE=/path/to/other/dist/main.js` also runs that build (say, main's) against the same
@@ -346,8 +386,12 @@ async function main() {
       const form = twineBody(wheelPath, filename, version, sha.digest("hex"));
       const headers = { "content-type": form.type };
       const t = performance.now();
+      const bareCpu0 = cpuOf(ceilingServer.pid);
+      const bareClient0 = process.cpuUsage();
       await send(ceilingServer.url, "POST", headers, form.body(), form.length);
       const bare = (performance.now() - t) / 1000;
+      const bareCpu = cpuOf(ceilingServer.pid) - bareCpu0;
+      const bareClient = secondsOf(process.cpuUsage(bareClient0));
       for (const server of order) {
         const auth = {
           authorization: `Basic ${Buffer.from(`__token__:${server.token}`).toString("base64")}`,
@@ -362,6 +406,8 @@ async function main() {
             label: tag(server, `twine upload, ${(wheelBytes / MB).toFixed(0)} MiB wheel`),
             bytes: wheelBytes,
             bare,
+            bareCpu,
+            bareClient,
             ...w,
           });
       }
@@ -369,8 +415,12 @@ async function main() {
 
       const npm = await npmBody(version, warm ? MB : NPM_MB * MB);
       const tn = performance.now();
+      const bareNpmCpu0 = cpuOf(ceilingServer.pid);
+      const bareNpmClient0 = process.cpuUsage();
       await send(ceilingServer.url, "PUT", { "content-type": npm.type }, npm.body(), npm.length);
       const bareNpm = (performance.now() - tn) / 1000;
+      const bareNpmCpu = cpuOf(ceilingServer.pid) - bareNpmCpu0;
+      const bareNpmClient = secondsOf(process.cpuUsage(bareNpmClient0));
       for (const server of order) {
         const npmHeaders = { "content-type": npm.type, authorization: `Bearer ${server.token}` };
         const wn = await observed(server.wharf, () =>
@@ -386,6 +436,8 @@ async function main() {
             ),
             bytes: npm.length,
             bare: bareNpm,
+            bareCpu: bareNpmCpu,
+            bareClient: bareNpmClient,
             ...wn,
           });
       }
@@ -402,6 +454,8 @@ async function main() {
         "ceiling MB/s",
         "Wharf / ceiling",
         "Wharf CPU",
+        "ceiling CPU",
+        "cores busy, Wharf / ceiling",
         "after the body",
         "RSS growth",
         "/simple/ p50 / max meanwhile",
@@ -412,6 +466,8 @@ async function main() {
         (r.bytes / 1e6 / r.bare).toFixed(0),
         `${((100 * r.bare) / r.seconds).toFixed(0)}%`,
         `${r.cpu.toFixed(1)} s`,
+        `${r.bareCpu.toFixed(1)} s`,
+        `${((r.cpu + r.client) / r.seconds).toFixed(1)} / ${((r.bareCpu + r.bareClient) / r.bare).toFixed(1)} of ${availableParallelism()}`,
         `${r.res.afterBody.toFixed(0)} ms`,
         `${(r.growth / MB).toFixed(0)} MiB`,
         `${ms(r.latencies, 0.5)} / ${ms(r.latencies, 1)} (${r.latencies.length} requests)`,
@@ -422,6 +478,11 @@ async function main() {
       `| ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(" | ")} |`;
     console.log(`${line(table[0])}\n| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
     for (const r of table.slice(1)) console.log(line(r));
+    const c = await digestCosts();
+    const sum = (algs) => algs.reduce((t, a) => t + c[a], 0).toFixed(2);
+    console.log(
+      `\nDigests on one thread of this machine (ms of CPU per MiB): twine's md5 ${c.md5.toFixed(2)} + BLAKE2b-256 ${c.blake2b256.toFixed(2)} + sha256 ${c.sha256.toFixed(2)} = ${sum(["md5", "blake2b256", "sha256"])}; npm's sha512 ${c.sha512.toFixed(2)} + sha1 ${c.sha1.toFixed(2)} + sha256 = ${sum(["sha512", "sha1", "sha256"])}; the ceiling's sha256 alone ${c.sha256.toFixed(2)}.`,
+    );
     // Where the CPU went, per thread (the main thread and the digest workers; "node" threads are
     // worker threads, "libuv-worker" the file system pool).
     console.log("\nCPU per thread:");

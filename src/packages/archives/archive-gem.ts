@@ -10,13 +10,7 @@ import {
   MAX_GEMSPEC_SIZE,
   parseGemspec,
 } from "../../ecosystems/rubygems/index.js";
-import {
-  ARCHIVE_LIMITS,
-  type ArchiveLimits,
-  archiveGunzip,
-  InflationCap,
-  inflateCap,
-} from "../../lib/archive-limits.js";
+import { ARCHIVE_LIMITS, type ArchiveLimits, archiveGunzip, InflationCap } from "../../lib/archive-limits.js";
 import { isAppError } from "../../lib/errors.js";
 import { checkMemberPath } from "./archive.js";
 
@@ -78,10 +72,9 @@ function gunzipBounded(bytes: Buffer, cap: number, label: string): Buffer {
 
 /** Walks data.tar.gz without keeping it: bounded inflation, member count, safe paths, no devices. */
 async function checkData(data: Buffer, limits: ArchiveLimits): Promise<void> {
-  const { cap: most } = inflateCap(data.length, limits);
-  const cap = new InflationCap(data.length, limits, () =>
+  const cap: InflationCap = new InflationCap(data.length, limits, () =>
     gemFileErrors.GEM_TOO_LARGE(
-      `The gem's data.tar.gz inflates to more than ${most} bytes (possible gzip bomb).`,
+      `The gem's data.tar.gz inflates to more than ${cap.cap} bytes (possible gzip bomb).`,
     ),
   );
   const extract = tar.extract();
