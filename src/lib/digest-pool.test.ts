@@ -228,6 +228,10 @@ describe("planDigests", () => {
     expect(lanes[1]!.length + lanes[2]!.length).toBeGreaterThanOrEqual(4);
   });
 
+  it("gives md5, BLAKE2b-256 and sha256 with the file writes a worker each when there are three", () => {
+    expect(planDigests(PYPI, 1.6, 3, true)).toEqual([[], ["sha256"], ["md5"], ["blake2b256"]]);
+  });
+
   it("puts everything on the event loop's side only when there is no worker", () => {
     expect(planDigests(PYPI, 0.5, 0)).toEqual([["md5", "blake2b256", "sha256"]]);
   });

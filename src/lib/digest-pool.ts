@@ -23,11 +23,15 @@ import { RingLedger } from "./ring-ledger.js";
 export type { UploadDigests } from "./digest-inline.js";
 
 /**
- * Two workers: the VM the issue was measured on has two cores, and a twine upload's two slow digests
- * (md5, BLAKE2b-256: ~1.5 ms/MiB each) then run side by side instead of one after the other in one
- * worker (2.9 ms/MiB, the bottleneck before). More workers than cores would only share the same cores.
+ * Three workers: planDigests then gives each of a twine upload's md5, BLAKE2b-256 and sha256 (+ the file
+ * writes) a thread, and npm's sha512, sha1 and sha256 likewise, so on four cores or more the slowest lane
+ * is one digest (md5, ~1.4-1.8 ms/MiB here) instead of two. Two workers had been chosen for the 2-core VM
+ * the benchmarks run on, where both cores are busy during a big upload anyway ("cores busy" in
+ * bench/upload.mjs); measured there against two workers (bench/upload.mjs with BENCH_BASELINE, 10 paired
+ * rounds in two runs, stop 32): npm publishes of 100 MiB 1-17 points of the ceiling faster in 9 of 10
+ * rounds, twine uploads no different (-7 to +12), 8.6 MiB more RSS at rest.
  */
-const DIGEST_WORKERS = 2;
+const DIGEST_WORKERS = 3;
 const MAX_IN_FLIGHT = 8 * 1024 * 1024;
 /**
  * Each open stream has a shared ring this large: MAX_IN_FLIGHT plus room for the chunk that crosses
@@ -83,7 +87,7 @@ const pool = new DigestPool();
  * upload itself (reading the socket, parsing); lanes 1.. are the workers, and with `writes` lane 1
  * also writes the file. The most expensive algorithm goes first to the least loaded lane (ties go to a
  * worker, keeping the event loop free for other requests). For a twine upload (the event loop at
- * ~1.6 ms/MiB): md5 and sha256 in one worker, BLAKE2b-256 and the file writes in the other.
+ * ~1.6 ms/MiB) and three workers: sha256 and the file writes in the first, md5 and BLAKE2b-256 in one each.
  */
 export function planDigests<A extends Algorithm>(
   algorithms: readonly A[],

@@ -4,8 +4,8 @@ import { parentPort } from "node:worker_threads";
 import { type Algorithm, createHashers } from "./hashers.js";
 
 /*
- * A digest worker: the share of an upload's digests that digest-pool.ts gives it (md5 in one worker and
- * BLAKE2b-256 in the other for a twine upload, for instance) while the server's thread parses the body,
+ * A digest worker: the share of an upload's digests that digest-pool.ts gives it (md5 in one worker,
+ * BLAKE2b-256 in another for a twine upload, for instance) while the server's thread parses the body,
  * so a big upload is hashed on every core instead of one (issue 15: the digests in a row on the event
  * loop capped uploads at about a third of the disk's speed, and every other request waited behind them).
  * One worker of each upload also writes the spool file (`fd`), straight from the shared ring: the event

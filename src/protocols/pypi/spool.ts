@@ -69,7 +69,7 @@ export async function spoolUpload(
   const path = join(spoolDir(dataDir), `${randomToken(12)}.part`);
   // The event loop reads the socket and parses the multipart body: ~1.6 ms/MiB (0.8 s of its CPU per
   // 500 MiB twine upload besides sha256, bench/upload.mjs on the 2-core VM). So no digest stays here:
-  // md5 and sha256 go to one worker, BLAKE2b-256 and the file writes to the other (digest-pool.ts).
+  // md5, BLAKE2b-256 and sha256 with the file writes go to a worker each (digest-pool.ts).
   const digests = await uploadDigests(PYPI_DIGESTS, { mainLoad: 1.6, file: path });
   let size = 0;
   // An error of the incoming body (a truncated or malformed multipart body) is the client's doing and
