@@ -320,15 +320,15 @@ const ms = (list, q) => {
  */
 async function digestCosts() {
   const { createBLAKE2b } = await import("hash-wasm");
-  const data = Buffer.alloc(64 * MB);
-  for (let i = 0; i < 64; i++) CHUNK.copy(data, i * MB);
+  const mib = SHORT ? 8 : 64;
+  const data = Buffer.alloc(mib * MB);
+  for (let i = 0; i < mib; i++) CHUNK.copy(data, i * MB);
   const time = (make) => {
     const h = make();
     const t = process.cpuUsage();
-    for (let i = 0; i < 64; i++) h.update(data.subarray(i * MB, (i + 1) * MB));
+    for (let i = 0; i < mib; i++) h.update(data.subarray(i * MB, (i + 1) * MB));
     h.digest("hex");
-    const used = process.cpuUsage(t);
-    return (used.user + used.system) / 1000 / 64;
+    return (secondsOf(process.cpuUsage(t)) * 1000) / mib;
   };
   const cost = {};
   for (const a of ["sha256", "md5", "sha512", "sha1"]) cost[a] = time(() => createHash(a));

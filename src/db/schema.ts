@@ -139,6 +139,9 @@ export interface RolesTable {
   user_id: string;
   role: string;
   created_at: number;
+  /** 040: the project's normalized_name and ecosystem, filled by a trigger, for profile pages in order. */
+  project_name: string | null;
+  project_ecosystem: string | null;
 }
 
 export interface RoleInvitationsTable {

@@ -45,6 +45,7 @@ import * as m035 from "./035_staging_policy.js";
 import * as m037 from "./037_release_metadata_rev.js";
 import * as m038 from "./038_name_search_index.js";
 import * as m039 from "./039_listing_changes.js";
+import * as m040 from "./040_profile_order.js";
 
 /** Every migration, in order. Static imports so the built dist needs no file-system discovery. */
 export const migrations: Record<string, Migration> = {
@@ -82,4 +83,5 @@ export const migrations: Record<string, Migration> = {
   "037_release_metadata_rev": m037,
   "038_name_search_index": m038,
   "039_listing_changes": m039,
+  "040_profile_order": m040,
 };
