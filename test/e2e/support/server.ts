@@ -137,6 +137,15 @@ export async function startWharf(
   child.stderr?.on("data", keep);
   const exit = exited(child);
   let stopping: Promise<Exit> | undefined;
+  let killed = false;
+  // A server that exits on its own (not stopped or killed by its test) says so with its last output:
+  // otherwise a crash shows only as "fetch failed" in whichever test asks it next.
+  void exit.then((e) => {
+    if (!stopping && !killed)
+      console.error(
+        `wharf serve (pid ${child.pid}, port ${port}) exited on its own: ${JSON.stringify(e)}\n${out}`,
+      );
+  });
   const server: WharfServer = {
     port,
     pid: child.pid ?? 0,
@@ -158,6 +167,7 @@ export async function startWharf(
       return stopping;
     },
     kill() {
+      killed = true;
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       return exit;
     },
