@@ -236,6 +236,19 @@ const cpuOf = (pid) => {
 /** A `process.cpuUsage()` difference in seconds (the bench's own CPU: the client that sends the bodies). */
 const secondsOf = (u) => (u.user + u.system) / 1e6;
 
+/** One body sent to the ceiling: its wall time, the ceiling's CPU and the client's (seconds). */
+async function onCeiling(ceiling, work) {
+  const t = performance.now();
+  const cpu0 = cpuOf(ceiling.pid);
+  const client0 = process.cpuUsage();
+  await work();
+  return {
+    bare: (performance.now() - t) / 1000,
+    bareCpu: cpuOf(ceiling.pid) - cpu0,
+    bareClient: secondsOf(process.cpuUsage(client0)),
+  };
+}
+
 /** CPU seconds per thread of the process (tid → seconds, with the thread's name), from /proc. */
 const threadsOf = (pid) => {
   const out = new Map();
@@ -389,13 +402,9 @@ async function main() {
       for await (const c of createReadStream(wheelPath)) sha.update(c);
       const form = twineBody(wheelPath, filename, version, sha.digest("hex"));
       const headers = { "content-type": form.type };
-      const t = performance.now();
-      const bareCpu0 = cpuOf(ceilingServer.pid);
-      const bareClient0 = process.cpuUsage();
-      await send(ceilingServer.url, "POST", headers, form.body(), form.length);
-      const bare = (performance.now() - t) / 1000;
-      const bareCpu = cpuOf(ceilingServer.pid) - bareCpu0;
-      const bareClient = secondsOf(process.cpuUsage(bareClient0));
+      const ceiling = await onCeiling(ceilingServer, () =>
+        send(ceilingServer.url, "POST", headers, form.body(), form.length),
+      );
       for (const server of order) {
         const auth = {
           authorization: `Basic ${Buffer.from(`__token__:${server.token}`).toString("base64")}`,
@@ -411,22 +420,16 @@ async function main() {
             bytes: wheelBytes,
             hashed: wheelBytes,
             digests: TWINE_DIGESTS,
-            bare,
-            bareCpu,
-            bareClient,
+            ...ceiling,
             ...w,
           });
       }
       rmSync(wheelPath, { force: true });
 
       const npm = await npmBody(version, warm ? MB : NPM_MB * MB);
-      const tn = performance.now();
-      const bareNpmCpu0 = cpuOf(ceilingServer.pid);
-      const bareNpmClient0 = process.cpuUsage();
-      await send(ceilingServer.url, "PUT", { "content-type": npm.type }, npm.body(), npm.length);
-      const bareNpm = (performance.now() - tn) / 1000;
-      const bareNpmCpu = cpuOf(ceilingServer.pid) - bareNpmCpu0;
-      const bareNpmClient = secondsOf(process.cpuUsage(bareNpmClient0));
+      const npmCeiling = await onCeiling(ceilingServer, () =>
+        send(ceilingServer.url, "PUT", { "content-type": npm.type }, npm.body(), npm.length),
+      );
       for (const server of order) {
         const npmHeaders = { "content-type": npm.type, authorization: `Bearer ${server.token}` };
         const wn = await observed(server.wharf, () =>
@@ -443,9 +446,7 @@ async function main() {
             bytes: npm.length,
             hashed: npm.tgz,
             digests: NPM_DIGESTS,
-            bare: bareNpm,
-            bareCpu: bareNpmCpu,
-            bareClient: bareNpmClient,
+            ...npmCeiling,
             ...wn,
           });
       }
@@ -458,9 +459,11 @@ async function main() {
     // The best ratio this machine allows: Wharf cannot answer before the required digests and the
     // client's own sending have had their CPU, shared over the cores, however the work is split.
     const c = await digestCosts();
+    /** ms of CPU per MiB for a set of digests on this machine. */
+    const costOf = (algs) => algs.reduce((t, a) => t + c[a], 0);
     const cores = availableParallelism();
     const bound = (r) => {
-      const floor = ((r.hashed / MB) * r.digests.reduce((t, a) => t + c[a], 0)) / 1000;
+      const floor = ((r.hashed / MB) * costOf(r.digests)) / 1000;
       return `${((100 * r.bare) / ((floor + r.client) / cores)).toFixed(0)}%`;
     };
     const table = [
@@ -496,7 +499,7 @@ async function main() {
       `| ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(" | ")} |`;
     console.log(`${line(table[0])}\n| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`);
     for (const r of table.slice(1)) console.log(line(r));
-    const sum = (algs) => algs.reduce((t, a) => t + c[a], 0).toFixed(2);
+    const sum = (algs) => costOf(algs).toFixed(2);
     console.log(
       `\nDigests on one thread of this machine (ms of CPU per MiB): twine's md5 ${c.md5.toFixed(2)} + BLAKE2b-256 ${c.blake2b256.toFixed(2)} + sha256 ${c.sha256.toFixed(2)} = ${sum(TWINE_DIGESTS)}; npm's sha512 ${c.sha512.toFixed(2)} + sha1 ${c.sha1.toFixed(2)} + sha256 = ${sum(NPM_DIGESTS)}; the ceiling's sha256 alone ${c.sha256.toFixed(2)}.`,
     );

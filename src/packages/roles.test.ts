@@ -92,8 +92,7 @@ describe.each(testDatabases())("a person's projects, page by page, on %s", (kind
   it("fills the order of roles that existed before the migration", async () => {
     await seedProjects(t, 2, { prefix: "old", owner });
     await sql`update roles set project_name = null, project_ecosystem = null`.execute(t.deps.db);
-    const { up } = await import("../db/migrations/040_profile_order.js");
-    const { down } = await import("../db/migrations/040_profile_order.js");
+    const { up, down } = await import("../db/migrations/040_profile_order.js");
     await down(t.deps.db as never);
     await up(t.deps.db as never);
     expect(await page(0, 10)).toEqual(["old-0000/pypi", "old-0001/pypi"]);
